@@ -1,0 +1,50 @@
+# Écoute — the two commands of the quick start are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE := ecoute.settings
+
+.PHONY: demo test bench install system-test-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	$(PY) tools/run_demo.py
+
+# Debian's Chromium (browser tests) and coturn (TURN relay tests), installed when missing.
+system-test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing from Debian…"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# The whole suite on the configured database (DATABASE_URL, else SQLite); when that is PostgreSQL,
+# the claims that must hold on both engines run once more on SQLite.
+test: $(STAMP) system-test-deps
+	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=1 $(PY) -m pytest
+	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
+	  echo "Again on SQLite: the claims that must hold on both engines"; \
+	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not browser" tests/calls/test_concurrent_taps.py; \
+	fi
+
+bench: $(STAMP) system-test-deps
+	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=1 $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles artifacts .pytest-db.sqlite3*

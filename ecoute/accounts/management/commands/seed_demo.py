@@ -1,0 +1,52 @@
+"""Demo data: about twelve psychologists with varied languages, a supervisor and an administrator."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from ecoute.accounts.models import Language, ListenerProfile, Role, User
+
+DEMO_PASSWORD = "ecoute-demo-2026"
+
+PSYCHOLOGISTS = [
+    ("claire", "Claire", ["fr", "en"], "Psychologue clinicienne, 15 ans en réanimation et soins palliatifs."),
+    ("karim", "Karim", ["fr", "ar"], "Psychologue du travail : épuisement, conflits d'équipe, reprise après un arrêt."),
+    ("sofia", "Sofia", ["fr", "es", "pt"], "Accompagne les étudiants en santé, notamment après un stage difficile."),
+    ("thomas", "Thomas", ["fr", "de"], "Ancien infirmier devenu psychologue ; nuits, urgences, stress post-traumatique."),
+    ("amelie", "Amélie", ["fr"], "Psychologue clinicienne : deuil, événement indésirable grave, seconde victime."),
+    ("jean-marc", "Jean-Marc", ["fr", "en"], "Psychologue et ancien médecin généraliste ; exercice libéral, isolement."),
+    ("ioana", "Ioana", ["fr", "ro"], "Psychologue : harcèlement, violences au travail, conflits avec la hiérarchie."),
+    ("giulia", "Giulia", ["fr", "it", "en"], "Sommeil, fatigue chronique, gestion du stress."),
+    ("nadia", "Nadia", ["fr", "ar", "en"], "Addictions et conduites à risque chez les soignants."),
+    ("pierre", "Pierre", ["fr"], "Psychologue : crise suicidaire, intervention après un choc émotionnel."),
+    ("olena", "Olena", ["fr", "uk", "ru"], "Accompagne les soignants venus de l'étranger et leurs familles."),
+    ("lucie", "Lucie", ["fr", "fr-lsf"], "Psychologue bilingue en langue des signes française."),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo psychologists, a supervisor and an administrator (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        languages = {language.code: language for language in Language.objects.all()}
+        for username, first_name, codes, presentation in PSYCHOLOGISTS:
+            user = self._user(username, Role.PSYCHOLOGIST, first_name)
+            profile, _ = ListenerProfile.objects.update_or_create(
+                user=user, defaults={"first_name": first_name, "presentation": presentation, "active": True}
+            )
+            profile.languages.set([languages[code] for code in codes])
+        supervisor = self._user("cadre", Role.SUPERVISOR, "Hélène")
+        ListenerProfile.objects.update_or_create(
+            user=supervisor, defaults={"first_name": "Hélène", "presentation": "Cadre de la plateforme.", "active": False}
+        )
+        admin = self._user("admin", Role.ADMINISTRATOR, "Admin")
+        admin.is_staff = admin.is_superuser = True
+        admin.save()
+        self.stdout.write(f"{len(PSYCHOLOGISTS)} psychologues, 1 cadre, 1 administrateur ; mot de passe : {DEMO_PASSWORD}")
+
+    def _user(self, username: str, role: str, first_name: str) -> User:
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role, "first_name": first_name})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user

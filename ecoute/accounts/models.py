@@ -1,0 +1,64 @@
+"""Staff accounts: psychologists who answer the line, supervisors, administrators."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PSYCHOLOGIST = "psychologist", _("Psychologue")
+    SUPERVISOR = "supervisor", _("Cadre de la plateforme")
+    ADMINISTRATOR = "administrator", _("Administrateur")
+
+
+# Roles whose members appear on the caller board and can be rung.
+LISTENING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.PSYCHOLOGIST)
+
+    class Meta:
+        verbose_name = _("membre de l'équipe")
+        verbose_name_plural = _("membres de l'équipe")
+
+    @property
+    def is_listener(self) -> bool:
+        return self.role in LISTENING_ROLES and hasattr(self, "listener_profile")
+
+
+class Language(models.Model):
+    """A language a psychologist can listen in; the code is ISO 639-1."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    name = models.CharField(_("nom"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("langue")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListenerProfile(models.Model):
+    """What a caller sees of a psychologist on the board: nothing more than this."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="listener_profile")
+    first_name = models.CharField(_("prénom affiché"), max_length=60)
+    photo = models.ImageField(_("photo"), upload_to="listeners/", blank=True)
+    presentation = models.CharField(_("présentation en une ligne"), max_length=160, blank=True)
+    languages = models.ManyToManyField(Language, verbose_name=_("langues parlées"), blank=True)
+    active = models.BooleanField(_("actif sur la ligne"), default=True)
+
+    class Meta:
+        ordering = ["first_name", "pk"]
+        verbose_name = _("profil d'écoutant")
+        verbose_name_plural = _("profils d'écoutants")
+
+    def __str__(self) -> str:
+        return self.first_name
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in self.first_name.split()[:2]).upper()

@@ -1,0 +1,30 @@
+"""The one ASGI application: HTTP pages, the websockets of the line, and each process's timers."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecoute.settings")
+django_http = get_asgi_application()  # sets Django up before anything imports models
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from ecoute.calls import timers  # noqa: E402
+from ecoute.lib.env import env_bool  # noqa: E402
+from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
+from ecoute.lib.lifespan import Lifespan  # noqa: E402
+from ecoute.routing import websocket_urlpatterns  # noqa: E402
+
+websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# ECOUTE_TIMERS=0 only for processes that must not act on time (some benchmarks).
+background_loops = [timers.run_forever] if env_bool("ECOUTE_TIMERS", True) else []
+
+application = ForgetClientAddress(
+    AccessLog(
+        ProtocolTypeRouter(
+            {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}
+        )
+    )
+)

@@ -1,0 +1,198 @@
+"""The call lifecycle: the only module that changes a call's state.
+
+    requested ──ring──▶ ringing ──accept──▶ connected ──hang up──▶ ended
+        ▲                  │
+        └─decline / miss───┘          requested, ringing ──caller leaves──▶ abandoned
+
+Each action runs in one transaction, moves the call with a conditional UPDATE on its expected
+state (so a replayed or concurrent action changes nothing and raises IllegalTransition), moves the
+psychologist's presence the same way, and sends its events only after commit.
+"""
+
+import hashlib
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ecoute.lib.realtime import caller_group, relay_after_commit, staff_group
+from ecoute.presence import actions as presence
+from ecoute.presence.models import Status
+
+from .ice import ice_configuration
+from .models import Call, CallState, EndReason, Ring, RingOutcome
+
+# The only legal moves: target state -> the states it can be reached from.
+TRANSITIONS = {
+    CallState.RINGING: (CallState.REQUESTED,),
+    CallState.CONNECTED: (CallState.RINGING,),
+    CallState.REQUESTED: (CallState.RINGING,),
+    CallState.ENDED: (CallState.CONNECTED,),
+    CallState.ABANDONED: (CallState.REQUESTED, CallState.RINGING),
+}
+ACTIVE_STATES = (CallState.REQUESTED, CallState.RINGING, CallState.CONNECTED)
+
+
+class CallError(Exception):
+    """An action that cannot happen now; the message is fit to show to the person who tried."""
+
+    code = "call_error"
+
+
+class IllegalTransition(CallError):
+    code = "illegal_transition"
+
+
+class PsychologistBusy(CallError):
+    code = "busy"
+
+
+def hash_caller_key(caller_key: str) -> str:
+    return hashlib.sha256(caller_key.encode()).hexdigest() if caller_key else ""
+
+
+def _move(call_id, target: str, **fields) -> None:
+    """Move the call to TARGET from one of its legal sources, or raise with the state left as it was."""
+    sources = TRANSITIONS[target]
+    extra_filters = fields.pop("where", {})
+    moved = Call.objects.filter(pk=call_id, state__in=sources, **extra_filters).update(state=target, **fields)
+    if not moved:
+        current = Call.objects.filter(pk=call_id).values_list("state", flat=True).first()
+        if current is None:
+            raise IllegalTransition("Cet appel n'existe pas.")
+        raise IllegalTransition(f"Cet appel est « {CallState(current).label} » : il ne peut pas passer à « {CallState(target).label} ».")
+
+
+def _close_ring(call_id, psychologist_id: int, outcome: str, now) -> None:
+    closed = Ring.objects.filter(call_id=call_id, psychologist_id=psychologist_id, outcome=RingOutcome.RINGING).update(
+        outcome=outcome, ended_at=now
+    )
+    if not closed:
+        raise IllegalTransition("Cet appel ne sonne pas chez vous.")
+
+
+# --- The caller ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str = "") -> Call:
+    """The caller tapped a psychologist: open the call if it is new, then ring them.
+
+    Claiming the psychologist is a conditional UPDATE on 'available', so of many callers tapping
+    the same psychologist at once exactly one rings them; the others get PsychologistBusy.
+    """
+    now = timezone.now()
+    call, created = Call.objects.get_or_create(
+        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key)}
+    )
+    if not presence.claim_for_ringing(psychologist_id):
+        raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
+    _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
+    try:
+        with transaction.atomic():
+            Ring.objects.create(call=call, psychologist_id=psychologist_id, started_at=now)
+    except IntegrityError as error:  # pragma: no cover - guarded by the state check above
+        raise IllegalTransition("Cet appel sonne déjà.") from error
+    returning = Call.objects.filter(
+        caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False
+    ).exclude(pk=call.pk).exists() if call.caller_key_hash else False
+    relay_after_commit(staff_group(psychologist_id), {"type": "call.ringing", "call_id": str(call.pk), "returning": returning})
+    relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
+    call.refresh_from_db()
+    return call
+
+
+@transaction.atomic
+def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> str:
+    """The caller hung up or went away, whatever the state: end what must be ended. Returns the new state."""
+    call = Call.objects.select_for_update().get(pk=call_id)
+    now = timezone.now()
+    if call.state == CallState.CONNECTED:
+        end_reason = EndReason.CALLER_HUNG_UP if reason == EndReason.CALLER_LEFT else reason
+        _end(call, end_reason, now)
+        return CallState.ENDED
+    if call.state not in (CallState.REQUESTED, CallState.RINGING):
+        raise IllegalTransition("Cet appel est déjà terminé.")
+    if call.state == CallState.RINGING:
+        _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
+        presence.ringing_stopped(call.psychologist_id)
+        relay_after_commit(staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)})
+    _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.CALLER_LEFT)
+    return CallState.ABANDONED
+
+
+# --- The psychologist ---------------------------------------------------------------------------
+
+@transaction.atomic
+def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
+    now = timezone.now()
+    _move(call_id, CallState.CONNECTED, where={"psychologist_id": psychologist_id}, answered_at=now)
+    _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
+    presence.call_started(psychologist_id)
+    relay_after_commit(caller_group(call_id), {"type": "call.accepted", "call_id": str(call_id), "ice": ice_configuration()})
+    relay_after_commit(staff_group(psychologist_id), {"type": "call.connected", "call_id": str(call_id), "ice": ice_configuration()})
+    return Call.objects.get(pk=call_id)
+
+
+def decline(call_id: uuid.UUID, psychologist_id: int) -> None:
+    _unanswered(call_id, psychologist_id, RingOutcome.DECLINED, presence_after=Status.AVAILABLE)
+
+
+def miss(call_id: uuid.UUID, psychologist_id: int, presence_after: str = Status.BREAK) -> None:
+    """Nobody answered in time: the psychologist is put on break so that no caller taps a ghost."""
+    _unanswered(call_id, psychologist_id, RingOutcome.MISSED, presence_after=presence_after)
+
+
+@transaction.atomic
+def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str) -> None:
+    """The call goes back to the caller, who is offered someone else at once."""
+    now = timezone.now()
+    _move(call_id, CallState.REQUESTED, where={"psychologist_id": psychologist_id}, psychologist_id=None)
+    _close_ring(call_id, psychologist_id, outcome, now)
+    presence.ringing_stopped(psychologist_id, presence_after)
+    relay_after_commit(caller_group(call_id), {"type": "call.unanswered", "call_id": str(call_id), "reason": outcome, "psychologist_id": psychologist_id})
+    relay_after_commit(staff_group(psychologist_id), {"type": "call.cancelled", "call_id": str(call_id)})
+
+
+@transaction.atomic
+def psychologist_hangs_up(call_id: uuid.UUID, psychologist_id: int, reason: str = EndReason.PSYCHOLOGIST_HUNG_UP) -> None:
+    call = Call.objects.select_for_update().get(pk=call_id)
+    if call.psychologist_id != psychologist_id or call.state != CallState.CONNECTED:
+        raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
+    _end(call, reason, timezone.now())
+
+
+def _end(call: Call, reason: str, now) -> None:
+    _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
+    presence.call_finished(call.psychologist_id)
+    event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
+    relay_after_commit(caller_group(call.pk), event)
+    relay_after_commit(staff_group(call.psychologist_id), event)
+
+
+@transaction.atomic
+def psychologist_lost(psychologist_id: int) -> None:
+    """The psychologist's workspace is gone: release the caller from whatever call they were in."""
+    for call in Call.objects.select_for_update().filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]):
+        if call.state == CallState.RINGING:
+            miss(call.pk, psychologist_id, presence_after=Status.OFFLINE)
+        else:
+            _end(call, EndReason.PSYCHOLOGIST_LOST, timezone.now())
+
+
+@transaction.atomic
+def workspace_closed(psychologist_id: int, session: str) -> None:
+    """The workspace window that spoke for this psychologist closed: end their call, show them away."""
+    if presence.owns_session(psychologist_id, session):
+        release_psychologist(psychologist_id)
+
+
+@transaction.atomic
+def release_psychologist(psychologist_id: int) -> None:
+    """The psychologist is gone (window closed, or silent too long): free their caller, then mark them away."""
+    psychologist_lost(psychologist_id)
+    presence.mark_away(psychologist_id)
+
+
+def active_call_of(psychologist_id: int) -> Call | None:
+    return Call.objects.filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]).first()
+

@@ -1,0 +1,84 @@
+"""A call is one person asking for help; a ring is one psychologist being offered that call.
+
+Statistics count people, not rings: a caller whose first choice declined and who then talked to
+someone else is one answered call with two rings (declined, accepted).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CallState(models.TextChoices):
+    REQUESTED = "requested", _("En attente d'un psychologue")
+    RINGING = "ringing", _("Sonne")
+    CONNECTED = "connected", _("En communication")
+    ENDED = "ended", _("Terminé")
+    ABANDONED = "abandoned", _("Abandonné par l'appelant")
+
+
+class EndReason(models.TextChoices):
+    CALLER_HUNG_UP = "caller_hung_up", _("L'appelant a raccroché")
+    PSYCHOLOGIST_HUNG_UP = "psychologist_hung_up", _("Le psychologue a raccroché")
+    CALLER_LOST = "caller_lost", _("Connexion de l'appelant perdue")
+    PSYCHOLOGIST_LOST = "psychologist_lost", _("Connexion du psychologue perdue")
+    CALLER_LEFT = "caller_left", _("L'appelant est parti avant la réponse")
+
+
+class Channel(models.TextChoices):
+    APP = "app", _("Application")
+    PHONE = "phone", _("Téléphone")
+
+
+class Call(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    state = models.CharField(max_length=16, choices=CallState.choices, default=CallState.REQUESTED)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.APP)
+    # SHA-256 of the random key kept on the caller's device; the key itself never leaves it stored.
+    caller_key_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The psychologist ringing now, or the one who answered.
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+    requested_at = models.DateTimeField(_("demandé à"))
+    ringing_at = models.DateTimeField(_("première sonnerie"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("décroché à"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("terminé à"), null=True, blank=True)
+    end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "requested_at"])]
+        verbose_name = _("appel")
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()} — {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class RingOutcome(models.TextChoices):
+    RINGING = "ringing", _("Sonne")
+    ACCEPTED = "accepted", _("Décroché")
+    DECLINED = "declined", _("Refusé")
+    MISSED = "missed", _("Sans réponse")
+    CANCELLED = "cancelled", _("Annulé par l'appelant")
+
+
+class Ring(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="rings")
+    psychologist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rings")
+    outcome = models.CharField(max_length=12, choices=RingOutcome.choices, default=RingOutcome.RINGING)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        indexes = [models.Index(fields=["outcome", "started_at"])]
+        constraints = [
+            # A call rings at most one psychologist at a time.
+            models.UniqueConstraint(
+                fields=["call"], condition=models.Q(outcome="ringing"), name="one_ringing_ring_per_call"
+            ),
+        ]
+        verbose_name = _("sonnerie")

@@ -1,0 +1,196 @@
+// The psychologist's workspace: availability, the ring, the call, the wrap-up.
+import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
+import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
+
+const HEARTBEAT_MS = 5000;
+const root = document.getElementById("workspace");
+const audio = document.getElementById("remote-audio");
+const audioState = document.getElementById("call-audio-state");
+const muteButton = root.querySelector('[data-action="mute"]');
+const connection = document.getElementById("connection");
+const STATUS_LABELS = {
+  offline: "Hors ligne", available: "Disponible", break: "En pause",
+  ringing: "Un appel sonne", in_call: "En communication", wrap_up: "Fin d’appel",
+};
+const AUDIO_STATES = {
+  connected: "L’audio passe.", connecting: "Connexion de l’audio…", new: "Connexion de l’audio…",
+  disconnected: "La connexion est instable…", failed: "L’audio ne passe pas : raccrochez.",
+};
+
+// Signals can arrive while the microphone is still opening: they wait in `pending`.
+const call = { id: null, peer: null, microphone: null, stopTimer: null, ringTimer: null, wrapTimer: null, pending: [] };
+const ringtone = new Ringtone();
+
+const socket = new Socket("/ws/workspace/", {
+  onOpen: () => { connection.hidden = true; },
+  onClose: (close) => {
+    if (close.code === 4409) return show("replaced");
+    connection.textContent = "Connexion perdue : vous n’êtes plus visible des appelants. Reconnexion…";
+    connection.hidden = false;
+    stopRinging();
+    endAudio();
+  },
+});
+setInterval(() => socket.send({ type: "heartbeat" }), HEARTBEAT_MS);
+
+socket
+  .on("presence.self", (event) => showPresence(event))
+  .on("call.ringing", (event) => ring(event))
+  .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
+  .on("call.connected", (event) => startAudio(event.ice))
+  .on("signal", (event) => (call.peer ? call.peer.receive(event.signal) : call.pending.push(event.signal)))
+  .on("call.ended", () => { endAudio(); call.id = null; })
+  .on("session.replaced", () => show("replaced"))
+  .on("error", (event) => {
+    connection.textContent = event.message;
+    connection.hidden = false;
+    setTimeout(() => { connection.hidden = true; }, 6000);
+  });
+
+function show(state) {
+  root.dataset.state = state;
+  for (const part of root.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
+}
+
+function showPresence({ status, wrap_up_until: wrapUpUntil }) {
+  document.getElementById("status-label").textContent = STATUS_LABELS[status];
+  for (const button of root.querySelectorAll("[data-status]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.status === status));
+  }
+  clearInterval(call.wrapTimer);
+  if (status === "wrap_up" && wrapUpUntil) {
+    const until = new Date(wrapUpUntil).getTime();
+    const tick = () => {
+      document.getElementById("wrap-up-countdown").textContent = formatDuration(Math.max(0, (until - Date.now()) / 1000));
+    };
+    tick();
+    call.wrapTimer = setInterval(tick, 1000);
+  }
+  if (status === "ringing" && call.id) show("ringing");
+  else if (status === "in_call") show("in_call");
+  else show(status);
+  // Keep the microphone ready while available: answering must not wait for it.
+  if (status === "available" && !call.microphone) call.microphone = openMicrophone().catch(() => null);
+}
+
+function ring(event) {
+  call.id = event.call_id;
+  document.getElementById("returning-caller").hidden = !event.returning;
+  show("ringing");
+  ringtone.start();
+  let remaining = Number(root.dataset.ringTimeout);
+  const countdown = document.getElementById("ring-countdown");
+  countdown.textContent = remaining;
+  call.ringTimer = setInterval(() => { countdown.textContent = Math.max(0, --remaining); }, 1000);
+  root.querySelector('[data-action="accept"]').focus();
+  if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
+    const notification = new Notification("Écoute : un appel arrive", { body: "Décrochez dans votre espace.", tag: "ecoute-call", requireInteraction: true });
+    notification.onclick = () => { window.focus(); notification.close(); };
+  }
+}
+
+function stopRinging() {
+  ringtone.stop();
+  clearInterval(call.ringTimer);
+}
+
+async function startAudio(ice) {
+  stopRinging();
+  show("in_call");
+  call.stopTimer = startTimer(document.getElementById("call-timer"));
+  const microphone = await (call.microphone || openMicrophone().catch(() => null));
+  if (!microphone) {
+    audioState.textContent = "Micro inaccessible : autorisez-le dans le navigateur.";
+    return;
+  }
+  call.microphone = null;
+  call.peer = new PeerCall({
+    ice, microphone, audio,
+    sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal }),
+    onState: (state) => { audioState.textContent = AUDIO_STATES[state] || ""; },
+  });
+  for (const signal of call.pending.splice(0)) await call.peer.receive(signal);
+}
+
+function endAudio() {
+  if (call.stopTimer) call.stopTimer();
+  if (call.peer) call.peer.close();
+  Object.assign(call, { peer: null, stopTimer: null, pending: [] });
+  muteButton.setAttribute("aria-pressed", "false");
+}
+
+const actions = {
+  accept: () => call.id && socket.send({ type: "call.accept", call_id: call.id }),
+  decline: () => { if (call.id) { socket.send({ type: "call.decline", call_id: call.id }); stopRinging(); } },
+  hangup: () => call.id && socket.send({ type: "call.hangup", call_id: call.id }),
+  ready: () => socket.send({ type: "status.set", status: "available" }),
+  "take-over": () => location.reload(),
+  mute: () => {
+    if (!call.peer) return;
+    const muted = muteButton.getAttribute("aria-pressed") !== "true";
+    call.peer.setMuted(muted);
+    muteButton.setAttribute("aria-pressed", String(muted));
+  },
+};
+
+root.addEventListener("click", (event) => {
+  const statusButton = event.target.closest("[data-status]");
+  if (statusButton) socket.send({ type: "status.set", status: statusButton.dataset.status });
+  const action = event.target.closest("[data-action]")?.dataset.action;
+  if (action) actions[action]();
+});
+
+// One hand on the keyboard during a shift.
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+  const state = root.dataset.state;
+  const key = event.key.toLowerCase();
+  if (state === "ringing" && key === "enter") { event.preventDefault(); actions.accept(); }
+  else if (state === "ringing" && key === "r") actions.decline();
+  else if (state === "in_call" && key === "m") actions.mute();
+  else if (state === "in_call" && key === "escape") actions.hangup();
+  else if (!["ringing", "in_call"].includes(state)) {
+    const status = { d: "available", p: "break", h: "offline" }[key];
+    if (status) socket.send({ type: "status.set", status });
+  }
+});
+
+const hint = document.getElementById("notifications-hint");
+if ("Notification" in window && Notification.permission === "default") {
+  hint.hidden = false;
+  document.getElementById("enable-notifications").addEventListener("click", () => {
+    Notification.requestPermission().then(() => { hint.hidden = true; });
+  });
+}
+
+// A soft two-tone ring made in the browser: nothing to download, and it stops the moment it should.
+function Ringtone() {
+  let context = null;
+  let interval = null;
+  const beep = () => {
+    const now = context.currentTime;
+    for (const [offset, frequency] of [[0, 660], [0.25, 880]]) {
+      const oscillator = context.createOscillator();
+      const gain = context.createGain();
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, now + offset);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.22);
+      oscillator.connect(gain).connect(context.destination);
+      oscillator.start(now + offset);
+      oscillator.stop(now + offset + 0.25);
+    }
+  };
+  return {
+    start() {
+      context = context || new AudioContext();
+      context.resume().catch(() => {});
+      beep();
+      clearInterval(interval);
+      interval = setInterval(beep, 1500);
+    },
+    stop() { clearInterval(interval); },
+  };
+}
+
+window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => root.dataset.state };

@@ -1,0 +1,53 @@
+"""What happens when time passes: rings nobody answers, silent workspaces, finished wrap-ups.
+
+Every server process runs run_due_timers() about once a second. Each step is a conditional,
+idempotent action, so several processes doing it at the same time change each thing once.
+"""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils import timezone
+
+from ecoute.presence import actions as presence
+
+from . import actions
+from .actions import CallError
+from .models import Ring, RingOutcome
+
+logger = logging.getLogger(__name__)
+TICK_SECONDS = 1.0
+
+
+def run_due_timers(now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    miss_unanswered_rings(now)
+    release_silent_psychologists(now)
+    presence.end_due_wrap_ups(now)
+
+
+def miss_unanswered_rings(now: datetime) -> None:
+    cutoff = now - timedelta(seconds=settings.ECOUTE_RING_TIMEOUT)
+    for call_id, psychologist_id in Ring.objects.filter(outcome=RingOutcome.RINGING, started_at__lte=cutoff).values_list("call_id", "psychologist_id"):
+        try:
+            actions.miss(call_id, psychologist_id)
+        except CallError:
+            pass  # answered, declined or cancelled meanwhile, or handled by another process
+
+
+def release_silent_psychologists(now: datetime) -> None:
+    for user_id in presence.stale_user_ids(now):
+        actions.release_psychologist(user_id)
+
+
+async def run_forever() -> None:
+    """The loop each server process starts at launch (ASGI lifespan)."""
+    while True:
+        try:
+            await database_sync_to_async(run_due_timers)()
+        except Exception:
+            logger.exception("the timers failed this second; trying again")
+        await asyncio.sleep(TICK_SECONDS)

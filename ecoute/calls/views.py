@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from ecoute.accounts.access import listener_required
+from ecoute.presence.models import BoardStatus
+from ecoute.presence.queries import board_entries
+
+
+def _board_context() -> dict:
+    return {"entries": board_entries(), "status_labels": dict(BoardStatus.choices)}
+
+
+@require_GET
+def line(request: HttpRequest) -> HttpResponse:
+    """The caller's app: the board of psychologists and the call itself."""
+    return render(request, "calls/line.html", _board_context())
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The board alone, fetched again by the app after a reconnection."""
+    return render(request, "presence/board.html", _board_context())
+
+
+@require_GET
+@listener_required
+def workspace(request: HttpRequest) -> HttpResponse:
+    context = {"profile": request.user.listener_profile, "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
+               "ring_timeout": settings.ECOUTE_RING_TIMEOUT}
+    return render(request, "calls/workspace.html", context)
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "calls/offline.html")
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> HttpResponse:
+    context = {"icons": [(size, static(f"ecoute/icons/icon-{size}.png")) for size in (192, 512)]}
+    return render(request, "calls/manifest.webmanifest", context, content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from the root so that it may cache the whole app shell."""
+    shell = [
+        "/",
+        "/hors-ligne/",
+        static("ecoute/ecoute.css"),
+        static("ecoute/socket.js"),
+        static("ecoute/peer.js"),
+        static("calls/line.js"),
+        static("presence/board.js"),
+        static("ecoute/icons/icon-192.png"),
+    ]
+    response = render(request, "calls/sw.js", {"shell": shell}, content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response

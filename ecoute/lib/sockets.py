@@ -1,0 +1,84 @@
+"""The base of every Écoute websocket: JSON messages, strict validation, clear error events."""
+
+import json
+import logging
+import uuid
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class MessageError(Exception):
+    """An incoming message that cannot be acted on; sent back as an error event, nothing changes."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def require_uuid(message: dict, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(message.get(field)))
+    except ValueError:
+        raise MessageError("bad_message", f"« {field} » doit être un identifiant d'appel.") from None
+
+
+def require_int(message: dict, field: str) -> int:
+    value = message.get(field)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise MessageError("bad_message", f"« {field} » doit être un nombre entier positif.")
+    return value
+
+
+class JsonSocket(AsyncWebsocketConsumer):
+    """Dispatch {"type": "x.y", ...} to the method on_x_y; anything else gets an "error" event.
+
+    Subclasses list the exceptions their actions raise in `expected_errors`; those become error
+    events carrying the exception's `code` and message. Everything else is a bug and is logged.
+    """
+
+    message_types: tuple[str, ...] = ()
+    expected_errors: tuple[type[Exception], ...] = ()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = self._parse(text_data, bytes_data)
+            handler = getattr(self, "on_" + message["type"].replace(".", "_"))
+            await handler(message)
+        except MessageError as error:
+            await self.send_error(error.code, str(error))
+        except self.expected_errors as error:
+            await self.send_error(getattr(error, "code", "refused"), str(error))
+
+    def _parse(self, text_data, bytes_data) -> dict:
+        if text_data is None:
+            raise MessageError("bad_message", "Seuls les messages texte JSON sont acceptés.")
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            raise MessageError("too_large", "Message trop long (64 Ko au plus).")
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            raise MessageError("bad_json", "Message illisible : JSON invalide.") from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise MessageError("bad_message", "Le message doit être un objet avec un « type ».")
+        if message["type"] not in self.message_types:
+            raise MessageError("unknown_type", f"Type de message inconnu : {message['type'][:40]!r}.")
+        return message
+
+    async def send_event(self, event: dict) -> None:
+        await self.send(text_data=json.dumps(event))
+
+    async def send_error(self, code: str, message: str) -> None:
+        await self.send_event({"type": "error", "code": code, "message": message})
+
+    async def relay(self, message: dict) -> None:
+        """An event from the channel layer (see ecoute.lib.realtime)."""
+        event = message["event"]
+        await self.before_relay(event)
+        await self.send_event(event)
+
+    async def before_relay(self, event: dict) -> None:
+        """Let a subclass update what it knows of its call before the event goes out."""

@@ -1,0 +1,134 @@
+"""Every change of a psychologist's presence. Each action commits, then tells the board and the workspace.
+
+A change is a conditional UPDATE on the expected current status, so two processes (or a caller
+and a timer) racing for the same psychologist cannot both win.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ecoute.lib.realtime import relay_after_commit, send_now, staff_group
+
+from .models import BOARD_STATUS, Presence, Status
+
+BOARD_GROUP = "board"
+
+# What a psychologist may choose from the workspace, and from which statuses.
+SELF_SERVICE = {
+    Status.AVAILABLE: (Status.OFFLINE, Status.BREAK, Status.AVAILABLE, Status.WRAP_UP),
+    Status.BREAK: (Status.OFFLINE, Status.AVAILABLE, Status.BREAK, Status.WRAP_UP),
+    Status.OFFLINE: (Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP),
+}
+
+
+class PresenceError(Exception):
+    """A presence change that is not allowed now; the message is shown to the psychologist."""
+
+
+def move(user_id: int, sources, target: str, session: str | None = None, **fields) -> bool:
+    """Set TARGET if the status is one of SOURCES; return whether it changed. Broadcast after commit."""
+    now = timezone.now()
+    rows = Presence.objects.filter(pk=user_id, status__in=list(sources))
+    if session is not None:
+        rows = rows.filter(session=session)
+    with transaction.atomic():
+        if not rows.update(status=target, changed_at=now, version=F("version") + 1, **fields):
+            return False
+        _announce(user_id)
+    return True
+
+
+def _announce(user_id: int) -> None:
+    presence = Presence.objects.values("status", "version", "wrap_up_until").get(pk=user_id)
+    change = {"id": user_id, "status": BOARD_STATUS[presence["status"]], "version": presence["version"]}
+    transaction.on_commit(lambda: send_now(BOARD_GROUP, {"type": "board.changes", "changes": [change]}))
+    until = presence["wrap_up_until"]
+    relay_after_commit(
+        staff_group(user_id),
+        {
+            "type": "presence.self",
+            "status": presence["status"],
+            "version": presence["version"],
+            "wrap_up_until": until.isoformat() if until and presence["status"] == Status.WRAP_UP else None,
+        },
+    )
+
+
+def open_session(user_id: int, session: str) -> Presence:
+    """A workspace connected: it becomes the one that speaks for this psychologist."""
+    with transaction.atomic():
+        presence, _ = Presence.objects.select_for_update().get_or_create(user_id=user_id)
+        presence.session = session
+        presence.last_seen = timezone.now()
+        presence.save(update_fields=["session", "last_seen"])
+        _announce(user_id)
+    return presence
+
+
+def choose_status(user_id: int, session: str, target: str) -> None:
+    """The psychologist chose available / on break / offline in their workspace."""
+    if target not in SELF_SERVICE:
+        raise PresenceError(f"Statut inconnu : {target!r}.")
+    if not move(user_id, SELF_SERVICE[target], target, session=session, wrap_up_until=None):
+        current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
+        if current in (Status.RINGING, Status.IN_CALL):
+            raise PresenceError("Terminez d'abord l'appel en cours.")
+        raise PresenceError("Cet espace n'est plus actif : il a été ouvert dans une autre fenêtre.")
+
+
+def heartbeat(user_id: int, session: str) -> bool:
+    """The workspace is alive; return False if another window has taken over."""
+    return bool(Presence.objects.filter(pk=user_id, session=session).update(last_seen=timezone.now()))
+
+
+def owns_session(user_id: int, session: str) -> bool:
+    return Presence.objects.filter(pk=user_id, session=session).exists()
+
+
+# --- Moves made by the call lifecycle (ecoute.calls.actions owns when they happen) --------------
+
+def claim_for_ringing(user_id: int) -> bool:
+    return move(user_id, [Status.AVAILABLE], Status.RINGING)
+
+
+def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:
+    return move(user_id, [Status.RINGING], target)
+
+
+def call_started(user_id: int) -> bool:
+    return move(user_id, [Status.RINGING], Status.IN_CALL)
+
+
+def call_finished(user_id: int) -> bool:
+    """Start the wrap-up after a call, or go straight back to available if it is set to zero."""
+    seconds = settings.ECOUTE_WRAP_UP_SECONDS
+    if seconds == 0:
+        return move(user_id, [Status.IN_CALL], Status.AVAILABLE)
+    until = timezone.now() + timedelta(seconds=seconds)
+    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until)
+
+
+# --- Timers (run every second by ecoute.calls.timers) --------------------------------------------
+
+def stale_user_ids(now: datetime) -> list[int]:
+    """Psychologists shown as present whose workspace has not been heard from in time."""
+    limit = now - timedelta(seconds=settings.ECOUTE_PRESENCE_TIMEOUT)
+    return list(
+        Presence.objects.exclude(status=Status.OFFLINE).filter(last_seen__lt=limit).values_list("pk", flat=True)
+    )
+
+
+def mark_away(user_id: int) -> bool:
+    """A silent workspace: nobody must tap a ghost."""
+    with transaction.atomic():
+        Presence.objects.filter(pk=user_id).update(session="")
+        return move(user_id, [s for s in Status.values if s != Status.OFFLINE], Status.OFFLINE)
+
+
+def end_due_wrap_ups(now: datetime) -> int:
+    due = Presence.objects.filter(status=Status.WRAP_UP, wrap_up_until__lte=now).values_list("pk", flat=True)
+    return sum(move(user_id, [Status.WRAP_UP], Status.AVAILABLE, wrap_up_until=None) for user_id in list(due))

@@ -1,0 +1,55 @@
+"""Who is available right now. The database row is the truth; websockets only carry its changes."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    OFFLINE = "offline", _("Hors ligne")
+    AVAILABLE = "available", _("Disponible")
+    BREAK = "break", _("En pause")
+    RINGING = "ringing", _("Sonne")
+    IN_CALL = "in_call", _("En communication")
+    WRAP_UP = "wrap_up", _("Fin d'appel")
+
+
+class BoardStatus(models.TextChoices):
+    """What a caller is told: never more than whether they can call now."""
+
+    AVAILABLE = "available", _("Disponible")
+    BUSY = "busy", _("En appel")
+    AWAY = "away", _("Absent")
+
+
+BOARD_STATUS = {
+    Status.AVAILABLE: BoardStatus.AVAILABLE,
+    Status.RINGING: BoardStatus.BUSY,
+    Status.IN_CALL: BoardStatus.BUSY,
+    Status.WRAP_UP: BoardStatus.BUSY,
+    Status.BREAK: BoardStatus.AWAY,
+    Status.OFFLINE: BoardStatus.AWAY,
+}
+
+
+class Presence(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFLINE)
+    changed_at = models.DateTimeField(_("depuis"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
+    # Increases with every status change, so a client can drop an update older than what it shows.
+    version = models.PositiveBigIntegerField(default=0)
+    # The channel name of the one workspace connection that speaks for this psychologist.
+    session = models.CharField(max_length=120, blank=True)
+    wrap_up_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "last_seen"])]
+        verbose_name = _("présence")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_status_display()}"
+
+    @property
+    def board_status(self) -> str:
+        return BOARD_STATUS[self.status]

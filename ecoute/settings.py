@@ -1,0 +1,181 @@
+"""The one settings module of Écoute: every value that differs between machines comes from the environment."""
+
+from pathlib import Path
+
+import dj_database_url
+
+from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigurationError("DJANGO_SECRET_KEY must be set (or DJANGO_DEBUG=1 for a local run)")
+    SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "ecoute.accounts",
+    "ecoute.presence",
+    "ecoute.calls",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ecoute.urls"
+ASGI_APPLICATION = "ecoute.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ecoute.lib.context.line_facts",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    """PostgreSQL (or any URL) from DATABASE_URL; otherwise an embedded SQLite file."""
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=0)
+    else:
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    if config["ENGINE"].endswith("sqlite3"):
+        # WAL lets readers work during a write; IMMEDIATE takes the write lock at BEGIN so two
+        # concurrent claims queue up instead of failing with "database is locked".
+        config["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        # A file (not memory) so that a real server process started by the tests shares it.
+        config["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+    return config
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    # The pub/sub layer: one Redis subscription per process, no connection-pool exhaustion under
+    # bursts of connects (see docs/architecture.md).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "calls:workspace"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("ECOUTE_MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin: nothing leaks to other sites, and form posts keep their Origin (Chrome sends
+# "Origin: null" under no-referrer, which CSRF protection rightly refuses).
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Logging never carries a caller's address: the servers' own access logs are off and
+# ecoute.lib.anonymity writes the only access log, without client addresses or query strings.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("ECOUTE_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.channels.server": {"level": "WARNING"},
+        "uvicorn.access": {"handlers": [], "propagate": False},
+    },
+}
+ADMINS: list = []
+
+# --- The line ---------------------------------------------------------------------------------
+ECOUTE_PHONE_NUMBER = env_str("ECOUTE_PHONE_NUMBER", "0 805 23 23 36")
+ECOUTE_QUICK_EXIT_URL = env_str("ECOUTE_QUICK_EXIT_URL", "https://www.google.fr/search?q=m%C3%A9t%C3%A9o")
+# Seconds a psychologist's phone rings before the caller is offered someone else.
+ECOUTE_RING_TIMEOUT = env_int("ECOUTE_RING_TIMEOUT", 20, minimum=5)
+# Seconds without a heartbeat after which a psychologist is shown as away.
+ECOUTE_PRESENCE_TIMEOUT = env_int("ECOUTE_PRESENCE_TIMEOUT", 15, minimum=5)
+# Seconds of wrap-up after a call before the psychologist is available again.
+ECOUTE_WRAP_UP_SECONDS = env_int("ECOUTE_WRAP_UP_SECONDS", 60, minimum=0)
+# Milliseconds during which board changes are gathered into one frame per watcher.
+ECOUTE_BOARD_COALESCE_MS = env_int("ECOUTE_BOARD_COALESCE_MS", 10, minimum=0)
+
+# TURN relay (coturn, use-auth-secret). When set, both peers relay their media through it,
+# so neither browser ever learns the other's address.
+ECOUTE_TURN_URLS = env_list("ECOUTE_TURN_URLS")
+ECOUTE_TURN_SECRET = env_str("ECOUTE_TURN_SECRET")
+ECOUTE_TURN_TTL = env_int("ECOUTE_TURN_TTL", 3600, minimum=60)
+ECOUTE_STUN_URLS = env_list("ECOUTE_STUN_URLS")
+if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
+    raise ConfigurationError("ECOUTE_TURN_URLS is set but ECOUTE_TURN_SECRET is empty")
+
+# WhiteNoise hands ASGI a synchronous file iterator; Django warns for each static file served.
+# The files are small and cached by the service worker, so the warning is only noise here.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

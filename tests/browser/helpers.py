@@ -1,0 +1,52 @@
+"""Steps of the browser tests, written as a caller and a psychologist would take them."""
+
+from tests.support.cast import PASSWORD
+
+# Inbound audio and the selected candidate pair, read from the page's own RTCPeerConnection.
+CALL_STATS = """async () => {
+  const pc = window.ecoute.peerConnection();
+  if (!pc) return null;
+  const stats = await pc.getStats();
+  let inbound = null, pair = null, transport = null;
+  stats.forEach((s) => {
+    if (s.type === "inbound-rtp" && s.kind === "audio") inbound = s;
+    if (s.type === "transport") transport = s;
+  });
+  if (transport && transport.selectedCandidatePairId) pair = stats.get(transport.selectedCandidatePairId);
+  const local = pair && stats.get(pair.localCandidateId);
+  const remote = pair && stats.get(pair.remoteCandidateId);
+  return {
+    connectionState: pc.connectionState,
+    bytesReceived: inbound ? inbound.bytesReceived : 0,
+    totalAudioEnergy: inbound ? inbound.totalAudioEnergy || 0 : 0,
+    localCandidateType: local ? local.candidateType : null,
+    remoteCandidateType: remote ? remote.candidateType : null,
+  };
+}"""
+
+
+def log_in_and_go_available(page, user) -> None:
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/espace/")
+    page.click("[data-status=available]")
+    page.wait_for_selector("#status-label:has-text('Disponible')")
+
+
+def card(page, user):
+    return page.locator(f".card[data-id='{user.pk}']")
+
+
+def wait_for_audio(page, timeout_ms: int = 15000) -> dict:
+    """Wait until the peer connection is connected and audio has arrived; return the stats.
+
+    Polled from here: wait_for_function would take an async predicate's Promise as already true.
+    """
+    stats = None
+    for _ in range(timeout_ms // 200):
+        stats = page.evaluate(CALL_STATS)
+        if stats and stats["connectionState"] == "connected" and stats["bytesReceived"] > 0 and stats["totalAudioEnergy"] > 0:
+            return stats
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no audio arrived in {timeout_ms} ms: {stats}")

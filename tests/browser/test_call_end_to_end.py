@@ -1,0 +1,74 @@
+"""A caller taps an available psychologist and they talk, in two real Chromium contexts, through coturn."""
+
+import pytest
+
+from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
+from ecoute.presence.models import Presence, Status
+from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio
+from tests.support.cast import make_psychologist
+from tests.support.live import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
+
+
+def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
+    claire = make_psychologist("Claire", languages=("fr", "en"))
+    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, claire)
+
+    caller = new_page("/")
+    claire_card = card(caller, claire)
+    claire_card.locator("text=Disponible").wait_for()
+    screenshot(caller, "caller-board")
+
+    claire_card.locator("[data-call]").click()
+    caller.locator("#call-panel[data-state=ringing]").wait_for()
+    workspace.locator("[data-show=ringing]:visible").wait_for()
+    screenshot(caller, "caller-ringing")
+    screenshot(workspace, "workspace-ringing")
+
+    workspace.click("[data-action=accept]")
+    caller_stats = wait_for_audio(caller)
+    workspace_stats = wait_for_audio(workspace)
+    caller.wait_for_timeout(1200)  # let the timer tick on the screenshot
+    screenshot(caller, "caller-in-call")
+    screenshot(workspace, "workspace-in-call")
+
+    assert caller_stats["connectionState"] == workspace_stats["connectionState"] == "connected", (caller_stats, workspace_stats)
+    assert caller_stats["bytesReceived"] > 0 and workspace_stats["bytesReceived"] > 0
+    # The caller's media goes through the relay: the psychologist's browser never sees their address.
+    assert caller_stats["localCandidateType"] == "relay"
+    assert workspace_stats["remoteCandidateType"] == "relay"
+
+    caller.click("#call-panel [data-show=connected] [data-action=hangup]")
+    caller.locator("#call-panel[data-state=ended]").wait_for()
+    workspace.locator("[data-show=wrap_up]:visible").wait_for()
+    screenshot(workspace, "workspace-wrap-up")
+
+    call = Call.objects.get()
+    assert call.state == CallState.ENDED and call.end_reason == EndReason.CALLER_HUNG_UP
+    assert call.psychologist == claire
+    assert call.requested_at <= call.ringing_at <= call.answered_at <= call.ended_at
+    assert Ring.objects.get(call=call).outcome == RingOutcome.ACCEPTED
+    assert Presence.objects.get(pk=claire.pk).status == Status.WRAP_UP
+    # The server's own log names paths and statuses, never an address.
+    assert "127.0.0.1" not in line_server.log()
+
+
+def test_returning_caller_finds_their_psychologist_first(new_page):
+    claire = make_psychologist("Claire")
+    make_psychologist("Amélie")
+    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, claire)
+    caller = new_page("/")
+    card(caller, claire).locator("[data-call]:enabled").click()
+    workspace.click("[data-action=accept]")
+    wait_for_audio(caller)
+    workspace.click("[data-action=hangup]")
+    caller.locator("#call-panel[data-state=ended]").wait_for()
+
+    caller.reload()
+    mine = caller.locator("#mine")
+    mine.wait_for()
+    assert mine.locator(f".card[data-id='{claire.pk}']").count() == 1
+    assert mine.locator(".status-label").inner_text() == "En appel"  # Claire is in her wrap-up

@@ -1,0 +1,158 @@
+"""A real Écoute server (uvicorn, the production ASGI app) on the test database, coturn on
+loopback, and Debian's Chromium driven by Playwright."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tools import coturn_loopback
+
+from .backends import CHROMIUM, need_chromium, need_coturn
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required", "--disable-quic", "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    """The URL of the database the tests are using right now, for a server process to share it."""
+    config = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{config['NAME']}"
+    user = config.get("USER") or ""
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}/{config['NAME']}"
+
+
+class LiveServer:
+    """One uvicorn process serving ecoute.asgi:application."""
+
+    def __init__(self, env: dict, port: int | None = None, name: str = "server"):
+        self.port = port or free_port()
+        self.url = f"http://localhost:{self.port}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log_path = ARTIFACTS / f"{name}-{self.port}.log"
+        self.env = {**os.environ, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", **env}
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.process = None
+
+    def start(self) -> "LiveServer":
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-access-log", "--log-level", "warning", "--lifespan", "on",
+             "--ws-max-size", "1048576"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+        return self
+
+    def _wait_until_ready(self, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server stopped at start:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/hors-ligne/", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start in time")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+@pytest.fixture(scope="session")
+def coturn():
+    """coturn on loopback with a secret of the session; yields the server's TURN settings."""
+    need_coturn()
+    port, secret = free_port(), secrets.token_hex(16)
+    process = coturn_loopback.start(port, secret, min_port=49300, max_port=49400)
+    time.sleep(0.3)
+    if process.poll() is not None:
+        pytest.fail("coturn did not start")
+    yield {"ECOUTE_TURN_URLS": f"turn:127.0.0.1:{port}?transport=udp", "ECOUTE_TURN_SECRET": secret}
+    process.terminate()
+    process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def live_server_env(django_db_setup, django_db_blocker, coturn):
+    with django_db_blocker.unblock():
+        return {"DATABASE_URL": database_url(), **coturn}
+
+
+@pytest.fixture(scope="session")
+def line_server(live_server_env):
+    """The platform as a caller and a psychologist meet it: one server process, TURN relay on."""
+    server = LiveServer(live_server_env, name="line").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are plain
+    # synchronous code between browser steps (the workaround Playwright and Django both document).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, line_server):
+    """Open a page in a context of its own (its own cookies, storage and microphone)."""
+    contexts = []
+
+    def open_page(path: str = "/", viewport=PHONE):
+        context = chromium.new_context(viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=line_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot under artifacts/screenshots/ for a person to look at."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

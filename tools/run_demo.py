@@ -1,0 +1,57 @@
+"""Start the whole platform on the embedded defaults: Écoute on :8000 and, if installed, coturn on loopback."""
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import coturn_loopback  # noqa: E402
+
+HOST, PORT, TURN_PORT = "127.0.0.1", int(os.environ.get("PORT", "8000")), 3478
+PASSWORD = "ecoute-demo-2026"
+
+
+def main() -> int:
+    env = dict(os.environ, DJANGO_DEBUG="1", DJANGO_SECURE_COOKIES="0")
+    coturn = None
+    if shutil.which("turnserver"):
+        secret = secrets.token_hex(16)
+        coturn = coturn_loopback.start(TURN_PORT, secret)
+        env.update(ECOUTE_TURN_URLS=f"turn:127.0.0.1:{TURN_PORT}?transport=udp", ECOUTE_TURN_SECRET=secret)
+        relay = f"coturn relays the media on 127.0.0.1:{TURN_PORT}"
+    else:
+        relay = "coturn is not installed: media goes directly between the two windows (apt-get install coturn)"
+    print(f"""
+  Écoute is running.
+
+  Caller app (no account):      http://localhost:{PORT}/
+  Psychologist workspace:       http://localhost:{PORT}/espace/     e.g. claire / {PASSWORD}
+  Administration:               http://localhost:{PORT}/admin/      admin / {PASSWORD}
+
+  Try the line on one machine: open the workspace in one window (log in as claire, press
+  "Disponible"), and the caller app in another (a private window or another browser). Claire turns
+  green on the board; tap her, accept in the workspace, and you are talking.
+  {relay}.
+  Stop with Ctrl-C.
+""", flush=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", HOST, "--port", str(PORT),
+         "--no-access-log", "--ws-max-size", "1048576", "--lifespan", "on"],
+        env=env,
+    )
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.send_signal(signal.SIGINT)
+        return server.wait()
+    finally:
+        if coturn:
+            coturn.terminate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
