@@ -78,7 +78,8 @@ def _database(url: str) -> dict:
             "timeout": 20,
         }
         # A file (not memory) so that a real server process started by the tests shares it.
-        config["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}
+        # ECOUTE_TEST_DB lets two test runs on one machine keep apart.
+        config["TEST"] = {"NAME": str(BASE_DIR / env_str("ECOUTE_TEST_DB", ".pytest-db.sqlite3"))}
     return config
 
 

@@ -105,15 +105,24 @@ def coturn():
 
 
 @pytest.fixture(scope="session")
-def live_server_env(django_db_setup, django_db_blocker, coturn):
+def live_server_env(django_db_setup, django_db_blocker):
+    """What a server process needs to share the tests' database."""
     with django_db_blocker.unblock():
-        return {"DATABASE_URL": database_url(), **coturn}
+        return {"DATABASE_URL": database_url()}
 
 
 @pytest.fixture(scope="session")
-def line_server(live_server_env):
+def line_server(live_server_env, coturn):
     """The platform as a caller and a psychologist meet it: one server process, TURN relay on."""
-    server = LiveServer(live_server_env, name="line").start()
+    server = LiveServer({**live_server_env, **coturn}, name="line").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def site_server(live_server_env):
+    """The platform for pages that place no call (no TURN relay needed)."""
+    server = LiveServer(live_server_env, name="site").start()
     yield server
     server.stop()
 
@@ -132,21 +141,38 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def new_page(chromium, line_server):
-    """Open a page in a context of its own (its own cookies, storage and microphone)."""
-    contexts = []
+class PageOpener:
+    """Opens pages of one server, each in a browser context of its own (cookies, storage, microphone)."""
 
-    def open_page(path: str = "/", viewport=PHONE):
-        context = chromium.new_context(viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=line_server.url)
-        contexts.append(context)
+    def __init__(self, browser, server: LiveServer):
+        self.browser, self.server, self.contexts = browser, server, []
+
+    def __call__(self, path: str = "/", viewport=PHONE):
+        context = self.browser.new_context(viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=self.server.url)
+        self.contexts.append(context)
         page = context.new_page()
         page.goto(path)
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def new_page(chromium, line_server):
+    """Pages of the line server (calls relayed by coturn); phone-sized unless told otherwise."""
+    opener = PageOpener(chromium, line_server)
+    yield opener
+    opener.close()
+
+
+@pytest.fixture
+def new_site_page(chromium, site_server):
+    """Pages of a server without TURN relay, for pages that place no call."""
+    opener = PageOpener(chromium, site_server)
+    yield opener
+    opener.close()
 
 
 def screenshot(page, name: str) -> Path:
