@@ -11,6 +11,7 @@ from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uu
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
+from ecoute.presence.queries import board_snapshot
 
 from . import actions, queries
 from .actions import CallError
@@ -35,6 +36,7 @@ class CallerSocket(JsonSocket):
         self.tried: list[int] = []
         await self.accept()
         await board_fanout.watch(self)
+        await self.send_event(await database_sync_to_async(board_snapshot)())
 
     async def disconnect(self, code):
         board_fanout.unwatch(self)
@@ -93,7 +95,7 @@ class CallerSocket(JsonSocket):
             await self._forget_call()
 
     def _require_current_call(self, message) -> None:
-        if self.call_id is None or require_uuid(message, "call_id") != self.call_id:
+        if require_uuid(message, "call_id") != self.call_id:
             raise MessageError("not_your_call", "Cet appel n'est pas le vôtre.")
 
     async def _leave_call(self, reason: str) -> None:

@@ -25,11 +25,16 @@ class BoardFanout:
         self._listener: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_scheduled = False
+        self._subscribed = asyncio.Event()
 
     async def watch(self, consumer) -> None:
-        """Start writing board changes to CONSUMER (anything with an async send(text_data=...))."""
+        """Start writing board changes to CONSUMER (anything with an async send(text_data=...)).
+
+        Returns once this process is subscribed, so that a snapshot taken afterwards misses nothing.
+        """
         self._ensure_listening()
         self.watchers.add(consumer)
+        await self._subscribed.wait()
 
     def unwatch(self, consumer) -> None:
         self.watchers.discard(consumer)
@@ -38,14 +43,16 @@ class BoardFanout:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (a test, a restarted worker): start afresh
             self.watchers, self._pending, self._listener, self._loop = set(), {}, None, loop
-            self._flush_scheduled = False
+            self._flush_scheduled, self._subscribed = False, asyncio.Event()
         if self._listener is None or self._listener.done():
+            self._subscribed.clear()
             self._listener = loop.create_task(self._listen())
 
     async def _listen(self) -> None:
         layer = get_channel_layer()
         channel = await layer.new_channel("board-fanout.")
         await layer.group_add(BOARD_GROUP, channel)
+        self._subscribed.set()
         try:
             while True:
                 message = await layer.receive(channel)

@@ -51,3 +51,11 @@ def available_listener_ids(exclude: list[int] = ()) -> list[int]:
         .order_by("changed_at")
         .values_list("pk", flat=True)
     )
+
+
+def board_snapshot() -> dict:
+    """Every listener's board status, in the same form as live changes: sent when a watcher connects."""
+    rows = Presence.objects.filter(
+        user__is_active=True, user__listener_profile__active=True, user__role__in=LISTENING_ROLES
+    ).values_list("pk", "status", "version")
+    return {"type": "presence", "changes": [{"id": pk, "status": BOARD_STATUS[status], "version": version} for pk, status, version in rows]}

@@ -37,7 +37,6 @@ function callerKey(renew = false) {
 }
 
 const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null };
-let firstOpen = true;
 
 const board = new Board({
   container: document.getElementById("board-container"),
@@ -49,9 +48,8 @@ const board = new Board({
 const socket = new Socket("/ws/line/", {
   onOpen: () => {
     document.getElementById("connection").hidden = true;
+    // The server answers with every status as it is now, then each change as it happens.
     socket.send({ type: "hello", caller_key: callerKey() });
-    if (!firstOpen) board.refresh();
-    firstOpen = false;
   },
   onClose: () => {
     document.getElementById("connection").hidden = false;

@@ -1,0 +1,102 @@
+"""What happens as time passes: unanswered rings, silent workspaces, wrap-ups that end."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ecoute.calls import actions
+from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
+from ecoute.calls.timers import run_due_timers
+from ecoute.presence.models import Presence, Status
+from tests.support.cast import make_psychologist
+
+pytestmark = pytest.mark.django_db
+
+
+def later(seconds: float):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def presence(user) -> Presence:
+    return Presence.objects.get(pk=user.pk)
+
+
+def test_a_ring_nobody_answers_in_20_seconds_goes_back_to_the_caller():
+    claire = make_psychologist(status=Status.AVAILABLE)
+    call = actions.ring_psychologist(uuid.uuid4(), claire.pk)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(20))  # her window is alive
+    run_due_timers(later(19))
+    assert Call.objects.get(pk=call.pk).state == CallState.RINGING
+    run_due_timers(later(21))
+    assert Call.objects.get(pk=call.pk).state == CallState.REQUESTED
+    assert Ring.objects.get(call=call).outcome == RingOutcome.MISSED
+    assert presence(claire).status == Status.BREAK  # nobody taps a ghost
+
+
+def test_the_ring_timeout_is_configurable(settings):
+    settings.ECOUTE_RING_TIMEOUT = 30
+    claire = make_psychologist(status=Status.AVAILABLE)
+    call = actions.ring_psychologist(uuid.uuid4(), claire.pk)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(25))
+    run_due_timers(later(25))
+    assert Call.objects.get(pk=call.pk).state == CallState.RINGING
+
+
+def test_a_silent_workspace_shows_the_psychologist_away_after_15_seconds():
+    claire = make_psychologist(status=Status.AVAILABLE)
+    run_due_timers(later(14))
+    assert presence(claire).status == Status.AVAILABLE
+    run_due_timers(later(16))
+    assert presence(claire).status == Status.OFFLINE and presence(claire).session == ""
+
+
+def test_heartbeats_keep_the_psychologist_present():
+    from ecoute.presence.actions import heartbeat
+
+    claire = make_psychologist(status=Status.AVAILABLE)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(-60))
+    assert heartbeat(claire.pk, "test-session")
+    run_due_timers(later(10))
+    assert presence(claire).status == Status.AVAILABLE
+    assert not heartbeat(claire.pk, "another-window")
+
+
+def test_a_silent_psychologist_in_a_call_frees_the_caller():
+    claire = make_psychologist(status=Status.AVAILABLE)
+    call = actions.accept(actions.ring_psychologist(uuid.uuid4(), claire.pk).pk, claire.pk)
+    run_due_timers(later(16))
+    call.refresh_from_db()
+    assert call.state == CallState.ENDED and call.end_reason == EndReason.PSYCHOLOGIST_LOST
+    assert presence(claire).status == Status.OFFLINE
+
+
+def test_a_silent_psychologist_whose_phone_rings_hands_the_call_back():
+    claire = make_psychologist(status=Status.AVAILABLE)
+    call = actions.ring_psychologist(uuid.uuid4(), claire.pk)
+    run_due_timers(later(16))
+    assert Call.objects.get(pk=call.pk).state == CallState.REQUESTED
+    assert presence(claire).status == Status.OFFLINE
+
+
+def test_the_wrap_up_ends_by_itself(settings):
+    settings.ECOUTE_WRAP_UP_SECONDS = 60
+    claire = make_psychologist(status=Status.AVAILABLE)
+    call = actions.accept(actions.ring_psychologist(uuid.uuid4(), claire.pk).pk, claire.pk)
+    actions.psychologist_hangs_up(call.pk, claire.pk)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(61))
+    run_due_timers(later(59))
+    assert presence(claire).status == Status.WRAP_UP
+    run_due_timers(later(61))
+    assert presence(claire).status == Status.AVAILABLE and presence(claire).wrap_up_until is None
+
+
+def test_timers_run_twice_change_things_once():
+    claire = make_psychologist(status=Status.AVAILABLE)
+    actions.ring_psychologist(uuid.uuid4(), claire.pk)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(21))
+    run_due_timers(later(21))
+    version = presence(claire).version
+    run_due_timers(later(21))
+    assert presence(claire).version == version
