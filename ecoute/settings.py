@@ -1,5 +1,6 @@
 """The one settings module of Écoute: every value that differs between machines comes from the environment."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "ecoute.accounts",
     "ecoute.presence",
     "ecoute.calls",
+    "ecoute.directory",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +176,17 @@ ECOUTE_TURN_TTL = env_int("ECOUTE_TURN_TTL", 3600, minimum=60)
 ECOUTE_STUN_URLS = env_list("ECOUTE_STUN_URLS")
 if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
     raise ConfigurationError("ECOUTE_TURN_URLS is set but ECOUTE_TURN_SECRET is empty")
+
+# --- Orientation directory ------------------------------------------------------------------------
+# Days after which an entry nobody has re-checked is listed as stale in the admin.
+ECOUTE_DIRECTORY_STALE_DAYS = env_int("ECOUTE_DIRECTORY_STALE_DAYS", 365, minimum=1)
+# Map tiles (Leaflet URL template). Empty: no tiles, the map draws France's outlines only. Each tile
+# request tells the tile server roughly where a visitor looks: a deployment may run its own.
+ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contributeurs OpenStreetMap")
+# Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
+# Django app needs GDAL), served under static/leaflet/.
+STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]
 
 # WhiteNoise hands ASGI a synchronous file iterator; Django warns for each static file served.
 # The files are small and cached by the service worker, so the warning is only noise here.

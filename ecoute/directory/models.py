@@ -1,0 +1,253 @@
+"""The orientation directory: where a psychologist can send a caller after listening.
+
+Two families of tables: French administrative geography (loaded from official data by
+`load_geography`, never typed by hand) and the directory itself (partner networks and entries:
+referral professionals, dedicated hospital units, day hospitals, specific services, university
+health services, emergency lines).
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecoute.accounts.models import Language
+
+from .text import search_key
+
+
+# --- Geography ------------------------------------------------------------------------------------
+
+class Region(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=80)
+    search_name = models.CharField(max_length=80, db_index=True, editable=False)
+    # The chef-lieu: the point a search "in this region" measures distances from.
+    seat = models.ForeignKey("Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("chef-lieu"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("région")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Departement(models.Model):
+    code = models.CharField(_("code"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=80)
+    search_name = models.CharField(max_length=80, db_index=True, editable=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departements", verbose_name=_("région"))
+    seat = models.ForeignKey("Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("préfecture"))
+    # A simplified GeoJSON geometry, drawn on the map under the markers when no tile server answers.
+    outline = models.TextField(_("contour (GeoJSON)"), blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("département")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Commune(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    search_name = models.CharField(max_length=100, db_index=True, editable=False)
+    departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département"))
+    # The town hall's position (official data); WGS 84 degrees.
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    population = models.PositiveIntegerField(_("population"), default=0)
+
+    class Meta:
+        ordering = ["name", "code"]
+        verbose_name = _("commune")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.departement_id})"
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class PostalCode(models.Model):
+    """A postal code serves several communes, and a commune may have several postal codes."""
+
+    code = models.CharField(_("code postal"), max_length=5, db_index=True)
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="postal_codes")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("code postal")
+        constraints = [models.UniqueConstraint(fields=["code", "commune"], name="one_postal_code_per_commune")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# --- The directory --------------------------------------------------------------------------------
+
+class Network(models.Model):
+    """A partner network of the national psychosocial-risk network (SPS, Souffrance & Travail…)."""
+
+    slug = models.SlugField(_("identifiant"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=120)
+    description = models.TextField(_("présentation"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("réseau partenaire")
+        verbose_name_plural = _("réseaux partenaires")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profession(models.Model):
+    slug = models.SlugField(_("identifiant"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("profession")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """What the entry helps with: burn-out, trauma, sleep, addiction, suicide risk, harassment…"""
+
+    slug = models.SlugField(_("identifiant"), max_length=40, unique=True)
+    name = models.CharField(_("nom"), max_length=80)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("thème")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Kind(models.TextChoices):
+    PROFESSIONAL = "professional", _("Professionnel de santé")
+    UNIT = "unit", _("Unité dédiée")
+    DAY_HOSPITAL = "day_hospital", _("Hôpital de jour")
+    SERVICE = "service", _("Service spécifique")
+    UNIVERSITY = "university", _("Service de santé universitaire")
+    EMERGENCY = "emergency", _("Ligne d’urgence")
+
+
+class ServiceType(models.TextChoices):
+    LEGAL = "legal", _("Juridique")
+    ADMINISTRATIVE = "administrative", _("Administratif")
+    REPLACEMENT = "replacement", _("Remplacement pendant un arrêt")
+
+
+class UnitStatus(models.TextChoices):
+    OPEN = "open", _("Ouverte")
+    UPCOMING = "upcoming", _("Ouverture prochaine")
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def stale(self, days: int | None = None):
+        """Entries nobody has checked for DAYS (ECOUTE_DIRECTORY_STALE_DAYS by default)."""
+        return self.filter(last_verified__lt=stale_before(days))
+
+
+def stale_before(days: int | None = None) -> date:
+    days = settings.ECOUTE_DIRECTORY_STALE_DAYS if days is None else days
+    return timezone.localdate() - timedelta(days=days)
+
+
+class Entry(models.Model):
+    """One place or person a caller can be oriented to."""
+
+    # The id the association's own files use: a re-import updates the entry instead of duplicating it.
+    external_id = models.CharField(_("identifiant externe"), max_length=64, unique=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, db_index=True)
+    name = models.CharField(_("nom"), max_length=160)
+    organization = models.CharField(_("structure"), max_length=160, blank=True, help_text=_("Établissement, cabinet ou association."))
+    profession = models.ForeignKey(Profession, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("profession"))
+    service_type = models.CharField(_("nature du service"), max_length=16, choices=ServiceType.choices, blank=True)
+    unit_status = models.CharField(_("état de l’unité"), max_length=10, choices=UnitStatus.choices, blank=True)
+    opening = models.CharField(_("ouverture prévue"), max_length=80, blank=True)
+    beds = models.PositiveSmallIntegerField(_("lits"), null=True, blank=True)
+    networks = models.ManyToManyField(Network, blank=True, related_name="entries", verbose_name=_("réseaux partenaires"))
+    themes = models.ManyToManyField(Theme, blank=True, related_name="entries", verbose_name=_("thèmes"))
+    languages = models.ManyToManyField(Language, blank=True, related_name="directory_entries", verbose_name=_("langues"))
+    teleconsultation = models.BooleanField(_("téléconsultation"), default=False)
+    accepting_new_patients = models.BooleanField(_("accepte de nouveaux patients"), default=True)
+    nationwide = models.BooleanField(_("joignable partout en France"), default=False)
+
+    address = models.CharField(_("adresse"), max_length=200, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("commune"))
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+
+    what_to_expect = models.TextField(_("à quoi s’attendre"), blank=True)
+    how_to_reach = models.TextField(_("comment y accéder"), blank=True, help_text=_("Horaires, prise de rendez-vous, coût."))
+    last_verified = models.DateField(_("dernière vérification"), db_index=True)
+    published = models.BooleanField(_("publié"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("entrée de l’annuaire")
+        verbose_name_plural = _("entrées de l’annuaire")
+        indexes = [models.Index(fields=["latitude", "longitude"], name="directory_entry_position")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:entry", args=[self.pk])
+
+    @property
+    def is_stale(self) -> bool:
+        return self.last_verified < stale_before()
+
+    @property
+    def has_position(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def subtitle(self) -> str:
+        """What the entry is, in a few words: the profession, the unit's state, the service's nature."""
+        if self.kind == Kind.PROFESSIONAL and self.profession:
+            return self.profession.name
+        if self.kind == Kind.UNIT and self.unit_status:
+            return f"{self.get_kind_display()} · {self.get_unit_status_display()}"
+        if self.kind == Kind.SERVICE and self.service_type:
+            return f"{self.get_kind_display()} · {self.get_service_type_display()}"
+        return self.get_kind_display()
+
+    @property
+    def place(self) -> str:
+        if self.commune_id:
+            return f"{self.postal_code} {self.commune.name}".strip()
+        return ""
