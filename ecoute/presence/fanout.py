@@ -9,6 +9,7 @@ difference between seconds and a fraction of one (docs/performance.md).
 import asyncio
 import json
 import logging
+import uuid
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -52,14 +53,26 @@ class BoardFanout:
         layer = get_channel_layer()
         channel = await layer.new_channel("board-fanout.")
         await layer.group_add(BOARD_GROUP, channel)
-        self._subscribed.set()
+        # A subscription is live only once something sent to the group comes back (with Redis
+        # pub/sub, group_add returns before the server has confirmed it): send probes until one does.
+        probe = uuid.uuid4().hex
+        prober = asyncio.create_task(self._probe(layer, probe))
         try:
             while True:
                 message = await layer.receive(channel)
+                if message.get("probe") == probe:
+                    prober.cancel()
+                    self._subscribed.set()
                 self._gather(message.get("changes", []))
         except asyncio.CancelledError:
+            prober.cancel()
             await layer.group_discard(BOARD_GROUP, channel)
             raise
+
+    async def _probe(self, layer, probe: str) -> None:
+        while True:
+            await layer.group_send(BOARD_GROUP, {"type": "board.changes", "changes": [], "probe": probe})
+            await asyncio.sleep(0.05)
 
     def _gather(self, changes: list[dict]) -> None:
         for change in changes:
