@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from ecoute.lib.note_keys import note_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,10 +28,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ecoute.accounts",
     "ecoute.presence",
     "ecoute.calls",
     "ecoute.directory",
+    "ecoute.contacts",
+    "ecoute.stats",
 ]
 
 MIDDLEWARE = [
@@ -41,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -101,6 +108,9 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Login throttling counts attempts in the cache: shared by every process when Redis is there.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,6 +186,24 @@ ECOUTE_TURN_TTL = env_int("ECOUTE_TURN_TTL", 3600, minimum=60)
 ECOUTE_STUN_URLS = env_list("ECOUTE_STUN_URLS")
 if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
     raise ConfigurationError("ECOUTE_TURN_URLS is set but ECOUTE_TURN_SECRET is empty")
+
+# --- Staff login: second factor, throttling ---------------------------------------------------
+OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")
+# Failed logins allowed per account, and per (hashed, cache-only) address, in the window below.
+ECOUTE_LOGIN_FAILURES_PER_ACCOUNT = env_int("ECOUTE_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+ECOUTE_LOGIN_FAILURES_PER_ADDRESS = env_int("ECOUTE_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+ECOUTE_LOGIN_WINDOW_SECONDS = env_int("ECOUTE_LOGIN_WINDOW_SECONDS", 900, minimum=60)
+# Behind a reverse proxy, the header carrying the staff member's address (e.g. x-forwarded-for);
+# read only on the login path, see docs/staff-login.md.
+ECOUTE_LOGIN_ADDRESS_HEADER = env_str("ECOUTE_LOGIN_ADDRESS_HEADER").lower()
+
+# --- Contact records and statistics -----------------------------------------------------------
+# Fernet keys of the notes, newest first (ECOUTE_NOTE_KEYS or ECOUTE_NOTE_KEYS_FILE), never SECRET_KEY.
+ECOUTE_NOTE_KEYS = note_keys(DEBUG)
+# Days after which notes and caller-key links are purged (purge_contacts); coded fields stay.
+ECOUTE_CONTACT_RETENTION_DAYS = env_int("ECOUTE_CONTACT_RETENTION_DAYS", 730, minimum=1)
+# Small-cell suppression: a published cell counting fewer contacts than this is hidden or merged.
+ECOUTE_STATS_MIN_CELL = env_int("ECOUTE_STATS_MIN_CELL", 10, minimum=1)
 
 # --- Orientation directory ------------------------------------------------------------------------
 # Days after which an entry nobody has re-checked is listed as stale in the admin.

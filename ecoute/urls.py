@@ -2,14 +2,24 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+from django_otp.admin import OTPAdminSite
+
+from ecoute.accounts.views import admin_login
+from ecoute.api import api
 
 admin.site.site_header = "Écoute — administration"
 admin.site.site_title = "Écoute"
+# The admin needs the second factor too, and has no login of its own: staff use the one throttled login.
+admin.site.__class__ = OTPAdminSite
+admin.site.login = admin_login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ecoute.accounts.urls")),
     path("", include("ecoute.calls.urls")),
+    path("", include("ecoute.contacts.urls")),
+    path("", include("ecoute.stats.urls")),
+    path("api/", api.urls),
     # Psychologists' photos; a production deployment serves MEDIA_ROOT from its web server instead.
     path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

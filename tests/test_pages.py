@@ -6,6 +6,7 @@ import pytest
 
 from ecoute.presence.models import Status
 from tests.support.cast import make_outsider, make_psychologist
+from tests.support.twofactor import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +42,16 @@ def test_the_workspace_asks_for_a_login(client):
 
 
 def test_the_workspace_is_only_for_listeners(client):
-    client.force_login(make_outsider())
+    log_in(client, make_outsider())
     assert client.get("/espace/").status_code == 403
-    client.force_login(make_psychologist("Claire"))
+    log_in(client, make_psychologist("Claire"))
     assert client.get("/espace/").status_code == 200
+
+
+def test_the_workspace_needs_the_second_factor(client):
+    client.force_login(make_psychologist("Claire"))  # a password login alone
+    response = client.get("/espace/")
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
 
 
 def test_pages_refuse_other_methods(client):

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 class Role(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("Psychologue")
     SUPERVISOR = "supervisor", _("Cadre de la plateforme")
+    # Sees aggregate statistics only, never a contact record or its note.
+    STATISTICIAN = "statistician", _("Chargé·e des statistiques")
     ADMINISTRATOR = "administrator", _("Administrateur")
 
 

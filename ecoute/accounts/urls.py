@@ -1,8 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
+
 app_name = "accounts"
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True), name="login"),
+    path("connexion/", views.log_in, name="login"),
+    path("connexion/verification/", views.verify, name="verify"),
+    path("connexion/activation/", views.enrol, name="enrol"),
+    path("compte/codes-de-secours/", views.renew_recovery_codes, name="recovery_codes"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -6,6 +6,7 @@ import uuid
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.realtime import caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
@@ -127,7 +128,9 @@ class WorkspaceSocket(JsonSocket):
 
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not await database_sync_to_async(lambda: user.is_listener)():
+        # A listener whose session passed the second factor, as for every staff page.
+        may_listen = lambda: user.is_listener and session_is_verified(user, self.scope.get("session"))  # noqa: E731
+        if user is None or not user.is_authenticated or not await database_sync_to_async(may_listen)():
             await self.close(code=4403)
             return
         self.user_id = user.pk

@@ -1,6 +1,7 @@
 """Steps of the browser tests, written as a caller and a psychologist would take them."""
 
 from tests.support.cast import PASSWORD
+from tests.support.twofactor import current_code, give_authenticator
 
 # Inbound audio and the selected candidate pair, read from the page's own RTCPeerConnection.
 CALL_STATS = """async () => {
@@ -25,11 +26,20 @@ CALL_STATS = """async () => {
 }"""
 
 
-def log_in_and_go_available(page, user) -> None:
+def log_in(page, user, lands_on: str = "**/espace/") -> None:
+    """Password, then the code of the user's authenticator, as staff log in."""
+    device = give_authenticator(user)
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/espace/")
+    page.wait_for_url("**/connexion/verification/")
+    page.fill("#id_token", current_code(device))
+    page.click("button[type=submit]")
+    page.wait_for_url(lands_on)
+
+
+def log_in_and_go_available(page, user) -> None:
+    log_in(page, user)
     page.click("[data-status=available]")
     page.wait_for_selector("#status-label:has-text('Disponible')")
 

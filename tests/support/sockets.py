@@ -5,9 +5,9 @@ import json
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from ecoute.asgi import application
+from tests.support.twofactor import verified_session_cookie
 
 ORIGIN = (b"origin", b"http://localhost")
 
@@ -61,9 +61,8 @@ async def connect(path: str, user=None) -> Socket:
 
 
 def _session_cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+    """A staff session as the login pages leave it: password and second factor passed."""
+    return verified_session_cookie(user)
 
 
 async def connect_caller(caller_key: str = "c" * 43) -> Socket:
