@@ -1,0 +1,75 @@
+"""Who may see which contact record and read which note: the one place for these rules.
+
+- a psychologist reads their own records and notes;
+- a supervisor reads any record, and a note only with a stated reason;
+- another psychologist, during a call with the same caller, sees that the person called before
+  and why; their colleagues' notes only if the administrators' policy shares them, with a reason;
+- the statistics role and administrators see aggregates only, never a record or a note.
+"""
+
+import enum
+
+from django.http import Http404
+
+from ecoute.accounts.models import Role
+from ecoute.calls.models import Call, CallState
+
+from .models import ContactRecord, NotePolicy
+
+
+class NoteAccess(enum.Enum):
+    AUTHOR = "author"  # reads without giving a reason
+    WITH_REASON = "with_reason"
+    DENIED = "denied"
+
+
+def current_call(user) -> Call | None:
+    """The call USER is talking in right now, if any."""
+    return Call.objects.filter(psychologist=user, state=CallState.CONNECTED).first()
+
+
+def same_caller(record: ContactRecord, call: Call | None) -> bool:
+    return bool(call and call.caller_key_hash and record.call_id and record.call.caller_key_hash == call.caller_key_hash)
+
+
+def note_access(user, record: ContactRecord) -> NoteAccess:
+    if not user.is_authenticated or record.purged_at is not None:
+        return NoteAccess.DENIED
+    if record.author_id == user.pk:
+        return NoteAccess.AUTHOR
+    if user.role == Role.SUPERVISOR:
+        return NoteAccess.WITH_REASON
+    if user.role == Role.PSYCHOLOGIST and NotePolicy.current().share_with_other_listeners and same_caller(record, current_call(user)):
+        return NoteAccess.WITH_REASON
+    return NoteAccess.DENIED
+
+
+def may_see_record(user, record: ContactRecord) -> bool:
+    """The coded fields of a record (never its note)."""
+    return record.author_id == user.pk or user.role == Role.SUPERVISOR
+
+
+def visible_records(user):
+    records = ContactRecord.objects.select_related("profession", "employment", "author").prefetch_related("reasons")
+    if user.role == Role.SUPERVISOR:
+        return records
+    return records.filter(author=user)
+
+
+def get_record_for_note(user, pk: int) -> tuple[ContactRecord, NoteAccess]:
+    """The record and how its note may be read, or 404 (an outsider learns nothing of its existence)."""
+    record = ContactRecord.objects.select_related("call", "author").filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    access = note_access(user, record)
+    if access is NoteAccess.DENIED:
+        raise Http404
+    return record, access
+
+
+def get_call_to_record(user, call_id) -> Call:
+    """A call USER answered and that has ended: the one whose record they may fill or change."""
+    call = Call.objects.filter(pk=call_id, psychologist=user, answered_at__isnull=False, state=CallState.ENDED).first()
+    if call is None:
+        raise Http404
+    return call

@@ -1,0 +1,59 @@
+// The contact record inside the psychologist's workspace: a returning caller's history during the
+// call, then the form of the call just ended. The server is the truth: it knows which call that
+// was, so this module only watches the workspace's state and fetches the right fragment.
+const workspace = document.getElementById("workspace");
+const formSlot = document.getElementById("contact-slot");
+const historySlot = document.getElementById("caller-history-slot");
+const PARTIAL = { "X-Ecoute-Partial": "1" };
+
+async function fetchInto(slot, url, options = {}) {
+  const response = await fetch(url, { credentials: "same-origin", ...options, headers: { ...PARTIAL, ...(options.headers || {}) } });
+  if (response.status === 204) { slot.innerHTML = ""; return response; }
+  if (response.redirected && response.url.includes("/connexion/")) { location.reload(); return response; }
+  slot.innerHTML = await response.text();
+  return response;
+}
+
+async function showPendingForm() {
+  if (formSlot.querySelector("[data-contact-form]")) return; // keep what is being typed
+  await fetchInto(formSlot, formSlot.dataset.pendingUrl);
+  formSlot.querySelector("select, input:not([type=hidden])")?.focus({ preventScroll: false });
+}
+
+async function submitForm(form) {
+  const button = form.querySelector("[type=submit]");
+  button.disabled = true;
+  try {
+    const response = await fetchInto(formSlot, form.action, { method: "POST", body: new FormData(form) });
+    if (response.status === 400) formSlot.querySelector("#contact-form-errors")?.focus();
+    else formSlot.querySelector("[role=status]")?.focus?.();
+  } catch {
+    button.disabled = false;
+    form.insertAdjacentHTML("afterbegin", '<p class="error" role="alert">Connexion perdue : la fiche n’est pas enregistrée. Réessayez.</p>');
+  }
+}
+
+formSlot.addEventListener("submit", (event) => {
+  const form = event.target.closest("[data-contact-form]");
+  if (!form) return;
+  event.preventDefault();
+  submitForm(form);
+});
+
+// Ctrl+Entrée saves from anywhere in the form: one hand stays on the keyboard.
+formSlot.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    const form = event.target.closest("[data-contact-form]");
+    if (form) { event.preventDefault(); form.requestSubmit(); }
+  }
+});
+
+function onState(state) {
+  if (state === "in_call") fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => {});
+  else if (state !== "ringing") historySlot.innerHTML = "";
+  if (state === "wrap_up") showPendingForm().catch(() => {});
+}
+
+new MutationObserver(() => onState(workspace.dataset.state)).observe(workspace, { attributes: true, attributeFilter: ["data-state"] });
+// A reload during the wrap-up (or later) still offers the record that is waiting.
+showPendingForm().catch(() => {});

@@ -1,0 +1,43 @@
+"""Charts drawn on the server as SVG geometry: nothing to download, readable without JavaScript."""
+
+WIDTH, HEIGHT, GAP = 720, 180, 2
+
+
+def columns(series: list[dict]) -> dict:
+    """Bars of a time series; hidden cells (None) are drawn as a short hatched stub."""
+    peak = max([point["count"] or 0 for point in series] + [1])
+    width = WIDTH / max(len(series), 1)
+    bars = []
+    for index, point in enumerate(series):
+        count = point["count"]
+        height = 4 if count is None else round(HEIGHT * count / peak, 1)
+        bars.append({
+            "x": round(index * width + GAP / 2, 1), "width": round(max(width - GAP, 1), 1),
+            "y": round(HEIGHT - height, 1), "height": height, "hidden": count is None,
+            "label": point["start"], "count": count,
+        })
+    step = max(1, len(series) // 12)
+    ticks = [bar for index, bar in enumerate(bars) if index % step == 0]
+    return {"width": WIDTH, "height": HEIGHT, "bars": bars, "ticks": ticks, "peak": peak}
+
+
+def heat_levels(heatmap: list[dict]) -> list[dict]:
+    """Each hour's share of the busiest hour, in six steps of shading (None stays None)."""
+    peak = max([count or 0 for day in heatmap for count in day["hours"]] + [1])
+    return [
+        {"weekday": day["weekday"], "hours": [
+            {"count": count, "level": None if count is None else round(5 * count / peak)} for count in day["hours"]]}
+        for day in heatmap
+    ]
+
+
+
+def with_bars(dimensions: list[dict]) -> list[dict]:
+    """Each row's bar length, relative to the largest row of its chart."""
+    drawn = []
+    for dimension in dimensions:
+        top = max([row["count"] for row in dimension["rows"]] + [(dimension["other"] or {}).get("count") or 0, 1])
+        rows = [{**row, "bar": round(100 * row["count"] / top, 1)} for row in dimension["rows"]]
+        other = dimension["other"] and {**dimension["other"], "bar": round(100 * (dimension["other"]["count"] or 0) / top, 1)}
+        drawn.append({**dimension, "rows": rows, "other": other})
+    return drawn

@@ -1,0 +1,66 @@
+"""The dashboard's report as CSV and XLSX: the same suppressed figures, one row per cell."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .suppression import min_cell
+
+HEADER = ["section", "code", "libelle", "effectif", "part_pct"]
+HIDDEN = "secret statistique"
+
+
+def _safe(text) -> str:
+    """Labels are edited by administrators: never let one run as a spreadsheet formula."""
+    text = "" if text is None else str(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _count(value):
+    return HIDDEN if value is None else value
+
+
+def rows(report: dict) -> list[list]:
+    """Every cell of REPORT, in the order of the dashboard."""
+    found = [["total", "", "Contacts sur la période", _count(report["total"]), ""]]
+    found += [["par_periode", point["start"], point["start"], _count(point["count"]), ""] for point in report["series"]]
+    for dimension in report["dimensions"]:
+        section = dimension["dimension"]
+        found += [[section, row["code"], _safe(row["label"]), row["count"], row["share"] or ""] for row in dimension["rows"]]
+        if dimension["other"]:
+            other = dimension["other"]
+            label = f"Autres ({other['cells']} valeurs de moins de {report['min_cell']} contacts, regroupées)"
+            found.append([section, "autres", label, _count(other["count"]), other["share"] or ""])
+    for day in report["heatmap"]:
+        found += [["heure_jour", f"{day['weekday']} {hour:02d}h", f"{day['weekday']} {hour:02d}h", _count(count), ""]
+                  for hour, count in enumerate(day["hours"])]
+    return found
+
+
+def to_csv(report: dict) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([f"# Écoute, du {report['period']['start']} au {report['period']['end']}; cellules de moins de {min_cell()} contacts masquées ou regroupées"])
+    writer.writerow(HEADER)
+    writer.writerows(rows(report))
+    return buffer.getvalue()
+
+
+def to_xlsx(report: dict) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Statistiques"
+    sheet.append([f"Écoute, du {report['period']['start']} au {report['period']['end']}"])
+    sheet.append([f"Cellules de moins de {min_cell()} contacts masquées ou regroupées (secret statistique)"])
+    sheet.append(HEADER)
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in rows(report):
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 16
+    sheet.column_dimensions["C"].width = 60
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

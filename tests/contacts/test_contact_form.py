@@ -1,0 +1,104 @@
+"""The psychologist fills the record of the call just ended: pre-filled, validated, counted."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from ecoute.contacts.models import ContactRecord, ContactTally, NoteRead, Profession, Reason
+from ecoute.contacts import tallies
+from tests.support.cast import make_psychologist
+from tests.support.contacts import make_call, make_record
+from tests.support.twofactor import log_in
+
+pytestmark = pytest.mark.django_db
+
+
+def form_post(**overrides) -> dict:
+    data = {
+        "returning": "non", "language": "fr", "profession": Profession.objects.get(code="infirmier").pk,
+        "employment": _pk("EmploymentStatus", "salarie"), "reasons": [Reason.objects.get(code="epuisement").pk],
+        "risk_level": _pk("RiskLevel", "faible"), "note": "Épuisée après trois nuits de suite.",
+    }
+    data.update(overrides)
+    return data
+
+
+def _pk(model_name, code):
+    from ecoute.contacts import models
+
+    return getattr(models, model_name).objects.get(code=code).pk
+
+
+def test_the_form_is_prefilled_with_what_the_line_knows(client):
+    claire = make_psychologist("Claire")
+    make_record(claire, make_call(claire, caller="device-a", ago=timedelta(days=3)))
+    call = make_call(claire, caller="device-a", minutes=17)
+    log_in(client, claire)
+    page = client.get(reverse("contacts:record_call", args=[call.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "17 min" in html
+    assert re.search(r'name="returning" value="oui"[^>]*checked', html), "a returning caller is pre-ticked"
+
+
+def test_saving_stores_the_record_counts_it_and_encrypts_the_note(client):
+    claire = make_psychologist("Claire")
+    call = make_call(claire, minutes=20)
+    log_in(client, claire)
+    response = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1")
+    assert response.status_code == 200, response.content.decode()
+    record = ContactRecord.objects.get()
+    assert record.call == call and record.author == claire and record.duration_seconds == 20 * 60
+    assert list(record.reasons.values_list("code", flat=True)) == ["epuisement"]
+    assert "Épuisée" not in ContactRecord.objects.values_list("note", flat=True).get().token
+    assert ContactTally.objects.get(dimension="profession", value="infirmier").count == 1
+    assert ContactTally.objects.get(dimension="duration_band", value="15-30").count == 1
+
+
+def test_a_wrong_form_says_what_is_wrong_and_stores_nothing(client):
+    claire = make_psychologist("Claire")
+    call = make_call(claire)
+    log_in(client, claire)
+    response = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(reasons=[], profession="999999"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Cochez au moins un motif" in html and "Profession" in html
+    assert not ContactRecord.objects.exists() and not ContactTally.objects.exists()
+
+
+def test_correcting_a_record_moves_its_counts(client):
+    claire = make_psychologist("Claire")
+    record = make_record(claire, profession="infirmier", note="première version")
+    log_in(client, claire)
+    page = client.get(reverse("contacts:record_call", args=[record.call_id]))
+    assert "première version" in page.content.decode()
+    assert NoteRead.objects.filter(reader=claire, record=record).count() == 1
+    response = client.post(reverse("contacts:record_call", args=[record.call_id]), form_post(profession=_pk("Profession", "medecin")))
+    assert response.status_code == 302
+    assert ContactRecord.objects.count() == 1
+    counts = dict(ContactTally.objects.filter(dimension="profession").values_list("value", "count"))
+    assert counts == {"infirmier": 0, "medecin": 1}
+    before = {(t.day, t.dimension, t.value): t.count for t in ContactTally.objects.exclude(count=0)}
+    tallies.rebuild()
+    assert {(t.day, t.dimension, t.value): t.count for t in ContactTally.objects.all()} == before
+
+
+def test_the_workspace_gets_the_pending_form_then_nothing(client):
+    claire = make_psychologist("Claire")
+    call = make_call(claire)
+    log_in(client, claire)
+    pending = client.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1")
+    assert pending.status_code == 200 and str(call.pk) in pending.content.decode()
+    assert "<html" not in pending.content.decode()
+    client.post(reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1")
+    assert client.get(reverse("contacts:pending")).status_code == 204
+
+
+def test_nobody_fills_the_record_of_someone_elses_call(client):
+    claire, karim = make_psychologist("Claire"), make_psychologist("Karim")
+    call = make_call(claire)
+    log_in(client, karim)
+    assert client.post(reverse("contacts:record_call", args=[call.pk]), form_post()).status_code == 404
+    assert not ContactRecord.objects.exists()
