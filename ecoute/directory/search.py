@@ -174,7 +174,7 @@ def search(criteria: Criteria) -> Results:
         ranked = _ranked(entries, criteria)
         results.total = len(ranked)
         results.hits = _hits(ranked[: criteria.limit])
-    results.nationwide = list(_with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
+    results.nationwide = list(with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
     return results
 
 
@@ -198,11 +198,11 @@ def _ranked(entries: QuerySet, criteria: Criteria) -> list[tuple[float, int]]:
 
 
 def _hits(ranked: list[tuple[float, int]]) -> list[Hit]:
-    by_id = {entry.pk: entry for entry in _with_details(Entry.objects.filter(pk__in=[pk for _, pk in ranked]))}
+    by_id = {entry.pk: entry for entry in with_details(Entry.objects.filter(pk__in=[pk for _, pk in ranked]))}
     return [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked]
 
 
-def _with_details(entries: QuerySet) -> QuerySet:
+def with_details(entries: QuerySet) -> QuerySet:
     """Everything a result card shows, in a fixed number of queries."""
     return entries.select_related("profession", "commune__departement").prefetch_related(
         Prefetch("themes", queryset=Theme.objects.order_by("name")), "languages", "networks"

@@ -1,0 +1,61 @@
+// The workspace's side panel: search the directory during a call, note an orientation, send a card
+// to the caller's screen. Results are HTML rendered (and escaped) by the server.
+const panel = document.getElementById("directory-panel");
+const form = document.getElementById("directory-panel-form");
+const results = document.getElementById("directory-panel-results");
+const status = document.getElementById("directory-panel-status");
+const workspace = document.getElementById("workspace");
+
+const inCall = () => !workspace || workspace.dataset.state === "in_call";
+
+function refreshSendButtons() {
+  for (const button of results.querySelectorAll("[data-send-card]")) button.disabled = !inCall();
+}
+
+async function search() {
+  const params = new URLSearchParams(new FormData(form));
+  params.delete("csrfmiddlewaretoken");
+  status.textContent = "Recherche…";
+  const response = await fetch(`${panel.dataset.resultsUrl}?${params}`, { credentials: "same-origin" });
+  results.innerHTML = await response.text();
+  status.textContent = response.ok ? "" : "Vérifiez le lieu ou les filtres.";
+  refreshSendButtons();
+}
+
+async function sendCard(item, button) {
+  const body = new FormData();
+  body.append("entry_id", item.dataset.entryId);
+  body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+  button.disabled = true;
+  const response = await fetch(panel.dataset.sendUrl, { method: "POST", body, credentials: "same-origin" });
+  const answer = await response.json().catch(() => ({ error: "Réponse illisible du serveur." }));
+  status.textContent = response.ok ? `Fiche « ${item.dataset.entryName} » envoyée à l’appelant.` : answer.error;
+  button.disabled = !inCall();
+}
+
+form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
+
+results.addEventListener("click", (event) => {
+  const item = event.target.closest("[data-entry-id]");
+  const suggestion = event.target.closest("[data-suggestion]");
+  if (suggestion) { form.elements.q.value = suggestion.dataset.suggestion; search(); return; }
+  if (!item) return;
+  if (event.target.closest("[data-send-card]")) sendCard(item, event.target.closest("[data-send-card]"));
+  if (event.target.closest("[data-orientation]")) {
+    // The contact record (its own module) listens for this and adds the orientation in one more click.
+    document.dispatchEvent(new CustomEvent("ecoute:orientation", {
+      detail: { entryId: Number(item.dataset.entryId), name: item.dataset.entryName },
+    }));
+    status.textContent = `Orientation notée : ${item.dataset.entryName}.`;
+  }
+});
+
+// "O" jumps to the panel, like the workspace's other one-key shortcuts (never while typing).
+document.addEventListener("keydown", (event) => {
+  if (event.key.toLowerCase() !== "o" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+  event.preventDefault();
+  form.elements.q.focus();
+});
+
+if (workspace) new MutationObserver(refreshSendButtons).observe(workspace, { attributes: true, attributeFilter: ["data-state"] });
