@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ecoute.accounts.urls")),
     path("", include("ecoute.calls.urls")),
+    path("", include("ecoute.directory.urls")),
+    path("api/directory/", include("ecoute.directory.api_urls")),
     path("", include("ecoute.contacts.urls")),
     path("", include("ecoute.stats.urls")),
     path("api/", api.urls),
