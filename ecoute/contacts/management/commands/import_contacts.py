@@ -1,0 +1,26 @@
+"""manage.py import_contacts FILE.csv: historical records, all stored or none (docs/contacts.md)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ecoute.contacts import actions
+from ecoute.contacts.importer import ImportFailed, read
+
+
+class Command(BaseCommand):
+    help = "Importe des fiches d'appel historiques depuis un CSV (tout ou rien ; colonnes : docs/contacts.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="fichier CSV, UTF-8, séparé par des virgules ou des points-virgules")
+
+    def handle(self, *args, file, **options):
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as stream:
+                rows = read(stream)
+        except OSError as error:
+            raise CommandError(f"{file} : {error.strerror}") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"{file} : le fichier doit être encodé en UTF-8") from None
+        except ImportFailed as failure:
+            raise CommandError(f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}") from None
+        count = actions.import_records(rows)
+        self.stdout.write(self.style.SUCCESS(f"{count} fiches importées."))
