@@ -69,6 +69,8 @@ socket
   .on("call.accepted", (event) => startAudio(event.ice))
   .on("signal", (event) => call.peer && call.peer.receive(event.signal))
   .on("call.ended", () => { endLocally(); show("ended"); call.id = null; })
+  // Orientation (ecoute/directory): loaded on demand, so that the app shell works offline without it.
+  .on("referral.card", (event) => import("/static/directory/referral_cards.js").then((cards) => cards.keepReferralCard(event.card)))
   .on("error", (event) => console.warn("Écoute:", event.code, event.message));
 
 function show(state) {
@@ -171,6 +173,9 @@ document.getElementById("forget-device").addEventListener("click", () => {
   socket.send({ type: "hello", caller_key: callerKey(true) });
   board.pin([]);
 });
+
+// The referral cards this device kept from earlier calls (ecoute/directory).
+import("/static/directory/referral_cards.js").catch(() => {});
 
 const serviceWorker = document.querySelector("script[data-service-worker]")?.dataset.serviceWorker;
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
