@@ -35,5 +35,5 @@ class KeyLoginAddress:
             address = address_of(scope)
             if address:
                 scope = dict(scope)
-                scope[SCOPE_KEY] = salted_hmac("ecoute.login-address", address).hexdigest()
+                scope[SCOPE_KEY] = salted_hmac("ecoute.login-address", address, algorithm="sha256").hexdigest()
         await self.app(scope, receive, send)
