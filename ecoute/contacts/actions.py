@@ -82,6 +82,7 @@ def save_record(author, call: Call | None, data: dict, record: ContactRecord | N
     record.save()
     record.reasons.set(data["reasons"])
     record.orientations.set(data.get("orientations", []))
+    record.directory_entries.set(data.get("directory_entries", []))
     tallies.apply(tallies.difference(before, tallies.record_facts(record)))
     return record
 

@@ -27,13 +27,15 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = ContactRecord
         fields = ["returning", "language", "profession", "employment", "sector", "departement", "age_band",
-                  "reasons", "risk_level", "orientations", "follow_up", "note"]
+                  "reasons", "risk_level", "orientations", "directory_entries", "follow_up", "note"]
         widgets = {
             "employment": forms.RadioSelect,
             "reasons": forms.CheckboxSelectMultiple,
             "risk_level": forms.RadioSelect,
             "orientations": forms.CheckboxSelectMultiple,
+            "directory_entries": forms.SelectMultiple(attrs={"size": 4}),
         }
+        help_texts = {"directory_entries": _("Facultatif. Tapez les premières lettres ; Ctrl+clic pour en choisir plusieurs.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +45,8 @@ class ContactForm(forms.ModelForm):
             field = self.fields[name]
             current = self._current_ids(name)
             field.queryset = field.queryset.model.objects.filter(Q(active=True) | Q(pk__in=current))
+        entries = self.fields["directory_entries"]
+        entries.queryset = entries.queryset.model.objects.filter(Q(published=True) | Q(pk__in=self._current_ids("directory_entries"))).order_by("name")
         for name in ("employment", "risk_level"):
             self.fields[name].empty_label = None
         if self.instance.pk:
@@ -59,9 +63,9 @@ class ContactForm(forms.ModelForm):
 
     def cleaned_for_action(self) -> dict:
         """What ecoute.contacts.actions.save_record expects."""
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ("note", "reasons", "orientations")}
-        data["reasons"] = list(self.cleaned_data["reasons"])
-        data["orientations"] = list(self.cleaned_data["orientations"])
+        several = ("reasons", "orientations", "directory_entries")
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name not in several and name != "note"}
+        data.update({name: list(self.cleaned_data[name]) for name in several})
         data["note"] = self.cleaned_data["note"].strip()
         return data
 

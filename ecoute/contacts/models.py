@@ -68,7 +68,7 @@ class RiskLevel(Term):
 
 
 class Orientation(Term):
-    """A kind of orientation given; the directory of referral professionals (issue 5) can hang below it."""
+    """A kind of orientation given; ContactRecord.directory_entries holds the precise addresses."""
 
     class Meta(Term.Meta):
         verbose_name = _("orientation")
@@ -100,6 +100,10 @@ class ContactRecord(models.Model):
     reasons = models.ManyToManyField(Reason, verbose_name=_("motifs"))
     risk_level = models.ForeignKey(RiskLevel, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("niveau de risque"))
     orientations = models.ManyToManyField(Orientation, blank=True, verbose_name=_("orientations données"))
+    # The precise addresses given, when the orientation went to an entry of the directory (issue 5).
+    directory_entries = models.ManyToManyField(
+        "directory.Entry", blank=True, related_name="contact_records", verbose_name=_("adresses de l'annuaire données"),
+    )
     follow_up = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("suite prévue"))
     note = EncryptedTextField(_("note"), blank=True, default="")
     # Set by the retention purge: the note and the caller link are gone, the coded fields stay.

@@ -102,3 +102,18 @@ def test_nobody_fills_the_record_of_someone_elses_call(client):
     log_in(client, karim)
     assert client.post(reverse("contacts:record_call", args=[call.pk]), form_post()).status_code == 404
     assert not ContactRecord.objects.exists()
+
+
+def test_the_addresses_given_from_the_directory_are_kept_and_an_unknown_one_is_refused(client):
+    from django.utils import timezone
+
+    from ecoute.directory.models import Entry
+
+    unit = Entry.objects.create(external_id="u-1", kind="unit", name="Unité des soignants, Lille", last_verified=timezone.localdate())
+    claire = make_psychologist("Claire")
+    call = make_call(claire)
+    log_in(client, claire)
+    refused = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk + 1000]))
+    assert refused.status_code == 400 and not ContactRecord.objects.exists()
+    client.post(reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk]))
+    assert list(ContactRecord.objects.get().directory_entries.all()) == [unit]
