@@ -28,7 +28,8 @@ function popup(properties) {
   return box;
 }
 
-const map = L.map(element, { scrollWheelZoom: false, minZoom: 3, maxZoom: 17 });
+// No zoom animation: calmer, and a screen reader or a screenshot never meets a half-drawn map.
+const map = L.map(element, { scrollWheelZoom: false, minZoom: 3, maxZoom: 17, zoomAnimation: false, fadeAnimation: false });
 map.fitBounds(FRANCE);
 map.createPane("outlines").style.zIndex = 150; // below the tiles (200)
 const tiles = element.dataset.tiles;
@@ -48,19 +49,21 @@ fetch(element.dataset.markers)
   .then((response) => response.json())
   .then((data) => {
     if (!data.features) return;
-    const layer = L.geoJSON(data, {
+    // The searched place first, so that the entries drawn after it stay on top and clickable.
+    const centre = data.centre ? [data.centre.latitude, data.centre.longitude] : null;
+    if (centre) {
+      L.circleMarker(centre, { radius: 7, color: "#1a56db", weight: 3, fillColor: "#ffffff", fillOpacity: 1 })
+        .bindTooltip(data.centre.label).addTo(map);
+    }
+    L.geoJSON(data, {
       pointToLayer: (feature, position) => L.circleMarker(position, styleOf(feature.properties)),
       onEachFeature: (feature, marker) => marker.bindPopup(popup(feature.properties)),
     }).addTo(map);
-    element.dataset.markerCount = String(data.features.length);
-    if (data.centre) {
-      const centre = [data.centre.latitude, data.centre.longitude];
-      L.circleMarker(centre, { radius: 7, color: "#1a56db", weight: 3, fillColor: "#ffffff", fillOpacity: 1 })
-        .bindTooltip(data.centre.label).addTo(map);
+    if (centre) {
       const nearest = data.features.filter((f) => f.properties.distance_km != null).slice(0, 10);
       const points = [centre, ...nearest.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]])];
-      map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 12 });
+      map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 12, animate: false });
     }
+    element.dataset.markerCount = String(data.features.length);
     element.dataset.ready = "1";
-    return layer;
   });
