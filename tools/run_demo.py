@@ -31,6 +31,9 @@ def main() -> int:
   Caller app (no account):      http://localhost:{PORT}/
   Psychologist workspace:       http://localhost:{PORT}/espace/     e.g. claire / {PASSWORD}
   Administration:               http://localhost:{PORT}/admin/      admin / {PASSWORD}
+  Statistics (a demo year):     http://localhost:{PORT}/statistiques/   stats / {PASSWORD}; public: /chiffres/
+  Second factor of every demo account: the code printed by
+      DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code
 
   Try the line on one machine: open the workspace in one window (log in as claire, press
   "Disponible"), and the caller app in another (a private window or another browser). Claire turns

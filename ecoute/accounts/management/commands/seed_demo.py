@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from ecoute.accounts.demo import demo_secret, give_demo_authenticator
 from ecoute.accounts.models import Language, ListenerProfile, Role, User
 
 DEMO_PASSWORD = "ecoute-demo-2026"
@@ -42,11 +43,17 @@ class Command(BaseCommand):
         admin = self._user("admin", Role.ADMINISTRATOR, "Admin")
         admin.is_staff = admin.is_superuser = True
         admin.save()
-        self.stdout.write(f"{len(PSYCHOLOGISTS)} psychologues, 1 cadre, 1 administrateur ; mot de passe : {DEMO_PASSWORD}")
+        self._user("stats", Role.STATISTICIAN, "Camille")
+        self.stdout.write(f"{len(PSYCHOLOGISTS)} psychologues, 1 cadre (cadre), 1 chargée des statistiques (stats), 1 administrateur (admin) ; mot de passe : {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Second facteur des comptes de démo : clé TOTP {demo_secret()} (à ajouter dans une application d'authentification),\n"
+            "ou le code du moment : DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code"
+        )
 
     def _user(self, username: str, role: str, first_name: str) -> User:
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, "first_name": first_name})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+        give_demo_authenticator(user)
         return user
