@@ -49,6 +49,8 @@ class ContactForm(forms.ModelForm):
         entries.queryset = entries.queryset.model.objects.filter(Q(published=True) | Q(pk__in=self._current_ids("directory_entries"))).order_by("name")
         for name in ("employment", "risk_level"):
             self.fields[name].empty_label = None
+        for name in ("profession", "sector", "departement", "age_band", "follow_up"):
+            self.fields[name].empty_label = "—"
         if self.instance.pk:
             self.initial["returning"] = "oui" if self.instance.returning else "non"
         self.fields["reasons"].error_messages["required"] = _("Cochez au moins un motif.")

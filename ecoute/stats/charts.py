@@ -3,8 +3,8 @@
 WIDTH, HEIGHT, GAP = 720, 180, 2
 
 
-def columns(series: list[dict]) -> dict:
-    """Bars of a time series; hidden cells (None) are drawn as a short hatched stub."""
+def columns(series: list[dict], step: str = "month") -> dict:
+    """Bars of a time series; hidden cells (None) are drawn as a short grey stub."""
     peak = max([point["count"] or 0 for point in series] + [1])
     width = WIDTH / max(len(series), 1)
     bars = []
@@ -16,9 +16,15 @@ def columns(series: list[dict]) -> dict:
             "y": round(HEIGHT - height, 1), "height": height, "hidden": count is None,
             "label": point["start"], "count": count,
         })
-    step = max(1, len(series) // 12)
-    ticks = [bar for index, bar in enumerate(bars) if index % step == 0]
+    every = max(1, len(series) // 12)
+    ticks = [{**bar, "tick": _tick(bar["label"], step)} for index, bar in enumerate(bars) if index % every == 0]
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "ticks": ticks, "peak": peak}
+
+
+def _tick(iso_day: str, step: str) -> str:
+    """12/25 for a month, 01/12 for a week or a day."""
+    year, month, day = iso_day.split("-")
+    return f"{month}/{year[2:]}" if step == "month" else f"{day}/{month}"
 
 
 def heat_levels(heatmap: list[dict]) -> list[dict]:

@@ -26,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     report = figures.report(period)
     context = {
         "report": report, "period": period, "error": error, "query": request.GET.urlencode(),
-        "columns": charts.columns(report["series"]), "heatmap": charts.heat_levels(report["heatmap"]),
+        "columns": charts.columns(report["series"], period.step), "heatmap": charts.heat_levels(report["heatmap"]),
         "dimensions": charts.with_bars(report["dimensions"]), "steps": figures.STEPS,
     }
     return render(request, "stats/dashboard.html", context, status=400 if error else 200)
