@@ -19,6 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput -v0
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py seed_directory
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_contacts
 	$(PY) tools/run_demo.py
 

@@ -219,7 +219,11 @@ class Entry(models.Model):
         ordering = ["name"]
         verbose_name = _("entrée de l’annuaire")
         verbose_name_plural = _("entrées de l’annuaire")
-        indexes = [models.Index(fields=["latitude", "longitude"], name="directory_entry_position")]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="directory_entry_position"),
+            # Few entries are reachable nationwide, and every search lists them: a small partial index.
+            models.Index(fields=["kind", "name"], condition=models.Q(nationwide=True), name="directory_entry_nationwide"),
+        ]
 
     def __str__(self) -> str:
         return self.name
