@@ -1,3 +1,12 @@
 """Fixtures shared by every test: the real server, coturn and Chromium are in tests/support/."""
 
+import pytest
+
 pytest_plugins = ["tests.support.live"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last, whichever folders run: Playwright's sync API leaves an event loop running in
+    the test thread for the rest of the session, and asyncio tests that came after would fail to start."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

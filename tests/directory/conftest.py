@@ -56,10 +56,3 @@ def make_entry(external_id: str, commune_code: str | None, kind: str = "professi
     entry.languages.set(Language.objects.filter(code__in=languages))
     entry.networks.set(Network.objects.filter(slug__in=networks))
     return entry
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Browser tests last: Playwright's sync API leaves an event loop running in the test thread for
-    the rest of the session, and the asyncio websocket tests that came after would fail to start."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
