@@ -182,17 +182,26 @@ class NoteRead(models.Model):
         raise PermissionError("the audit trail cannot be deleted")
 
 
+class Span(models.TextChoices):
+    DAY = "day", _("jour")
+    MONTH = "month", _("mois")
+
+
 class ContactTally(models.Model):
-    """How many contacts of one day had one value of one dimension (e.g. profession=infirmier).
+    """How many contacts of one day (or one month) had one value of one dimension (profession=infirmier).
 
     Kept up to date by ecoute.contacts.tallies in the same transaction as every record change, so
-    that statistics over a million records read thousands of rows instead.
+    that statistics over a million records read thousands of rows instead: whole months from the
+    month rows, the days at either end of a period from the day rows.
     """
 
+    span = models.CharField(max_length=5, choices=Span.choices, default=Span.DAY)
+    # The day, or the first day of the month.
     day = models.DateField()
     dimension = models.CharField(max_length=20)
     value = models.CharField(max_length=40)
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["dimension", "day", "value"], name="one_tally_per_day_value")]
+        constraints = [models.UniqueConstraint(fields=["span", "dimension", "day", "value"], name="one_tally_per_span_day_value")]
+        indexes = [models.Index(fields=["span", "day"], name="contacts_tally_span_day")]

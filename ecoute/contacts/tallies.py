@@ -11,7 +11,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import ContactRecord, ContactTally
+from .models import ContactRecord, ContactTally, Span
 
 # Dimensions read by ecoute.stats, and the value used when a record leaves the field empty.
 UNKNOWN = "non-renseigne"
@@ -79,19 +79,29 @@ def _code(record, field: str):
     return term.code if term else None
 
 
+def with_months(delta: Counter) -> Counter:
+    """DELTA keyed (span, day, dimension, value): each day's counts, and the same added to its month."""
+    spans: Counter = Counter()
+    for (day, dimension, value), amount in delta.items():
+        spans[(Span.DAY, day, dimension, value)] += amount
+        spans[(Span.MONTH, day.replace(day=1), dimension, value)] += amount
+    return spans
+
+
 def apply(delta: Counter) -> None:
-    """Add DELTA (which may hold negative numbers) to the stored counts, atomically per row.
+    """Add DELTA (which may hold negative numbers) to the stored day and month counts, atomically per row.
 
     One portable upsert (PostgreSQL, and SQLite since 3.24); rows in a fixed order so that two
     concurrent saves never wait on each other in opposite orders.
     """
-    rows = [(day.isoformat(), dimension, value, amount) for (day, dimension, value), amount in sorted(delta.items()) if amount]
+    rows = [(str(span), day.isoformat(), dimension, value, amount)
+            for (span, day, dimension, value), amount in sorted(with_months(delta).items()) if amount]
     if not rows:
         return
     table = ContactTally._meta.db_table
     sql = (
-        f"INSERT INTO {table} (day, dimension, value, count) VALUES (%s, %s, %s, %s) "
-        f"ON CONFLICT (dimension, day, value) DO UPDATE SET count = {table}.count + excluded.count"
+        f"INSERT INTO {table} (span, day, dimension, value, count) VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT (span, dimension, day, value) DO UPDATE SET count = {table}.count + excluded.count"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -118,7 +128,8 @@ def rebuild(chunk: int = 20000) -> int:
         counted += 1
     ContactTally.objects.all().delete()
     ContactTally.objects.bulk_create(
-        (ContactTally(day=day, dimension=dimension, value=value, count=amount) for (day, dimension, value), amount in totals.items() if amount),
+        (ContactTally(span=span, day=day, dimension=dimension, value=value, count=amount)
+         for (span, day, dimension, value), amount in with_months(totals).items() if amount),
         batch_size=5000,
     )
     return counted

@@ -9,13 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.calls.models import Call, CallState, Channel
 from ecoute.contacts import models as contacts
-from ecoute.contacts.models import ContactTally
+from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
 
 from .suppression import min_cell, suppress
@@ -87,10 +87,32 @@ def _labels(source) -> dict[str, str]:
     return labels
 
 
+def _whole_months(period: Period) -> tuple[date, date] | None:
+    """The first and last month (their first days) lying wholly inside PERIOD, if any."""
+    first = period.start if period.start.day == 1 else (period.start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after_end = period.end + timedelta(days=1)
+    last = (after_end.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return (first, last) if first <= last else None
+
+
+def _tally_filter(period: Period) -> Q:
+    """Month rows for the whole months of PERIOD, day rows for the days at either end."""
+    months = _whole_months(period)
+    if months is None:
+        return Q(span=Span.DAY, day__range=(period.start, period.end))
+    first, last = months
+    end_of_last = (last + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return (
+        Q(span=Span.MONTH, day__range=(first, last))
+        | Q(span=Span.DAY, day__gte=period.start, day__lt=first)
+        | Q(span=Span.DAY, day__gt=end_of_last, day__lte=period.end)
+    )
+
+
 def _sums(period: Period) -> dict[str, dict[str, int]]:
     """Dimension -> value -> contacts in the period: one grouped query over the tallies."""
     rows = (
-        ContactTally.objects.filter(day__range=(period.start, period.end))
+        ContactTally.objects.filter(_tally_filter(period))
         .exclude(dimension="total")
         .values_list("dimension", "value")
         .annotate(n=Sum("count"))
@@ -103,7 +125,7 @@ def _sums(period: Period) -> dict[str, dict[str, int]]:
 
 
 def _daily_totals(period: Period) -> dict[date, int]:
-    rows = ContactTally.objects.filter(dimension="total", day__range=(period.start, period.end)).values_list("day", "count")
+    rows = ContactTally.objects.filter(span=Span.DAY, dimension="total", day__range=(period.start, period.end)).values_list("day", "count")
     return dict(rows)
 
 
@@ -206,7 +228,7 @@ def public_report(k: int | None = None) -> dict:
     """The headline figures the association publishes: since opening, this year by month, top reasons and professions."""
     k = min_cell() if k is None else k
     today = timezone.localdate()
-    first_day = ContactTally.objects.filter(dimension="total").order_by("day").values_list("day", flat=True).first() or today
+    first_day = ContactTally.objects.filter(span=Span.DAY, dimension="total").order_by("day").values_list("day", flat=True).first() or today
     all_time = Period(first_day, today, "month")
     sums, total = _sums(all_time), sum(_daily_totals(all_time).values())
     since_opening = suppress({"total": total}, k).value("total")

@@ -53,8 +53,8 @@ def test_saving_stores_the_record_counts_it_and_encrypts_the_note(client):
     assert record.call == call and record.author == claire and record.duration_seconds == 20 * 60
     assert list(record.reasons.values_list("code", flat=True)) == ["epuisement"]
     assert "Épuisée" not in ContactRecord.objects.values_list("note", flat=True).get().token
-    assert ContactTally.objects.get(dimension="profession", value="infirmier").count == 1
-    assert ContactTally.objects.get(dimension="duration_band", value="15-30").count == 1
+    assert ContactTally.objects.get(span="day", dimension="profession", value="infirmier").count == 1
+    assert ContactTally.objects.get(span="month", dimension="duration_band", value="15-30").count == 1
 
 
 def test_a_wrong_form_says_what_is_wrong_and_stores_nothing(client):
@@ -78,11 +78,11 @@ def test_correcting_a_record_moves_its_counts(client):
     response = client.post(reverse("contacts:record_call", args=[record.call_id]), form_post(profession=_pk("Profession", "medecin")))
     assert response.status_code == 302
     assert ContactRecord.objects.count() == 1
-    counts = dict(ContactTally.objects.filter(dimension="profession").values_list("value", "count"))
+    counts = dict(ContactTally.objects.filter(span="day", dimension="profession").values_list("value", "count"))
     assert counts == {"infirmier": 0, "medecin": 1}
-    before = {(t.day, t.dimension, t.value): t.count for t in ContactTally.objects.exclude(count=0)}
+    before = {(t.span, t.day, t.dimension, t.value): t.count for t in ContactTally.objects.exclude(count=0)}
     tallies.rebuild()
-    assert {(t.day, t.dimension, t.value): t.count for t in ContactTally.objects.all()} == before
+    assert {(t.span, t.day, t.dimension, t.value): t.count for t in ContactTally.objects.all()} == before
 
 
 def test_the_workspace_gets_the_pending_form_then_nothing(client):

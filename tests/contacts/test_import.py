@@ -28,7 +28,7 @@ def test_a_valid_file_is_stored_and_counted(tmp_path, capsys):
     assert first.author is None and first.call is None and first.duration_seconds == 25 * 60
     assert sorted(first.reasons.values_list("code", flat=True)) == ["epuisement", "sommeil"]
     assert not first.returning and ContactRecord.objects.get(profession__code="medecin").returning
-    assert sum(ContactTally.objects.filter(dimension="total").values_list("count", flat=True)) == 2
+    assert sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True)) == 2
 
 
 def test_errors_name_their_lines_and_nothing_is_stored(tmp_path):

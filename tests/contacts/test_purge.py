@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    return {(t.day, t.dimension, t.value): t.count for t in ContactTally.objects.all()}
+    return {(t.span, t.day, t.dimension, t.value): t.count for t in ContactTally.objects.all()}
 
 
 def test_the_purge_removes_exactly_what_it_should_and_is_safe_to_repeat(settings):
