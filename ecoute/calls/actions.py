@@ -10,6 +10,7 @@ psychologist's presence the same way, and sends its events only after commit.
 """
 
 import hashlib
+import logging
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -21,6 +22,8 @@ from ecoute.presence.models import Status
 
 from .ice import ice_configuration
 from .models import Call, CallState, EndReason, Ring, RingOutcome
+
+logger = logging.getLogger(__name__)
 
 # The only legal moves: target state -> the states it can be reached from.
 TRANSITIONS = {
@@ -56,7 +59,9 @@ def _move(call_id, target: str, **fields) -> None:
     sources = TRANSITIONS[target]
     extra_filters = fields.pop("where", {})
     moved = Call.objects.filter(pk=call_id, state__in=sources, **extra_filters).update(state=target, **fields)
-    if not moved:
+    if moved:
+        logger.info("call %s is now %s", call_id, target)  # ids and states only: nothing about the caller
+    else:
         current = Call.objects.filter(pk=call_id).values_list("state", flat=True).first()
         if current is None:
             raise IllegalTransition("Cet appel n'existe pas.")
@@ -104,7 +109,9 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
 @transaction.atomic
 def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> str:
     """The caller hung up or went away, whatever the state: end what must be ended. Returns the new state."""
-    call = Call.objects.select_for_update().get(pk=call_id)
+    call = Call.objects.select_for_update().filter(pk=call_id).first()
+    if call is None:
+        raise IllegalTransition("Cet appel n'existe pas.")
     now = timezone.now()
     if call.state == CallState.CONNECTED:
         end_reason = EndReason.CALLER_HUNG_UP if reason == EndReason.CALLER_LEFT else reason

@@ -10,6 +10,9 @@ export class Socket {
     this.onClose = onClose;
     this.retryDelay = 500;
     this.stopped = false;
+    // What was sent while (re)connecting leaves as soon as the socket opens: a tap made the
+    // instant the page appears must not be lost.
+    this.waiting = [];
     this.connect();
   }
 
@@ -18,6 +21,7 @@ export class Socket {
     this.ws.addEventListener("open", () => {
       this.retryDelay = 500;
       this.onOpen();
+      for (const text of this.waiting.splice(0)) this.ws.send(text);
     });
     this.ws.addEventListener("message", (message) => {
       const event = JSON.parse(message.data);
@@ -39,9 +43,9 @@ export class Socket {
   }
 
   send(event) {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(event));
-    return true;
+    const text = JSON.stringify(event);
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    else if (!this.stopped) this.waiting.push(text);
   }
 
   get isOpen() {

@@ -121,8 +121,12 @@ def line_server(live_server_env, coturn):
 
 @pytest.fixture(scope="session")
 def site_server(live_server_env):
-    """The platform for pages that place no call (no TURN relay needed)."""
-    server = LiveServer(live_server_env, name="site").start()
+    """The platform for pages that place no call (no TURN relay needed).
+
+    Without Redis each server has its own in-memory channel layer: this one must not run the
+    line's timers, or it would act on calls whose sockets live in the line server.
+    """
+    server = LiveServer({**live_server_env, "ECOUTE_TIMERS": "0"}, name="site").start()
     yield server
     server.stop()
 

@@ -31,7 +31,7 @@ const socket = new Socket("/ws/workspace/", {
     endAudio();
   },
 });
-setInterval(() => socket.send({ type: "heartbeat" }), HEARTBEAT_MS);
+setInterval(() => { if (socket.isOpen) socket.send({ type: "heartbeat" }); }, HEARTBEAT_MS);
 
 socket
   .on("presence.self", (event) => showPresence(event))

@@ -1,0 +1,20 @@
+"""The caller's app installs on a phone and opens offline with the phone number."""
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_service_worker_keeps_the_shell_and_offline_the_phone_number_shows(new_site_page):
+    page = new_site_page("/")
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller === null")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()  # the worker now controls the page
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    cached = page.evaluate("caches.open('ecoute-shell-v1').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))")
+    assert {"/", "/hors-ligne/", "/static/ecoute/ecoute.css", "/static/calls/line.js"} <= set(cached)
+
+    page.context.set_offline(True)
+    page.goto("/tableau-inexistant/")
+    assert "0 805 23 23 36" in page.locator("main").inner_text()
+    page.context.set_offline(False)
