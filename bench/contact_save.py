@@ -1,0 +1,140 @@
+"""Contact form saves under 50 concurrent psychologists: p50/p95 of the POST, on PostgreSQL.
+
+    DJANGO_DEBUG=1 .venv/bin/python bench/contact_save.py [--psychologists 50] [--saves 10]
+
+A real server (uvicorn, the production ASGI app, one process) on a database of its own
+(ecoute_bench_contacts); 50 threads, each a psychologist logged in with the second factor, each
+saving the records of its own ended calls through the same form the workspace posts. Every save
+also updates the statistics' tallies in its transaction, which is what concurrency tests here.
+Writes bench/results/contact_save.json.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import ROOT, ensure_postgres_database, percentiles, save, setup_django  # noqa: E402
+
+CSRF = "b" * 32  # any 32 characters: Django compares the cookie with the header
+
+
+def prepare(count: int, saves: int) -> list[dict]:
+    """COUNT psychologists with verified sessions and SAVES ended calls each, on a clean slate."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ecoute.accounts.models import Role, User
+    from ecoute.contacts.models import ContactRecord, ContactTally, EmploymentStatus, Profession, Reason, RiskLevel
+    from tests.support.contacts import make_call
+
+    ContactRecord.objects.all().delete()
+    ContactTally.objects.all().delete()
+    form = {
+        "returning": "non", "language": "fr", "profession": Profession.objects.get(code="infirmier").pk,
+        "employment": EmploymentStatus.objects.get(code="salarie").pk, "reasons": Reason.objects.get(code="epuisement").pk,
+        "risk_level": RiskLevel.objects.get(code="faible").pk, "note": "Note du banc d'essai, chiffrée comme les autres.",
+    }
+    people = []
+    for number in range(count):
+        user, _ = User.objects.get_or_create(username=f"bench-psy-{number}", defaults={"role": Role.PSYCHOLOGIST})
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
+        session.create()
+        calls = [make_call(user, minutes=10 + i) for i in range(saves)]
+        people.append({"session": session.session_key, "calls": [str(call.pk) for call in calls], "form": form})
+    return people
+
+
+def post(base: str, session: str, call_id: str, form: dict) -> tuple[float, int]:
+    data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": CSRF}, doseq=True).encode()
+    request = urllib.request.Request(f"{base}/espace/fiches/appel/{call_id}/", data=data, method="POST", headers={
+        "Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF, "X-Ecoute-Partial": "1",
+        "Referer": f"{base}/espace/", "Content-Type": "application/x-www-form-urlencoded",
+    })
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return (time.perf_counter() - started) * 1000, status
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--psychologists", type=int, default=50)
+    parser.add_argument("--saves", type=int, default=10)
+    args = parser.parse_args()
+    url = ensure_postgres_database("ecoute_bench_contacts")
+    setup_django(url)
+    people = prepare(args.psychologists, args.saves)
+
+    from tests.support.live import free_port
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_TIMERS": "0", "ECOUTE_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+    base = f"http://localhost:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/hors-ligne/", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        samples, statuses, lock = [], [], threading.Lock()
+        start = threading.Barrier(len(people))
+
+        def psychologist(person):
+            start.wait()
+            for call_id in person["calls"]:
+                elapsed, status = post(base, person["session"], call_id, person["form"])
+                with lock:
+                    samples.append(elapsed)
+                    statuses.append(status)
+
+        began = time.monotonic()
+        threads = [threading.Thread(target=psychologist, args=(person,)) for person in people]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
+        wall = time.monotonic() - began
+    finally:
+        server.terminate()
+        server.wait(10)
+
+    from ecoute.contacts.models import ContactRecord, ContactTally
+
+    stored = ContactRecord.objects.count()
+    counted = sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True))
+    result = {
+        "benchmark": "contact_save", "backend": "postgres", "psychologists": len(people), "saves_each": args.saves,
+        "post": percentiles(samples), "failures": sum(1 for status in statuses if status != 200),
+        "records_stored": stored, "records_counted_in_statistics": counted,
+        "saves_per_second": round(len(samples) / wall, 1), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    path = save("contact_save", result)
+    print(f"{'psychologists':>13} {'saves':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'failures':>9} {'saves/s':>8}")
+    print(f"{len(people):>13} {len(samples):>6} {result['post']['p50_ms']:>8} {result['post']['p95_ms']:>8} "
+          f"{result['post']['max_ms']:>8} {result['failures']:>9} {result['saves_per_second']:>8}")
+    print(f"stored {stored}, counted in the statistics {counted}\n→ {path.relative_to(ROOT)}")
+    return 0 if result["failures"] == 0 and stored == counted == len(samples) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
