@@ -103,7 +103,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # Pub/sub channels ignore Redis's database number: a prefix keeps two deployments (or
+            # two test runs) sharing one Redis apart.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
         }
     }
 else:
