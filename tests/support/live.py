@@ -89,6 +89,10 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    def finished_sockets(self) -> int:
+        """Websockets whose handling is over (the access log writes their line once disconnect has run)."""
+        return sum(1 for line in self.log().splitlines() if " WS /ws/" in line)
+
 
 @pytest.fixture(scope="session")
 def coturn():
@@ -146,22 +150,36 @@ def chromium():
 
 
 class PageOpener:
-    """Opens pages of one server, each in a browser context of its own (cookies, storage, microphone)."""
+    """Opens pages of one server, each in a browser context of its own (cookies, storage, microphone).
+
+    On close it waits until the server has finished with every websocket those pages opened, so
+    that the database is quiet when the test's tables are emptied (on PostgreSQL a TRUNCATE racing a
+    disconnect handler deadlocks).
+    """
 
     def __init__(self, browser, server: LiveServer):
         self.browser, self.server, self.contexts = browser, server, []
+        self.open_sockets: set = set()
 
     def __call__(self, path: str = "/", viewport=PHONE):
         context = self.browser.new_context(viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=self.server.url)
         self.contexts.append(context)
         page = context.new_page()
+        page.on("websocket", self._count_socket)
         page.goto(path)
         return page
 
+    def _count_socket(self, socket) -> None:
+        self.open_sockets.add(socket)
+        socket.on("close", lambda _: self.open_sockets.discard(socket))
+
     def close(self) -> None:
+        expected = self.server.finished_sockets() + len(self.open_sockets)
         for context in self.contexts:
             context.close()
-
+        deadline = time.monotonic() + 10
+        while self.server.finished_sockets() < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 @pytest.fixture
 def new_page(chromium, line_server):
