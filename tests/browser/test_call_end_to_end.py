@@ -44,6 +44,9 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
     caller.locator("#call-panel[data-state=ended]").wait_for()
     workspace.locator("[data-show=wrap_up]:visible").wait_for()
     screenshot(workspace, "workspace-wrap-up")
+    caller.click("#call-panel [data-show=ended] [data-action=back]")
+    caller.wait_for_timeout(500)  # the server's echo of the hang-up must not bring the sheet back
+    assert caller.locator("#call-panel").is_hidden()
 
     call = Call.objects.get()
     assert call.state == CallState.ENDED and call.end_reason == EndReason.CALLER_HUNG_UP

@@ -46,7 +46,8 @@ def database_url() -> str:
 class LiveServer:
     """One uvicorn process serving ecoute.asgi:application."""
 
-    def __init__(self, env: dict, port: int | None = None, name: str = "server"):
+    def __init__(self, env: dict, port: int | None = None, name: str = "server", app: str = "ecoute.asgi:application"):
+        self.app = app
         self.port = port or free_port()
         self.url = f"http://localhost:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
@@ -58,7 +59,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
              "--port", str(self.port), "--no-access-log", "--log-level", "warning", "--lifespan", "on",
              "--ws-max-size", "1048576"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,

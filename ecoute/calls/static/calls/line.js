@@ -68,7 +68,8 @@ socket
   .on("call.unanswered", (event) => { endLocally(); showUnavailable(event.reason, event.psychologist_id, event); })
   .on("call.accepted", (event) => startAudio(event.ice))
   .on("signal", (event) => call.peer && call.peer.receive(event.signal))
-  .on("call.ended", () => { endLocally(); show("ended"); call.id = null; })
+  // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing.
+  .on("call.ended", (event) => { if (event.call_id === call.id) { endLocally(); show("ended"); call.id = null; } })
   // Orientation (ecoute/directory): loaded on demand, so that the app shell works offline without it.
   .on("referral.card", (event) => import("/static/directory/referral_cards.js").then((cards) => cards.keepReferralCard(event.card)))
   .on("error", (event) => console.warn("Écoute:", event.code, event.message));

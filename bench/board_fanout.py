@@ -1,0 +1,163 @@
+"""A presence change reaching every watcher of the public board: N = 1,000 and 10,000 websockets,
+two server processes, the Redis channel layer, PostgreSQL.
+
+For each N, three measures, each over several rounds, every watcher's delay counted:
+  status change:  a psychologist's "status.set" leaves their socket → each watcher has the frame
+                  (the real path: action, commit, Redis, each process's fan-out, N sockets)
+  board fan-out:  a group_send to the board group → each watcher has the frame
+  plain group:    the baseline, plain Channels: a group_send to a group of N consumers → each has it
+The load client is this one process on the same two cores, so the figures are pessimistic.
+Targets: p99 ≤ 200 ms at 1,000 and ≤ 1 s at 10,000.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import secrets
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._support import ensure_postgres_database, save, setup_django  # noqa: E402
+
+ROUNDS = 5
+CONNECT_BATCH = 200
+ROUND_TIMEOUT = 20
+
+
+def quantiles(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
+    return {"received": len(ordered), "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": round(ordered[-1], 1)}
+
+
+async def open_watchers(servers, path: str, count: int) -> list:
+    import websockets
+
+    async def one(index):
+        server = servers[index % len(servers)]
+        socket = await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers={"Origin": server.url},
+                                          ping_interval=None, max_queue=None, open_timeout=60)
+        await socket.recv()  # the board snapshot, or "ready" for the baseline
+        return socket
+
+    sockets = []
+    for start in range(0, count, CONNECT_BATCH):
+        sockets += await asyncio.gather(*(one(i) for i in range(start, min(count, start + CONNECT_BATCH))))
+    return sockets
+
+
+async def one_round(sockets, marker, trigger) -> list[float]:
+    """Send the trigger; return each watcher's delay in ms until it received a frame matching MARKER."""
+
+    async def wait(socket):
+        while True:
+            frame = await socket.recv()
+            if marker(frame):
+                return (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    waiting = [asyncio.ensure_future(wait(socket)) for socket in sockets]
+    await trigger()
+    done, pending = await asyncio.wait(waiting, timeout=ROUND_TIMEOUT)
+    for task in pending:
+        task.cancel()
+    return [task.result() for task in done]
+
+
+async def measure_board(servers, count: int, psychologist_id: int, cookie: str) -> dict:
+    import websockets
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    workspace = await websockets.connect(f"ws://localhost:{servers[0].port}/ws/workspace/",
+                                         additional_headers={"Origin": servers[0].url, "Cookie": f"sessionid={cookie}"})
+    sockets = await open_watchers(servers, "/ws/line/", count)
+    real, direct = [], []
+    for round_number in range(ROUNDS):
+        status = "available" if round_number % 2 == 0 else "break"
+        shown = "available" if status == "available" else "away"
+        await workspace.send(json.dumps({"type": "heartbeat"}))
+        real += await one_round(
+            sockets, lambda frame, shown=shown: f'"id": {psychologist_id}, "status": "{shown}"' in frame,
+            lambda status=status: workspace.send(json.dumps({"type": "status.set", "status": status})))
+        version = 10**9 + round_number
+        direct += await one_round(
+            sockets, lambda frame, version=version: f'"version": {version}' in frame,
+            lambda version=version: layer.group_send("board", {"type": "board.changes", "changes": [{"id": 10**9, "status": "away", "version": version}]}))
+        await asyncio.sleep(0.5)
+    await asyncio.gather(*(socket.close() for socket in sockets), workspace.close())
+    return {"status_change": quantiles(real), "board_fanout": quantiles(direct), "expected": count * ROUNDS}
+
+
+async def measure_plain(servers, count: int) -> dict:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    sockets = await open_watchers(servers, "/ws/plain/", count)
+    delays = []
+    for round_number in range(ROUNDS):
+        text = json.dumps({"type": "presence", "changes": [{"id": 10**9, "status": "away", "version": round_number}]})
+        delays += await one_round(sockets, lambda frame, text=text: frame == text,
+                                  lambda text=text: layer.group_send("bench-plain", {"type": "bench.message", "text": text}))
+        await asyncio.sleep(0.5)
+    await asyncio.gather(*(socket.close() for socket in sockets))
+    return {"plain_group": quantiles(delays), "expected": count * ROUNDS}
+
+
+def run(sizes: list[int]) -> dict:
+    from asgiref.sync import async_to_sync
+
+    from tests.support.cast import make_psychologist
+    from tests.support.live import LiveServer
+    from tests.support.twofactor import verified_session_cookie
+
+    claire = make_psychologist("Claire")
+    cookie = verified_session_cookie(claire)
+    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": os.environ["REDIS_URL"],
+           "ECOUTE_CHANNEL_PREFIX": os.environ["ECOUTE_CHANNEL_PREFIX"], "ECOUTE_LOG_LEVEL": "WARNING"}
+    results = {}
+    for count in sizes:
+        servers = [LiveServer(env, name=f"bench-board-{n}").start() for n in (1, 2)]
+        try:
+            board = async_to_sync(measure_board)(servers, count, claire.pk, cookie)
+        finally:
+            for server in servers:
+                server.stop()
+        servers = [LiveServer(env, name=f"bench-plain-{n}", app="bench.plain_group_asgi:application").start() for n in (1, 2)]
+        try:
+            plain = async_to_sync(measure_plain)(servers, count)
+        finally:
+            for server in servers:
+                server.stop()
+        results[str(count)] = {**board, **plain}
+        print(f"N={count}: {json.dumps(results[str(count)])}", file=sys.stderr)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers started from here inherit it
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    os.environ["ECOUTE_CHANNEL_PREFIX"] = f"bench-{secrets.token_hex(4)}"
+    setup_django(ensure_postgres_database(f"ecoute_bench_board_{secrets.token_hex(3)}"))
+    started = time.monotonic()
+    results = run([int(size) for size in args.sizes.split(",")])
+    path = save("board_fanout", {"sizes": results, "targets_p99_ms": {"1000": 200, "10000": 1000},
+                                 "seconds": round(time.monotonic() - started, 1)})
+    print(f"{'N':>6} {'measure':14} {'received':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for count, row in results.items():
+        for key in ("status_change", "board_fanout", "plain_group"):
+            figures = row[key]
+            print(f"{count:>6} {key:14} {figures['received']:>9} {figures['p50_ms']:>8} {figures['p99_ms']:>8} {figures['max_ms']:>8}")
+    print(f"({path}; expected {ROUNDS} frames per watcher)")
+
+
+if __name__ == "__main__":
+    main()
