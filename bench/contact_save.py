@@ -2,7 +2,7 @@
 
     DJANGO_DEBUG=1 .venv/bin/python bench/contact_save.py [--psychologists 50] [--saves 10]
 
-A real server (uvicorn, the production ASGI app, one process) on a database of its own
+A real server (uvicorn, the production ASGI app, one worker by default) on a database of its own
 (ecoute_bench_contacts); 50 threads, each a psychologist logged in with the second factor, each
 saving the records of its own ended calls through the same form the workspace posts. Every save
 also updates the statistics' tallies in its transaction, which is what concurrency tests here.
@@ -11,6 +11,7 @@ Writes bench/results/contact_save.json.
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -70,6 +71,8 @@ def post(base: str, session: str, call_id: str, form: dict) -> tuple[float, int]
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
+    except OSError:
+        status = 0  # no answer at all: counted as a failure
     return (time.perf_counter() - started) * 1000, status
 
 
@@ -77,6 +80,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--psychologists", type=int, default=50)
     parser.add_argument("--saves", type=int, default=10)
+    # Server processes; on this 2-core machine the clients and PostgreSQL share the cores with them.
+    parser.add_argument("--workers", type=int, default=1)
+    # Seconds between two saves of one psychologist (uniform 0 to twice this): 50 people saving every few
+    # seconds is far above the line's real rate (one record per psychologist per call). 0: back to back, a stress test.
+    parser.add_argument("--think", type=float, default=3.0)
     args = parser.parse_args()
     url = ensure_postgres_database("ecoute_bench_contacts")
     setup_django(url)
@@ -87,21 +95,26 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_TIMERS": "0", "ECOUTE_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+                               "--no-access-log", "--log-level", "warning", "--workers", str(args.workers)], cwd=ROOT, env=env)
     base = f"http://localhost:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while True:
             try:
                 urllib.request.urlopen(f"{base}/hors-ligne/", timeout=1).read()
                 break
             except OSError:
-                time.sleep(0.1)
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
         samples, statuses, lock = [], [], threading.Lock()
         start = threading.Barrier(len(people))
 
         def psychologist(person):
+            pause = random.Random(person["session"])
             start.wait()
             for call_id in person["calls"]:
+                time.sleep(pause.uniform(0, 2 * args.think))
                 elapsed, status = post(base, person["session"], call_id, person["form"])
                 with lock:
                     samples.append(elapsed)
@@ -123,7 +136,7 @@ def main() -> int:
     stored = ContactRecord.objects.count()
     counted = sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True))
     result = {
-        "benchmark": "contact_save", "backend": "postgres", "psychologists": len(people), "saves_each": args.saves,
+        "benchmark": "contact_save", "backend": "postgres", "psychologists": len(people), "saves_each": args.saves, "server_workers": args.workers, "think_s": args.think,
         "post": percentiles(samples), "failures": sum(1 for status in statuses if status != 200),
         "records_stored": stored, "records_counted_in_statistics": counted,
         "saves_per_second": round(len(samples) / wall, 1), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
