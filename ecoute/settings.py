@@ -180,6 +180,26 @@ ECOUTE_WRAP_UP_SECONDS = env_int("ECOUTE_WRAP_UP_SECONDS", 60, minimum=0)
 # Milliseconds during which board changes are gathered into one frame per watcher.
 ECOUTE_BOARD_COALESCE_MS = env_int("ECOUTE_BOARD_COALESCE_MS", 10, minimum=0)
 
+# The queue and its router (ecoute/calls/routing.py).
+# Seconds a call waits for a psychologist speaking its language before anyone may take it.
+ECOUTE_LANGUAGE_FALLBACK_SECONDS = env_int("ECOUTE_LANGUAGE_FALLBACK_SECONDS", 60, minimum=0)
+# Seconds a returning caller waits for their own psychologist before "someone else now" is offered again.
+ECOUTE_PREFERRED_SWITCH_SECONDS = env_int("ECOUTE_PREFERRED_SWITCH_SECONDS", 120, minimum=10)
+# Seconds without a sign of life from a waiting caller's app before the call is abandoned.
+ECOUTE_CALLER_TIMEOUT = env_int("ECOUTE_CALLER_TIMEOUT", 30, minimum=10)
+# Handle time assumed for the wait estimate before the line has a history (15 minutes).
+ECOUTE_DEFAULT_HANDLE_SECONDS = env_int("ECOUTE_DEFAULT_HANDLE_SECONDS", 900, minimum=60)
+# Supervisors: alert when a call waits longer than this, or when fewer listeners are available.
+ECOUTE_LONG_WAIT_ALERT_SECONDS = env_int("ECOUTE_LONG_WAIT_ALERT_SECONDS", 30, minimum=5)
+ECOUTE_MIN_AVAILABLE = env_int("ECOUTE_MIN_AVAILABLE", 2, minimum=0)
+# Service level: the share of calls answered within this many seconds.
+ECOUTE_SERVICE_LEVEL_SECONDS = env_int("ECOUTE_SERVICE_LEVEL_SECONDS", 20, minimum=1)
+# Listener protection: a wrap-up that cannot be cut shorter than this, and after
+# ECOUTE_CONSECUTIVE_CALLS_CAP calls in a row (0: no cap) a break of ECOUTE_CAP_BREAK_SECONDS.
+ECOUTE_MIN_WRAP_UP_SECONDS = env_int("ECOUTE_MIN_WRAP_UP_SECONDS", 15, minimum=0)
+ECOUTE_CONSECUTIVE_CALLS_CAP = env_int("ECOUTE_CONSECUTIVE_CALLS_CAP", 0, minimum=0)
+ECOUTE_CAP_BREAK_SECONDS = env_int("ECOUTE_CAP_BREAK_SECONDS", 300, minimum=0)
+
 # TURN relay (coturn, use-auth-secret). When set, both peers relay their media through it,
 # so neither browser ever learns the other's address.
 ECOUTE_TURN_URLS = env_list("ECOUTE_TURN_URLS")

@@ -4,6 +4,12 @@
         ▲                  │
         └─decline / miss───┘          requested, ringing ──caller leaves──▶ abandoned
 
+A call enters "requested" either by a tap on one psychologist (ring_psychologist rings them at
+once) or by joining the queue (enqueue); queued calls are rung by the router
+(ecoute/calls/routing.py decides, offer() here makes the move). A queued call that is declined or
+missed goes back to "requested" with its place in the queue kept, so it is never lost between two
+rings.
+
 Each action runs in one transaction, moves the call with a conditional UPDATE on its expected
 state (so a replayed or concurrent action changes nothing and raises IllegalTransition), moves the
 psychologist's presence the same way, and sends its events only after commit.
@@ -14,14 +20,15 @@ import logging
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from ecoute.lib import clock
 
-from ecoute.lib.realtime import caller_group, relay_after_commit, staff_group
+from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
 from .ice import ice_configuration
-from .models import Call, CallState, EndReason, Ring, RingOutcome
+from . import alerts
+from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +92,27 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
     Claiming the psychologist is a conditional UPDATE on 'available', so of many callers tapping
     the same psychologist at once exactly one rings them; the others get PsychologistBusy.
     """
-    now = timezone.now()
+    now = clock.now()
     call, created = Call.objects.get_or_create(
-        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key)}
+        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now}
     )
+    if call.queued_at:
+        raise IllegalTransition("Cet appel attend dans la file : il sera proposé au premier psychologue libre.")
+    return _ring(call, psychologist_id, now)
+
+
+@transaction.atomic
+def offer(call_id: uuid.UUID, psychologist_id: int) -> Call:
+    """The router rings PSYCHOLOGIST_ID for a waiting call of the queue (ecoute/calls/routing.py decides)."""
+    call = Call.objects.get(pk=call_id)
+    if not call.queued_at:
+        raise IllegalTransition("Cet appel n'est pas dans la file.")
+    call = _ring(call, psychologist_id, clock.now())
+    _queue_changed()
+    return call
+
+
+def _ring(call: Call, psychologist_id: int, now) -> Call:
     if not presence.claim_for_ringing(psychologist_id):
         raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
     _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
@@ -97,13 +121,66 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
             Ring.objects.create(call=call, psychologist_id=psychologist_id, started_at=now)
     except IntegrityError as error:  # pragma: no cover - guarded by the state check above
         raise IllegalTransition("Cet appel sonne déjà.") from error
-    returning = Call.objects.filter(
-        caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False
-    ).exclude(pk=call.pk).exists() if call.caller_key_hash else False
-    relay_after_commit(staff_group(psychologist_id), {"type": "call.ringing", "call_id": str(call.pk), "returning": returning})
+    relay_after_commit(staff_group(psychologist_id), ringing_event(call, psychologist_id))
     relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
     call.refresh_from_db()
     return call
+
+
+def ringing_event(call: Call, psychologist_id: int) -> dict:
+    """What the psychologist's workspace is told of a call ringing there (also sent again on reconnection)."""
+    returning = Call.objects.filter(
+        caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False
+    ).exclude(pk=call.pk).exists() if call.caller_key_hash else False
+    return {"type": "call.ringing", "call_id": str(call.pk), "returning": returning, "urgent": call.priority == Priority.URGENT}
+
+
+@transaction.atomic
+def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = None, preferred_id: int | None = None) -> Call:
+    """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
+
+    A call the caller had placed by tapping someone who did not answer may join it too; it keeps
+    the time it was first requested, which is what the caller has waited.
+    """
+    now = clock.now()
+    fields = {"queued_at": now, "language_id": language_id, "preferred_psychologist_id": preferred_id, "caller_seen_at": now}
+    call, created = Call.objects.get_or_create(
+        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), **fields}
+    )
+    if not created and not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
+        raise IllegalTransition("Cet appel ne peut plus entrer dans la file.")
+    _queue_changed()
+    return Call.objects.get(pk=call_id)
+
+
+@transaction.atomic
+def mark_urgent(call_id: uuid.UUID) -> None:
+    """The caller said they are in danger: the front of the queue, and supervisors alerted at once."""
+    moved = Call.objects.filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False).update(
+        priority=Priority.URGENT, preferred_psychologist=None, language=None
+    )
+    if not moved:
+        raise IllegalTransition("Cet appel n'attend plus dans la file.")
+    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason="L'appelant dit être en danger ou avoir des idées suicidaires.")
+    _queue_changed()
+
+
+@transaction.atomic
+def anyone_now(call_id: uuid.UUID) -> None:
+    """A returning caller waiting for their own psychologist chose to talk to someone else now."""
+    if not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).update(preferred_psychologist=None):
+        raise IllegalTransition("Cet appel n'attend plus dans la file.")
+    _queue_changed()
+
+
+def caller_alive(call_id: uuid.UUID) -> bool:
+    """A sign of life from the caller's app, so their waiting call is not taken for abandoned."""
+    return bool(Call.objects.filter(pk=call_id, state__in=ACTIVE_STATES).update(caller_seen_at=clock.now()))
+
+
+def _queue_changed() -> None:
+    """Waiting callers recompute their position (a nudge: each reads its own from the database)."""
+    send_after_commit(QUEUE_GROUP, {"type": "queue.changed"})
 
 
 @transaction.atomic
@@ -112,7 +189,7 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     call = Call.objects.select_for_update().filter(pk=call_id).first()
     if call is None:
         raise IllegalTransition("Cet appel n'existe pas.")
-    now = timezone.now()
+    now = clock.now()
     if call.state == CallState.CONNECTED:
         end_reason = EndReason.CALLER_HUNG_UP if reason == EndReason.CALLER_LEFT else reason
         _end(call, end_reason, now)
@@ -123,7 +200,10 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
         relay_after_commit(staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)})
-    _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.CALLER_LEFT)
+    end_reason = EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
+    _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=end_reason)
+    if call.queued_at:
+        _queue_changed()
     return CallState.ABANDONED
 
 
@@ -131,7 +211,7 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
 
 @transaction.atomic
 def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
-    now = timezone.now()
+    now = clock.now()
     _move(call_id, CallState.CONNECTED, where={"psychologist_id": psychologist_id}, answered_at=now)
     _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
     presence.call_started(psychologist_id)
@@ -144,19 +224,26 @@ def decline(call_id: uuid.UUID, psychologist_id: int) -> None:
     _unanswered(call_id, psychologist_id, RingOutcome.DECLINED, presence_after=Status.AVAILABLE)
 
 
+@transaction.atomic
 def miss(call_id: uuid.UUID, psychologist_id: int, presence_after: str = Status.BREAK) -> None:
-    """Nobody answered in time: the psychologist is put on break so that no caller taps a ghost."""
+    """Nobody answered in time: the psychologist is put on break so that no caller taps a ghost,
+    and supervisors are told."""
     _unanswered(call_id, psychologist_id, RingOutcome.MISSED, presence_after=presence_after)
+    alerts.raise_alert(AlertKind.MISSED_RING, call_id=call_id, psychologist_id=psychologist_id)
 
 
 @transaction.atomic
 def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str) -> None:
     """The call goes back to the caller, who is offered someone else at once."""
-    now = timezone.now()
+    now = clock.now()
     _move(call_id, CallState.REQUESTED, where={"psychologist_id": psychologist_id}, psychologist_id=None)
     _close_ring(call_id, psychologist_id, outcome, now)
     presence.ringing_stopped(psychologist_id, presence_after)
-    relay_after_commit(caller_group(call_id), {"type": "call.unanswered", "call_id": str(call_id), "reason": outcome, "psychologist_id": psychologist_id})
+    queued = Call.objects.filter(pk=call_id, queued_at__isnull=False).exists()
+    if queued:
+        _queue_changed()
+    relay_after_commit(caller_group(call_id), {"type": "call.unanswered", "call_id": str(call_id), "reason": outcome,
+                                               "psychologist_id": psychologist_id, "queued": queued})
     relay_after_commit(staff_group(psychologist_id), {"type": "call.cancelled", "call_id": str(call_id)})
 
 
@@ -165,12 +252,12 @@ def psychologist_hangs_up(call_id: uuid.UUID, psychologist_id: int, reason: str 
     call = Call.objects.select_for_update().get(pk=call_id)
     if call.psychologist_id != psychologist_id or call.state != CallState.CONNECTED:
         raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
-    _end(call, reason, timezone.now())
+    _end(call, reason, clock.now())
 
 
 def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
-    presence.call_finished(call.psychologist_id)
+    presence.call_finished(call.psychologist_id, high_risk=Call.objects.filter(pk=call.pk, high_risk=True).exists())
     event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
     relay_after_commit(caller_group(call.pk), event)
     relay_after_commit(staff_group(call.psychologist_id), event)
@@ -183,7 +270,7 @@ def psychologist_lost(psychologist_id: int) -> None:
         if call.state == CallState.RINGING:
             miss(call.pk, psychologist_id, presence_after=Status.OFFLINE)
         else:
-            _end(call, EndReason.PSYCHOLOGIST_LOST, timezone.now())
+            _end(call, EndReason.PSYCHOLOGIST_LOST, clock.now())
 
 
 @transaction.atomic
@@ -203,3 +290,39 @@ def release_psychologist(psychologist_id: int) -> None:
 def active_call_of(psychologist_id: int) -> Call | None:
     return Call.objects.filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]).first()
 
+
+
+# --- Escalations to supervisors -----------------------------------------------------------------
+
+ESCALATIONS = {AlertKind.HELP, AlertKind.TRANSFER, AlertKind.CALLBACK}
+
+
+@transaction.atomic
+def escalate(call_id: uuid.UUID, psychologist_id: int, kind: str, reason: str = "") -> None:
+    """The psychologist in the call asks a supervisor for help, a hand-over, or an immediate call-back."""
+    if kind not in ESCALATIONS:
+        raise CallError("Demande inconnue.")
+    _require_in_call(call_id, psychologist_id)
+    alerts.raise_alert(kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason)
+
+
+@transaction.atomic
+def flag_emergency(call_id: uuid.UUID, psychologist_id: int, reason: str) -> None:
+    """A life-threatening emergency: supervisors alerted at once, the reason kept in the alert (the audit)."""
+    if not reason.strip():
+        raise CallError("Indiquez en quelques mots ce qui se passe.")
+    _require_in_call(call_id, psychologist_id)
+    Call.objects.filter(pk=call_id).update(high_risk=True)
+    alerts.raise_alert(AlertKind.EMERGENCY, call_id=call_id, psychologist_id=psychologist_id, reason=reason)
+
+
+def _require_in_call(call_id, psychologist_id: int) -> None:
+    if not Call.objects.filter(pk=call_id, psychologist_id=psychologist_id, state=CallState.CONNECTED).exists():
+        raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
+
+
+@transaction.atomic
+def request_debrief(psychologist_id: int) -> None:
+    """After a high-risk call, the psychologist asks to debrief with a supervisor."""
+    presence.dismiss_debrief(psychologist_id)
+    alerts.raise_alert(AlertKind.DEBRIEF, psychologist_id=psychologist_id)

@@ -32,6 +32,12 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Téléphone")
 
 
+class Priority(models.IntegerChoices):
+    NORMAL = 0, _("Normale")
+    # The caller said they are in danger or have suicidal thoughts, or a supervisor raised it.
+    URGENT = 1, _("Urgente")
+
+
 class Call(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     state = models.CharField(max_length=16, choices=CallState.choices, default=CallState.REQUESTED)
@@ -47,10 +53,27 @@ class Call(models.Model):
     answered_at = models.DateTimeField(_("décroché à"), null=True, blank=True)
     ended_at = models.DateTimeField(_("terminé à"), null=True, blank=True)
     end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
+    # The queue (ecoute/calls/routing.py). A call with queued_at set is the router's to place; a
+    # call without it was placed by the caller tapping one psychologist.
+    queued_at = models.DateTimeField(_("entré dans la file à"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priorité"), choices=Priority.choices, default=Priority.NORMAL)
+    language = models.ForeignKey(
+        "accounts.Language", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("langue demandée")
+    )
+    # A returning caller waiting for their own psychologist rather than the next one free.
+    preferred_psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Last sign of life from the caller's app: a waiting call whose caller vanished is abandoned.
+    caller_seen_at = models.DateTimeField(_("dernier signe de l'appelant"), null=True, blank=True)
+    high_risk = models.BooleanField(_("urgence vitale signalée"), default=False)
 
     class Meta:
         ordering = ["-requested_at"]
-        indexes = [models.Index(fields=["state", "requested_at"])]
+        indexes = [
+            models.Index(fields=["state", "requested_at"]),
+            models.Index(fields=["state", "priority", "queued_at"], name="calls_queue_order"),
+        ]
         verbose_name = _("appel")
 
     def __str__(self) -> str:
@@ -82,3 +105,43 @@ class Ring(models.Model):
             ),
         ]
         verbose_name = _("sonnerie")
+
+
+class AlertKind(models.TextChoices):
+    DANGER = "danger", _("Appelant en danger dans la file")
+    EMERGENCY = "emergency", _("Urgence vitale signalée")
+    HELP = "help", _("Demande d'aide d'un écoutant")
+    TRANSFER = "transfer", _("Transfert vers un cadre")
+    CALLBACK = "callback", _("Rappel immédiat par un cadre")
+    LONG_WAIT = "long_wait", _("Attente trop longue")
+    LOW_STAFF = "low_staff", _("Trop peu d'écoutants disponibles")
+    MISSED_RING = "missed_ring", _("Sonnerie sans réponse")
+    DEBRIEF = "debrief", _("Débriefing demandé après un appel à risque")
+
+
+class Alert(models.Model):
+    """Something a supervisor must see, shown on the supervision board until a supervisor takes it.
+
+    Alerts are the audit trail of escalations: they are closed, never edited nor deleted.
+    """
+
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    # The psychologist who raised it, or the one it is about (a missed ring).
+    psychologist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["closed_at", "created_at"])]
+        constraints = [
+            # One open alert of a kind per call (a long wait is raised once, not every second).
+            models.UniqueConstraint(fields=["kind", "call"], condition=models.Q(closed_at__isnull=True), name="one_open_alert_per_call_and_kind"),
+        ]
+        verbose_name = _("alerte")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,23 +10,27 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.utils import timezone
+from ecoute.lib import clock
 
 from ecoute.presence import actions as presence
 
-from . import actions
+from . import actions, alerts, routing
 from .actions import CallError
-from .models import Ring, RingOutcome
+from .models import Call, CallState, EndReason, Ring, RingOutcome
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 
 
 def run_due_timers(now: datetime | None = None) -> None:
-    now = now or timezone.now()
+    now = now or clock.now()
     miss_unanswered_rings(now)
     release_silent_psychologists(now)
+    abandon_vanished_callers(now)
     presence.end_due_wrap_ups(now)
+    # Whatever happened above, or in a process that died, the waiting calls are placed again.
+    routing.route_waiting()
+    alerts.raise_due_alerts(now)
 
 
 def miss_unanswered_rings(now: datetime) -> None:
@@ -36,6 +40,17 @@ def miss_unanswered_rings(now: datetime) -> None:
             actions.miss(call_id, psychologist_id)
         except CallError:
             pass  # answered, declined or cancelled meanwhile, or handled by another process
+
+
+def abandon_vanished_callers(now: datetime) -> None:
+    """A call still waiting or ringing whose caller's app went silent (its server process died with it)."""
+    limit = now - timedelta(seconds=settings.ECOUTE_CALLER_TIMEOUT)
+    vanished = Call.objects.filter(state__in=[CallState.REQUESTED, CallState.RINGING], caller_seen_at__lt=limit)
+    for call_id in vanished.values_list("pk", flat=True):
+        try:
+            actions.caller_leaves(call_id, EndReason.CALLER_LOST)
+        except CallError:
+            pass  # answered or ended meanwhile
 
 
 def release_silent_psychologists(now: datetime) -> None:

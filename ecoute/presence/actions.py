@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from ecoute.lib import clock
 
 from ecoute.lib.realtime import relay_after_commit, send_now, staff_group
 
@@ -29,12 +29,14 @@ class PresenceError(Exception):
     """A presence change that is not allowed now; the message is shown to the psychologist."""
 
 
-def move(user_id: int, sources, target: str, session: str | None = None, **fields) -> bool:
-    """Set TARGET if the status is one of SOURCES; return whether it changed. Broadcast after commit."""
-    now = timezone.now()
+def move(user_id: int, sources, target: str, session: str | None = None, where: Q | None = None, **fields) -> bool:
+    """Set TARGET if the status is one of SOURCES (and WHERE holds); return whether it changed. Broadcast after commit."""
+    now = clock.now()
     rows = Presence.objects.filter(pk=user_id, status__in=list(sources))
     if session is not None:
         rows = rows.filter(session=session)
+    if where is not None:
+        rows = rows.filter(where)
     with transaction.atomic():
         if not rows.update(status=target, changed_at=now, version=F("version") + 1, **fields):
             return False
@@ -43,7 +45,7 @@ def move(user_id: int, sources, target: str, session: str | None = None, **field
 
 
 def _announce(user_id: int) -> None:
-    presence = Presence.objects.values("status", "version", "wrap_up_until").get(pk=user_id)
+    presence = Presence.objects.values("status", "version", "wrap_up_until", "debrief_due").get(pk=user_id)
     change = {"id": user_id, "status": BOARD_STATUS[presence["status"]], "version": presence["version"]}
     transaction.on_commit(lambda: send_now(BOARD_GROUP, {"type": "board.changes", "changes": [change]}))
     until = presence["wrap_up_until"]
@@ -54,6 +56,7 @@ def _announce(user_id: int) -> None:
             "status": presence["status"],
             "version": presence["version"],
             "wrap_up_until": until.isoformat() if until and presence["status"] == Status.WRAP_UP else None,
+            "debrief_due": presence["debrief_due"],
         },
     )
 
@@ -63,7 +66,7 @@ def open_session(user_id: int, session: str) -> Presence:
     with transaction.atomic():
         presence, _ = Presence.objects.select_for_update().get_or_create(user_id=user_id)
         presence.session = session
-        presence.last_seen = timezone.now()
+        presence.last_seen = clock.now()
         presence.save(update_fields=["session", "last_seen"])
         _announce(user_id)
     return presence
@@ -73,16 +76,32 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     """The psychologist chose available / on break / offline in their workspace."""
     if target not in SELF_SERVICE:
         raise PresenceError(f"Statut inconnu : {target!r}.")
-    if not move(user_id, SELF_SERVICE[target], target, session=session, wrap_up_until=None):
+    rested = {} if target == Status.AVAILABLE else {"consecutive_calls": 0}  # a break resets the count
+    if not move(user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), wrap_up_until=None, **rested):
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):
             raise PresenceError("Terminez d'abord l'appel en cours.")
+        if current == Status.WRAP_UP and owns_session(user_id, session):
+            seconds = settings.ECOUTE_MIN_WRAP_UP_SECONDS
+            raise PresenceError(f"Prenez au moins {seconds} s après chaque appel avant le suivant.")
         raise PresenceError("Cet espace n'est plus actif : il a été ouvert dans une autre fenêtre.")
+
+
+def _wrap_up_done(target: str) -> Q | None:
+    """Listener protection: a wrap-up cannot be cut shorter than the minimum to take the next call."""
+    if target != Status.AVAILABLE:
+        return None
+    earliest = clock.now() - timedelta(seconds=settings.ECOUTE_MIN_WRAP_UP_SECONDS)
+    return ~Q(status=Status.WRAP_UP) | Q(changed_at__lte=earliest)
+
+
+def dismiss_debrief(user_id: int) -> None:
+    Presence.objects.filter(pk=user_id).update(debrief_due=False)
 
 
 def heartbeat(user_id: int, session: str) -> bool:
     """The workspace is alive; return False if another window has taken over."""
-    return bool(Presence.objects.filter(pk=user_id, session=session).update(last_seen=timezone.now()))
+    return bool(Presence.objects.filter(pk=user_id, session=session).update(last_seen=clock.now()))
 
 
 def owns_session(user_id: int, session: str) -> bool:
@@ -100,16 +119,25 @@ def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:
 
 
 def call_started(user_id: int) -> bool:
-    return move(user_id, [Status.RINGING], Status.IN_CALL)
+    return move(user_id, [Status.RINGING], Status.IN_CALL, consecutive_calls=F("consecutive_calls") + 1)
 
 
-def call_finished(user_id: int) -> bool:
-    """Start the wrap-up after a call, or go straight back to available if it is set to zero."""
-    seconds = settings.ECOUTE_WRAP_UP_SECONDS
+def call_finished(user_id: int, high_risk: bool = False) -> bool:
+    """Start the wrap-up after a call, or go straight back to available if it is set to zero.
+
+    Listener protection: after the capped number of calls in a row the wrap-up becomes a short
+    break, and after a call flagged high-risk the workspace prompts a debrief.
+    """
+    cap = settings.ECOUTE_CONSECUTIVE_CALLS_CAP
+    capped = cap > 0 and Presence.objects.filter(pk=user_id, consecutive_calls__gte=cap).exists()
+    seconds = settings.ECOUTE_CAP_BREAK_SECONDS if capped else settings.ECOUTE_WRAP_UP_SECONDS
+    extra = {"debrief_due": True} if high_risk else {}
+    if capped:
+        extra["consecutive_calls"] = 0
     if seconds == 0:
-        return move(user_id, [Status.IN_CALL], Status.AVAILABLE)
-    until = timezone.now() + timedelta(seconds=seconds)
-    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until)
+        return move(user_id, [Status.IN_CALL], Status.AVAILABLE, **extra)
+    until = clock.now() + timedelta(seconds=seconds)
+    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until, **extra)
 
 
 # --- Timers (run every second by ecoute.calls.timers) --------------------------------------------

@@ -42,6 +42,10 @@ class Presence(models.Model):
     # The channel name of the one workspace connection that speaks for this psychologist.
     session = models.CharField(max_length=120, blank=True)
     wrap_up_until = models.DateTimeField(null=True, blank=True)
+    # Calls answered since the last break (listener protection: a cap before a short break).
+    consecutive_calls = models.PositiveSmallIntegerField(default=0)
+    # After a call flagged high-risk: the workspace prompts a debrief with a supervisor.
+    debrief_due = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["status", "last_seen"])]

@@ -38,19 +38,37 @@ def _entry(profile: ListenerProfile) -> dict:
     }
 
 
+def available_listeners():
+    """Available psychologists, longest idle first (available since the earliest): the fairest next one."""
+    return Presence.objects.filter(
+        status=Status.AVAILABLE,
+        user__is_active=True,
+        user__listener_profile__active=True,
+        user__role__in=LISTENING_ROLES,
+    ).order_by("changed_at", "pk")
+
+
 def available_listener_ids(exclude: list[int] = ()) -> list[int]:
-    """Available psychologists, longest waiting first: the fairest one to suggest next."""
-    return list(
-        Presence.objects.filter(
-            status=Status.AVAILABLE,
-            user__is_active=True,
-            user__listener_profile__active=True,
-            user__role__in=LISTENING_ROLES,
-        )
-        .exclude(pk__in=list(exclude))
-        .order_by("changed_at")
-        .values_list("pk", flat=True)
-    )
+    return list(available_listeners().exclude(pk__in=list(exclude)).values_list("pk", flat=True))
+
+
+def languages_of(user_ids) -> dict[int, set[int]]:
+    """The language ids each of these listeners speaks."""
+    spoken: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
+    rows = ListenerProfile.languages.through.objects.filter(listenerprofile__user_id__in=list(user_ids))
+    for user_id, language_id in rows.values_list("listenerprofile__user_id", "language_id"):
+        spoken[user_id].add(language_id)
+    return spoken
+
+
+# Listeners on duty: the ones who will take the waiting calls, now or after their current one.
+ON_DUTY = (Status.AVAILABLE, Status.RINGING, Status.IN_CALL, Status.WRAP_UP)
+
+
+def listeners_on_duty() -> int:
+    return Presence.objects.filter(
+        status__in=ON_DUTY, user__is_active=True, user__listener_profile__active=True, user__role__in=LISTENING_ROLES
+    ).count()
 
 
 def board_snapshot() -> dict:

@@ -180,7 +180,8 @@ async def test_psychologist_whose_workspace_closes_mid_call_releases_the_caller(
     assert await presence_of(claire) == Status.OFFLINE
 
 
-async def test_returning_caller_is_told_who_they_talked_to_and_the_psychologist_that_they_came_back():
+async def test_returning_caller_is_told_who_they_talked_to_and_the_psychologist_that_they_came_back(settings):
+    settings.ECOUTE_MIN_WRAP_UP_SECONDS = 0  # straight back to available after the first call
     claire = await psychologist("Claire")
     caller, workspace, call_id = await connected_call(claire)
     await caller.send({"type": "call.hangup", "call_id": call_id})

@@ -1,6 +1,9 @@
 """A psychologist's own choices of presence, and the board callers see."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from ecoute.presence.actions import PresenceError, choose_status, open_session
 from ecoute.presence.models import Presence, Status
@@ -14,8 +17,21 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("target", [Status.AVAILABLE, Status.BREAK, Status.OFFLINE])
 def test_a_psychologist_chooses_available_break_or_offline(start, target):
     claire = make_psychologist(status=start)
+    # A wrap-up begun long enough ago (listener protection: tested below).
+    Presence.objects.filter(pk=claire.pk).update(changed_at=timezone.now() - timedelta(minutes=5))
     choose_status(claire.pk, "test-session", target)
     assert Presence.objects.get(pk=claire.pk).status == target
+
+
+def test_a_wrap_up_cannot_be_cut_shorter_than_the_minimum(settings):
+    settings.ECOUTE_MIN_WRAP_UP_SECONDS = 30
+    claire = make_psychologist(status=Status.WRAP_UP)
+    Presence.objects.filter(pk=claire.pk).update(changed_at=timezone.now() - timedelta(seconds=20))
+    with pytest.raises(PresenceError, match="30 s"):
+        choose_status(claire.pk, "test-session", Status.AVAILABLE)
+    assert Presence.objects.get(pk=claire.pk).status == Status.WRAP_UP
+    choose_status(claire.pk, "test-session", Status.BREAK)  # a break is always allowed
+    assert Presence.objects.get(pk=claire.pk).status == Status.BREAK
 
 
 @pytest.mark.parametrize("start", [Status.RINGING, Status.IN_CALL])

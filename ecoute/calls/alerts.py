@@ -1,0 +1,62 @@
+"""Alerts for supervisors: the only module that raises, closes and hands out alerts.
+
+An alert is shown on every open supervision board from the moment it is committed until a
+supervisor takes it (or, for the ones about a state of the line, until that state is over).
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from ecoute.lib import clock
+from ecoute.lib.realtime import SUPERVISORS_GROUP, send_after_commit
+
+from .models import Alert, AlertKind, Call, CallState
+
+# Alerts about a state of the line that closes by itself when the state is over.
+SELF_CLOSING = (AlertKind.LONG_WAIT, AlertKind.LOW_STAFF)
+
+
+class AlertError(Exception):
+    code = "alert_error"
+
+
+def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: int | None = None, reason: str = "") -> Alert | None:
+    """Open an alert and tell the supervisors after commit; None if the same one is already open."""
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(kind=kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason[:500], created_at=clock.now())
+    except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
+        return None
+    send_after_commit(SUPERVISORS_GROUP, {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)})
+    return alert
+
+
+@transaction.atomic
+def take(alert_id: int, supervisor_id: int) -> None:
+    """A supervisor takes the alert: it leaves every board."""
+    if not Alert.objects.filter(pk=alert_id, closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
+        raise AlertError("Cette alerte a déjà été prise en charge.")
+    send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
+
+
+def raise_due_alerts(now: datetime) -> None:
+    """Run every second: calls waiting too long, too few listeners available; close what is over."""
+    from ecoute.presence.queries import available_listener_ids
+
+    limit = now - timedelta(seconds=settings.ECOUTE_LONG_WAIT_ALERT_SECONDS)
+    waiting = Call.objects.filter(state=CallState.REQUESTED, queued_at__isnull=False)
+    for call_id in waiting.filter(requested_at__lte=limit).exclude(alerts__kind=AlertKind.LONG_WAIT).values_list("pk", flat=True):
+        raise_alert(AlertKind.LONG_WAIT, call_id=call_id, reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS)
+    Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(call__state=CallState.REQUESTED).update(closed_at=now)
+    _low_staff(len(available_listener_ids()), now)
+
+
+def _low_staff(available: int, now: datetime) -> None:
+    open_alerts = Alert.objects.filter(kind=AlertKind.LOW_STAFF, closed_at__isnull=True)
+    if available >= settings.ECOUTE_MIN_AVAILABLE:
+        open_alerts.update(closed_at=now)
+    elif not open_alerts.exists():
+        raise_alert(AlertKind.LOW_STAFF, reason=f"{available} écoutant(s) disponible(s) ; seuil : {settings.ECOUTE_MIN_AVAILABLE}.")

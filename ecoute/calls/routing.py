@@ -1,0 +1,158 @@
+"""The router: which waiting call rings which listener, and where a caller stands in the queue.
+
+The rules, all here:
+
+1. Queue order: priority first (a caller who said they are in danger goes before everyone), then
+   first come, first served by the time the call joined the queue. A call that rang somebody who
+   did not answer keeps its place: it is never lost between two rings.
+2. A call rings the available listener (psychologist, or supervisor who chose to be available)
+   idle the longest, that is available since the earliest.
+3. A caller who asked for a language is offered only listeners who speak it for
+   ECOUTE_LANGUAGE_FALLBACK_SECONDS; after that, anyone (the caller's screen says so).
+4. A returning caller waiting for their own psychologist is offered to that psychologist only,
+   until they choose "someone else now" (offered again after ECOUTE_PREFERRED_SWITCH_SECONDS).
+5. A listener who declined or missed a call is not offered that call again. A missed ring
+   (ECOUTE_RING_TIMEOUT) puts the listener on break and alerts supervisors (ecoute/calls/actions.py).
+
+Decisions come from the database and are made atomically: the waiting calls and the free
+listeners are read with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so that routers running
+in several server processes at once take disjoint rows; each decision is then applied by
+actions.offer, whose conditional UPDATEs (call still requested, listener still available) make a
+double assignment impossible on any database. Every process runs route_waiting() each second
+(ecoute/calls/timers.py) besides right after each change, so a process that dies mid-route
+leaves nothing stranded: its transaction rolls back and another process places the call.
+"""
+
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Avg, F, Q, QuerySet
+
+from ecoute.lib import clock
+from ecoute.presence.models import Presence, Status
+from ecoute.presence.queries import available_listeners, languages_of, listeners_on_duty
+
+from . import actions
+from .actions import CallError, PsychologistBusy
+from .models import Call, CallState, Ring, RingOutcome
+
+QUEUE_ORDER = ("-priority", "queued_at", "pk")
+# Calls placed per pass: enough for any burst, small enough to keep each transaction short.
+BATCH = 200
+
+
+def waiting_calls() -> QuerySet:
+    """The queue: calls waiting for the router, in the order they will be placed."""
+    return Call.objects.filter(state=CallState.REQUESTED, queued_at__isnull=False).order_by(*QUEUE_ORDER)
+
+
+def route_waiting() -> int:
+    """Ring free listeners for waiting calls, in queue order, until one or the other runs out. Returns rings made."""
+    with transaction.atomic():
+        calls = list(_locked(waiting_calls(), of=("self",))[:BATCH])
+        if not calls:
+            return 0
+        free = list(_locked(available_listeners(), of=("self",)).values_list("pk", flat=True))
+        if not free:
+            return 0
+        spoken, refused, now = languages_of(free), _refused([call.pk for call in calls]), clock.now()
+        placed = 0
+        for call in calls:
+            placed += _place(call, free, spoken, refused.get(call.pk, set()), now)
+            if not free:
+                break
+        return placed
+
+
+def _place(call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime) -> int:
+    """Ring the first suitable listener for CALL; drop whoever is taken from FREE."""
+    while (listener_id := choose(call, free, spoken, refused, now)) is not None:
+        free.remove(listener_id)
+        try:
+            with transaction.atomic():
+                actions.offer(call.pk, listener_id)
+            return 1
+        except PsychologistBusy:
+            continue  # tapped directly by a caller a moment ago: try the next one
+        except CallError:
+            return 0  # the caller left meanwhile
+    return 0
+
+
+def choose(call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime) -> int | None:
+    """The listener rule 2-5 give CALL among FREE (longest idle first), or None."""
+    if call.preferred_psychologist_id:
+        wanted = call.preferred_psychologist_id
+        return wanted if wanted in free and wanted not in refused else None
+    language = call.language_id if call.language_id and not language_fallen_back(call, now) else None
+    for listener_id in free:
+        if listener_id not in refused and (language is None or language in spoken.get(listener_id, ())):
+            return listener_id
+    return None
+
+
+def language_fallen_back(call: Call, now: datetime) -> bool:
+    return now >= call.queued_at + timedelta(seconds=settings.ECOUTE_LANGUAGE_FALLBACK_SECONDS)
+
+
+def _refused(call_ids: list) -> dict:
+    refused: dict = {}
+    rows = Ring.objects.filter(call_id__in=call_ids, outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED])
+    for call_id, listener_id in rows.values_list("call_id", "psychologist_id"):
+        refused.setdefault(call_id, set()).add(listener_id)
+    return refused
+
+
+def _locked(rows: QuerySet, of) -> QuerySet:
+    """Rows no other router is holding, locked until commit (PostgreSQL); SQLite serialises writers anyway."""
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=of)
+    return rows
+
+
+# --- Where a caller stands ------------------------------------------------------------------------
+
+def position(call: Call) -> int:
+    """1 for the next call to be placed; among calls waiting for the same psychologist if one was asked for."""
+    same = Q(priority=call.priority) & (Q(queued_at__lt=call.queued_at) | Q(queued_at=call.queued_at, pk__lt=call.pk))
+    ahead = waiting_calls().filter(Q(priority__gt=call.priority) | same)
+    if call.preferred_psychologist_id:
+        ahead = ahead.filter(preferred_psychologist_id=call.preferred_psychologist_id)
+    return ahead.count() + 1
+
+
+def handle_seconds() -> float:
+    """The average time a listener gives a call, talk and wrap-up, over the last week."""
+    since = clock.now() - timedelta(days=7)
+    recent = Call.objects.filter(state=CallState.ENDED, answered_at__isnull=False, ended_at__gte=since)
+    talk = recent.aggregate(talk=Avg(F("ended_at") - F("answered_at")))["talk"]
+    talk_seconds = talk.total_seconds() if talk else settings.ECOUTE_DEFAULT_HANDLE_SECONDS
+    return talk_seconds + settings.ECOUTE_WRAP_UP_SECONDS
+
+
+def estimated_wait(call: Call, place: int) -> int | None:
+    """Seconds before this call is likely answered, or None when nobody is on duty to say.
+
+    Honest and simple: the calls ahead share the listeners on duty, each taking the average handle
+    time. A caller waiting for their own psychologist waits for the rest of that psychologist's
+    current call (at least a minute) and for the calls before theirs.
+    """
+    handle = handle_seconds()
+    if call.preferred_psychologist_id:
+        return _wait_for(call.preferred_psychologist_id, place, handle)
+    on_duty = listeners_on_duty()
+    if on_duty == 0:
+        return None
+    return math.ceil(place * handle / on_duty)
+
+
+def _wait_for(listener_id: int, place: int, handle: float) -> int | None:
+    presence = Presence.objects.filter(pk=listener_id).values("status", "changed_at").first()
+    if presence is None or presence["status"] in (Status.OFFLINE, Status.BREAK):
+        return None
+    left = 0.0
+    if presence["status"] == Status.IN_CALL:
+        left = max(60.0, handle - (clock.now() - presence["changed_at"]).total_seconds())
+    return math.ceil(left + (place - 1) * handle)
