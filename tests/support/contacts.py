@@ -7,7 +7,7 @@ from itertools import count
 
 from django.utils import timezone
 
-from ecoute.accounts.models import Role, User
+from ecoute.accounts.models import User
 from ecoute.calls.models import Call, CallState
 from ecoute.contacts import actions, models
 from ecoute.contacts.taxonomy_defaults import DEFAULTS
