@@ -154,3 +154,13 @@ def test_a_verified_session_is_recognised_only_for_its_own_user():
     assert twofactor.session_is_verified(claire, session)
     assert not twofactor.session_is_verified(karim, session)
     assert not twofactor.session_is_verified(claire, {})
+
+
+def test_new_recovery_codes_replace_the_old_ones(client):
+    claire = make_psychologist("Claire")
+    log_in(client, claire)
+    old = twofactor.new_recovery_codes(claire)
+    assert "Générer de nouveaux codes de secours" in client.get("/espace/fiches/").content.decode()
+    page = client.post("/compte/codes-de-secours/").content.decode()
+    new = list(StaticToken.objects.filter(device__user=claire).values_list("token", flat=True))
+    assert len(new) == 10 and all(code in page for code in new) and not set(old) & set(new)
