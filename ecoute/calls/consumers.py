@@ -1,5 +1,6 @@
 """The two websockets of the line: the caller's (public, anonymous) and the psychologist's workspace."""
 
+import asyncio
 import re
 import uuid
 
@@ -7,26 +8,29 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from ecoute.accounts.twofactor import session_is_verified
-from ecoute.lib.realtime import caller_group, staff_group
+from ecoute.lib.realtime import QUEUE_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot
 
-from . import actions, queries
+from . import actions, queries, routing
 from .actions import CallError
 from .ice import relay_only
-from .models import EndReason
+from .models import CallState, EndReason
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+# A burst of queue changes (a dozen calls placed at once) becomes one position update per caller.
+POSITION_COALESCE_SECONDS = 0.2
 
 
 class CallerSocket(JsonSocket):
     """The public app: watches the board, places one call at a time, relays its signalling."""
 
-    message_types = ("hello", "call.request", "call.hangup", "signal")
+    message_types = ("hello", "call.request", "call.hangup", "signal",
+                     "queue.join", "queue.urgent", "queue.anyone", "call.resume", "heartbeat")
     expected_errors = (CallError, SignalError)
 
     async def connect(self):
@@ -34,7 +38,10 @@ class CallerSocket(JsonSocket):
         self.call_id: uuid.UUID | None = None
         self.psychologist_id: int | None = None
         self.connected = False
+        self.queued = False
         self.tried: list[int] = []
+        self._position_pending = False
+        self._last_position: dict | None = None
         await self.accept()
         await board_fanout.watch(self)
         await self.send_event(await database_sync_to_async(board_snapshot)())
@@ -54,7 +61,7 @@ class CallerSocket(JsonSocket):
 
     async def on_call_request(self, message):
         psychologist_id = require_int(message, "psychologist_id")
-        if self.call_id and self.psychologist_id:
+        if self.call_id and (self.psychologist_id or self.queued):
             raise MessageError("already_in_call", "Un appel est déjà en cours.")
         new_call = self.call_id is None
         if new_call:
@@ -75,6 +82,108 @@ class CallerSocket(JsonSocket):
         self._require_current_call(message)
         await self._leave_call(EndReason.CALLER_LEFT)
 
+    # --- The queue ("Parler à quelqu'un maintenant") ----------------------------------------------
+
+    async def on_queue_join(self, message):
+        """Talk to the first suitable listener free, optionally in a language, or wait for one's own psychologist."""
+        if self.call_id and (self.psychologist_id or self.queued):
+            raise MessageError("already_in_call", "Un appel est déjà en cours.")
+        language_id = await self._language_id(message.get("language"))
+        preferred_id = await self._own_psychologist(message.get("psychologist_id"))
+        call_id = self.call_id or uuid.uuid4()
+        await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
+        await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
+        try:
+            await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id)
+        except CallError:
+            await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+            raise
+        self.call_id, self.queued = call_id, True
+        await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
+        await database_sync_to_async(routing.route_waiting)()
+        await self._send_position()
+
+    async def _language_id(self, code) -> int | None:
+        if code in (None, ""):
+            return None
+        if not isinstance(code, str) or len(code) > 8:
+            raise MessageError("bad_message", "« language » doit être un code de langue.")
+        language_id = await database_sync_to_async(queries.language_id)(code)
+        if language_id is None:
+            raise MessageError("unknown_language", "Aucun psychologue de la ligne ne parle cette langue.")
+        return language_id
+
+    async def _own_psychologist(self, value) -> int | None:
+        if value is None:
+            return None
+        psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(self.caller_key)) if self.caller_key else []
+        if psychologist_id not in mine:
+            raise MessageError("not_your_psychologist", "Vous ne pouvez attendre que un psychologue à qui vous avez déjà parlé.")
+        return psychologist_id
+
+    async def on_queue_urgent(self, message):
+        """"Je suis en danger": the front of the queue, supervisors alerted at once."""
+        self._require_waiting(message)
+        await database_sync_to_async(actions.mark_urgent)(self.call_id)
+        await database_sync_to_async(routing.route_waiting)()
+        await self._send_position()
+
+    async def on_queue_anyone(self, message):
+        self._require_waiting(message)
+        await database_sync_to_async(actions.anyone_now)(self.call_id)
+        await database_sync_to_async(routing.route_waiting)()
+        await self._send_position()
+
+    async def on_heartbeat(self, message):
+        if self.call_id:
+            await database_sync_to_async(actions.caller_alive)(self.call_id)
+            if self.queued and not self.psychologist_id:
+                self._last_position = None  # a heartbeat always gets a fresh answer
+                await self._send_position()
+
+    async def on_call_resume(self, message):
+        """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
+        call_id = require_uuid(message, "call_id")
+        if self.call_id:
+            raise MessageError("already_in_call", "Un appel est déjà en cours.")
+        call = await database_sync_to_async(queries.resumable_call)(call_id, actions.hash_caller_key(self.caller_key))
+        if call is None:
+            await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
+            return
+        self.call_id, self.queued = call.pk, bool(call.queued_at)
+        self.psychologist_id = call.psychologist_id
+        self.connected = call.state == CallState.CONNECTED
+        await self.channel_layer.group_add(caller_group(call.pk), self.channel_name)
+        if self.queued:
+            await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
+        await database_sync_to_async(actions.caller_alive)(call.pk)
+        await self.send_event(await database_sync_to_async(queries.resume_event)(call))
+
+    async def queue_changed(self, message):
+        """The queue moved: send this caller their new position, at most a few times a second."""
+        if not (self.queued and self.call_id and not self.psychologist_id) or self._position_pending:
+            return
+        self._position_pending = True
+        asyncio.get_running_loop().call_later(POSITION_COALESCE_SECONDS, lambda: asyncio.ensure_future(self._coalesced_position()))
+
+    async def _coalesced_position(self) -> None:
+        self._position_pending = False
+        await self._send_position()
+
+    async def _send_position(self) -> None:
+        if not (self.queued and self.call_id) or self.psychologist_id:
+            return
+        event = await database_sync_to_async(queries.queue_position)(self.call_id)
+        if event is not None and event != self._last_position:
+            self._last_position = event
+            await self.send_event(event)
+
+    def _require_waiting(self, message) -> None:
+        self._require_current_call(message)
+        if not self.queued:
+            raise MessageError("not_waiting", "Cet appel n'attend pas dans la file.")
+
     async def on_signal(self, message):
         self._require_current_call(message)
         if not self.connected:
@@ -87,11 +196,17 @@ class CallerSocket(JsonSocket):
 
     async def before_relay(self, event):
         kind = event["type"]
-        if kind == "call.accepted":
+        if kind == "call.ringing":
+            self.psychologist_id = event["psychologist_id"]
+        elif kind == "call.accepted":
             self.connected = True
         elif kind == "call.unanswered":
             self.psychologist_id = None
-            event.update(await self._next_steps())
+            if event.get("queued"):  # back to its place in the queue: the router rings the next listener
+                self._last_position = None
+                asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._send_position()))
+            else:
+                event.update(await self._next_steps())
         elif kind == "call.ended":
             await self._forget_call()
 
@@ -109,7 +224,10 @@ class CallerSocket(JsonSocket):
     async def _forget_call(self) -> None:
         if self.call_id:
             await self.channel_layer.group_discard(caller_group(self.call_id), self.channel_name)
-        self.call_id, self.psychologist_id, self.connected = None, None, False
+        if self.queued:
+            await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+        self.call_id, self.psychologist_id, self.connected, self.queued = None, None, False, False
+        self._last_position = None
 
     async def _next_steps(self) -> dict:
         """Never a dead end: the next available psychologist, or the phone line."""
@@ -123,7 +241,8 @@ class WorkspaceSocket(JsonSocket):
     Only one window speaks for a psychologist at a time; opening the workspace elsewhere takes over.
     """
 
-    message_types = ("status.set", "call.accept", "call.decline", "call.hangup", "signal", "heartbeat")
+    message_types = ("status.set", "call.accept", "call.decline", "call.hangup", "signal", "heartbeat",
+                     "call.escalate", "call.emergency", "debrief.request", "debrief.dismiss")
     expected_errors = (CallError, PresenceError, SignalError)
 
     async def connect(self):
@@ -139,6 +258,15 @@ class WorkspaceSocket(JsonSocket):
         await self.channel_layer.group_send(staff_group(self.user_id), {"type": "session.takeover", "session": self.channel_name})
         await self.channel_layer.group_add(staff_group(self.user_id), self.channel_name)
         await database_sync_to_async(presence.open_session)(self.user_id, self.channel_name)
+        await self._resume_call()
+
+    async def _resume_call(self) -> None:
+        """A reload or a reconnection (its server process may have died): the call ringing or going on comes back."""
+        event = await database_sync_to_async(queries.workspace_resume_event)(self.user_id)
+        if event:
+            if event["type"] == "call.connected":
+                self.call_id = uuid.UUID(event["call_id"])
+            await self.send_event(event)
 
     async def disconnect(self, code):
         if not hasattr(self, "user_id"):
@@ -156,6 +284,7 @@ class WorkspaceSocket(JsonSocket):
         if not isinstance(status, str):
             raise MessageError("bad_message", "« status » manquant.")
         await database_sync_to_async(presence.choose_status)(self.user_id, self.channel_name, status)
+        await database_sync_to_async(routing.route_waiting)()  # a listener free now takes the next waiting call
 
     async def on_heartbeat(self, message):
         if not await database_sync_to_async(presence.heartbeat)(self.user_id, self.channel_name):
@@ -169,10 +298,34 @@ class WorkspaceSocket(JsonSocket):
 
     async def on_call_decline(self, message):
         await database_sync_to_async(actions.decline)(require_uuid(message, "call_id"), self.user_id)
+        await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_hangup(self, message):
         call_id = self._require_current_call(message)
         await database_sync_to_async(actions.psychologist_hangs_up)(call_id, self.user_id)
+        await database_sync_to_async(routing.route_waiting)()
+
+    async def on_call_escalate(self, message):
+        """Ask a supervisor for help, to take the call over, or to call the caller back at once."""
+        call_id = self._require_current_call(message)
+        kind = message.get("kind")
+        if kind not in ("help", "transfer", "callback"):
+            raise MessageError("bad_message", "« kind » doit être help, transfer ou callback.")
+        await database_sync_to_async(actions.escalate)(call_id, self.user_id, kind, _reason(message, required=False))
+        await self.send_event({"type": "escalation.sent", "call_id": str(call_id), "kind": kind})
+
+    async def on_call_emergency(self, message):
+        """A life-threatening emergency: supervisors alerted at once; the workspace shows what to do."""
+        call_id = self._require_current_call(message)
+        await database_sync_to_async(actions.flag_emergency)(call_id, self.user_id, _reason(message, required=True))
+        await self.send_event({"type": "emergency.flagged", "call_id": str(call_id)})
+
+    async def on_debrief_request(self, message):
+        await database_sync_to_async(actions.request_debrief)(self.user_id)
+        await self.send_event({"type": "debrief.requested"})
+
+    async def on_debrief_dismiss(self, message):
+        await database_sync_to_async(presence.dismiss_debrief)(self.user_id)
 
     async def on_signal(self, message):
         call_id = self._require_current_call(message)
@@ -190,3 +343,12 @@ class WorkspaceSocket(JsonSocket):
         if call_id != self.call_id:
             raise MessageError("not_your_call", "Vous n'êtes pas en communication sur cet appel.")
         return call_id
+
+
+def _reason(message: dict, required: bool) -> str:
+    reason = message.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 500:
+        raise MessageError("bad_message", "« reason » doit être un texte de 500 caractères au plus.")
+    if required and not reason.strip():
+        raise MessageError("reason_required", "Indiquez en quelques mots ce qui se passe.")
+    return reason.strip()

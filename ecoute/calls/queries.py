@@ -1,9 +1,14 @@
 """Read-only questions about calls."""
 
-from ecoute.accounts.models import ListenerProfile
+from django.conf import settings
+
+from ecoute.accounts.models import Language, ListenerProfile
+from ecoute.lib import clock
 from ecoute.presence.queries import available_listener_ids
 
-from .models import Call
+from . import routing
+from .ice import ice_configuration
+from .models import Call, CallState, Priority
 
 
 def psychologists_of_caller(caller_key_hash: str) -> list[int]:
@@ -22,3 +27,73 @@ def suggest_psychologist(exclude: list[int]) -> dict | None:
         profile = ListenerProfile.objects.get(user_id=user_id)
         return {"id": user_id, "name": profile.first_name}
     return None
+
+
+def languages_offered() -> list[Language]:
+    """The languages a caller may ask for: those spoken by at least one listener on the line."""
+    return list(Language.objects.filter(listenerprofile__active=True, listenerprofile__user__is_active=True).distinct().order_by("name"))
+
+
+def language_id(code: str) -> int | None:
+    return next(iter(Language.objects.filter(code=code, listenerprofile__active=True).values_list("pk", flat=True)[:1]), None)
+
+
+def queue_settings() -> dict:
+    """What the caller's app needs to know of the queue's rules, in seconds."""
+    return {
+        "language_fallback_after": settings.ECOUTE_LANGUAGE_FALLBACK_SECONDS,
+        "switch_again_after": settings.ECOUTE_PREFERRED_SWITCH_SECONDS,
+        "phone": settings.ECOUTE_PHONE_NUMBER,
+    }
+
+
+def queue_position(call_id) -> dict | None:
+    """Where a waiting call stands, as its caller is told; None once it no longer waits."""
+    call = Call.objects.select_related("language").filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).first()
+    if call is None:
+        return None
+    place = routing.position(call)
+    now = clock.now()
+    return {
+        "type": "queue.position",
+        "call_id": str(call.pk),
+        "position": place,
+        "estimated_wait": routing.estimated_wait(call, place),
+        "waited": int((now - call.requested_at).total_seconds()),
+        "urgent": call.priority == Priority.URGENT,
+        "language": call.language.name if call.language else None,
+        "language_fallback": bool(call.language_id) and routing.language_fallen_back(call, now),
+        "waiting_for": call.preferred_psychologist_id,
+    }
+
+
+def resumable_call(call_id, caller_key_hash: str) -> Call | None:
+    """The caller's own call, still going: only the device holding the caller key may pick it up again."""
+    if not caller_key_hash:
+        return None
+    return Call.objects.filter(
+        pk=call_id, caller_key_hash=caller_key_hash, state__in=[CallState.REQUESTED, CallState.RINGING, CallState.CONNECTED]
+    ).first()
+
+
+def resume_event(call: Call) -> dict:
+    """The one event that tells a reconnected caller's app where its call is."""
+    if call.state == CallState.CONNECTED:
+        return {"type": "call.accepted", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
+    if call.state == CallState.RINGING:
+        return {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": call.psychologist_id, "resumed": True}
+    if call.queued_at:
+        return {**queue_position(call.pk), "resumed": True}
+    return {"type": "call.unanswered", "call_id": str(call.pk), "reason": "lost", "psychologist_id": None, "queued": False}
+
+
+def workspace_resume_event(psychologist_id: int) -> dict | None:
+    """The call ringing for, or connected to, this psychologist, as the event their workspace would have had."""
+    from .actions import active_call_of, ringing_event
+
+    call = active_call_of(psychologist_id)
+    if call is None:
+        return None
+    if call.state == CallState.RINGING:
+        return {**ringing_event(call, psychologist_id), "resumed": True}
+    return {"type": "call.connected", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
