@@ -29,7 +29,7 @@ class BoardFanout:
         self._subscribed = asyncio.Event()
 
     async def watch(self, consumer) -> None:
-        """Start writing board changes to CONSUMER (anything with an async send(text_data=...)).
+        """Start writing board changes to CONSUMER (a Channels consumer: its ASGI base_send is used).
 
         Returns once this process is subscribed, so that a snapshot taken afterwards misses nothing.
         """
@@ -89,10 +89,11 @@ class BoardFanout:
         changes, self._pending = list(self._pending.values()), {}
         if not changes:
             return
-        text = json.dumps({"type": "presence", "changes": changes})
+        message = {"type": "websocket.send", "text": json.dumps({"type": "presence", "changes": changes})}
         for watcher in list(self.watchers):
             try:
-                await watcher.send(text_data=text)
+                # The socket's own ASGI send: one frame per watcher, nothing else on the hot path.
+                await watcher.base_send(message)
             except Exception:  # one broken socket must not keep the others uninformed
                 logger.warning("a board watcher could not be written to; dropping it")
                 self.watchers.discard(watcher)

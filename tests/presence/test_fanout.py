@@ -13,15 +13,18 @@ pytestmark = pytest.mark.asyncio
 
 
 class Watcher:
+    """Stands for a consumer: the fan-out writes websocket.send messages to its ASGI send."""
+
     def __init__(self):
         self.frames: list[str] = []
 
-    async def send(self, text_data):
-        self.frames.append(text_data)
+    async def base_send(self, message):
+        assert message["type"] == "websocket.send"
+        self.frames.append(message["text"])
 
 
 class BrokenWatcher:
-    async def send(self, text_data):
+    async def base_send(self, message):
         raise ConnectionResetError
 
 
