@@ -16,6 +16,7 @@ from importlib.resources import files
 from django.db import transaction
 
 from .models import Commune, Departement, PostalCode, Region
+from .search import forget_places
 from .text import search_key
 
 NULL = "\\N"
@@ -162,6 +163,8 @@ def write_geography(geo: Geography) -> dict:
     # Postal codes have nothing pointing to them: the loaded départements' are simply replaced.
     PostalCode.objects.filter(commune__departement_id__in=list(geo.departements)).delete()
     PostalCode.objects.bulk_create([PostalCode(code=code, commune_id=commune) for code, commune in sorted(geo.postal_codes)], batch_size=5000)
+    # Searches keep the places they found in memory: this process looks them up again.
+    transaction.on_commit(forget_places)
     return {"régions": len(geo.regions), "départements": len(geo.departements), "communes": len(geo.communes),
             "codes postaux": len(geo.postal_codes)}
 

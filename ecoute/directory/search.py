@@ -5,10 +5,12 @@ the smallest rectangle around the search circle; the great-circle distance is th
 those few rows, which are sorted and cut. The same code runs on SQLite and PostgreSQL.
 """
 
+import functools
+import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from ecoute.lib.geo import bounding_box, haversine_km
@@ -23,6 +25,9 @@ NAME_WITH_DEPARTEMENT = re.compile(r"^(?P<name>.+?)\s*\((?P<code>\d{2}|2[AB]|97\
 RADII_KM = (10, 25, 50, 100, 200)
 DEFAULT_RADIUS_KM = 50
 DEFAULT_LIMIT = 30
+# Rings of an area search: the smallest first ring; past half the Earth's circumference a ring holds everything.
+MIN_RING_KM = 5.0
+HALF_EARTH_KM = 20016.0
 
 
 class PlaceNotFound(ValueError):
@@ -43,6 +48,8 @@ class Place:
     how: str  # postal_code, commune, departement, region, coordinates
     departement_code: str = ""
     region_code: str = ""
+    # For an area: how far from the seat most of its communes lie (km), to size the ranking's first ring.
+    reach_km: float = 0.0
 
     @property
     def is_area(self) -> bool:
@@ -51,7 +58,14 @@ class Place:
 
 def locate(text: str) -> Place:
     """A postal code, a département code or name, a region name, or a commune name (with its département)."""
-    text = " ".join(text.split())
+    return _locate(" ".join(text.split()))
+
+
+# The geography is loaded by a command and never changes while Écoute serves: a place found once is
+# kept in memory (a few thousand small records at most). Unknown places raise, and are never kept.
+# write_geography() forgets them all, for the process that loads the geography (and the tests).
+@functools.lru_cache(maxsize=20000)
+def _locate(text: str) -> Place:
     if POSTAL_CODE.match(text):
         return _postal_code(text)
     if DEPARTEMENT_CODE.match(text):
@@ -82,17 +96,33 @@ def _postal_code(code: str) -> Place:
     return Place(f"{code} {main.name}", main.latitude, main.longitude, "postal_code")
 
 
+def forget_places() -> None:
+    """The geography was (re)loaded: look places up again."""
+    _locate.cache_clear()
+
+
 def _departement(departement: Departement | None, text: str) -> Place:
     if departement is None or departement.seat is None:
         raise PlaceNotFound(_("Le département « %(text)s » n’existe pas.") % {"text": text})
     seat = departement.seat
-    return Place(str(departement), seat.latitude, seat.longitude, "departement", departement_code=departement.code)
+    reach = _reach_km(seat, Commune.objects.filter(departement_id=departement.code))
+    return Place(str(departement), seat.latitude, seat.longitude, "departement", departement_code=departement.code, reach_km=reach)
 
 
 def _region(region: Region) -> Place:
     if region.seat is None:
         raise PlaceNotFound(_("La région « %(name)s » n’est pas chargée.") % {"name": region.name})
-    return Place(region.name, region.seat.latitude, region.seat.longitude, "region", region_code=region.code)
+    seat = region.seat
+    reach = _reach_km(seat, Commune.objects.filter(departement__region_id=region.code))
+    return Place(region.name, seat.latitude, seat.longitude, "region", region_code=region.code, reach_km=reach)
+
+
+def _reach_km(seat: Commune, communes: QuerySet) -> float:
+    """How far from the seat nine communes in ten of the area lie: a few town halls in the official
+    data sit thousands of kilometres away, and must not make every search of their area start wide."""
+    distances = sorted(haversine_km(seat.latitude, seat.longitude, latitude, longitude)
+                       for latitude, longitude in communes.order_by().values_list("latitude", "longitude"))
+    return distances[int(0.9 * (len(distances) - 1))] if distances else 0.0
 
 
 def _commune(text: str) -> Place:
@@ -154,12 +184,14 @@ def filtered(criteria: Criteria) -> QuerySet:
         entries = entries.filter(kind=criteria.kind)
     if criteria.profession:
         entries = entries.filter(profession__slug=criteria.profession)
+    # Themes, languages and networks as EXISTS: the planner starts from the place (the position or
+    # the area), then checks each candidate, instead of walking every entry of a common theme.
     if criteria.theme:
-        entries = entries.filter(themes__slug=criteria.theme)
+        entries = entries.filter(Exists(Entry.themes.through.objects.filter(entry_id=OuterRef("pk"), theme__slug=criteria.theme)))
     if criteria.language:
-        entries = entries.filter(languages__code=criteria.language)
+        entries = entries.filter(Exists(Entry.languages.through.objects.filter(entry_id=OuterRef("pk"), language__code=criteria.language)))
     if criteria.network:
-        entries = entries.filter(networks__slug=criteria.network)
+        entries = entries.filter(Exists(Entry.networks.through.objects.filter(entry_id=OuterRef("pk"), network__slug=criteria.network)))
     if criteria.teleconsultation:
         entries = entries.filter(teleconsultation=True)
     if criteria.accepting:
@@ -171,27 +203,52 @@ def search(criteria: Criteria) -> Results:
     results = Results(criteria)
     entries = filtered(criteria)
     if criteria.place:
-        ranked = _ranked(entries, criteria)
-        results.total = len(ranked)
-        results.hits = _hits(ranked[: criteria.limit])
+        results.total, nearest = _nearest(entries.filter(latitude__isnull=False, longitude__isnull=False), criteria)
+        results.hits = _hits(nearest)
     results.nationwide = list(with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
     return results
 
 
-def _ranked(entries: QuerySet, criteria: Criteria) -> list[tuple[float, int]]:
-    """(distance, id) of every located entry in the area or within the radius, nearest first."""
-    place = criteria.place
+def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[float, int]]]:
+    """(how many matched, the first `limit` of them as (distance, id), nearest first, ties by id).
+
+    Around a point: every entry within the radius. In a département or a region: every entry of the
+    area, counted in SQL; only the nearest ones are fetched and measured, ring after ring around the
+    seat, since everything outside a ring is farther than everything inside it.
+    """
+    place, limit = criteria.place, criteria.limit
+    if not place.is_area:
+        ranked = _within(located, place, criteria.radius_km)
+        return len(ranked), ranked[:limit]
     if place.departement_code:
-        entries = entries.filter(commune__departement_id=place.departement_code)
-    elif place.region_code:
-        entries = entries.filter(commune__departement__region_id=place.region_code)
+        in_area = located.filter(commune__departement_id=place.departement_code)
     else:
-        box = bounding_box(place.latitude, place.longitude, criteria.radius_km)
+        in_area = located.filter(commune__departement__region_id=place.region_code)
+    total = in_area.count()
+    # A first ring that should hold about twice the entries needed if they were spread evenly; the
+    # population (and the directory) gathers around the seat, so it usually holds more. When the
+    # area has no more than needed, or the ring grows past half the Earth, take the whole area.
+    radius = max(MIN_RING_KM, place.reach_km * math.sqrt(2 * limit / total)) if total > limit else None
+    while True:
+        ranked = _within(in_area, place, radius)
+        if radius is None or len(ranked) >= limit or len(ranked) >= total:
+            return total, ranked[:limit]
+        radius = 2 * radius if 2 * radius < HALF_EARTH_KM else None
+
+
+def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tuple[float, int]]:
+    """(distance, id) of the entries within RADIUS_KM of the place (all of them when None), nearest first.
+
+    An indexed box first, then the exact distance on the rows inside it.
+    """
+    if radius_km is not None:
+        box = bounding_box(place.latitude, place.longitude, radius_km)
         entries = entries.filter(latitude__range=(box.south, box.north), longitude__range=(box.west, box.east))
     ranked = []
-    for pk, latitude, longitude in entries.filter(latitude__isnull=False, longitude__isnull=False).values_list("pk", "latitude", "longitude"):
+    # No ORDER BY: the rows are sorted here, by distance.
+    for pk, latitude, longitude in entries.order_by().values_list("pk", "latitude", "longitude"):
         distance = haversine_km(place.latitude, place.longitude, latitude, longitude)
-        if place.is_area or distance <= criteria.radius_km:
+        if radius_km is None or distance <= radius_km:
             ranked.append((distance, pk))
     ranked.sort()
     return ranked

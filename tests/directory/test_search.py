@@ -81,6 +81,14 @@ def test_by_departement_code_or_name_only_that_departement_nearest_its_seat_firs
         assert names(results) == ["Cabinet 33063", "Cabinet 33281", "Cabinet 33243", "Cabinet 33009"]
 
 
+def test_an_area_search_cut_short_keeps_the_nearest_and_counts_them_all(network):
+    """Only the nearest entries of an area are fetched, ring after ring around the seat: the cut must not show."""
+    place = locate("Gironde")
+    for limit, expected in ((1, ["Cabinet 33063"]), (2, ["Cabinet 33063", "Cabinet 33281"]), (3, ["Cabinet 33063", "Cabinet 33281", "Cabinet 33243"])):
+        results = search(Criteria(place=place, limit=limit))
+        assert names(results) == expected and results.total == 4
+
+
 def test_by_region_only_that_region(network):
     place = locate("Bretagne")
     assert place.how == "region"
