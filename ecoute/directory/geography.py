@@ -15,7 +15,7 @@ from importlib.resources import files
 
 from django.db import transaction
 
-from .models import Commune, Departement, PostalCode, Region
+from .models import Commune, Departement, PostalCode, Region, refresh_planner_statistics
 from .search import forget_places
 from .text import search_key
 
@@ -165,6 +165,7 @@ def write_geography(geo: Geography) -> dict:
     PostalCode.objects.bulk_create([PostalCode(code=code, commune_id=commune) for code, commune in sorted(geo.postal_codes)], batch_size=5000)
     # Searches keep the places they found in memory: this process looks them up again.
     transaction.on_commit(forget_places)
+    transaction.on_commit(refresh_planner_statistics)
     return {"régions": len(geo.regions), "départements": len(geo.departements), "communes": len(geo.communes),
             "codes postaux": len(geo.postal_codes)}
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ecoute.accounts.models import Language
 
-from .models import Commune, Entry, Kind, Network, Profession, ServiceType, Theme, UnitStatus
+from .models import Commune, Entry, Kind, Network, Profession, ServiceType, Theme, UnitStatus, refresh_planner_statistics
 
 REQUIRED = ["external_id", "kind", "name", "last_verified"]
 OPTIONAL = [
@@ -116,7 +116,9 @@ def import_rows(rows: list[tuple[int, dict]]) -> ImportReport:
     cleaned = [checker.row(line, row) for line, row in rows]
     if checker.errors:
         raise ImportRejected(checker.errors)
-    return _write(cleaned)
+    report = _write(cleaned)
+    refresh_planner_statistics()
+    return report
 
 
 class _Checker:

@@ -255,3 +255,19 @@ class Entry(models.Model):
         if self.commune_id:
             return f"{self.postal_code} {self.commune.name}".strip()
         return ""
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE the directory's tables after a bulk load (geography, CSV import).
+
+    Without statistics the database guesses that `kind = 'professional'` or a common theme is rare,
+    and a search by département walks tens of thousands of rows instead of a few hundred. SQLite
+    never gathers them by itself; PostgreSQL's autovacuum does, late, and never where it is off.
+    """
+    from django.db import connection
+
+    models_ = (Region, Departement, Commune, PostalCode, Network, Profession, Theme, Entry,
+               Entry.themes.through, Entry.languages.through, Entry.networks.through)
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
