@@ -9,6 +9,8 @@ from ecoute.accounts.access import listener_required
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 
+from .queries import languages_offered
+
 
 def _board_context() -> dict:
     return {"entries": board_entries(), "status_labels": dict(BoardStatus.choices)}
@@ -17,7 +19,7 @@ def _board_context() -> dict:
 @require_GET
 def line(request: HttpRequest) -> HttpResponse:
     """The caller's app: the board of psychologists and the call itself."""
-    return render(request, "calls/line.html", _board_context())
+    return render(request, "calls/line.html", {**_board_context(), "languages": languages_offered()})
 
 
 @require_GET

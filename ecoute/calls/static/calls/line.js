@@ -36,7 +36,10 @@ function callerKey(renew = false) {
   return key;
 }
 
-const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null };
+const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null, queued: false };
+// The queue's rules as the server sent them (queue.joined), and what the waiting screen shows.
+const queue = { rules: {}, switchTimer: null, waitingFor: null };
+const HEARTBEAT_MS = 10000;
 
 const board = new Board({
   container: document.getElementById("board-container"),
@@ -50,9 +53,12 @@ const socket = new Socket("/ws/line/", {
     document.getElementById("connection").hidden = true;
     // The server answers with every status as it is now, then each change as it happens.
     socket.send({ type: "hello", caller_key: callerKey() });
+    // Back after a network loss or a server restart: the queued call picks up where it is.
+    if (call.id && call.queued && call.state !== "connected") socket.send({ type: "call.resume", call_id: call.id });
   },
   onClose: () => {
     document.getElementById("connection").hidden = false;
+    if (call.queued && call.state !== "connected") return;  // the place in the queue is kept: resumed on reconnection
     if (call.state === "ringing" || call.state === "connected") {
       endLocally();
       showUnavailable("lost", null, null);
@@ -63,13 +69,26 @@ const socket = new Socket("/ws/line/", {
 socket
   .on("hello", (event) => board.pin(event.my_psychologists))
   .on("presence", (event) => board.apply(event.changes))
-  .on("call.ringing", (event) => { call.id = event.call_id; })
+  .on("call.ringing", (event) => { call.id = event.call_id; if (call.queued) showQueuedRinging(event.psychologist_id); })
+  .on("queue.joined", (event) => { call.id = event.call_id; queue.rules = event; })
+  .on("queue.position", (event) => { if (event.call_id === call.id) showPosition(event); })
   .on("call.busy", (event) => { endLocally(); showUnavailable("busy", event.psychologist_id, event); })
-  .on("call.unanswered", (event) => { endLocally(); showUnavailable(event.reason, event.psychologist_id, event); })
+  .on("call.unanswered", (event) => {
+    if (event.queued) { show("waiting"); return; }  // back to its place in the queue: the next psychologist rings
+    endLocally();
+    showUnavailable(event.reason, event.psychologist_id, event);
+  })
   .on("call.accepted", (event) => startAudio(event.ice))
   .on("signal", (event) => call.peer && call.peer.receive(event.signal))
   // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing.
-  .on("call.ended", (event) => { if (event.call_id === call.id) { endLocally(); show("ended"); call.id = null; } })
+  .on("call.ended", (event) => {
+    if (event.call_id !== call.id) return;
+    endLocally();
+    if (event.reason === "gone") showUnavailable("lost", null, { alternative: null });
+    else show("ended");
+    call.id = null;
+    call.queued = false;
+  })
   // Orientation (ecoute/directory): loaded on demand, so that the app shell works offline without it.
   .on("referral.card", (event) => import("/static/directory/referral_cards.js").then((cards) => cards.keepReferralCard(event.card)))
   .on("error", (event) => console.warn("Écoute:", event.code, event.message));
@@ -113,6 +132,79 @@ async function startAudio(ice) {
   await call.peer.call();
 }
 
+// --- The queue ---------------------------------------------------------------------------------
+
+function joinQueue({ psychologistId = null } = {}) {
+  if (call.state === "ringing" || call.state === "connected" || call.state === "waiting") return;
+  const language = document.getElementById("queue-language")?.value || "";
+  call.queued = true;
+  call.psychologistId = null;
+  queue.waitingFor = psychologistId;
+  title.textContent = psychologistId ? `Vous attendez ${board.nameOf(psychologistId)}` : "Nous cherchons un psychologue libre";
+  document.getElementById("call-avatar").innerHTML = psychologistId ? board.avatarOf(psychologistId) : "";
+  document.getElementById("queue-urgent-note").hidden = true;
+  showSwitch(Boolean(psychologistId));
+  show("waiting");
+  const message = { type: "queue.join" };
+  if (language && !psychologistId) message.language = language;
+  if (psychologistId) message.psychologist_id = psychologistId;
+  socket.send(message);
+  call.microphone = openMicrophone().catch(() => null);
+}
+
+function showPosition(event) {
+  const where = document.getElementById("queue-position");
+  where.textContent = event.position === 1 ? "Vous êtes la prochaine personne à être mise en relation."
+    : `${event.position - 1} personne${event.position > 2 ? "s" : ""} avant vous.`;
+  document.getElementById("queue-estimate").textContent = estimateText(event.estimated_wait);
+  const note = document.getElementById("queue-note");
+  note.hidden = !event.language;
+  if (event.language) {
+    note.textContent = event.language_fallback
+      ? `Personne ne parle ${event.language} de libre pour l’instant : le premier psychologue libre vous répondra.`
+      : `Nous cherchons un psychologue qui parle ${event.language}.`;
+  }
+  document.getElementById("queue-urgent-note").hidden = !event.urgent;
+  panel.querySelector('[data-action="queue-urgent"]').hidden = event.urgent;
+  if (!event.waiting_for) showSwitch(false);
+  if (call.state !== "waiting") show("waiting");
+}
+
+function estimateText(seconds) {
+  if (seconds === null || seconds === undefined) {
+    return `Nous ne pouvons pas estimer l’attente pour l’instant. Vous pouvez aussi appeler le ${queue.rules.phone || "numéro vert"} (gratuit).`;
+  }
+  if (seconds < 60) return "Attente estimée : moins d’une minute.";
+  return `Attente estimée : environ ${Math.ceil(seconds / 60)} min.`;
+}
+
+// A returning caller waiting for their own psychologist may switch to anyone; asked again after a while.
+function showSwitch(visible) {
+  clearTimeout(queue.switchTimer);
+  const box = document.getElementById("queue-switch");
+  box.hidden = !visible;
+  if (!visible || !queue.waitingFor) return;
+  const name = board.nameOf(queue.waitingFor) || "Votre psychologue";
+  document.getElementById("queue-switch-text").textContent = `${name} est en appel. Vous pouvez l’attendre, ou parler tout de suite à quelqu’un d’autre.`;
+  panel.querySelector('[data-action="queue-keep-waiting"]').textContent = `Continuer d’attendre ${name}`;
+}
+
+function keepWaiting() {
+  document.getElementById("queue-switch").hidden = true;
+  const seconds = queue.rules.switch_again_after || 120;
+  queue.switchTimer = setTimeout(() => { if (call.state === "waiting" && queue.waitingFor) showSwitch(true); }, seconds * 1000);
+}
+
+function showQueuedRinging(psychologistId) {
+  call.psychologistId = psychologistId;
+  title.textContent = `${board.nameOf(psychologistId) || "Un psychologue"} va vous répondre…`;
+  document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
+  show("ringing");
+}
+
+// The server abandons a waiting call whose app stopped answering (a phone asleep, a lost network).
+setInterval(() => { if (call.id && socket.isOpen) socket.send({ type: "heartbeat" }); }, HEARTBEAT_MS);
+
 function showUnavailable(reason, psychologistId, event) {
   const name = psychologistId ? board.nameOf(psychologistId) : "";
   title.textContent = "Pas de réponse";
@@ -133,6 +225,7 @@ function endLocally() {
   if (call.peer) call.peer.close();
   else if (call.microphone) call.microphone.then((stream) => stream && stream.getTracks().forEach((t) => t.stop()));
   Object.assign(call, { peer: null, microphone: null, stopTimer: null });
+  clearTimeout(queue.switchTimer);
   muteButton.setAttribute("aria-pressed", "false");
   muteButton.textContent = "Couper le micro";
 }
@@ -142,13 +235,18 @@ function hangUp() {
   const wasConnected = call.state === "connected";
   endLocally();
   call.id = null;
+  call.queued = false;
   show(wasConnected ? "ended" : "idle");
 }
 
 panel.addEventListener("click", (event) => {
   const action = event.target.closest("[data-action]")?.dataset.action;
   if (action === "hangup") hangUp();
-  if (action === "back") { show("idle"); call.id = null; }
+  if (action === "back") { show("idle"); call.id = null; call.queued = false; }
+  if (action === "join-queue") { show("idle"); joinQueue(); }
+  if (action === "queue-urgent" && call.id) socket.send({ type: "queue.urgent", call_id: call.id });
+  if (action === "queue-anyone" && call.id) { queue.waitingFor = null; showSwitch(false); socket.send({ type: "queue.anyone", call_id: call.id }); }
+  if (action === "queue-keep-waiting") keepWaiting();
   if (action === "call-alternative") placeCall(Number(event.target.closest("[data-action]").dataset.psychologist));
   if (action === "mute" && call.peer) {
     const muted = muteButton.getAttribute("aria-pressed") !== "true";
@@ -157,6 +255,25 @@ panel.addEventListener("click", (event) => {
     muteButton.textContent = muted ? "Réactiver le micro" : "Couper le micro";
   }
 });
+
+document.getElementById("talk-now").addEventListener("submit", (event) => { event.preventDefault(); joinQueue(); });
+
+// "Your psychologist" is busy: wait for them (with an estimate), or talk to someone else now.
+const waitMine = document.getElementById("wait-mine");
+function offerToWaitForMine() {
+  const busy = board.mine.find((id) => board.card(id)?.dataset.status === "busy");
+  waitMine.hidden = !busy;
+  if (busy) {
+    const button = waitMine.querySelector("button");
+    button.textContent = `${board.nameOf(busy)} est en appel : l’attendre`;
+    button.dataset.psychologist = busy;
+  }
+}
+waitMine.addEventListener("click", (event) => {
+  const id = Number(event.target.closest("[data-psychologist]")?.dataset.psychologist);
+  if (id) joinQueue({ psychologistId: id });
+});
+socket.on("hello", offerToWaitForMine).on("presence", offerToWaitForMine);
 
 // Quick exit: end any call, wipe the screen and leave for a neutral page, without a way back.
 document.getElementById("quick-exit").addEventListener("click", (event) => {
@@ -182,4 +299,4 @@ const serviceWorker = document.querySelector("script[data-service-worker]")?.dat
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
 
 // For the browser tests and for support: the live peer connection, nothing else.
-window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => call.state };
+window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => call.state, callId: () => call.id };
