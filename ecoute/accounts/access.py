@@ -15,6 +15,8 @@ from .models import Role
 
 # Who reads the statistics dashboard (aggregates only, never a record).
 STATISTICS_ROLES = (Role.SUPERVISOR, Role.STATISTICIAN, Role.ADMINISTRATOR)
+# Who watches the line live and takes escalations (ecoute/calls/supervision.py).
+SUPERVISION_ROLES = (Role.SUPERVISOR,)
 
 
 def is_verified(user) -> bool:
@@ -65,6 +67,8 @@ def role_required(*roles):
 
 def home_for(user) -> str:
     """Where a staff member lands after logging in."""
+    if user.role in SUPERVISION_ROLES:
+        return reverse("calls:supervision")
     if user.is_listener:
         return reverse("calls:workspace")
     if user.role in STATISTICS_ROLES:

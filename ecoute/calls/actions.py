@@ -112,8 +112,19 @@ def offer(call_id: uuid.UUID, psychologist_id: int) -> Call:
     return call
 
 
-def _ring(call: Call, psychologist_id: int, now) -> Call:
-    if not presence.claim_for_ringing(psychologist_id):
+@transaction.atomic
+def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
+    """A supervisor takes a waiting call of the queue themselves: their workspace rings."""
+    call = Call.objects.filter(pk=call_id, queued_at__isnull=False).first()
+    if call is None:
+        raise IllegalTransition("Cet appel n'est pas dans la file.")
+    call = _ring(call, supervisor_id, clock.now(), claim=presence.claim_for_supervisor)
+    _queue_changed()
+    return call
+
+
+def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
+    if not claim(psychologist_id):
         raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
     _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
     try:

@@ -8,14 +8,15 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from ecoute.accounts.twofactor import session_is_verified
-from ecoute.lib.realtime import QUEUE_GROUP, caller_group, staff_group
+from ecoute.accounts.access import SUPERVISION_ROLES
+from ecoute.lib.realtime import QUEUE_GROUP, SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot
 
-from . import actions, queries, routing
+from . import actions, alerts, queries, routing
 from .actions import CallError
 from .ice import relay_only
 from .models import CallState, EndReason
@@ -352,3 +353,41 @@ def _reason(message: dict, required: bool) -> str:
     if required and not reason.strip():
         raise MessageError("reason_required", "Indiquez en quelques mots ce qui se passe.")
     return reason.strip()
+
+
+class SupervisorSocket(JsonSocket):
+    """The supervision board: alerts the moment they are raised; take an alert, take a waiting call."""
+
+    message_types = ("alert.take", "call.take")
+    expected_errors = (CallError, alerts.AlertError)
+
+    async def connect(self):
+        user = self.scope.get("user")
+        may_supervise = lambda: user.role in SUPERVISION_ROLES and session_is_verified(user, self.scope.get("session"))  # noqa: E731
+        if user is None or not user.is_authenticated or not await database_sync_to_async(may_supervise)():
+            await self.close(code=4403)
+            return
+        self.user_id = user.pk
+        await self.accept()
+        await self.channel_layer.group_add(SUPERVISORS_GROUP, self.channel_name)
+
+    async def disconnect(self, code):
+        if hasattr(self, "user_id"):
+            await self.channel_layer.group_discard(SUPERVISORS_GROUP, self.channel_name)
+
+    async def alert_raised(self, message):
+        await self.send_event({"type": "alert", "alert_id": message["alert_id"], "kind": message["kind"], "label": message["label"]})
+
+    async def alert_closed(self, message):
+        await self.send_event({"type": "alert.closed", "alert_id": message["alert_id"]})
+
+    async def on_alert_take(self, message):
+        await database_sync_to_async(alerts.take)(require_int(message, "alert_id"), self.user_id)
+
+    async def on_call_take(self, message):
+        call_id = require_uuid(message, "call_id")
+        try:
+            await database_sync_to_async(actions.take_call)(call_id, self.user_id)
+        except actions.PsychologistBusy:
+            raise MessageError("workspace_needed", "Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.") from None
+        await self.send_event({"type": "call.taken", "call_id": str(call_id)})

@@ -5,10 +5,11 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from ecoute.accounts.access import listener_required
+from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 
+from . import supervision
 from .queries import languages_offered
 
 
@@ -34,6 +35,20 @@ def workspace(request: HttpRequest) -> HttpResponse:
     context = {"profile": request.user.listener_profile, "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
                "ring_timeout": settings.ECOUTE_RING_TIMEOUT}
     return render(request, "calls/workspace.html", context)
+
+
+@require_GET
+@role_required(*SUPERVISION_ROLES)
+def supervise(request: HttpRequest) -> HttpResponse:
+    """The supervision board: the live line, today's figures, alerts until taken."""
+    return render(request, "calls/supervision.html", {"board": supervision.board(), "has_workspace": request.user.is_listener})
+
+
+@require_GET
+@role_required(*SUPERVISION_ROLES)
+def supervision_board(request: HttpRequest) -> HttpResponse:
+    """The board alone, fetched again every few seconds and at each alert."""
+    return render(request, "calls/supervision_board.html", {"board": supervision.board()})
 
 
 @require_GET

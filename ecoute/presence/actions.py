@@ -114,6 +114,11 @@ def claim_for_ringing(user_id: int) -> bool:
     return move(user_id, [Status.AVAILABLE], Status.RINGING)
 
 
+def claim_for_supervisor(user_id: int) -> bool:
+    """A supervisor takes a waiting call: their open workspace rings even if they were not available."""
+    return move(user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE], Status.RINGING, where=~Q(session=""))
+
+
 def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:
     return move(user_id, [Status.RINGING], target)
 

@@ -17,6 +17,13 @@ const AUDIO_STATES = {
   disconnected: "La connexion est instable…", failed: "L’audio ne passe pas : raccrochez.",
 };
 
+const escalationStatus = document.getElementById("escalation-status");
+const ESCALATIONS = {
+  help: "Demande d’aide envoyée : un cadre va vous rejoindre.",
+  transfer: "Demande de transfert envoyée : un cadre va prendre l’appel.",
+  callback: "Rappel immédiat demandé : il reste affiché chez les cadres jusqu’à ce qu’un cadre le prenne.",
+};
+
 // Signals can arrive while the microphone is still opening: they wait in `pending`.
 const call = { id: null, peer: null, microphone: null, stopTimer: null, ringTimer: null, wrapTimer: null, pending: [] };
 const ringtone = new Ringtone();
@@ -41,6 +48,12 @@ socket
   .on("signal", (event) => (call.peer ? call.peer.receive(event.signal) : call.pending.push(event.signal)))
   .on("call.ended", () => { endAudio(); call.id = null; })
   .on("session.replaced", () => show("replaced"))
+  .on("escalation.sent", (event) => { escalationStatus.textContent = ESCALATIONS[event.kind]; })
+  .on("emergency.flagged", () => { document.getElementById("emergency-guidance").hidden = false; })
+  .on("debrief.requested", () => {
+    document.getElementById("debrief").hidden = true;
+    escalationStatus.textContent = "Débriefing demandé : un cadre vous contacte.";
+  })
   .on("error", (event) => {
     connection.textContent = event.message;
     connection.hidden = false;
@@ -52,7 +65,8 @@ function show(state) {
   for (const part of root.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
 }
 
-function showPresence({ status, wrap_up_until: wrapUpUntil }) {
+function showPresence({ status, wrap_up_until: wrapUpUntil, debrief_due: debriefDue }) {
+  document.getElementById("debrief").hidden = !debriefDue;
   document.getElementById("status-label").textContent = STATUS_LABELS[status];
   for (const button of root.querySelectorAll("[data-status]")) {
     button.setAttribute("aria-pressed", String(button.dataset.status === status));
@@ -113,6 +127,9 @@ async function startAudio(ice) {
 }
 
 function endAudio() {
+  escalationStatus.textContent = "";
+  document.getElementById("emergency-guidance").hidden = true;
+  document.getElementById("emergency-reason").value = "";
   if (call.stopTimer) call.stopTimer();
   if (call.peer) call.peer.close();
   Object.assign(call, { peer: null, stopTimer: null, pending: [] });
@@ -125,6 +142,8 @@ const actions = {
   hangup: () => call.id && socket.send({ type: "call.hangup", call_id: call.id }),
   ready: () => socket.send({ type: "status.set", status: "available" }),
   "take-over": () => location.reload(),
+  "debrief-request": () => socket.send({ type: "debrief.request" }),
+  "debrief-dismiss": () => { document.getElementById("debrief").hidden = true; socket.send({ type: "debrief.dismiss" }); },
   mute: () => {
     if (!call.peer) return;
     const muted = muteButton.getAttribute("aria-pressed") !== "true";
@@ -138,6 +157,14 @@ root.addEventListener("click", (event) => {
   if (statusButton) socket.send({ type: "status.set", status: statusButton.dataset.status });
   const action = event.target.closest("[data-action]")?.dataset.action;
   if (action) actions[action]();
+  const escalation = event.target.closest("[data-escalate]")?.dataset.escalate;
+  if (escalation && call.id) socket.send({ type: "call.escalate", call_id: call.id, kind: escalation });
+});
+
+document.getElementById("emergency-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const reason = document.getElementById("emergency-reason").value.trim();
+  if (call.id && reason) socket.send({ type: "call.emergency", call_id: call.id, reason });
 });
 
 // One hand on the keyboard during a shift.

@@ -1,0 +1,131 @@
+"""What the supervision board shows: the queue, the calls going on, each listener, today's figures, alerts.
+
+Read-only: every change a supervisor makes goes through ecoute/calls/actions.py or alerts.py.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.utils import timezone
+
+from ecoute.accounts.models import LISTENING_ROLES
+from ecoute.lib import clock
+from ecoute.presence.models import Presence, Status
+
+from . import routing
+from .models import Alert, Call, CallState, Priority
+
+
+def board(now: datetime | None = None) -> dict:
+    now = now or clock.now()
+    return {
+        "now": now,
+        "waiting": _waiting(now),
+        "in_progress": _in_progress(now),
+        "listeners": _listeners(now),
+        "alerts": _alerts(now),
+        "figures": today_figures(now),
+        "long_wait": settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
+    }
+
+
+def _waiting(now: datetime) -> list[dict]:
+    calls = routing.waiting_calls().select_related("language", "preferred_psychologist__listener_profile")
+    return [
+        {
+            "id": call.pk,
+            "short": str(call.pk)[:8],
+            "waited": _clock(now - call.requested_at),
+            "urgent": call.priority == Priority.URGENT,
+            "language": call.language.name if call.language else "",
+            "waiting_for": _name(call.preferred_psychologist),
+            "too_long": (now - call.requested_at).total_seconds() > settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
+        }
+        for call in calls[:100]
+    ]
+
+
+def _in_progress(now: datetime) -> list[dict]:
+    calls = Call.objects.filter(state__in=[CallState.RINGING, CallState.CONNECTED]).select_related("psychologist__listener_profile")
+    return [
+        {
+            "short": str(call.pk)[:8],
+            "state": call.get_state_display(),
+            "psychologist": _name(call.psychologist),
+            "since": _clock(now - (call.answered_at or call.ringing_at or call.requested_at)),
+            "urgent": call.priority == Priority.URGENT,
+            "high_risk": call.high_risk,
+        }
+        for call in calls.order_by("requested_at")
+    ]
+
+
+def _listeners(now: datetime) -> list[dict]:
+    rows = Presence.objects.filter(user__role__in=LISTENING_ROLES, user__is_active=True, user__listener_profile__isnull=False)
+    rows = rows.exclude(status=Status.OFFLINE).select_related("user__listener_profile").order_by("status", "changed_at")
+    return [
+        {"name": _name(p.user), "status": p.status, "status_label": p.get_status_display(), "for": _clock(now - p.changed_at)}
+        for p in rows
+    ]
+
+
+def _alerts(now: datetime) -> list[dict]:
+    alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
+    return [
+        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": a.reason, "psychologist": _name(a.psychologist),
+         "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
+        for a in alerts[:50]
+    ]
+
+
+def _clock(span: timedelta) -> str:
+    """A duration as a supervisor reads it at a glance: 4:05, or 1:02:03."""
+    seconds = max(0, int(span.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "listener_profile", None)
+    return profile.first_name if profile else user.get_username()
+
+
+def today_figures(now: datetime) -> dict:
+    """Today's service figures (local day), from the calls themselves.
+
+    Offered: every call requested today. Answer rate and service level are over the calls that
+    are over (answered or abandoned): a call still waiting has not failed yet. Service level:
+    the share answered within ECOUTE_SERVICE_LEVEL_SECONDS. Longest wait: the longest any
+    caller waited today, answered, abandoned or still waiting.
+    """
+    zone = timezone.get_current_timezone()
+    midnight = datetime.combine(timezone.localtime(now, zone).date(), time.min, zone)
+    calls = Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now)
+    wait = ExpressionWrapper(F("answered_at") - F("requested_at"), output_field=DurationField())
+    gave_up = ExpressionWrapper(F("ended_at") - F("requested_at"), output_field=DurationField())
+    within = timedelta(seconds=settings.ECOUTE_SERVICE_LEVEL_SECONDS)
+    sums = calls.aggregate(
+        offered=Count("pk"),
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        abandoned=Count("pk", filter=Q(state=CallState.ABANDONED)),
+        in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("requested_at") + within)),
+        speed=Avg(wait, filter=Q(answered_at__isnull=False)),
+        longest_answered=Max(wait, filter=Q(answered_at__isnull=False)),
+        longest_abandoned=Max(gave_up, filter=Q(state=CallState.ABANDONED)),
+    )
+    still_waiting = calls.filter(state=CallState.REQUESTED).order_by("requested_at").values_list("requested_at", flat=True).first()
+    longest = [d for d in (sums["longest_answered"], sums["longest_abandoned"], still_waiting and now - still_waiting) if d]
+    over = sums["answered"] + sums["abandoned"]
+    return {
+        "offered": sums["offered"],
+        "answered": sums["answered"],
+        "abandoned": sums["abandoned"],
+        "answer_rate": round(100 * sums["answered"] / over, 1) if over else None,
+        "average_speed": round(sums["speed"].total_seconds(), 1) if sums["speed"] is not None else None,
+        "longest_wait": round(max(longest).total_seconds()) if longest else None,
+        "service_level": round(100 * sums["in_time"] / over, 1) if over else None,
+        "service_level_seconds": settings.ECOUTE_SERVICE_LEVEL_SECONDS,
+    }
