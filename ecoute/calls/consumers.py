@@ -19,7 +19,7 @@ from ecoute.presence.queries import board_snapshot
 from . import actions, alerts, queries, routing
 from .actions import CallError
 from .ice import relay_only
-from .models import CallState, EndReason
+from .models import Call, CallState, EndReason
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
@@ -92,6 +92,13 @@ class CallerSocket(JsonSocket):
         language_id = await self._language_id(message.get("language"))
         preferred_id = await self._own_psychologist(message.get("psychologist_id"))
         call_id = self.call_id or uuid.uuid4()
+        if "call_id" in message and not self.call_id:
+            # The app may name its call itself, so that a join whose answer was lost with its server
+            # process is simply resumed when sent again, never doubled.
+            call_id = require_uuid(message, "call_id")
+            if await database_sync_to_async(Call.objects.filter(pk=call_id).exists)():
+                await self.on_call_resume({"call_id": str(call_id)})
+                return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
         await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
         try:
@@ -151,6 +158,9 @@ class CallerSocket(JsonSocket):
         call = await database_sync_to_async(queries.resumable_call)(call_id, actions.hash_caller_key(self.caller_key))
         if call is None:
             await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
+            return
+        if call.state in (CallState.ENDED, CallState.ABANDONED):  # it ended while the app was away
+            await self.send_event(await database_sync_to_async(queries.resume_event)(call))
             return
         self.call_id, self.queued = call.pk, bool(call.queued_at)
         self.psychologist_id = call.psychologist_id

@@ -68,16 +68,17 @@ def queue_position(call_id) -> dict | None:
 
 
 def resumable_call(call_id, caller_key_hash: str) -> Call | None:
-    """The caller's own call, still going: only the device holding the caller key may pick it up again."""
+    """The caller's own call: only the device holding the caller key may pick it up again."""
     if not caller_key_hash:
         return None
-    return Call.objects.filter(
-        pk=call_id, caller_key_hash=caller_key_hash, state__in=[CallState.REQUESTED, CallState.RINGING, CallState.CONNECTED]
-    ).first()
+    return Call.objects.filter(pk=call_id, caller_key_hash=caller_key_hash).first()
 
 
 def resume_event(call: Call) -> dict:
-    """The one event that tells a reconnected caller's app where its call is."""
+    """The one event that tells a reconnected caller's app where its call is (or how it ended meanwhile)."""
+    if call.state in (CallState.ENDED, CallState.ABANDONED):
+        reason = call.end_reason if call.state == CallState.ENDED else "abandoned"
+        return {"type": "call.ended", "call_id": str(call.pk), "reason": reason, "resumed": True}
     if call.state == CallState.CONNECTED:
         return {"type": "call.accepted", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
     if call.state == CallState.RINGING:

@@ -157,3 +157,17 @@ async def test_urgent_on_a_direct_tap_is_refused():
     await caller.send({"type": "queue.urgent", "call_id": call_id})
     assert (await caller.expect("error"))["code"] == "not_waiting"
     assert (await row(call_id)).priority == Priority.NORMAL
+
+
+async def test_a_join_sent_again_with_the_same_call_id_resumes_instead_of_doubling():
+    caller = await connect_caller("r" * 43)
+    call_id = "6d1c3c55-4e0c-4a47-9d0a-0b7c3f7d2a11"
+    await caller.send({"type": "queue.join", "call_id": call_id})
+    assert (await caller.expect("queue.joined"))["call_id"] == call_id
+    again = await connect_caller("r" * 43)  # the answer was lost with its server process: sent again
+    await again.send({"type": "queue.join", "call_id": call_id})
+    assert (await again.expect("queue.position"))["resumed"]
+    stranger = await connect_caller("s" * 43)  # someone else's id is not a way into their call
+    await stranger.send({"type": "queue.join", "call_id": call_id})
+    assert (await stranger.expect("call.ended"))["reason"] == "gone"
+    assert await database_sync_to_async(Call.objects.count)() == 1

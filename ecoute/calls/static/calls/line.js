@@ -54,7 +54,8 @@ const socket = new Socket("/ws/line/", {
     // The server answers with every status as it is now, then each change as it happens.
     socket.send({ type: "hello", caller_key: callerKey() });
     // Back after a network loss or a server restart: the queued call picks up where it is.
-    if (call.id && call.queued && call.state !== "connected") socket.send({ type: "call.resume", call_id: call.id });
+    // The join is sent again with the call's own id: the server resumes it, or makes it if it never arrived.
+    if (call.id && call.queued && call.state !== "connected") socket.send({ type: "queue.join", call_id: call.id });
   },
   onClose: () => {
     document.getElementById("connection").hidden = false;
@@ -84,7 +85,7 @@ socket
   .on("call.ended", (event) => {
     if (event.call_id !== call.id) return;
     endLocally();
-    if (event.reason === "gone") showUnavailable("lost", null, { alternative: null });
+    if (event.reason === "gone" || event.reason === "abandoned") showUnavailable("lost", null, { alternative: null });
     else show("ended");
     call.id = null;
     call.queued = false;
@@ -145,7 +146,9 @@ function joinQueue({ psychologistId = null } = {}) {
   document.getElementById("queue-urgent-note").hidden = true;
   showSwitch(Boolean(psychologistId));
   show("waiting");
-  const message = { type: "queue.join" };
+  // The app names its call, so that a join lost with a server process is resumed when sent again, never doubled.
+  if (!call.id && crypto.randomUUID) call.id = crypto.randomUUID();
+  const message = { type: "queue.join", ...(call.id ? { call_id: call.id } : {}) };
   if (language && !psychologistId) message.language = language;
   if (psychologistId) message.psychologist_id = psychologistId;
   socket.send(message);

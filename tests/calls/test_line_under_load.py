@@ -1,0 +1,223 @@
+"""200 callers, 30 psychologists, 2 server processes on PostgreSQL and Redis, and one process killed mid-run.
+
+Real uvicorn processes and real websocket clients (the `websockets` library) behave as the apps do:
+callers join the queue, send heartbeats, and after a lost connection reconnect to the process
+still alive and resume their call; psychologists accept, talk a moment and hang up, and go
+available again after a missed ring. Then `kill -9` of one process. Every call must end answered
+or explicitly abandoned by its caller: 0 lost, 0 double assignments.
+"""
+
+import asyncio
+import json
+import random
+import secrets
+import time
+import uuid
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+from django.db.models import Count
+
+from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
+from tests.support.backends import need_postgres, need_redis
+from tests.support.cast import make_psychologist
+from tests.support.live import LiveServer
+from tests.support.twofactor import verified_session_cookie
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+CALLERS, PSYCHOLOGISTS = 200, 30
+ARRIVALS_OVER = 12.0      # seconds over which the callers arrive
+KILL_AT = 5.0             # seconds after the start, one process is killed
+IMPATIENT = 0.1           # share of callers who leave the queue after a few seconds
+DEADLINE = 90.0           # the whole run, bounded in time
+
+
+@pytest.fixture
+def servers(live_server_env, settings):
+    need_postgres()
+    need_redis()
+    env = {
+        **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"load-{secrets.token_hex(4)}",
+        "ECOUTE_WRAP_UP_SECONDS": "0", "ECOUTE_MIN_WRAP_UP_SECONDS": "0", "ECOUTE_RING_TIMEOUT": "5",
+        "ECOUTE_PRESENCE_TIMEOUT": "10", "ECOUTE_MIN_AVAILABLE": "0", "ECOUTE_LOG_LEVEL": "WARNING",
+    }
+    started = [LiveServer(env, name=f"load-{n}").start() for n in (1, 2)]
+    yield started
+    for server in started:
+        server.stop()
+
+
+class Peer:
+    """One simulated app: a websocket that comes back on the live process after a loss."""
+
+    def __init__(self, servers, index: int, path: str, cookie: str | None = None):
+        self.servers, self.index, self.path, self.cookie = servers, index, path, cookie
+        self.connection = None
+        self.reconnections = 0
+
+    def server(self) -> LiveServer:
+        alive = [s for s in self.servers if s.process.poll() is None]
+        return alive[self.index % len(alive)]
+
+    async def open(self) -> None:
+        server = self.server()
+        headers = {"Origin": server.url, **({"Cookie": f"sessionid={self.cookie}"} if self.cookie else {})}
+        self.connection = await websockets.connect(f"ws://localhost:{server.port}{self.path}", additional_headers=headers, open_timeout=10)
+
+    async def send(self, event: dict) -> None:
+        await self.connection.send(json.dumps(event))
+
+    async def events(self):
+        """Every event, reconnecting after a lost connection; the first event after one is {"type": "reconnected"}."""
+        while True:
+            try:
+                async for text in self.connection:
+                    yield json.loads(text)
+                return
+            except websockets.ConnectionClosed:
+                pass
+            await asyncio.sleep(0.2 + random.random() * 0.3)
+            await self.open()
+            self.reconnections += 1
+            yield {"type": "reconnected"}
+
+
+async def heartbeat(peer: Peer, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await peer.send({"type": "heartbeat"})
+        except websockets.ConnectionClosed:
+            pass  # the reader reconnects
+
+
+async def psychologist(servers, index: int, cookie: str, stop: asyncio.Event, log: dict) -> None:
+    peer = Peer(servers, index, "/ws/workspace/", cookie)
+    await peer.open()
+    beat = asyncio.create_task(heartbeat(peer, 2))
+    current = None
+    try:
+        async for event in peer.events():
+            kind = event["type"]
+            if kind in ("reconnected",):
+                continue
+            if kind == "presence.self" and event["status"] in ("offline", "break") and not stop.is_set():
+                await peer.send({"type": "status.set", "status": "available"})  # back to work after a missed ring
+            elif kind == "call.ringing":
+                await peer.send({"type": "call.accept", "call_id": event["call_id"]})
+            elif kind == "call.connected":
+                current = event["call_id"]
+                log["answered"].append(current)
+                asyncio.get_running_loop().call_later(0.3 + random.random() * 0.7, lambda c=current: asyncio.ensure_future(hang_up(peer, c)))
+            if stop.is_set():
+                break
+    finally:
+        beat.cancel()
+        log["psychologist_reconnections"] += peer.reconnections
+        await peer.connection.close()
+
+
+async def hang_up(peer: Peer, call_id: str) -> None:
+    try:
+        await peer.send({"type": "call.hangup", "call_id": call_id})
+    except websockets.ConnectionClosed:
+        await asyncio.sleep(1)  # reconnected meanwhile: the call comes back as call.connected and is hung up then
+        await hang_up(peer, call_id)
+
+
+async def caller(servers, index: int, log: dict) -> str:
+    """Returns how the call ended for this caller: 'answered', 'left' or what went wrong."""
+    await asyncio.sleep(random.random() * ARRIVALS_OVER)
+    peer = Peer(servers, index, "/ws/line/")
+    await peer.open()
+    key, call_id = secrets.token_urlsafe(32), str(uuid.uuid4())
+    log["calls"][index] = call_id
+    await peer.send({"type": "hello", "caller_key": key})
+    await peer.send({"type": "queue.join", "call_id": call_id})
+    beat = asyncio.create_task(heartbeat(peer, 3))
+    patience = 2 + random.random() * 4 if random.random() < IMPATIENT else None
+    joined_at, connected = time.monotonic(), False
+    try:
+        async for event in peer.events():
+            kind = event["type"]
+            log["last"][index] = kind
+            if kind == "reconnected":
+                await peer.send({"type": "hello", "caller_key": key})
+                await peer.send({"type": "queue.join", "call_id": call_id})  # joins, or resumes if it already had
+            elif kind == "call.accepted":
+                connected = True
+            elif kind == "call.ended":
+                if event.get("reason") in ("gone", "abandoned"):
+                    return f"lost ({event.get('reason')})"
+                return "answered"
+            elif kind == "error":
+                log["errors"].append(event)
+            if patience and not connected and time.monotonic() - joined_at > patience:
+                await peer.send({"type": "call.hangup", "call_id": call_id})
+                return "left"
+    finally:
+        beat.cancel()
+        log["caller_reconnections"] += peer.reconnections
+        await peer.connection.close()
+    return "closed"
+
+
+async def killer(servers, log: dict) -> None:
+    await asyncio.sleep(KILL_AT)
+    servers[0].process.kill()  # SIGKILL: no shutdown, no disconnect handlers, no goodbye
+    log["killed_at"] = time.monotonic()
+
+
+async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(servers):
+    random.seed(2026)
+    team = [await sync_to_async(make_psychologist)(f"P{n}") for n in range(PSYCHOLOGISTS)]
+    cookies = [await sync_to_async(verified_session_cookie)(user) for user in team]
+    log = {"calls": {}, "last": {}, "answered": [], "errors": [], "caller_reconnections": 0, "psychologist_reconnections": 0}
+    stop = asyncio.Event()
+    started = time.monotonic()
+    team_tasks = [asyncio.create_task(psychologist(servers, n, cookie, stop, log)) for n, cookie in enumerate(cookies)]
+    kill = asyncio.create_task(killer(servers, log))
+    callers = [asyncio.create_task(caller(servers, n, log)) for n in range(CALLERS)]
+    done, pending = await asyncio.wait(callers, timeout=DEADLINE)
+    if pending:
+        stuck = [n for n, task in enumerate(callers) if task in pending]
+        states = await sync_to_async(lambda: dict(Call.objects.filter(pk__in=[log["calls"][n] for n in stuck]).values_list("pk", "state")))()
+        pytest.fail(f"{len(pending)} callers never finished: last events {[log['last'].get(n) for n in stuck][:10]}, calls {list(states.values())[:10]}")
+    outcomes = [task.result() for task in callers]
+    elapsed = time.monotonic() - started
+    stop.set()
+    await kill
+    for task in team_tasks:
+        task.cancel()
+    await asyncio.gather(*team_tasks, return_exceptions=True)
+
+    tally = {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
+    print(f"\n{CALLERS} callers in {elapsed:.1f} s: {tally}; reconnections: callers {log['caller_reconnections']}, "
+          f"psychologists {log['psychologist_reconnections']}")
+    assert set(tally) <= {"answered", "left"}, tally
+    assert log["caller_reconnections"] > 0 and log["psychologist_reconnections"] > 0  # the kill hit clients
+    await sync_to_async(check_the_database)(log, outcomes)
+
+
+def check_the_database(log: dict, outcomes: list[str]) -> None:
+    calls = {call.pk: call for call in Call.objects.filter(pk__in=list(log["calls"].values()))}
+    assert len(calls) == CALLERS == len(log["calls"])
+    for index, outcome in enumerate(outcomes):
+        call = calls[uuid.UUID(log["calls"][index])]
+        if outcome == "answered":
+            assert call.state == CallState.ENDED and call.answered_at, call
+        else:  # left: abandoned by its caller, or answered the instant they gave up
+            answered = call.state == CallState.ENDED and call.answered_at
+            assert answered or (call.state, call.end_reason) == (CallState.ABANDONED, EndReason.CALLER_LEFT), call
+    # No call answered twice, no psychologist in two calls at once.
+    assert not Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    spans: dict = {}
+    for call in calls.values():
+        if call.answered_at:
+            spans.setdefault(call.psychologist_id, []).append((call.answered_at, call.ended_at))
+    for intervals in spans.values():
+        intervals.sort()
+        for (_, end), (start, _) in zip(intervals, intervals[1:]):
+            assert start >= end, "a psychologist was in two calls at once"
