@@ -1,0 +1,106 @@
+"""Queueing models of the line, to set the simulator's figures beside: Erlang C and Erlang A.
+
+Erlang C (M/M/n): Poisson arrivals at rate λ, exponential handle times of mean h, n listeners,
+callers who never give up. Erlang A (M/M/n+M): the same, but each caller gives up after an
+exponential patience of mean p. Implemented from the formulas (pyworkforce's Erlang C needs
+pandas, scipy and ortools for a few lines of arithmetic).
+"""
+
+import math
+from dataclasses import dataclass
+
+
+def erlang_b(traffic: float, agents: int) -> float:
+    """Blocking probability, by the stable recursion B(0) = 1, B(k) = A·B(k-1) / (k + A·B(k-1))."""
+    blocking = 1.0
+    for k in range(1, agents + 1):
+        blocking = traffic * blocking / (k + traffic * blocking)
+    return blocking
+
+
+def erlang_c(traffic: float, agents: int) -> float:
+    """The probability that a caller has to wait (1 when the listeners cannot keep up)."""
+    if agents <= traffic:
+        return 1.0
+    blocking = erlang_b(traffic, agents)
+    return blocking / (1 - (traffic / agents) * (1 - blocking))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    answer_rate: float          # share of callers answered (1 for Erlang C)
+    waiting: float              # share of callers who wait at all
+    service_level: float        # share answered within the target
+    average_speed: float        # mean wait, seconds (Erlang C: answered callers; Erlang A: every caller)
+
+
+def erlang_c_prediction(rate: float, handle: float, agents: int, target: float = 20) -> Prediction:
+    """RATE calls per second, HANDLE seconds per call, AGENTS listeners; TARGET seconds for the service level."""
+    traffic = rate * handle
+    waiting = erlang_c(traffic, agents)
+    if agents <= traffic:
+        return Prediction(1.0, 1.0, 0.0, math.inf)
+    service_level = 1 - waiting * math.exp(-(agents - traffic) * target / handle)
+    return Prediction(1.0, waiting, service_level, waiting * handle / (agents - traffic))
+
+
+def erlang_a_prediction(rate: float, handle: float, agents: int, patience: float, target: float = 20) -> Prediction:
+    """Erlang A from its birth-death chain: state k = callers in the system; leaving rate
+    min(k, n)/h + max(k - n, 0)/p. Arrivals see the stationary state (PASTA)."""
+    mu, theta = 1 / handle, 1 / patience
+    weights = [1.0]
+    k = 0
+    while True:  # until the tail is negligible
+        k += 1
+        weights.append(weights[-1] * rate / (min(k, agents) * mu + max(k - agents, 0) * theta))
+        if k > agents and weights[-1] < 1e-14 * sum(weights):
+            break
+    total = sum(weights)
+    p = [w / total for w in weights]
+    queue = sum((k - agents) * pk for k, pk in enumerate(p) if k > agents)
+    abandon = theta * queue / rate
+    waiting = sum(pk for k, pk in enumerate(p) if k >= agents)
+    answered = 1 - abandon
+    # Mean wait by Little's law, over every caller (the ones who gave up included).
+    return Prediction(answered, waiting, _erlang_a_within(p, agents, mu, theta, target), queue / rate)
+
+
+def _erlang_a_within(p: list[float], agents: int, mu: float, theta: float, target: float) -> float:
+    """Share of all callers answered within TARGET seconds.
+
+    A caller arriving with j callers queued ahead (all listeners busy) is answered when j + 1
+    service completions happen before they give up; while they wait, completions come at rate
+    n·μ and the callers ahead leave by completion or abandonment. Computed by uniformising the
+    small chain of "callers ahead" for this one caller, in steps of 0.1 s.
+    """
+    answered_in_time = sum(pk for k, pk in enumerate(p) if k < agents)  # a listener is free
+    step = 0.1
+    for k, pk in enumerate(p):
+        if k < agents or pk < 1e-12:
+            continue
+        ahead = k - agents
+        state = {ahead: 1.0}  # probability mass over "callers still ahead"; answered mass gathered
+        answered = 0.0
+        for _ in range(int(target / step)):
+            moved: dict[int, float] = {}
+            for j, mass in state.items():
+                served = agents * mu * step
+                left_ahead = j * theta * step
+                gave_up = theta * step
+                if j == 0:
+                    answered += mass * served
+                else:
+                    moved[j - 1] = moved.get(j - 1, 0) + mass * (served + left_ahead)
+                stay = mass * (1 - served - (left_ahead if j else 0) - gave_up)
+                moved[j] = moved.get(j, 0) + stay
+            state = moved
+        answered_in_time += pk * answered
+    return answered_in_time
+
+
+def staffing_for(rate: float, handle: float, service_level: float = 0.95, target: float = 20) -> int:
+    """The fewest listeners for which Erlang C predicts SERVICE_LEVEL answered within TARGET seconds."""
+    agents = max(1, math.ceil(rate * handle))
+    while erlang_c_prediction(rate, handle, agents, target).service_level < service_level:
+        agents += 1
+    return agents

@@ -1,0 +1,60 @@
+"""The simulator drives the real router in simulated time; the queueing models it is compared with."""
+
+import math
+
+import pytest
+
+from ecoute.calls import erlang
+from ecoute.calls.models import Call
+from ecoute.calls.simulation import SCENARIOS, Scenario, Simulation, simulate
+from ecoute.presence.models import Presence
+
+pytestmark = pytest.mark.django_db
+
+
+def test_erlang_c_matches_the_textbook_figures():
+    # 10 erlangs: 11 agents wait 68.2 %, 12 agents 44.9 % (the classic table).
+    assert erlang.erlang_c(10, 11) == pytest.approx(0.6821, abs=1e-4)
+    assert erlang.erlang_c(10, 12) == pytest.approx(0.4494, abs=1e-4)
+    assert erlang.erlang_c(10, 10) == 1.0  # cannot keep up
+
+
+def test_erlang_a_becomes_erlang_c_when_nobody_gives_up_and_loses_callers_when_they_do():
+    rate, handle = 100 / 1800, 180
+    c = erlang.erlang_c_prediction(rate, handle, 12)
+    patient = erlang.erlang_a_prediction(rate, handle, 12, patience=1e7)
+    assert patient.waiting == pytest.approx(c.waiting, abs=1e-3)
+    assert patient.service_level == pytest.approx(c.service_level, abs=2e-3)
+    impatient = erlang.erlang_a_prediction(rate, handle, 12, patience=60)
+    assert impatient.answer_rate < 0.95 and impatient.waiting < c.waiting
+
+
+def test_the_staffing_erlang_recommends_reaches_the_target():
+    rate, handle = 8 / 3600, 964
+    agents = erlang.staffing_for(rate, handle, 0.95)
+    assert erlang.erlang_c_prediction(rate, handle, agents).service_level >= 0.95
+    assert erlang.erlang_c_prediction(rate, handle, agents - 1).service_level < 0.95
+
+
+def test_a_simulated_day_uses_the_real_actions_and_leaves_the_database_untouched():
+    figures = simulate("typical-day", days=2, seed=3)
+    assert figures["offered"] > 20 and figures["offered"] == figures["answered"] + figures["abandoned"]
+    assert 0 < figures["answer_rate"] <= 100 and figures["p95_speed"] >= figures["average_speed"] > 0
+    assert set(figures["model"]) >= {"erlang_c", "erlang_a", "staffing"}
+    assert not Call.objects.exists() and not Presence.objects.exists()  # rolled back
+
+
+def test_the_simulated_answer_rate_follows_erlang_a_for_a_crisis_peak():
+    figures = simulate("crisis-peak", days=2, seed=7)
+    assert abs(figures["answer_rate"] - figures["model"]["erlang_a"]["answer_rate"]) < 3
+    assert all(math.isfinite(v) for v in figures["occupancy"].values() if v is not None)
+
+
+def test_nobody_on_duty_means_every_caller_gives_up():
+    quiet = Scenario("empty", 24, [1] * 24, talk_seconds=600, patience_seconds=60, staffing=[0] * 24)
+    report = Simulation(quiet, days=1, seed=1).run().figures()
+    assert report["answered"] == 0 and report["abandoned"] == report["offered"] > 0
+
+
+def test_every_scenario_of_the_issue_is_shipped():
+    assert {"typical-day", "crisis-peak", "night"} <= set(SCENARIOS)
