@@ -19,7 +19,7 @@ import hashlib
 import logging
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from ecoute.lib import clock
 
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
@@ -102,14 +102,15 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
 
 
 @transaction.atomic
-def offer(call_id: uuid.UUID, psychologist_id: int) -> Call:
-    """The router rings PSYCHOLOGIST_ID for a waiting call of the queue (ecoute/calls/routing.py decides)."""
-    call = Call.objects.get(pk=call_id)
+def offer(call: Call, psychologist_id: int) -> None:
+    """The router rings PSYCHOLOGIST_ID for CALL, waiting in the queue (ecoute/calls/routing.py decides).
+
+    CALL is the router's copy: the conditional moves below check it is still waiting.
+    """
     if not call.queued_at:
         raise IllegalTransition("Cet appel n'est pas dans la file.")
-    call = _ring(call, psychologist_id, clock.now())
+    _ring(call, psychologist_id, clock.now(), refresh=False)
     _queue_changed()
-    return call
 
 
 @transaction.atomic
@@ -123,18 +124,17 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     return call
 
 
-def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
+def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing, refresh: bool = True) -> Call:
     if not claim(psychologist_id):
         raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
     _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
-    try:
-        with transaction.atomic():
-            Ring.objects.create(call=call, psychologist_id=psychologist_id, started_at=now)
-    except IntegrityError as error:  # pragma: no cover - guarded by the state check above
-        raise IllegalTransition("Cet appel sonne déjà.") from error
+    # The move above succeeded only from "requested": no other ring of this call is open (the
+    # unique constraint would still refuse one and roll the whole action back).
+    Ring.objects.create(call=call, psychologist_id=psychologist_id, started_at=now)
     relay_after_commit(staff_group(psychologist_id), ringing_event(call, psychologist_id))
     relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
-    call.refresh_from_db()
+    if refresh:
+        call.refresh_from_db()
     return call
 
 

@@ -71,8 +71,7 @@ def _place(call: Call, free: list[int], spoken: dict[int, set[int]], refused: se
     while (listener_id := choose(call, free, spoken, refused, now)) is not None:
         free.remove(listener_id)
         try:
-            with transaction.atomic():
-                actions.offer(call.pk, listener_id)
+            actions.offer(call, listener_id)  # atomic: a refusal rolls back only this offer
             return 1
         except PsychologistBusy:
             continue  # tapped directly by a caller a moment ago: try the next one

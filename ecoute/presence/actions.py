@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from ecoute.lib import clock
 
-from ecoute.lib.realtime import relay_after_commit, send_now, staff_group
+from ecoute.lib.realtime import relay_after_commit, send_after_commit, staff_group
 
 from .models import BOARD_STATUS, Presence, Status
 
@@ -47,7 +47,7 @@ def move(user_id: int, sources, target: str, session: str | None = None, where: 
 def _announce(user_id: int) -> None:
     presence = Presence.objects.values("status", "version", "wrap_up_until", "debrief_due").get(pk=user_id)
     change = {"id": user_id, "status": BOARD_STATUS[presence["status"]], "version": presence["version"]}
-    transaction.on_commit(lambda: send_now(BOARD_GROUP, {"type": "board.changes", "changes": [change]}))
+    send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": [change]})
     until = presence["wrap_up_until"]
     relay_after_commit(
         staff_group(user_id),

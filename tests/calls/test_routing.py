@@ -167,7 +167,7 @@ def test_a_tapped_call_cannot_be_offered_and_a_queued_call_cannot_be_tapped():
     karim = make_psychologist("Karim", Status.AVAILABLE)
     actions.ring_psychologist(tapped_id, karim.pk)
     with pytest.raises(IllegalTransition):
-        actions.offer(tapped_id, claire.pk)
+        actions.offer(Call.objects.get(pk=tapped_id), claire.pk)
 
 
 def test_an_unanswered_tapped_call_may_join_the_queue_and_keeps_its_start_time():

@@ -230,7 +230,26 @@ def test_events_leave_only_after_commit(django_capture_on_commit_callbacks):
     claire = make_psychologist(status=Status.AVAILABLE)
     with django_capture_on_commit_callbacks() as callbacks:
         ringing_call(claire)
-    assert len(callbacks) >= 3  # board, the psychologist's workspace, the caller
+    # The events of a transaction leave together after commit (ecoute/lib/realtime.py batches them).
+    groups = {group for callback in callbacks for group, _ in callback.messages}
+    assert {"board", f"staff.{claire.pk}"} <= groups and any(group.startswith("call.") for group in groups)
+
+
+def test_the_events_of_a_rolled_back_savepoint_never_leave(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from ecoute.lib.realtime import send_after_commit
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        send_after_commit("kept", {"type": "x"})
+        try:
+            with transaction.atomic():
+                send_after_commit("dropped", {"type": "x"})
+                raise ValueError
+        except ValueError:
+            pass
+        send_after_commit("kept-too", {"type": "x"})
+    assert [group for callback in callbacks for group, _ in callback.messages] == ["kept", "kept-too"]
 
 
 def test_no_event_leaves_when_the_action_is_refused(django_capture_on_commit_callbacks):
