@@ -30,6 +30,7 @@ def main() -> int:
 
   Caller app (no account):      http://localhost:{PORT}/
   Psychologist workspace:       http://localhost:{PORT}/espace/     e.g. claire / {PASSWORD}
+  Supervision board (queue):    http://localhost:{PORT}/supervision/   cadre / {PASSWORD}
   Administration:               http://localhost:{PORT}/admin/      admin / {PASSWORD}
   Statistics (a demo year):     http://localhost:{PORT}/statistiques/   stats / {PASSWORD}; public: /chiffres/
   Second factor of every demo account: the code printed by

@@ -38,7 +38,8 @@ class Command(BaseCommand):
             profile.languages.set([languages[code] for code in codes])
         supervisor = self._user("cadre", Role.SUPERVISOR, "Hélène")
         ListenerProfile.objects.update_or_create(
-            user=supervisor, defaults={"first_name": "Hélène", "presentation": "Cadre de la plateforme.", "active": False}
+            # Active: the supervisor is routed like a psychologist when she chooses to be available.
+            user=supervisor, defaults={"first_name": "Hélène", "presentation": "Cadre de la plateforme.", "active": True}
         )
         admin = self._user("admin", Role.ADMINISTRATOR, "Admin")
         admin.is_staff = admin.is_superuser = True
