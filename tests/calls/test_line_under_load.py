@@ -62,9 +62,16 @@ class Peer:
         return alive[self.index % len(alive)]
 
     async def open(self) -> None:
-        server = self.server()
-        headers = {"Origin": server.url, **({"Cookie": f"sessionid={self.cookie}"} if self.cookie else {})}
-        self.connection = await websockets.connect(f"ws://localhost:{server.port}{self.path}", additional_headers=headers, open_timeout=10)
+        """Connect to a live process, trying again as the apps do (a process may die during the handshake)."""
+        for attempt in range(20):
+            server = self.server()
+            headers = {"Origin": server.url, **({"Cookie": f"sessionid={self.cookie}"} if self.cookie else {})}
+            try:
+                self.connection = await websockets.connect(f"ws://localhost:{server.port}{self.path}", additional_headers=headers, open_timeout=10)
+                return
+            except (OSError, EOFError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidMessage):
+                await asyncio.sleep(0.2 + 0.1 * attempt)
+        raise ConnectionError(f"no live server process answered {self.path}")
 
     async def send(self, event: dict) -> None:
         await self.connection.send(json.dumps(event))
