@@ -261,24 +261,61 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
 @transaction.atomic
 def psychologist_hangs_up(call_id: uuid.UUID, psychologist_id: int, reason: str = EndReason.PSYCHOLOGIST_HUNG_UP) -> None:
     call = Call.objects.select_for_update().get(pk=call_id)
-    if call.psychologist_id != psychologist_id or call.state != CallState.CONNECTED:
+    if psychologist_id not in (call.psychologist_id, call.supervisor_id) or call.state != CallState.CONNECTED:
         raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
     _end(call, reason, clock.now())
 
 
 def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
-    presence.call_finished(call.psychologist_id, high_risk=Call.objects.filter(pk=call.pk, high_risk=True).exists())
+    high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
     event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
     relay_after_commit(caller_group(call.pk), event)
-    relay_after_commit(staff_group(call.psychologist_id), event)
+    for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
+        presence.call_finished(listener_id, high_risk=high_risk)
+        relay_after_commit(staff_group(listener_id), event)
+
+
+# --- Warm transfer: a supervisor joins, then the psychologist may leave -------------------------
+
+@transaction.atomic
+def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
+    """The supervisor joins a call going on: their browser gets its own audio with the caller."""
+    if not Call.objects.filter(pk=call_id, state=CallState.CONNECTED, supervisor__isnull=True).exclude(psychologist_id=supervisor_id).update(supervisor_id=supervisor_id):
+        raise IllegalTransition("Cet appel n'est pas en cours, ou un cadre l'a déjà rejoint.")
+    if not presence.join_as_supervisor(supervisor_id):
+        raise PsychologistBusy("Ouvrez votre espace d'écoute, sans appel en cours, pour rejoindre cet appel.")
+    call = Call.objects.get(pk=call_id)
+    ice = ice_configuration()
+    relay_after_commit(staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice})
+    relay_after_commit(caller_group(call_id), {"type": "call.supervisor_joined", "call_id": str(call_id), "ice": ice})
+    relay_after_commit(staff_group(call.psychologist_id), {"type": "call.supervisor_joined", "call_id": str(call_id)})
+
+
+@transaction.atomic
+def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
+    """The psychologist leaves a call a supervisor has joined: the supervisor carries it on."""
+    call = Call.objects.select_for_update().filter(pk=call_id, state=CallState.CONNECTED, psychologist_id=psychologist_id).first()
+    if call is None or not call.supervisor_id:
+        raise IllegalTransition("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer.")
+    Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
+    presence.call_finished(psychologist_id, high_risk=call.high_risk)
+    event = {"type": "call.handed_over", "call_id": str(call_id)}
+    relay_after_commit(caller_group(call_id), event)
+    relay_after_commit(staff_group(call.supervisor_id), event)
+    relay_after_commit(staff_group(psychologist_id), {"type": "call.ended", "call_id": str(call_id), "reason": "handed_over"})
 
 
 @transaction.atomic
 def psychologist_lost(psychologist_id: int) -> None:
     """The psychologist's workspace is gone: release the caller from whatever call they were in."""
+    for call_id in Call.objects.filter(supervisor_id=psychologist_id, state=CallState.CONNECTED).values_list("pk", flat=True):
+        Call.objects.filter(pk=call_id).update(supervisor=None)  # a supervisor who joined and vanished
+        relay_after_commit(caller_group(call_id), {"type": "call.supervisor_left", "call_id": str(call_id)})
     for call in Call.objects.select_for_update().filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]):
-        if call.state == CallState.RINGING:
+        if call.state == CallState.CONNECTED and call.supervisor_id:
+            hand_over(call.pk, psychologist_id)  # a supervisor is with the caller: they carry on
+        elif call.state == CallState.RINGING:
             miss(call.pk, psychologist_id, presence_after=Status.OFFLINE)
         else:
             _end(call, EndReason.PSYCHOLOGIST_LOST, clock.now())

@@ -40,6 +40,7 @@ class CallerSocket(JsonSocket):
         self.psychologist_id: int | None = None
         self.connected = False
         self.queued = False
+        self.supervisor_id: int | None = None  # a supervisor who joined the call (warm transfer)
         self.tried: list[int] = []
         self._position_pending = False
         self._last_position: dict | None = None
@@ -200,9 +201,12 @@ class CallerSocket(JsonSocket):
         if not self.connected:
             raise MessageError("not_connected", "L'appel n'est pas encore décroché.")
         signal = clean_signal(message.get("signal"), relay_only())
+        to = message.get("to", "psychologist")
+        if to not in ("psychologist", "supervisor") or (to == "supervisor" and not self.supervisor_id):
+            raise MessageError("bad_message", "« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel.")
+        recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
         await self.channel_layer.group_send(
-            staff_group(self.psychologist_id),
-            {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}},
+            staff_group(recipient), {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}}
         )
 
     async def before_relay(self, event):
@@ -211,6 +215,12 @@ class CallerSocket(JsonSocket):
             self.psychologist_id = event["psychologist_id"]
         elif kind == "call.accepted":
             self.connected = True
+        elif kind == "call.supervisor_joined":
+            self.supervisor_id = await database_sync_to_async(queries.supervisor_of)(self.call_id)
+        elif kind == "call.supervisor_left":
+            self.supervisor_id = None
+        elif kind == "call.handed_over":
+            self.psychologist_id, self.supervisor_id = self.supervisor_id, None
         elif kind == "call.unanswered":
             self.psychologist_id = None
             if event.get("queued"):  # back to its place in the queue: the router rings the next listener
@@ -238,6 +248,7 @@ class CallerSocket(JsonSocket):
         if self.queued:
             await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
         self.call_id, self.psychologist_id, self.connected, self.queued = None, None, False, False
+        self.supervisor_id = None
         self._last_position = None
 
     async def _next_steps(self) -> dict:
@@ -253,7 +264,7 @@ class WorkspaceSocket(JsonSocket):
     """
 
     message_types = ("status.set", "call.accept", "call.decline", "call.hangup", "signal", "heartbeat",
-                     "call.escalate", "call.emergency", "debrief.request", "debrief.dismiss")
+                     "call.escalate", "call.emergency", "debrief.request", "debrief.dismiss", "call.hand_over")
     expected_errors = (CallError, PresenceError, SignalError)
 
     async def connect(self):
@@ -265,6 +276,7 @@ class WorkspaceSocket(JsonSocket):
             return
         self.user_id = user.pk
         self.call_id: uuid.UUID | None = None
+        self.joined = False  # in the call as the supervisor who joined it, beside its psychologist
         await self.accept()
         await self.channel_layer.group_send(staff_group(self.user_id), {"type": "session.takeover", "session": self.channel_name})
         await self.channel_layer.group_add(staff_group(self.user_id), self.channel_name)
@@ -341,13 +353,24 @@ class WorkspaceSocket(JsonSocket):
     async def on_signal(self, message):
         call_id = self._require_current_call(message)
         signal = clean_signal(message.get("signal"), relay_only())
+        sender = "supervisor" if self.joined else "psychologist"
         await self.channel_layer.group_send(
-            caller_group(call_id), {"type": "relay", "event": {"type": "signal", "call_id": str(call_id), "signal": signal}}
+            caller_group(call_id), {"type": "relay", "event": {"type": "signal", "call_id": str(call_id), "signal": signal, "from": sender}}
         )
 
+    async def on_call_hand_over(self, message):
+        """Warm transfer: the supervisor who joined carries on; this psychologist leaves the call."""
+        call_id = self._require_current_call(message)
+        await database_sync_to_async(actions.hand_over)(call_id, self.user_id)
+
     async def before_relay(self, event):
-        if event["type"] == "call.ended" and event.get("call_id") == str(self.call_id):
-            self.call_id = None
+        kind, mine = event["type"], event.get("call_id") == str(self.call_id)
+        if kind == "call.ended" and mine:
+            self.call_id, self.joined = None, False
+        elif kind == "call.joined":
+            self.call_id, self.joined = uuid.UUID(event["call_id"]), True
+        elif kind == "call.handed_over" and mine:
+            self.joined = False  # now the one who carries the call
 
     def _require_current_call(self, message) -> uuid.UUID:
         call_id = require_uuid(message, "call_id")
@@ -368,7 +391,7 @@ def _reason(message: dict, required: bool) -> str:
 class SupervisorSocket(JsonSocket):
     """The supervision board: alerts the moment they are raised; take an alert, take a waiting call."""
 
-    message_types = ("alert.take", "call.take")
+    message_types = ("alert.take", "call.take", "call.join")
     expected_errors = (CallError, alerts.AlertError)
 
     async def connect(self):
@@ -401,3 +424,12 @@ class SupervisorSocket(JsonSocket):
         except actions.PsychologistBusy:
             raise MessageError("workspace_needed", "Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.") from None
         await self.send_event({"type": "call.taken", "call_id": str(call_id)})
+
+    async def on_call_join(self, message):
+        """Warm transfer: join a call going on, from one's open workspace."""
+        call_id = require_uuid(message, "call_id")
+        try:
+            await database_sync_to_async(actions.join_call)(call_id, self.user_id)
+        except actions.PsychologistBusy as error:
+            raise MessageError("workspace_needed", str(error)) from None
+        await self.send_event({"type": "call.joining", "call_id": str(call_id)})

@@ -67,6 +67,8 @@ class Call(models.Model):
     # Last sign of life from the caller's app: a waiting call whose caller vanished is abandoned.
     caller_seen_at = models.DateTimeField(_("dernier signe de l'appelant"), null=True, blank=True)
     high_risk = models.BooleanField(_("urgence vitale signalée"), default=False)
+    # Warm transfer: a supervisor who joined the call; once the psychologist leaves, they carry it on.
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-requested_at"]

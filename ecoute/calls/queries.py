@@ -98,3 +98,7 @@ def workspace_resume_event(psychologist_id: int) -> dict | None:
     if call.state == CallState.RINGING:
         return {**ringing_event(call, psychologist_id), "resumed": True}
     return {"type": "call.connected", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
+
+
+def supervisor_of(call_id) -> int | None:
+    return Call.objects.filter(pk=call_id).values_list("supervisor_id", flat=True).first()

@@ -50,6 +50,8 @@ def _in_progress(now: datetime) -> list[dict]:
     calls = Call.objects.filter(state__in=[CallState.RINGING, CallState.CONNECTED]).select_related("psychologist__listener_profile")
     return [
         {
+            "id": call.pk,
+            "joinable": call.state == CallState.CONNECTED and not call.supervisor_id,
             "short": str(call.pk)[:8],
             "state": call.get_state_display(),
             "psychologist": _name(call.psychologist),

@@ -119,6 +119,11 @@ def claim_for_supervisor(user_id: int) -> bool:
     return move(user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE], Status.RINGING, where=~Q(session=""))
 
 
+def join_as_supervisor(user_id: int) -> bool:
+    """A supervisor joins a call going on (warm transfer), from their open workspace."""
+    return move(user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP], Status.IN_CALL, where=~Q(session=""))
+
+
 def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:
     return move(user_id, [Status.RINGING], target)
 

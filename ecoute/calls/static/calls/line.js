@@ -80,7 +80,13 @@ socket
     showUnavailable(event.reason, event.psychologist_id, event);
   })
   .on("call.accepted", (event) => startAudio(event.ice))
-  .on("signal", (event) => call.peer && call.peer.receive(event.signal))
+  .on("signal", (event) => {
+    const peer = event.from === "supervisor" ? call.second : call.peer;
+    if (peer) peer.receive(event.signal);
+  })
+  .on("call.supervisor_joined", (event) => joinSupervisor(event.ice))
+  .on("call.supervisor_left", () => { if (call.second) { call.second.close(); call.second = null; } })
+  .on("call.handed_over", () => handedOver())
   // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing.
   .on("call.ended", (event) => {
     if (event.call_id !== call.id) return;
@@ -208,6 +214,33 @@ function showQueuedRinging(psychologistId) {
 // The server abandons a waiting call whose app stopped answering (a phone asleep, a lost network).
 setInterval(() => { if (call.id && socket.isOpen) socket.send({ type: "heartbeat" }); }, HEARTBEAT_MS);
 
+// Warm transfer: a supervisor joins with a peer connection of their own (through the same relay),
+// then the psychologist may leave and the supervisor's connection carries the call.
+const secondAudio = new Audio();
+secondAudio.autoplay = true;
+
+async function joinSupervisor(ice) {
+  const microphone = await call.microphone;
+  if (!microphone || call.second) return;
+  call.second = new PeerCall({
+    ice,
+    microphone: microphone.clone(),  // its own tracks: closing one connection must not silence the other
+    audio: secondAudio,
+    sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal, to: "supervisor" }),
+  });
+  audioState.textContent = "Un cadre de la plateforme a rejoint l’appel.";
+  await call.second.call();
+}
+
+function handedOver() {
+  if (!call.second) return;
+  call.peer.close();
+  call.peer = call.second;
+  call.second = null;
+  title.textContent = "Un cadre de la plateforme";
+  audioState.textContent = "Vous parlez maintenant avec un cadre de la plateforme.";
+}
+
 function showUnavailable(reason, psychologistId, event) {
   const name = psychologistId ? board.nameOf(psychologistId) : "";
   title.textContent = "Pas de réponse";
@@ -225,9 +258,10 @@ function showUnavailable(reason, psychologistId, event) {
 
 function endLocally() {
   if (call.stopTimer) call.stopTimer();
+  if (call.second) call.second.close();
   if (call.peer) call.peer.close();
   else if (call.microphone) call.microphone.then((stream) => stream && stream.getTracks().forEach((t) => t.stop()));
-  Object.assign(call, { peer: null, microphone: null, stopTimer: null });
+  Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
   clearTimeout(queue.switchTimer);
   muteButton.setAttribute("aria-pressed", "false");
   muteButton.textContent = "Couper le micro";

@@ -25,6 +25,7 @@ socket
   .on("alert", (event) => { announcer.textContent = `Alerte : ${event.label}`; beep(); refresh(); })
   .on("alert.closed", () => refresh())
   .on("call.taken", () => { announcer.textContent = "L’appel sonne dans votre espace d’écoute."; refresh(); })
+  .on("call.joining", () => { announcer.textContent = "Vous rejoignez l’appel dans votre espace d’écoute."; refresh(); })
   .on("error", (event) => { connection.textContent = event.message; connection.hidden = false; setTimeout(() => { connection.hidden = true; }, 6000); });
 setInterval(refresh, REFRESH_MS);
 
@@ -33,6 +34,8 @@ root.addEventListener("click", (event) => {
   if (alert) socket.send({ type: "alert.take", alert_id: Number(alert.dataset.takeAlert) });
   const call = event.target.closest("[data-take-call]");
   if (call) socket.send({ type: "call.take", call_id: call.dataset.takeCall });
+  const join = event.target.closest("[data-join-call]");
+  if (join) socket.send({ type: "call.join", call_id: join.dataset.joinCall });
 });
 
 document.addEventListener("keydown", (event) => {

@@ -45,6 +45,13 @@ socket
   .on("call.ringing", (event) => ring(event))
   .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
   .on("call.connected", (event) => startAudio(event.ice))
+  // Warm transfer: a supervisor's workspace joins a call going on; the psychologist may then leave.
+  .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = "Vous avez rejoint l’appel."; startAudio(event.ice); })
+  .on("call.supervisor_joined", () => {
+    escalationStatus.textContent = "Un cadre a rejoint l’appel.";
+    document.getElementById("hand-over").hidden = false;
+  })
+  .on("call.handed_over", () => { escalationStatus.textContent = "L’appel vous a été passé : vous le poursuivez."; })
   .on("signal", (event) => (call.peer ? call.peer.receive(event.signal) : call.pending.push(event.signal)))
   .on("call.ended", () => { endAudio(); call.id = null; })
   .on("session.replaced", () => show("replaced"))
@@ -128,6 +135,7 @@ async function startAudio(ice) {
 
 function endAudio() {
   escalationStatus.textContent = "";
+  document.getElementById("hand-over").hidden = true;
   document.getElementById("emergency-guidance").hidden = true;
   document.getElementById("emergency-reason").value = "";
   if (call.stopTimer) call.stopTimer();
@@ -142,6 +150,7 @@ const actions = {
   hangup: () => call.id && socket.send({ type: "call.hangup", call_id: call.id }),
   ready: () => socket.send({ type: "status.set", status: "available" }),
   "take-over": () => location.reload(),
+  "hand-over": () => call.id && socket.send({ type: "call.hand_over", call_id: call.id }),
   "debrief-request": () => socket.send({ type: "debrief.request" }),
   "debrief-dismiss": () => { document.getElementById("debrief").hidden = true; socket.send({ type: "debrief.dismiss" }); },
   mute: () => {
