@@ -16,6 +16,8 @@ PASSWORD = "ecoute-demo-2026"
 
 
 def main() -> int:
+    # A plain `kill` must stop coturn too: turn SIGTERM into an exit that runs the cleanup below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     env = dict(os.environ, DJANGO_DEBUG="1", DJANGO_SECURE_COOKIES="0")
     coturn = None
     if shutil.which("turnserver"):
@@ -53,6 +55,9 @@ def main() -> int:
         server.send_signal(signal.SIGINT)
         return server.wait()
     finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(10)
         if coturn:
             coturn.terminate()
 
