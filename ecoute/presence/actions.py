@@ -45,9 +45,18 @@ def move(user_id: int, sources, target: str, session: str | None = None, where: 
 
 
 def _announce(user_id: int) -> None:
-    presence = Presence.objects.values("status", "version", "wrap_up_until", "debrief_due").get(pk=user_id)
+    """A status changed: tell the board, then the psychologist's own workspace."""
+    presence = _presence_values(user_id)
     change = {"id": user_id, "status": BOARD_STATUS[presence["status"]], "version": presence["version"]}
     send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": [change]})
+    _tell_workspace(user_id, presence)
+
+
+def _presence_values(user_id: int) -> dict:
+    return Presence.objects.values("status", "version", "wrap_up_until", "debrief_due").get(pk=user_id)
+
+
+def _tell_workspace(user_id: int, presence: dict) -> None:
     until = presence["wrap_up_until"]
     relay_after_commit(
         staff_group(user_id),
@@ -68,7 +77,9 @@ def open_session(user_id: int, session: str) -> Presence:
         presence.session = session
         presence.last_seen = clock.now()
         presence.save(update_fields=["session", "last_seen"])
-        _announce(user_id)
+        # Nothing changed for callers: only the new window needs the picture (no board-wide frame
+        # on every reconnection).
+        _tell_workspace(user_id, _presence_values(user_id))
     return presence
 
 

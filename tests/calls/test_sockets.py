@@ -72,6 +72,15 @@ async def test_a_new_watcher_gets_the_board_as_it_is_now():
     assert {"id": claire.pk, "status": "available", "version": 0} in snapshot["changes"]
 
 
+async def test_a_workspace_connecting_sends_nothing_to_the_board():
+    """Nothing changed for callers: thousands of watchers must not get a frame per reconnection."""
+    claire = await psychologist("Claire")
+    watcher = await connect_caller()
+    workspace = await connect_workspace(claire)
+    assert workspace
+    await watcher.nothing_more("presence", wait=0.5)
+
+
 async def test_closing_the_workspace_shows_the_psychologist_away_at_once():
     claire = await psychologist("Claire")
     workspace = await available(claire)
