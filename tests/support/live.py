@@ -1,6 +1,7 @@
 """A real Écoute server (uvicorn, the production ASGI app) on the test database, coturn on
 loopback, and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import secrets
 import socket
@@ -11,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.management.base import CommandError
 from django.db import connection
 
 from tools import coturn_loopback
@@ -112,8 +114,36 @@ def coturn():
 @pytest.fixture(scope="session")
 def live_server_env(django_db_setup, django_db_blocker):
     """What a server process needs to share the tests' database."""
-    with django_db_blocker.unblock():
-        return {"DATABASE_URL": database_url()}
+    with _flush_retried_on_deadlock():
+        with django_db_blocker.unblock():
+            yield {"DATABASE_URL": database_url()}
+
+
+@contextlib.contextmanager
+def _flush_retried_on_deadlock(attempts: int = 5):
+    """Empty the tables again when PostgreSQL chose the flush as a deadlock's victim.
+
+    A live server's timers lock rows every second; the flush's TRUNCATE locks table after table.
+    When the two cross, PostgreSQL aborts the flush, which can simply run again a moment later.
+    """
+    from django.core.management.commands import flush
+
+    original = flush.Command.handle
+
+    def handle(self, *args, **options):
+        for attempt in range(attempts):
+            try:
+                return original(self, *args, **options)
+            except CommandError as error:
+                if "deadlock detected" not in str(error.__cause__) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.2)
+
+    flush.Command.handle = handle
+    try:
+        yield
+    finally:
+        flush.Command.handle = original
 
 
 @pytest.fixture(scope="session")
