@@ -1,19 +1,27 @@
 """Router under load on PostgreSQL: 1,000 simultaneous call requests, 100 available psychologists.
 
-1,000 calls join the queue at once (eight threads). Then two router threads (each with its own
-database connection, as two server processes would have) run routing.route_waiting() in a loop:
-the burst is the first 100 decisions, one per free listener. Then four "psychologist" threads
-answer and hang up whatever rings (wrap-up 0) and route at once as the workspace's consumer does,
-until all 1,000 calls have rung. Measured: decisions per second (rings made), the latency of each
-decision (one actions.offer: the claim of the listener and the move of the call), and double
-assignments, which must be 0.
+Server processes are real processes here (four, forked), each with its own database connection
+and the Redis channel layer when it is running, as Uvicorn workers would have.
+
+1. Arrival: the 1,000 requests come at the same instant, 250 per process. Each is handled as the
+   caller's websocket handles "talk to someone now" (ecoute/calls/consumers.py): actions.enqueue,
+   then routing.route_waiting. A request's decision is made when that returns: the call rings a
+   psychologist, or it waits in the queue. Measured: requests decided per second, and each
+   request's latency from the common start (so it includes waiting for a free worker).
+2. Placing the queue: the 900 waiting calls ring psychologists as they free up. In each round every
+   ringing call is answered and hung up through the real actions (not timed: that is the
+   psychologists' work, not the router's), then two processes route at once until nobody is free.
+   A ring decision is made when the pass that made it commits; its latency runs from the moment
+   the psychologists were free. Measured: ring decisions per second of routing, p99 latency.
+
+Double assignments (a call accepted twice, a psychologist in two calls at once) must be 0.
 
     .venv/bin/python bench/router_load.py      (JSON in bench/results/router_load.json)
 """
 
+import multiprocessing
 import os
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,24 +29,45 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import ensure_postgres_database, percentiles, save, setup_django  # noqa: E402
 
-CALLS, LISTENERS, ROUTERS, ANSWERERS = 1000, 100, 2, 4
+CALLS, LISTENERS, PROCESSES, ROUTERS = 1000, 100, 4, 2
 TIME_LIMIT = 240.0
+TARGET = 500
 
 
 def main() -> int:
     os.environ.setdefault("ECOUTE_WRAP_UP_SECONDS", "0")
     os.environ.setdefault("ECOUTE_MIN_WRAP_UP_SECONDS", "0")
     os.environ.setdefault("ECOUTE_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("ECOUTE_CHANNEL_PREFIX", "bench-router")
+    if _redis_running():
+        os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     setup_django(ensure_postgres_database("ecoute_bench_router"))
-    from django.db import connections
-    from django.db.models import Count
+    _clean_slate()
+    context = multiprocessing.get_context("fork")
 
+    arrivals = _arrival(context)
+    placing = _placing_the_queue(context)
+    result = _result(arrivals, placing)
+    save("router_load", result)
+    _print(result)
+    return 0 if result["double_assignments"] == 0 and result["decisions"] == CALLS else 1
+
+
+def _redis_running() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def _clean_slate() -> None:
     from ecoute.accounts.models import ListenerProfile, Role, User
-    from ecoute.calls import actions, routing
-    from ecoute.calls.models import Alert, Call, CallState, Ring, RingOutcome
+    from ecoute.calls.models import Alert, Call, Ring
     from ecoute.presence.models import Presence, Status
 
-    # A clean slate in the benchmark's own database.
     Ring.objects.all().delete()
     Alert.objects.all().delete()
     Call.objects.all().delete()
@@ -50,121 +79,134 @@ def main() -> int:
         ListenerProfile.objects.create(user=user, first_name=f"P{n}")
         Presence.objects.create(user=user, status=Status.AVAILABLE, session="bench")
 
-    # Every decision timed where it happens: one offer = one decision.
-    offer_ms: list[float] = []
-    real_offer = actions.offer
 
-    def timed_offer(call_id, psychologist_id):
-        started = time.perf_counter()
-        try:
-            return real_offer(call_id, psychologist_id)
-        finally:
-            offer_ms.append((time.perf_counter() - started) * 1000)
+# --- 1. 1,000 requests at once ------------------------------------------------------------------
 
-    actions.offer = timed_offer
+def _arrival(context) -> dict:
+    from django.db import connections
 
-    # 1,000 callers at once: eight threads enqueue them together.
-    barrier = threading.Barrier(8)
+    connections.close_all()  # each forked process opens its own
+    start_at = time.time() + 1.0
+    with context.Pool(PROCESSES) as pool:
+        shares = pool.starmap(_request_calls, [(CALLS // PROCESSES, start_at)] * PROCESSES)
+    latencies = [ms for share in shares for ms in share["latencies_ms"]]
+    last = max(share["finished_at"] for share in shares)
+    return {"latencies_ms": latencies, "seconds": last - start_at}
 
-    def enqueue(share: int) -> None:
-        barrier.wait()
-        for _ in range(share):
-            actions.enqueue(uuid.uuid4())
-        connections.close_all()
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=enqueue, args=(CALLS // 8,)) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    done = threading.Event()
+def _request_calls(count: int, start_at: float) -> dict:
+    """One server process: COUNT callers ask to talk to someone now, all from START_AT."""
+    from django.db import connection, connections
 
-    def router() -> None:
-        while not done.is_set():
-            if not routing.route_waiting():
-                time.sleep(0.002)
-        connections.close_all()
+    from ecoute.calls import actions, routing
 
-    def answerer(index: int) -> None:
-        while not done.is_set():
-            rings = list(Ring.objects.filter(outcome=RingOutcome.RINGING, psychologist_id__in=mine[index]).values_list("call_id", "psychologist_id")[:20])
-            for call_id, psychologist_id in rings:
-                try:
-                    actions.accept(call_id, psychologist_id)
-                    actions.psychologist_hangs_up(call_id, psychologist_id)
-                except actions.CallError:
-                    pass
-            if rings:
-                routing.route_waiting()  # as the workspace's consumer does after a hang-up
-            else:
-                time.sleep(0.002)
-        connections.close_all()
+    connection.ensure_connection()
+    time.sleep(max(0.0, start_at - time.time()))
+    latencies = []
+    for _ in range(count):
+        actions.enqueue(uuid.uuid4())
+        routing.route_waiting()
+        latencies.append((time.time() - start_at) * 1000)
+    connections.close_all()
+    return {"latencies_ms": latencies, "finished_at": time.time()}
 
-    ids = list(Presence.objects.values_list("pk", flat=True))
-    mine = [ids[i::ANSWERERS] for i in range(ANSWERERS)]
-    for thread in threads:
-        thread.join()
-    enqueued_s = time.perf_counter() - started
-    # The burst: 1,000 waiting, 100 free: how fast do the routers place the first 100?
-    routers = [threading.Thread(target=router) for _ in range(ROUTERS)]
-    burst_started = time.perf_counter()
-    for worker in routers:
-        worker.start()
-    while Ring.objects.count() < LISTENERS and time.perf_counter() - burst_started < 60:
-        time.sleep(0.005)
-    burst_s = time.perf_counter() - burst_started
-    burst_latency = percentiles(offer_ms) | {"p99_ms": round(sorted(offer_ms)[int(0.99 * (len(offer_ms) - 1))], 1)}
-    # Then the drain: listeners answer, hang up and take the next call until all 1,000 have rung.
-    answerers = [threading.Thread(target=answerer, args=(i,)) for i in range(ANSWERERS)]
-    for worker in answerers:
-        worker.start()
-    workers = routers + answerers
+
+# --- 2. The queue placed as psychologists free up -----------------------------------------------
+
+def _placing_the_queue(context) -> dict:
+    from django.db import connections
+
+    from ecoute.calls.models import Call, CallState
+
+    routing_seconds, latencies, rings = 0.0, [], 0
     deadline = time.monotonic() + TIME_LIMIT
-    while Ring.objects.count() < CALLS and time.monotonic() < deadline:
-        time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    done.set()
-    for worker in workers:
-        worker.join(30)
+    while Call.objects.filter(state=CallState.REQUESTED).exists() and time.monotonic() < deadline:
+        _answer_and_hang_up_everything_ringing()
+        connections.close_all()
+        freed_at = time.time() + 0.5  # the routers' processes are up and connected by then
+        with context.Pool(ROUTERS) as pool:
+            passes = [p for share in pool.map(_route_until_nobody_is_free, [freed_at] * ROUTERS) for p in share]
+        routing_seconds += max(finished for finished, _ in passes) - freed_at if passes else 0.0
+        for finished, placed in passes:
+            latencies += [(finished - freed_at) * 1000] * placed
+            rings += placed
+    return {"rings": rings, "seconds": routing_seconds, "latencies_ms": latencies}
 
-    rings = Ring.objects.count()
-    doubled_calls = Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).count()
-    overlapping = _overlapping_calls(Call.objects.filter(answered_at__isnull=False).values_list("psychologist_id", "answered_at", "ended_at"))
-    result = {
+
+def _answer_and_hang_up_everything_ringing() -> None:
+    from ecoute.calls import actions
+    from ecoute.calls.models import Ring, RingOutcome
+
+    for call_id, listener_id in Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id"):
+        actions.accept(call_id, listener_id)
+        actions.psychologist_hangs_up(call_id, listener_id)
+
+
+def _route_until_nobody_is_free(freed_at: float) -> list[tuple[float, int]]:
+    """One server process routing from FREED_AT: (commit time, rings made) of each pass that placed calls."""
+    from django.db import connection, connections
+
+    from ecoute.calls import routing
+
+    connection.ensure_connection()
+    time.sleep(max(0.0, freed_at - time.time()))
+    passes = []
+    while placed := routing.route_waiting():
+        passes.append((time.time(), placed))
+    connections.close_all()
+    return passes
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+def _result(arrivals: dict, placing: dict) -> dict:
+    from ecoute.calls.models import Call, CallState, Ring, RingOutcome
+
+    decisions = Ring.objects.count()
+    return {
         "database": "postgresql",
-        "calls": CALLS, "listeners": LISTENERS, "router_threads": ROUTERS,
-        "burst_decisions": LISTENERS,
-        "burst_decisions_per_second": round(LISTENERS / burst_s, 1),
-        "burst_decision_latency": burst_latency,
-        "decisions": rings,
-        "decisions_per_second_with_answering": round(rings / (elapsed - enqueued_s), 1),
-        "seconds": round(elapsed, 2),
-        "enqueue_seconds": round(enqueued_s, 2),
-        "decision_latency": percentiles(offer_ms) | {"p99_ms": round(sorted(offer_ms)[int(0.99 * (len(offer_ms) - 1))], 1)},
-        "double_assignments": doubled_calls + overlapping,
+        "channel_layer": "redis" if os.environ.get("REDIS_URL") else "in-memory",
+        "calls": CALLS, "listeners": LISTENERS, "server_processes": PROCESSES,
+        "requests_decided_per_second": round(CALLS / arrivals["seconds"], 1),
+        "request_latency": _with_p99(arrivals["latencies_ms"]),
+        "rung_on_arrival": decisions - placing["rings"],
+        "ring_decisions_per_second": round(placing["rings"] / placing["seconds"], 1) if placing["seconds"] else None,
+        "ring_latency": _with_p99(placing["latencies_ms"]) if placing["latencies_ms"] else None,
+        "decisions": decisions,
+        "double_assignments": _double_assignments(Call, Ring, RingOutcome),
         "calls_left_waiting": Call.objects.filter(state=CallState.REQUESTED).count(),
-        "target_decisions_per_second": 500,
+        "target_decisions_per_second": TARGET,
     }
-    save("router_load", result)
-    latency = result["decision_latency"]
-    print(f"{'router on PostgreSQL':<28}{'value':>12}{'target':>10}")
-    print(f"{'decisions/s (burst of 100)':<28}{result['burst_decisions_per_second']:>12}{'≥ 500':>10}")
-    print(f"{'burst decision p50/p99 ms':<28}{burst_latency['p50_ms']:>6} / {burst_latency['p99_ms']:<5}")
-    print(f"{'decisions/s (1,000, answering)':<28}{result['decisions_per_second_with_answering']:>12}")
-    print(f"{'decision p50 / p99 ms':<28}{latency['p50_ms']:>6} / {latency['p99_ms']:<5}")
-    print(f"{'double assignments':<28}{result['double_assignments']:>12}{'0':>10}")
-    print(f"{'decisions made':<28}{rings:>12}{CALLS:>10}")
-    return 0 if result["double_assignments"] == 0 and rings == CALLS else 1
 
 
-def _overlapping_calls(rows) -> int:
+def _with_p99(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return percentiles(samples) | {"p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 1)}
+
+
+def _double_assignments(Call, Ring, RingOutcome) -> int:
+    from django.db.models import Count
+
+    accepted_twice = Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).count()
     spans: dict = {}
-    for psychologist_id, answered, ended in rows:
-        spans.setdefault(psychologist_id, []).append((answered, ended))
-    overlaps = 0
+    for listener_id, answered, ended in Call.objects.filter(answered_at__isnull=False).values_list("psychologist_id", "answered_at", "ended_at"):
+        spans.setdefault(listener_id, []).append((answered, ended))
+    overlapping = 0
     for intervals in spans.values():
         intervals.sort()
-        overlaps += sum(1 for (_, end), (start, _) in zip(intervals, intervals[1:]) if end is None or start < end)
-    return overlaps
+        overlapping += sum(1 for (_, end), (start, _) in zip(intervals, intervals[1:]) if end is None or start < end)
+    return accepted_twice + overlapping
+
+
+def _print(result: dict) -> None:
+    arrival, ring = result["request_latency"], result["ring_latency"] or {}
+    print(f"{'router on PostgreSQL':<36}{'value':>14}{'target':>10}")
+    print(f"{'requests decided/s (1,000 at once)':<36}{result['requests_decided_per_second']:>14}{'≥ 500':>10}")
+    print(f"{'request latency p50 / p99 ms':<36}{arrival['p50_ms']:>7} / {arrival['p99_ms']:<6}")
+    print(f"{'ring decisions/s (queue placed)':<36}{result['ring_decisions_per_second']:>14}{'≥ 500':>10}")
+    print(f"{'ring latency p50 / p99 ms':<36}{ring.get('p50_ms', '-'):>7} / {ring.get('p99_ms', '-'):<6}")
+    print(f"{'double assignments':<36}{result['double_assignments']:>14}{'0':>10}")
+    print(f"{'calls rung':<36}{result['decisions']:>14}{CALLS:>10}")
 
 
 if __name__ == "__main__":

@@ -190,6 +190,9 @@ ECOUTE_LANGUAGE_FALLBACK_SECONDS = env_int("ECOUTE_LANGUAGE_FALLBACK_SECONDS", 6
 ECOUTE_PREFERRED_SWITCH_SECONDS = env_int("ECOUTE_PREFERRED_SWITCH_SECONDS", 120, minimum=10)
 # Seconds without a sign of life from a waiting caller's app before the call is abandoned.
 ECOUTE_CALLER_TIMEOUT = env_int("ECOUTE_CALLER_TIMEOUT", 30, minimum=10)
+# Seconds between two updates of a waiting caller's place and estimate when the queue does not move
+# (each change of the queue updates it at once); each update also counts as the caller's sign of life.
+ECOUTE_QUEUE_REFRESH_SECONDS = env_int("ECOUTE_QUEUE_REFRESH_SECONDS", 5, minimum=1)
 # Handle time assumed for the wait estimate before the line has a history (15 minutes).
 ECOUTE_DEFAULT_HANDLE_SECONDS = env_int("ECOUTE_DEFAULT_HANDLE_SECONDS", 900, minimum=60)
 # Supervisors: alert when a call waits longer than this, or when fewer listeners are available.

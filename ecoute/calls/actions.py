@@ -19,7 +19,9 @@ import hashlib
 import logging
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from ecoute.lib import clock
 
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
@@ -102,15 +104,41 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
 
 
 @transaction.atomic
-def offer(call: Call, psychologist_id: int) -> None:
-    """The router rings PSYCHOLOGIST_ID for CALL, waiting in the queue (ecoute/calls/routing.py decides).
+def offer(decisions: list[tuple[Call, int]]) -> None:
+    """The router rings, for each (call, listener) of DECISIONS, that listener for that waiting call: all or none.
 
-    CALL is the router's copy: the conditional moves below check it is still waiting.
+    Set-based, so that a router placing a hundred calls makes a handful of statements instead of a
+    hundred transactions (docs/performance.md). The conditions are those of a single ring: every
+    listener still available, every call still waiting in the queue. If one does not hold (a caller
+    tapped that listener a moment ago, a caller left), nothing changes and the error tells the
+    router to decide again from the database (ecoute/calls/routing.py decides; this makes the move).
     """
-    if not call.queued_at:
-        raise IllegalTransition("Cet appel n'est pas dans la file.")
-    _ring(call, psychologist_id, clock.now(), refresh=False)
+    if not presence.move_all([listener_id for _, listener_id in decisions], [Status.AVAILABLE], Status.RINGING):
+        raise PsychologistBusy("Un de ces psychologues vient de prendre un autre appel.")
+    now = clock.now()
+    listener_of = Case(*[When(pk=call.pk, then=Value(listener_id)) for call, listener_id in decisions])
+    moved = Call.objects.filter(pk__in=[call.pk for call, _ in decisions], state=CallState.REQUESTED, queued_at__isnull=False).update(
+        state=CallState.RINGING, psychologist_id=listener_of, ringing_at=Coalesce(F("ringing_at"), Value(now))
+    )
+    if moved != len(decisions):
+        raise IllegalTransition("Un de ces appels n'attend plus dans la file.")
+    # The move above succeeded only from "requested": no other ring of these calls is open (the
+    # unique constraint would still refuse one and roll the whole offer back).
+    Ring.objects.bulk_create(Ring(call=call, psychologist_id=listener_id, started_at=now) for call, listener_id in decisions)
+    returning = _returning_callers(decisions)
+    for call, listener_id in decisions:
+        _announce_ring(call, listener_id, returning=(call.caller_key_hash, listener_id) in returning)
+        logger.info("call %s is now %s", call.pk, CallState.RINGING)
     _queue_changed()
+
+
+def _returning_callers(decisions: list[tuple[Call, int]]) -> set[tuple[str, int]]:
+    """The (caller key hash, listener) pairs of DECISIONS who have talked before."""
+    hashes = {call.caller_key_hash for call, _ in decisions if call.caller_key_hash}
+    if not hashes:
+        return set()
+    earlier = Call.objects.filter(caller_key_hash__in=hashes, psychologist_id__in=[listener_id for _, listener_id in decisions], answered_at__isnull=False)
+    return set(earlier.values_list("caller_key_hash", "psychologist_id"))
 
 
 @transaction.atomic
@@ -124,26 +152,38 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     return call
 
 
-def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing, refresh: bool = True) -> Call:
+def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
     if not claim(psychologist_id):
         raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
     _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
     # The move above succeeded only from "requested": no other ring of this call is open (the
     # unique constraint would still refuse one and roll the whole action back).
     Ring.objects.create(call=call, psychologist_id=psychologist_id, started_at=now)
-    relay_after_commit(staff_group(psychologist_id), ringing_event(call, psychologist_id))
-    relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
-    if refresh:
-        call.refresh_from_db()
+    _announce_ring(call, psychologist_id, returning=_is_returning(call, psychologist_id))
+    call.refresh_from_db()
     return call
+
+
+def _announce_ring(call: Call, psychologist_id: int, returning: bool) -> None:
+    relay_after_commit(staff_group(psychologist_id), _ringing_event(call, returning))
+    relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
 
 
 def ringing_event(call: Call, psychologist_id: int) -> dict:
     """What the psychologist's workspace is told of a call ringing there (also sent again on reconnection)."""
-    returning = Call.objects.filter(
-        caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False
-    ).exclude(pk=call.pk).exists() if call.caller_key_hash else False
+    return _ringing_event(call, _is_returning(call, psychologist_id))
+
+
+def _ringing_event(call: Call, returning: bool) -> dict:
     return {"type": "call.ringing", "call_id": str(call.pk), "returning": returning, "urgent": call.priority == Priority.URGENT}
+
+
+def _is_returning(call: Call, psychologist_id: int) -> bool:
+    """Has this caller talked with this psychologist before? (Told to the psychologist, never to others.)"""
+    if not call.caller_key_hash:
+        return False
+    earlier = Call.objects.filter(caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False)
+    return earlier.exclude(pk=call.pk).exists()
 
 
 @transaction.atomic
@@ -155,13 +195,17 @@ def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = 
     """
     now = clock.now()
     fields = {"queued_at": now, "language_id": language_id, "preferred_psychologist_id": preferred_id, "caller_seen_at": now}
-    call, created = Call.objects.get_or_create(
-        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), **fields}
-    )
-    if not created and not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
-        raise IllegalTransition("Cet appel ne peut plus entrer dans la file.")
+    if Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
+        call = Call.objects.get(pk=call_id)  # a tapped call nobody answered
+    else:
+        # A new call in one INSERT (a burst of arrivals is mostly these); an id already taken by a
+        # call that cannot join (queued, answered, ended) is refused by the primary key.
+        try:
+            call = Call.objects.create(pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields)
+        except IntegrityError:
+            raise IllegalTransition("Cet appel ne peut plus entrer dans la file.") from None
     _queue_changed()
-    return Call.objects.get(pk=call_id)
+    return call
 
 
 @transaction.atomic
@@ -184,9 +228,10 @@ def anyone_now(call_id: uuid.UUID) -> None:
     _queue_changed()
 
 
-def caller_alive(call_id: uuid.UUID) -> bool:
-    """A sign of life from the caller's app, so their waiting call is not taken for abandoned."""
-    return bool(Call.objects.filter(pk=call_id, state__in=ACTIVE_STATES).update(caller_seen_at=clock.now()))
+def callers_present(call_ids) -> int:
+    """Signs of life from these calls' callers (their app, or their open socket), so that a waiting
+    call is not taken for abandoned (ecoute/calls/timers.py)."""
+    return Call.objects.filter(pk__in=list(call_ids), state__in=ACTIVE_STATES).update(caller_seen_at=clock.now())
 
 
 def _queue_changed() -> None:

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
-from ecoute.lib.realtime import QUEUE_GROUP, SUPERVISORS_GROUP, caller_group, staff_group
+from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
@@ -17,14 +17,13 @@ from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot
 
 from . import actions, alerts, queries, routing
+from .queue_fanout import queue_fanout
 from .actions import CallError
 from .ice import relay_only
 from .models import Call, CallState, EndReason
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
-# A burst of queue changes (a dozen calls placed at once) becomes one position update per caller.
-POSITION_COALESCE_SECONDS = 0.2
 
 
 class CallerSocket(JsonSocket):
@@ -42,7 +41,6 @@ class CallerSocket(JsonSocket):
         self.queued = False
         self.supervisor_id: int | None = None  # a supervisor who joined the call (warm transfer)
         self.tried: list[int] = []
-        self._position_pending = False
         self._last_position: dict | None = None
         await self.accept()
         await board_fanout.watch(self)
@@ -50,8 +48,16 @@ class CallerSocket(JsonSocket):
 
     async def disconnect(self, code):
         board_fanout.unwatch(self)
-        if self.call_id:
+        queue_fanout.unwatch(self)
+        if self.call_id and not self._waiting_in_queue():
             await self._leave_call(EndReason.CALLER_LOST)
+        # A caller waiting in the queue whose connection drops keeps their place: the app comes
+        # back and resumes the call. If it does not, the timers abandon the call once the caller
+        # has not been seen for ECOUTE_CALLER_TIMEOUT seconds (ecoute/calls/timers.py). Leaving
+        # on purpose is an explicit hang-up.
+
+    def _waiting_in_queue(self) -> bool:
+        return self.queued and not self.psychologist_id
 
     async def on_hello(self, message):
         key = message.get("caller_key")
@@ -101,16 +107,11 @@ class CallerSocket(JsonSocket):
                 await self.on_call_resume({"call_id": str(call_id)})
                 return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
-        try:
-            await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id)
-        except CallError:
-            await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
-            raise
+        await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id)
         self.call_id, self.queued = call_id, True
         await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
         await database_sync_to_async(routing.route_waiting)()
-        await self._send_position()
+        await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
 
     async def _language_id(self, code) -> int | None:
         if code in (None, ""):
@@ -136,20 +137,15 @@ class CallerSocket(JsonSocket):
         self._require_waiting(message)
         await database_sync_to_async(actions.mark_urgent)(self.call_id)
         await database_sync_to_async(routing.route_waiting)()
-        await self._send_position()
 
     async def on_queue_anyone(self, message):
         self._require_waiting(message)
         await database_sync_to_async(actions.anyone_now)(self.call_id)
         await database_sync_to_async(routing.route_waiting)()
-        await self._send_position()
 
     async def on_heartbeat(self, message):
         if self.call_id:
-            await database_sync_to_async(actions.caller_alive)(self.call_id)
-            if self.queued and not self.psychologist_id:
-                self._last_position = None  # a heartbeat always gets a fresh answer
-                await self._send_position()
+            await database_sync_to_async(actions.callers_present)([self.call_id])
 
     async def on_call_resume(self, message):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
@@ -167,27 +163,16 @@ class CallerSocket(JsonSocket):
         self.psychologist_id = call.psychologist_id
         self.connected = call.state == CallState.CONNECTED
         await self.channel_layer.group_add(caller_group(call.pk), self.channel_name)
+        await database_sync_to_async(actions.callers_present)([call.pk])
+        event = await database_sync_to_async(queries.resume_event)(call)
+        await self.send_event(event)
         if self.queued:
-            await self.channel_layer.group_add(QUEUE_GROUP, self.channel_name)
-        await database_sync_to_async(actions.caller_alive)(call.pk)
-        await self.send_event(await database_sync_to_async(queries.resume_event)(call))
+            self._last_position = event if event["type"] == "queue.position" else None
+            await queue_fanout.watch(self, call.pk)
 
-    async def queue_changed(self, message):
-        """The queue moved: send this caller their new position, at most a few times a second."""
-        if not (self.queued and self.call_id and not self.psychologist_id) or self._position_pending:
-            return
-        self._position_pending = True
-        asyncio.get_running_loop().call_later(POSITION_COALESCE_SECONDS, lambda: asyncio.ensure_future(self._coalesced_position()))
-
-    async def _coalesced_position(self) -> None:
-        self._position_pending = False
-        await self._send_position()
-
-    async def _send_position(self) -> None:
-        if not (self.queued and self.call_id) or self.psychologist_id:
-            return
-        event = await database_sync_to_async(queries.queue_position)(self.call_id)
-        if event is not None and event != self._last_position:
+    async def send_position(self, event: dict) -> None:
+        """The queue fan-out's news of this caller's place: sent unless nothing changed."""
+        if self._waiting_in_queue() and event["call_id"] == str(self.call_id) and event != self._last_position:
             self._last_position = event
             await self.send_event(event)
 
@@ -223,9 +208,8 @@ class CallerSocket(JsonSocket):
             self.psychologist_id, self.supervisor_id = self.supervisor_id, None
         elif kind == "call.unanswered":
             self.psychologist_id = None
-            if event.get("queued"):  # back to its place in the queue: the router rings the next listener
+            if event.get("queued"):  # back to its place in the queue (told by the queue fan-out)
                 self._last_position = None
-                asyncio.get_running_loop().call_soon(lambda: asyncio.ensure_future(self._send_position()))
             else:
                 event.update(await self._next_steps())
         elif kind == "call.ended":
@@ -245,8 +229,7 @@ class CallerSocket(JsonSocket):
     async def _forget_call(self) -> None:
         if self.call_id:
             await self.channel_layer.group_discard(caller_group(self.call_id), self.channel_name)
-        if self.queued:
-            await self.channel_layer.group_discard(QUEUE_GROUP, self.channel_name)
+        queue_fanout.unwatch(self)
         self.call_id, self.psychologist_id, self.connected, self.queued = None, None, False, False
         self.supervisor_id = None
         self._last_position = None

@@ -49,16 +49,28 @@ def queue_settings() -> dict:
 
 def queue_position(call_id) -> dict | None:
     """Where a waiting call stands, as its caller is told; None once it no longer waits."""
-    call = Call.objects.select_related("language").filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).first()
-    if call is None:
-        return None
-    place = routing.position(call)
-    now = clock.now()
+    return queue_positions([call_id]).get(call_id)
+
+
+def queue_positions(call_ids) -> dict:
+    """Where each of these calls stands in the queue, as its caller is told; calls no longer waiting are left out.
+
+    A few queries whatever the number of calls: every waiting caller of a server process is told
+    at once (ecoute/calls/queue_fanout.py).
+    """
+    calls = list(Call.objects.select_related("language").filter(pk__in=list(call_ids), state=CallState.REQUESTED, queued_at__isnull=False))
+    if not calls:
+        return {}
+    found, estimate, now = routing.places(), routing.WaitEstimate(), clock.now()
+    return {call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found}
+
+
+def _position_event(call: Call, place: int, estimate, now) -> dict:
     return {
         "type": "queue.position",
         "call_id": str(call.pk),
         "position": place,
-        "estimated_wait": routing.estimated_wait(call, place),
+        "estimated_wait": estimate(call, place),
         "waited": int((now - call.requested_at).total_seconds()),
         "urgent": call.priority == Priority.URGENT,
         "language": call.language.name if call.language else None,

@@ -14,33 +14,38 @@ The rules, all here:
 5. A listener who declined or missed a call is not offered that call again. A missed ring
    (ECOUTE_RING_TIMEOUT) puts the listener on break and alerts supervisors (ecoute/calls/actions.py).
 
-Decisions come from the database and are made atomically: the waiting calls and the free
-listeners are read with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so that routers running
-in several server processes at once take disjoint rows; each decision is then applied by
-actions.offer, whose conditional UPDATEs (call still requested, listener still available) make a
-double assignment impossible on any database. Every process runs route_waiting() each second
-(ecoute/calls/timers.py) besides right after each change, so a process that dies mid-route
-leaves nothing stranded: its transaction rolls back and another process places the call.
+Decisions come from the database and are made atomically: the free listeners and the waiting
+calls are read with SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so that routers running in
+several server processes at once take disjoint rows (SQLite lets one writer at a time anyway);
+plan() pairs them by the rules above, in memory, and actions.offer rings every pair of the pass in
+a few set-based statements whose conditions (call still requested, listener still available) make
+a double assignment impossible on any database: all the pairs ring, or none and the pass is made
+again. Every process runs route_waiting() each second (ecoute/calls/timers.py) besides right after
+each change, so a process that dies mid-route leaves nothing stranded: its transaction rolls back
+and another process places the call.
 """
 
 import math
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, F, Q, QuerySet
+from django.db.models import Avg, F, QuerySet
 
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
 from ecoute.presence.queries import available_listeners, languages_of, listeners_on_duty
 
 from . import actions
-from .actions import CallError, PsychologistBusy
+from .actions import CallError
 from .models import Call, CallState, Ring, RingOutcome
 
 QUEUE_ORDER = ("-priority", "queued_at", "pk")
-# Calls placed per pass: enough for any burst, small enough to keep each transaction short.
+# Calls considered per pass: enough for any burst, small enough to keep each transaction short.
 BATCH = 200
+# Passes tried when what was read changed before the rings were made (rare: rows are locked).
+ATTEMPTS = 3
 
 
 def waiting_calls() -> QuerySet:
@@ -50,34 +55,39 @@ def waiting_calls() -> QuerySet:
 
 def route_waiting() -> int:
     """Ring free listeners for waiting calls, in queue order, until one or the other runs out. Returns rings made."""
+    for _ in range(ATTEMPTS):
+        try:
+            return _route_once()
+        except CallError:
+            continue  # a listener or a call changed between reading and ringing: decide again
+    return 0
+
+
+def _route_once() -> int:
     with transaction.atomic():
-        calls = list(_locked(waiting_calls(), of=("self",))[:BATCH])
-        if not calls:
-            return 0
+        # Listeners first: a pass with nobody free ends here, without holding any waiting call.
         free = list(_locked(available_listeners(), of=("self",)).values_list("pk", flat=True))
         if not free:
             return 0
-        spoken, refused, now = languages_of(free), _refused([call.pk for call in calls]), clock.now()
-        placed = 0
-        for call in calls:
-            placed += _place(call, free, spoken, refused.get(call.pk, set()), now)
+        calls = list(_locked(waiting_calls(), of=("self",))[:BATCH])
+        decisions = plan(calls, free, languages_of(free), _refused([call.pk for call in calls]), clock.now())
+        if decisions:
+            actions.offer(decisions)  # all or none, in one savepoint
+        return len(decisions)
+
+
+def plan(calls: list[Call], free: list[int], spoken: dict[int, set[int]], refused: dict, now: datetime) -> list[tuple[Call, int]]:
+    """The (call, listener) pairs to ring: CALLS in queue order, each given its listener by choose()."""
+    free = list(free)
+    decisions = []
+    for call in calls:
+        listener_id = choose(call, free, spoken, refused.get(call.pk, set()), now)
+        if listener_id is not None:
+            free.remove(listener_id)
+            decisions.append((call, listener_id))
             if not free:
                 break
-        return placed
-
-
-def _place(call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime) -> int:
-    """Ring the first suitable listener for CALL; drop whoever is taken from FREE."""
-    while (listener_id := choose(call, free, spoken, refused, now)) is not None:
-        free.remove(listener_id)
-        try:
-            actions.offer(call, listener_id)  # atomic: a refusal rolls back only this offer
-            return 1
-        except PsychologistBusy:
-            continue  # tapped directly by a caller a moment ago: try the next one
-        except CallError:
-            return 0  # the caller left meanwhile
-    return 0
+    return decisions
 
 
 def choose(call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime) -> int | None:
@@ -113,13 +123,21 @@ def _locked(rows: QuerySet, of) -> QuerySet:
 
 # --- Where a caller stands ------------------------------------------------------------------------
 
-def position(call: Call) -> int:
-    """1 for the next call to be placed; among calls waiting for the same psychologist if one was asked for."""
-    same = Q(priority=call.priority) & (Q(queued_at__lt=call.queued_at) | Q(queued_at=call.queued_at, pk__lt=call.pk))
-    ahead = waiting_calls().filter(Q(priority__gt=call.priority) | same)
-    if call.preferred_psychologist_id:
-        ahead = ahead.filter(preferred_psychologist_id=call.preferred_psychologist_id)
-    return ahead.count() + 1
+def places() -> dict:
+    """Every waiting call's place: 1 for the next to be placed; among the calls waiting for the same
+    psychologist when the caller asked for their own. One read of the queue, however long it is."""
+    found, waiting_for = {}, Counter()
+    queue = waiting_calls().values_list("pk", "preferred_psychologist_id")
+    for place, (call_id, preferred_id) in enumerate(queue, start=1):
+        if preferred_id:
+            waiting_for[preferred_id] += 1
+            place = waiting_for[preferred_id]
+        found[call_id] = place
+    return found
+
+
+def position(call: Call) -> int | None:
+    return places().get(call.pk)
 
 
 def handle_seconds() -> float:
@@ -131,27 +149,35 @@ def handle_seconds() -> float:
     return talk_seconds + settings.ECOUTE_WRAP_UP_SECONDS
 
 
-def estimated_wait(call: Call, place: int) -> int | None:
-    """Seconds before this call is likely answered, or None when nobody is on duty to say.
+class WaitEstimate:
+    """Seconds before a call is likely answered, or None when nobody is on duty to say.
 
     Honest and simple: the calls ahead share the listeners on duty, each taking the average handle
     time. A caller waiting for their own psychologist waits for the rest of that psychologist's
-    current call (at least a minute) and for the calls before theirs.
+    current call (at least a minute) and for the calls before theirs. What every estimate needs is
+    read once, so that a whole queue is estimated in a few queries.
     """
-    handle = handle_seconds()
-    if call.preferred_psychologist_id:
-        return _wait_for(call.preferred_psychologist_id, place, handle)
-    on_duty = listeners_on_duty()
-    if on_duty == 0:
-        return None
-    return math.ceil(place * handle / on_duty)
+
+    def __init__(self) -> None:
+        self.handle = handle_seconds()
+        self.on_duty = listeners_on_duty()
+
+    def __call__(self, call: Call, place: int) -> int | None:
+        if call.preferred_psychologist_id:
+            return self._wait_for(call.preferred_psychologist_id, place)
+        if self.on_duty == 0:
+            return None
+        return math.ceil(place * self.handle / self.on_duty)
+
+    def _wait_for(self, listener_id: int, place: int) -> int | None:
+        presence = Presence.objects.filter(pk=listener_id).values("status", "changed_at").first()
+        if presence is None or presence["status"] in (Status.OFFLINE, Status.BREAK):
+            return None
+        left = 0.0
+        if presence["status"] == Status.IN_CALL:
+            left = max(60.0, self.handle - (clock.now() - presence["changed_at"]).total_seconds())
+        return math.ceil(left + (place - 1) * self.handle)
 
 
-def _wait_for(listener_id: int, place: int, handle: float) -> int | None:
-    presence = Presence.objects.filter(pk=listener_id).values("status", "changed_at").first()
-    if presence is None or presence["status"] in (Status.OFFLINE, Status.BREAK):
-        return None
-    left = 0.0
-    if presence["status"] == Status.IN_CALL:
-        left = max(60.0, handle - (clock.now() - presence["changed_at"]).total_seconds())
-    return math.ceil(left + (place - 1) * handle)
+def estimated_wait(call: Call, place: int) -> int | None:
+    return WaitEstimate()(call, place)

@@ -31,29 +31,51 @@ class PresenceError(Exception):
 
 def move(user_id: int, sources, target: str, session: str | None = None, where: Q | None = None, **fields) -> bool:
     """Set TARGET if the status is one of SOURCES (and WHERE holds); return whether it changed. Broadcast after commit."""
-    now = clock.now()
-    rows = Presence.objects.filter(pk=user_id, status__in=list(sources))
+    rows = Presence.objects.filter(pk=user_id)
     if session is not None:
         rows = rows.filter(session=session)
     if where is not None:
         rows = rows.filter(where)
-    with transaction.atomic():
-        if not rows.update(status=target, changed_at=now, version=F("version") + 1, **fields):
-            return False
-        _announce(user_id)
+    return _move_rows(rows, [user_id], sources, target, fields)
+
+
+def move_all(user_ids: list[int], sources, target: str) -> bool:
+    """Set TARGET for every one of USER_IDS, each in one of SOURCES, or for none: return whether they all moved.
+
+    The router rings a hundred listeners in one statement this way (ecoute/calls/actions.offer).
+    """
+    return _move_rows(Presence.objects.filter(pk__in=user_ids), user_ids, sources, target, {})
+
+
+class _NotAllMoved(Exception):
+    """Rolls back a move that did not change every row it was meant to."""
+
+
+def _move_rows(rows, user_ids: list[int], sources, target: str, fields: dict) -> bool:
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            moved = rows.filter(status__in=list(sources)).update(status=target, changed_at=now, version=F("version") + 1, **fields)
+            if moved != len(set(user_ids)):
+                raise _NotAllMoved
+            _announce(user_ids)
+    except _NotAllMoved:
+        return False
     return True
 
 
-def _announce(user_id: int) -> None:
-    """A status changed: tell the board, then the psychologist's own workspace."""
-    presence = _presence_values(user_id)
-    change = {"id": user_id, "status": BOARD_STATUS[presence["status"]], "version": presence["version"]}
-    send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": [change]})
-    _tell_workspace(user_id, presence)
+def _announce(user_ids: list[int]) -> None:
+    """Statuses changed: tell the board in one frame, then each psychologist's own workspace."""
+    presences = _presence_values(user_ids)
+    changes = [{"id": user_id, "status": BOARD_STATUS[p["status"]], "version": p["version"]} for user_id, p in presences.items()]
+    send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": changes})
+    for user_id, presence in presences.items():
+        _tell_workspace(user_id, presence)
 
 
-def _presence_values(user_id: int) -> dict:
-    return Presence.objects.values("status", "version", "wrap_up_until", "debrief_due").get(pk=user_id)
+def _presence_values(user_ids: list[int]) -> dict[int, dict]:
+    rows = Presence.objects.filter(pk__in=user_ids).values("pk", "status", "version", "wrap_up_until", "debrief_due")
+    return {row.pop("pk"): row for row in rows}
 
 
 def _tell_workspace(user_id: int, presence: dict) -> None:
@@ -79,7 +101,7 @@ def open_session(user_id: int, session: str) -> Presence:
         presence.save(update_fields=["session", "last_seen"])
         # Nothing changed for callers: only the new window needs the picture (no board-wide frame
         # on every reconnection).
-        _tell_workspace(user_id, _presence_values(user_id))
+        _tell_workspace(user_id, _presence_values([user_id])[user_id])
     return presence
 
 

@@ -9,6 +9,13 @@ from tests.support.live import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 LAPTOP = {"width": 1280, "height": 800}
+# Keeps the page's websockets within the test's reach, to cut one as a lost network would.
+KEEP_SOCKETS = """
+window.openSockets = [];
+window.WebSocket = class extends WebSocket {
+  constructor(...args) { super(...args); window.openSockets.push(this); }
+};
+"""
 
 
 def workspace_on_break(new_page, user):
@@ -80,3 +87,29 @@ def test_in_danger_the_caller_goes_first_and_is_told_a_supervisor_knows(new_page
     screenshot(second, "caller-queue-urgent")
     second.click("#call-panel [data-show=waiting] [data-action=hangup]")  # leave at any time
     first.locator("#queue-position:has-text('prochaine personne')").wait_for()
+
+
+def test_a_lost_network_keeps_the_place_and_closing_the_page_leaves_the_queue(new_page):
+    claire = make_psychologist("Claire")
+    workspace_on_break(new_page, claire)
+    first, second = new_page("/"), new_page("/")
+    first.add_init_script(KEEP_SOCKETS)
+    first.reload()
+    talk_now(first)
+    first.locator("#queue-position:has-text('prochaine personne')").wait_for()
+    talk_now(second)
+    second.locator("#queue-position:has-text('1 personne avant vous')").wait_for()
+
+    # The first caller's connection drops (Chromium's offline mode leaves open sockets alone, so the
+    # socket is cut from the page, which the server sees as any lost connection); the app reconnects.
+    first.evaluate("window.openSockets.at(-1).close()")
+    first.locator("#connection:visible").wait_for()
+    first.locator("#connection").wait_for(state="hidden", timeout=15000)
+    first.locator("#queue-position:has-text('prochaine personne')").wait_for()
+    first_call = Call.objects.order_by("queued_at").first()
+    assert first_call.state == CallState.REQUESTED and first_call.ended_at is None  # the same call, still first
+
+    first.close()  # the first caller closes the app: they leave the queue, the second moves up
+    second.locator("#queue-position:has-text('prochaine personne')").wait_for()
+    first_call.refresh_from_db()
+    assert first_call.state == CallState.ABANDONED and first_call.end_reason == "caller_left"

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import connection, connections
 
-from ecoute.calls import actions
+from ecoute.calls import actions, routing
 from ecoute.calls.actions import CallError, PsychologistBusy
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
@@ -87,3 +87,31 @@ def test_accept_racing_the_caller_hanging_up_leaves_a_consistent_call():
         else:  # accepted first, then the caller's hang-up ended it
             assert call.state == CallState.ENDED and call.answered_at
             assert (ring.outcome, presence) == (RingOutcome.ACCEPTED, Status.WRAP_UP)
+
+
+def routers_and_taps_racing_ring_each_listener_once() -> None:
+    """Routers in several connections place the queue while callers tap the same listeners directly."""
+    team = [make_psychologist(status=Status.AVAILABLE) for _ in range(12)]
+    waiting = [actions.enqueue(uuid.uuid4()).pk for _ in range(20)]
+    taps = [tap(listener.pk) for listener in team[::2]]
+    results = run_together([routing.route_waiting for _ in range(4)] + taps)
+    assert all(not isinstance(r, Exception) or isinstance(r, PsychologistBusy) for r in results), results
+    open_rings = list(Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id"))
+    assert len({listener for _, listener in open_rings}) == len(open_rings) == len(team)  # each rings once, none idle
+    assert len({call for call, _ in open_rings}) == len(open_rings)
+    ringing_calls = Call.objects.filter(state=CallState.RINGING)
+    assert sorted(ringing_calls.values_list("pk", "psychologist_id")) == sorted(open_rings)
+    assert Presence.objects.filter(pk__in=[t.pk for t in team], status=Status.RINGING).count() == len(team)
+    placed = ringing_calls.filter(pk__in=waiting).order_by("queued_at")
+    assert list(placed.values_list("pk", flat=True)) == waiting[: placed.count()]  # the queue in its order
+
+
+def test_routers_and_taps_racing_ring_each_listener_once():
+    routers_and_taps_racing_ring_each_listener_once()
+
+
+@pytest.mark.postgres
+def test_routers_and_taps_racing_ring_each_listener_once_on_postgresql():
+    need_postgres()
+    assert connection.vendor == "postgresql"
+    routers_and_taps_racing_ring_each_listener_once()

@@ -171,3 +171,30 @@ async def test_a_join_sent_again_with_the_same_call_id_resumes_instead_of_doubli
     await stranger.send({"type": "queue.join", "call_id": call_id})
     assert (await stranger.expect("call.ended"))["reason"] == "gone"
     assert await database_sync_to_async(Call.objects.count)() == 1
+
+
+async def test_a_caller_whose_network_drops_keeps_their_place_and_resumes_it():
+    await psychologist("Claire", status=Status.IN_CALL)
+    first, second = await connect_caller("f" * 43), await connect_caller("s" * 43)
+    first_id = await join(first)
+    await first.expect("queue.position")
+    await join(second)
+    assert (await second.expect("queue.position"))["position"] == 2
+    await first.close()  # the phone went through a tunnel: no goodbye, no hang-up
+    assert (await row(first_id)).state == CallState.REQUESTED
+    await second.nothing_more("queue.position", wait=0.5)  # the second caller has not moved ahead
+    back = await connect_caller("f" * 43)
+    await back.send({"type": "queue.join", "call_id": first_id})  # what the app sends on reconnection
+    event = await back.expect("queue.position")
+    assert event["call_id"] == first_id and event["position"] == 1 and event["resumed"]
+
+
+async def test_an_open_socket_keeps_a_waiting_call_alive_without_the_apps_heartbeat(settings):
+    settings.ECOUTE_QUEUE_REFRESH_SECONDS = 1
+    caller = await connect_caller()
+    call_id = await join(caller)
+    await caller.expect("queue.position")
+    joined_seen = (await row(call_id)).caller_seen_at
+    await caller.expect("queue.position", timeout=3)  # the next refresh, the queue unchanged ("waited" moved)
+    assert (await row(call_id)).caller_seen_at > joined_seen
+

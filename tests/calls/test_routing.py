@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ecoute.accounts.models import Language
-from ecoute.calls import actions, routing
+from ecoute.calls import actions, queries, routing
 from ecoute.calls.actions import IllegalTransition
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, Priority, Ring, RingOutcome
 from ecoute.calls.timers import run_due_timers
@@ -167,7 +167,7 @@ def test_a_tapped_call_cannot_be_offered_and_a_queued_call_cannot_be_tapped():
     karim = make_psychologist("Karim", Status.AVAILABLE)
     actions.ring_psychologist(tapped_id, karim.pk)
     with pytest.raises(IllegalTransition):
-        actions.offer(Call.objects.get(pk=tapped_id), claire.pk)
+        actions.offer([(Call.objects.get(pk=tapped_id), claire.pk)])
 
 
 def test_an_unanswered_tapped_call_may_join_the_queue_and_keeps_its_start_time():
@@ -178,3 +178,41 @@ def test_an_unanswered_tapped_call_may_join_the_queue_and_keeps_its_start_time()
     assert joined.queued_at and joined.requested_at == call.requested_at
     with pytest.raises(IllegalTransition):
         actions.enqueue(call.pk)  # already queued
+
+
+def test_one_pass_rings_every_free_listener_for_the_calls_in_queue_order():
+    team = [make_psychologist(f"P{n}", Status.AVAILABLE) for n in range(3)]
+    for n, listener in enumerate(team):
+        idle_since(listener, 100 - n)  # P0 idle the longest
+    calls = [waiting() for _ in range(5)]
+    assert routing.route_waiting() == 3
+    assert [state(call) for call in calls] == [(CallState.RINGING, team[0].pk), (CallState.RINGING, team[1].pk),
+                                               (CallState.RINGING, team[2].pk), (CallState.REQUESTED, None),
+                                               (CallState.REQUESTED, None)]
+    assert Ring.objects.filter(outcome=RingOutcome.RINGING).count() == 3
+    assert routing.position(Call.objects.get(pk=calls[3].pk)) == 1
+
+
+def test_an_offer_rings_all_its_pairs_or_none():
+    claire, karim = make_psychologist("Claire", Status.AVAILABLE), make_psychologist("Karim", Status.IN_CALL)
+    first, second = waiting(), waiting()
+    with pytest.raises(actions.PsychologistBusy):
+        actions.offer([(first, claire.pk), (second, karim.pk)])  # Karim is not free: Claire must not ring either
+    assert (state(first), state(second)) == ((CallState.REQUESTED, None), (CallState.REQUESTED, None))
+    assert Presence.objects.get(pk=claire.pk).status == Status.AVAILABLE and not Ring.objects.exists()
+    Presence.objects.filter(pk=karim.pk).update(status=Status.AVAILABLE)
+    actions.caller_leaves(second.pk)
+    with pytest.raises(IllegalTransition):
+        actions.offer([(first, claire.pk), (second, karim.pk)])  # the second caller left meanwhile
+    assert state(first) == (CallState.REQUESTED, None) and not Ring.objects.exists()
+    assert set(Presence.objects.values_list("status", flat=True)) == {Status.AVAILABLE}
+
+
+def test_every_waiting_callers_place_is_read_in_a_fixed_number_of_queries(django_assert_max_num_queries):
+    few = [actions.enqueue(uuid.uuid4()).pk for _ in range(3)]
+    many = few + [actions.enqueue(uuid.uuid4()).pk for _ in range(60)]
+    with django_assert_max_num_queries(5):
+        assert sorted(event["position"] for event in queries.queue_positions(few).values()) == [1, 2, 3]
+    with django_assert_max_num_queries(5):
+        events = queries.queue_positions(many)
+    assert sorted(event["position"] for event in events.values()) == list(range(1, 64))

@@ -35,7 +35,7 @@ def test_the_boards_figures_match_a_scripted_day(settings):
             call = actions.enqueue(uuid.uuid4())
         Presence.objects.filter(pk=who.pk).update(status=Status.AVAILABLE)
         with at(base, answer - 1):
-            actions.offer(call, who.pk)
+            actions.offer([(call, who.pk)])
         with at(base, answer):
             actions.accept(call.pk, who.pk)
         with at(base, end):

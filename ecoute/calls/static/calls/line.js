@@ -337,3 +337,9 @@ if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.regis
 
 // For the browser tests and for support: the live peer connection, nothing else.
 window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => call.state, callId: () => call.id };
+
+// Closing or leaving the page while waiting is leaving the queue; a lost network is not (the place is
+// kept and resumed on reconnection).
+window.addEventListener("pagehide", () => {
+  if (call.id && call.queued && call.state !== "connected" && socket.isOpen) socket.send({ type: "call.hangup", call_id: call.id });
+});
