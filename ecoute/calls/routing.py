@@ -64,12 +64,17 @@ def route_waiting() -> int:
 
 
 def _route_once() -> int:
+    if not waiting_calls().exists():
+        return 0  # the usual case on a quiet line: one indexed read (a call joining routes again itself)
     with transaction.atomic():
-        # Listeners first: a pass with nobody free ends here, without holding any waiting call.
+        # Listeners before calls: a pass with nobody free to offer holds no waiting call, and the
+        # pass that holds the free listeners also takes the head of the queue.
         free = list(_locked(available_listeners(), of=("self",)).values_list("pk", flat=True))
         if not free:
             return 0
         calls = list(_locked(waiting_calls(), of=("self",))[:BATCH])
+        if not calls:
+            return 0
         decisions = plan(calls, free, languages_of(free), _refused([call.pk for call in calls]), clock.now())
         if decisions:
             actions.offer(decisions)  # all or none, in one savepoint
