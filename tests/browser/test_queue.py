@@ -31,6 +31,20 @@ def talk_now(caller) -> None:
     caller.locator("#call-panel[data-state=waiting]").wait_for()
 
 
+def two_callers_waiting(new_page, first_script: str = ""):
+    """Claire on break, a first caller next in line, a second one behind."""
+    workspace_on_break(new_page, make_psychologist("Claire"))
+    first, second = new_page("/"), new_page("/")
+    if first_script:
+        first.add_init_script(first_script)
+        first.reload()
+    talk_now(first)
+    first.locator("#queue-position:has-text('prochaine personne')").wait_for()
+    talk_now(second)
+    second.locator("#queue-position:has-text('1 personne avant vous')").wait_for()
+    return first, second
+
+
 def test_a_caller_waits_sees_their_place_move_up_and_talks_when_a_psychologist_frees_up(new_page):
     claire, karim = make_psychologist("Claire"), make_psychologist("Karim")
     workspace_claire = workspace_on_break(new_page, claire)
@@ -73,13 +87,7 @@ def test_a_caller_waits_sees_their_place_move_up_and_talks_when_a_psychologist_f
 
 
 def test_in_danger_the_caller_goes_first_and_is_told_a_supervisor_knows(new_page):
-    claire = make_psychologist("Claire")
-    workspace_on_break(new_page, claire)
-    first, second = new_page("/"), new_page("/")
-    talk_now(first)
-    first.locator("#queue-position:has-text('prochaine personne')").wait_for()
-    talk_now(second)
-    second.locator("#queue-position:has-text('1 personne avant vous')").wait_for()
+    first, second = two_callers_waiting(new_page)
     second.click("#call-panel [data-action=queue-urgent]")
     second.locator("#queue-urgent-note:visible").wait_for()
     second.locator("#queue-position:has-text('prochaine personne')").wait_for()
@@ -90,15 +98,7 @@ def test_in_danger_the_caller_goes_first_and_is_told_a_supervisor_knows(new_page
 
 
 def test_a_lost_network_keeps_the_place_and_closing_the_page_leaves_the_queue(new_page):
-    claire = make_psychologist("Claire")
-    workspace_on_break(new_page, claire)
-    first, second = new_page("/"), new_page("/")
-    first.add_init_script(KEEP_SOCKETS)
-    first.reload()
-    talk_now(first)
-    first.locator("#queue-position:has-text('prochaine personne')").wait_for()
-    talk_now(second)
-    second.locator("#queue-position:has-text('1 personne avant vous')").wait_for()
+    first, second = two_callers_waiting(new_page, first_script=KEEP_SOCKETS)
 
     # The first caller's connection drops (Chromium's offline mode leaves open sockets alone, so the
     # socket is cut from the page, which the server sees as any lost connection); the app reconnects.
