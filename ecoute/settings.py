@@ -193,6 +193,9 @@ ECOUTE_CALLER_TIMEOUT = env_int("ECOUTE_CALLER_TIMEOUT", 30, minimum=10)
 # Seconds between two updates of a waiting caller's place and estimate when the queue does not move
 # (each change of the queue updates it at once); each update also counts as the caller's sign of life.
 ECOUTE_QUEUE_REFRESH_SECONDS = env_int("ECOUTE_QUEUE_REFRESH_SECONDS", 5, minimum=1)
+if ECOUTE_QUEUE_REFRESH_SECONDS * 2 > ECOUTE_CALLER_TIMEOUT:
+    raise ConfigurationError("ECOUTE_QUEUE_REFRESH_SECONDS must be at most half of ECOUTE_CALLER_TIMEOUT: "
+                             "waiting callers with an open connection would be taken for gone")
 # Handle time assumed for the wait estimate before the line has a history (15 minutes).
 ECOUTE_DEFAULT_HANDLE_SECONDS = env_int("ECOUTE_DEFAULT_HANDLE_SECONDS", 900, minimum=60)
 # Supervisors: alert when a call waits longer than this, or when fewer listeners are available.
