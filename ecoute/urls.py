@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from django_otp.admin import OTPAdminSite
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("", include("ecoute.contacts.urls")),
     path("", include("ecoute.stats.urls")),
     path("api/", api.urls),
+    # The texts of the apps' scripts in the visitor's language (gettext, ngettext and interpolate for
+    # the scripts, loaded by templates/base.html before them). Only Écoute's own catalog
+    # (LOCALE_PATHS, always included): naming one of its apps keeps the admin's strings out of it.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["ecoute.calls"]), name="javascript-catalog"),
     # Psychologists' photos; a production deployment serves MEDIA_ROOT from its web server instead.
     path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -2,9 +2,11 @@
 // phone number. Calls themselves always need the network; nothing about a call is ever cached.
 const CACHE = "ecoute-shell-v1";
 const SHELL = [{% for url in shell %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
+// The scripts' texts (gettext) in the caller's language: the app's scripts cannot run without them.
+const CATALOG = "{% url 'javascript-catalog' %}";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([...SHELL, CATALOG])).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -23,6 +25,21 @@ self.addEventListener("fetch", (event) => {
     // Fresh board when online; the cached shell, then the offline page, when not.
     event.respondWith(
       fetch(request).catch(() => caches.match(request).then((hit) => hit || caches.match("/hors-ligne/"))),
+    );
+    return;
+  }
+  if (url.pathname === CATALOG) {
+    // Fresh when online (the language may have changed), the last one kept when not.
+    event.respondWith(
+      fetch(request)
+        .then((response) => {
+          if (response.ok) {
+            const copy = response.clone();
+            caches.open(CACHE).then((cache) => cache.put(request, copy));
+          }
+          return response;
+        })
+        .catch(() => caches.match(request, { ignoreVary: true })),
     );
     return;
   }
