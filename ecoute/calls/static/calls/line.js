@@ -1,4 +1,6 @@
 // The caller's app: the live board, one tap to call, the call itself. No account, no form.
+// Its texts come from the JavaScript catalog (/jsi18n/, loaded by the page first), French by default.
+/* global gettext, ngettext, interpolate */
 import { Socket, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 import { Board } from "/static/presence/board.js";
@@ -11,17 +13,17 @@ const audioState = document.getElementById("call-audio-state");
 const muteButton = panel.querySelector('[data-action="mute"]');
 
 const AUDIO_STATES = {
-  connected: "Vous êtes en communication.",
-  connecting: "Connexion de l’audio…",
-  new: "Connexion de l’audio…",
-  disconnected: "La connexion est instable…",
-  failed: "L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert.",
+  connected: gettext("Vous êtes en communication."),
+  connecting: gettext("Connexion de l’audio…"),
+  new: gettext("Connexion de l’audio…"),
+  disconnected: gettext("La connexion est instable…"),
+  failed: gettext("L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert."),
 };
 const REASONS = {
-  busy: (name) => `${name} vient de prendre un autre appel.`,
-  declined: (name) => `${name} ne peut pas répondre tout de suite.`,
-  missed: (name) => `${name} n’a pas pu décrocher à temps.`,
-  lost: () => "La connexion a été perdue.",
+  busy: (name) => interpolate(gettext("%(name)s vient de prendre un autre appel."), { name }, true),
+  declined: (name) => interpolate(gettext("%(name)s ne peut pas répondre tout de suite."), { name }, true),
+  missed: (name) => interpolate(gettext("%(name)s n’a pas pu décrocher à temps."), { name }, true),
+  lost: () => gettext("La connexion a été perdue."),
 };
 
 // A random key that stays on this device so the caller can reach the same psychologist again.
@@ -111,7 +113,7 @@ function show(state) {
 function placeCall(psychologistId) {
   if (call.state === "ringing" || call.state === "connected") return;
   call.psychologistId = psychologistId;
-  title.textContent = `Appel de ${board.nameOf(psychologistId)}…`;
+  title.textContent = interpolate(gettext("Appel de %(name)s…"), { name: board.nameOf(psychologistId) }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
   show("ringing");
   socket.send({ type: "call.request", psychologist_id: psychologistId });
@@ -147,7 +149,9 @@ function joinQueue({ psychologistId = null } = {}) {
   call.queued = true;
   call.psychologistId = null;
   queue.waitingFor = psychologistId;
-  title.textContent = psychologistId ? `Vous attendez ${board.nameOf(psychologistId)}` : "Nous cherchons un psychologue libre";
+  title.textContent = psychologistId
+    ? interpolate(gettext("Vous attendez %(name)s"), { name: board.nameOf(psychologistId) }, true)
+    : gettext("Nous cherchons un psychologue libre");
   document.getElementById("call-avatar").innerHTML = psychologistId ? board.avatarOf(psychologistId) : "";
   document.getElementById("queue-urgent-note").hidden = true;
   showSwitch(Boolean(psychologistId));
@@ -163,15 +167,16 @@ function joinQueue({ psychologistId = null } = {}) {
 
 function showPosition(event) {
   const where = document.getElementById("queue-position");
-  where.textContent = event.position === 1 ? "Vous êtes la prochaine personne à être mise en relation."
-    : `${event.position - 1} personne${event.position > 2 ? "s" : ""} avant vous.`;
+  const ahead = event.position - 1;
+  where.textContent = event.position === 1 ? gettext("Vous êtes la prochaine personne à être mise en relation.")
+    : interpolate(ngettext("%(count)s personne avant vous.", "%(count)s personnes avant vous.", ahead), { count: ahead }, true);
   document.getElementById("queue-estimate").textContent = estimateText(event.estimated_wait);
   const note = document.getElementById("queue-note");
   note.hidden = !event.language;
   if (event.language) {
-    note.textContent = event.language_fallback
-      ? `Personne ne parle ${event.language} de libre pour l’instant : le premier psychologue libre vous répondra.`
-      : `Nous cherchons un psychologue qui parle ${event.language}.`;
+    note.textContent = interpolate(event.language_fallback
+      ? gettext("Personne ne parle %(language)s de libre pour l’instant : le premier psychologue libre vous répondra.")
+      : gettext("Nous cherchons un psychologue qui parle %(language)s."), { language: event.language }, true);
   }
   document.getElementById("queue-urgent-note").hidden = !event.urgent;
   panel.querySelector('[data-action="queue-urgent"]').hidden = event.urgent;
@@ -181,10 +186,11 @@ function showPosition(event) {
 
 function estimateText(seconds) {
   if (seconds === null || seconds === undefined) {
-    return `Nous ne pouvons pas estimer l’attente pour l’instant. Vous pouvez aussi appeler le ${queue.rules.phone || "numéro vert"} (gratuit).`;
+    const phone = queue.rules.phone || gettext("numéro vert");
+    return interpolate(gettext("Nous ne pouvons pas estimer l’attente pour l’instant. Vous pouvez aussi appeler le %(phone)s (gratuit)."), { phone }, true);
   }
-  if (seconds < 60) return "Attente estimée : moins d’une minute.";
-  return `Attente estimée : environ ${Math.ceil(seconds / 60)} min.`;
+  if (seconds < 60) return gettext("Attente estimée : moins d’une minute.");
+  return interpolate(gettext("Attente estimée : environ %(minutes)s min."), { minutes: Math.ceil(seconds / 60) }, true);
 }
 
 // A returning caller waiting for their own psychologist may switch to anyone; asked again after a while.
@@ -193,9 +199,10 @@ function showSwitch(visible) {
   const box = document.getElementById("queue-switch");
   box.hidden = !visible;
   if (!visible || !queue.waitingFor) return;
-  const name = board.nameOf(queue.waitingFor) || "Votre psychologue";
-  document.getElementById("queue-switch-text").textContent = `${name} est en appel. Vous pouvez l’attendre, ou parler tout de suite à quelqu’un d’autre.`;
-  panel.querySelector('[data-action="queue-keep-waiting"]').textContent = `Continuer d’attendre ${name}`;
+  const name = board.nameOf(queue.waitingFor) || gettext("Votre psychologue");
+  document.getElementById("queue-switch-text").textContent = interpolate(
+    gettext("%(name)s est en appel. Vous pouvez l’attendre, ou parler tout de suite à quelqu’un d’autre."), { name }, true);
+  panel.querySelector('[data-action="queue-keep-waiting"]').textContent = interpolate(gettext("Continuer d’attendre %(name)s"), { name }, true);
 }
 
 function keepWaiting() {
@@ -206,7 +213,8 @@ function keepWaiting() {
 
 function showQueuedRinging(psychologistId) {
   call.psychologistId = psychologistId;
-  title.textContent = `${board.nameOf(psychologistId) || "Un psychologue"} va vous répondre…`;
+  const name = board.nameOf(psychologistId) || gettext("Un psychologue");
+  title.textContent = interpolate(gettext("%(name)s va vous répondre…"), { name }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
   show("ringing");
 }
@@ -228,7 +236,7 @@ async function joinSupervisor(ice) {
     audio: secondAudio,
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal, to: "supervisor" }),
   });
-  audioState.textContent = "Un cadre de la plateforme a rejoint l’appel.";
+  audioState.textContent = gettext("Un cadre de la plateforme a rejoint l’appel.");
   await call.second.call();
 }
 
@@ -237,20 +245,20 @@ function handedOver() {
   call.peer.close();
   call.peer = call.second;
   call.second = null;
-  title.textContent = "Un cadre de la plateforme";
-  audioState.textContent = "Vous parlez maintenant avec un cadre de la plateforme.";
+  title.textContent = gettext("Un cadre de la plateforme");
+  audioState.textContent = gettext("Vous parlez maintenant avec un cadre de la plateforme.");
 }
 
 function showUnavailable(reason, psychologistId, event) {
   const name = psychologistId ? board.nameOf(psychologistId) : "";
-  title.textContent = "Pas de réponse";
-  document.getElementById("unavailable-reason").textContent = REASONS[reason](name || "Ce psychologue");
+  title.textContent = gettext("Pas de réponse");
+  document.getElementById("unavailable-reason").textContent = REASONS[reason](name || gettext("Ce psychologue"));
   const alternative = event && event.alternative;
   const alternativeButton = panel.querySelector('[data-action="call-alternative"]');
   document.getElementById("alternative").hidden = !alternative;
   document.getElementById("nobody").hidden = Boolean(alternative) || !event;
   if (alternative) {
-    alternativeButton.textContent = `Appeler ${alternative.name} maintenant`;
+    alternativeButton.textContent = interpolate(gettext("Appeler %(name)s maintenant"), { name: alternative.name }, true);
     alternativeButton.dataset.psychologist = alternative.id;
   }
   show("unavailable");
@@ -264,7 +272,7 @@ function endLocally() {
   Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
   clearTimeout(queue.switchTimer);
   muteButton.setAttribute("aria-pressed", "false");
-  muteButton.textContent = "Couper le micro";
+  muteButton.textContent = gettext("Couper le micro");
 }
 
 function hangUp() {
@@ -289,7 +297,7 @@ panel.addEventListener("click", (event) => {
     const muted = muteButton.getAttribute("aria-pressed") !== "true";
     call.peer.setMuted(muted);
     muteButton.setAttribute("aria-pressed", String(muted));
-    muteButton.textContent = muted ? "Réactiver le micro" : "Couper le micro";
+    muteButton.textContent = muted ? gettext("Réactiver le micro") : gettext("Couper le micro");
   }
 });
 
@@ -302,7 +310,7 @@ function offerToWaitForMine() {
   waitMine.hidden = !busy;
   if (busy) {
     const button = waitMine.querySelector("button");
-    button.textContent = `${board.nameOf(busy)} est en appel : l’attendre`;
+    button.textContent = interpolate(gettext("%(name)s est en appel : l’attendre"), { name: board.nameOf(busy) }, true);
     button.dataset.psychologist = busy;
   }
 }

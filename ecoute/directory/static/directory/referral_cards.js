@@ -1,5 +1,6 @@
 // Referral cards a psychologist sent during a call: shown at once, and kept on this device only
 // (never sent anywhere) until the caller removes them. Built with textContent: card text is never HTML.
+/* global gettext, interpolate */
 const STORE = "ecoute.referralCards";
 const MAX_CARDS = 10;
 
@@ -29,13 +30,13 @@ function cardElement(card, removable) {
   item.append(title, line("p", "referral-kind", [card.subtitle, card.organization].filter(Boolean).join(" · ")));
   if (card.address || card.place) item.append(line("p", "referral-place", [card.address, card.place].filter(Boolean).join(", ")));
   if (card.phone) {
-    const call = line("a", "button secondary", `Appeler le ${card.phone}`);
+    const call = line("a", "button secondary", interpolate(gettext("Appeler le %(phone)s"), { phone: card.phone }, true));
     call.href = `tel:${card.phone.replace(/\s/g, "")}`;
     item.append(call);
   }
   if (card.how_to_reach) item.append(line("p", "small", card.how_to_reach));
   if (removable) {
-    const remove = line("button", "link-button", "Retirer de cet appareil");
+    const remove = line("button", "link-button", gettext("Retirer de cet appareil"));
     remove.type = "button";
     remove.addEventListener("click", () => { save(load().filter((c) => c.entry_id !== card.entry_id)); renderReferralCards(); });
     item.append(remove);
@@ -65,7 +66,7 @@ if (!document.querySelector('link[href$="/directory/directory.css"]')) {
 renderReferralCards();
   const live = document.getElementById("referral-live");
   if (live) {
-    live.replaceChildren(line("p", "referral-live-title", "Votre psychologue vous envoie une adresse :"), cardElement(card, false));
+    live.replaceChildren(line("p", "referral-live-title", gettext("Votre psychologue vous envoie une adresse :")), cardElement(card, false));
     live.hidden = false;
   }
 }
