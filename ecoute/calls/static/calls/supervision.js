@@ -1,4 +1,5 @@
 // The supervision board: redrawn from the server every few seconds and at once on each alert.
+/* global gettext, interpolate */
 import { Socket } from "/static/ecoute/socket.js";
 
 const REFRESH_MS = 2000;
@@ -19,13 +20,13 @@ async function refresh() {
 
 const socket = new Socket("/ws/supervision/", {
   onOpen: () => { connection.hidden = true; refresh(); },
-  onClose: () => { connection.textContent = "Connexion perdue : reconnexion…"; connection.hidden = false; },
+  onClose: () => { connection.textContent = gettext("Connexion perdue : reconnexion…"); connection.hidden = false; },
 });
 socket
-  .on("alert", (event) => { announcer.textContent = `Alerte : ${event.label}`; beep(); refresh(); })
+  .on("alert", (event) => { announcer.textContent = interpolate(gettext("Alerte : %(label)s"), { label: event.label }, true); beep(); refresh(); })
   .on("alert.closed", () => refresh())
-  .on("call.taken", () => { announcer.textContent = "L’appel sonne dans votre espace d’écoute."; refresh(); })
-  .on("call.joining", () => { announcer.textContent = "Vous rejoignez l’appel dans votre espace d’écoute."; refresh(); })
+  .on("call.taken", () => { announcer.textContent = gettext("L’appel sonne dans votre espace d’écoute."); refresh(); })
+  .on("call.joining", () => { announcer.textContent = gettext("Vous rejoignez l’appel dans votre espace d’écoute."); refresh(); })
   .on("error", (event) => { connection.textContent = event.message; connection.hidden = false; setTimeout(() => { connection.hidden = true; }, 6000); });
 setInterval(refresh, REFRESH_MS);
 

@@ -1,4 +1,5 @@
 // The psychologist's workspace: availability, the ring, the call, the wrap-up.
+/* global gettext */
 import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 
@@ -9,19 +10,19 @@ const audioState = document.getElementById("call-audio-state");
 const muteButton = root.querySelector('[data-action="mute"]');
 const connection = document.getElementById("connection");
 const STATUS_LABELS = {
-  offline: "Hors ligne", available: "Disponible", break: "En pause",
-  ringing: "Un appel sonne", in_call: "En communication", wrap_up: "Fin d’appel",
+  offline: gettext("Hors ligne"), available: gettext("Disponible"), break: gettext("En pause"),
+  ringing: gettext("Un appel sonne"), in_call: gettext("En communication"), wrap_up: gettext("Fin d’appel"),
 };
 const AUDIO_STATES = {
-  connected: "L’audio passe.", connecting: "Connexion de l’audio…", new: "Connexion de l’audio…",
-  disconnected: "La connexion est instable…", failed: "L’audio ne passe pas : raccrochez.",
+  connected: gettext("L’audio passe."), connecting: gettext("Connexion de l’audio…"), new: gettext("Connexion de l’audio…"),
+  disconnected: gettext("La connexion est instable…"), failed: gettext("L’audio ne passe pas : raccrochez."),
 };
 
 const escalationStatus = document.getElementById("escalation-status");
 const ESCALATIONS = {
-  help: "Demande d’aide envoyée : un cadre va vous rejoindre.",
-  transfer: "Demande de transfert envoyée : un cadre va prendre l’appel.",
-  callback: "Rappel immédiat demandé : il reste affiché chez les cadres jusqu’à ce qu’un cadre le prenne.",
+  help: gettext("Demande d’aide envoyée : un cadre va vous rejoindre."),
+  transfer: gettext("Demande de transfert envoyée : un cadre va prendre l’appel."),
+  callback: gettext("Rappel immédiat demandé : il reste affiché chez les cadres jusqu’à ce qu’un cadre le prenne."),
 };
 
 // Signals can arrive while the microphone is still opening: they wait in `pending`.
@@ -32,7 +33,7 @@ const socket = new Socket("/ws/workspace/", {
   onOpen: () => { connection.hidden = true; },
   onClose: (close) => {
     if (close.code === 4409) return show("replaced");
-    connection.textContent = "Connexion perdue : vous n’êtes plus visible des appelants. Reconnexion…";
+    connection.textContent = gettext("Connexion perdue : vous n’êtes plus visible des appelants. Reconnexion…");
     connection.hidden = false;
     stopRinging();
     endAudio();
@@ -46,12 +47,12 @@ socket
   .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
   .on("call.connected", (event) => startAudio(event.ice))
   // Warm transfer: a supervisor's workspace joins a call going on; the psychologist may then leave.
-  .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = "Vous avez rejoint l’appel."; startAudio(event.ice); })
+  .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = gettext("Vous avez rejoint l’appel."); startAudio(event.ice); })
   .on("call.supervisor_joined", () => {
-    escalationStatus.textContent = "Un cadre a rejoint l’appel.";
+    escalationStatus.textContent = gettext("Un cadre a rejoint l’appel.");
     document.getElementById("hand-over").hidden = false;
   })
-  .on("call.handed_over", () => { escalationStatus.textContent = "L’appel vous a été passé : vous le poursuivez."; })
+  .on("call.handed_over", () => { escalationStatus.textContent = gettext("L’appel vous a été passé : vous le poursuivez."); })
   .on("signal", (event) => (call.peer ? call.peer.receive(event.signal) : call.pending.push(event.signal)))
   .on("call.ended", () => { endAudio(); call.id = null; })
   .on("session.replaced", () => show("replaced"))
@@ -59,7 +60,7 @@ socket
   .on("emergency.flagged", () => { document.getElementById("emergency-guidance").hidden = false; })
   .on("debrief.requested", () => {
     document.getElementById("debrief").hidden = true;
-    escalationStatus.textContent = "Débriefing demandé : un cadre vous contacte.";
+    escalationStatus.textContent = gettext("Débriefing demandé : un cadre vous contacte.");
   })
   .on("error", (event) => {
     connection.textContent = event.message;
@@ -105,7 +106,9 @@ function ring(event) {
   call.ringTimer = setInterval(() => { countdown.textContent = Math.max(0, --remaining); }, 1000);
   root.querySelector('[data-action="accept"]').focus();
   if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
-    const notification = new Notification("Écoute : un appel arrive", { body: "Décrochez dans votre espace.", tag: "ecoute-call", requireInteraction: true });
+    const notification = new Notification(gettext("Écoute : un appel arrive"), {
+      body: gettext("Décrochez dans votre espace."), tag: "ecoute-call", requireInteraction: true,
+    });
     notification.onclick = () => { window.focus(); notification.close(); };
   }
 }
@@ -121,7 +124,7 @@ async function startAudio(ice) {
   call.stopTimer = startTimer(document.getElementById("call-timer"));
   const microphone = await (call.microphone || openMicrophone().catch(() => null));
   if (!microphone) {
-    audioState.textContent = "Micro inaccessible : autorisez-le dans le navigateur.";
+    audioState.textContent = gettext("Micro inaccessible : autorisez-le dans le navigateur.");
     return;
   }
   call.microphone = null;

@@ -1,6 +1,7 @@
 // The contact record inside the psychologist's workspace: a returning caller's history during the
 // call, then the form of the call just ended. The server is the truth: it knows which call that
 // was, so this module only watches the workspace's state and fetches the right fragment.
+/* global gettext */
 const workspace = document.getElementById("workspace");
 const formSlot = document.getElementById("contact-slot");
 const historySlot = document.getElementById("caller-history-slot");
@@ -29,7 +30,11 @@ async function submitForm(form) {
     else formSlot.querySelector("[role=status]")?.focus?.();
   } catch {
     button.disabled = false;
-    form.insertAdjacentHTML("afterbegin", '<p class="error" role="alert">Connexion perdue : la fiche n’est pas enregistrée. Réessayez.</p>');
+    const error = document.createElement("p");
+    error.className = "error";
+    error.setAttribute("role", "alert");
+    error.textContent = gettext("Connexion perdue : la fiche n’est pas enregistrée. Réessayez.");
+    form.prepend(error);
   }
 }
 

@@ -1,6 +1,6 @@
 // The directory's map. France's outlines sit in a pane under the tiles: when no tile server answers
 // (offline, blocked, or none configured) the outlines and the markers still show, never a blank map.
-/* global L */
+/* global L, get_format */
 const element = document.getElementById("directory-map");
 const FRANCE = [[41.3, -5.2], [51.1, 9.6]];
 const STYLES = {
@@ -22,7 +22,8 @@ function popup(properties) {
   link.href = properties.url;
   link.textContent = properties.name;
   const details = document.createElement("p");
-  const distance = properties.distance_km == null ? "" : ` · ${String(properties.distance_km).replace(".", ",")} km`;
+  // The decimal separator of the page's language (the JavaScript catalog's formats): "2,5 km" in French.
+  const distance = properties.distance_km == null ? "" : ` · ${String(properties.distance_km).replace(".", get_format("DECIMAL_SEPARATOR"))} km`;
   details.textContent = `${properties.subtitle}${properties.place ? " · " + properties.place : ""}${distance}`;
   box.append(link, details);
   return box;

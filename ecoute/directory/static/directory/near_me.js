@@ -1,4 +1,5 @@
 // "Autour de moi": the browser's position, rounded to about a kilometre here, before it leaves the phone.
+/* global gettext */
 const PRECISION = 100; // two decimals of a degree: about 1 km
 
 for (const button of document.querySelectorAll("[data-near-me]")) {
@@ -7,7 +8,7 @@ for (const button of document.querySelectorAll("[data-near-me]")) {
   const say = (text) => { status.hidden = false; status.textContent = text; };
   if (!("geolocation" in navigator)) { button.hidden = true; continue; }
   button.addEventListener("click", () => {
-    say("Recherche de votre position…");
+    say(gettext("Recherche de votre position…"));
     navigator.geolocation.getCurrentPosition(
       (position) => {
         form.elements.lat.value = Math.round(position.coords.latitude * PRECISION) / PRECISION;
@@ -15,7 +16,7 @@ for (const button of document.querySelectorAll("[data-near-me]")) {
         form.elements.q.value = "";
         form.submit();
       },
-      () => say("Position indisponible : tapez plutôt un code postal ou une commune."),
+      () => say(gettext("Position indisponible : tapez plutôt un code postal ou une commune.")),
       { enableHighAccuracy: false, timeout: 10000, maximumAge: 600000 },
     );
   });

@@ -1,5 +1,6 @@
 // The workspace's side panel: search the directory during a call, note an orientation, send a card
 // to the caller's screen. Results are HTML rendered (and escaped) by the server.
+/* global gettext, interpolate */
 const panel = document.getElementById("directory-panel");
 const form = document.getElementById("directory-panel-form");
 const results = document.getElementById("directory-panel-results");
@@ -15,10 +16,10 @@ function refreshSendButtons() {
 async function search() {
   const params = new URLSearchParams(new FormData(form));
   params.delete("csrfmiddlewaretoken");
-  status.textContent = "Recherche…";
+  status.textContent = gettext("Recherche…");
   const response = await fetch(`${panel.dataset.resultsUrl}?${params}`, { credentials: "same-origin" });
   results.innerHTML = await response.text();
-  status.textContent = response.ok ? "" : "Vérifiez le lieu ou les filtres.";
+  status.textContent = response.ok ? "" : gettext("Vérifiez le lieu ou les filtres.");
   refreshSendButtons();
 }
 
@@ -28,8 +29,10 @@ async function sendCard(item, button) {
   body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
   button.disabled = true;
   const response = await fetch(panel.dataset.sendUrl, { method: "POST", body, credentials: "same-origin" });
-  const answer = await response.json().catch(() => ({ error: "Réponse illisible du serveur." }));
-  status.textContent = response.ok ? `Fiche « ${item.dataset.entryName} » envoyée à l’appelant.` : answer.error;
+  const answer = await response.json().catch(() => ({ error: gettext("Réponse illisible du serveur.") }));
+  status.textContent = response.ok
+    ? interpolate(gettext("Fiche « %(name)s » envoyée à l’appelant."), { name: item.dataset.entryName }, true)
+    : answer.error;
   button.disabled = !inCall();
 }
 
@@ -46,7 +49,7 @@ results.addEventListener("click", (event) => {
     document.dispatchEvent(new CustomEvent("ecoute:orientation", {
       detail: { entryId: Number(item.dataset.entryId), name: item.dataset.entryName },
     }));
-    status.textContent = `Orientation notée : ${item.dataset.entryName}.`;
+    status.textContent = interpolate(gettext("Orientation notée : %(name)s."), { name: item.dataset.entryName }, true);
   }
 });
 
