@@ -128,7 +128,11 @@ LOGIN_REDIRECT_URL = "calls:workspace"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", "Français"), ("en", "English")]
+# French only for now: the scripts' English catalog is ready (locale/en/LC_MESSAGES/djangojs.po), the
+# templates' is not; switching English on before it would show English browsers a page half in French.
+LANGUAGES = [("fr", "Français")]
+# What LANGUAGES becomes once locale/en/LC_MESSAGES/django.po is translated too.
+LANGUAGES_WHEN_TRANSLATED = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -79,11 +79,18 @@ def test_the_catalog_is_french_by_default(client):
         assert english not in catalog
 
 
-def test_the_catalog_is_in_english_for_an_english_browser_or_cookie(client):
+def test_an_english_browser_gets_french_while_the_pages_are_not_translated(client):
+    """Scripts in English on pages in French would be worse than French throughout."""
+    response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "fr" and "We are looking for" not in response.content.decode()
+
+
+def test_the_catalog_is_in_english_for_an_english_browser_or_cookie_once_english_is_on(client, settings):
+    settings.LANGUAGES = settings.LANGUAGES_WHEN_TRANSLATED
     catalog = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "We are looking for an available psychologist" in catalog
     assert "%(count)s person ahead of you." in catalog and "%(count)s people ahead of you." in catalog
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "Keep waiting for %(name)s" in client.get("/jsi18n/").content.decode()
 
 
