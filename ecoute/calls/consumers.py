@@ -1,6 +1,5 @@
 """The two websockets of the line: the caller's (public, anonymous) and the psychologist's workspace."""
 
-import asyncio
 import re
 import uuid
 

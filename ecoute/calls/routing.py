@@ -182,7 +182,3 @@ class WaitEstimate:
         if presence["status"] == Status.IN_CALL:
             left = max(60.0, self.handle - (clock.now() - presence["changed_at"]).total_seconds())
         return math.ceil(left + (place - 1) * self.handle)
-
-
-def estimated_wait(call: Call, place: int) -> int | None:
-    return WaitEstimate()(call, place)

@@ -29,7 +29,7 @@ from ecoute.presence.models import Presence, Status
 
 from . import actions, erlang, routing
 from .actions import CallError
-from .models import Call, CallState, Ring, RingOutcome
+from .models import Call, CallState, Ring
 from .timers import miss_unanswered_rings
 
 # The share of a day's calls in each hour (SPS's line: evenings heavier, a quieter night).

@@ -6,13 +6,14 @@ queue moved") is better heard once per process, then dealt with locally: the boa
 (ecoute/presence/fanout.py) and the queue's positions (ecoute/calls/queue_fanout.py) do so.
 """
 
+import abc
 import asyncio
 import uuid
 
 from channels.layers import get_channel_layer
 
 
-class ProcessSubscription:
+class ProcessSubscription(abc.ABC):
     """Listens to GROUP in this process; subclasses say what to do with each message (on_message)."""
 
     group: str
@@ -26,8 +27,9 @@ class ProcessSubscription:
     def started(self) -> None:
         """Reset the local state: called at creation and when a new event loop takes over."""
 
+    @abc.abstractmethod
     def on_message(self, message: dict) -> None:
-        raise NotImplementedError
+        """One message sent to GROUP (probes excepted), handled without waiting: runs on the listening task."""
 
     async def subscribe(self) -> None:
         """Start listening if not yet, and return once this process is subscribed for sure.

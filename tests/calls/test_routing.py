@@ -153,9 +153,9 @@ def test_the_estimate_shares_the_calls_ahead_among_the_listeners_on_duty(setting
     calls = [waiting() for _ in range(3)]
     third = Call.objects.get(pk=calls[2].pk)
     assert routing.position(third) == 3
-    assert routing.estimated_wait(third, 3) == 900  # 3 calls × 10 min / 2 listeners
+    assert routing.WaitEstimate()(third, 3) == 900  # 3 calls × 10 min / 2 listeners
     Presence.objects.update(status=Status.OFFLINE)
-    assert routing.estimated_wait(third, 3) is None  # nobody on duty: no made-up figure
+    assert routing.WaitEstimate()(third, 3) is None  # nobody on duty: no made-up figure
 
 
 def test_a_tapped_call_cannot_be_offered_and_a_queued_call_cannot_be_tapped():

@@ -56,14 +56,7 @@ export function renderReferralCards() {
 export function keepReferralCard(card) {
   if (!card || typeof card.entry_id !== "number") return;
   save([card, ...load().filter((c) => c.entry_id !== card.entry_id)]);
-  // The caller's page does not load the directory's stylesheet itself: the cards bring it along.
-if (!document.querySelector('link[href$="/directory/directory.css"]')) {
-  const style = document.createElement("link");
-  style.rel = "stylesheet";
-  style.href = new URL("directory.css", import.meta.url).href;
-  document.head.append(style);
-}
-renderReferralCards();
+  renderReferralCards();
   const live = document.getElementById("referral-live");
   if (live) {
     live.replaceChildren(line("p", "referral-live-title", gettext("Votre psychologue vous envoie une adresse :")), cardElement(card, false));
