@@ -15,16 +15,16 @@ from ecoute.calls import timers  # noqa: E402
 from ecoute.lib.env import env_bool  # noqa: E402
 from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
-from ecoute.lib.login_address import KeyLoginAddress  # noqa: E402
+from ecoute.lib.source import KeySource  # noqa: E402
 from ecoute.routing import websocket_urlpatterns  # noqa: E402
 
 websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # ECOUTE_TIMERS=0 only for processes that must not act on time (some benchmarks).
 background_loops = [timers.run_forever] if env_bool("ECOUTE_TIMERS", True) else []
 
-# KeyLoginAddress keeps a keyed hash of the address for staff-login throttling only, before
-# ForgetClientAddress removes the address itself (docs/staff-login.md).
-application = KeyLoginAddress(ForgetClientAddress(
+# KeySource keeps a keyed, daily-rotating hash of the address for abuse limits only, before
+# ForgetClientAddress removes the address itself (ecoute/lib/source.py).
+application = KeySource(ForgetClientAddress(
     AccessLog(
         ProtocolTypeRouter(
             {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}

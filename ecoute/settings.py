@@ -1,6 +1,7 @@
 """The one settings module of Écoute: every value that differs between machines comes from the environment."""
 
 from importlib.util import find_spec
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "ecoute.directory",
     "ecoute.contacts",
     "ecoute.stats",
+    "ecoute.security",
 ]
 
 MIDDLEWARE = [
@@ -228,9 +230,14 @@ OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")
 ECOUTE_LOGIN_FAILURES_PER_ACCOUNT = env_int("ECOUTE_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 ECOUTE_LOGIN_FAILURES_PER_ADDRESS = env_int("ECOUTE_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
 ECOUTE_LOGIN_WINDOW_SECONDS = env_int("ECOUTE_LOGIN_WINDOW_SECONDS", 900, minimum=60)
-# Behind a reverse proxy, the header carrying the staff member's address (e.g. x-forwarded-for);
-# read only on the login path, see docs/staff-login.md.
-ECOUTE_LOGIN_ADDRESS_HEADER = env_str("ECOUTE_LOGIN_ADDRESS_HEADER").lower()
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the abuse limits
+# key a request by its source (ecoute/lib/source.py); anyone else's header is ignored.
+ECOUTE_TRUSTED_PROXIES = env_list("ECOUTE_TRUSTED_PROXIES")
+for _proxy in ECOUTE_TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ConfigurationError(f"ECOUTE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
 
 # --- Contact records and statistics -----------------------------------------------------------
 # Fernet keys of the notes, newest first (ECOUTE_NOTE_KEYS or ECOUTE_NOTE_KEYS_FILE), never SECRET_KEY.

@@ -1,7 +1,7 @@
 """Failed staff logins, counted per account and per address, in the cache only.
 
-The address is never seen here: ecoute.lib.login_address puts a keyed hash of it in the request
-scope, for the login pages alone, before the address is stripped (see docs/staff-login.md).
+The address is never seen here: ecoute.lib.source puts a keyed, daily-rotating hash of it in the
+request scope before the address is stripped (see docs/staff-login.md).
 """
 
 import hashlib
@@ -9,12 +9,11 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
-from ecoute.lib.login_address import SCOPE_KEY
+from ecoute.lib.source import source_of
 
 
 def address_key(request) -> str:
-    scope = getattr(request, "scope", None) or {}
-    return scope.get(SCOPE_KEY, "")
+    return source_of(getattr(request, "scope", None))
 
 
 def _keys(username: str, address: str) -> list[tuple[str, int]]:

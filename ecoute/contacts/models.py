@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.calls.models import Call, Channel
+from ecoute.lib.append_only import AppendOnlyModel
 from ecoute.lib.crypto import EncryptedTextField
 
 
@@ -141,14 +142,6 @@ class NotePolicy(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
 
-class AppendOnly(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("the audit trail cannot be changed")
-
-    def delete(self):
-        raise PermissionError("the audit trail cannot be deleted")
-
-
 class ReadPlace(models.TextChoices):
     PAGE = "page", _("Fiche")
     DURING_CALL = "during_call", _("Pendant un appel")
@@ -157,7 +150,7 @@ class ReadPlace(models.TextChoices):
     ADMIN = "admin", _("Administration")
 
 
-class NoteRead(models.Model):
+class NoteRead(AppendOnlyModel):
     """One read of one note: written before the text is decrypted, never changed or removed."""
 
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reads", verbose_name=_("lecteur"))
@@ -166,20 +159,10 @@ class NoteRead(models.Model):
     reason = models.TextField(_("motif de la lecture"))
     place = models.CharField(_("lieu"), max_length=16, choices=ReadPlace.choices)
 
-    objects = AppendOnly.as_manager()
-
     class Meta:
         ordering = ["-read_at"]
         verbose_name = _("lecture de note")
         verbose_name_plural = _("journal des lectures de notes")
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("the audit trail cannot be changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("the audit trail cannot be deleted")
 
 
 class Span(models.TextChoices):

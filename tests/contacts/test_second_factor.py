@@ -11,7 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 
 from ecoute.accounts import twofactor
 from ecoute.accounts.models import Role
-from ecoute.lib.login_address import SCOPE_KEY, KeyLoginAddress
+from ecoute.lib.source import SCOPE_KEY, KeySource
 from tests.support.cast import PASSWORD, make_psychologist
 from tests.support.contacts import make_staff
 from tests.support.twofactor import current_code, give_authenticator, log_in
@@ -107,17 +107,29 @@ def test_wrong_passwords_are_throttled_per_account(settings):
     assert "ecoute.pending_login" not in client.session
 
 
-async def test_login_pages_get_a_keyed_hash_of_the_address_and_no_other_page_does():
+async def test_every_request_gets_a_keyed_hash_of_its_source_and_never_the_address(settings):
     seen = {}
 
     async def app(scope, receive, send):
         seen[scope["path"]] = scope.get(SCOPE_KEY)
 
-    wrapper = KeyLoginAddress(app)
-    for path in ("/connexion/", "/espace/", "/"):
+    wrapper = KeySource(app)
+    for path in ("/connexion/", "/espace/"):
         await wrapper({"type": "http", "path": path, "client": ("203.0.113.7", 5555), "headers": []}, None, None)
-    assert seen["/espace/"] is None and seen["/"] is None
-    assert len(seen["/connexion/"]) == 64 and "203.0.113.7" not in seen["/connexion/"]
+    await wrapper({"type": "http", "path": "/", "client": ("203.0.113.8", 5555), "headers": []}, None, None)
+    assert seen["/connexion/"] == seen["/espace/"] != seen["/"]
+    assert len(seen["/connexion/"]) == 32 and "203" not in seen["/connexion/"]
+
+
+async def test_a_forwarded_address_is_believed_only_from_a_trusted_proxy(settings):
+    from ecoute.lib.source import client_address
+
+    forwarded = [(b"x-forwarded-for", b"198.51.100.1, 203.0.113.9")]
+    assert client_address({"client": ("10.0.0.5", 1), "headers": forwarded}) == "10.0.0.5"
+    settings.ECOUTE_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    # The proxy appends what it saw; what came before is the client's own word.
+    assert client_address({"client": ("10.0.0.5", 1), "headers": forwarded}) == "203.0.113.9"
+    assert client_address({"client": ("198.51.100.7", 1), "headers": forwarded}) == "198.51.100.7"
 
 
 async def test_the_address_throttle_counts_one_address_across_accounts(settings):
