@@ -2,6 +2,7 @@
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ecoute.settings")
@@ -17,10 +18,14 @@ from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
 from ecoute.lib.source import KeySource  # noqa: E402
 from ecoute.routing import websocket_urlpatterns  # noqa: E402
+from ecoute.security import retention  # noqa: E402
 
 websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # ECOUTE_TIMERS=0 only for processes that must not act on time (some benchmarks).
 background_loops = [timers.run_forever] if env_bool("ECOUTE_TIMERS", True) else []
+# The daily retention purge (ecoute/security/retention.py); off when cron runs `manage.py purge`.
+if settings.ECOUTE_AUTO_PURGE:
+    background_loops.append(retention.run_daily)
 
 # KeySource keeps a keyed, daily-rotating hash of the address for abuse limits only, before
 # ForgetClientAddress removes the address itself (ecoute/lib/source.py).

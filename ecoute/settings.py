@@ -242,8 +242,15 @@ for _proxy in ECOUTE_TRUSTED_PROXIES:
 # --- Contact records and statistics -----------------------------------------------------------
 # Fernet keys of the notes, newest first (ECOUTE_NOTE_KEYS or ECOUTE_NOTE_KEYS_FILE), never SECRET_KEY.
 ECOUTE_NOTE_KEYS = note_keys(DEBUG)
-# Days after which notes and caller-key links are purged (purge_contacts); coded fields stay.
+# Days after which notes and caller-key links are purged (manage.py purge); coded fields stay.
 ECOUTE_CONTACT_RETENTION_DAYS = env_int("ECOUTE_CONTACT_RETENTION_DAYS", 730, minimum=1)
+# The retention table, docs/retention.md. Days after which the reasons typed in supervisors' alerts
+# are emptied (the alerts stay): long enough for the debrief and the review of an incident.
+ECOUTE_ALERT_REASON_RETENTION_DAYS = env_int("ECOUTE_ALERT_REASON_RETENTION_DAYS", 90, minimum=1)
+# Days the note-read audit and the security journal are kept (CNIL: traces kept 6 months to 1 year).
+ECOUTE_AUDIT_RETENTION_DAYS = env_int("ECOUTE_AUDIT_RETENTION_DAYS", 365, minimum=30)
+# Each server process runs the purge once a day (one at a time); 0 to run `manage.py purge` from cron instead.
+ECOUTE_AUTO_PURGE = env_bool("ECOUTE_AUTO_PURGE", True)
 # Small-cell suppression: a published cell counting fewer contacts than this is hidden or merged.
 ECOUTE_STATS_MIN_CELL = env_int("ECOUTE_STATS_MIN_CELL", 10, minimum=1)
 

@@ -30,6 +30,8 @@ def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: in
             alert = Alert.objects.create(kind=kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason[:500], created_at=clock.now())
     except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
         return None
+    # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
+    # boards fetch it with the board page (ecoute/calls/supervision.py).
     send_after_commit(SUPERVISORS_GROUP, {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)})
     return alert
 
@@ -60,3 +62,8 @@ def _low_staff(available: int, now: datetime) -> None:
         open_alerts.update(closed_at=now)
     elif not open_alerts.exists():
         raise_alert(AlertKind.LOW_STAFF, reason=f"{available} écoutant(s) disponible(s) ; seuil : {settings.ECOUTE_MIN_AVAILABLE}.")
+
+
+def forget_reasons(before: datetime) -> int:
+    """Retention: empty the reasons of alerts raised before BEFORE; the alerts themselves stay."""
+    return Alert.objects.filter(created_at__lt=before).exclude(reason="").update(reason="")

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecoute.lib.crypto import EncryptedTextField
+
 
 class CallState(models.TextChoices):
     REQUESTED = "requested", _("En attente d'un psychologue")
@@ -124,14 +126,17 @@ class AlertKind(models.TextChoices):
 class Alert(models.Model):
     """Something a supervisor must see, shown on the supervision board until a supervisor takes it.
 
-    Alerts are the audit trail of escalations: they are closed, never edited nor deleted.
+    Alerts are the audit trail of escalations: they are closed, never edited nor deleted; only their
+    reason is emptied by the retention purge (ecoute/security/retention.py).
     """
 
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
     # The psychologist who raised it, or the one it is about (a missed ring).
     psychologist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(_("motif"), max_length=500, blank=True)
+    # What the psychologist typed ("la personne dit avoir pris des médicaments"): health data,
+    # encrypted; emptied by the retention purge after ECOUTE_ALERT_REASON_RETENTION_DAYS.
+    reason = EncryptedTextField(_("motif"), blank=True, default="")
     created_at = models.DateTimeField()
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
+from ecoute.lib.crypto import opened
 from ecoute.presence.models import Presence, Status
 
 from . import routing
@@ -73,9 +74,14 @@ def _listeners(now: datetime) -> list[dict]:
 
 
 def _alerts(now: datetime) -> list[dict]:
+    """The open alerts, their reasons decrypted: the board is for supervisors, who act on them.
+
+    The reasons travel only in this page, over the supervisor's authenticated session; the events
+    announcing an alert (ecoute/calls/alerts.py) carry its id and kind, never its reason.
+    """
     alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
     return [
-        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": a.reason, "psychologist": _name(a.psychologist),
+        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": opened(a.reason), "psychologist": _name(a.psychologist),
          "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
         for a in alerts[:50]
     ]

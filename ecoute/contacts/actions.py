@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ecoute.calls.models import Call, CallState
-from ecoute.lib.crypto import Sealed, reseal
+from ecoute.lib.crypto import opened
 
 from . import tallies
 from .models import ContactRecord, NoteRead
@@ -103,31 +104,33 @@ def read_note(reader, record: ContactRecord, reason: str, place: str) -> str:
     raises, and nothing is shown.
     """
     NoteRead.objects.create(reader=reader, record=record, reason=reason, place=place)
-    return record.note.open() if isinstance(record.note, Sealed) else str(record.note or "")
+    return opened(record.note)
+
+
+# A call nobody answered links to no record: its caller key serves only to resume it for a moment.
+UNANSWERED_LINK_KEPT = timedelta(days=1)
 
 
 def purge(now=None, days: int | None = None) -> dict:
     """Forget notes and caller-key links older than the retention period; keep the coded fields.
 
-    Safe to run again and again: what is already purged is not touched twice.
+    Safe to run again and again: what is already purged is not touched twice. Part of the general
+    purge (ecoute/security/retention.py).
     """
     now = now or timezone.now()
     days = settings.ECOUTE_CONTACT_RETENTION_DAYS if days is None else days
     cutoff = now - timedelta(days=days)
+    unanswered = Q(answered_at__isnull=True, state__in=[CallState.ENDED, CallState.ABANDONED], requested_at__lt=now - UNANSWERED_LINK_KEPT)
     with transaction.atomic():
         notes = ContactRecord.objects.filter(started_at__lt=cutoff, purged_at__isnull=True).update(note="", purged_at=now)
         # The caller key links calls (and so records) of one person: unlinked, they stay as anonymous counts.
-        links = Call.objects.filter(requested_at__lt=cutoff).exclude(caller_key_hash="").update(caller_key_hash="")
+        links = Call.objects.filter(Q(requested_at__lt=cutoff) | unanswered).exclude(caller_key_hash="").update(caller_key_hash="")
     return {"notes": notes, "caller_links": links}
 
 
-def rotate_note_keys(batch: int = 500) -> int:
-    """Re-encrypt every note under the newest key; returns how many notes were rewritten."""
-    rewritten = 0
-    ids = list(ContactRecord.objects.exclude(note="").order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), batch):
-        with transaction.atomic():
-            for record in ContactRecord.objects.select_for_update().filter(pk__in=ids[start:start + batch]).only("pk", "note"):
-                ContactRecord.objects.filter(pk=record.pk).update(note=Sealed(reseal(record.note.token)))
-                rewritten += 1
-    return rewritten
+def forget_reads(before) -> int:
+    """Retention of the note-read audit: its rows older than BEFORE go, reasons with them.
+
+    The one deletion of the append-only journal, through the base manager on purpose.
+    """
+    return NoteRead._base_manager.filter(read_at__lt=before).delete()[0]

@@ -5,6 +5,9 @@ notes are read through ecoute.contacts.views, which asks a reason and writes the
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from ecoute.lib.crypto import opened
 
 from .models import AgeBand, Departement, EmploymentStatus, FollowUp, NotePolicy, NoteRead, Orientation, Profession, Reason, RiskLevel, Sector
 
@@ -41,10 +44,17 @@ class NotePolicyAdmin(admin.ModelAdmin):
 class NoteReadAdmin(admin.ModelAdmin):
     """The journal of note readings: consulted, never changed."""
 
-    list_display = ["read_at", "reader", "record_id", "place", "reason"]
+    list_display = ["read_at", "reader", "record_id", "place", "stated_reason"]
     list_filter = ["place", "read_at"]
-    search_fields = ["reader__username", "reason"]
+    # The reasons are encrypted: searched by reader only.
+    search_fields = ["reader__username"]
     date_hierarchy = "read_at"
+    fields = readonly_fields = ["read_at", "reader", "record", "place", "stated_reason"]
+
+    @admin.display(description=_("motif de la lecture"))
+    def stated_reason(self, read: NoteRead) -> str:
+        """Decrypted on purpose: checking why each note was read is what the journal is for."""
+        return opened(read.reason)
 
     def has_add_permission(self, request):
         return False

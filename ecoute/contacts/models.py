@@ -156,7 +156,8 @@ class NoteRead(AppendOnlyModel):
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reads", verbose_name=_("lecteur"))
     record = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, related_name="reads", verbose_name=_("fiche"))
     read_at = models.DateTimeField(_("lu le (UTC)"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("motif de la lecture"))
+    # Why someone read the note: it can speak of the person ("elle rappelle, idées noires"), so encrypted.
+    reason = EncryptedTextField(_("motif de la lecture"))
     place = models.CharField(_("lieu"), max_length=16, choices=ReadPlace.choices)
 
     class Meta:

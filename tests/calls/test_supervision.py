@@ -95,7 +95,7 @@ def test_after_a_high_risk_call_a_debrief_is_prompted_and_the_cap_brings_a_break
     presence = Presence.objects.get(pk=claire.pk)
     assert presence.debrief_due and presence.wrap_up_until - timezone.now() < timedelta(seconds=61)
     alert = Alert.objects.get(kind=AlertKind.EMERGENCY)
-    assert alert.reason == "Idées suicidaires avec un plan." and alert.psychologist == claire and alert.call_id == first.pk
+    assert alert.reason.open() == "Idées suicidaires avec un plan." and alert.psychologist == claire and alert.call_id == first.pk
     actions.request_debrief(claire.pk)
     assert not Presence.objects.get(pk=claire.pk).debrief_due and Alert.objects.filter(kind=AlertKind.DEBRIEF).exists()
 

@@ -81,7 +81,8 @@ def test_each_audit_row_says_who_when_which_and_why(client):
     shown = client.post(f"/espace/fiches/{record.pk}/note/", {"reason": "Réunion de supervision du mardi"})
     assert CANARY in shown.content.decode()
     read = NoteRead.objects.get()
-    assert (read.reader, read.record, read.reason, read.place) == (helene, record, "Réunion de supervision du mardi", "page")
+    assert (read.reader, read.record, read.reason.open(), read.place) == (helene, record, "Réunion de supervision du mardi", "page")
+    assert read.reason.token.startswith("gAAAA")  # the reason is stored encrypted
     assert read.read_at.utcoffset().total_seconds() == 0
 
 
@@ -104,4 +105,4 @@ def test_the_audit_cannot_be_changed_or_deleted_through_the_application(admin_us
     model_admin = admin_site._registry[NoteRead]
     assert model_admin.has_view_permission(request)
     assert not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request, read) or model_admin.has_delete_permission(request, read))
-    assert NoteRead.objects.get().reason == "relecture"
+    assert NoteRead.objects.get().reason.open() == "relecture"

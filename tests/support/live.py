@@ -54,7 +54,8 @@ class LiveServer:
         self.url = f"http://localhost:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS / f"{name}-{self.port}.log"
-        self.env = {**os.environ, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", **env}
+        # No daily purge at start: it would journal a PURGE event in the middle of other tests.
+        self.env = {**os.environ, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_AUTO_PURGE": "0", **env}
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = None
 
