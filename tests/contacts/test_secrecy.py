@@ -93,3 +93,30 @@ def test_rotation_reencrypts_every_note_and_they_read_back_with_the_new_key_alon
         fresh = ContactRecord.objects.get(pk=record.pk)
         assert actions.read_note(claire, fresh, "test", ReadPlace.PAGE) == f"note {i} {CANARY}"
     assert all(Fernet(new_key).decrypt(token.encode()) for token in after if token)
+
+
+def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journalled(settings):
+    from django.utils import timezone
+
+    from ecoute.calls.models import Alert, AlertKind
+    from ecoute.contacts.models import NoteRead
+    from ecoute.lib.crypto import encrypted_fields
+    from ecoute.security.models import SecurityEvent, SecurityEventKind
+
+    assert {f"{model._meta.label}.{name}" for model, name in encrypted_fields()} == {
+        "calls.Alert.reason", "contacts.ContactRecord.note", "contacts.NoteRead.reason",
+    }
+    claire = make_psychologist("Claire")
+    record = make_record(claire, note=f"note {CANARY}")
+    actions.read_note(claire, record, f"lecture {CANARY}", ReadPlace.PAGE)
+    Alert.objects.create(kind=AlertKind.EMERGENCY, reason=f"urgence {CANARY}", created_at=timezone.now())
+    old_key, new_key = settings.ECOUTE_NOTE_KEYS[0], Fernet.generate_key().decode()
+    settings.ECOUTE_NOTE_KEYS = [new_key, old_key]
+    call_command("rotate_note_keys", stdout=io.StringIO())
+
+    settings.ECOUTE_NOTE_KEYS = [new_key]  # the old key removed: everything still opens
+    assert Alert.objects.get().reason.open() == f"urgence {CANARY}"
+    assert NoteRead.objects.get().reason.open() == f"lecture {CANARY}"
+    assert ContactRecord.objects.get().note.open() == f"note {CANARY}"
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.KEY_ROTATION)
+    assert event.details == {"calls.Alert.reason": 1, "contacts.ContactRecord.note": 1, "contacts.NoteRead.reason": 1}
