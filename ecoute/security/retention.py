@@ -2,8 +2,8 @@
 
 docs/retention.md lists every table and store with its retention; this module applies the rules
 that live in the database. Each rule belongs to its app (notes and caller links: contacts; alert
-reasons: calls; the two journals: contacts and security); this module runs them in order, then
-journals a PURGE event with what each one removed.
+reasons: calls; the two journals: contacts and security; Django's admin history and sessions: here);
+this module runs them in order, then journals a PURGE event with what each one removed.
 
 Every server process checks every PURGE_CHECK_SECONDS whether a purge is due (none in the last
 PURGE_EVERY); a PostgreSQL advisory lock keeps two processes from running it at the same moment,
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 from channels.db import database_sync_to_async
+from django.contrib.admin.models import LogEntry
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -41,6 +42,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     audit_cutoff = now - timedelta(days=settings.ECOUTE_AUDIT_RETENTION_DAYS)
     done["note_reads"] = contacts.forget_reads(audit_cutoff)
     done["security_events"] = forget_security_events(audit_cutoff)
+    done["admin_log"] = LogEntry.objects.filter(action_time__lt=audit_cutoff).delete()[0]
     done["sessions"] = clear_expired_sessions()
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), **done)
     return done
@@ -50,7 +52,8 @@ def summary(done: dict[str, int]) -> str:
     return (
         f"{done['notes']} notes effacées, {done['caller_links']} liens d'appelant oubliés, "
         f"{done['alert_reasons']} motifs d'alerte effacés, {done['note_reads']} lectures de notes et "
-        f"{done['security_events']} événements de sécurité supprimés, {done['sessions']} sessions expirées."
+        f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
+        f"supprimés, {done['sessions']} sessions expirées."
     )
 
 

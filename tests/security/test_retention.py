@@ -52,7 +52,7 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
 
     done = retention.purge(now=NOW)
 
-    assert done == {"notes": 0, "caller_links": 1, "alert_reasons": 1, "note_reads": 1, "security_events": 1, "sessions": 1}
+    assert done == {"notes": 0, "caller_links": 1, "alert_reasons": 1, "note_reads": 1, "security_events": 1, "admin_log": 0, "sessions": 1}
     assert not Alert.objects.get(pk=old_alert.pk).reason and Alert.objects.get(pk=old_alert.pk).kind == AlertKind.EMERGENCY
     assert Alert.objects.get(pk=new_alert.pk).reason.open() == "voix tremblante"
     assert list(NoteRead.objects.values_list("pk", flat=True)) == [new_read.pk] and old_read.pk != new_read.pk
