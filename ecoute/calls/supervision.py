@@ -8,10 +8,11 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
-from ecoute.lib.crypto import opened
+from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.presence.models import Presence, Status
 
 from . import routing
@@ -81,10 +82,18 @@ def _alerts(now: datetime) -> list[dict]:
     """
     alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
     return [
-        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": opened(a.reason), "psychologist": _name(a.psychologist),
+        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": _reason(a), "psychologist": _name(a.psychologist),
          "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
         for a in alerts[:50]
     ]
+
+
+def _reason(alert: Alert) -> str:
+    """A reason that cannot be decrypted (its key removed too soon) must not take the board down with it."""
+    try:
+        return opened(alert.reason)
+    except NoteKeyError:
+        return gettext("(motif illisible : la clé qui l’a chiffré manque)")
 
 
 def _clock(span: timedelta) -> str:

@@ -58,3 +58,14 @@ def test_the_supervisors_board_and_the_read_journal_open_the_reasons_on_purpose(
     journal = admin_client.get("/admin/contacts/noteread/")
     assert journal.status_code == 200 and "elle rappelle en crise" in journal.content.decode()
     assert NoteRead.objects.get().reason.token in raw("contacts_noteread")
+
+
+def test_a_reason_whose_key_is_gone_leaves_the_board_standing(client, settings):
+    from cryptography.fernet import Fernet
+
+    helene = make_staff("supervisor", "Hélène")
+    Alert.objects.create(kind=AlertKind.EMERGENCY, reason="dit avoir pris des médicaments", created_at=timezone.now())
+    settings.ECOUTE_NOTE_KEYS = [Fernet.generate_key().decode()]
+    log_in(client, helene)
+    board = client.get("/supervision/tableau/")
+    assert board.status_code == 200 and "motif illisible" in board.content.decode() and "Urgence vitale" in board.content.decode()

@@ -96,3 +96,19 @@ def test_a_process_finding_the_purge_under_way_in_another_leaves_it_alone(line):
         assert retention.purge_if_due(NOW) is not None
     finally:
         other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_process_runs_the_daily_purge_by_itself(live_server_env):
+    import time
+
+    from tests.support.live import LiveServer
+
+    server = LiveServer({**live_server_env, "ECOUTE_AUTO_PURGE": "1", "ECOUTE_TIMERS": "0"}, name="purging").start()
+    try:
+        while not SecurityEvent.objects.filter(kind=SecurityEventKind.PURGE).exists():
+            assert server.process.poll() is None, server.log()
+            time.sleep(0.1)
+    finally:
+        server.stop()
+    assert SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).actor is None
