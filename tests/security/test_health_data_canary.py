@@ -30,7 +30,7 @@ from ecoute.calls.models import Alert, AlertKind
 from ecoute.contacts.models import ContactRecord, EmploymentStatus, NoteRead, Profession, Reason
 from ecoute.security import retention
 from ecoute.security.models import SecurityEvent, SecurityEventKind
-from tests.support.backends import need_postgres, need_redis
+from tests.support.backends import need_redis
 from tests.support.cast import make_psychologist
 from tests.support.contacts import ensure_taxonomies, make_staff
 from tests.support.live import LiveServer

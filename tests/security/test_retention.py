@@ -12,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 
 from ecoute.calls.models import Alert, AlertKind, Call, CallState
-from ecoute.contacts import actions
 from ecoute.contacts.models import NoteRead, ReadPlace
 from ecoute.security import journal, retention
 from ecoute.security.models import SecurityEvent, SecurityEventKind
