@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ecoute.lib.anonymity import logging_config
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
 from ecoute.lib.note_keys import note_keys
 
@@ -163,18 +164,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # Logging never carries a caller's address: the servers' own access logs are off and
 # ecoute.lib.anonymity writes the only access log, without client addresses or query strings.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("ECOUTE_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "django.channels.server": {"level": "WARNING"},
-        "uvicorn.access": {"handlers": [], "propagate": False},
-    },
-}
+# One logging configuration for every process, the one Uvicorn is started with (ecoute/logging.json):
+# whatever a library logs passes through ecoute.lib.anonymity.ScrubAddresses, which blanks addresses.
+LOGGING = logging_config(env_str("ECOUTE_LOG_LEVEL", "INFO"))
+LOGGING_CONFIG = "ecoute.lib.anonymity.configure_logging"
 ADMINS: list = []
 
 # --- The line ---------------------------------------------------------------------------------
