@@ -243,9 +243,10 @@ ECOUTE_STATS_MIN_CELL = env_int("ECOUTE_STATS_MIN_CELL", 10, minimum=1)
 # --- Orientation directory ------------------------------------------------------------------------
 # Days after which an entry nobody has re-checked is listed as stale in the admin.
 ECOUTE_DIRECTORY_STALE_DAYS = env_int("ECOUTE_DIRECTORY_STALE_DAYS", 365, minimum=1)
-# Map tiles (Leaflet URL template). Empty: no tiles, the map draws France's outlines only. Each tile
-# request tells the tile server roughly where a visitor looks: a deployment may run its own.
-ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map tiles (Leaflet URL template). Empty, the default: no tiles, the map draws France's outlines only.
+# Each tile request gives the tile server the visitor's address and where they look: a deployment
+# that wants a background runs its own tile server rather than sending callers to a third party.
+ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "")
 ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contributeurs OpenStreetMap")
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
