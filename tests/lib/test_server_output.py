@@ -6,10 +6,8 @@ cannot differ; the demo is tools/run_demo.py itself.
 """
 
 import asyncio
-import ipaddress
 import json
 import os
-import re
 import secrets
 import shlex
 import signal
@@ -25,6 +23,7 @@ import websockets
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from tests.support.addresses import addresses_in
 from tests.support.backends import need_coturn, need_redis
 from tests.support.cast import make_psychologist
 from tests.support.live import ARTIFACTS, free_port
@@ -36,8 +35,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CALLER = "203.0.113.77"
 USER_AGENT = "SondeEcoute/7.3 (appareil-de-test)"
 QUERY = "marque-de-requete"
-IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-IPV6_CANDIDATE = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
 # An offer as a browser that ignores the relay-only policy would send it: every kind of address.
 OFFER_SDP = "\r\n".join([
     "v=0", f"o=- 46117 2 IN IP4 {CALLER}", "s=-", "t=0 0", "m=audio 9 UDP/TLS/RTP/SAVPF 111",
@@ -50,17 +47,6 @@ def readme_production_command() -> list[str]:
     section = (ROOT / "README.md").read_text().split("## Running in production", 1)[1]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     return shlex.split(block.replace("\\\n", " "))
-
-
-def addresses_in(text: str) -> list[str]:
-    ipv6 = []
-    for candidate in IPV6_CANDIDATE.findall(text):
-        try:
-            ipaddress.IPv6Address(candidate)
-            ipv6.append(candidate)
-        except ValueError:
-            pass
-    return IPV4.findall(text) + ipv6
 
 
 def assert_nothing_about_callers(output: str) -> None:
