@@ -117,6 +117,7 @@ def configure_logging(config: dict) -> None:
     its own when started without --log-config: their records now reach the filtered root handler instead.
     """
     logging.config.dictConfig(config)
+    logging.captureWarnings(True)  # Python's warnings too go through the handler, not straight to stderr
     ours = set(logging.root.handlers)
     for logger in list(logging.root.manager.loggerDict.values()):
         if not isinstance(logger, logging.Logger):
