@@ -93,7 +93,10 @@ class ScrubAddresses(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("uvicorn") and '"WebSocket ' in str(record.msg):
             return False  # uvicorn's line per handshake (address, path and query): AccessLog writes ours
-        message = scrub(record.getMessage())
+        try:
+            message = scrub(record.getMessage())
+        except (TypeError, ValueError):  # a malformed call: logging would report it, not raise in the caller
+            message = scrub(f"{record.msg} {record.args}")
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.msg, record.args, record.exc_info = message, None, None

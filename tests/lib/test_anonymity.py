@@ -109,3 +109,8 @@ def test_every_logger_writes_only_through_the_filtered_handler():
         for name, logger in logging.root.manager.loggerDict.items() if isinstance(logger, logging.Logger)
     }
     assert {name: handlers for name, handlers in foreign.items() if handlers} == {}
+
+
+def test_a_malformed_log_call_is_written_scrubbed_instead_of_raising():
+    entry = record("%s and %s", ADDRESS)
+    assert ScrubAddresses().filter(entry) is True and ADDRESS not in entry.getMessage()
