@@ -91,11 +91,11 @@ def main() -> int:
     people = prepare(args.psychologists, args.saves)
 
     from tests.support.live import free_port
+    from tools.server_command import uvicorn_command
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_TIMERS": "0", "ECOUTE_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-access-log", "--log-level", "warning", "--workers", str(args.workers)], cwd=ROOT, env=env)
+    server = subprocess.Popen(uvicorn_command("127.0.0.1", port, workers=args.workers), cwd=ROOT, env=env)
     base = f"http://localhost:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from ecoute.lib.anonymity import logging_config
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
 from ecoute.lib.note_keys import note_keys
 
@@ -163,18 +164,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # Logging never carries a caller's address: the servers' own access logs are off and
 # ecoute.lib.anonymity writes the only access log, without client addresses or query strings.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("ECOUTE_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "django.channels.server": {"level": "WARNING"},
-        "uvicorn.access": {"handlers": [], "propagate": False},
-    },
-}
+# One logging configuration for every process, the one Uvicorn is started with (ecoute/logging.json):
+# whatever a library logs passes through ecoute.lib.anonymity.ScrubAddresses, which blanks addresses.
+LOGGING = logging_config(env_str("ECOUTE_LOG_LEVEL", "INFO"))
+LOGGING_CONFIG = "ecoute.lib.anonymity.configure_logging"
 ADMINS: list = []
 
 # --- The line ---------------------------------------------------------------------------------
@@ -257,9 +250,10 @@ ECOUTE_STATS_MIN_CELL = env_int("ECOUTE_STATS_MIN_CELL", 10, minimum=1)
 # --- Orientation directory ------------------------------------------------------------------------
 # Days after which an entry nobody has re-checked is listed as stale in the admin.
 ECOUTE_DIRECTORY_STALE_DAYS = env_int("ECOUTE_DIRECTORY_STALE_DAYS", 365, minimum=1)
-# Map tiles (Leaflet URL template). Empty: no tiles, the map draws France's outlines only. Each tile
-# request tells the tile server roughly where a visitor looks: a deployment may run its own.
-ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map tiles (Leaflet URL template). Empty, the default: no tiles, the map draws France's outlines only.
+# Each tile request gives the tile server the visitor's address and where they look: a deployment
+# that wants a background runs its own tile server rather than sending callers to a third party.
+ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "")
 ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contributeurs OpenStreetMap")
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.

@@ -10,8 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import coturn_loopback  # noqa: E402
+from server_command import ROOT, uvicorn_command  # noqa: E402
 
-HOST, PORT, TURN_PORT = "127.0.0.1", int(os.environ.get("PORT", "8000")), 3478
+HOST, PORT, TURN_PORT = "127.0.0.1", int(os.environ.get("PORT", "8000")), int(os.environ.get("TURN_PORT", "3478"))
 PASSWORD = "ecoute-demo-2026"
 
 
@@ -24,7 +25,7 @@ def main() -> int:
         secret = secrets.token_hex(16)
         coturn = coturn_loopback.start(TURN_PORT, secret)
         env.update(ECOUTE_TURN_URLS=f"turn:127.0.0.1:{TURN_PORT}?transport=udp", ECOUTE_TURN_SECRET=secret)
-        relay = f"coturn relays the media on 127.0.0.1:{TURN_PORT}"
+        relay = f"coturn relays the media on this machine (port {TURN_PORT})"
     else:
         relay = "coturn is not installed: media goes directly between the two windows (apt-get install coturn)"
     print(f"""
@@ -44,11 +45,7 @@ def main() -> int:
   {relay}.
   Stop with Ctrl-C.
 """, flush=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "ecoute.asgi:application", "--host", HOST, "--port", str(PORT),
-         "--no-access-log", "--ws-max-size", "1048576", "--lifespan", "on"],
-        env=env,
-    )
+    server = subprocess.Popen(uvicorn_command(HOST, PORT), cwd=ROOT, env=env)
     try:
         return server.wait()
     except KeyboardInterrupt:

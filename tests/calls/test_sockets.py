@@ -340,3 +340,22 @@ async def test_websockets_from_another_site_are_refused():
     foreign = WebsocketCommunicator(application, "/ws/line/", headers=[(b"origin", b"https://evil.example")])
     connected, _ = await foreign.connect()
     assert not connected
+
+
+async def test_with_the_relay_on_a_callers_offer_reaches_the_psychologist_without_the_callers_address(settings):
+    """The server, not the caller's browser, guarantees it: a browser ignoring the relay policy changes nothing."""
+    settings.ECOUTE_TURN_URLS, settings.ECOUTE_TURN_SECRET = ["turn:turn.example.org:3478"], "secret"
+    claire = await psychologist("Claire")
+    caller, workspace, call_id = await connected_call(claire)
+    sdp = "\r\n".join([
+        "v=0", "o=- 1 2 IN IP4 203.0.113.77", "s=-", "c=IN IP4 203.0.113.77",
+        "a=candidate:1 1 udp 2122260223 203.0.113.77 54321 typ host",
+        "a=candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321", "",
+    ])
+    await caller.send({"type": "signal", "call_id": call_id, "signal": {"description": {"type": "offer", "sdp": sdp}}})
+    received = (await workspace.expect("signal"))["signal"]["description"]["sdp"]
+    assert "203.0.113.77" not in received and "198.51.100.5 49200 typ relay raddr 0.0.0.0 rport 0" in received
+    relay = {"candidate": "candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321",
+             "sdpMid": "0", "sdpMLineIndex": 0, "relatedAddress": "203.0.113.77"}
+    await caller.send({"type": "signal", "call_id": call_id, "signal": {"candidate": relay}})
+    assert "203.0.113.77" not in json.dumps(await workspace.expect("signal"))

@@ -1,5 +1,7 @@
 """The public pages and the JSON API: results with distances, and a clear error for every wrong input."""
 
+import importlib
+
 import pytest
 
 from .conftest import BORDEAUX, MERIGNAC, make_entry
@@ -83,3 +85,25 @@ def test_the_map_data_has_the_results_and_every_unit(client, two):
 def test_outlines_are_served_as_geojson(client):
     data = client.get("/api/directory/outlines.geojson").json()
     assert {feature["properties"]["code"] for feature in data["features"]} >= {"33", "75"}
+
+
+NO_TILES_NOTE = "Aucun fond de carte n’est chargé"
+
+
+def test_by_default_no_tile_server_is_set(monkeypatch):
+    """Tiles from a third party would give it every visitor's address: none unless a deployment sets one."""
+    monkeypatch.delenv("ECOUTE_MAP_TILE_URL", raising=False)
+    defaults = importlib.reload(importlib.import_module("ecoute.settings"))
+    assert defaults.ECOUTE_MAP_TILE_URL == ""
+
+
+def test_without_tiles_the_map_page_says_nothing_is_sent_elsewhere(client, settings):
+    settings.ECOUTE_MAP_TILE_URL = ""
+    page = client.get("/orientation/carte/").content.decode()
+    assert 'data-tiles=""' in page and NO_TILES_NOTE in page and "openstreetmap" not in page
+
+
+def test_with_a_configured_tile_server_the_map_uses_it_and_the_note_goes(client, settings):
+    settings.ECOUTE_MAP_TILE_URL = "https://tuiles.example.org/{z}/{x}/{y}.png"
+    page = client.get("/orientation/carte/").content.decode()
+    assert 'data-tiles="https://tuiles.example.org/{z}/{x}/{y}.png"' in page and NO_TILES_NOTE not in page

@@ -1,6 +1,7 @@
 """A caller's address never enters the application, its database or its logs."""
 
 import logging
+import sys
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -8,7 +9,7 @@ from django.apps import apps
 from django.db import models
 
 from ecoute.asgi import application
-from ecoute.lib.anonymity import ForgetClientAddress
+from ecoute.lib.anonymity import ForgetClientAddress, ScrubAddresses
 
 ADDRESS = "203.0.113.77"
 PROXY_HEADERS = [(b"x-forwarded-for", ADDRESS.encode()), (b"x-real-ip", ADDRESS.encode()), (b"forwarded", f"for={ADDRESS}".encode())]
@@ -62,3 +63,54 @@ def test_error_reports_have_no_address_to_leak(settings):
     scope = dict(http_scope("/"), client=None)
     request = ASGIRequest(scope, body_file=None)
     assert request.META.get("REMOTE_ADDR") in (None, "")
+
+
+def record(message: str, *args, name: str = "ecoute.test", exc_info=None) -> logging.LogRecord:
+    return logging.LogRecord(name, logging.ERROR, __file__, 1, message, args, exc_info)
+
+
+def test_uvicorns_line_per_websocket_handshake_is_never_written():
+    """uvicorn logs the peer (or, with proxy headers, X-Forwarded-For) and the query of every handshake."""
+    handshake = record('%s - "WebSocket %s" [accepted]', f"{ADDRESS}:0", "/ws/line/?key=secret", name="uvicorn.error")
+    assert ScrubAddresses().filter(handshake) is False
+
+
+@pytest.mark.parametrize("message, written", [
+    (f"peer {ADDRESS}:51234 gone", "peer [adresse]:51234 gone"),
+    ("from 2001:db8::7 and [fe80::1]:443", "from [adresse] and [[adresse]]:443"),
+    (f"mapped ::ffff:{ADDRESS}", "mapped ::ffff:[adresse]"),
+    ('"GET /orientation/?q=33000&lat=44.8 HTTP/1.1"', '"GET /orientation/ HTTP/1.1"'),
+    ("at 12:30:45, version 5.2 of 10 workers", "at 12:30:45, version 5.2 of 10 workers"),
+])
+def test_addresses_and_query_strings_are_blanked_in_every_message(message, written):
+    entry = record("%s", message)
+    assert ScrubAddresses().filter(entry) is True
+    assert entry.getMessage() == written
+
+
+def test_a_traceback_is_written_without_the_addresses_its_exception_holds():
+    try:
+        raise ConnectionError(f"connection to server at {ADDRESS} failed; see /x/?token=secret")
+    except ConnectionError:
+        entry = record("the timers failed", exc_info=sys.exc_info())
+    ScrubAddresses().filter(entry)
+    written = logging.Formatter().format(entry)
+    assert "ConnectionError: connection to server at [adresse] failed; see /x/" in written
+    assert ADDRESS not in written and "secret" not in written
+
+
+def test_every_logger_writes_only_through_the_filtered_handler():
+    """By construction: Django's own console handler, uvicorn's, any library's are gone; root's scrubs."""
+    ours = [handler for handler in logging.root.handlers if any(isinstance(f, ScrubAddresses) for f in handler.filters)]
+    assert ours, "the root logger has no scrubbing handler"
+    # (pytest attaches its capturing handlers, root's too, to non-propagating loggers: those are allowed)
+    foreign = {
+        name: [handler for handler in logger.handlers if handler not in logging.root.handlers]
+        for name, logger in logging.root.manager.loggerDict.items() if isinstance(logger, logging.Logger)
+    }
+    assert {name: handlers for name, handlers in foreign.items() if handlers} == {}
+
+
+def test_a_malformed_log_call_is_written_scrubbed_instead_of_raising():
+    entry = record("%s and %s", ADDRESS)
+    assert ScrubAddresses().filter(entry) is True and ADDRESS not in entry.getMessage()

@@ -6,7 +6,6 @@ import os
 import secrets
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from tools import coturn_loopback
+from tools.server_command import uvicorn_command
 
 from .backends import CHROMIUM, need_chromium, need_coturn
 
@@ -62,10 +62,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-             "--port", str(self.port), "--no-access-log", "--log-level", "warning", "--lifespan", "on",
-             "--ws-max-size", "1048576"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            uvicorn_command("127.0.0.1", self.port, app=self.app), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         self._wait_until_ready()
         return self
