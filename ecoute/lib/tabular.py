@@ -81,9 +81,10 @@ def cell_problem(value: str, max_chars: int = MAX_CELL_CHARS) -> str | None:
 
 
 def safe_cell(value):
-    """VALUE as an export writes it: text that a spreadsheet would run as a formula is quoted."""
-    if not isinstance(value, str):
+    """VALUE as an export writes it: numbers as they are, text quoted where a spreadsheet would run it."""
+    if value is None or isinstance(value, (int, float)):
         return value
+    value = str(value)  # a translated label arrives as a lazy string
     if value[:1] in FORMULA_STARTS or value.lstrip()[:1] in FORMULA_STARTS:
         return "'" + value
     return value
