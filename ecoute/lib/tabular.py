@@ -20,6 +20,10 @@ EARLIEST_DATE = date(2000, 1, 1)
 # and LibreOffice also skip leading blanks, and read the full-width forms as the ASCII ones.
 FORMULA_STARTS = frozenset("=+-@\t\r\n＝＋－＠")
 
+# csv's own limit on a field (128 Ko) would refuse a huge cell before it can be named with its
+# column: a field may be as big as the file, and cell_problem says which one is too long.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+
 
 class FileProblem(Exception):
     """What makes an uploaded file unreadable as a whole, with the line where it was found (0: the file)."""
@@ -61,8 +65,8 @@ def records(text: str, delimiter: str, max_lines: int = MAX_LINES):
             values = next(reader)
         except StopIteration:
             return
-        except csv.Error:  # a field over csv's own limit (128 Ko), or a quote left open
-            raise FileProblem(start, "champ illisible : guillemet non refermé ou valeur beaucoup trop longue.") from None
+        except csv.Error:  # a quote left open, or another break of the format
+            raise FileProblem(start, "ligne illisible : un guillemet est-il resté ouvert ?") from None
         if any(value.strip() for value in values):
             count += 1
             if count > max_lines + 1:
