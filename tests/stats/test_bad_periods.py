@@ -72,3 +72,8 @@ def test_any_period_parses_or_is_refused_with_a_reason(start, end, step):
         return
     assert period.start <= period.end <= timezone.localdate() + timedelta(days=366)
     assert period.start.year >= 2000
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_empty_dates_mean_the_default_period(statistician, endpoint):
+    assert statistician.get(endpoint, {"du": "", "au": "", "pas": ""}).status_code == 200
