@@ -133,3 +133,23 @@ async def test_the_workspace_socket_answers_anything(cast, sequence):
 async def test_the_supervisors_socket_answers_anything(cast, sequence):
     await _run(await connect("/ws/supervision/", cast["supervisor"]), sequence)
     await database_sync_to_async(check_database)(cast["earlier"])
+
+
+@FUZZ
+@given(sequence=st.lists(messages(WorkspaceSocket.message_types + CallerSocket.message_types), min_size=1, max_size=6),
+       side=st.sampled_from(["workspace", "caller"]))
+async def test_both_sides_of_a_call_in_progress_answer_anything(cast, sequence, side):
+    """In a connected call, "$current" is the real call: escalations, emergencies, signals, hand-overs and hang-ups with any fields."""
+    from tests.calls.test_sockets import connected_call
+
+    psychologist = await database_sync_to_async(make_psychologist)("Sofia")
+    caller, workspace, call_id = await connected_call(psychologist)
+    probe = Probe(workspace if side == "workspace" else caller)
+    probe.current = call_id
+    try:
+        for message in sequence:
+            await probe.send(message)
+    finally:
+        await caller.close()
+        await workspace.close()
+    await database_sync_to_async(check_database)(cast["earlier"])
