@@ -12,6 +12,9 @@ class RingInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Call)
 class CallAdmin(admin.ModelAdmin):
@@ -28,3 +31,6 @@ class CallAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the statistics and the caller's "your psychologists" count on every call

@@ -4,15 +4,17 @@ The columns and codes are documented in docs/contacts.md. Each error names its l
 is line 1) and says what is expected.
 """
 
-import csv
+import io
 from datetime import date, datetime, time
 
 from django.utils import timezone
 
 from ecoute.accounts.models import Language
 from ecoute.calls.models import Channel
+from ecoute.lib import tabular
 
 from . import models
+from .forms import NOTE_MAX_LENGTH
 
 REQUIRED = ["date", "profession", "statut", "motifs"]
 OPTIONAL = ["duree_minutes", "canal", "langue", "premier_appel", "secteur", "departement", "tranche_age", "risque", "orientations", "suite", "note"]
@@ -35,27 +37,35 @@ class ImportFailed(Exception):
         super().__init__("\n".join(shown) + more)
 
 
+def read_bytes(data: bytes) -> list[dict]:
+    """The records of a CSV file's bytes, validated; raises ImportFailed listing every error."""
+    try:
+        text = tabular.decode(data)
+    except tabular.FileProblem as problem:
+        raise ImportFailed([f"ligne {problem.line} : {problem}"]) from None
+    return read(io.StringIO(text))
+
+
 def read(stream) -> list[dict]:
     """The records of the CSV in STREAM (text), validated; raises ImportFailed listing every error."""
-    sample = stream.read(4096)
-    stream.seek(0)
+    text = stream.read()
     try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(stream, dialect=dialect)
-    header_errors = _check_header(reader.fieldnames or [])
-    if header_errors:
-        raise ImportFailed(header_errors)
-    codes = _codes()
-    rows, errors = [], []
-    for line, row in enumerate(reader, start=2):
-        if None in row:
-            errors.append(f"ligne {line} : plus de valeurs que de colonnes")
-            continue
-        record, row_errors = _record(row, codes)
-        errors += [f"ligne {line} : {error}" for error in row_errors]
-        rows.append(record)
+        records = tabular.records(text, tabular.delimiter_of(text))
+        header = [name.strip() for name in next(records, (1, []))[1]]
+        header_errors = _check_header(header)
+        if header_errors:
+            raise ImportFailed(header_errors)
+        codes = _codes()
+        rows, errors = [], []
+        for line, values in records:
+            if len(values) > len(header):
+                errors.append(f"ligne {line} : plus de valeurs que de colonnes")
+                continue
+            record, row_errors = _record(dict(zip(header, values)), codes)
+            errors += [f"ligne {line} : {error}" for error in row_errors]
+            rows.append(record)
+    except tabular.FileProblem as problem:
+        raise ImportFailed([f"ligne {problem.line} : {problem}"]) from None
     if errors:
         raise ImportFailed(errors)
     if not rows:
@@ -84,7 +94,11 @@ def _codes() -> dict:
 
 def _record(row: dict, codes: dict) -> tuple[dict, list[str]]:
     row = {key.strip(): (value or "").strip() for key, value in row.items()}
-    errors: list[str] = []
+    problems = [(column, tabular.cell_problem(value, NOTE_MAX_LENGTH if column == "note" else tabular.MAX_CELL_CHARS))
+                for column, value in row.items()]
+    errors = [f"colonne « {column} » : {problem}" for column, problem in problems if problem]
+    if errors:
+        return {}, errors  # the line is refused; its other columns are not worth reading
     record: dict = {"started_at": _when(row.get("date", ""), errors)}
     record["duration_seconds"] = _minutes(row.get("duree_minutes", ""), errors)
     record["channel"] = row.get("canal") or Channel.PHONE
@@ -129,6 +143,8 @@ def _when(text: str, errors: list[str]):
         moment = timezone.make_aware(moment)
     if moment > timezone.now():
         errors.append(f"date « {text} » dans le futur")
+    elif moment.date() < tabular.EARLIEST_DATE:
+        errors.append(f"date « {text} » : avant {tabular.EARLIEST_DATE.year}, elle ne peut être juste")
     return moment
 
 

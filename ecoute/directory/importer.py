@@ -5,8 +5,6 @@ line numbers of every problem. A valid file is written in one transaction, match
 `external_id`: importing the same file twice changes nothing the second time.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ecoute.accounts.models import Language
+from ecoute.lib import tabular
 
 from .models import Commune, Entry, Kind, Network, Profession, ServiceType, Theme, UnitStatus, refresh_planner_statistics
 
@@ -27,8 +26,8 @@ OPTIONAL = [
     "latitude", "longitude", "phone", "email", "website", "what_to_expect", "how_to_reach", "published",
 ]
 COLUMNS = REQUIRED + OPTIONAL
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20000
+MAX_BYTES = tabular.MAX_FILE_BYTES
+MAX_ROWS = tabular.MAX_LINES
 LIST_SEPARATOR = "|"
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 TRUE, FALSE = {"oui", "1", "true", "vrai", "yes"}, {"non", "0", "false", "faux", "no"}
@@ -76,28 +75,18 @@ def import_csv(data: bytes) -> ImportReport:
 
 def read_csv(data: bytes) -> list[tuple[int, dict]]:
     """(line number, row) pairs; the header is line 1. Raises ImportRejected on an unreadable file."""
-    if len(data) > MAX_BYTES:
-        raise ImportRejected([RowError(0, "", f"fichier trop gros ({len(data) // 1024} Ko ; 5 Mo au plus).")])
     try:
-        text = data.decode("utf-8-sig")  # Excel writes a byte-order mark
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ImportRejected([RowError(line, "", "le fichier doit être enregistré en UTF-8.")]) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip() for name in next(reader, [])]
-    _check_header(header)
-    rows = []
-    start = reader.line_num + 1
-    for values in reader:
-        if any(value.strip() for value in values):
+        text = tabular.decode(data, MAX_BYTES)
+        records = tabular.records(text, tabular.delimiter_of(text), MAX_ROWS)
+        header = [name.strip() for name in next(records, (1, []))[1]]
+        _check_header(header)
+        rows = []
+        for start, values in records:
             if len(values) != len(header):
                 raise ImportRejected([RowError(start, "", f"{len(values)} valeurs pour {len(header)} colonnes.")])
             rows.append((start, dict(zip(header, values))))
-        if len(rows) > MAX_ROWS:
-            raise ImportRejected([RowError(start, "", f"plus de {MAX_ROWS} lignes : découpez le fichier.")])
-        start = reader.line_num + 1
+    except tabular.FileProblem as problem:
+        raise ImportRejected([RowError(problem.line, "", str(problem))]) from None
     return rows
 
 
@@ -135,6 +124,12 @@ class _Checker:
     def row(self, line: int, raw: dict) -> dict:
         self.line = line
         raw = {key: (value or "").strip() for key, value in raw.items()}
+        problems = {name: tabular.cell_problem(value) for name, value in raw.items()}
+        for name, problem in problems.items():
+            if problem:
+                self.error(name, problem)
+        if any(problems.values()):
+            return {}  # the row is refused; its other columns are not worth reading
         values = {"external_id": self._external_id(raw.get("external_id", "")), "kind": self._choice(raw, "kind", Kind, required=True)}
         values["name"] = self._text(raw, "name", required=True)
         for name in ("organization", "opening", "address", "phone", "what_to_expect", "how_to_reach"):
@@ -221,7 +216,7 @@ class _Checker:
         value = raw.get(name, "")
         if not value:
             return None
-        if not value.isdigit() or not minimum <= int(value) <= maximum:
+        if not (value.isascii() and value.isdigit()) or not minimum <= int(value) <= maximum:
             self.error(name, f"« {value} » : un nombre entier entre {minimum} et {maximum}.")
             return None
         return int(value)
@@ -244,6 +239,8 @@ class _Checker:
             return None
         if day > timezone.localdate():
             self.error(name, f"« {value} » est dans le futur.")
+        elif day < tabular.EARLIEST_DATE:
+            self.error(name, f"« {value} » : avant {tabular.EARLIEST_DATE.year}, cette date ne peut être juste.")
         return day
 
     def _location(self, raw: dict, nationwide: bool) -> dict:

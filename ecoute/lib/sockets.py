@@ -9,6 +9,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
+# No message of the line nests deeper than 4 (a signal's candidate). A hostile one can nest 30,000
+# deep in 64 KB: the JSON parser then stops with RecursionError, which must be a plain bad_json.
+MAX_DEPTH = 20
+MAX_ID = 2**31 - 1  # an identifier the database can compare (PostgreSQL's integer)
 
 
 class MessageError(Exception):
@@ -28,9 +32,26 @@ def require_uuid(message: dict, field: str) -> uuid.UUID:
 
 def require_int(message: dict, field: str) -> int:
     value = message.get(field)
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
         raise MessageError("bad_message", f"« {field} » doit être un nombre entier positif.")
     return value
+
+
+def _shape(value) -> tuple[int, bool]:
+    """How deep arrays and objects nest in VALUE, and whether a text in it holds a NUL character.
+
+    Without recursion: a deeply nested value would overflow it.
+    """
+    deepest, has_nul, pending = 0, False, [(value, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            has_nul = has_nul or "\x00" in value
+        elif isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
+    return deepest, has_nul
 
 
 class JsonSocket(AsyncWebsocketConsumer):
@@ -60,8 +81,13 @@ class JsonSocket(AsyncWebsocketConsumer):
             raise MessageError("too_large", "Message trop long (64 Ko au plus).")
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise MessageError("bad_json", "Message illisible : JSON invalide.") from None
+        depth, has_nul = _shape(message)
+        if depth > MAX_DEPTH:
+            raise MessageError("too_deep", f"Message trop imbriqué ({MAX_DEPTH} niveaux au plus).")
+        if has_nul:  # no message of the line holds one; PostgreSQL refuses it in any text
+            raise MessageError("bad_message", "Caractère nul dans le message.")
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise MessageError("bad_message", "Le message doit être un objet avec un « type ».")
         if message["type"] not in self.message_types:

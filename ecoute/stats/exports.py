@@ -6,16 +6,12 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from ecoute.lib.tabular import safe_cell
+
 from .suppression import min_cell
 
 HEADER = ["section", "code", "libelle", "effectif", "part_pct"]
 HIDDEN = "secret statistique"
-
-
-def _safe(text) -> str:
-    """Labels are edited by administrators: never let one run as a spreadsheet formula."""
-    text = "" if text is None else str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _count(value):
@@ -23,12 +19,17 @@ def _count(value):
 
 
 def rows(report: dict) -> list[list]:
-    """Every cell of REPORT, in the order of the dashboard."""
+    """Every cell of REPORT, in the order of the dashboard; labels and codes are edited by
+    administrators, so no text cell may run as a spreadsheet formula."""
+    return [[safe_cell(value) for value in row] for row in _rows(report)]
+
+
+def _rows(report: dict) -> list[list]:
     found = [["total", "", "Contacts sur la période", _count(report["total"]), ""]]
     found += [["par_periode", point["start"], point["start"], _count(point["count"]), ""] for point in report["series"]]
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
-        found += [[section, row["code"], _safe(row["label"]), row["count"], row["share"] or ""] for row in dimension["rows"]]
+        found += [[section, row["code"], row["label"], row["count"], row["share"] or ""] for row in dimension["rows"]]
         if dimension["other"]:
             other = dimension["other"]
             label = f"Autres ({other['cells']} valeurs de moins de {report['min_cell']} contacts, regroupées)"

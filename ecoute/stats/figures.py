@@ -17,10 +17,14 @@ from ecoute.calls.models import Call, CallState, Channel
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
+from ecoute.lib.tabular import EARLIEST_DATE
 
 from .suppression import min_cell, suppress
 
 MAX_DAYS = 366 * 30
+# The dates a period may take: the line keeps no record before 2000 (ecoute.lib.tabular), and a
+# year ahead is as far as a plan looks. Outside, date arithmetic overflows (year 1, year 9999).
+DAYS_AHEAD = 366
 STEPS = {"jour": "day", "semaine": "week", "mois": "month"}
 WEEKDAYS = [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
 
@@ -69,6 +73,10 @@ class Period:
             last = date.fromisoformat(end) if end else default.end
         except ValueError:
             raise PeriodError(_("Dates attendues au format AAAA-MM-JJ, par exemple 2025-01-31.")) from None
+        latest = timezone.localdate() + timedelta(days=DAYS_AHEAD)
+        if not (EARLIEST_DATE <= first <= latest and EARLIEST_DATE <= last <= latest):
+            raise PeriodError(_("Dates attendues entre le %(earliest)s et le %(latest)s.") % {
+                "earliest": EARLIEST_DATE.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")})
         if last < first:
             raise PeriodError(_("La fin de la période précède son début."))
         if (last - first).days > MAX_DAYS:

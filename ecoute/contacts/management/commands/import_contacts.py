@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ecoute.contacts import actions
-from ecoute.contacts.importer import ImportFailed, read
+from ecoute.contacts.importer import ImportFailed, read_bytes
+from ecoute.lib.tabular import MAX_FILE_BYTES
 
 
 class Command(BaseCommand):
@@ -14,12 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         try:
-            with open(file, encoding="utf-8-sig", newline="") as stream:
-                rows = read(stream)
+            with open(file, "rb") as stream:
+                rows = read_bytes(stream.read(MAX_FILE_BYTES + 1))  # one byte more tells a file too big
         except OSError as error:
             raise CommandError(f"{file} : {error.strerror}") from None
-        except UnicodeDecodeError:
-            raise CommandError(f"{file} : le fichier doit être encodé en UTF-8") from None
         except ImportFailed as failure:
             raise CommandError(f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}") from None
         count = actions.import_records(rows)
