@@ -44,6 +44,9 @@ DIMENSIONS = {
     "channel": (_("Canal"), dict(Channel.choices), False),
 }
 PUBLIC_DIMENSIONS = ("reason", "profession", "employment")
+# Days after a grid period ends before its breakdowns are shown: a record may be saved some time
+# after its call (the wrap-up form waits), and each late record would otherwise show up as a change.
+SETTLE_DAYS = 7
 DURATION_ORDER = [code for _upper, code in DURATION_BANDS] + [LONGEST_BAND]
 
 
@@ -103,12 +106,13 @@ def grid_span(period: Period, months: int | None = None, today: date | None = No
     """The whole grid periods that overlap PERIOD and have ended: where its breakdowns are counted.
 
     A breakdown never follows the days asked: two requests a day apart would differ by that day's
-    contacts. The current grid period is left out until it ends, for the same reason over time.
+    contacts. The current grid period is left out until it ends, and a few days more while the
+    last records of its calls are saved, for the same reason over time.
     """
     months = months or grid_months()
-    today = today or timezone.localdate()
+    settled = (today or timezone.localdate()) - timedelta(days=SETTLE_DAYS)
     first = _grid_start(period.start, months)
-    last = min(_grid_start(period.end, months), _add_months(_grid_start(today, months), -months))
+    last = min(_grid_start(period.end, months), _add_months(_grid_start(settled, months), -months))
     if last < first:
         return None
     return first, _add_months(last, months) - timedelta(days=1)

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from ecoute.accounts.models import Role
 from ecoute.contacts.generate import EMPLOYMENT, MAIN_REASONS, PROFESSIONS, generate
 from ecoute.contacts.models import ContactRecord
+from ecoute.stats.figures import SETTLE_DAYS
 from tests.support.contacts import make_staff
 from tests.support.twofactor import log_in
 
@@ -25,21 +26,24 @@ SEEDS = {
 }
 
 
-def ended_quarters(count: int) -> tuple[date, date]:
-    """The first and last day of the COUNT quarters before the current one: the grid of the breakdowns."""
-    today = timezone.localdate()
-    current = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+def ended_grid(months: int, count: int) -> tuple[date, date]:
+    """The first and last day of the COUNT grid periods before the current one (settled): where breakdowns count."""
+    today = timezone.localdate() - timedelta(days=SETTLE_DAYS)
+    current = date(today.year, (today.month - 1) // months * months + 1, 1)
     first = current
     for _ in range(count):
         first = (first - timedelta(days=1)).replace(day=1)
-        first = date(first.year, (first.month - 1) // 3 * 3 + 1, 1)
+        first = date(first.year, (first.month - 1) // months * months + 1, 1)
     return first, current - timedelta(days=1)
 
 
 @pytest.fixture
-def year():
-    """A year of contacts over four whole, ended quarters, so that the breakdowns count them all."""
-    first, last = ended_quarters(4)
+def year(settings):
+    """A year of contacts over the last ended calendar year, counted as one grid period, so that the
+    breakdowns give the seeds' proportions back exactly (over quarters, a 5 % profession could fall
+    under k in a quiet quarter and be merged)."""
+    settings.ECOUTE_STATS_GRID_MONTHS = 12
+    first, last = ended_grid(12, 1)
     generate(YEAR, start=datetime.combine(first, time()), days=(last - first).days + 1)
     return {"du": first.isoformat(), "au": last.isoformat()}
 
@@ -89,7 +93,7 @@ def test_the_exports_carry_the_same_figures(client, year):
 
 def test_small_cells_are_suppressed_alike_in_page_export_and_api(client, settings):
     settings.ECOUTE_STATS_MIN_CELL = 10
-    first, last = ended_quarters(1)
+    first, last = ended_grid(3, 1)
     generate(60, start=datetime.combine(first, time()), days=30)
     log_in(client, make_staff(Role.STATISTICIAN))
     period = {"du": first.isoformat(), "au": last.isoformat()}
