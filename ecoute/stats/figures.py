@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, Sum
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -119,18 +120,21 @@ def grid_span(period: Period, months: int | None = None, today: date | None = No
 
 
 def _unit_sums(span: tuple[date, date] | None, months: int) -> list[dict[str, dict[str, int]]]:
-    """Per grid period of SPAN: dimension -> value -> contacts, from the month counts (one query)."""
+    """Per grid period of SPAN: dimension -> value -> contacts, summed from the month counts in one query."""
     if span is None:
         return []
+    month = Cast(ExtractMonth("day"), IntegerField()) - 1
+    unit = Cast(ExtractYear("day"), IntegerField()) * 12 + month / months * months  # integer division
     rows = (
         ContactTally.objects.filter(span=Span.MONTH, day__range=span)
-        .values_list("day", "dimension", "value", "count")
+        .annotate(unit=unit)
+        .values_list("unit", "dimension", "value")
+        .annotate(n=Sum("count"))
         .order_by()
     )
-    units: dict[date, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for day, dimension, value, count in rows:
-        cells = units[_grid_start(day, months)][dimension]
-        cells[value] = cells.get(value, 0) + count
+    units: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for key, dimension, value, count in rows:
+        units[key][dimension][value] = count
     return list(units.values())
 
 
