@@ -246,6 +246,11 @@ ECOUTE_AUDIT_RETENTION_DAYS = env_int("ECOUTE_AUDIT_RETENTION_DAYS", 365, minimu
 ECOUTE_AUTO_PURGE = env_bool("ECOUTE_AUTO_PURGE", True)
 # Small-cell suppression: a published cell counting fewer contacts than this is hidden or merged.
 ECOUTE_STATS_MIN_CELL = env_int("ECOUTE_STATS_MIN_CELL", 10, minimum=1)
+# Breakdowns (by profession, département, reason...) are counted over whole, ended periods of this
+# many months from 1 January, never over the days asked (docs/contacts.md). Choose it once.
+ECOUTE_STATS_GRID_MONTHS = env_int("ECOUTE_STATS_GRID_MONTHS", 3, minimum=1)
+if 12 % ECOUTE_STATS_GRID_MONTHS:
+    raise ConfigurationError("ECOUTE_STATS_GRID_MONTHS must divide a year: 1, 2, 3, 4, 6 or 12")
 
 # --- Orientation directory ------------------------------------------------------------------------
 # Days after which an entry nobody has re-checked is listed as stale in the admin.

@@ -34,6 +34,7 @@ class Report(Schema):
     min_cell: int
     total: int | None
     series: list[dict[str, Any]]
+    breakdown: dict[str, Any] | None
     heatmap: list[dict[str, Any]]
     average_minutes: float | None
     dimensions: list[dict[str, Any]]
@@ -45,6 +46,7 @@ class PublicReport(Schema):
     opened_on: str
     since_opening: int | None
     this_year: dict[str, Any]
+    breakdown: dict[str, Any] | None
     dimensions: list[dict[str, Any]]
 
 
@@ -53,7 +55,7 @@ def public(request: HttpRequest):
     return figures.public_report()
 
 
-@router.get("/report", response=Report, auth=StaffSession(), summary="Le tableau de bord d'une période (du, au : AAAA-MM-JJ ; pas : jour, semaine, mois)")
+@router.get("/report", response=Report, auth=StaffSession(), summary="Le tableau de bord d'une période (du, au : AAAA-MM-JJ ; pas : jour, semaine, mois) ; les répartitions portent sur les périodes entières de la grille (breakdown)")
 def report(request: HttpRequest, du: str | None = None, au: str | None = None, pas: str | None = None):
     try:
         period = Period.parse(du, au, pas)

@@ -27,6 +27,12 @@ def rows(report: dict) -> list[list]:
 def _rows(report: dict) -> list[list]:
     found = [["total", "", "Contacts sur la période", _count(report["total"]), ""]]
     found += [["par_periode", point["start"], point["start"], _count(point["count"]), ""] for point in report["series"]]
+    grid = report["breakdown"]
+    if grid is None:
+        found.append(["repartitions", "", "Aucune période entière et terminée : pas de répartition", "", ""])
+    else:
+        # The breakdowns below count these days, not the period asked (anonymity: see docs/contacts.md).
+        found.append(["repartitions", grid["start"], grid["end"], _count(grid["total"]), ""])
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
         found += [[section, row["code"], row["label"], row["count"], row["share"] or ""] for row in dimension["rows"]]
@@ -40,10 +46,17 @@ def _rows(report: dict) -> list[list]:
     return found
 
 
+def _grid_note(report: dict) -> str:
+    grid = report["breakdown"]
+    if grid is None:
+        return "répartitions : aucune période entière et terminée"
+    return f"répartitions sur des périodes entières de {grid['months']} mois, du {grid['start']} au {grid['end']}"
+
+
 def to_csv(report: dict) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([f"# Écoute, du {report['period']['start']} au {report['period']['end']}; cellules de moins de {min_cell()} contacts masquées ou regroupées"])
+    writer.writerow([f"# Écoute, du {report['period']['start']} au {report['period']['end']}; {_grid_note(report)}; cellules de moins de {min_cell()} contacts masquées ou regroupées"])
     writer.writerow(HEADER)
     writer.writerows(rows(report))
     return buffer.getvalue()
@@ -54,7 +67,7 @@ def to_xlsx(report: dict) -> bytes:
     sheet = book.active
     sheet.title = "Statistiques"
     sheet.append([f"Écoute, du {report['period']['start']} au {report['period']['end']}"])
-    sheet.append([f"Cellules de moins de {min_cell()} contacts masquées ou regroupées (secret statistique)"])
+    sheet.append([f"{_grid_note(report).capitalize()} ; cellules de moins de {min_cell()} contacts masquées ou regroupées (secret statistique)"])
     sheet.append(HEADER)
     for cell in sheet[3]:
         cell.font = Font(bold=True)

@@ -2,14 +2,17 @@
 
 `report` builds everything the dashboard, the exports and the API show for a period; `public_report`
 the headline figures of the public page. Both pass every cell through ecoute.stats.suppression:
-nothing leaves this module unsuppressed.
+nothing leaves this module unsuppressed. Counts of contacts alone (the period's total, the series)
+follow the days asked; everything broken down by a variable (and the heat map, the mean duration)
+is counted over whole grid periods only (`grid_span`), so that no two answers differ by a few days.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, IntegerField, Sum
+from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +22,7 @@ from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
 from ecoute.lib.tabular import EARLIEST_DATE
 
-from .suppression import min_cell, suppress
+from .suppression import Suppressed, grid_months, min_cell, suppress, suppress_each
 
 MAX_DAYS = 366 * 30
 # The dates a period may take: the line keeps no record before 2000 (ecoute.lib.tabular), and a
@@ -46,6 +49,9 @@ DIMENSIONS = {
     "channel": (_("Canal"), dict(Channel.choices), False),
 }
 PUBLIC_DIMENSIONS = ("reason", "profession", "employment")
+# Days after a grid period ends before its breakdowns are shown: a record may be saved some time
+# after its call (the wrap-up form waits), and each late record would otherwise show up as a change.
+SETTLE_DAYS = 7
 DURATION_ORDER = [code for _upper, code in DURATION_BANDS] + [LONGEST_BAND]
 
 
@@ -95,41 +101,49 @@ def _labels(source) -> dict[str, str]:
     return labels
 
 
-def _whole_months(period: Period) -> tuple[date, date] | None:
-    """The first and last month (their first days) lying wholly inside PERIOD, if any."""
-    first = period.start if period.start.day == 1 else (period.start.replace(day=1) + timedelta(days=32)).replace(day=1)
-    after_end = period.end + timedelta(days=1)
-    last = (after_end.replace(day=1) - timedelta(days=1)).replace(day=1)
-    return (first, last) if first <= last else None
+def _add_months(first: date, months: int) -> date:
+    years, month = divmod(first.month - 1 + months, 12)
+    return date(first.year + years, month + 1, 1)
 
 
-def _tally_filter(period: Period) -> Q:
-    """Month rows for the whole months of PERIOD, day rows for the days at either end."""
-    months = _whole_months(period)
-    if months is None:
-        return Q(span=Span.DAY, day__range=(period.start, period.end))
-    first, last = months
-    end_of_last = (last + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return (
-        Q(span=Span.MONTH, day__range=(first, last))
-        | Q(span=Span.DAY, day__gte=period.start, day__lt=first)
-        | Q(span=Span.DAY, day__gt=end_of_last, day__lte=period.end)
-    )
+def _grid_start(day: date, months: int) -> date:
+    """The first day of the grid period holding DAY (periods of MONTHS months from 1 January)."""
+    return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
-def _sums(period: Period) -> dict[str, dict[str, int]]:
-    """Dimension -> value -> contacts in the period: one grouped query over the tallies."""
+def grid_span(period: Period, months: int | None = None, today: date | None = None) -> tuple[date, date] | None:
+    """The whole grid periods that overlap PERIOD and have ended: where its breakdowns are counted.
+
+    A breakdown never follows the days asked: two requests a day apart would differ by that day's
+    contacts. The current grid period is left out until it ends, and a few days more while the
+    last records of its calls are saved, for the same reason over time.
+    """
+    months = months or grid_months()
+    settled = (today or timezone.localdate()) - timedelta(days=SETTLE_DAYS)
+    first = _grid_start(period.start, months)
+    last = min(_grid_start(period.end, months), _add_months(_grid_start(settled, months), -months))
+    if last < first:
+        return None
+    return first, _add_months(last, months) - timedelta(days=1)
+
+
+def _unit_sums(span: tuple[date, date] | None, months: int) -> list[dict[str, dict[str, int]]]:
+    """Per grid period of SPAN: dimension -> value -> contacts, summed from the month counts in one query."""
+    if span is None:
+        return []
+    month = Cast(ExtractMonth("day"), IntegerField()) - 1
+    unit = Cast(ExtractYear("day"), IntegerField()) * 12 + month / months * months  # integer division
     rows = (
-        ContactTally.objects.filter(_tally_filter(period))
-        .exclude(dimension="total")
-        .values_list("dimension", "value")
+        ContactTally.objects.filter(span=Span.MONTH, day__range=span)
+        .annotate(unit=unit)
+        .values_list("unit", "dimension", "value")
         .annotate(n=Sum("count"))
         .order_by()
     )
-    sums: dict[str, dict[str, int]] = defaultdict(dict)
-    for dimension, value, count in rows:
-        sums[dimension][value] = count
-    return sums
+    units: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for key, dimension, value, count in rows:
+        units[key][dimension][value] = count
+    return list(units.values())
 
 
 def _daily_totals(period: Period) -> dict[date, int]:
@@ -164,16 +178,15 @@ def _series(period: Period, daily: dict[date, int], k: int) -> list[dict]:
     return [{"start": key, "count": shown.value(key)} for key in counts]
 
 
-def _distribution(dimension: str, cells: dict[str, int], total: int, k: int) -> dict:
+def _distribution(dimension: str, shown: Suppressed, total: int | None) -> dict:
     title, source, multiple = DIMENSIONS[dimension]
     labels = _labels(source)
-    shown = suppress(cells, k)
     order = DURATION_ORDER if dimension == "duration_band" else None
     rows = [
         {"code": code, "label": labels.get(code, code), "count": count, "share": _share(count, total)}
         for code, count in shown.visible.items() if count
     ]
-    rows.sort(key=(lambda row: order.index(row["code"]) if row["code"] in order else 99) if order else (lambda row: -row["count"]))
+    rows.sort(key=(lambda row: order.index(row["code"]) if row["code"] in order else 99) if order else (lambda row: (-row["count"], row["code"])))
     other = None
     if shown.hidden:
         other = {"count": shown.hidden_total, "share": _share(shown.hidden_total, total), "cells": len(shown.hidden)}
@@ -186,13 +199,47 @@ def _share(count: int | None, total: int | None) -> float | None:
     return round(100 * count / total, 1)
 
 
-def _heatmap(cells: dict[str, int], k: int) -> list[dict]:
-    full = {f"{weekday}-{hour:02d}": cells.get(f"{weekday}-{hour:02d}", 0) for weekday in range(7) for hour in range(24)}
-    shown = suppress(full, k)
+def _heatmap(units: list[dict[str, dict[str, int]]], k: int) -> list[dict]:
+    keys = [f"{weekday}-{hour:02d}" for weekday in range(7) for hour in range(24)]
+    shown = suppress_each([{key: unit.get("hour_weekday", {}).get(key, 0) for key in keys} for unit in units], k)
     return [
         {"weekday": str(WEEKDAYS[weekday]), "hours": [shown.value(f"{weekday}-{hour:02d}") for hour in range(24)]}
         for weekday in range(7)
     ]
+
+
+def _average_minutes(units: list[dict[str, dict[str, int]]], k: int) -> float | None:
+    """The mean duration, only when every grid period has timed k calls or none (else a period's few calls would show)."""
+    timed = [sum(unit.get("duration_band", {}).values()) for unit in units]
+    if not timed or any(0 < count < k for count in timed) or sum(timed) < k:
+        return None
+    seconds = sum(unit.get("duration_sum", {}).get("", 0) for unit in units)
+    return round(seconds / sum(timed) / 60, 1)
+
+
+def _total(unit: dict[str, dict[str, int]]) -> int:
+    return unit.get("total", {}).get("", 0)
+
+
+def breakdowns(period: Period, k: int, names=tuple(DIMENSIONS)) -> dict:
+    """The figures broken down by a variable, over the grid periods of PERIOD, suppressed period by period."""
+    months = grid_months()
+    span = grid_span(period, months)
+    everything = _unit_sums(span, months)
+    # A grid period of fewer than k contacts is in no breakdown: merged with the others, the total
+    # minus the cells shown would give its few contacts a value.
+    units = [unit for unit in everything if _total(unit) >= k]
+    raw_total = sum(_total(unit) for unit in units)
+    grid = None
+    if span is not None:
+        grid = {"start": span[0].isoformat(), "end": span[1].isoformat(), "months": months,
+                "total": suppress({"total": raw_total}, k).value("total"), "left_out": len(everything) - len(units)}
+    return {
+        "breakdown": grid,
+        "heatmap": _heatmap(units, k),
+        "average_minutes": _average_minutes(units, k),
+        "dimensions": [_distribution(name, suppress_each([unit.get(name, {}) for unit in units], k), raw_total) for name in names],
+    }
 
 
 def _service_level(period: Period, k: int) -> dict:
@@ -212,22 +259,16 @@ def _service_level(period: Period, k: int) -> dict:
 
 
 def report(period: Period, k: int | None = None) -> dict:
-    """Everything the dashboard shows for PERIOD, suppressed."""
+    """Everything the dashboard shows for PERIOD, suppressed: totals by day, breakdowns on the grid."""
     k = min_cell() if k is None else k
     daily = _daily_totals(period)
-    raw_total = sum(daily.values())
-    total = suppress({"total": raw_total}, k).value("total")
-    sums = _sums(period)
-    duration_sum = sums.pop("duration_sum", {}).get("", 0)
-    with_duration = sum(sums.get("duration_band", {}).values())
+    total = suppress({"total": sum(daily.values())}, k).value("total")
     return {
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat(), "step": period.step},
         "min_cell": k,
         "total": total,
         "series": _series(period, daily, k),
-        "heatmap": _heatmap(sums.get("hour_weekday", {}), k),
-        "average_minutes": round(duration_sum / with_duration / 60, 1) if with_duration >= k else None,
-        "dimensions": [_distribution(name, sums.get(name, {}), raw_total, k) for name in DIMENSIONS],
+        **breakdowns(period, k),
         "service": _service_level(period, k),
     }
 
@@ -238,13 +279,15 @@ def public_report(k: int | None = None) -> dict:
     today = timezone.localdate()
     first_day = ContactTally.objects.filter(span=Span.DAY, dimension="total").order_by("day").values_list("day", flat=True).first() or today
     all_time = Period(first_day, today, "month")
-    sums, total = _sums(all_time), sum(_daily_totals(all_time).values())
-    since_opening = suppress({"total": total}, k).value("total")
-    year = report(Period(date(today.year, 1, 1), today, "month"), k)
+    since_opening = suppress({"total": sum(_daily_totals(all_time).values())}, k).value("total")
+    year = Period(date(today.year, 1, 1), today, "month")
+    daily = _daily_totals(year)
+    grid = breakdowns(all_time, k, PUBLIC_DIMENSIONS)
     return {
         "min_cell": k,
         "opened_on": first_day.isoformat(),
         "since_opening": since_opening,
-        "this_year": {"total": year["total"], "by_month": year["series"]},
-        "dimensions": [_distribution(name, sums.get(name, {}), total, k) for name in PUBLIC_DIMENSIONS],
+        "this_year": {"total": suppress({"total": sum(daily.values())}, k).value("total"), "by_month": _series(year, daily, k)},
+        "breakdown": grid["breakdown"],
+        "dimensions": grid["dimensions"],
     }

@@ -1,5 +1,7 @@
 """The statistics of the line: the staff dashboard and its exports, and the public page."""
 
+from datetime import date
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -9,6 +11,13 @@ from ecoute.accounts.access import STATISTICS_ROLES, role_required
 
 from . import charts, exports, figures
 from .figures import Period, PeriodError
+from .suppression import grid_months
+
+
+def _grid(report: dict) -> dict | None:
+    """The grid period the breakdowns count, as dates for the templates."""
+    grid = report["breakdown"]
+    return grid and {**grid, "start": date.fromisoformat(grid["start"]), "end": date.fromisoformat(grid["end"])}
 
 
 def _period(request: HttpRequest) -> tuple[Period, str]:
@@ -27,7 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "report": report, "period": period, "error": error, "query": request.GET.urlencode(),
         "columns": charts.columns(report["series"], period.step), "heatmap": charts.heat_levels(report["heatmap"]),
-        "dimensions": charts.with_bars(report["dimensions"]), "steps": figures.STEPS,
+        "dimensions": charts.with_bars(report["dimensions"]), "steps": figures.STEPS, "grid": _grid(report), "grid_months": grid_months(),
     }
     return render(request, "stats/dashboard.html", context, status=400 if error else 200)
 
@@ -55,7 +64,7 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
 def public(request: HttpRequest) -> HttpResponse:
     report = figures.public_report()
     context = {
-        "report": report, "columns": charts.columns(report["this_year"]["by_month"]),
+        "report": report, "columns": charts.columns(report["this_year"]["by_month"]), "grid": _grid(report), "grid_months": grid_months(),
         "dimensions": charts.with_bars([{**d, "rows": d["rows"][:10]} for d in report["dimensions"]]),
     }
     return render(request, "stats/public.html", context)
