@@ -61,6 +61,8 @@ def test_no_cell_of_the_xlsx_is_a_formula():
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_an_administrators_label_reaches_the_download_quoted(client, settings, kind):
     """End to end: a profession renamed to a formula, one contact, the export a statistician downloads."""
+    from datetime import datetime, time
+
     from django.utils import timezone
 
     from ecoute.contacts.actions import save_record
@@ -68,7 +70,10 @@ def test_an_administrators_label_reaches_the_download_quoted(client, settings, k
 
     settings.ECOUTE_STATS_MIN_CELL = 1
     Profession.objects.filter(code="infirmier").update(label="＝cmd|' /C calc'!A0")
-    save_record(None, None, {**record_data(), "started_at": timezone.now()})
+    # Breakdowns count whole, ended grid periods only: the contact goes in the last one.
+    first_day, _last_day = figures.grid_span(Period.default())
+    started_at = timezone.make_aware(datetime.combine(first_day, time(10)))
+    save_record(None, None, {**record_data(), "started_at": started_at})
     log_in(client, make_staff(Role.STATISTICIAN))
     body = client.get(f"/statistiques/export.{kind}").content
     if kind == "csv":
