@@ -105,19 +105,24 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # The pub/sub layer: one Redis subscription per process, no connection-pool exhaustion under
     # bursts of connects (see docs/architecture.md).
+    # It rides out a Redis outage: calls in progress go on, sends are dropped and subscriptions
+    # made again once Redis is back (ecoute/lib/channel_layer.py, docs/operations.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "ecoute.lib.channel_layer.ResilientPubSubChannelLayer",
             # Pub/sub channels ignore Redis's database number: a prefix keeps two deployments (or
             # two test runs) sharing one Redis apart.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2}],
+                       "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-# Login throttling counts attempts in the cache: shared by every process when Redis is there.
+# Login throttling counts attempts in the cache: shared by every process when Redis is there. While
+# Redis is unreachable the cache answers as an empty one instead of failing (ecoute/lib/cache.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute"}}
+    CACHES = {"default": {"BACKEND": "ecoute.lib.cache.ResilientRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute",
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
