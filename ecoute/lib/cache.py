@@ -8,7 +8,8 @@ hold again once it is back. Like django-redis's IGNORE_EXCEPTIONS, with a pause:
 Redis is not asked again for RETRY_SECONDS, so that an unreachable host does not cost every request
 a connection timeout.
 
-Settings: BACKEND "ecoute.lib.cache.ResilientRedisCache", otherwise as Django's RedisCache.
+Settings: BACKEND "ecoute.lib.cache.ResilientRedisCache", otherwise as Django's RedisCache; OPTIONS may
+name Sentinels (sentinels, sentinel_master: see ecoute/lib/redis_config.py).
 """
 
 import logging
@@ -74,10 +75,29 @@ def _guarded(name: str, fallback):
 _outages: dict[str, _Outage] = {}
 
 
+# Sentinel-found masters' pools, one per process (Django makes a client per request).
+_sentinel_pools: dict[tuple, object] = {}
+
+
 class ResilientRedisCacheClient(RedisCacheClient):
-    def __init__(self, servers, **options):
+    def __init__(self, servers, sentinels=(), sentinel_master="", **options):
         super().__init__(servers, **options)
         self.outage = _outages.setdefault(" ".join(servers), _Outage())
+        self._sentinels, self._sentinel_master = [tuple(sentinel) for sentinel in sentinels], sentinel_master
+
+    def _get_connection_pool(self, write):
+        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else Django's pools."""
+        if not self._sentinels:
+            return super()._get_connection_pool(write)
+        key = (self._sentinel_master, tuple(self._sentinels))
+        if key not in _sentinel_pools:
+            from redis.sentinel import Sentinel, SentinelConnectionPool
+
+            from .redis_config import SENTINEL_KWARGS
+
+            manager = Sentinel(self._sentinels, sentinel_kwargs=SENTINEL_KWARGS)
+            _sentinel_pools[key] = SentinelConnectionPool(self._sentinel_master, manager, **self._pool_options)
+        return _sentinel_pools[key]
 
     # What an empty cache that keeps nothing would answer.
     add = _guarded("add", lambda key, value, timeout: False)

@@ -9,68 +9,24 @@ answer without a 500. Once Redis is back everything works again without restarti
 import asyncio
 import json
 import re
-import shutil
-import subprocess
 import time
 
 import pytest
-import redis
 import requests
 import websockets
 from asgiref.sync import sync_to_async
 
 from ecoute.calls.models import Call, CallState
-from tests.support.backends import need, need_postgres
+from tests.support.backends import need_postgres
 from tests.support.cast import PASSWORD, make_psychologist
-from tests.support.live import ARTIFACTS, LiveServer, free_port
+from tests.support.live import LiveServer
+from tests.support.own_redis import OwnRedis, need_redis_server, own_redis  # noqa: F401 (a fixture)
 from tests.support.twofactor import current_code, give_authenticator, verified_session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\n"}}
 ANSWER = {"description": {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 0.0.0.0\r\ns=-\r\n"}}
-
-
-class OwnRedis:
-    """A redis-server process of this test alone, on a port of its own, that can be stopped and restarted."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    def start(self) -> "OwnRedis":
-        ARTIFACTS.mkdir(exist_ok=True)
-        log = open(ARTIFACTS / f"redis-{self.port}.log", "a")
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=log, stderr=subprocess.STDOUT,
-        )
-        client = redis.Redis(port=self.port)
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError("redis-server did not start")
-            try:
-                client.ping()
-                return self
-            except redis.ConnectionError:
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-
-@pytest.fixture
-def own_redis():
-    need(shutil.which("redis-server") is not None, "redis-server (apt-get install redis-server)")
-    server = OwnRedis().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -243,3 +199,65 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
         log = server.log()
         assert " 500 " not in log and "Traceback" not in log, log
         assert log.count("Redis is unreachable") <= 2, log  # said once (channel layer, cache), not at every send
+
+
+@pytest.fixture
+def sentinel_watched(tmp_path):
+    """A Redis master, its replica, and a Sentinel that promotes the replica when the master is gone."""
+    need_redis_server()
+    master = OwnRedis().start()
+    replica = OwnRedis("--replicaof", "127.0.0.1", str(master.port)).start()
+    config = tmp_path / "sentinel.conf"
+    config.write_text(f"sentinel monitor ecoute 127.0.0.1 {master.port} 1\n"
+                      "sentinel down-after-milliseconds ecoute 1000\nsentinel failover-timeout ecoute 5000\n")
+    sentinel = OwnRedis(config=config).start()
+    while replica.client().info("replication").get("master_link_status") != "up":
+        time.sleep(0.05)
+    yield master, replica, sentinel
+    for process in (sentinel, replica, master):
+        process.stop()
+
+
+def master_port(sentinel: OwnRedis) -> int:
+    return int(sentinel.client().execute_command("SENTINEL", "get-master-addr-by-name", "ecoute")[1])
+
+
+async def test_the_line_follows_a_redis_failover_through_sentinel_without_restarting(live_server_env, sentinel_watched):
+    need_postgres()
+    master, replica, sentinel = sentinel_watched
+    # REDIS_URL's host leads nowhere: only the Sentinel can say where Redis is.
+    env = {**live_server_env, "REDIS_URL": "redis://127.0.0.1:1/0", "ECOUTE_CHANNEL_PREFIX": "sentinel",
+           "ECOUTE_REDIS_SENTINELS": f"127.0.0.1:{sentinel.port}", "ECOUTE_REDIS_SENTINEL_MASTER": "ecoute"}
+    first, second = [LiveServer(env, name=f"sentinel-{n}").start() for n in (1, 2)]
+    try:
+        claire = await sync_to_async(make_psychologist)("Claire")
+        caller, workspace, call_id = await connected_call(first, second, claire)
+        assert requests.get(f"{first.url}/", timeout=10).status_code == 200
+        assert master.client().keys("ecoute:*"), "the cache did not find the master through the Sentinel"
+
+        master.stop()
+        while master_port(sentinel) != replica.port:  # the Sentinel promotes the replica
+            await asyncio.sleep(0.2)
+
+        async with asyncio.timeout(30):  # signalling crosses the new master between the two processes
+            while True:
+                await caller.send({"type": "signal", "call_id": call_id, "signal": OFFER})
+                try:
+                    if (await workspace.expect("signal", timeout=0.5))["signal"] == OFFER:
+                        break
+                except TimeoutError:
+                    pass
+        assert await call_state(call_id) == CallState.CONNECTED
+        async with asyncio.timeout(30):  # the cache writes to the new master too
+            while not replica.client().keys("ecoute:*"):
+                assert (await sync_to_async(requests.get)(f"{second.url}/connexion/", timeout=10)).status_code == 200
+                await asyncio.sleep(0.5)
+        await caller.send({"type": "call.hangup", "call_id": call_id})
+        await workspace.expect("call.ended")
+        await caller.connection.close()
+        await workspace.connection.close()
+    finally:
+        first.stop()
+        second.stop()
+    for server in (first, second):
+        assert " 500 " not in server.log() and "Traceback" not in server.log(), server.log()
