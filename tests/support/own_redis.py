@@ -2,6 +2,7 @@
 
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +28,9 @@ class OwnRedis:
         if self.config:
             command += [str(self.config), "--sentinel", "--port", str(self.port), "--bind", "127.0.0.1"]
         else:
-            command += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *self.extra]
+            # Its own directory: a replica writes the master's snapshot there when it syncs.
+            command += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                        "--dir", self._directory(), *self.extra]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         client = redis.Redis(port=self.port)
         while True:
@@ -39,10 +42,16 @@ class OwnRedis:
             except redis.ConnectionError:
                 time.sleep(0.05)
 
+    def _directory(self) -> str:
+        self.directory = tempfile.mkdtemp(prefix="ecoute-redis-")
+        return self.directory
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        if getattr(self, "directory", None):
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     @property
     def url(self) -> str:
