@@ -55,11 +55,6 @@ class ResilientPubSubChannelLayer(RedisPubSubChannelLayer):
             _wrap_close(self, loop)
             return layer
 
-    @property
-    def reachable(self) -> bool:
-        """Whether this process's last exchange with Redis (in the running event loop) succeeded."""
-        return not any(shard.down for shard in self._get_layer()._shards)
-
 
 class ResilientLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, **kwargs):
@@ -129,7 +124,7 @@ class ResilientShard(RedisSingleShardConnection):
                 self._retry_in = min(self._retry_in * 2, LAST_RETRY_SECONDS)
             except Exception:  # a message that cannot be read: the next one may be fine
                 logger.exception("a channel-layer message could not be read")
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(1)
 
     async def _reconnect(self) -> None:
         """Redis answers again: listen again to everything wanted, and nothing else."""
