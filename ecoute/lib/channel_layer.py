@@ -45,6 +45,14 @@ def on_recovery(callback) -> None:
         _recovery_callbacks.append(callback)
 
 
+def redis_unreachable() -> bool:
+    """Whether this process has lost Redis: its channel layer's last exchange with it failed."""
+    from channels.layers import get_channel_layer
+
+    layers = getattr(get_channel_layer(), "_layers", {})
+    return any(getattr(shard, "down", False) for layer in list(layers.values()) for shard in layer._shards)
+
+
 class ResilientPubSubChannelLayer(RedisPubSubChannelLayer):
     def _get_layer(self):
         loop = asyncio.get_running_loop()

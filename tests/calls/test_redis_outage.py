@@ -16,7 +16,8 @@ import requests
 import websockets
 from asgiref.sync import sync_to_async
 
-from ecoute.calls.models import Call, CallState
+from ecoute.calls.models import Call, CallState, Ring, RingOutcome
+from ecoute.presence.models import Presence, Status
 from tests.support.backends import need_postgres
 from tests.support.cast import PASSWORD, make_psychologist
 from tests.support.live import LiveServer
@@ -33,7 +34,7 @@ ANSWER = {"description": {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 0.0.0.
 def servers(live_server_env, own_redis):
     """Two server processes sharing the database and the Redis, as behind the TLS proxy in production."""
     need_postgres()
-    env = {**live_server_env, "REDIS_URL": own_redis.url, "ECOUTE_CHANNEL_PREFIX": "outage"}
+    env = {**live_server_env, "REDIS_URL": own_redis.url, "ECOUTE_CHANNEL_PREFIX": "outage", "ECOUTE_RING_TIMEOUT": "5"}
     processes = [LiveServer(env, name=f"outage-{n}").start() for n in (1, 2)]
     yield processes
     for process in processes:
@@ -154,6 +155,16 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
     # A change the other process cannot hear of now: it catches up once Redis is back.
     await second_workspace.send({"type": "status.set", "status": "available"})
     assert (await second_workspace.expect("presence.self"))["status"] == "available"
+    # A ring from the other process cannot reach Karim's workspace now: when it goes unanswered he
+    # stays available, rather than being put on break for a ring he never saw.
+    early = await open_socket(first, "/ws/line/")
+    await early.expect("presence")
+    await early.send({"type": "call.request", "psychologist_id": karim.pk})
+    async with asyncio.timeout(30):
+        while not await sync_to_async(Ring.objects.filter(psychologist=karim, outcome=RingOutcome.MISSED).exists)():
+            await asyncio.sleep(0.2)
+    assert (await sync_to_async(Presence.objects.get)(pk=karim.pk)).status == Status.AVAILABLE
+    await early.connection.close()
     for server in servers:
         for path in ("/", "/connexion/", "/hors-ligne/", "/orientation/"):
             assert requests.get(f"{server.url}{path}", timeout=10).status_code == 200, path
