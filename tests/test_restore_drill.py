@@ -90,7 +90,7 @@ def log_in(server: LiveServer, user, device) -> requests.Session:
     return session
 
 
-def test_a_backup_restores_into_a_fresh_database_with_its_notes_and_figures(restored, tmp_path):
+def test_a_backup_restores_into_a_fresh_database_with_its_notes_and_figures(restored):
     # The restored schema is complete: nothing left to migrate.
     subprocess.run([".venv/bin/python", "manage.py", "migrate", "--check"], check=True, capture_output=True, timeout=120,
                    cwd=settings.BASE_DIR, env={"DJANGO_DEBUG": "1", "DATABASE_URL": restored["url"], "REDIS_URL": "", "PATH": "/usr/bin:/bin"})
