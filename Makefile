@@ -23,13 +23,15 @@ demo: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_contacts
 	$(PY) tools/run_demo.py
 
-# Debian's Chromium (browser tests), coturn (TURN relay tests) and pg_dump (the health-data canary
-# test dumps the database), installed when missing.
+# Debian's Chromium (browser tests), coturn (TURN relay tests), redis-server (the Redis outage test
+# stops and restarts a Redis of its own) and the PostgreSQL client tools (the restore drill's
+# pg_dump and pg_restore, the health-data canary test's dump), installed when missing.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v turnserver >/dev/null || missing="$$missing coturn"; \
-	command -v pg_dump >/dev/null || missing="$$missing postgresql-client"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v pg_restore >/dev/null || missing="$$missing postgresql-client"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing from Debian…"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -9,6 +9,7 @@ import dj_database_url
 from ecoute.lib.anonymity import logging_config
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
 from ecoute.lib.note_keys import note_keys
+from ecoute.lib.redis_config import cache_options, channel_layer_host, parse_sentinels
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,22 +104,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env_str("REDIS_URL")
+# Redis Sentinels ("host:port,..."): the master is asked of them, so a Redis failover needs no restart.
+REDIS_SENTINELS = parse_sentinels(env_list("ECOUTE_REDIS_SENTINELS"))
+REDIS_SENTINEL_MASTER = env_str("ECOUTE_REDIS_SENTINEL_MASTER", "ecoute")
+if REDIS_SENTINELS and not REDIS_URL:
+    raise ConfigurationError("ECOUTE_REDIS_SENTINELS is set but REDIS_URL is empty (it gives the database number and password)")
 if REDIS_URL:
     # The pub/sub layer: one Redis subscription per process, no connection-pool exhaustion under
     # bursts of connects (see docs/architecture.md).
+    # It rides out a Redis outage: calls in progress go on, sends are dropped and subscriptions
+    # made again once Redis is back (ecoute/lib/channel_layer.py, docs/operations.md).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "ecoute.lib.channel_layer.ResilientPubSubChannelLayer",
             # Pub/sub channels ignore Redis's database number: a prefix keeps two deployments (or
             # two test runs) sharing one Redis apart.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
+            "CONFIG": {"hosts": [channel_layer_host(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)],
+                       "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-# Login throttling counts attempts in the cache: shared by every process when Redis is there.
+# Login throttling counts attempts in the cache: shared by every process when Redis is there. While
+# Redis is unreachable the cache answers as an empty one instead of failing (ecoute/lib/cache.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute"}}
+    CACHES = {"default": {"BACKEND": "ecoute.lib.cache.ResilientRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute",
+                          "OPTIONS": cache_options(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

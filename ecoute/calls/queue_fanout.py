@@ -50,6 +50,9 @@ class QueueFanout(ProcessSubscription):
     def on_message(self, message: dict) -> None:
         self._nudged.set()
 
+    def recovered(self) -> None:
+        self._nudged.set()  # the queue may have moved on other processes during a Redis outage
+
     async def _refresh_while_anyone_waits(self) -> None:
         loop = asyncio.get_running_loop()
         while self.waiting:

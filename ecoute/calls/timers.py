@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from channels.db import database_sync_to_async
 from django.conf import settings
 from ecoute.lib import clock
+from ecoute.lib.channel_layer import redis_unreachable
 
 from ecoute.presence import actions as presence
+from ecoute.presence.models import Status
 
 from . import actions, alerts, routing
 from .actions import CallError
@@ -35,9 +37,13 @@ def run_due_timers(now: datetime | None = None) -> None:
 
 def miss_unanswered_rings(now: datetime) -> None:
     cutoff = now - timedelta(seconds=settings.ECOUTE_RING_TIMEOUT)
+    # While Redis is unreachable a ring may never have reached a workspace served by another process:
+    # its psychologist stays available instead of being put on break for it (the heartbeats, which
+    # do not need Redis, still show who is really gone). Otherwise an outage would empty the line.
+    after = Status.AVAILABLE if redis_unreachable() else Status.BREAK
     for call_id, psychologist_id in Ring.objects.filter(outcome=RingOutcome.RINGING, started_at__lte=cutoff).values_list("call_id", "psychologist_id"):
         try:
-            actions.miss(call_id, psychologist_id)
+            actions.miss(call_id, psychologist_id, presence_after=after)
         except CallError:
             pass  # answered, declined or cancelled meanwhile, or handled by another process
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ecoute.accounts.access import role_required
 from ecoute.accounts.models import Role
+from ecoute.lib.crypto import NoteKeyError
 
 from . import access, actions
 from .access import NoteAccess
@@ -96,14 +97,19 @@ def read_note(request: HttpRequest, pk: int) -> HttpResponse:
     """A note: at once for its author; after a stated reason for anyone else allowed to read it."""
     record, rights = access.get_record_for_note(request.user, pk)
     context = {"record": record, "note": None}
-    if rights is NoteAccess.AUTHOR:
-        context["note"] = actions.read_note(request.user, record, AUTHOR_REREADS, ReadPlace.PAGE)
-    elif request.method == "POST":
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            context["note"] = actions.read_note(request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE)
-        context["form"] = form
-    else:
-        context["form"] = ReasonForm()
+    try:
+        if rights is NoteAccess.AUTHOR:
+            context["note"] = actions.read_note(request.user, record, AUTHOR_REREADS, ReadPlace.PAGE)
+        elif request.method == "POST":
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                context["note"] = actions.read_note(request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE)
+            context["form"] = form
+        else:
+            context["form"] = ReasonForm()
+    except NoteKeyError:
+        # A server started without the key the note was written with (a restore without the escrowed
+        # keys, a rotation gone wrong): say so plainly; the note is intact and readable once the key is back.
+        return render(request, "contacts/note.html", {"record": record, "note": None, "key_missing": True}, status=503)
     status = 400 if context.get("form") is not None and context["form"].errors else 200
     return render(request, "contacts/note.html", context, status=status)

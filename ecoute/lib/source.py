@@ -33,6 +33,7 @@ KEY_LIFETIME = 2 * 24 * 3600
 
 # A process that cannot reach the cache keeps its own keys: limits then hold per process.
 _keys: dict[str, bytes] = {}
+_own_keys: dict[str, bytes] = {}
 
 
 def trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -74,8 +75,12 @@ def day_key(day: datetime.date) -> bytes:
             cache.add(name, secrets.token_hex(32), timeout=KEY_LIFETIME)
             _keys[name] = bytes.fromhex(cache.get(name))
         except Exception:  # the cache is down: this process's own key, until it is back
-            logger.warning("the cache is unreachable: abuse limits hold per process for now")
-            return secrets.token_bytes(32)
+            if name not in _own_keys:  # said once per day's key, not at every request
+                logger.warning("the cache is unreachable: abuse limits hold per process for now")
+                _own_keys[name] = secrets.token_bytes(32)
+                for older in sorted(_own_keys)[:-2]:
+                    del _own_keys[older]
+            return _own_keys[name]
         for older in sorted(_keys)[:-2]:  # names sort by day: keep today's and yesterday's
             del _keys[older]
     return _keys[name]

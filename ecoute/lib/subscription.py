@@ -12,6 +12,8 @@ import uuid
 
 from channels.layers import get_channel_layer
 
+from ecoute.lib.channel_layer import on_recovery
+
 
 class ProcessSubscription(abc.ABC):
     """Listens to GROUP in this process; subclasses say what to do with each message (on_message)."""
@@ -23,9 +25,13 @@ class ProcessSubscription(abc.ABC):
         self._listener: asyncio.Task | None = None
         self._subscribed = asyncio.Event()
         self.started()
+        on_recovery(self.recovered)
 
     def started(self) -> None:
         """Reset the local state: called at creation and when a new event loop takes over."""
+
+    def recovered(self) -> None:
+        """Redis is back after an outage: what was sent meanwhile from other processes is lost; catch up."""
 
     @abc.abstractmethod
     def on_message(self, message: dict) -> None:

@@ -10,11 +10,13 @@ import asyncio
 import json
 import logging
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from ecoute.lib.subscription import ProcessSubscription
 
 from .actions import BOARD_GROUP
+from .queries import board_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +42,14 @@ class BoardFanout(ProcessSubscription):
 
     def on_message(self, message: dict) -> None:
         self._gather(message.get("changes", []))
+
+    def recovered(self) -> None:
+        """Changes made on other processes during a Redis outage never came: send every status again."""
+        if self.watchers:
+            asyncio.ensure_future(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        self._gather((await database_sync_to_async(board_snapshot)())["changes"])
 
     def _gather(self, changes: list[dict]) -> None:
         for change in changes:

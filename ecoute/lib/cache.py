@@ -1,0 +1,119 @@
+"""Django's Redis cache, made to answer "nothing there" instead of failing while Redis is unreachable.
+
+The cache holds only what can be lost: login-failure counts, the keys of the day behind the abuse
+limits' hashes (ecoute/lib/source.py, which then keeps a key of its own process). A Redis outage
+must not turn the staff login or any page into a 500: reads return their default, writes are
+dropped, one warning says so and one line when Redis answers again. Limits counted in the cache
+hold again once it is back. Like django-redis's IGNORE_EXCEPTIONS, with a pause: after a failure
+Redis is not asked again for RETRY_SECONDS, so that an unreachable host does not cost every request
+a connection timeout.
+
+Settings: BACKEND "ecoute.lib.cache.ResilientRedisCache", otherwise as Django's RedisCache; OPTIONS may
+name Sentinels (sentinels, sentinel_master: see ecoute/lib/redis_config.py).
+"""
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+UNREACHABLE = (RedisError, OSError)
+
+
+class _Outage:
+    """Whether Redis failed lately; shared by the threads of one process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.until = 0.0  # monotonic time before which Redis is not asked
+        self.down = False
+
+    def skipping(self) -> bool:
+        return self.down and time.monotonic() < self.until
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            if not self.down:
+                logger.warning("the cache's Redis is unreachable (%s): login limits are not counted until it is back",
+                               error.__class__.__name__)
+            self.down, self.until = True, time.monotonic() + RETRY_SECONDS
+
+    def succeeded(self) -> None:
+        if self.down:
+            with self._lock:
+                if self.down:
+                    self.down = False
+                    logger.warning("the cache's Redis is reachable again")
+
+
+def _guarded(name: str, fallback):
+    """CLIENT.NAME, returning FALLBACK(*args) instead of raising while Redis is unreachable."""
+    original = getattr(RedisCacheClient, name)
+
+    def method(self, *args, **kwargs):
+        if self.outage.skipping():
+            return fallback(*args)
+        try:
+            result = original(self, *args, **kwargs)
+        except UNREACHABLE as error:
+            self.outage.failed(error)
+            return fallback(*args)
+        self.outage.succeeded()
+        return result
+
+    method.__name__ = name
+    method.__doc__ = f"RedisCacheClient.{name}, answering as an empty cache while Redis is unreachable."
+    return method
+
+
+# One per Redis location and process: Django makes a cache object per thread and per async context.
+_outages: dict[str, _Outage] = {}
+
+
+# Sentinel-found masters' pools, one per process (Django makes a client per request).
+_sentinel_pools: dict[tuple, object] = {}
+
+
+class ResilientRedisCacheClient(RedisCacheClient):
+    def __init__(self, servers, sentinels=(), sentinel_master="", **options):
+        super().__init__(servers, **options)
+        self.outage = _outages.setdefault(" ".join(servers), _Outage())
+        self._sentinels, self._sentinel_master = [tuple(sentinel) for sentinel in sentinels], sentinel_master
+
+    def _get_connection_pool(self, write):
+        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else Django's pools."""
+        if not self._sentinels:
+            return super()._get_connection_pool(write)
+        key = (self._sentinel_master, tuple(self._sentinels))
+        if key not in _sentinel_pools:
+            from redis.sentinel import Sentinel, SentinelConnectionPool
+
+            from .redis_config import SENTINEL_KWARGS
+
+            manager = Sentinel(self._sentinels, sentinel_kwargs=SENTINEL_KWARGS)
+            _sentinel_pools[key] = SentinelConnectionPool(self._sentinel_master, manager, **self._pool_options)
+        return _sentinel_pools[key]
+
+    # What an empty cache that keeps nothing would answer.
+    add = _guarded("add", lambda key, value, timeout: False)
+    get = _guarded("get", lambda key, default: default)
+    set = _guarded("set", lambda key, value, timeout: None)
+    touch = _guarded("touch", lambda key, timeout: False)
+    delete = _guarded("delete", lambda key: False)
+    get_many = _guarded("get_many", lambda keys: {})
+    has_key = _guarded("has_key", lambda key: False)
+    incr = _guarded("incr", lambda key, delta: delta)
+    set_many = _guarded("set_many", lambda data, timeout: [])
+    delete_many = _guarded("delete_many", lambda keys: None)
+    clear = _guarded("clear", lambda: False)
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ResilientRedisCacheClient
