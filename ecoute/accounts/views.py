@@ -58,7 +58,9 @@ def _failed(request: HttpRequest, username: str, source: str, step: str) -> None
     """Count a failed attempt and journal it (the account it named, if it exists; never the source)."""
     slowed = throttle.failed(username, source)
     account = User.objects.filter(username=username).first()
-    journal.record(SecurityEventKind.LOGIN_FAILED, actor=account, summary=f"Échec de connexion ({step}) pour « {username} »", step=step)
+    # An unknown name is not written down: people type their password in the wrong field.
+    named = f"le compte {account.username}" if account else "un identifiant inconnu"
+    journal.record(SecurityEventKind.LOGIN_FAILED, actor=account, summary=f"Échec de connexion ({step}) pour {named}", step=step)
     for what in slowed:
         journal.record(SecurityEventKind.LOGIN_THROTTLED, actor=account if what == "account" else None,
                        summary=f"Connexion ralentie ({what}) après des échecs répétés", what=what)

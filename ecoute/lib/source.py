@@ -33,6 +33,8 @@ KEY_LIFETIME = 2 * 24 * 3600
 
 # A process that cannot reach the cache keeps its own keys: limits then hold per process.
 _keys: dict[str, bytes] = {}
+# Its own keys while the cache is down: stable, so that a source keeps one hash and its limits hold.
+_fallback_keys: dict[str, bytes] = {}
 
 
 def trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -73,9 +75,9 @@ def day_key(day: datetime.date) -> bytes:
         try:
             cache.add(name, secrets.token_hex(32), timeout=KEY_LIFETIME)
             _keys[name] = bytes.fromhex(cache.get(name))
-        except Exception:  # the cache is down: this process's own key, until it is back
+        except Exception:  # the cache is down: this process's own key of the day, until it is back
             logger.warning("the cache is unreachable: abuse limits hold per process for now")
-            return secrets.token_bytes(32)
+            return _fallback_keys.setdefault(name, secrets.token_bytes(32))
         for older in sorted(_keys)[:-2]:  # names sort by day: keep today's and yesterday's
             del _keys[older]
     return _keys[name]
