@@ -58,6 +58,17 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
+@transaction.atomic
+def reset(user, by) -> None:
+    """A lost phone: USER's app and recovery codes go; the next login pairs a new app. Journalled."""
+    from ecoute.security import journal
+    from ecoute.security.models import SecurityEventKind
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    journal.record(SecurityEventKind.SECOND_FACTOR_RESET, actor=by, summary=f"Second facteur de {user.username} réinitialisé", account=user.username)
+
+
 def qr_code_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an inline SVG QR code, drawn on the server: nothing leaves it."""
     return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1d2a2b", light="#ffffff")
