@@ -1,6 +1,7 @@
 """Login throttling slows attackers down without locking the owner out, keys sources as configured,
 and survives a cache that does not answer. Requests go through the production ASGI application."""
 
+import math
 import time
 
 import pytest
@@ -31,12 +32,23 @@ def clean_cache(settings):
     throttle._local.clear()
 
 
-def hammer(browser: AsgiBrowser, usernames, forwarded=None) -> list[int]:
+class Burst(list):
+    """The statuses of a burst of attempts, and how long it took."""
+
+    seconds: float = 0.0
+
+    def most_checked(self, free: int) -> int:
+        """What the throttle may let through in that time: the free ones, then one per delay of 1, 2, 4… s."""
+        return free + 1 + int(math.log2(self.seconds + 1))
+
+
+def hammer(browser: AsgiBrowser, usernames, forwarded=None) -> Burst:
     """One wrong password per name, as fast as possible; the answers' statuses."""
-    statuses = []
+    statuses, started = Burst(), time.monotonic()
     for number, username in enumerate(usernames):
         headers = [("x-forwarded-for", forwarded(number))] if forwarded else []
         statuses.append(browser.post("/connexion/", {"username": username, "password": "devine"}, headers).status)
+    statuses.seconds = time.monotonic() - started
     return statuses
 
 
@@ -45,7 +57,7 @@ def test_rotating_x_forwarded_for_from_an_untrusted_peer_counts_as_one_source(se
     settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS = 5
     statuses = hammer(AsgiBrowser(ATTACKER), [f"inconnu{n}" for n in range(25)], forwarded=lambda n: f"192.0.2.{n + 1}")
     # Without the fix, each forged header was a new source: 25 of 25 checked.
-    assert statuses.count(200) == 6 and statuses.count(429) == 19, statuses
+    assert 6 <= statuses.count(200) <= statuses.most_checked(5) and statuses.count(200) + statuses.count(429) == 25, statuses
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_is_its_own_source(settings):
@@ -53,7 +65,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_is_its_own_source(settings
     settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS = 5
     proxy = AsgiBrowser("10.0.0.2")
     one_client = hammer(proxy, [f"inconnu{n}" for n in range(10)], forwarded=lambda n: "192.0.2.7")
-    assert one_client.count(200) == 6
+    assert 6 <= one_client.count(200) <= one_client.most_checked(5)
     # Another visitor behind the same proxy is not slowed by the first one.
     assert hammer(proxy, ["autre"], forwarded=lambda n: "192.0.2.8") == [200]
 
@@ -119,4 +131,4 @@ def test_a_cache_that_does_not_answer_never_fails_a_login_and_limits_hold_per_pr
         done = owner.post("/connexion/verification/", {"token": current_code(device)})
         assert done.status == 302 and owner.get("/espace/").status == 200
         statuses = hammer(AsgiBrowser(ATTACKER), [f"n{n}" for n in range(8)])
-    assert 500 not in statuses and statuses.count(200) == 4 and statuses.count(429) == 4
+    assert 500 not in statuses and 4 <= statuses.count(200) <= statuses.most_checked(3) and 429 in statuses
