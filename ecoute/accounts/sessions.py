@@ -49,9 +49,19 @@ def touch(session, now: float) -> None:
         session[ACTIVE] = now
 
 
+# Why a request's session ends, when it is not the staff member's own choice.
+END_REASON = "ecoute_session_end"
+
+
 def _journal_end(user, reason: str) -> None:
-    words = {"idle": "inactivité", "lifetime": "durée maximale atteinte"}[reason]
+    words = {"asked": "déconnexion", "idle": "inactivité", "lifetime": "durée maximale atteinte"}[reason]
     journal.record(SecurityEventKind.LOGOUT, actor=user, summary=f"Session de {user.username} terminée ({words})", reason=reason)
+
+
+def journal_logout(sender, request, user, **kwargs) -> None:
+    """Every logout (the button, or an ended session) is journalled, with its reason."""
+    if user is not None:
+        _journal_end(user, getattr(request, END_REASON, "asked"))
 
 
 def socket_heartbeat(socket_session, user, on_duty: bool) -> bool:
@@ -87,9 +97,8 @@ class StaffSessionExpiry:
             now = time.time()
             reason = expiry(request.session, now)
             if reason:
-                user = request.user
+                setattr(request, END_REASON, reason)
                 logout(request)
-                _journal_end(user, reason)
                 return self._to_login(request)
             touch(request.session, now)
         return self.get_response(request)

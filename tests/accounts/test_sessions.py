@@ -95,3 +95,11 @@ async def test_the_workspace_heartbeat_on_duty_is_activity_and_an_ended_session_
     await socket.send_json_to({"type": "heartbeat"})
     assert await close_code(socket) == 4401
     assert (await sync_to_async(client.get)("/espace/")).status_code == 302
+
+
+def test_logging_out_is_journalled(client):
+    claire = make_psychologist("Claire")
+    log_in(client, claire)
+    assert client.post("/deconnexion/").status_code == 302
+    event = SecurityEvent.objects.get(kind=SecurityEventKind.LOGOUT)
+    assert event.actor == claire and event.details["reason"] == "asked"
