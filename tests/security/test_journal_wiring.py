@@ -1,7 +1,6 @@
 """What the security journal records: second-factor set-up, renewal and reset, role changes, exports,
 imports; and who may read it (administrators only)."""
 
-
 import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.core.management import call_command
