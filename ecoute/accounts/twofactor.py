@@ -5,12 +5,16 @@ calls django's login() after it, never before. Pages check `request.user.is_veri
 django_otp's middleware) and websockets check the session with `session_is_verified`.
 """
 
+import time
+
 import segno
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import sessions
 
 RECOVERY_CODES = 10
 RECOVERY_DEVICE_NAME = "codes de secours"
@@ -78,6 +82,8 @@ def session_is_verified(user, session) -> bool:
     """Whether SESSION passed the second factor for USER (for websockets, which have no middleware)."""
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
     if not persistent_id or not getattr(user, "is_authenticated", False):
+        return False
+    if sessions.expiry(session, time.time()):  # idle or too old: as for pages (ecoute.accounts.sessions)
         return False
     device = Device.from_persistent_id(persistent_id)
     return device is not None and device.user_id == user.pk and device.confirmed

@@ -103,3 +103,15 @@ def test_logging_out_is_journalled(client):
     assert client.post("/deconnexion/").status_code == 302
     event = SecurityEvent.objects.get(kind=SecurityEventKind.LOGOUT)
     assert event.actor == claire and event.details["reason"] == "asked"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_ended_session_cannot_open_the_workspace_socket(settings):
+    claire = await sync_to_async(make_psychologist)("Claire")
+    client = await sync_to_async(lambda: log_in(Client(), claire))()
+    key = client.cookies["sessionid"].value
+    await sync_to_async(age)(key, ACTIVE=settings.ECOUTE_STAFF_IDLE_MINUTES * 60 + 5)
+    headers = [(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
+    socket = WebsocketCommunicator(application, "/ws/workspace/", headers=headers)
+    connected, code = await socket.connect(timeout=5)
+    assert not connected and code == 4403
