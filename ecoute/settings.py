@@ -41,17 +41,22 @@ INSTALLED_APPS = [
     "ecoute.contacts",
     "ecoute.stats",
     "ecoute.security",
+    # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ecoute.security.headers.SecurityHeaders",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "ecoute.accounts.sessions.StaffSessionExpiry",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,10 +173,22 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only outside local development (docs/security-headers.md). Behind a TLS proxy, name the
+# header it sets (e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto): the redirect and secure
+# cookies then see the visitor's https. DJANGO_SECURE_SSL_REDIRECT=0 when the proxy redirects itself.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The header only allows a submission to browsers' preload list (hstspreload.org); submitting stays a deliberate act.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+_PROXY_SSL_HEADER = env_str("DJANGO_SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 # same-origin: nothing leaks to other sites, and form posts keep their Origin (Chrome sends
 # "Origin: null" under no-referrer, which CSRF protection rightly refuses).
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
 
 # Logging never carries a caller's address: the servers' own access logs are off and
 # ecoute.lib.anonymity writes the only access log, without client addresses or query strings.
@@ -234,6 +251,14 @@ OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")
 ECOUTE_LOGIN_FAILURES_PER_ACCOUNT = env_int("ECOUTE_LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 ECOUTE_LOGIN_FAILURES_PER_ADDRESS = env_int("ECOUTE_LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
 ECOUTE_LOGIN_WINDOW_SECONDS = env_int("ECOUTE_LOGIN_WINDOW_SECONDS", 900, minimum=60)
+# Past those free failures, each further attempt waits 1 s, 2 s, 4 s… up to this (docs/staff-login.md).
+ECOUTE_LOGIN_DELAY_CAP_SECONDS = env_int("ECOUTE_LOGIN_DELAY_CAP_SECONDS", 300, minimum=1)
+# Staff sessions end after this long without activity, and this long after the login in any case.
+ECOUTE_STAFF_IDLE_MINUTES = env_int("ECOUTE_STAFF_IDLE_MINUTES", 30, minimum=1)
+ECOUTE_STAFF_SESSION_HOURS = env_int("ECOUTE_STAFF_SESSION_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = ECOUTE_STAFF_SESSION_HOURS * 3600
+# Reading a colleague's note asks for the second factor again when the last check is older than this.
+ECOUTE_REAUTH_MINUTES = env_int("ECOUTE_REAUTH_MINUTES", 5, minimum=1)
 # The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the abuse limits
 # key a request by its source (ecoute/lib/source.py); anyone else's header is ignored.
 ECOUTE_TRUSTED_PROXIES = env_list("ECOUTE_TRUSTED_PROXIES")
@@ -274,6 +299,31 @@ ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contrib
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
 STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]
+
+# --- Security headers ---------------------------------------------------------------------------
+
+
+def _tile_origin(template: str) -> list[str]:
+    """The scheme and host of the map's tile URL template, for the images the page may load."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(template.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") and parts.netloc else []
+
+
+# No inline script or style anywhere: scripts, styles, sockets and images from Écoute itself, map
+# tiles from their configured host (docs/security-headers.md). 'self' covers ws:/wss: to the same
+# host in CSP Level 3 browsers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_tile_origin(ECOUTE_MAP_TILE_URL)],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # WhiteNoise hands ASGI a synchronous file iterator; Django warns for each static file served.
 # The files are small and cached by the service worker, so the warning is only noise here.

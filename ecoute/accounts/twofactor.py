@@ -5,12 +5,16 @@ calls django's login() after it, never before. Pages check `request.user.is_veri
 django_otp's middleware) and websockets check the session with `session_is_verified`.
 """
 
+import time
+
 import segno
 from django.db import transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import sessions
 
 RECOVERY_CODES = 10
 RECOVERY_DEVICE_NAME = "codes de secours"
@@ -58,6 +62,17 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
+@transaction.atomic
+def reset(user, by) -> None:
+    """A lost phone: USER's app and recovery codes go; the next login pairs a new app. Journalled."""
+    from ecoute.security import journal
+    from ecoute.security.models import SecurityEventKind
+
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    journal.record(SecurityEventKind.SECOND_FACTOR_RESET, actor=by, summary=f"Second facteur de {user.username} réinitialisé", account=user.username)
+
+
 def qr_code_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an inline SVG QR code, drawn on the server: nothing leaves it."""
     return segno.make(device.config_url, error="m").svg_inline(scale=4, dark="#1d2a2b", light="#ffffff")
@@ -67,6 +82,8 @@ def session_is_verified(user, session) -> bool:
     """Whether SESSION passed the second factor for USER (for websockets, which have no middleware)."""
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
     if not persistent_id or not getattr(user, "is_authenticated", False):
+        return False
+    if sessions.expiry(session, time.time()):  # idle or too old: as for pages (ecoute.accounts.sessions)
         return False
     device = Device.from_persistent_id(persistent_id)
     return device is not None and device.user_id == user.pk and device.confirmed

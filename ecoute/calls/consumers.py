@@ -1,11 +1,13 @@
 """The two websockets of the line: the caller's (public, anonymous) and the psychologist's workspace."""
 
 import re
+import time
 import uuid
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from ecoute.accounts import sessions
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
@@ -13,7 +15,7 @@ from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uu
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
-from ecoute.presence.queries import board_snapshot
+from ecoute.presence.queries import board_snapshot, is_on_duty
 
 from . import actions, alerts, queries, routing
 from .queue_fanout import queue_fanout
@@ -259,6 +261,7 @@ class WorkspaceSocket(JsonSocket):
         self.user_id = user.pk
         self.call_id: uuid.UUID | None = None
         self.joined = False  # in the call as the supervisor who joined it, beside its psychologist
+        self.session_checked = time.monotonic()
         await self.accept()
         await self.channel_layer.group_send(staff_group(self.user_id), {"type": "session.takeover", "session": self.channel_name})
         await self.channel_layer.group_add(staff_group(self.user_id), self.channel_name)
@@ -295,6 +298,14 @@ class WorkspaceSocket(JsonSocket):
         if not await database_sync_to_async(presence.heartbeat)(self.user_id, self.channel_name):
             await self.send_event({"type": "session.replaced"})
             await self.close(code=4409)
+            return
+        # Once a minute: on duty counts as activity for the staff session, and an ended session closes.
+        if time.monotonic() - self.session_checked >= sessions.TOUCH_SECONDS:
+            self.session_checked = time.monotonic()
+            user, session = self.scope["user"], self.scope.get("session")
+            alive = lambda: sessions.socket_heartbeat(session, user, is_on_duty(self.user_id))  # noqa: E731
+            if not await database_sync_to_async(alive)():
+                await self.close(code=4401)
 
     async def on_call_accept(self, message):
         call_id = require_uuid(message, "call_id")

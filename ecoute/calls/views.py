@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
+from ecoute.security.headers import allow
 from ecoute.presence.queries import board_entries
 
 from . import supervision
@@ -18,6 +19,7 @@ def _board_context() -> dict:
 
 
 @require_GET
+@allow("microphone")
 def line(request: HttpRequest) -> HttpResponse:
     """The caller's app: the board of psychologists and the call itself."""
     return render(request, "calls/line.html", {**_board_context(), "languages": languages_offered()})
@@ -31,6 +33,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @listener_required
+@allow("microphone")
 def workspace(request: HttpRequest) -> HttpResponse:
     context = {"profile": request.user.listener_profile, "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
                "ring_timeout": settings.ECOUTE_RING_TIMEOUT}

@@ -78,3 +78,16 @@ class ReasonForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text=_("Votre nom, l’heure et ce motif sont inscrits au journal des lectures, consultable par les administrateurs."),
     )
+    token = forms.CharField(
+        label=_("Code de votre application d’authentification"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("Demandé à nouveau quand votre dernière vérification date de plus de quelques minutes."),
+    )
+
+    def __init__(self, *args, ask_code: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ask_code = ask_code
+        if ask_code:
+            self.fields["token"].required = True
+        else:
+            del self.fields["token"]

@@ -4,8 +4,10 @@ caller's history during one, read a note (with a reason when it is not one's own
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ecoute.accounts import reauth
 from ecoute.accounts.access import role_required
 from ecoute.accounts.models import Role
 from ecoute.lib.crypto import NoteKeyError
@@ -101,12 +103,15 @@ def read_note(request: HttpRequest, pk: int) -> HttpResponse:
         if rights is NoteAccess.AUTHOR:
             context["note"] = actions.read_note(request.user, record, AUTHOR_REREADS, ReadPlace.PAGE)
         elif request.method == "POST":
-            form = ReasonForm(request.POST)
+            form = ReasonForm(request.POST, ask_code=reauth.needed(request))
             if form.is_valid():
-                context["note"] = actions.read_note(request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE)
+                if form.ask_code and not reauth.confirm(request, form.cleaned_data["token"], "lecture de la note d’un·e collègue"):
+                    form.add_error("token", _("Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application."))
+                else:
+                    context["note"] = actions.read_note(request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE)
             context["form"] = form
         else:
-            context["form"] = ReasonForm()
+            context["form"] = ReasonForm(ask_code=reauth.needed(request))
     except NoteKeyError:
         # A server started without the key the note was written with (a restore without the escrowed
         # keys, a rotation gone wrong): say so plainly; the note is intact and readable once the key is back.

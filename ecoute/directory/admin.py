@@ -10,6 +10,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecoute.security import journal
+from ecoute.security.models import SecurityEventKind
+
 from .importer import MAX_BYTES, ImportRejected, import_csv
 from .models import Commune, Departement, Entry, Network, Profession, Region, Theme
 
@@ -102,6 +105,8 @@ class EntryAdmin(admin.ModelAdmin):
             except ImportRejected as rejected:
                 errors = rejected.errors
             else:
+                journal.record(SecurityEventKind.IMPORT, actor=request.user, summary=f"Import de l’annuaire : {report}"[:300],
+                               what="directory", file=form.cleaned_data["file"].name[:100])
                 messages.success(request, _("Import terminé : %(report)s.") % {"report": report})
                 return redirect(reverse("admin:directory_entry_changelist"))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "errors": errors,

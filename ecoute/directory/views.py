@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ecoute.accounts.access import listener_required
+from ecoute.security.headers import allow
 
 from . import search as directory_search
 from .actions import ReferralError, send_referral_card
@@ -51,6 +52,7 @@ def _map_config() -> dict:
 
 
 @require_GET
+@allow("geolocation")  # « Autour de moi »
 def search_page(request: HttpRequest) -> HttpResponse:
     """Find a referral professional, a unit or a service near a place; results sorted by distance."""
     form, results = run_search(request)
@@ -58,6 +60,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@allow("geolocation")  # « Autour de moi »
 def map_page(request: HttpRequest) -> HttpResponse:
     """The same search on a map, with the dedicated units always shown."""
     form, results = run_search(request)

@@ -71,6 +71,10 @@ def listeners_on_duty() -> int:
     ).count()
 
 
+def is_on_duty(user_id: int) -> bool:
+    return Presence.objects.filter(pk=user_id, status__in=ON_DUTY).exists()
+
+
 def board_snapshot() -> dict:
     """Every listener's board status, in the same form as live changes: sent when a watcher connects."""
     rows = Presence.objects.filter(

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
+from ecoute.accounts.models import Role
+
 from .models import SecurityEvent
+
+
+def is_administrator(user) -> bool:
+    return user.is_active and (user.is_superuser or getattr(user, "role", None) == Role.ADMINISTRATOR)
 
 
 @admin.register(SecurityEvent)
@@ -12,6 +18,12 @@ class SecurityEventAdmin(admin.ModelAdmin):
     search_fields = ["actor__username", "summary"]
     date_hierarchy = "at"
     readonly_fields = ["at", "kind", "actor", "summary", "details"]
+
+    def has_module_permission(self, request):
+        return is_administrator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_administrator(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from ecoute.accounts.access import STATISTICS_ROLES, role_required
+from ecoute.security import journal
+from ecoute.security.models import SecurityEventKind
 
 from . import charts, exports, figures
 from .figures import Period, PeriodError
@@ -56,6 +58,8 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         response = HttpResponse(exports.to_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         name += ".xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    journal.record(SecurityEventKind.EXPORT, actor=request.user, summary=f"Export des statistiques : {name}",
+                   what="statistics", format=kind, start=str(period.start), end=str(period.end))
     return response
 
 

@@ -29,8 +29,9 @@ export class Socket {
     });
     this.ws.addEventListener("close", (close) => {
       this.onClose(close);
-      // 4403: not allowed; 4409: this window was replaced by another one. Neither comes back.
-      if (this.stopped || close.code === 4403 || close.code === 4409) return;
+      // 4401: the staff session has ended; 4403: not allowed; 4409: this window was replaced by
+      // another one. None comes back.
+      if (this.stopped || close.code === 4401 || close.code === 4403 || close.code === 4409) return;
       setTimeout(() => this.connect(), this.retryDelay);
       this.retryDelay = Math.min(this.retryDelay * 2, 8000);
     });

@@ -26,6 +26,19 @@ CALL_STATS = """async () => {
 }"""
 
 
+def wait_until(page, expression: str, timeout_ms: int = 10000) -> None:
+    """Poll EXPRESSION in the page until it is true.
+
+    Not page.wait_for_function: Playwright evaluates its predicate with eval() inside the page, which
+    the pages' Content-Security-Policy rightly refuses; page.evaluate goes through the debugger instead.
+    """
+    for _ in range(timeout_ms // 100):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
 def log_in(page, user, lands_on: str = "**/espace/") -> None:
     """Password, then the code of the user's authenticator, as staff log in."""
     device = give_authenticator(user)

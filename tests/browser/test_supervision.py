@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ecoute.calls.models import Call
 from ecoute.presence.models import Status
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, wait_until
 from tests.support.cast import make_psychologist
 from tests.support.contacts import make_staff
 from tests.support.live import screenshot
@@ -40,4 +40,4 @@ def test_the_board_shows_the_line_and_a_danger_alert_at_once(new_page):
     screenshot(board, "supervision-board")
 
     board.keyboard.press("a")  # one hand on the keyboard: take the first alert
-    board.wait_for_function("!document.querySelector('.alert-danger')")
+    wait_until(board, "!document.querySelector('.alert-danger')")

@@ -33,6 +33,7 @@ const socket = new Socket("/ws/workspace/", {
   onOpen: () => { connection.hidden = true; },
   onClose: (close) => {
     if (close.code === 4409) return show("replaced");
+    if (close.code === 4401) return window.location.reload();  // the session ended: the page sends to the login
     connection.textContent = gettext("Connexion perdue : vous n’êtes plus visible des appelants. Reconnexion…");
     connection.hidden = false;
     stopRinging();

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from ecoute.contacts import actions
 from ecoute.contacts.importer import ImportFailed, read_bytes
 from ecoute.lib.tabular import MAX_FILE_BYTES
+from ecoute.security import journal
+from ecoute.security.models import SecurityEventKind
 
 
 class Command(BaseCommand):
@@ -22,4 +24,6 @@ class Command(BaseCommand):
         except ImportFailed as failure:
             raise CommandError(f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}") from None
         count = actions.import_records(rows)
+        journal.record(SecurityEventKind.IMPORT, summary=f"Import de {count} fiches d'appel historiques (manage.py import_contacts)",
+                       what="contacts", records=count)
         self.stdout.write(self.style.SUCCESS(f"{count} fiches importées."))

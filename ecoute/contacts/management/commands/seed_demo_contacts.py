@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from ecoute.accounts.models import Role, User
 from ecoute.contacts.generate import generate
 from ecoute.contacts.models import ContactRecord
+from ecoute.lib.demo import require_demo_mode
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=1500, help="nombre de fiches (défaut : 1500, l'ordre de grandeur d'une année de la ligne)")
 
     def handle(self, *args, count, **options):
+        require_demo_mode("seed_demo_contacts")
         if ContactRecord.objects.exists():
             self.stdout.write("Des fiches existent déjà : rien d'ajouté.")
             return

@@ -5,6 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ecoute.directory.importer import ImportRejected, import_csv
+from ecoute.security import journal
+from ecoute.security.models import SecurityEventKind
 
 
 class Command(BaseCommand):
@@ -24,4 +26,6 @@ class Command(BaseCommand):
             for error in rejected.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"Import refusé ({len(rejected.errors)} erreur(s)) : rien n’a été modifié.") from rejected
+        journal.record(SecurityEventKind.IMPORT, summary=f"Import de l’annuaire (manage.py import_directory) : {report}"[:300],
+                       what="directory", file=path.name[:100])
         self.stdout.write(f"Import terminé : {report}.")
