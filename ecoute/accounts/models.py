@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class Role(models.TextChoices):
@@ -40,7 +40,8 @@ class Language(models.Model):
         verbose_name = _("langue")
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded names are in the catalogs (migration 0002); a name an administrator typed stays as typed.
+        return gettext(self.name)
 
 
 class ListenerProfile(models.Model):

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext
+
 MAX_SDP_LENGTH = 20_000
 MAX_CANDIDATE_LENGTH = 500
 _CANDIDATE_LINE = re.compile(r"^a=candidate:", re.IGNORECASE)
@@ -19,17 +21,17 @@ def clean_signal(signal, relay_only: bool) -> dict:
     iceTransportPolicy.
     """
     if not isinstance(signal, dict):
-        raise SignalError("Le signal doit être un objet.")
+        raise SignalError(gettext("Le signal doit être un objet."))
     if "description" in signal:
         return {"description": _clean_description(signal["description"], relay_only)}
     if "candidate" in signal:
         return {"candidate": _clean_candidate(signal["candidate"], relay_only)}
-    raise SignalError("Le signal doit contenir « description » ou « candidate ».")
+    raise SignalError(gettext("Le signal doit contenir « description » ou « candidate »."))
 
 
 def _clean_description(description, relay_only: bool) -> dict:
     if not isinstance(description, dict) or description.get("type") not in ("offer", "answer"):
-        raise SignalError("La description doit être une offre ou une réponse.")
+        raise SignalError(gettext("La description doit être une offre ou une réponse."))
     sdp = description.get("sdp")
     if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > MAX_SDP_LENGTH:
         raise SignalError("Description SDP invalide.")
@@ -54,5 +56,5 @@ def _clean_candidate(candidate, relay_only: bool):
     if index is not None and (not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 16):
         raise SignalError("Candidat ICE invalide (sdpMLineIndex).")
     if text and relay_only and " typ relay" not in text:
-        raise SignalError("Seuls les candidats relayés sont acceptés sur cette ligne.")
+        raise SignalError(gettext("Seuls les candidats relayés sont acceptés sur cette ligne."))
     return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}

@@ -38,7 +38,7 @@ def _waiting(now: datetime) -> list[dict]:
             "short": str(call.pk)[:8],
             "waited": _clock(now - call.requested_at),
             "urgent": call.priority == Priority.URGENT,
-            "language": call.language.name if call.language else "",
+            "language": str(call.language) if call.language else "",
             "waiting_for": _name(call.preferred_psychologist),
             "too_long": (now - call.requested_at).total_seconds() > settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
         }

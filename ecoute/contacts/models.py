@@ -8,7 +8,7 @@ term never changes once created, because statistics, exports, the API and CSV im
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from ecoute.calls.models import Call, Channel
 from ecoute.lib.append_only import AppendOnlyModel
@@ -26,7 +26,8 @@ class Term(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        # The default labels are in the catalogs (taxonomy_defaults.py); a label an administrator typed stays as typed.
+        return gettext(self.label)
 
 
 class Profession(Term):

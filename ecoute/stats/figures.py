@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from ecoute.calls.models import Call, CallState, Channel
 from ecoute.contacts import models as contacts
@@ -82,7 +82,7 @@ def _labels(source) -> dict[str, str]:
     if isinstance(source, dict):
         labels = {code: str(label) for code, label in source.items()}
     else:
-        labels = dict(source.objects.values_list("code", "label"))
+        labels = {code: gettext(label) for code, label in source.objects.values_list("code", "label")}
     labels[UNKNOWN] = str(_("Non renseigné"))
     return labels
 
