@@ -42,6 +42,9 @@ self.addEventListener("fetch", (event) => {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(request, copy));
           }
+          // Every page loads the catalog: the page that follows a switch (a POST's redirect, which
+          // the worker does not see) tells the worker through it.
+          event.waitUntil(followLanguage(response));
           return response;
         })
         .catch(() => caches.match(request, { ignoreVary: true })),
@@ -53,8 +56,8 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// The kept pages follow the language the caller chose (/i18n/setlang/): a page arriving in another
-// language than the kept offline page means the choice changed, and the pages and texts are kept again.
+// The kept pages follow the language the caller chose (/i18n/setlang/): a page or a catalog arriving in
+// another language than the kept offline page means the choice changed; the pages and texts are kept again.
 async function followLanguage(response) {
   const language = response.headers.get("Content-Language");
   if (!response.ok || !language) return;
