@@ -226,3 +226,26 @@ def test_the_call_record_form_has_no_french_left_in_english(client, records):
     html = english(log_in(client, records)).get(f"/espace/fiches/appel/{call.pk}/").content.decode()
     assert "Nurse" in html and "Suicidal thoughts" in html and "Save the record" in html
     assert french_in(html, allowed=departements()) == []
+
+
+def test_the_login_steps_have_no_french_left_in_english(client, settings):
+    """The password, a wrong code, a first login's pairing and its recovery codes: all in English."""
+    from tests.support.cast import PASSWORD
+    from tests.support.twofactor import current_code, give_authenticator
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    english(client)
+    claire = make_psychologist("Claire")
+    device = give_authenticator(claire)
+    assert "Incorrect username or password." in client.post("/connexion/", {"username": claire.username, "password": "no"}).content.decode()
+    client.post("/connexion/", {"username": claire.username, "password": PASSWORD})
+    wrong = client.post("/connexion/verification/", {"token": "000000" if current_code(device) != "000000" else "111111"})
+    assert "Incorrect or expired code" in wrong.content.decode()
+    assert french_in(wrong.content.decode()) == []
+
+    karim, pages = make_psychologist("Karim"), []
+    english(client).post("/connexion/", {"username": karim.username, "password": PASSWORD})
+    pages.append(client.get("/connexion/activation/").content.decode())
+    pages.append(client.post("/connexion/activation/", {"token": current_code(karim.totpdevice_set.get(confirmed=False))}).content.decode())
+    assert "Your recovery codes" in pages[-1]
+    for html in pages:
+        assert '<html lang="en">' in html and french_in(html) == []
