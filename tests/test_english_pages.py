@@ -249,3 +249,25 @@ def test_the_login_steps_have_no_french_left_in_english(client, settings):
     assert "Your recovery codes" in pages[-1]
     for html in pages:
         assert '<html lang="en">' in html and french_in(html) == []
+
+
+def test_french_texts_kept_in_the_tables_are_read_in_the_readers_language():
+    from django.utils import translation
+
+    from ecoute.lib.i18n import translated
+    with translation.override("en"):
+        assert translated("Anglais") == "English" and translated("Idées suicidaires") == "Suicidal thoughts"
+        assert translated("Écoute de nuit, typed by an administrator") == "Écoute de nuit, typed by an administrator"
+        assert translated("") == ""  # not the catalog's header
+    with translation.override("fr"):
+        assert translated("Anglais") == "Anglais"
+
+
+def test_the_supervisors_read_a_danger_alert_in_english(client):
+    from django.utils import timezone
+
+    from ecoute.calls.models import Alert, AlertKind
+    Alert.objects.create(kind=AlertKind.DANGER, reason="L'appelant dit être en danger ou avoir des idées suicidaires.", created_at=timezone.now())
+    html = english(log_in(client, make_staff(Role.SUPERVISOR, "Helen"))).get("/supervision/").content.decode()
+    assert "The caller says they are in danger or having suicidal thoughts." in html
+    assert french_in(html) == []

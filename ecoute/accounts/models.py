@@ -2,7 +2,9 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext_lazy as _
+
+from ecoute.lib.i18n import translated
 
 
 class Role(models.TextChoices):
@@ -41,7 +43,7 @@ class Language(models.Model):
 
     def __str__(self) -> str:
         # The seeded names are in the catalogs (migration 0002); a name an administrator typed stays as typed.
-        return gettext(self.name)
+        return translated(self.name)
 
 
 class ListenerProfile(models.Model):

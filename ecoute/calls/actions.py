@@ -22,7 +22,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop  # an alert's reason is kept in French, read in the reader's language
 from ecoute.lib import clock
 
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
@@ -218,7 +218,7 @@ def mark_urgent(call_id: uuid.UUID) -> None:
     )
     if not moved:
         raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
-    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason="L'appelant dit être en danger ou avoir des idées suicidaires.")
+    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."))
     _queue_changed()
 
 

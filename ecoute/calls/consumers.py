@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
+from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
@@ -198,7 +199,7 @@ class CallerSocket(JsonSocket):
         kind = event["type"]
         if kind == "queue.position" and event.get("language"):
             # The queue fan-out names the language once for everyone, in French: the caller reads their own.
-            event["language"] = gettext(event["language"])
+            event["language"] = translated(event["language"])
         if kind == "call.ringing":
             self.psychologist_id = event["psychologist_id"]
         elif kind == "call.accepted":

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
+from ecoute.lib.i18n import translated
 from ecoute.presence.models import Presence, Status
 
 from . import routing
@@ -75,7 +76,7 @@ def _listeners(now: datetime) -> list[dict]:
 def _alerts(now: datetime) -> list[dict]:
     alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
     return [
-        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": a.reason, "psychologist": _name(a.psychologist),
+        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": translated(a.reason), "psychologist": _name(a.psychologist),
          "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
         for a in alerts[:50]
     ]

@@ -8,11 +8,12 @@ term never changes once created, because statistics, exports, the API and CSV im
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext_lazy as _
 
 from ecoute.calls.models import Call, Channel
 from ecoute.lib.append_only import AppendOnlyModel
 from ecoute.lib.crypto import EncryptedTextField
+from ecoute.lib.i18n import translated
 
 
 class Term(models.Model):
@@ -27,7 +28,7 @@ class Term(models.Model):
 
     def __str__(self) -> str:
         # The default labels are in the catalogs (taxonomy_defaults.py); a label an administrator typed stays as typed.
-        return gettext(self.label)
+        return translated(self.label)
 
 
 class Profession(Term):

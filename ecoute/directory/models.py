@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.models import Language
+from ecoute.lib.i18n import translated
 
 from .text import search_key
 
@@ -126,7 +127,7 @@ class Profession(models.Model):
         verbose_name = _("profession")
 
     def __str__(self) -> str:
-        return gettext(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
+        return translated(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
 
 
 class Theme(models.Model):
@@ -140,7 +141,7 @@ class Theme(models.Model):
         verbose_name = _("thème")
 
     def __str__(self) -> str:
-        return gettext(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
+        return translated(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
 
 
 class Kind(models.TextChoices):

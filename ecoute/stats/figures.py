@@ -11,12 +11,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext_lazy as _
 
 from ecoute.calls.models import Call, CallState, Channel
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
+from ecoute.lib.i18n import translated
 
 from .suppression import min_cell, suppress
 
@@ -82,7 +83,7 @@ def _labels(source) -> dict[str, str]:
     if isinstance(source, dict):
         labels = {code: str(label) for code, label in source.items()}
     else:
-        labels = {code: gettext(label) for code, label in source.objects.values_list("code", "label")}
+        labels = {code: translated(label) for code, label in source.objects.values_list("code", "label")}
     labels[UNKNOWN] = str(_("Non renseigné"))
     return labels
 
