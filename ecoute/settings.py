@@ -147,11 +147,15 @@ LOGIN_REDIRECT_URL = "calls:workspace"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "fr"
-# French only for now: the scripts' English catalog is ready (locale/en/LC_MESSAGES/djangojs.po), the
-# templates' is not; switching English on before it would show English browsers a page half in French.
-LANGUAGES = [("fr", "Français")]
-# What LANGUAGES becomes once locale/en/LC_MESSAGES/django.po is translated too.
+# French is the source and the default; English pages and scripts are translated in full
+# (locale/en/LC_MESSAGES/django.po and djangojs.po). LANGUAGES_WHEN_TRANSLATED lists what is complete.
 LANGUAGES_WHEN_TRANSLATED = [("fr", "Français"), ("en", "English")]
+LANGUAGES = LANGUAGES_WHEN_TRANSLATED
+# The interface language a visitor picks (/i18n/setlang/) stays on their device for a year: the
+# cookie holds the language code and nothing else.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -172,6 +176,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # HTTPS only outside local development (docs/security-headers.md). Behind a TLS proxy, name the
 # header it sets (e.g. DJANGO_SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto): the redirect and secure

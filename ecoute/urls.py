@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import JavaScriptCatalog, set_language
 from django.views.static import serve
 from django_otp.admin import OTPAdminSite
 
@@ -27,6 +28,10 @@ urlpatterns = [
     # the scripts, loaded by templates/base.html before them). Only Écoute's own catalog
     # (LOCALE_PATHS, always included): naming one of its apps keeps the admin's strings out of it.
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["ecoute.calls"]), name="javascript-catalog"),
+    # The visitor's choice of interface language, kept on their device in a cookie holding only the
+    # language code (templates/includes/language_switch.html). No CSRF token on purpose: it would put a
+    # second, random cookie on a caller's phone, and a forged request could only switch the language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Psychologists' photos; a production deployment serves MEDIA_ROOT from its web server instead.
     path(f"{settings.MEDIA_URL.lstrip('/')}<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -79,15 +79,17 @@ def test_the_catalog_is_french_by_default(client):
         assert english not in catalog
 
 
-def test_an_english_browser_gets_french_while_the_pages_are_not_translated(client):
-    """Scripts in English on pages in French would be worse than French throughout."""
+def test_english_is_on_now_that_the_pages_are_translated_too():
+    """Scripts in English on pages in French would be worse than French throughout: English is on because
+    locale/en/LC_MESSAGES/django.po is complete too (tests/test_english_pages.py)."""
+    assert django_settings.LANGUAGES == django_settings.LANGUAGES_WHEN_TRANSLATED
+    assert ("en", "English") in django_settings.LANGUAGES and django_settings.LANGUAGE_CODE == "fr"
+
+
+def test_the_catalog_is_in_english_for_an_english_browser_or_cookie(client):
     response = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en")
-    assert response["Content-Language"] == "fr" and "We are looking for" not in response.content.decode()
-
-
-def test_the_catalog_is_in_english_for_an_english_browser_or_cookie_once_english_is_on(client, settings):
-    settings.LANGUAGES = settings.LANGUAGES_WHEN_TRANSLATED
-    catalog = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert response["Content-Language"] == "en"
+    catalog = response.content.decode()
     assert "We are looking for an available psychologist" in catalog
     assert "%(count)s person ahead of you." in catalog and "%(count)s people ahead of you." in catalog
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"

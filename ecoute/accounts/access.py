@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from .models import Role
 
@@ -42,7 +43,7 @@ def listener_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_listener:
-            raise PermissionDenied("Cet espace est réservé aux écoutants de la ligne.")
+            raise PermissionDenied(gettext("Cet espace est réservé aux écoutants de la ligne."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -57,7 +58,7 @@ def role_required(*roles):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.user.role not in roles:
-                raise PermissionDenied("Cette page n'est pas ouverte à votre rôle.")
+                raise PermissionDenied(gettext("Cette page n'est pas ouverte à votre rôle."))
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecoute.lib.i18n import translated
+
 
 class Role(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("Psychologue")
@@ -40,7 +42,8 @@ class Language(models.Model):
         verbose_name = _("langue")
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded names are in the catalogs (migration 0002); a name an administrator typed stays as typed.
+        return translated(self.name)
 
 
 class ListenerProfile(models.Model):

@@ -22,6 +22,7 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, gettext_noop  # an alert's reason is kept in French, read in the reader's language
 from ecoute.lib import clock
 
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
@@ -73,8 +74,9 @@ def _move(call_id, target: str, **fields) -> None:
     else:
         current = Call.objects.filter(pk=call_id).values_list("state", flat=True).first()
         if current is None:
-            raise IllegalTransition("Cet appel n'existe pas.")
-        raise IllegalTransition(f"Cet appel est « {CallState(current).label} » : il ne peut pas passer à « {CallState(target).label} ».")
+            raise IllegalTransition(gettext("Cet appel n'existe pas."))
+        raise IllegalTransition(gettext("Cet appel est « %(current)s » : il ne peut pas passer à « %(target)s ».")
+                                % {"current": CallState(current).label, "target": CallState(target).label})
 
 
 def _close_ring(call_id, psychologist_id: int, outcome: str, now) -> None:
@@ -82,7 +84,7 @@ def _close_ring(call_id, psychologist_id: int, outcome: str, now) -> None:
         outcome=outcome, ended_at=now
     )
     if not closed:
-        raise IllegalTransition("Cet appel ne sonne pas chez vous.")
+        raise IllegalTransition(gettext("Cet appel ne sonne pas chez vous."))
 
 
 # --- The caller ---------------------------------------------------------------------------------
@@ -99,7 +101,7 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
         pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now}
     )
     if call.queued_at:
-        raise IllegalTransition("Cet appel attend dans la file : il sera proposé au premier psychologue libre.")
+        raise IllegalTransition(gettext("Cet appel attend dans la file : il sera proposé au premier psychologue libre."))
     return _ring(call, psychologist_id, now)
 
 
@@ -114,14 +116,14 @@ def offer(decisions: list[tuple[Call, int]]) -> None:
     router to decide again from the database (ecoute/calls/routing.py decides; this makes the move).
     """
     if not presence.move_all([listener_id for _, listener_id in decisions], [Status.AVAILABLE], Status.RINGING):
-        raise PsychologistBusy("Un de ces psychologues vient de prendre un autre appel.")
+        raise PsychologistBusy(gettext("Un de ces psychologues vient de prendre un autre appel."))
     now = clock.now()
     listener_of = Case(*[When(pk=call.pk, then=Value(listener_id)) for call, listener_id in decisions])
     moved = Call.objects.filter(pk__in=[call.pk for call, _ in decisions], state=CallState.REQUESTED, queued_at__isnull=False).update(
         state=CallState.RINGING, psychologist_id=listener_of, ringing_at=Coalesce(F("ringing_at"), Value(now))
     )
     if moved != len(decisions):
-        raise IllegalTransition("Un de ces appels n'attend plus dans la file.")
+        raise IllegalTransition(gettext("Un de ces appels n'attend plus dans la file."))
     # The move above succeeded only from "requested": no other ring of these calls is open (the
     # unique constraint would still refuse one and roll the whole offer back).
     Ring.objects.bulk_create(Ring(call=call, psychologist_id=listener_id, started_at=now) for call, listener_id in decisions)
@@ -146,7 +148,7 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     """A supervisor takes a waiting call of the queue themselves: their workspace rings."""
     call = Call.objects.filter(pk=call_id, queued_at__isnull=False).first()
     if call is None:
-        raise IllegalTransition("Cet appel n'est pas dans la file.")
+        raise IllegalTransition(gettext("Cet appel n'est pas dans la file."))
     call = _ring(call, supervisor_id, clock.now(), claim=presence.claim_for_supervisor)
     _queue_changed()
     return call
@@ -154,7 +156,7 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
 
 def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
     if not claim(psychologist_id):
-        raise PsychologistBusy("Ce psychologue vient de prendre un autre appel.")
+        raise PsychologistBusy(gettext("Ce psychologue vient de prendre un autre appel."))
     _move(call.pk, CallState.RINGING, psychologist_id=psychologist_id, ringing_at=call.ringing_at or now)
     # The move above succeeded only from "requested": no other ring of this call is open (the
     # unique constraint would still refuse one and roll the whole action back).
@@ -203,7 +205,7 @@ def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = 
         try:
             call = Call.objects.create(pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields)
         except IntegrityError:
-            raise IllegalTransition("Cet appel ne peut plus entrer dans la file.") from None
+            raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None
     _queue_changed()
     return call
 
@@ -215,8 +217,8 @@ def mark_urgent(call_id: uuid.UUID) -> None:
         priority=Priority.URGENT, preferred_psychologist=None, language=None
     )
     if not moved:
-        raise IllegalTransition("Cet appel n'attend plus dans la file.")
-    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason="L'appelant dit être en danger ou avoir des idées suicidaires.")
+        raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
+    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."))
     _queue_changed()
 
 
@@ -224,7 +226,7 @@ def mark_urgent(call_id: uuid.UUID) -> None:
 def anyone_now(call_id: uuid.UUID) -> None:
     """A returning caller waiting for their own psychologist chose to talk to someone else now."""
     if not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).update(preferred_psychologist=None):
-        raise IllegalTransition("Cet appel n'attend plus dans la file.")
+        raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
     _queue_changed()
 
 
@@ -244,14 +246,14 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     """The caller hung up or went away, whatever the state: end what must be ended. Returns the new state."""
     call = Call.objects.select_for_update().filter(pk=call_id).first()
     if call is None:
-        raise IllegalTransition("Cet appel n'existe pas.")
+        raise IllegalTransition(gettext("Cet appel n'existe pas."))
     now = clock.now()
     if call.state == CallState.CONNECTED:
         end_reason = EndReason.CALLER_HUNG_UP if reason == EndReason.CALLER_LEFT else reason
         _end(call, end_reason, now)
         return CallState.ENDED
     if call.state not in (CallState.REQUESTED, CallState.RINGING):
-        raise IllegalTransition("Cet appel est déjà terminé.")
+        raise IllegalTransition(gettext("Cet appel est déjà terminé."))
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
@@ -307,7 +309,7 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
 def psychologist_hangs_up(call_id: uuid.UUID, psychologist_id: int, reason: str = EndReason.PSYCHOLOGIST_HUNG_UP) -> None:
     call = Call.objects.select_for_update().get(pk=call_id)
     if psychologist_id not in (call.psychologist_id, call.supervisor_id) or call.state != CallState.CONNECTED:
-        raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
+        raise IllegalTransition(gettext("Vous n'êtes pas en communication sur cet appel."))
     _end(call, reason, clock.now())
 
 
@@ -327,9 +329,9 @@ def _end(call: Call, reason: str, now) -> None:
 def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
     """The supervisor joins a call going on: their browser gets its own audio with the caller."""
     if not Call.objects.filter(pk=call_id, state=CallState.CONNECTED, supervisor__isnull=True).exclude(psychologist_id=supervisor_id).update(supervisor_id=supervisor_id):
-        raise IllegalTransition("Cet appel n'est pas en cours, ou un cadre l'a déjà rejoint.")
+        raise IllegalTransition(gettext("Cet appel n'est pas en cours, ou un cadre l'a déjà rejoint."))
     if not presence.join_as_supervisor(supervisor_id):
-        raise PsychologistBusy("Ouvrez votre espace d'écoute, sans appel en cours, pour rejoindre cet appel.")
+        raise PsychologistBusy(gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour rejoindre cet appel."))
     call = Call.objects.get(pk=call_id)
     ice = ice_configuration()
     relay_after_commit(staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice})
@@ -342,7 +344,7 @@ def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     """The psychologist leaves a call a supervisor has joined: the supervisor carries it on."""
     call = Call.objects.select_for_update().filter(pk=call_id, state=CallState.CONNECTED, psychologist_id=psychologist_id).first()
     if call is None or not call.supervisor_id:
-        raise IllegalTransition("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer.")
+        raise IllegalTransition(gettext("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer."))
     Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
     presence.call_finished(psychologist_id, high_risk=call.high_risk)
     event = {"type": "call.handed_over", "call_id": str(call_id)}
@@ -403,7 +405,7 @@ def escalate(call_id: uuid.UUID, psychologist_id: int, kind: str, reason: str = 
 def flag_emergency(call_id: uuid.UUID, psychologist_id: int, reason: str) -> None:
     """A life-threatening emergency: supervisors alerted at once, the reason kept in the alert (the audit)."""
     if not reason.strip():
-        raise CallError("Indiquez en quelques mots ce qui se passe.")
+        raise CallError(gettext("Indiquez en quelques mots ce qui se passe."))
     _require_in_call(call_id, psychologist_id)
     Call.objects.filter(pk=call_id).update(high_risk=True)
     alerts.raise_alert(AlertKind.EMERGENCY, call_id=call_id, psychologist_id=psychologist_id, reason=reason)
@@ -411,7 +413,7 @@ def flag_emergency(call_id: uuid.UUID, psychologist_id: int, reason: str) -> Non
 
 def _require_in_call(call_id, psychologist_id: int) -> None:
     if not Call.objects.filter(pk=call_id, psychologist_id=psychologist_id, state=CallState.CONNECTED).exists():
-        raise IllegalTransition("Vous n'êtes pas en communication sur cet appel.")
+        raise IllegalTransition(gettext("Vous n'êtes pas en communication sur cet appel."))
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from ecoute.lib import clock
 from ecoute.lib.realtime import SUPERVISORS_GROUP, send_after_commit
@@ -40,7 +41,7 @@ def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: in
 def take(alert_id: int, supervisor_id: int) -> None:
     """A supervisor takes the alert: it leaves every board."""
     if not Alert.objects.filter(pk=alert_id, closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
-        raise AlertError("Cette alerte a déjà été prise en charge.")
+        raise AlertError(gettext("Cette alerte a déjà été prise en charge."))
     send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
 
 

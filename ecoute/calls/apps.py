@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CallsConfig(AppConfig):
     name = "ecoute.calls"
-    verbose_name = "Appels"
+    verbose_name = _("Appels")

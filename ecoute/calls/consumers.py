@@ -6,10 +6,12 @@ import uuid
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ecoute.accounts import sessions
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
+from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.presence import actions as presence
@@ -63,7 +65,7 @@ class CallerSocket(JsonSocket):
     async def on_hello(self, message):
         key = message.get("caller_key")
         if not isinstance(key, str) or not _CALLER_KEY.match(key):
-            raise MessageError("bad_message", "Clé d'appelant invalide.")
+            raise MessageError("bad_message", gettext("Clé d'appelant invalide."))
         self.caller_key = key
         mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(key))
         await self.send_event({"type": "hello", "my_psychologists": mine})
@@ -71,7 +73,7 @@ class CallerSocket(JsonSocket):
     async def on_call_request(self, message):
         psychologist_id = require_int(message, "psychologist_id")
         if self.call_id and (self.psychologist_id or self.queued):
-            raise MessageError("already_in_call", "Un appel est déjà en cours.")
+            raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         new_call = self.call_id is None
         if new_call:
             self.call_id = uuid.uuid4()
@@ -96,7 +98,7 @@ class CallerSocket(JsonSocket):
     async def on_queue_join(self, message):
         """Talk to the first suitable listener free, optionally in a language, or wait for one's own psychologist."""
         if self.call_id and (self.psychologist_id or self.queued):
-            raise MessageError("already_in_call", "Un appel est déjà en cours.")
+            raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         language_id = await self._language_id(message.get("language"))
         preferred_id = await self._own_psychologist(message.get("psychologist_id"))
         call_id = self.call_id or uuid.uuid4()
@@ -118,10 +120,10 @@ class CallerSocket(JsonSocket):
         if code in (None, ""):
             return None
         if not isinstance(code, str) or len(code) > 8:
-            raise MessageError("bad_message", "« language » doit être un code de langue.")
+            raise MessageError("bad_message", gettext("« language » doit être un code de langue."))
         language_id = await database_sync_to_async(queries.language_id)(code)
         if language_id is None:
-            raise MessageError("unknown_language", "Aucun psychologue de la ligne ne parle cette langue.")
+            raise MessageError("unknown_language", gettext("Aucun psychologue de la ligne ne parle cette langue."))
         return language_id
 
     async def _own_psychologist(self, value) -> int | None:
@@ -130,7 +132,7 @@ class CallerSocket(JsonSocket):
         psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
         mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(self.caller_key)) if self.caller_key else []
         if psychologist_id not in mine:
-            raise MessageError("not_your_psychologist", "Vous ne pouvez attendre que un psychologue à qui vous avez déjà parlé.")
+            raise MessageError("not_your_psychologist", gettext("Vous ne pouvez attendre que un psychologue à qui vous avez déjà parlé."))
         return psychologist_id
 
     async def on_queue_urgent(self, message):
@@ -152,7 +154,7 @@ class CallerSocket(JsonSocket):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
         call_id = require_uuid(message, "call_id")
         if self.call_id:
-            raise MessageError("already_in_call", "Un appel est déjà en cours.")
+            raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         call = await database_sync_to_async(queries.resumable_call)(call_id, actions.hash_caller_key(self.caller_key))
         if call is None:
             await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
@@ -180,16 +182,16 @@ class CallerSocket(JsonSocket):
     def _require_waiting(self, message) -> None:
         self._require_current_call(message)
         if not self.queued:
-            raise MessageError("not_waiting", "Cet appel n'attend pas dans la file.")
+            raise MessageError("not_waiting", gettext("Cet appel n'attend pas dans la file."))
 
     async def on_signal(self, message):
         self._require_current_call(message)
         if not self.connected:
-            raise MessageError("not_connected", "L'appel n'est pas encore décroché.")
+            raise MessageError("not_connected", gettext("L'appel n'est pas encore décroché."))
         signal = clean_signal(message.get("signal"), relay_only())
         to = message.get("to", "psychologist")
         if to not in ("psychologist", "supervisor") or (to == "supervisor" and not self.supervisor_id):
-            raise MessageError("bad_message", "« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel.")
+            raise MessageError("bad_message", gettext("« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel."))
         recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
         await self.channel_layer.group_send(
             staff_group(recipient), {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}}
@@ -197,6 +199,9 @@ class CallerSocket(JsonSocket):
 
     async def before_relay(self, event):
         kind = event["type"]
+        if kind == "queue.position" and event.get("language"):
+            # The queue fan-out names the language once for everyone, in French: the caller reads their own.
+            event["language"] = translated(event["language"])
         if kind == "call.ringing":
             self.psychologist_id = event["psychologist_id"]
         elif kind == "call.accepted":
@@ -218,7 +223,7 @@ class CallerSocket(JsonSocket):
 
     def _require_current_call(self, message) -> None:
         if require_uuid(message, "call_id") != self.call_id:
-            raise MessageError("not_your_call", "Cet appel n'est pas le vôtre.")
+            raise MessageError("not_your_call", gettext("Cet appel n'est pas le vôtre."))
 
     async def _leave_call(self, reason: str) -> None:
         try:
@@ -290,7 +295,7 @@ class WorkspaceSocket(JsonSocket):
     async def on_status_set(self, message):
         status = message.get("status")
         if not isinstance(status, str):
-            raise MessageError("bad_message", "« status » manquant.")
+            raise MessageError("bad_message", gettext("« status » manquant."))
         await database_sync_to_async(presence.choose_status)(self.user_id, self.channel_name, status)
         await database_sync_to_async(routing.route_waiting)()  # a listener free now takes the next waiting call
 
@@ -326,7 +331,7 @@ class WorkspaceSocket(JsonSocket):
         call_id = self._require_current_call(message)
         kind = message.get("kind")
         if kind not in ("help", "transfer", "callback"):
-            raise MessageError("bad_message", "« kind » doit être help, transfer ou callback.")
+            raise MessageError("bad_message", gettext("« kind » doit être help, transfer ou callback."))
         await database_sync_to_async(actions.escalate)(call_id, self.user_id, kind, _reason(message, required=False))
         await self.send_event({"type": "escalation.sent", "call_id": str(call_id), "kind": kind})
 
@@ -368,16 +373,16 @@ class WorkspaceSocket(JsonSocket):
     def _require_current_call(self, message) -> uuid.UUID:
         call_id = require_uuid(message, "call_id")
         if call_id != self.call_id:
-            raise MessageError("not_your_call", "Vous n'êtes pas en communication sur cet appel.")
+            raise MessageError("not_your_call", gettext("Vous n'êtes pas en communication sur cet appel."))
         return call_id
 
 
 def _reason(message: dict, required: bool) -> str:
     reason = message.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 500:
-        raise MessageError("bad_message", "« reason » doit être un texte de 500 caractères au plus.")
+        raise MessageError("bad_message", gettext("« reason » doit être un texte de 500 caractères au plus."))
     if required and not reason.strip():
-        raise MessageError("reason_required", "Indiquez en quelques mots ce qui se passe.")
+        raise MessageError("reason_required", gettext("Indiquez en quelques mots ce qui se passe."))
     return reason.strip()
 
 
@@ -415,7 +420,7 @@ class SupervisorSocket(JsonSocket):
         try:
             await database_sync_to_async(actions.take_call)(call_id, self.user_id)
         except actions.PsychologistBusy:
-            raise MessageError("workspace_needed", "Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.") from None
+            raise MessageError("workspace_needed", gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.")) from None
         await self.send_event({"type": "call.taken", "call_id": str(call_id)})
 
     async def on_call_join(self, message):

@@ -73,7 +73,7 @@ def _position_event(call: Call, place: int, estimate, now) -> dict:
         "estimated_wait": estimate(call, place),
         "waited": int((now - call.requested_at).total_seconds()),
         "urgent": call.priority == Priority.URGENT,
-        "language": call.language.name if call.language else None,
+        "language": str(call.language) if call.language else None,
         "language_fallback": bool(call.language_id) and routing.language_fallen_back(call, now),
         "waiting_for": call.preferred_psychologist_id,
     }

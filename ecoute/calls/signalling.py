@@ -9,6 +9,8 @@ relay-only policy.
 
 import re
 
+from django.utils.translation import gettext
+
 MAX_SDP_LENGTH = 20_000
 MAX_CANDIDATE_LENGTH = 500
 _CANDIDATE_LINE = re.compile(r"^a=candidate:", re.IGNORECASE)
@@ -29,17 +31,17 @@ def clean_signal(signal, relay_only: bool) -> dict:
     iceTransportPolicy.
     """
     if not isinstance(signal, dict):
-        raise SignalError("Le signal doit être un objet.")
+        raise SignalError(gettext("Le signal doit être un objet."))
     if "description" in signal:
         return {"description": _clean_description(signal["description"], relay_only)}
     if "candidate" in signal:
         return {"candidate": _clean_candidate(signal["candidate"], relay_only)}
-    raise SignalError("Le signal doit contenir « description » ou « candidate ».")
+    raise SignalError(gettext("Le signal doit contenir « description » ou « candidate »."))
 
 
 def _clean_description(description, relay_only: bool) -> dict:
     if not isinstance(description, dict) or description.get("type") not in ("offer", "answer"):
-        raise SignalError("La description doit être une offre ou une réponse.")
+        raise SignalError(gettext("La description doit être une offre ou une réponse."))
     sdp = description.get("sdp")
     if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > MAX_SDP_LENGTH:
         raise SignalError("Description SDP invalide.")
@@ -100,6 +102,6 @@ def _clean_candidate(candidate, relay_only: bool):
     if text and relay_only:
         text = relay_candidate(text)
         if text is None:
-            raise SignalError("Seuls les candidats relayés sont acceptés sur cette ligne.")
+            raise SignalError(gettext("Seuls les candidats relayés sont acceptés sur cette ligne."))
     # Only these fields travel: relatedAddress, relatedPort, address... would repeat what is blanked above.
     return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}

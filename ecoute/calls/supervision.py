@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
 from ecoute.lib.crypto import NoteKeyError, opened
+from ecoute.lib.i18n import translated
 from ecoute.presence.models import Presence, Status
 
 from . import routing
@@ -40,7 +41,7 @@ def _waiting(now: datetime) -> list[dict]:
             "short": str(call.pk)[:8],
             "waited": _clock(now - call.requested_at),
             "urgent": call.priority == Priority.URGENT,
-            "language": call.language.name if call.language else "",
+            "language": str(call.language) if call.language else "",
             "waiting_for": _name(call.preferred_psychologist),
             "too_long": (now - call.requested_at).total_seconds() > settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
         }
@@ -82,7 +83,7 @@ def _alerts(now: datetime) -> list[dict]:
     """
     alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
     return [
-        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": _reason(a), "psychologist": _name(a.psychologist),
+        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": translated(_reason(a)), "psychologist": _name(a.psychologist),
          "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
         for a in alerts[:50]
     ]

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_cookie
 
 from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
@@ -61,8 +63,14 @@ def offline(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @cache_control(max_age=3600)
+@vary_on_cookie  # its name and description follow the language chosen on the device
 def manifest(request: HttpRequest) -> HttpResponse:
-    context = {"icons": [(size, static(f"ecoute/icons/icon-{size}.png")) for size in (192, 512)]}
+    context = {
+        "icons": [(size, static(f"ecoute/icons/icon-{size}.png")) for size in (192, 512)],
+        # Here rather than in the template: makemessages reads .html, .txt and .py files only.
+        "name": gettext("Écoute — psychologues 24 h/24"),
+        "description": gettext("Parler tout de suite, gratuitement et anonymement, à un psychologue."),
+    }
     return render(request, "calls/manifest.webmanifest", context, content_type="application/manifest+json")
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ecoute.calls.models import Call, CallState
 from ecoute.lib.crypto import opened
@@ -72,7 +73,7 @@ def save_record(author, call: Call | None, data: dict, record: ContactRecord | N
     elif record is not None:
         record = ContactRecord.objects.select_for_update().get(pk=record.pk)
     if record is not None and record.author_id != getattr(author, "pk", None):
-        raise ContactError("Seul·e le ou la psychologue qui a pris l'appel peut modifier sa fiche.")
+        raise ContactError(gettext("Seul·e le ou la psychologue qui a pris l'appel peut modifier sa fiche."))
     before = tallies.record_facts(record) if record else Counter()
     record = record or ContactRecord(call=call, author=author)
     for field in CODED_FIELDS:

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
     name = "ecoute.contacts"
-    verbose_name = "Fiches d'appel"
+    verbose_name = _("Fiches d'appel")

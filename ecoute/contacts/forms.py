@@ -39,7 +39,7 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = list(Language.objects.values_list("code", "name"))
+        self.fields["language"].choices = [(language.code, str(language)) for language in Language.objects.all()]
         # Retired terms are no longer offered, but a record that uses one keeps it.
         for name in ("profession", "employment", "sector", "departement", "age_band", "reasons", "risk_level", "orientations", "follow_up"):
             field = self.fields[name]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ecoute.calls.models import Call, Channel
 from ecoute.lib.append_only import AppendOnlyModel
 from ecoute.lib.crypto import EncryptedTextField
+from ecoute.lib.i18n import translated
 
 
 class Term(models.Model):
@@ -26,7 +27,8 @@ class Term(models.Model):
         ordering = ["position", "label"]
 
     def __str__(self) -> str:
-        return self.label
+        # The default labels are in the catalogs (taxonomy_defaults.py); a label an administrator typed stays as typed.
+        return translated(self.label)
 
 
 class Profession(Term):

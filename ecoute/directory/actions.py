@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ecoute.calls.models import Call, CallState, Channel
 from ecoute.lib.realtime import caller_group, relay_after_commit
@@ -23,14 +24,14 @@ def send_referral_card(call_id: uuid.UUID, psychologist_id: int, entry_id: int) 
     """
     call = Call.objects.filter(pk=call_id).only("state", "channel", "psychologist_id").first()
     if call is None or call.psychologist_id != psychologist_id:
-        raise ReferralError("Vous n’êtes pas en communication sur cet appel.")
+        raise ReferralError(gettext("Vous n’êtes pas en communication sur cet appel."))
     if call.state != CallState.CONNECTED:
-        raise ReferralError("L’appel n’est pas en cours : la fiche ne peut plus être envoyée.")
+        raise ReferralError(gettext("L’appel n’est pas en cours : la fiche ne peut plus être envoyée."))
     if call.channel != Channel.APP:
-        raise ReferralError("Appel téléphonique : dictez les coordonnées à l’appelant.")
+        raise ReferralError(gettext("Appel téléphonique : dictez les coordonnées à l’appelant."))
     entry = Entry.objects.published().select_related("profession", "commune").filter(pk=entry_id).first()
     if entry is None:
-        raise ReferralError("Cette adresse n’existe pas ou n’est plus publiée.")
+        raise ReferralError(gettext("Cette adresse n’existe pas ou n’est plus publiée."))
     card = referral_card(entry)
     relay_after_commit(caller_group(call.pk), {"type": "referral.card", "call_id": str(call.pk), "card": card})
     return card

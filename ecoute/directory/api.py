@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.utils.translation import gettext
 
 from .exports import fhir_bundle, hsds_page
 from .models import Departement, Entry, Network
@@ -36,7 +37,7 @@ def entries(request: HttpRequest) -> JsonResponse:
     form, results = run_search(request, require_place=True)
     if results is None:
         if not form.is_bound:
-            return _error("Indiquez un lieu : q (code postal, commune, département, région) ou lat et lon.", "q")
+            return _error(gettext("Indiquez un lieu : q (code postal, commune, département, région) ou lat et lon."), "q")
         return _json({"errors": form.errors.get_json_data(), "suggestions": form.suggestions}, status=400)
     place = results.criteria.place
     return _json({
@@ -72,14 +73,14 @@ def _page(request: HttpRequest, default_per_page: int):
         number = int(request.GET.get("page", "1"))
         per_page = int(request.GET.get("per_page", str(default_per_page)))
     except ValueError:
-        return None, _error("« page » et « per_page » sont des nombres entiers.")
+        return None, _error(gettext("« page » et « per_page » sont des nombres entiers."))
     if not 1 <= per_page <= MAX_PER_PAGE:
-        return None, _error(f"« per_page » va de 1 à {MAX_PER_PAGE}.", "per_page")
+        return None, _error(gettext("« per_page » va de 1 à %(most)s.") % {"most": MAX_PER_PAGE}, "per_page")
     paginator = Paginator(with_details(Entry.objects.published()).order_by("pk"), per_page)
     try:
         return paginator.page(number), None
     except EmptyPage:
-        return None, _error(f"La page {number} n’existe pas (il y en a {paginator.num_pages}).", "page")
+        return None, _error(gettext("La page %(number)s n’existe pas (il y en a %(pages)s).") % {"number": number, "pages": paginator.num_pages}, "page")
 
 
 @require_GET

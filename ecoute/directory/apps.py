@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "ecoute.directory"
-    verbose_name = "Orientation"
+    verbose_name = _("Orientation")

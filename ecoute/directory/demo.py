@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db.models import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext_noop  # the vocabulary goes in the catalogs; the tables keep French
 
 from .importer import ImportReport, import_rows
 from .models import Commune, Network, Profession, Theme
@@ -21,15 +22,15 @@ NETWORKS = [
     ("morphee", "Réseau Morphée", "Réseau de santé consacré aux troubles du sommeil.", "https://reseau-morphee.fr"),
 ]
 PROFESSIONS = [
-    ("psychologue", "Psychologue"), ("psychiatre", "Psychiatre"), ("medecin-generaliste", "Médecin généraliste"),
-    ("medecin-du-travail", "Médecin du travail"), ("medecin-du-sommeil", "Médecin du sommeil"),
-    ("addictologue", "Addictologue"), ("avocat", "Avocat·e"), ("assistant-social", "Assistant·e social·e"),
+    ("psychologue", gettext_noop("Psychologue")), ("psychiatre", gettext_noop("Psychiatre")), ("medecin-generaliste", gettext_noop("Médecin généraliste")),
+    ("medecin-du-travail", gettext_noop("Médecin du travail")), ("medecin-du-sommeil", gettext_noop("Médecin du sommeil")),
+    ("addictologue", gettext_noop("Addictologue")), ("avocat", gettext_noop("Avocat·e")), ("assistant-social", gettext_noop("Assistant·e social·e")),
 ]
 THEMES = [
-    ("burnout", "Épuisement professionnel (burn-out)"), ("trauma", "Traumatisme, stress post-traumatique"),
-    ("sommeil", "Sommeil"), ("addictions", "Addictions"), ("risque-suicidaire", "Risque suicidaire"),
-    ("harcelement", "Harcèlement, violences au travail"), ("depression", "Dépression"),
-    ("conflits", "Conflits interpersonnels"), ("anxiete", "Anxiété, stress"), ("deuil", "Deuil, seconde victime"),
+    ("burnout", gettext_noop("Épuisement professionnel (burn-out)")), ("trauma", gettext_noop("Traumatisme, stress post-traumatique")),
+    ("sommeil", gettext_noop("Sommeil")), ("addictions", gettext_noop("Addictions")), ("risque-suicidaire", gettext_noop("Risque suicidaire")),
+    ("harcelement", gettext_noop("Harcèlement, violences au travail")), ("depression", gettext_noop("Dépression")),
+    ("conflits", gettext_noop("Conflits interpersonnels")), ("anxiete", gettext_noop("Anxiété, stress")), ("deuil", gettext_noop("Deuil, seconde victime")),
 ]
 # The 16 dedicated hospital units: 8 open, 8 announced (capability 5 of the spec).
 UNITS_OPEN = ["75114", "69383", "13205", "31555", "33063", "59350", "44109", "67482"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.models import Language
+from ecoute.lib.i18n import translated
 
 from .text import search_key
 
@@ -126,7 +127,7 @@ class Profession(models.Model):
         verbose_name = _("profession")
 
     def __str__(self) -> str:
-        return self.name
+        return translated(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
 
 
 class Theme(models.Model):
@@ -140,7 +141,7 @@ class Theme(models.Model):
         verbose_name = _("thème")
 
     def __str__(self) -> str:
-        return self.name
+        return translated(self.name)  # the vocabulary's own names are in the catalogs (demo.py)
 
 
 class Kind(models.TextChoices):
@@ -243,7 +244,7 @@ class Entry(models.Model):
     def subtitle(self) -> str:
         """What the entry is, in a few words: the profession, the unit's state, the service's nature."""
         if self.kind == Kind.PROFESSIONAL and self.profession:
-            return self.profession.name
+            return str(self.profession)
         if self.kind == Kind.UNIT and self.unit_status:
             return f"{self.get_kind_display()} · {self.get_unit_status_display()}"
         if self.kind == Kind.SERVICE and self.service_type:

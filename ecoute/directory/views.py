@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
 
 from ecoute.accounts.access import listener_required
 from ecoute.security.headers import allow
@@ -108,11 +109,11 @@ def send_card(request: HttpRequest) -> JsonResponse:
         entry_id = int(request.POST.get("entry_id", ""))
         call_id = uuid.UUID(request.POST["call_id"]) if request.POST.get("call_id") else None
     except ValueError:
-        return JsonResponse({"error": "Requête invalide : « entry_id » doit être un nombre, « call_id » un identifiant d’appel."}, status=400)
+        return JsonResponse({"error": gettext("Requête invalide : « entry_id » doit être un nombre, « call_id » un identifiant d’appel.")}, status=400)
     if call_id is None:
         call = connected_call_of(request.user.pk)
         if call is None:
-            return JsonResponse({"error": "Aucun appel en cours : la fiche s’envoie pendant un appel par l’application."}, status=409)
+            return JsonResponse({"error": gettext("Aucun appel en cours : la fiche s’envoie pendant un appel par l’application.")}, status=409)
         call_id = call.pk
     try:
         card = send_referral_card(call_id, request.user.pk, entry_id)

@@ -1,10 +1,11 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 # Always one tap away on every caller page.
 EMERGENCY_NUMBERS = [
     ("15", "SAMU"),
-    ("112", "Urgences"),
-    ("3114", "Prévention du suicide"),
+    ("112", _("Urgences")),
+    ("3114", _("Prévention du suicide")),
 ]
 
 

@@ -3,8 +3,11 @@
 import json
 import logging
 import uuid
+from types import SimpleNamespace
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import translation
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -23,17 +26,24 @@ class MessageError(Exception):
         self.code = code
 
 
+def language_of(scope) -> str:
+    """The language the socket's person chose for the pages (cookie, then browser), as LocaleMiddleware does."""
+    headers = dict(scope.get("headers", ()))
+    request = SimpleNamespace(COOKIES=scope.get("cookies", {}), META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")})
+    return translation.get_language_from_request(request)
+
+
 def require_uuid(message: dict, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(message.get(field)))
     except ValueError:
-        raise MessageError("bad_message", f"« {field} » doit être un identifiant d'appel.") from None
+        raise MessageError("bad_message", gettext("« %(field)s » doit être un identifiant d'appel.") % {"field": field}) from None
 
 
 def require_int(message: dict, field: str) -> int:
     value = message.get(field)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
-        raise MessageError("bad_message", f"« {field} » doit être un nombre entier positif.")
+        raise MessageError("bad_message", gettext("« %(field)s » doit être un nombre entier positif.") % {"field": field})
     return value
 
 
@@ -65,33 +75,35 @@ class JsonSocket(AsyncWebsocketConsumer):
     expected_errors: tuple[type[Exception], ...] = ()
 
     async def receive(self, text_data=None, bytes_data=None):
-        try:
-            message = self._parse(text_data, bytes_data)
-            handler = getattr(self, "on_" + message["type"].replace(".", "_"))
-            await handler(message)
-        except MessageError as error:
-            await self.send_error(error.code, str(error))
-        except self.expected_errors as error:
-            await self.send_error(getattr(error, "code", "refused"), str(error))
+        # Error messages in the language of the pages: a websocket does not pass through LocaleMiddleware.
+        with translation.override(language_of(self.scope)):
+            try:
+                message = self._parse(text_data, bytes_data)
+                handler = getattr(self, "on_" + message["type"].replace(".", "_"))
+                await handler(message)
+            except MessageError as error:
+                await self.send_error(error.code, str(error))
+            except self.expected_errors as error:
+                await self.send_error(getattr(error, "code", "refused"), str(error))
 
     def _parse(self, text_data, bytes_data) -> dict:
         if text_data is None:
-            raise MessageError("bad_message", "Seuls les messages texte JSON sont acceptés.")
+            raise MessageError("bad_message", gettext("Seuls les messages texte JSON sont acceptés."))
         if len(text_data.encode()) > MAX_FRAME_BYTES:
-            raise MessageError("too_large", "Message trop long (64 Ko au plus).")
+            raise MessageError("too_large", gettext("Message trop long (64 Ko au plus)."))
         try:
             message = json.loads(text_data)
         except (ValueError, RecursionError):
-            raise MessageError("bad_json", "Message illisible : JSON invalide.") from None
+            raise MessageError("bad_json", gettext("Message illisible : JSON invalide.")) from None
         depth, has_nul = _shape(message)
         if depth > MAX_DEPTH:
-            raise MessageError("too_deep", f"Message trop imbriqué ({MAX_DEPTH} niveaux au plus).")
+            raise MessageError("too_deep", gettext("Message trop imbriqué (%(depth)d niveaux au plus).") % {"depth": MAX_DEPTH})
         if has_nul:  # no message of the line holds one; PostgreSQL refuses it in any text
-            raise MessageError("bad_message", "Caractère nul dans le message.")
+            raise MessageError("bad_message", gettext("Caractère nul dans le message."))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            raise MessageError("bad_message", "Le message doit être un objet avec un « type ».")
+            raise MessageError("bad_message", gettext("Le message doit être un objet avec un « type »."))
         if message["type"] not in self.message_types:
-            raise MessageError("unknown_type", f"Type de message inconnu : {message['type'][:40]!r}.")
+            raise MessageError("unknown_type", gettext("Type de message inconnu : %(type)r.") % {"type": message["type"][:40]})
         return message
 
     async def send_event(self, event: dict) -> None:
@@ -103,7 +115,8 @@ class JsonSocket(AsyncWebsocketConsumer):
     async def relay(self, message: dict) -> None:
         """An event from the channel layer (see ecoute.lib.realtime)."""
         event = message["event"]
-        await self.before_relay(event)
+        with translation.override(language_of(self.scope)):
+            await self.before_relay(event)
         await self.send_event(event)
 
     async def before_relay(self, event: dict) -> None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from ecoute.lib import clock
 
 from ecoute.lib.realtime import relay_after_commit, send_after_commit, staff_group
@@ -113,11 +114,11 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     if not move(user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), wrap_up_until=None, **rested):
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):
-            raise PresenceError("Terminez d'abord l'appel en cours.")
+            raise PresenceError(gettext("Terminez d'abord l'appel en cours."))
         if current == Status.WRAP_UP and owns_session(user_id, session):
             seconds = settings.ECOUTE_MIN_WRAP_UP_SECONDS
-            raise PresenceError(f"Prenez au moins {seconds} s après chaque appel avant le suivant.")
-        raise PresenceError("Cet espace n'est plus actif : il a été ouvert dans une autre fenêtre.")
+            raise PresenceError(gettext("Prenez au moins %(seconds)s s après chaque appel avant le suivant.") % {"seconds": seconds})
+        raise PresenceError(gettext("Cet espace n'est plus actif : il a été ouvert dans une autre fenêtre."))
 
 
 def _wrap_up_done(target: str) -> Q | None:

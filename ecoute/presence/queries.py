@@ -31,7 +31,7 @@ def _entry(profile: ListenerProfile) -> dict:
         "initials": profile.initials,
         "photo": profile.photo.url if profile.photo else "",
         "presentation": profile.presentation,
-        "languages": [language.name for language in profile.languages.all()],
+        "languages": [str(language) for language in profile.languages.all()],
         "status": BOARD_STATUS[status],
         "status_label": BoardStatus(BOARD_STATUS[status]).label,
         "version": presence.version if presence else 0,

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie
@@ -25,7 +26,7 @@ class StaffSession(APIKeyCookie):
         if not is_verified(user):
             return None
         if user.role not in STATISTICS_ROLES:
-            raise HttpError(403, "Ce rôle ne lit pas les statistiques.")
+            raise HttpError(403, gettext("Ce rôle ne lit pas les statistiques."))
         return user
 
 

@@ -20,6 +20,7 @@ from ecoute.calls.models import Call, CallState, Channel
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
+from ecoute.lib.i18n import translated
 from ecoute.lib.tabular import EARLIEST_DATE
 
 from .suppression import Suppressed, grid_months, min_cell, suppress, suppress_each
@@ -96,7 +97,7 @@ def _labels(source) -> dict[str, str]:
     if isinstance(source, dict):
         labels = {code: str(label) for code, label in source.items()}
     else:
-        labels = dict(source.objects.values_list("code", "label"))
+        labels = {code: translated(label) for code, label in source.objects.values_list("code", "label")}
     labels[UNKNOWN] = str(_("Non renseigné"))
     return labels
 

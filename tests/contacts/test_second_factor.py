@@ -19,7 +19,7 @@ from tests.support.twofactor import current_code, give_authenticator, log_in
 pytestmark = pytest.mark.django_db
 # Pages anyone may open: the caller's app, the public figures, the login steps themselves.
 PUBLIC_PREFIXES = ("/connexion/", "/deconnexion/", "/tableau/", "/hors-ligne/", "/manifest", "/sw.js", "/chiffres/",
-                   "/api/stats/public", "/api/openapi.json", "/api/docs", "/media/", "/orientation", "/annuaire", "/api/directory/", "/jsi18n/",
+                   "/api/stats/public", "/api/openapi.json", "/api/docs", "/media/", "/orientation", "/annuaire", "/api/directory/", "/jsi18n/", "/i18n/setlang/",
                    "/admin/logout/")
 
 

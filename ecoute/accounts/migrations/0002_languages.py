@@ -1,12 +1,13 @@
 """The languages spoken on the line, seeded so that administrators only tick boxes."""
 
 from django.db import migrations
+from django.utils.translation import gettext_noop  # the names go in the catalogs; the table keeps French
 
 LANGUAGES = [
-    ("fr", "Français"), ("en", "Anglais"), ("es", "Espagnol"), ("de", "Allemand"), ("it", "Italien"),
-    ("pt", "Portugais"), ("ar", "Arabe"), ("ro", "Roumain"), ("pl", "Polonais"), ("ru", "Russe"),
-    ("uk", "Ukrainien"), ("zh", "Chinois"), ("vi", "Vietnamien"), ("tr", "Turc"), ("nl", "Néerlandais"),
-    ("fr-lsf", "Langue des signes française"),
+    ("fr", gettext_noop("Français")), ("en", gettext_noop("Anglais")), ("es", gettext_noop("Espagnol")), ("de", gettext_noop("Allemand")), ("it", gettext_noop("Italien")),
+    ("pt", gettext_noop("Portugais")), ("ar", gettext_noop("Arabe")), ("ro", gettext_noop("Roumain")), ("pl", gettext_noop("Polonais")), ("ru", gettext_noop("Russe")),
+    ("uk", gettext_noop("Ukrainien")), ("zh", gettext_noop("Chinois")), ("vi", gettext_noop("Vietnamien")), ("tr", gettext_noop("Turc")), ("nl", gettext_noop("Néerlandais")),
+    ("fr-lsf", gettext_noop("Langue des signes française")),
 ]
 
 

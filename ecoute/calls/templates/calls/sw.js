@@ -1,6 +1,6 @@
 // Écoute's service worker: keeps the app shell so that it opens at once and, offline, shows the
 // phone number. Calls themselves always need the network; nothing about a call is ever cached.
-const CACHE = "ecoute-shell-v1";
+const CACHE = "ecoute-shell-v2";
 const SHELL = [{% for url in shell %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 // The scripts' texts (gettext) in the caller's language: the app's scripts cannot run without them.
 const CATALOG = "{% url 'javascript-catalog' %}";
@@ -24,7 +24,12 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     // Fresh board when online; the cached shell, then the offline page, when not.
     event.respondWith(
-      fetch(request).catch(() => caches.match(request).then((hit) => hit || caches.match("/hors-ligne/"))),
+      fetch(request)
+        .then((response) => {
+          event.waitUntil(followLanguage(response));
+          return response;
+        })
+        .catch(() => caches.match(request).then((hit) => hit || caches.match("/hors-ligne/"))),
     );
     return;
   }
@@ -37,6 +42,9 @@ self.addEventListener("fetch", (event) => {
             const copy = response.clone();
             caches.open(CACHE).then((cache) => cache.put(request, copy));
           }
+          // Every page loads the catalog: the page that follows a switch (a POST's redirect, which
+          // the worker does not see) tells the worker through it.
+          event.waitUntil(followLanguage(response));
           return response;
         })
         .catch(() => caches.match(request, { ignoreVary: true })),
@@ -47,3 +55,15 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
   }
 });
+
+// The kept pages follow the language the caller chose (/i18n/setlang/): a page or a catalog arriving in
+// another language than the kept offline page means the choice changed; the pages and texts are kept again.
+async function followLanguage(response) {
+  const language = response.headers.get("Content-Language");
+  if (!response.ok || !language) return;
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match("/hors-ligne/");
+  if (kept && kept.headers.get("Content-Language") !== language) {
+    await cache.addAll([...SHELL.filter((url) => !url.startsWith("/static/")), CATALOG]);
+  }
+}
