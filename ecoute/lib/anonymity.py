@@ -8,7 +8,9 @@ Uvicorn itself holds the address before the application does, and logs it with e
 handshake. So every process logs through one configuration, ecoute/logging.json (Uvicorn's
 `--log-config` in every command that starts a server, and Django's LOGGING), whose one handler
 passes each record through ScrubAddresses: uvicorn's handshake lines are dropped, and any IPv4 or
-IPv6 address or query string left in a message or a traceback is blanked before it is written.
+IPv6 address or query string left in a message or a traceback is blanked before it is written. The
+same scrubbing runs as each record is made (the log record factory), so a handler that a library
+adds by itself later writes no address either.
 """
 
 import ipaddress
@@ -87,22 +89,39 @@ def _blank_if_ipv6(match: re.Match) -> str:
     return BLANK_ADDRESS
 
 
+def scrub_record(record: logging.LogRecord) -> None:
+    """Blank every address and query string in RECORD's message, traceback and stack, in place."""
+    try:
+        message = scrub(record.getMessage())
+    except (TypeError, ValueError):  # a malformed call: logging would report it, not raise in the caller
+        message = scrub(f"{record.msg} {record.args}")
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    record.msg, record.args, record.exc_info = message, None, None
+    record.exc_text = scrub(record.exc_text) if record.exc_text else record.exc_text
+    record.stack_info = scrub(record.stack_info) if record.stack_info else record.stack_info
+    record.__dict__.pop("color_message", None)  # uvicorn's coloured copy of the message
+
+
+def _scrubbed_at_creation(make_record):
+    """A log record factory: a record is scrubbed as it is made, whatever handler later writes it."""
+
+    def factory(*args, **kwargs):
+        record = make_record(*args, **kwargs)
+        scrub_record(record)
+        return record
+
+    factory.scrubs_addresses = True
+    return factory
+
+
 class ScrubAddresses(logging.Filter):
     """On the log handler: no record is written with an address or a query string in it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("uvicorn") and '"WebSocket ' in str(record.msg):
             return False  # uvicorn's line per handshake (address, path and query): AccessLog writes ours
-        try:
-            message = scrub(record.getMessage())
-        except (TypeError, ValueError):  # a malformed call: logging would report it, not raise in the caller
-            message = scrub(f"{record.msg} {record.args}")
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        record.msg, record.args, record.exc_info = message, None, None
-        record.exc_text = scrub(record.exc_text) if record.exc_text else record.exc_text
-        record.stack_info = scrub(record.stack_info) if record.stack_info else record.stack_info
-        record.__dict__.pop("color_message", None)  # uvicorn's coloured copy of the message
+        scrub_record(record)
         return True
 
 
@@ -120,6 +139,10 @@ def configure_logging(config: dict) -> None:
     its own when started without --log-config: their records now reach the filtered root handler instead.
     """
     logging.config.dictConfig(config)
+    # A library may still add a handler of its own later (redis-py does, for "push_response"):
+    # records are scrubbed when they are made, so that handler writes no address either.
+    if not getattr(logging.getLogRecordFactory(), "scrubs_addresses", False):
+        logging.setLogRecordFactory(_scrubbed_at_creation(logging.getLogRecordFactory()))
     logging.captureWarnings(True)  # Python's warnings too go through the handler, not straight to stderr
     ours = set(logging.root.handlers)
     for logger in list(logging.root.manager.loggerDict.values()):

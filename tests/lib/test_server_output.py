@@ -71,6 +71,8 @@ def test_the_readme_production_command_writes_no_address_user_agent_or_query(liv
         **_plain_environment(), **live_server_env, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(), "DJANGO_ALLOWED_HOSTS": "localhost",
         "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"readme-{secrets.token_hex(4)}",
+        # Plain http on loopback here; in production the TLS proxy is in front (docs/security-headers.md).
+        "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_SECURE_COOKIES": "0",
     }
     output = _run_and_collect(command, env, port, "production-command")
     assert "Uvicorn running" in output
