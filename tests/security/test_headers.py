@@ -112,7 +112,8 @@ def production_env(**extra) -> dict:
     return {
         "PATH": "/usr/bin:/bin", "HOME": "/tmp", "DJANGO_SETTINGS_MODULE": "ecoute.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "ecoute.example.org",
-        "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(), **extra,
+        "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
+        "ECOUTE_TURN_URLS": "turn:turn.example.org:3478", "ECOUTE_TURN_SECRET": secrets.token_hex(16), **extra,
     }
 
 
@@ -120,6 +121,12 @@ def test_check_deploy_prints_no_warning_in_the_documented_production_configurati
     run = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, capture_output=True, text=True, env=production_env())
     assert run.returncode == 0, run.stderr
     assert "System check identified no issues" in run.stdout and "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_check_deploy_warns_when_calls_would_not_go_through_the_relay():
+    env = {name: value for name, value in production_env().items() if not name.startswith("ECOUTE_TURN")}
+    run = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert "ecoute.W001" in run.stdout + run.stderr and "caller's network address" in run.stdout + run.stderr
 
 
 PROBE = (
