@@ -1,0 +1,38 @@
+"""The gate a new call passes on the caller's socket: blocks, limits, proof of work. One sync call."""
+
+from django.conf import settings
+
+from . import blocks, limits, proof_of_work
+
+
+class Refused(Exception):
+    """A call that cannot be placed now; sent to the app as an error event with CODE and EXTRA."""
+
+    def __init__(self, code: str, message: str, **extra):
+        super().__init__(message)
+        self.code, self.extra = code, extra
+
+    def event(self) -> dict:
+        return {"type": "error", "code": self.code, "message": str(self), "phone": settings.ECOUTE_PHONE_NUMBER, **self.extra}
+
+
+def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
+    """Let a new call from this device and source through, or raise Refused. Returns whether it is held back.
+
+    The first call waiting from a source is free; each further one at the same time needs a proof
+    of work that doubles with the number waiting, so that a few colleagues behind one hospital
+    address get in within seconds and a script's hundreds of sockets do not.
+    """
+    source = sources[0] if sources else ""
+    if blocks.blocked(device_hash, sources):
+        limits.refused()
+        raise Refused("blocked", "Cet appareil ne peut plus appeler par l’application pour quelques heures.")
+    limits.source_tried(source)
+    flooding = limits.is_flooding(source)
+    needed = proof_of_work.difficulty(limits.waiting_from(source), flooding)
+    if needed and not proof_of_work.verify(solution, source, needed):
+        raise Refused("proof_required", "Votre appareil vérifie la connexion quelques secondes.", challenge=proof_of_work.challenge(source, needed))
+    if limits.device_over(device_hash):
+        limits.refused()
+        raise Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.")
+    return flooding
