@@ -16,6 +16,10 @@ class Refused(Exception):
         return {"type": "error", "code": self.code, "message": str(self), "phone": settings.ECOUTE_PHONE_NUMBER, **self.extra}
 
 
+def _prove(source: str, needed: int) -> Refused:
+    return Refused("proof_required", "Votre appareil vérifie la connexion quelques secondes.", challenge=proof_of_work.challenge(source, needed))
+
+
 def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
     """Let a new call from this device and source through, or raise Refused. Returns whether it is held back.
 
@@ -29,9 +33,18 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
         raise Refused("blocked", "Cet appareil ne peut plus appeler par l’application pour quelques heures.")
     limits.source_tried(source)
     flooding = limits.is_flooding(source)
-    needed = proof_of_work.difficulty(limits.waiting_from(source), flooding)
-    if needed and not proof_of_work.verify(solution, source, needed):
-        raise Refused("proof_required", "Votre appareil vérifie la connexion quelques secondes.", challenge=proof_of_work.challenge(source, needed))
+    waiting = limits.waiting_from(source)
+    needed = proof_of_work.difficulty(waiting, flooding)
+    if needed:
+        solved = proof_of_work.verify(solution, source)
+        if not proof_of_work.enough(solved, needed):
+            raise _prove(source, needed)
+        # Calls proved at the same moment each take their own rank (an atomic counter), so that a
+        # burst of proofs made while the count was low does not let a burst of calls in.
+        rank = limits.count(f"abuse:proved:{source}", limits.PROVED_WINDOW)
+        needed = max(needed, proof_of_work.difficulty(settings.ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE - 1 + rank, flooding))
+        if not proof_of_work.enough(solved, needed):
+            raise _prove(source, needed)
     if limits.device_over(device_hash):
         limits.refused()
         raise Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.")

@@ -24,6 +24,7 @@ SOURCE_WINDOW = 60
 FLOODING_SECONDS = 1800
 CALLS_REMEMBERED = 3600
 SLOTS_READ = 300  # the most recent calls of a source that count
+PROVED_WINDOW = 120  # calls let in on a proof of work are ranked over this many seconds
 
 
 class Bucket:

@@ -65,23 +65,28 @@ def _params(salt: str) -> dict:
         return {}
 
 
-def verify(solution, source: str, needed: int) -> bool:
-    """Is SOLUTION a fresh, unused answer to a challenge given to SOURCE, at least half as hard as NEEDED?
-
-    Half: a few colleagues asking at once each get a challenge made when the others were not yet
-    counted; a script's challenges fetched early are still refused once its calls pile up.
-    """
+def verify(solution, source: str) -> int:
+    """The difficulty (maxnumber) of SOLUTION if it is a fresh, unused answer to a challenge given to SOURCE, else 0."""
     if not isinstance(solution, dict):
-        return False
+        return 0
     salt, digest, signature, number = (solution.get(k) for k in ("salt", "challenge", "signature", "number"))
     if not all(isinstance(v, str) for v in (salt, digest, signature)) or not isinstance(number, int) or isinstance(number, bool):
-        return False
+        return 0
     params = _params(salt)
-    if not params or params["expires"] < time.time() or params["maxnumber"] * 2 < needed:
-        return False
+    if not params or params["expires"] < time.time():
+        return 0
     if not hmac.compare_digest(signature, _sign(digest, source)) or not hmac.compare_digest(_hash(salt, number), digest):
-        return False
-    return cache.add(f"abuse:pow-used:{digest}", 1, timeout=LIFETIME)  # once only
+        return 0
+    if not cache.add(f"abuse:pow-used:{digest}", 1, timeout=LIFETIME):  # once only
+        return 0
+    return params["maxnumber"]
+
+
+def enough(solved: int, needed: int) -> bool:
+    """A proof made for at least half the difficulty needed now: a few colleagues asking at once each
+    got a challenge made before the others were counted; a script's early challenges are still refused
+    once its calls pile up."""
+    return solved * 2 >= needed
 
 
 def solve(payload: dict) -> int | None:
