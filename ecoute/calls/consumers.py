@@ -97,6 +97,8 @@ class CallerSocket(JsonSocket):
         try:
             return await database_sync_to_async(admit)()
         except gate.Refused as refused:
+            if refused.code == "proof_required":
+                self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
             await self.send_event(refused.event())
             return None
 
