@@ -5,6 +5,7 @@ import time
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from ecoute.abuse import blocks, gate, limits, proof_of_work
 from ecoute.calls import actions, alerts, routing, supervision
@@ -168,3 +169,21 @@ def test_the_alert_group_marker_is_random_and_lasts_while_marks_keep_coming(sett
     first = limits.alert_group(HOSPITAL)
     assert first == limits.alert_group(HOSPITAL) and first != limits.alert_group(OTHER)
     assert HOSPITAL not in first and len(first) == 16
+
+
+def test_the_board_offers_to_block_a_waiting_call_and_shows_the_abuse_figure_apart(client):
+    from tests.support.twofactor import log_in
+
+    waiting_call()
+    log_in(client, make_staff("supervisor"))
+    page = client.get("/supervision/tableau/").content.decode()
+    assert "Bloquer cet appareil" in page and "Bloquer cette source" in page and 'data-figure="abuse"' in page
+
+
+def test_the_statistics_answer_rate_leaves_blocked_calls_out():
+    from ecoute.stats.figures import Period, _service_level
+
+    blocks.block_call(waiting_call(), "device", 1, make_staff("supervisor"))
+    actions.caller_leaves(waiting_call(OTHER, "z" * 43))
+    today = timezone.localdate()
+    assert _service_level(Period(today, today), 0) == {"answered": 0, "abandoned": 1, "answer_rate": 0.0}
