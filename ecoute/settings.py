@@ -254,6 +254,8 @@ ECOUTE_ABUSE_SOCKETS_PER_SOURCE = env_int("ECOUTE_ABUSE_SOCKETS_PER_SOURCE", 100
 # number tried for the first of them, doubled for each further call (20000: well under a second on a phone).
 ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE = env_int("ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE", 1, minimum=1)
 ECOUTE_ABUSE_POW_BASE = env_int("ECOUTE_ABUSE_POW_BASE", 20000, minimum=1)
+# "Danger" marks from one source in 10 minutes beyond which its calls wait behind everyone else's.
+ECOUTE_ABUSE_DANGER_PER_SOURCE = env_int("ECOUTE_ABUSE_DANGER_PER_SOURCE", 3, minimum=1)
 # Danger marks from one source within this many seconds of each other make one alert.
 ECOUTE_ABUSE_ALERT_GROUP_SECONDS = env_int("ECOUTE_ABUSE_ALERT_GROUP_SECONDS", 10, minimum=1)
 

@@ -31,12 +31,15 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
     if blocks.blocked(device_hash, sources):
         limits.refused()
         raise Refused("blocked", "Cet appareil ne peut plus appeler par l’application pour quelques heures.")
-    limits.source_tried(source)
+    solved = proof_of_work.verify(solution, source) if solution is not None else 0
+    if not solved:
+        # Tries with a valid proof are not counted: colleagues behind one hospital address each
+        # come back once with theirs, and must not make their network look like a flood.
+        limits.source_tried(source)
     flooding = limits.is_flooding(source)
     waiting = limits.waiting_from(source)
     needed = proof_of_work.difficulty(waiting, flooding)
     if needed:
-        solved = proof_of_work.verify(solution, source)
         if not proof_of_work.enough(solved, needed):
             raise _prove(source, needed)
         # Calls proved at the same moment each take their own rank (an atomic counter), so that a

@@ -150,6 +150,17 @@ def refused_today(today: datetime.date | None = None) -> int:
     return cache.get(f"abuse:refused:{(today or datetime.date.today()).isoformat()}") or 0
 
 
+def danger_marked(source: str) -> str:
+    """A caller from SOURCE said they are in danger: the alert's group marker.
+
+    Beyond ECOUTE_ABUSE_DANGER_PER_SOURCE marks in ten minutes, the source is held back: its calls
+    still go before its own others, but after everyone else's (a script marking every call "danger").
+    """
+    if source and count(f"abuse:danger:{source}", DEVICE_WINDOW) > settings.ECOUTE_ABUSE_DANGER_PER_SOURCE:
+        hold_back(source)
+    return alert_group(source)
+
+
 def alert_group(source: str) -> str:
     """A random marker shared by the danger alerts of one source while they keep coming (never the hash)."""
     if not source:

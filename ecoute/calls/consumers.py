@@ -190,7 +190,7 @@ class CallerSocket(JsonSocket):
         if self.urgent_marked:
             raise actions.AlreadyUrgent("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
         call_id, source = self.call_id, self.source
-        await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.alert_group(source)))()
+        await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
         self.urgent_marked = True
         await database_sync_to_async(routing.route_waiting)()
 

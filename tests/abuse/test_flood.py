@@ -32,20 +32,31 @@ STALL = 30
 
 
 @pytest.fixture
-def two_servers(live_server_env, settings):
+def start_two_servers(live_server_env, settings):
+    """Two server processes with the real limits (ENV may change some), believing X-Forwarded-For from loopback."""
     need_postgres()
     need_redis()
-    env = {
-        **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"flood-{secrets.token_hex(4)}",
-        "ECOUTE_TRUSTED_PROXIES": "127.0.0.1", "ECOUTE_MIN_AVAILABLE": "0", "ECOUTE_LONG_WAIT_ALERT_SECONDS": "3600",
-        "ECOUTE_CALLER_TIMEOUT": "3600", "ECOUTE_LOG_LEVEL": "WARNING",
-    }
-    for name in MANY_CALLERS_ONE_ADDRESS:  # the real limits, not the tests' loopback crowd
-        env.pop(name)
-    servers = [LiveServer(env, name=f"flood-{n}").start() for n in (1, 2)]
-    yield servers
-    for server in servers:
+    started = []
+
+    def start(**extra):
+        env = {
+            **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"flood-{secrets.token_hex(4)}",
+            "ECOUTE_TRUSTED_PROXIES": "127.0.0.1", "ECOUTE_MIN_AVAILABLE": "0", "ECOUTE_LONG_WAIT_ALERT_SECONDS": "3600",
+            "ECOUTE_CALLER_TIMEOUT": "3600", "ECOUTE_LOG_LEVEL": "WARNING",
+        }
+        for name in MANY_CALLERS_ONE_ADDRESS:  # the real limits, not the tests' loopback crowd
+            env.pop(name)
+        started.extend(LiveServer({**env, **extra}, name=f"flood-{n}").start() for n in (1, 2))
+        return started
+
+    yield start
+    for server in started:
         server.stop()
+
+
+@pytest.fixture
+def two_servers(start_two_servers):
+    return start_two_servers()
 
 
 class Socket:
@@ -121,8 +132,8 @@ async def flood_one(server, outcomes: list) -> None:
         outcomes.append(f"closed {closed.rcvd.code if closed.rcvd else ''}")
 
 
-async def test_a_flood_from_one_source_leaves_the_line_to_a_genuine_caller(two_servers):
-    first, second = two_servers
+async def staff(first, second):
+    """Claire's workspace (not available yet) and a supervisor's board counting its alarms."""
     claire = await sync_to_async(make_psychologist)("Claire")
     supervisor = await sync_to_async(_user)("cadre", "supervisor", "Nadia")
     workspace = await Socket.open(second, "/ws/workspace/", cookie=await sync_to_async(verified_session_cookie)(claire))
@@ -135,7 +146,12 @@ async def test_a_flood_from_one_source_leaves_the_line_to_a_genuine_caller(two_s
             event = json.loads(await board.connection.recv())
             if event["type"] == "alert":
                 alarms.append(event)
-    watching = asyncio.create_task(watch_board())
+    return workspace, board, alarms, asyncio.create_task(watch_board())
+
+
+async def test_a_flood_from_one_source_leaves_the_line_to_a_genuine_caller(two_servers):
+    first, second = two_servers
+    workspace, board, alarms, watching = await staff(first, second)
 
     outcomes: list = []
     await asyncio.gather(*(flood_one(two_servers[n % 2], outcomes) for n in range(FLOOD_SOCKETS)))
@@ -184,4 +200,34 @@ async def test_colleagues_behind_one_hospital_address_all_get_in(two_servers):
     assert max(socket.hardest for socket in colleagues) <= 8 * 20000
     for socket in colleagues:
         assert (await socket.expect("queue.position"))["type"] == "queue.position"
+        await socket.connection.close()
+
+
+async def test_a_script_that_pays_the_proofs_and_marks_every_call_danger_is_grouped_and_held_back(start_two_servers):
+    """Proofs made cheap (a script with plenty of CPU): its calls get in, but its danger marks make one
+    alert line and, beyond a few, send its calls behind the genuine caller's."""
+    first, second = start_two_servers(ECOUTE_ABUSE_POW_BASE="50")
+    workspace, board, alarms, watching = await staff(first, second)
+    script = [await caller((first, second)[n % 2], ATTACKER) for n in range(8)]
+    for socket in script:  # one after the other, as fast as it can
+        joined = await join(socket)
+        assert joined["type"] == "queue.joined", joined
+        await socket.send({"type": "queue.urgent", "call_id": joined["call_id"]})
+        await socket.expect("queue.position")
+    calls = await sync_to_async(lambda: list(Call.objects.filter(state=CallState.REQUESTED)))()
+    assert len(calls) == 8 and all(call.priority == 1 for call in calls)
+
+    genuine = await caller(second, GENUINE)
+    joined = await join(genuine)
+    assert (await genuine.expect("queue.position"))["position"] == 1  # the script's urgent calls wait behind
+    await workspace.send({"type": "status.set", "status": "available"})
+    assert (await workspace.expect("call.ringing"))["call_id"] == joined["call_id"]
+
+    lines = await sync_to_async(lambda: supervision._alerts(supervision.clock.now()))()
+    danger = [line for line in lines if line["kind"] == AlertKind.DANGER]
+    assert len(danger) == 1 and danger[0]["count"] == 8, lines  # "8 appels urgents de la même source en … s"
+    assert len(alarms) == 1
+
+    watching.cancel()
+    for socket in [*script, genuine, workspace, board]:
         await socket.connection.close()
