@@ -14,10 +14,10 @@ async function refresh() {
   const focused = document.activeElement?.dataset || {};
   // A block being chosen stays open across redraws, with its duration.
   const open = [...root.querySelectorAll("details.block-controls[open]")].map((details) => ({
-    call: details.querySelector("[data-block-call]").dataset.blockCall, hours: details.querySelector("[data-block-hours]").value }));
+    key: details.dataset.blockKey, hours: details.querySelector("[data-block-hours]").value }));
   root.innerHTML = await response.text();
-  for (const { call, hours } of open) {
-    const details = root.querySelector(`[data-block-call="${call}"]`)?.closest("details");
+  for (const { key, hours } of open) {
+    const details = root.querySelector(`details[data-block-key="${key}"]`);
     if (details) { details.open = true; details.querySelector("[data-block-hours]").value = hours; }
   }
   for (const key of ["takeAlert", "takeCall"]) {
