@@ -121,6 +121,9 @@ class CallerSocket(JsonSocket):
                 return
             self.call_id = call_id
             await self.channel_layer.group_add(caller_group(self.call_id), self.channel_name)
+        elif not self.calls.take():  # ringing someone again for the same call: counted too
+            await self.send_event(gate.Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.").event())
+            return
         try:
             await database_sync_to_async(actions.ring_psychologist)(self.call_id, psychologist_id, self.caller_key)
         except actions.PsychologistBusy:

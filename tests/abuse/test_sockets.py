@@ -44,3 +44,26 @@ async def test_a_supervisor_blocks_a_waiting_call_from_the_board():
     await board.send({"type": "call.block", "call_id": call_id, "scope": "device", "hours": 2})
     assert (await board.expect("call.blocked"))["ended"] == 1
     assert (await caller.expect("call.ended"))["reason"] == "blocked"
+
+
+async def test_one_socket_cannot_ring_psychologists_again_and_again(settings):
+    from tests.support.cast import make_psychologist
+    from tests.support.sockets import connect_workspace
+
+    settings.ECOUTE_ABUSE_CALLS_PER_DEVICE = 3
+    claire = await sync_to_async(make_psychologist)("Claire")
+    workspace = await connect_workspace(claire)
+    await workspace.send({"type": "status.set", "status": "available"})
+    await workspace.expect("presence.self")
+    caller = await connect_caller()
+    for attempt in range(3):  # ring, declined at once, ring again...
+        await caller.send({"type": "call.request", "psychologist_id": claire.pk})
+        call_id = (await workspace.expect("call.ringing"))["call_id"]
+        await workspace.send({"type": "call.decline", "call_id": call_id})
+        assert (await caller.expect("call.unanswered"))["type"] == "call.unanswered", attempt
+        await workspace.send({"type": "status.set", "status": "available"})
+        await workspace.expect("presence.self")
+    await caller.send({"type": "call.request", "psychologist_id": claire.pk})
+    refused = await caller.expect("error")
+    assert refused["code"] == "too_many_calls" and refused["phone"]
+    await workspace.nothing_more("call.ringing")
