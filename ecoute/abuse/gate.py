@@ -16,6 +16,10 @@ class Refused(Exception):
         return {"type": "error", "code": self.code, "message": str(self), "phone": settings.ECOUTE_PHONE_NUMBER, **self.extra}
 
 
+def too_many_calls() -> Refused:
+    return Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.")
+
+
 def _prove(source: str, needed: int) -> Refused:
     return Refused("proof_required", "Votre appareil vérifie la connexion quelques secondes.", challenge=proof_of_work.challenge(source, needed))
 
@@ -50,5 +54,5 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
             raise _prove(source, needed)
     if limits.device_over(device_hash):
         limits.refused()
-        raise Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.")
+        raise too_many_calls()
     return flooding

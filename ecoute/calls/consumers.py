@@ -87,7 +87,7 @@ class CallerSocket(JsonSocket):
     async def _admit(self, call_id: uuid.UUID, message: dict) -> bool | None:
         """The abuse gate for a new call (ecoute/abuse/gate.py): whether it is held back, or None if refused (the app is told)."""
         if not self.calls.take():
-            await self.send_event(gate.Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.").event())
+            await self.send_event(gate.too_many_calls().event())
             return None
 
         def admit():
@@ -122,7 +122,7 @@ class CallerSocket(JsonSocket):
             self.call_id = call_id
             await self.channel_layer.group_add(caller_group(self.call_id), self.channel_name)
         elif not self.calls.take():  # ringing someone again for the same call: counted too
-            await self.send_event(gate.Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.").event())
+            await self.send_event(gate.too_many_calls().event())
             return
         try:
             await database_sync_to_async(actions.ring_psychologist)(self.call_id, psychologist_id, self.caller_key)
