@@ -42,6 +42,10 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
         limits.source_tried(source)
     flooding = limits.is_flooding(source)
     waiting = limits.waiting_from(source)
+    if source and not solved and not proof_of_work.difficulty(waiting):
+        # The free places are claimed with an atomic counter: calls arriving at the same moment all
+        # see no call waiting yet, and only the first few of them may be free.
+        waiting = max(waiting, limits.count(f"abuse:free:{source}", limits.FREE_CLAIM_WINDOW) - 1)
     needed = proof_of_work.difficulty(waiting, flooding)
     if needed:
         if not proof_of_work.enough(solved, needed):

@@ -25,6 +25,7 @@ FLOODING_SECONDS = 1800
 CALLS_REMEMBERED = 3600
 SLOTS_READ = 300  # the most recent calls of a source that count
 PROVED_WINDOW = 120  # calls let in on a proof of work are ranked over this many seconds
+FREE_CLAIM_WINDOW = 10  # free calls of a source arriving within this many seconds are ranked
 
 
 class Bucket:

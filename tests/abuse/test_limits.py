@@ -187,3 +187,12 @@ def test_the_statistics_answer_rate_leaves_blocked_calls_out():
     actions.caller_leaves(waiting_call(OTHER, "z" * 43))
     today = timezone.localdate()
     assert _service_level(Period(today, today), 0) == {"answered": 0, "abandoned": 1, "answer_rate": 0.0}
+
+
+def test_calls_arriving_together_from_one_source_share_a_single_free_place():
+    """Nothing waits yet when they all arrive: only the first is free, the others are asked a proof."""
+    assert gate.admit("", (HOSPITAL,)) is False
+    for _ in range(3):
+        with pytest.raises(gate.Refused) as refused:
+            gate.admit("", (HOSPITAL,))
+        assert refused.value.code == "proof_required"
