@@ -36,7 +36,8 @@ def test_a_burst_of_danger_alerts_is_one_line_and_blocking_the_device_ends_its_c
     row.locator("[data-block-hours]").select_option("4")
     screenshot(board, "supervision-grouped-alert")
     row.locator("[data-block-scope=device]").click()
-    board.locator("#alert-announcer:has-text('Blocage enregistré pour 4 h ; 3 appels en attente terminés.')").wait_for()
+    # Shown for a few seconds (the announcer may be taken meanwhile by another alert, "trop peu d'écoutants").
+    board.locator("#connection:has-text('Blocage enregistré pour 4 h ; 3 appels en attente terminés.')").wait_for()
     board.locator("text=Personne n’attend.").wait_for()
     board.locator(".alert-danger").wait_for(state="detached")  # closed by itself: nobody waits any more
     screenshot(board, "supervision-after-block")
