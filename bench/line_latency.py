@@ -61,7 +61,8 @@ def measure(calls: int, backend: str) -> dict:
     claire = make_psychologist("Claire")
     turn_port, secret = free_port(), secrets.token_hex(16)
     coturn = coturn_loopback.start(turn_port, secret, min_port=49500, max_port=49600)
-    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "ECOUTE_WRAP_UP_SECONDS": "0",
+    # One page placing 25 calls in a row: more than a device may in 10 minutes (ecoute/abuse).
+    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "ECOUTE_WRAP_UP_SECONDS": "0", "ECOUTE_ABUSE_CALLS_PER_DEVICE": "1000",
            "ECOUTE_TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp", "ECOUTE_TURN_SECRET": secret}
     server = LiveServer(env, name="bench-line").start()
     rings, caller_audio, psychologist_audio, pairs = [], [], [], set()

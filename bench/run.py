@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parent
 # (script, time limit in seconds): the line first, as in the issues' order.
 SCRIPTS = [
     ("line_latency.py", 600),
+    ("abuse_limits.py", 600),
     ("board_fanout.py", 1200),
     ("router_load.py", 600),
     ("simulator_vs_erlang.py", 600),

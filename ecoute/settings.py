@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ecoute.security",
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
+    "ecoute.abuse",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,25 @@ for _proxy in ECOUTE_TRUSTED_PROXIES:
         ip_network(_proxy, strict=False)
     except ValueError:
         raise ConfigurationError(f"ECOUTE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
+
+# --- Abuse limits on the public line (ecoute/abuse, docs/abuse.md) ----------------------------------
+# Per connection: messages per second, with a burst; a socket far beyond it is closed.
+ECOUTE_ABUSE_MESSAGES_PER_SECOND = env_int("ECOUTE_ABUSE_MESSAGES_PER_SECOND", 5, minimum=1)
+ECOUTE_ABUSE_MESSAGE_BURST = env_int("ECOUTE_ABUSE_MESSAGE_BURST", 20, minimum=1)
+# Per device key: calls (taps and joins) per 10 minutes.
+ECOUTE_ABUSE_CALLS_PER_DEVICE = env_int("ECOUTE_ABUSE_CALLS_PER_DEVICE", 10, minimum=1)
+# Per source (hashed address, cache only): calls tried per minute before the source is held back,
+# and sockets open at once.
+ECOUTE_ABUSE_CALLS_PER_SOURCE = env_int("ECOUTE_ABUSE_CALLS_PER_SOURCE", 20, minimum=1)
+ECOUTE_ABUSE_SOCKETS_PER_SOURCE = env_int("ECOUTE_ABUSE_SOCKETS_PER_SOURCE", 100, minimum=1)
+# Proof of work for the calls of a source beyond its free ones waiting at the same time: the largest
+# number tried for the first of them, doubled for each further call (20000: well under a second on a phone).
+ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE = env_int("ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE", 1, minimum=1)
+ECOUTE_ABUSE_POW_BASE = env_int("ECOUTE_ABUSE_POW_BASE", 20000, minimum=1)
+# "Danger" marks from one source in 10 minutes beyond which its calls wait behind everyone else's.
+ECOUTE_ABUSE_DANGER_PER_SOURCE = env_int("ECOUTE_ABUSE_DANGER_PER_SOURCE", 3, minimum=1)
+# Danger marks from one source within this many seconds of each other make one alert.
+ECOUTE_ABUSE_ALERT_GROUP_SECONDS = env_int("ECOUTE_ABUSE_ALERT_GROUP_SECONDS", 10, minimum=1)
 
 # --- Contact records and statistics -----------------------------------------------------------
 # Fernet keys of the notes, newest first (ECOUTE_NOTE_KEYS or ECOUTE_NOTE_KEYS_FILE), never SECRET_KEY.

@@ -60,6 +60,10 @@ class PsychologistBusy(CallError):
     code = "busy"
 
 
+class AlreadyUrgent(CallError):
+    code = "already_urgent"
+
+
 def hash_caller_key(caller_key: str) -> str:
     return hashlib.sha256(caller_key.encode()).hexdigest() if caller_key else ""
 
@@ -189,14 +193,17 @@ def _is_returning(call: Call, psychologist_id: int) -> bool:
 
 
 @transaction.atomic
-def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = None, preferred_id: int | None = None) -> Call:
+def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = None, preferred_id: int | None = None,
+            held_back: bool = False) -> Call:
     """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
 
     A call the caller had placed by tapping someone who did not answer may join it too; it keeps
-    the time it was first requested, which is what the caller has waited.
+    the time it was first requested, which is what the caller has waited. A call HELD_BACK comes
+    from a source flooding the line: it waits behind every other (ecoute/abuse).
     """
     now = clock.now()
-    fields = {"queued_at": now, "language_id": language_id, "preferred_psychologist_id": preferred_id, "caller_seen_at": now}
+    fields = {"queued_at": now, "language_id": language_id, "preferred_psychologist_id": preferred_id, "caller_seen_at": now,
+              "held_back": held_back}
     if Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
         call = Call.objects.get(pk=call_id)  # a tapped call nobody answered
     else:
@@ -211,14 +218,17 @@ def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = 
 
 
 @transaction.atomic
-def mark_urgent(call_id: uuid.UUID) -> None:
-    """The caller said they are in danger: the front of the queue, and supervisors alerted at once."""
-    moved = Call.objects.filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False).update(
-        priority=Priority.URGENT, preferred_psychologist=None, language=None
-    )
-    if not moved:
+def mark_urgent(call_id: uuid.UUID, group: str = "") -> None:
+    """The caller said they are in danger: the front of the queue, and supervisors alerted at once.
+
+    Once per call. GROUP joins the alert to those of the same source a moment ago (one line on the board).
+    """
+    waiting = Call.objects.filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False)
+    if not waiting.exists():
         raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
-    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."))
+    if not waiting.filter(priority=Priority.NORMAL).update(priority=Priority.URGENT, preferred_psychologist=None, language=None):
+        raise AlreadyUrgent(gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu."))
+    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."), group=group)
     _queue_changed()
 
 
@@ -263,6 +273,22 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     if call.queued_at:
         _queue_changed()
     return CallState.ABANDONED
+
+
+@transaction.atomic
+def end_as_abuse(call_id: uuid.UUID) -> None:
+    """A supervisor blocked this waiting call's device or source (ecoute/abuse): it ends, counted apart."""
+    call = Call.objects.select_for_update().filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING]).first()
+    if call is None:
+        raise IllegalTransition("Cet appel n'attend plus.")
+    now = clock.now()
+    if call.state == CallState.RINGING:
+        _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
+        presence.ringing_stopped(call.psychologist_id)
+        relay_after_commit(staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)})
+    _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.BLOCKED)
+    relay_after_commit(caller_group(call.pk), {"type": "call.ended", "call_id": str(call.pk), "reason": EndReason.BLOCKED})
+    _queue_changed()
 
 
 # --- The psychologist ---------------------------------------------------------------------------

@@ -24,23 +24,35 @@ class AlertError(Exception):
     code = "alert_error"
 
 
-def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: int | None = None, reason: str = "") -> Alert | None:
-    """Open an alert and tell the supervisors after commit; None if the same one is already open."""
+def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: int | None = None, reason: str = "",
+                group: str = "") -> Alert | None:
+    """Open an alert and tell the supervisors after commit; None if the same one is already open.
+
+    An alert whose GROUP already has one open is kept (the audit) but shown in that group's line:
+    the boards redraw it without a new alarm.
+    """
+    grouped = bool(group) and Alert.objects.filter(group=group, closed_at__isnull=True).exists()
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(kind=kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason[:500], created_at=clock.now())
+            alert = Alert.objects.create(kind=kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason[:500],
+                                         created_at=clock.now(), group=group)
     except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
         return None
     # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
     # boards fetch it with the board page (ecoute/calls/supervision.py).
-    send_after_commit(SUPERVISORS_GROUP, {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)})
+    if grouped:
+        send_after_commit(SUPERVISORS_GROUP, {"type": "alert.grouped", "alert_id": alert.pk})
+    else:
+        send_after_commit(SUPERVISORS_GROUP, {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)})
     return alert
 
 
 @transaction.atomic
 def take(alert_id: int, supervisor_id: int) -> None:
-    """A supervisor takes the alert: it leaves every board."""
-    if not Alert.objects.filter(pk=alert_id, closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
+    """A supervisor takes the alert (with the rest of its group): it leaves every board."""
+    group = Alert.objects.filter(pk=alert_id).values_list("group", flat=True).first()
+    taken = Alert.objects.filter(group=group) if group else Alert.objects.filter(pk=alert_id)
+    if not taken.filter(closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
         raise AlertError(gettext("Cette alerte a déjà été prise en charge."))
     send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
 
@@ -54,7 +66,18 @@ def raise_due_alerts(now: datetime) -> None:
     for call_id in waiting.filter(requested_at__lte=limit).exclude(alerts__kind=AlertKind.LONG_WAIT).values_list("pk", flat=True):
         raise_alert(AlertKind.LONG_WAIT, call_id=call_id, reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS)
     Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(call__state=CallState.REQUESTED).update(closed_at=now)
+    _close_danger_not_waiting(now)
     _low_staff(len(available_listener_ids()), now)
+
+
+def _close_danger_not_waiting(now: datetime) -> None:
+    """A caller in danger who is no longer waiting (answered, gone, blocked): the alert closes by itself."""
+    over = Alert.objects.filter(kind=AlertKind.DANGER, closed_at__isnull=True).exclude(call__state__in=[CallState.REQUESTED, CallState.RINGING])
+    with transaction.atomic():
+        closed = list(over.values_list("pk", flat=True))
+        if closed and Alert.objects.filter(pk__in=closed, closed_at__isnull=True).update(closed_at=now):
+            for alert_id in closed:
+                send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
 
 
 def _low_staff(available: int, now: datetime) -> None:

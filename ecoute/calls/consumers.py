@@ -8,12 +8,14 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext
 
+from ecoute.abuse import blocks, gate, limits
 from ecoute.accounts import sessions
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
 from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
+from ecoute.lib.source import source_of, sources_of
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
@@ -27,6 +29,8 @@ from .models import Call, CallState, EndReason
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+# A socket this many messages over its rate (ecoute/abuse/limits.py) is closed.
+_OVERFLOW_CLOSE = 200
 
 
 class CallerSocket(JsonSocket):
@@ -38,6 +42,10 @@ class CallerSocket(JsonSocket):
 
     async def connect(self):
         self.caller_key = ""
+        self.sources = sources_of(self.scope)
+        self.source = source_of(self.scope)
+        self.messages, self.overflow, self.urgent_marked = limits.message_bucket(), 0, False
+        self.calls = limits.call_bucket()  # calls placed by this connection, whatever device key it says
         self.call_id: uuid.UUID | None = None
         self.psychologist_id: int | None = None
         self.connected = False
@@ -46,12 +54,19 @@ class CallerSocket(JsonSocket):
         self.tried: list[int] = []
         self._last_position: dict | None = None
         await self.accept()
+        self.counted = await database_sync_to_async(limits.socket_opened)(self.source)
+        if not self.counted:
+            await self.send_event(gate.Refused("too_many_connections", "Trop de connexions depuis votre réseau.").event())
+            await self.close(code=4429)
+            return
         await board_fanout.watch(self)
         await self.send_event(await database_sync_to_async(board_snapshot)())
 
     async def disconnect(self, code):
         board_fanout.unwatch(self)
         queue_fanout.unwatch(self)
+        if getattr(self, "counted", False):
+            await database_sync_to_async(limits.socket_closed)(self.source)
         if self.call_id and not self._waiting_in_queue():
             await self._leave_call(EndReason.CALLER_LOST)
         # A caller waiting in the queue whose connection drops keeps their place: the app comes
@@ -61,6 +76,35 @@ class CallerSocket(JsonSocket):
 
     def _waiting_in_queue(self) -> bool:
         return self.queued and not self.psychologist_id
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """Messages beyond the connection's rate are dropped with one calm answer; a flood closes the socket."""
+        if self.messages.take():
+            await super().receive(text_data, bytes_data)
+            return
+        self.overflow += 1
+        if self.overflow > _OVERFLOW_CLOSE:
+            await self.close(code=4429)
+        elif self.overflow == 1 or self.overflow % 50 == 0:
+            await self.send_event(gate.Refused("slow_down", "Trop de messages : patientez un instant.").event())
+
+    async def _admit(self, call_id: uuid.UUID, message: dict) -> bool | None:
+        """The abuse gate for a new call (ecoute/abuse/gate.py): whether it is held back, or None if refused (the app is told)."""
+        if not self.calls.take():
+            await self.send_event(gate.too_many_calls().event())
+            return None
+
+        def admit():
+            held_back = gate.admit(actions.hash_caller_key(self.caller_key), self.sources, message.get("proof"))
+            limits.remember_call(self.source, call_id)
+            return held_back
+        try:
+            return await database_sync_to_async(admit)()
+        except gate.Refused as refused:
+            if refused.code == "proof_required":
+                self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
+            await self.send_event(refused.event())
+            return None
 
     async def on_hello(self, message):
         key = message.get("caller_key")
@@ -76,8 +120,14 @@ class CallerSocket(JsonSocket):
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         new_call = self.call_id is None
         if new_call:
-            self.call_id = uuid.uuid4()
+            call_id = uuid.uuid4()
+            if await self._admit(call_id, message) is None:
+                return
+            self.call_id = call_id
             await self.channel_layer.group_add(caller_group(self.call_id), self.channel_name)
+        elif not self.calls.take():  # ringing someone again for the same call: counted too
+            await self.send_event(gate.too_many_calls().event())
+            return
         try:
             await database_sync_to_async(actions.ring_psychologist)(self.call_id, psychologist_id, self.caller_key)
         except actions.PsychologistBusy:
@@ -109,8 +159,13 @@ class CallerSocket(JsonSocket):
             if await database_sync_to_async(Call.objects.filter(pk=call_id).exists)():
                 await self.on_call_resume({"call_id": str(call_id)})
                 return
+        held_back = False
+        if not self.call_id:  # a new call (a tapped call nobody answered passed the gate already)
+            held_back = await self._admit(call_id, message)
+            if held_back is None:
+                return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id)
+        await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id, held_back)
         self.call_id, self.queued = call_id, True
         await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
         await database_sync_to_async(routing.route_waiting)()
@@ -136,9 +191,14 @@ class CallerSocket(JsonSocket):
         return psychologist_id
 
     async def on_queue_urgent(self, message):
-        """"Je suis en danger": the front of the queue, supervisors alerted at once."""
+        """"Je suis en danger": the front of the queue, supervisors alerted at once (once per call; one
+        alert line for the marks of one source within a few seconds)."""
         self._require_waiting(message)
-        await database_sync_to_async(actions.mark_urgent)(self.call_id)
+        if self.urgent_marked:
+            raise actions.AlreadyUrgent("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
+        call_id, source = self.call_id, self.source
+        await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
+        self.urgent_marked = True
         await database_sync_to_async(routing.route_waiting)()
 
     async def on_queue_anyone(self, message):
@@ -239,6 +299,7 @@ class CallerSocket(JsonSocket):
         self.call_id, self.psychologist_id, self.connected, self.queued = None, None, False, False
         self.supervisor_id = None
         self._last_position = None
+        self.urgent_marked = False
 
     async def _next_steps(self) -> dict:
         """Never a dead end: the next available psychologist, or the phone line."""
@@ -389,7 +450,7 @@ def _reason(message: dict, required: bool) -> str:
 class SupervisorSocket(JsonSocket):
     """The supervision board: alerts the moment they are raised; take an alert, take a waiting call."""
 
-    message_types = ("alert.take", "call.take", "call.join")
+    message_types = ("alert.take", "call.take", "call.join", "call.block")
     expected_errors = (CallError, alerts.AlertError)
 
     async def connect(self):
@@ -411,6 +472,16 @@ class SupervisorSocket(JsonSocket):
 
     async def alert_closed(self, message):
         await self.send_event({"type": "alert.closed", "alert_id": message["alert_id"]})
+
+    async def alert_grouped(self, message):
+        await self.send_event({"type": "alert.grouped", "alert_id": message["alert_id"]})
+
+    async def on_call_block(self, message):
+        """"Bloquer cet appareil / cette source pour N heures": audited; its waiting calls end."""
+        call_id = require_uuid(message, "call_id")
+        scope, hours, user = message.get("scope"), message.get("hours"), self.scope["user"]
+        ended = await database_sync_to_async(blocks.block_call)(call_id, scope, hours, user)
+        await self.send_event({"type": "call.blocked", "call_id": str(call_id), "scope": scope, "hours": hours, "ended": ended})
 
     async def on_alert_take(self, message):
         await database_sync_to_async(alerts.take)(require_int(message, "alert_id"), self.user_id)

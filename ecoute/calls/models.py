@@ -27,6 +27,8 @@ class EndReason(models.TextChoices):
     CALLER_LOST = "caller_lost", _("Connexion de l'appelant perdue")
     PSYCHOLOGIST_LOST = "psychologist_lost", _("Connexion du psychologue perdue")
     CALLER_LEFT = "caller_left", _("L'appelant est parti avant la réponse")
+    # Ended by a supervisor's block of its device or source (ecoute/abuse): counted apart.
+    BLOCKED = "blocked", _("Bloqué comme abus")
 
 
 class Channel(models.TextChoices):
@@ -71,6 +73,8 @@ class Call(models.Model):
     high_risk = models.BooleanField(_("urgence vitale signalée"), default=False)
     # Warm transfer: a supervisor who joined the call; once the psychologist leaves, they carry it on.
     supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # From a source flooding the line (ecoute/abuse): placed after every other waiting call.
+    held_back = models.BooleanField(_("mis en retrait (abus)"), default=False)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -140,6 +144,9 @@ class Alert(models.Model):
     created_at = models.DateTimeField()
     taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Alerts of one kind from one source in a few seconds share a random marker and show as one line
+    # on the board (ecoute/abuse/limits.alert_group); never the source's hash.
+    group = models.CharField(max_length=16, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at"]

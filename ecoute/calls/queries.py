@@ -89,7 +89,7 @@ def resumable_call(call_id, caller_key_hash: str) -> Call | None:
 def resume_event(call: Call) -> dict:
     """The one event that tells a reconnected caller's app where its call is (or how it ended meanwhile)."""
     if call.state in (CallState.ENDED, CallState.ABANDONED):
-        reason = call.end_reason if call.state == CallState.ENDED else "abandoned"
+        reason = call.end_reason if call.state == CallState.ENDED or call.end_reason == "blocked" else "abandoned"
         return {"type": "call.ended", "call_id": str(call.pk), "reason": reason, "resumed": True}
     if call.state == CallState.CONNECTED:
         return {"type": "call.accepted", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}

@@ -2,7 +2,7 @@
 
 The rules, all here:
 
-1. Queue order: priority first (a caller who said they are in danger goes before everyone), then
+1. Queue order: calls held back as abuse last (ecoute/abuse), then priority (a caller who said they are in danger goes before everyone), then
    first come, first served by the time the call joined the queue. A call that rang somebody who
    did not answer keeps its place: it is never lost between two rings.
 2. A call rings the available listener (psychologist, or supervisor who chose to be available)
@@ -41,7 +41,8 @@ from . import actions
 from .actions import CallError
 from .models import Call, CallState, Ring, RingOutcome
 
-QUEUE_ORDER = ("-priority", "queued_at", "pk")
+# A call held back as abuse (ecoute/abuse) waits behind every other, even one marked urgent.
+QUEUE_ORDER = ("held_back", "-priority", "queued_at", "pk")
 # Calls considered per pass: enough for any burst, small enough to keep each transaction short.
 BATCH = 200
 # Passes tried when what was read changed before the rings were made (rare: rows are locked).

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
@@ -16,8 +16,13 @@ from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.lib.i18n import translated
 from ecoute.presence.models import Presence, Status
 
+from ecoute.abuse.limits import refused_today
+
 from . import routing
-from .models import Alert, Call, CallState, Priority
+from .models import Alert, AlertKind, Call, CallState, EndReason, Priority
+
+# Ended as abuse (a supervisor's block): counted apart, outside the service figures.
+ABUSE_REASONS = (EndReason.BLOCKED,)
 
 
 def board(now: datetime | None = None) -> dict:
@@ -44,6 +49,7 @@ def _waiting(now: datetime) -> list[dict]:
             "language": str(call.language) if call.language else "",
             "waiting_for": _name(call.preferred_psychologist),
             "too_long": (now - call.requested_at).total_seconds() > settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
+            "held_back": call.held_back,
         }
         for call in calls[:100]
     ]
@@ -76,17 +82,39 @@ def _listeners(now: datetime) -> list[dict]:
 
 
 def _alerts(now: datetime) -> list[dict]:
-    """The open alerts, their reasons decrypted: the board is for supervisors, who act on them.
+    """Open alerts, newest first, their reasons decrypted; the alerts of one group (one source, a few
+    seconds) as one line with their count.
 
     The reasons travel only in this page, over the supervisor's authenticated session; the events
     announcing an alert (ecoute/calls/alerts.py) carry its id and kind, never its reason.
     """
     alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
-    return [
-        {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": translated(_reason(a)), "psychologist": _name(a.psychologist),
-         "call": str(a.call_id)[:8] if a.call_id else "", "age": _clock(now - a.created_at)}
-        for a in alerts[:50]
-    ]
+    lines, groups = [], {}
+    for a in alerts[:500]:
+        if a.group and a.group in groups:
+            line = groups[a.group]
+            line["count"] += 1
+            line["first"] = a.created_at
+            continue
+        line = {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": translated(_reason(a)), "psychologist": _name(a.psychologist),
+                "call": str(a.call_id)[:8] if a.call_id else "", "call_id": a.call_id, "age": _clock(now - a.created_at),
+                "count": 1, "first": a.created_at, "last": a.created_at}
+        if a.group:
+            groups[a.group] = line
+        lines.append(line)
+    for line in groups.values():
+        if line["count"] > 1:
+            line["label"] = _group_label(line)
+            line["call"], line["reason"] = "", ""
+    return lines[:50]
+
+
+def _group_label(line: dict) -> str:
+    seconds = max(1, round((line["last"] - line["first"]).total_seconds()))
+    if line["kind"] == AlertKind.DANGER:
+        return ngettext("%(count)d appel urgent de la même source en %(seconds)d s", "%(count)d appels urgents de la même source en %(seconds)d s",
+                        line["count"]) % {"count": line["count"], "seconds": seconds}
+    return gettext("%(label)s : %(count)d alertes de la même source en %(seconds)d s") % {"label": line["label"], "count": line["count"], "seconds": seconds}
 
 
 def _reason(alert: Alert) -> str:
@@ -114,14 +142,16 @@ def _name(user) -> str:
 def today_figures(now: datetime) -> dict:
     """Today's service figures (local day), from the calls themselves.
 
-    Offered: every call requested today. Answer rate and service level are over the calls that
+    Offered: every call requested today, but those ended as abuse (blocked), counted apart with the
+    calls refused as abuse (which never became calls) under "abuse". Answer rate and service level are over the calls that
     are over (answered or abandoned): a call still waiting has not failed yet. Service level:
     the share answered within ECOUTE_SERVICE_LEVEL_SECONDS. Longest wait: the longest any
     caller waited today, answered, abandoned or still waiting.
     """
     zone = timezone.get_current_timezone()
     midnight = datetime.combine(timezone.localtime(now, zone).date(), time.min, zone)
-    calls = Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now)
+    today = Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now)
+    calls = today.exclude(end_reason__in=ABUSE_REASONS)
     wait = ExpressionWrapper(F("answered_at") - F("requested_at"), output_field=DurationField())
     gave_up = ExpressionWrapper(F("ended_at") - F("requested_at"), output_field=DurationField())
     within = timedelta(seconds=settings.ECOUTE_SERVICE_LEVEL_SECONDS)
@@ -146,4 +176,5 @@ def today_figures(now: datetime) -> dict:
         "longest_wait": round(max(longest).total_seconds()) if longest else None,
         "service_level": round(100 * sums["in_time"] / over, 1) if over else None,
         "service_level_seconds": settings.ECOUTE_SERVICE_LEVEL_SECONDS,
+        "abuse": today.filter(end_reason__in=ABUSE_REASONS).count() + refused_today(),
     }

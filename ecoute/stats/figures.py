@@ -16,7 +16,7 @@ from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecoute.calls.models import Call, CallState, Channel
+from ecoute.calls.models import Call, CallState, Channel, EndReason
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
@@ -248,7 +248,8 @@ def _service_level(period: Period, k: int) -> dict:
     zone = timezone.get_current_timezone()
     since = datetime.combine(period.start, time.min, zone)
     until = datetime.combine(period.end + timedelta(days=1), time.min, zone)
-    calls = Call.objects.filter(requested_at__gte=since, requested_at__lt=until)
+    # Calls ended as abuse (a supervisor's block, ecoute/abuse) are not the line's service.
+    calls = Call.objects.filter(requested_at__gte=since, requested_at__lt=until).exclude(end_reason=EndReason.BLOCKED)
     counts = {state: 0 for state in (CallState.ENDED, CallState.ABANDONED)}
     for state, count in calls.filter(state__in=list(counts)).values_list("state").annotate(n=Count("pk")).order_by():
         counts[state] = count

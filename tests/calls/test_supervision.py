@@ -63,6 +63,7 @@ def test_the_boards_figures_match_a_scripted_day(settings):
         "longest_wait": 3300,                    # the call still waiting
         "service_level": 60.0,                   # 3 of 5 answered within 20 s
         "service_level_seconds": 20,
+        "abuse": 0,
     }
     yesterday = supervision.today_figures(base - timedelta(days=1))
     assert yesterday["offered"] == 0 and yesterday["answer_rate"] is None

@@ -45,6 +45,15 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{config.get('HOST') or '127.0.0.1'}:{config.get('PORT') or 5432}/{config['NAME']}"
 
 
+# Every simulated caller of a test comes from loopback, one source for the abuse limits
+# (ecoute/abuse): the servers of the tests let them all in, unless a test sets the limits itself
+# (tests/abuse).
+MANY_CALLERS_ONE_ADDRESS = {
+    "ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE": "100000", "ECOUTE_ABUSE_CALLS_PER_SOURCE": "100000",
+    "ECOUTE_ABUSE_SOCKETS_PER_SOURCE": "100000", "ECOUTE_ABUSE_CALLS_PER_DEVICE": "100000",
+}
+
+
 class LiveServer:
     """One uvicorn process serving ecoute.asgi:application."""
 
@@ -114,7 +123,7 @@ def live_server_env(django_db_setup, django_db_blocker):
     """What a server process needs to share the tests' database."""
     with _flush_retried_on_deadlock():
         with django_db_blocker.unblock():
-            yield {"DATABASE_URL": database_url()}
+            yield {"DATABASE_URL": database_url(), **MANY_CALLERS_ONE_ADDRESS}
 
 
 @contextlib.contextmanager

@@ -25,6 +25,14 @@ const REASONS = {
   missed: (name) => interpolate(gettext("%(name)s n’a pas pu décrocher à temps."), { name }, true),
   lost: () => gettext("La connexion a été perdue."),
 };
+// What the line says when a call cannot be placed now (ecoute/abuse): calm, never a silent failure.
+const LIMITED = {
+  blocked: () => gettext("Cet appareil ne peut plus appeler par l’application pendant quelques heures. Vous pouvez toujours appeler le numéro vert ou les numéros d’urgence."),
+  too_many_calls: () => gettext("Beaucoup d’appels sont partis de cet appareil en peu de temps. Réessayez dans quelques minutes, ou appelez le numéro vert."),
+  too_many_connections: () => gettext("Trop de connexions arrivent de votre réseau en ce moment. Réessayez dans un instant, ou appelez le numéro vert."),
+  slow_down: () => gettext("Votre appareil envoie trop de messages. Patientez un instant, puis réessayez, ou appelez le numéro vert."),
+  proof_failed: () => gettext("La vérification de la connexion n’a pas abouti. Réessayez, ou appelez le numéro vert."),
+};
 
 // A random key that stays on this device so the caller can reach the same psychologist again.
 // The server only ever stores its SHA-256.
@@ -39,6 +47,8 @@ function callerKey(renew = false) {
 }
 
 const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null, queued: false };
+// The last call.request or queue.join sent: sent again with a proof of work if the line asks for one.
+let lastCallMessage = null;
 // The queue's rules as the server sent them (queue.joined), and what the waiting screen shows.
 const queue = { rules: {}, switchTimer: null, waitingFor: null };
 const HEARTBEAT_MS = 10000;
@@ -93,6 +103,7 @@ socket
   .on("call.ended", (event) => {
     if (event.call_id !== call.id) return;
     endLocally();
+    if (event.reason === "blocked") { showLimited("blocked"); return; }
     if (event.reason === "gone" || event.reason === "abandoned") showUnavailable("lost", null, { alternative: null });
     else show("ended");
     call.id = null;
@@ -100,7 +111,41 @@ socket
   })
   // Orientation (ecoute/directory): loaded on demand, so that the app shell works offline without it.
   .on("referral.card", (event) => import("/static/directory/referral_cards.js").then((cards) => cards.keepReferralCard(event.card)))
-  .on("error", (event) => console.warn("Écoute:", event.code, event.message));
+  .on("error", (event) => {
+    if (event.code === "proof_required") proveAndRetry(event.challenge);
+    else if (event.code === "already_urgent") document.getElementById("queue-urgent-note").hidden = false;
+    else if (LIMITED[event.code] && call.state !== "connected") showLimited(event.code);
+    else console.warn("Écoute:", event.code, event.message);
+  });
+
+// A few calls from the same network at once (a hospital): this device proves it is not a script, then calls.
+async function proveAndRetry(challenge) {
+  const message = lastCallMessage;
+  if (!message || !challenge) return;
+  const checking = document.getElementById("checking");
+  checking.hidden = false;
+  try {
+    const { solve } = await import("/static/abuse/proof_of_work.js");
+    const proof = await solve(challenge);
+    if (message !== lastCallMessage) return;  // the caller left or called again meanwhile
+    if (!proof) { showLimited("proof_failed"); return; }
+    socket.send({ ...message, proof });
+  } catch {
+    showLimited("proof_failed");
+  } finally {
+    checking.hidden = true;
+  }
+}
+
+function showLimited(code) {
+  endLocally();
+  lastCallMessage = null;
+  call.id = null;
+  call.queued = false;
+  title.textContent = gettext("L’appel ne peut pas partir pour l’instant");
+  document.getElementById("limited-reason").textContent = LIMITED[code]();
+  show("limited");
+}
 
 function show(state) {
   call.state = state;
@@ -116,7 +161,8 @@ function placeCall(psychologistId) {
   title.textContent = interpolate(gettext("Appel de %(name)s…"), { name: board.nameOf(psychologistId) }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
   show("ringing");
-  socket.send({ type: "call.request", psychologist_id: psychologistId });
+  lastCallMessage = { type: "call.request", psychologist_id: psychologistId };
+  socket.send(lastCallMessage);
   // The microphone opens while it rings, so that the voice flows as soon as they answer.
   call.microphone = openMicrophone().catch(() => null);
 }
@@ -161,6 +207,7 @@ function joinQueue({ psychologistId = null } = {}) {
   const message = { type: "queue.join", ...(call.id ? { call_id: call.id } : {}) };
   if (language && !psychologistId) message.language = language;
   if (psychologistId) message.psychologist_id = psychologistId;
+  lastCallMessage = message;
   socket.send(message);
   call.microphone = openMicrophone().catch(() => null);
 }
@@ -276,6 +323,7 @@ function endLocally() {
 }
 
 function hangUp() {
+  lastCallMessage = null;
   if (call.id) socket.send({ type: "call.hangup", call_id: call.id });
   const wasConnected = call.state === "connected";
   endLocally();

@@ -1,5 +1,5 @@
 // The supervision board: redrawn from the server every few seconds and at once on each alert.
-/* global gettext, interpolate */
+/* global gettext, ngettext, interpolate */
 import { Socket } from "/static/ecoute/socket.js";
 
 const REFRESH_MS = 2000;
@@ -12,7 +12,14 @@ async function refresh() {
   if (!response.ok) return;
   // Keep the keyboard focus where it was across redraws.
   const focused = document.activeElement?.dataset || {};
+  // A block being chosen stays open across redraws, with its duration.
+  const open = [...root.querySelectorAll("details.block-controls[open]")].map((details) => ({
+    key: details.dataset.blockKey, hours: details.querySelector("[data-block-hours]").value }));
   root.innerHTML = await response.text();
+  for (const { key, hours } of open) {
+    const details = root.querySelector(`details[data-block-key="${key}"]`);
+    if (details) { details.open = true; details.querySelector("[data-block-hours]").value = hours; }
+  }
   for (const key of ["takeAlert", "takeCall"]) {
     if (focused[key]) root.querySelector(`[data-${key === "takeAlert" ? "take-alert" : "take-call"}="${focused[key]}"]`)?.focus();
   }
@@ -25,6 +32,14 @@ const socket = new Socket("/ws/supervision/", {
 socket
   .on("alert", (event) => { announcer.textContent = interpolate(gettext("Alerte : %(label)s"), { label: event.label }, true); beep(); refresh(); })
   .on("alert.closed", () => refresh())
+  // One more alert of a group already shown (one source, a few seconds): its count changes, no new alarm.
+  .on("alert.grouped", () => refresh())
+  .on("call.blocked", (event) => {
+    announcer.textContent = interpolate(ngettext("Blocage enregistré pour %(hours)s h ; %(count)s appel en attente terminé.",
+      "Blocage enregistré pour %(hours)s h ; %(count)s appels en attente terminés.", event.ended), { hours: event.hours, count: event.ended }, true);
+    connection.textContent = announcer.textContent; connection.hidden = false; setTimeout(() => { connection.hidden = true; }, 6000);
+    refresh();
+  })
   .on("call.taken", () => { announcer.textContent = gettext("L’appel sonne dans votre espace d’écoute."); refresh(); })
   .on("call.joining", () => { announcer.textContent = gettext("Vous rejoignez l’appel dans votre espace d’écoute."); refresh(); })
   .on("error", (event) => { connection.textContent = event.message; connection.hidden = false; setTimeout(() => { connection.hidden = true; }, 6000); });
@@ -37,6 +52,16 @@ root.addEventListener("click", (event) => {
   if (call) socket.send({ type: "call.take", call_id: call.dataset.takeCall });
   const join = event.target.closest("[data-join-call]");
   if (join) socket.send({ type: "call.join", call_id: join.dataset.joinCall });
+  const block = event.target.closest("[data-block-call]");
+  if (block) {
+    const hours = Number(block.closest("details").querySelector("[data-block-hours]").value);
+    const question = block.dataset.blockScope === "device"
+      ? gettext("Bloquer cet appareil pour %(hours)s h ? Ses appels en attente seront terminés ; il verra les numéros d’urgence.")
+      : gettext("Bloquer cette source pour %(hours)s h ? Tous ses appels en attente seront terminés ; un réseau partagé (hôpital) serait bloqué aussi.");
+    if (window.confirm(interpolate(question, { hours }, true))) {
+      socket.send({ type: "call.block", call_id: block.dataset.blockCall, scope: block.dataset.blockScope, hours });
+    }
+  }
 });
 
 document.addEventListener("keydown", (event) => {
