@@ -8,6 +8,7 @@ waiting end with their own reason, counted apart from the service figures.
 """
 
 from django.core.cache import cache
+from django.utils.translation import gettext
 from django.db import transaction
 
 from ecoute.calls import actions
@@ -42,11 +43,11 @@ def _target(call_id, scope: str) -> str:
     if scope == "device":
         value = Call.objects.filter(pk=call_id).values_list("caller_key_hash", flat=True).first()
         if not value:
-            raise BlockError("Cet appel n’a pas de clé d’appareil : bloquez plutôt sa source.")
+            raise BlockError(gettext("Cet appel n’a pas de clé d’appareil : bloquez plutôt sa source."))
         return value
     value = limits.source_of_call(call_id)
     if not value:
-        raise BlockError("La source de cet appel n’est plus connue (plus d’une heure) : bloquez plutôt l’appareil.")
+        raise BlockError(gettext("La source de cet appel n’est plus connue (plus d’une heure) : bloquez plutôt l’appareil."))
     return value
 
 
@@ -62,7 +63,7 @@ def block_call(call_id, scope: str, hours: int, actor) -> int:
     if scope not in SCOPES:
         raise BlockError("Bloquez l’appareil ou la source.")
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_HOURS:
-        raise BlockError(f"Un blocage dure de 1 à {MAX_HOURS} heures.")
+        raise BlockError(gettext("Un blocage dure de 1 à %(hours)d heures.") % {"hours": MAX_HOURS})
     value = _target(call_id, scope)
     cache.set(_key(scope, value), 1, timeout=hours * 3600)
     ended = 0

@@ -1,6 +1,7 @@
 """The gate a new call passes on the caller's socket: blocks, limits, proof of work. One sync call."""
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from . import blocks, limits, proof_of_work
 
@@ -17,11 +18,11 @@ class Refused(Exception):
 
 
 def too_many_calls() -> Refused:
-    return Refused("too_many_calls", "Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes.")
+    return Refused("too_many_calls", gettext("Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes."))
 
 
 def _prove(source: str, needed: int) -> Refused:
-    return Refused("proof_required", "Votre appareil vérifie la connexion quelques secondes.", challenge=proof_of_work.challenge(source, needed))
+    return Refused("proof_required", gettext("Votre appareil vérifie la connexion quelques secondes."), challenge=proof_of_work.challenge(source, needed))
 
 
 def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
@@ -34,7 +35,7 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
     source = sources[0] if sources else ""
     if blocks.blocked(device_hash, sources):
         limits.refused()
-        raise Refused("blocked", "Cet appareil ne peut plus appeler par l’application pour quelques heures.")
+        raise Refused("blocked", gettext("Cet appareil ne peut plus appeler par l’application pour quelques heures."))
     solved = proof_of_work.verify(solution, source) if solution is not None else 0
     if not solved:
         # Tries with a valid proof are not counted: colleagues behind one hospital address each

@@ -56,7 +56,7 @@ class CallerSocket(JsonSocket):
         await self.accept()
         self.counted = await database_sync_to_async(limits.socket_opened)(self.source)
         if not self.counted:
-            await self.send_event(gate.Refused("too_many_connections", "Trop de connexions depuis votre réseau.").event())
+            await self.send_event(gate.Refused("too_many_connections", gettext("Trop de connexions depuis votre réseau.")).event())
             await self.close(code=4429)
             return
         await board_fanout.watch(self)
@@ -86,7 +86,7 @@ class CallerSocket(JsonSocket):
         if self.overflow > _OVERFLOW_CLOSE:
             await self.close(code=4429)
         elif self.overflow == 1 or self.overflow % 50 == 0:
-            await self.send_event(gate.Refused("slow_down", "Trop de messages : patientez un instant.").event())
+            await self.send_event(gate.Refused("slow_down", gettext("Trop de messages : patientez un instant.")).event())
 
     async def _admit(self, call_id: uuid.UUID, message: dict) -> bool | None:
         """The abuse gate for a new call (ecoute/abuse/gate.py): whether it is held back, or None if refused (the app is told)."""
@@ -195,7 +195,7 @@ class CallerSocket(JsonSocket):
         alert line for the marks of one source within a few seconds)."""
         self._require_waiting(message)
         if self.urgent_marked:
-            raise actions.AlreadyUrgent("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
+            raise actions.AlreadyUrgent(gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu."))
         call_id, source = self.call_id, self.source
         await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
         self.urgent_marked = True
