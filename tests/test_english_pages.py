@@ -191,13 +191,20 @@ def departements():
 @pytest.fixture
 def records(settings):
     """A psychologist with recorded calls, and statistics showing every cell (no small-cell secrecy here)."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from ecoute.stats import figures
     from tests.support.contacts import make_record
     settings.ECOUTE_STATS_MIN_CELL = 1
     ensure_taxonomies()
     claire = make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en"))
+    # In the last ended grid period, where the breakdowns count (ecoute/stats/figures.py, grid_span).
+    started_at = timezone.make_aware(datetime.combine(figures.grid_span(figures.Period.default())[0], time(10)))
     for reasons in (("epuisement", "sommeil"), ("harcelement",), ("idees-suicidaires", "conflit-equipe")):
         make_record(claire, reasons=reasons, orientations=("psychologue-reseau",), sector="hopital-public", age_band="25-34",
-                    risk_level="modere", follow_up="rappel-appelant", departement="33")
+                    risk_level="modere", follow_up="rappel-appelant", departement="33", started_at=started_at)
     return claire
 
 

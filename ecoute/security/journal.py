@@ -3,6 +3,11 @@
 from .models import SecurityEvent, SecurityEventKind
 
 
-def record(kind: SecurityEventKind | str, actor=None, summary: str = "", **details) -> SecurityEvent:
-    """Journal one event; `details` must be JSON and hold nothing that identifies a caller."""
-    return SecurityEvent.objects.create(kind=kind, actor=actor, summary=summary[:300], details=details)
+def record(kind: SecurityEventKind | str, actor=None, summary: str = "", at=None, **details) -> SecurityEvent:
+    """Journal one event (now, or AT for work done as of a given time); `details` must be JSON and
+    hold nothing that identifies a caller."""
+    event = SecurityEvent(kind=kind, actor=actor, summary=summary[:300], details=details)
+    if at is not None:
+        event.at = at
+    event.save()
+    return event

@@ -44,7 +44,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done["security_events"] = forget_security_events(audit_cutoff)
     done["admin_log"] = LogEntry.objects.filter(action_time__lt=audit_cutoff).delete()[0]
     done["sessions"] = clear_expired_sessions()
-    journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), **done)
+    journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
 

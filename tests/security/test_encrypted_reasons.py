@@ -8,6 +8,7 @@ from django.utils import timezone
 from ecoute.calls.models import Alert, AlertKind
 from ecoute.contacts import actions
 from ecoute.contacts.models import NoteRead, ReadPlace
+from ecoute.lib.crypto import unseal
 from tests.support.cast import make_psychologist
 from tests.support.contacts import ensure_taxonomies, make_record, make_staff
 from tests.support.twofactor import log_in
@@ -29,7 +30,15 @@ def migrate(targets) -> None:
     executor.migrate(targets)
 
 
-def test_the_migration_encrypts_the_reasons_already_stored_and_decrypts_them_back():
+@pytest.fixture
+def latest_schema_after():
+    """The tests after this one need every migration applied, whatever happens here."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_migration_encrypts_the_reasons_already_stored_and_decrypts_them_back(latest_schema_after):
     migrate(BEFORE)
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO calls_alert (kind, reason, created_at) VALUES ('emergency', 'a pris des médicaments', %s)", [timezone.now()])
@@ -37,7 +46,7 @@ def test_the_migration_encrypts_the_reasons_already_stored_and_decrypts_them_bac
     migrate(AFTER)
     stored = raw("calls_alert")
     assert stored[0].startswith("gAAAA") and "médicaments" not in stored[0] and stored[1] == ""
-    assert Alert.objects.order_by("pk").first().reason.open() == "a pris des médicaments"
+    assert unseal(stored[0]) == "a pris des médicaments"  # (raw: the model's later columns are not there yet)
     migrate(AFTER)  # nothing to do twice
     assert raw("calls_alert") == stored
     migrate(BEFORE)
