@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from ecoute.calls import actions, timers
+from ecoute.calls import actions, queries, routing, timers
 from ecoute.calls.heartbeats import WRITE_EVERY_SECONDS
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.lib import clock
@@ -96,3 +96,16 @@ async def test_heartbeats_are_written_together_and_a_replaced_window_is_told_by_
     await workspace.expect("session.replaced", timeout=WRITE_EVERY_SECONDS + 2)
     assert (await workspace.communicator.receive_output(2))["code"] == 4409
     await caller.close()
+
+
+async def test_a_caller_resuming_as_their_call_rings_is_told_it_rings():
+    def ring_after_reading() -> dict:
+        claire = make_psychologist(status=Status.AVAILABLE)
+        call = actions.enqueue(uuid.uuid4(), "k" * 43)
+        read = Call.objects.get(pk=call.pk)  # the resume read the call waiting...
+        routing.route_waiting()  # ...and the router rang it before its place was read
+        assert Call.objects.get(pk=call.pk).psychologist_id == claire.pk
+        return queries.resume_event(read)
+
+    event = await database_sync_to_async(ring_after_reading)()
+    assert (event["type"], event["resumed"]) == ("call.ringing", True)
