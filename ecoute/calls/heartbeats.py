@@ -42,8 +42,10 @@ class Heartbeats:
         self._start()
 
     def _start(self) -> None:
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_while_any())
+        loop = asyncio.get_running_loop()
+        # A writer of another event loop (a test's, a restarted worker's) never runs again here.
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
+            self._writer = loop.create_task(self._write_while_any())
 
     async def _write_while_any(self) -> None:
         while self.calls or self.workspaces:
