@@ -22,6 +22,7 @@ from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
 
 from . import actions, alerts, queries, routing
+from .heartbeats import heartbeats
 from .queue_fanout import queue_fanout
 from .actions import CallError
 from .ice import relay_only
@@ -208,7 +209,7 @@ class CallerSocket(JsonSocket):
 
     async def on_heartbeat(self, message):
         if self.call_id:
-            await database_sync_to_async(actions.callers_present)([self.call_id])
+            heartbeats.caller(self.call_id)  # written with this second's others, never awaited (heartbeats.py)
 
     async def on_call_resume(self, message):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
@@ -361,10 +362,7 @@ class WorkspaceSocket(JsonSocket):
         await database_sync_to_async(routing.route_waiting)()  # a listener free now takes the next waiting call
 
     async def on_heartbeat(self, message):
-        if not await database_sync_to_async(presence.heartbeat)(self.user_id, self.channel_name):
-            await self.send_event({"type": "session.replaced"})
-            await self.close(code=4409)
-            return
+        heartbeats.workspace(self, self.user_id, self.channel_name)  # written with this second's others (heartbeats.py)
         # Once a minute: on duty counts as activity for the staff session, and an ended session closes.
         if time.monotonic() - self.session_checked >= sessions.TOUCH_SECONDS:
             self.session_checked = time.monotonic()
@@ -372,6 +370,11 @@ class WorkspaceSocket(JsonSocket):
             alive = lambda: sessions.socket_heartbeat(session, user, is_on_duty(self.user_id))  # noqa: E731
             if not await database_sync_to_async(alive)():
                 await self.close(code=4401)
+
+    async def session_replaced(self) -> None:
+        """Another window took over this psychologist's workspace (told by heartbeats.py)."""
+        await self.send_event({"type": "session.replaced"})
+        await self.close(code=4409)
 
     async def on_call_accept(self, message):
         call_id = require_uuid(message, "call_id")

@@ -96,7 +96,12 @@ def resume_event(call: Call) -> dict:
     if call.state == CallState.RINGING:
         return {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": call.psychologist_id, "resumed": True}
     if call.queued_at:
-        return {**queue_position(call.pk), "resumed": True}
+        position = queue_position(call.pk)
+        if position is not None:
+            return {**position, "resumed": True}
+        call.refresh_from_db()  # it rang or ended between the two reads (a busy line): tell where it is now
+        if call.state != CallState.REQUESTED:
+            return resume_event(call)
     return {"type": "call.unanswered", "call_id": str(call.pk), "reason": "lost", "psychologist_id": None, "queued": False}
 
 

@@ -2,10 +2,19 @@
 
 Every server process runs run_due_timers() about once a second. Each step is a conditional,
 idempotent action, so several processes doing it at the same time change each thing once.
+
+A pass judges time as it was when the pass fell due, not when it runs: a process does its database
+work in one thread, in arrival order, and on a busy machine that thread falls seconds behind. An
+answer or a heartbeat that reached the process in time waits in that queue ahead of the pass, and
+is counted as in time. Judged by the clock of the late thread instead, every ring whose answer was
+queued longer than ECOUTE_RING_TIMEOUT counted as missed and put its listener on break; each miss
+made more work, so the line fell further behind and stopped answering anyone while every listener
+was there (a congestion collapse, seen under CPU contention in tests/calls/test_line_under_load.py).
 """
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
@@ -22,6 +31,11 @@ from .models import Call, CallState, EndReason, Ring, RingOutcome
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
+# A pass that starts this late says so (at most once per LATE_WARNING_EVERY seconds): the process
+# cannot keep up with its database work.
+LATE_WARNING_SECONDS = 2.0
+LATE_WARNING_EVERY = 30.0
+_warned_at = -LATE_WARNING_EVERY
 
 
 def run_due_timers(now: datetime | None = None) -> None:
@@ -64,11 +78,27 @@ def release_silent_psychologists(now: datetime) -> None:
         actions.release_psychologist(user_id)
 
 
+def _run_when_due(due: datetime, queued_at: float) -> None:
+    """Run the pass that fell due at DUE (queued at QUEUED_AT, monotonic), saying so if it starts late."""
+    global _warned_at
+    late = time.monotonic() - queued_at
+    if late >= LATE_WARNING_SECONDS and time.monotonic() - _warned_at >= LATE_WARNING_EVERY:
+        _warned_at = time.monotonic()
+        logger.warning("the timers started %.1f s late: this process's database work is queued behind "
+                       "(overloaded machine?); rings and heartbeats are judged by when they arrived", late)
+    run_due_timers(due)
+
+
+async def run_once() -> None:
+    """One pass, judged at the time it falls due, which is now (see the module's docstring)."""
+    await database_sync_to_async(_run_when_due)(clock.now(), time.monotonic())
+
+
 async def run_forever() -> None:
     """The loop each server process starts at launch (ASGI lifespan)."""
     while True:
         try:
-            await database_sync_to_async(run_due_timers)()
+            await run_once()
         except Exception:
             logger.exception("the timers failed this second; trying again")
         await asyncio.sleep(TICK_SECONDS)

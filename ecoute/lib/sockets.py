@@ -5,6 +5,7 @@ import logging
 import uuid
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext
@@ -73,6 +74,19 @@ class JsonSocket(AsyncWebsocketConsumer):
 
     message_types: tuple[str, ...] = ()
     expected_errors: tuple[type[Exception], ...] = ()
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its trip to the database thread before every message.
+
+        Channels first closes stale database connections, in the thread that does a process's
+        database work, one job at a time. database_sync_to_async does so around each query already;
+        that trip only put every message of every socket (a ring, a heartbeat) in the queue behind
+        the process's database work, seconds long on a busy machine (tests/calls/test_busy_process.py).
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         # Error messages in the language of the pages: a websocket does not pass through LocaleMiddleware.

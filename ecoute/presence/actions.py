@@ -138,6 +138,17 @@ def heartbeat(user_id: int, session: str) -> bool:
     return bool(Presence.objects.filter(pk=user_id, session=session).update(last_seen=clock.now()))
 
 
+def heartbeats(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Several workspaces alive at once, in two statements; returns the (user id, session) pairs
+    whose window still speaks for its psychologist (ecoute/calls/heartbeats.py)."""
+    if not pairs:
+        return set()
+    current = set(Presence.objects.filter(pk__in={user_id for user_id, _ in pairs}).values_list("pk", "session"))
+    owned = pairs & current
+    Presence.objects.filter(pk__in={user_id for user_id, _ in owned}).update(last_seen=clock.now())
+    return owned
+
+
 def owns_session(user_id: int, session: str) -> bool:
     return Presence.objects.filter(pk=user_id, session=session).exists()
 

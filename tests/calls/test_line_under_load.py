@@ -10,16 +10,21 @@ or explicitly abandoned by its caller: 0 lost, 0 double assignments.
 import asyncio
 import json
 import random
+import re
 import secrets
 import time
 import uuid
+from collections import Counter
+from datetime import datetime
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from django.db.models import Count
+from django.utils import timezone
+from django.db.models import Count, Max
 
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
+from ecoute.presence.models import Presence
 from tests.support.backends import need_postgres, need_redis
 from tests.support.cast import make_psychologist
 from tests.support.live import LiveServer
@@ -31,7 +36,11 @@ CALLERS, PSYCHOLOGISTS = 200, 30
 ARRIVALS_OVER = 12.0      # seconds over which the callers arrive
 KILL_AT = 5.0             # seconds after the start, one process is killed
 IMPATIENT = 0.1           # share of callers who leave the queue after a few seconds
-DEADLINE = 90.0           # the whole run, bounded in time
+# The run waits as long as the line moves (callers finish, calls are answered): it fails once
+# nothing moved for STALLED seconds, and in any case after HARD_CAP (a quiet run takes ~15 s).
+STALLED = 45.0
+HARD_CAP = 300.0
+SAMPLE_EVERY = 5.0        # seconds between two lines of the progress timeline
 
 
 @pytest.fixture
@@ -41,7 +50,8 @@ def servers(live_server_env, settings):
     env = {
         **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"load-{secrets.token_hex(4)}",
         "ECOUTE_WRAP_UP_SECONDS": "0", "ECOUTE_MIN_WRAP_UP_SECONDS": "0", "ECOUTE_RING_TIMEOUT": "5",
-        "ECOUTE_PRESENCE_TIMEOUT": "10", "ECOUTE_MIN_AVAILABLE": "0", "ECOUTE_LOG_LEVEL": "WARNING",
+        "ECOUTE_PRESENCE_TIMEOUT": "10", "ECOUTE_MIN_AVAILABLE": "0",
+        "ECOUTE_LOG_LEVEL": "INFO",  # every move of a call, timed: what a stalled run's diagnosis reads
     }
     started = [LiveServer(env, name=f"load-{n}").start() for n in (1, 2)]
     yield started
@@ -118,6 +128,8 @@ async def psychologist(servers, index: int, cookie: str, stop: asyncio.Event, lo
                 current = event["call_id"]
                 log["answered"].append(current)
                 asyncio.get_running_loop().call_later(0.3 + random.random() * 0.7, lambda c=current: asyncio.ensure_future(hang_up(peer, c)))
+            elif kind == "error":
+                log["workspace_errors"].append(event)
             if stop.is_set():
                 break
     finally:
@@ -177,21 +189,21 @@ async def killer(servers, log: dict) -> None:
     log["killed_at"] = time.monotonic()
 
 
+@pytest.mark.timeout(HARD_CAP + 120)  # the servers' start and the team's sessions come on top of the run
 async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(servers):
     random.seed(2026)
     team = [await sync_to_async(make_psychologist)(f"P{n}") for n in range(PSYCHOLOGISTS)]
     cookies = [await sync_to_async(verified_session_cookie)(user) for user in team]
-    log = {"calls": {}, "last": {}, "answered": [], "errors": [], "caller_reconnections": 0, "psychologist_reconnections": 0}
+    log = {"calls": {}, "last": {}, "answered": [], "errors": [], "workspace_errors": [], "caller_reconnections": 0, "psychologist_reconnections": 0}
     stop = asyncio.Event()
     started = time.monotonic()
     team_tasks = [asyncio.create_task(psychologist(servers, n, cookie, stop, log)) for n, cookie in enumerate(cookies)]
     kill = asyncio.create_task(killer(servers, log))
     callers = [asyncio.create_task(caller(servers, n, log)) for n in range(CALLERS)]
-    done, pending = await asyncio.wait(callers, timeout=DEADLINE)
-    if pending:
-        stuck = [n for n, task in enumerate(callers) if task in pending]
-        states = await sync_to_async(lambda: dict(Call.objects.filter(pk__in=[log["calls"][n] for n in stuck]).values_list("pk", "state")))()
-        pytest.fail(f"{len(pending)} callers never finished: last events {[log['last'].get(n) for n in stuck][:10]}, calls {list(states.values())[:10]}")
+    run = Run(servers, callers, team_tasks, [user.pk for user in team], log)
+    stalled = await run.wait()
+    if stalled:
+        pytest.fail(f"{stalled}\n{await sync_to_async(run.diagnosis)()}")
     outcomes = [task.result() for task in callers]
     elapsed = time.monotonic() - started
     stop.set()
@@ -208,12 +220,109 @@ async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(se
     await sync_to_async(check_the_database)(log, outcomes)
 
 
+class Run:
+    """Waits for the callers while the line moves, and says what it was doing if it stops moving."""
+
+    def __init__(self, servers, callers: list[asyncio.Task], team_tasks: list[asyncio.Task], team_ids: list[int], log: dict):
+        self.servers, self.callers, self.team_tasks, self.team_ids, self.log = servers, callers, team_tasks, team_ids, log
+        self.started = time.monotonic()
+        self.timeline: list[str] = []
+        self.late = 0.0  # how late this process's own event loop ran since the last sample (the apps' delay)
+
+    def progress(self) -> tuple[int, int]:
+        """Callers finished, calls answered: both only grow while the line works."""
+        return sum(task.done() for task in self.callers), len(self.log["answered"])
+
+    async def wait(self) -> str | None:
+        """None once every caller finished; otherwise why the wait stopped."""
+        seen, moved_at, sampled_at = self.progress(), self.started, self.started
+        while not all(task.done() for task in self.callers):
+            slept_at = time.monotonic()
+            await asyncio.sleep(0.5)
+            now = time.monotonic()
+            self.late = max(self.late, now - slept_at - 0.5)
+            if (current := self.progress()) != seen:
+                seen, moved_at = current, now
+            if now - sampled_at >= SAMPLE_EVERY:
+                sampled_at = now
+                self.timeline.append(await sync_to_async(self.sample)())
+                print(self.timeline[-1])
+            if now - moved_at > STALLED:
+                return f"The line stalled: no caller finished and no call was answered for {STALLED:.0f} s."
+            if now - self.started > HARD_CAP:
+                return f"The line was still moving but too slowly: callers unfinished after {HARD_CAP:.0f} s."
+        return None
+
+    def sample(self) -> str:
+        finished, answered = self.progress()
+        states = Counter(Call.objects.filter(pk__in=list(self.log["calls"].values())).values_list("state", flat=True))
+        presences = Counter(Presence.objects.filter(pk__in=self.team_ids).values_list("status", flat=True))
+        late, self.late = self.late, 0.0
+        return (f"{time.monotonic() - self.started:5.0f} s: {finished} callers finished, {answered} answered; "
+                f"calls {dict(states)}; psychologists {dict(presences)}; the apps' loop up to {late:.1f} s late")
+
+    def diagnosis(self) -> str:
+        """What the stuck callers, their calls, the psychologists and the server processes were doing."""
+        stuck = [n for n, task in enumerate(self.callers) if not task.done()]
+        stuck_calls = [self.log["calls"][n] for n in stuck if n in self.log["calls"]]
+        call_ids = list(self.log["calls"].values())
+        refusals = (Ring.objects.filter(call_id__in=stuck_calls, outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED])
+                    .values("call").annotate(n=Count("psychologist", distinct=True)).values_list("n", flat=True))
+        last = Ring.objects.filter(call_id__in=call_ids).aggregate(ring=Max("started_at"), ended=Max("ended_at"))
+        answered_at = Call.objects.filter(pk__in=call_ids).aggregate(last=Max("answered_at"))["last"]
+        dead_psychologists = [repr(task.exception()) for task in self.team_tasks if task.done() and not task.cancelled() and task.exception()]
+        lines = [
+            *self.timeline,
+            f"{len(stuck)} callers unfinished ({len(stuck) - len(stuck_calls)} before joining): their last events "
+            f"{dict(Counter(self.log['last'].get(n, 'none') for n in stuck))}; their calls "
+            f"{dict(Counter(Call.objects.filter(pk__in=stuck_calls).values_list('state', flat=True)))}",
+            f"every call: {dict(Counter(Call.objects.filter(pk__in=call_ids).values_list('state', flat=True)))}; rings "
+            f"{dict(Counter(Ring.objects.filter(call_id__in=call_ids).values_list('outcome', flat=True)))}",
+            f"stuck calls refused (declined or missed) by n psychologists: {dict(Counter(refusals))} of {len(self.team_ids)}",
+            f"psychologists: {dict(Counter(Presence.objects.filter(pk__in=self.team_ids).values_list('status', flat=True)))}; "
+            f"their apps ended with an error: {dead_psychologists or 'none'}",
+            f"last ring made {_ago(last['ring'])}, last ring closed {_ago(last['ended'])}, last call answered {_ago(answered_at)}",
+            f"errors sent to the callers' apps: {dict(Counter(error.get('code') for error in self.log['errors']))}, "
+            f"to the workspaces: {dict(Counter(error.get('code') for error in self.log['workspace_errors']))}",
+            *(server_summary(server) for server in self.servers),
+        ]
+        return "\n".join(lines)
+
+
+def _ago(moment) -> str:
+    return f"{(timezone.now() - moment).total_seconds():.1f} s ago" if moment else "never"
+
+
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ (\w+) (\S+) (.*)$")
+
+
+def server_summary(server: LiveServer) -> str:
+    """One server process: alive or not, its last router move, and the errors it logged (from its log)."""
+    state = "alive" if server.process.poll() is None else f"ended ({server.process.returncode})"
+    last_ring, problems = None, Counter()
+    for line in server.log().splitlines():
+        if match := LOG_LINE.match(line):
+            moment, level, logger, message = match.groups()
+            if message.endswith(f"is now {CallState.RINGING}"):
+                last_ring = moment
+            elif level in ("WARNING", "ERROR", "CRITICAL"):
+                problems[f"{level} {logger} {message[:100]}"] += 1
+        elif not line.startswith((" ", "Traceback")) and "Error" in line:
+            problems[line[:120]] += 1  # the exception line closing a traceback
+    ago = f" ({(datetime.now() - datetime.fromisoformat(last_ring)).total_seconds():.0f} s ago)" if last_ring else ""
+    return f"server {server.port} {state}: last call rung {last_ring or 'never'}{ago}; logged {dict(problems.most_common(6)) or 'no problem'}"
+
+
 def check_the_database(log: dict, outcomes: list[str]) -> None:
     calls = {call.pk: call for call in Call.objects.filter(pk__in=list(log["calls"].values()))}
-    assert len(calls) == CALLERS == len(log["calls"])
+    assert len(log["calls"]) == CALLERS
     for index, outcome in enumerate(outcomes):
-        call = calls[uuid.UUID(log["calls"][index])]
-        if outcome == "answered":
+        call = calls.get(uuid.UUID(log["calls"][index]))
+        if call is None:
+            # Only a caller who gave up while their join was lost with the killed process has no call:
+            # the server never heard of it, so nobody waits for an answer.
+            assert outcome == "left", (index, outcome)
+        elif outcome == "answered":
             assert call.state == CallState.ENDED and call.answered_at, call
         else:  # left: abandoned by its caller, or answered the instant they gave up
             answered = call.state == CallState.ENDED and call.answered_at
