@@ -16,7 +16,7 @@ from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.lib.i18n import translated
 from ecoute.presence.models import Presence, Status
 
-from . import routing
+from . import routing, service_level
 from .models import Alert, Call, CallState, Priority
 
 
@@ -114,21 +114,22 @@ def _name(user) -> str:
 def today_figures(now: datetime) -> dict:
     """Today's service figures (local day), from the calls themselves.
 
-    Offered: every call requested today. Answer rate and service level are over the calls that
-    are over (answered or abandoned): a call still waiting has not failed yet. Service level:
+    Offered: every call requested today. Answered, abandoned and answer rate as defined in
+    ecoute/calls/service_level.py; the service level is over the same calls that are over
+    (answered or abandoned): a call still waiting has not failed yet. Service level:
     the share answered within ECOUTE_SERVICE_LEVEL_SECONDS. Longest wait: the longest any
     caller waited today, answered, abandoned or still waiting.
     """
     zone = timezone.get_current_timezone()
     midnight = datetime.combine(timezone.localtime(now, zone).date(), time.min, zone)
-    calls = Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now)
+    calls = service_level.counted(Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now))
     wait = ExpressionWrapper(F("answered_at") - F("requested_at"), output_field=DurationField())
     gave_up = ExpressionWrapper(F("ended_at") - F("requested_at"), output_field=DurationField())
     within = timedelta(seconds=settings.ECOUTE_SERVICE_LEVEL_SECONDS)
     sums = calls.aggregate(
         offered=Count("pk"),
-        answered=Count("pk", filter=Q(answered_at__isnull=False)),
-        abandoned=Count("pk", filter=Q(state=CallState.ABANDONED)),
+        answered=Count("pk", filter=service_level.ANSWERED),
+        abandoned=Count("pk", filter=service_level.ABANDONED),
         in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("requested_at") + within)),
         speed=Avg(wait, filter=Q(answered_at__isnull=False)),
         longest_answered=Max(wait, filter=Q(answered_at__isnull=False)),
@@ -141,7 +142,7 @@ def today_figures(now: datetime) -> dict:
         "offered": sums["offered"],
         "answered": sums["answered"],
         "abandoned": sums["abandoned"],
-        "answer_rate": round(100 * sums["answered"] / over, 1) if over else None,
+        "answer_rate": service_level.answer_rate(sums["answered"], sums["abandoned"]),
         "average_speed": round(sums["speed"].total_seconds(), 1) if sums["speed"] is not None else None,
         "longest_wait": round(max(longest).total_seconds()) if longest else None,
         "service_level": round(100 * sums["in_time"] / over, 1) if over else None,
