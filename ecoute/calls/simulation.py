@@ -5,8 +5,11 @@ process whose rate follows the hour of the day; each joins the queue (actions.en
 exponential patience and leaves if not answered by then (actions.caller_leaves). Listeners come
 on duty by shifts, answer a ring after a few seconds (or miss it now and then), talk for an
 exponential time, hang up, wrap up. Every decision is the router's (routing.route_waiting); the
-simulator only plays the people. Everything happens in one transaction that is rolled back at the
-end, so a simulation leaves the database as it found it and sends no event to anyone.
+simulator only plays the people. Everything happens in a database of its own, an empty SQLite one
+in memory made from the migrations (`_a_database_of_its_own`), inside one transaction rolled back at
+the end: the line's real calls, listeners and presences are never read nor locked (a waiting caller
+would otherwise be routed, and real calls counted in the figures), the same seed gives the same
+figures whatever the real database holds, and no event is sent to anyone.
 """
 
 import heapq
@@ -15,11 +18,14 @@ import math
 import random
 import statistics
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.utils import ConnectionHandler
 from django.utils import timezone
 
 from ecoute.accounts.models import ListenerProfile, Role, User
@@ -112,6 +118,20 @@ class _Rollback(Exception):
     pass
 
 
+@contextmanager
+def _a_database_of_its_own():
+    """The default database of this thread swapped, while the simulation runs, for an empty one in memory."""
+    own = ConnectionHandler({DEFAULT_DB_ALIAS: {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})[DEFAULT_DB_ALIAS]
+    real = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = own  # thread-local: the server's other threads keep the real one
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = real
+        own.close()
+
+
 class Simulation:
     def __init__(self, scenario: Scenario, days: float = 1, seed: int = 1):
         self.scenario, self.days = scenario, days
@@ -124,7 +144,7 @@ class Simulation:
         self.duty_seconds: dict[int, float] = {}
         self.on_duty_since: dict[int, datetime] = {}
         self.leaving: set[int] = set()   # off shift: leaves after the current call
-        self.last_ring = Ring.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        self.last_ring = 0
         self.talk: dict[int, float] = {}
 
     # --- The run -------------------------------------------------------------------------------
@@ -132,7 +152,7 @@ class Simulation:
     def run(self) -> Report:
         report = Report(self.scenario.name, self.days)
         try:
-            with transaction.atomic(), clock.using(lambda: self.now), self._settings():
+            with _a_database_of_its_own(), transaction.atomic(), clock.using(lambda: self.now), self._settings():
                 self._hire(max(self.scenario.on_duty(hour) for hour in range(24)))
                 self._schedule_shifts_and_arrivals()
                 while self.events:

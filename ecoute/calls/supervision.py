@@ -18,11 +18,8 @@ from ecoute.presence.models import Presence, Status
 
 from ecoute.abuse.limits import refused_today
 
-from . import routing
-from .models import Alert, AlertKind, Call, CallState, EndReason, Priority
-
-# Ended as abuse (a supervisor's block): counted apart, outside the service figures.
-ABUSE_REASONS = (EndReason.BLOCKED,)
+from . import routing, service_level
+from .models import Alert, AlertKind, Call, CallState, Priority
 
 
 def board(now: datetime | None = None) -> dict:
@@ -143,7 +140,8 @@ def today_figures(now: datetime) -> dict:
     """Today's service figures (local day), from the calls themselves.
 
     Offered: every call requested today, but those ended as abuse (blocked), counted apart with the
-    calls refused as abuse (which never became calls) under "abuse". Answer rate and service level are over the calls that
+    calls refused as abuse (which never became calls) under "abuse". Answered, abandoned and answer
+    rate as defined in ecoute/calls/service_level.py; the service level is over the same calls that
     are over (answered or abandoned): a call still waiting has not failed yet. Service level:
     the share answered within ECOUTE_SERVICE_LEVEL_SECONDS. Longest wait: the longest any
     caller waited today, answered, abandoned or still waiting.
@@ -151,14 +149,14 @@ def today_figures(now: datetime) -> dict:
     zone = timezone.get_current_timezone()
     midnight = datetime.combine(timezone.localtime(now, zone).date(), time.min, zone)
     today = Call.objects.filter(requested_at__gte=midnight, requested_at__lte=now)
-    calls = today.exclude(end_reason__in=ABUSE_REASONS)
+    calls = service_level.counted(today)
     wait = ExpressionWrapper(F("answered_at") - F("requested_at"), output_field=DurationField())
     gave_up = ExpressionWrapper(F("ended_at") - F("requested_at"), output_field=DurationField())
     within = timedelta(seconds=settings.ECOUTE_SERVICE_LEVEL_SECONDS)
     sums = calls.aggregate(
         offered=Count("pk"),
-        answered=Count("pk", filter=Q(answered_at__isnull=False)),
-        abandoned=Count("pk", filter=Q(state=CallState.ABANDONED)),
+        answered=Count("pk", filter=service_level.ANSWERED),
+        abandoned=Count("pk", filter=service_level.ABANDONED),
         in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("requested_at") + within)),
         speed=Avg(wait, filter=Q(answered_at__isnull=False)),
         longest_answered=Max(wait, filter=Q(answered_at__isnull=False)),
@@ -171,10 +169,10 @@ def today_figures(now: datetime) -> dict:
         "offered": sums["offered"],
         "answered": sums["answered"],
         "abandoned": sums["abandoned"],
-        "answer_rate": round(100 * sums["answered"] / over, 1) if over else None,
+        "answer_rate": service_level.answer_rate(sums["answered"], sums["abandoned"]),
         "average_speed": round(sums["speed"].total_seconds(), 1) if sums["speed"] is not None else None,
         "longest_wait": round(max(longest).total_seconds()) if longest else None,
         "service_level": round(100 * sums["in_time"] / over, 1) if over else None,
         "service_level_seconds": settings.ECOUTE_SERVICE_LEVEL_SECONDS,
-        "abuse": today.filter(end_reason__in=ABUSE_REASONS).count() + refused_today(),
+        "abuse": today.filter(end_reason__in=service_level.ABUSE_REASONS).count() + refused_today(),
     }

@@ -157,7 +157,7 @@ class NoteRead(AppendOnlyModel):
 
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reads", verbose_name=_("lecteur"))
     record = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, related_name="reads", verbose_name=_("fiche"))
-    read_at = models.DateTimeField(_("lu le (UTC)"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("lu le (heure de Paris)"), default=timezone.now, db_index=True)
     # Why someone read the note: it can speak of the person ("elle rappelle, idées noires"), so encrypted.
     reason = EncryptedTextField(_("motif de la lecture"))
     place = models.CharField(_("lieu"), max_length=16, choices=ReadPlace.choices)

@@ -99,7 +99,8 @@ def fhir(request: HttpRequest) -> JsonResponse:
     if error:
         return error
     base = request.build_absolute_uri(reverse("directory_api:fhir"))
+    self_url = f"{base}?page={page.number}&per_page={page.paginator.per_page}"
     next_url = f"{base}?page={page.number + 1}&per_page={page.paginator.per_page}" if page.has_next() else ""
     # The partner networks, referenced by every page's resources, open each page.
-    bundle = fhir_bundle(page.object_list, Network.objects.all(), base, page.paginator.count, next_url)
+    bundle = fhir_bundle(page.object_list, Network.objects.all(), base, page.paginator.count, self_url, next_url)
     return _json(bundle, content_type="application/fhir+json")

@@ -102,14 +102,27 @@ def _hsds_service_at_location(entry: Entry, service_id: str) -> dict:
 
 # --- FHIR R4 --------------------------------------------------------------------------------------
 
-def fhir_bundle(entries: Iterable[Entry], networks: Iterable[Network], base_url: str, total: int, next_url: str = "") -> dict:
-    """A `searchset` Bundle: Organization, Practitioner, PractitionerRole, HealthcareService, Location."""
+# One per directory entry: what a search of the directory matches (and Bundle.total counts); the
+# other resources (practitioners, organizations, places, networks) come along as what they reference.
+FHIR_MATCHES = {"PractitionerRole", "HealthcareService"}
+
+
+def fhir_bundle(entries: Iterable[Entry], networks: Iterable[Network], base_url: str, total: int, self_url: str,
+                next_url: str = "") -> dict:
+    """A `searchset` Bundle: Organization, Practitioner, PractitionerRole, HealthcareService, Location.
+
+    BASE_URL is the FHIR base (each fullUrl is BASE_URL/Type/id); SELF_URL this page, NEXT_URL the next one.
+    """
     resources = [fhir_network(network) for network in networks]
     for entry in entries:
         resources.extend(fhir_resources(entry))
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total,
-              "entry": [{"fullUrl": f"{base_url}{r['resourceType']}/{r['id']}", "resource": r} for r in resources]}
-    bundle["link"] = [{"relation": "next", "url": next_url}] if next_url else []
+    base = base_url.rstrip("/")
+    bundle = {
+        "resourceType": "Bundle", "type": "searchset", "total": total,
+        "link": [{"relation": "self", "url": self_url}] + ([{"relation": "next", "url": next_url}] if next_url else []),
+        "entry": [{"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r,
+                   "search": {"mode": "match" if r["resourceType"] in FHIR_MATCHES else "include"}} for r in resources],
+    }
     return _compact(bundle)
 
 

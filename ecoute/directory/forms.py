@@ -58,6 +58,11 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, require_place: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("radius"):
+            # No distance asked: the search uses the default one, and the form must show it. Left
+            # empty, the page's list would show its first choice (10 km), and refining would use it.
+            self.data = self.data.copy()
+            self.data["radius"] = str(DEFAULT_RADIUS_KM)
         self.require_place = require_place
         self.suggestions: list[str] = []
 

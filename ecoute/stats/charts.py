@@ -38,12 +38,29 @@ def heat_levels(heatmap: list[dict]) -> list[dict]:
 
 
 
+def top_rows(dimension: dict, shown: int) -> dict:
+    """DIMENSION with its SHOWN first rows, the rest merged into `beyond` (how many rows, their contacts).
+
+    Where a contact may give several values (reasons), the rows' counts cannot be added up into
+    contacts: the merged line then says how many rows it holds, without a count.
+    """
+    rest = dimension["rows"][shown:]
+    beyond = None
+    if rest:
+        several = dimension["several_per_contact"]
+        beyond = {"categories": len(rest), "count": None if several else sum(row["count"] for row in rest),
+                  "share": None if several else round(sum(row["share"] or 0 for row in rest), 1)}
+    return {**dimension, "rows": dimension["rows"][:shown], "beyond": beyond}
+
+
 def with_bars(dimensions: list[dict]) -> list[dict]:
     """Each row's bar length, relative to the largest row of its chart."""
     drawn = []
     for dimension in dimensions:
-        top = max([row["count"] for row in dimension["rows"]] + [(dimension["other"] or {}).get("count") or 0, 1])
+        merged = [line for line in (dimension["other"], dimension.get("beyond")) if line]
+        top = max([row["count"] for row in dimension["rows"]] + [line.get("count") or 0 for line in merged] + [1])
         rows = [{**row, "bar": round(100 * row["count"] / top, 1)} for row in dimension["rows"]]
         other = dimension["other"] and {**dimension["other"], "bar": round(100 * (dimension["other"]["count"] or 0) / top, 1)}
-        drawn.append({**dimension, "rows": rows, "other": other})
+        beyond = dimension.get("beyond") and {**dimension["beyond"], "bar": round(100 * (dimension["beyond"]["count"] or 0) / top, 1)}
+        drawn.append({**dimension, "rows": rows, "other": other, "beyond": beyond})
     return drawn

@@ -33,6 +33,7 @@ def _rows(report: dict) -> list[list]:
     else:
         # The breakdowns below count these days, not the period asked (anonymity: see docs/contacts.md).
         found.append(["repartitions", grid["start"], grid["end"], _count(grid["total"]), ""])
+    found += _service_rows(report)
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
         found += [[section, row["code"], row["label"], row["count"], row["share"] or ""] for row in dimension["rows"]]
@@ -44,6 +45,21 @@ def _rows(report: dict) -> list[list]:
         found += [["heure_jour", f"{day['weekday']} {hour:02d}h", f"{day['weekday']} {hour:02d}h", _count(count), ""]
                   for hour, count in enumerate(day["hours"])]
     return found
+
+
+def _service_rows(report: dict) -> list[list]:
+    """The service level (ecoute/calls/service_level.py) and the mean duration, as on the dashboard."""
+    service, k = report["service"], report["min_cell"]
+    rate, minutes = service["answer_rate"], report["average_minutes"]
+    if rate is None:  # hidden beside a hidden count, else no call was over
+        rate = HIDDEN if None in (service["answered"], service["abandoned"]) else ""
+    return [
+        ["service", "decroches", "Appels décrochés", _count(service["answered"]), ""],
+        ["service", "abandonnes", "Appels abandonnés avant réponse", _count(service["abandoned"]), ""],
+        ["service", "taux_decroche", "Taux de décroché (décrochés / (décrochés + abandonnés))", "", rate],
+        ["duree_moyenne", "minutes", f"Durée moyenne d'un appel, en minutes (sur les répartitions ; masquée sous {k} appels)",
+         "" if minutes is None else minutes, ""],
+    ]
 
 
 def _grid_note(report: dict) -> str:

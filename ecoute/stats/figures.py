@@ -11,12 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, IntegerField, Sum
+from django.db.models import IntegerField, Sum
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ecoute.calls.models import Call, CallState, Channel, EndReason
+from ecoute.calls import service_level
+from ecoute.calls.models import Call, Channel
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
@@ -244,19 +245,15 @@ def breakdowns(period: Period, k: int, names=tuple(DIMENSIONS)) -> dict:
 
 
 def _service_level(period: Period, k: int) -> dict:
-    """The line's promise, every call answered (step 2's figures, from the calls themselves)."""
+    """The line's promise, every call answered: answered, abandoned and answer rate as ecoute/calls/service_level.py defines them."""
     zone = timezone.get_current_timezone()
     since = datetime.combine(period.start, time.min, zone)
     until = datetime.combine(period.end + timedelta(days=1), time.min, zone)
-    # Calls ended as abuse (a supervisor's block, ecoute/abuse) are not the line's service.
-    calls = Call.objects.filter(requested_at__gte=since, requested_at__lt=until).exclude(end_reason=EndReason.BLOCKED)
-    counts = {state: 0 for state in (CallState.ENDED, CallState.ABANDONED)}
-    for state, count in calls.filter(state__in=list(counts)).values_list("state").annotate(n=Count("pk")).order_by():
-        counts[state] = count
-    shown = suppress({"answered": counts[CallState.ENDED], "abandoned": counts[CallState.ABANDONED]}, k)
+    found = service_level.outcome(Call.objects.filter(requested_at__gte=since, requested_at__lt=until))
+    shown = suppress({"answered": found.answered, "abandoned": found.abandoned}, k)
     answered, abandoned = shown.value("answered"), shown.value("abandoned")
-    received = counts[CallState.ENDED] + counts[CallState.ABANDONED]
-    rate = round(100 * counts[CallState.ENDED] / received, 1) if received and answered is not None and abandoned is not None else None
+    # The rate only beside both counts: with one of them hidden it would give it back.
+    rate = found.answer_rate if answered is not None and abandoned is not None else None
     return {"answered": answered, "abandoned": abandoned, "answer_rate": rate}
 
 

@@ -63,12 +63,16 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
+# The public page shows the largest rows of each distribution; the others are merged into one line that says so.
+PUBLIC_ROWS = 10
+
+
 @require_GET
 @cache_control(public=True, max_age=300)
 def public(request: HttpRequest) -> HttpResponse:
     report = figures.public_report()
     context = {
         "report": report, "columns": charts.columns(report["this_year"]["by_month"]), "grid": _grid(report), "grid_months": grid_months(),
-        "dimensions": charts.with_bars([{**d, "rows": d["rows"][:10]} for d in report["dimensions"]]),
+        "dimensions": charts.with_bars([charts.top_rows(d, PUBLIC_ROWS) for d in report["dimensions"]]),
     }
     return render(request, "stats/public.html", context)

@@ -1,13 +1,19 @@
 """The simulator drives the real router in simulated time; the queueing models it is compared with."""
 
 import math
+import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from ecoute.calls import erlang
-from ecoute.calls.models import Call
+from ecoute.accounts.models import User
+from ecoute.calls import actions, erlang
+from ecoute.calls.models import Call, CallState, Ring
 from ecoute.calls.simulation import SCENARIOS, Scenario, Simulation, simulate
-from ecoute.presence.models import Presence
+from ecoute.lib import clock
+from ecoute.presence.models import Presence, Status
+from tests.support.cast import make_psychologist
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +64,24 @@ def test_nobody_on_duty_means_every_caller_gives_up():
 
 def test_every_scenario_of_the_issue_is_shipped():
     assert {"typical-day", "crisis-peak", "night"} <= set(SCENARIOS)
+
+
+def _line_as_it_stands() -> dict:
+    return {model.__name__: sorted(map(repr, model.objects.values_list())) for model in (Call, Ring, Presence, User)}
+
+
+def test_the_simulator_neither_reads_nor_changes_the_real_calls():
+    """A populated line (long-waited calls, a caller waiting, a listener on duty) changes neither the figures nor itself."""
+    on_empty = simulate("typical-day", days=1, seed=5)
+    base = timezone.now() - timedelta(hours=1)
+    claire = make_psychologist("Claire", Status.AVAILABLE)
+    with clock.using(lambda: base):
+        for _ in range(14):
+            call = actions.enqueue(uuid.uuid4())
+            Call.objects.filter(pk=call.pk).update(state=CallState.ENDED, psychologist=claire, ringing_at=base,
+                                                   answered_at=base + timedelta(seconds=60), ended_at=base + timedelta(minutes=20))
+        actions.enqueue(uuid.uuid4())  # a caller waiting right now
+    before = _line_as_it_stands()
+    on_populated = simulate("typical-day", days=1, seed=5)
+    assert on_populated == on_empty
+    assert _line_as_it_stands() == before

@@ -106,3 +106,18 @@ def test_the_audit_cannot_be_changed_or_deleted_through_the_application(admin_us
     assert model_admin.has_view_permission(request)
     assert not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request, read) or model_admin.has_delete_permission(request, read))
     assert NoteRead.objects.get().reason.open() == "relecture"
+
+
+def test_the_journal_says_in_which_time_it_shows_the_readings(client, django_user_model):
+    """The admin shows local time (its date filters count Paris days): the column says so, not "UTC"."""
+    from datetime import datetime, timezone as tz
+
+    from django.urls import reverse
+
+    claire = make_psychologist("Claire")
+    record = make_record(claire, note=CANARY)
+    NoteRead.objects.create(reader=claire, record=record, reason="relecture", place="page", read_at=datetime(2026, 7, 1, 12, 0, tzinfo=tz.utc))
+    log_in(client, django_user_model.objects.create_superuser("root", password="x" * 16, role="administrator"))
+    page = client.get(reverse("admin:contacts_noteread_changelist")).content.decode()
+    assert "heure de Paris" in page and "UTC" not in page
+    assert "14:00" in page and "12:00" not in page  # 12:00 UTC is 14:00 in Paris in summer

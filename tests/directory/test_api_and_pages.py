@@ -1,6 +1,7 @@
 """The public pages and the JSON API: results with distances, and a clear error for every wrong input."""
 
 import importlib
+import re
 
 import pytest
 
@@ -107,3 +108,12 @@ def test_with_a_configured_tile_server_the_map_uses_it_and_the_note_goes(client,
     settings.ECOUTE_MAP_TILE_URL = "https://tuiles.example.org/{z}/{x}/{y}.png"
     page = client.get("/orientation/carte/").content.decode()
     assert 'data-tiles="https://tuiles.example.org/{z}/{x}/{y}.png"' in page and NO_TILES_NOTE not in page
+
+
+@pytest.mark.parametrize("params, used", [({"q": "33000"}, 50), ({"q": "33000", "radius": ""}, 50), ({"q": "33000", "radius": "25"}, 25)])
+def test_the_distance_field_shows_the_distance_the_results_use(client, two, params, used):
+    """Without a distance asked the results use 50 km: the form must say 50, or refining the search would shrink it to 10."""
+    page = client.get("/orientation/", params).content.decode()
+    assert f"à moins de {used} km de 33000 Bordeaux" in page
+    selected = re.findall(r'<option value="(\d+)" selected>', page[page.index('name="radius"'):])
+    assert selected[:1] == [str(used)]

@@ -63,8 +63,26 @@ def test_the_fhir_bundle_validates_as_r4_and_has_every_resource_type(client, dir
 
 def test_the_fhir_bundle_pages_with_a_next_link(client, directory):
     first = client.get("/api/directory/fhir", {"per_page": 2}).json()
-    assert first["total"] == 3 and first["link"][0]["relation"] == "next"
-    BundleR4(client.get(first["link"][0]["url"]).json(), strict=True)
+    links = {link["relation"]: link["url"] for link in first["link"]}
+    assert first["total"] == 3 and set(links) == {"self", "next"}
+    last = client.get(links["next"]).json()
+    BundleR4(last, strict=True)
+    assert [link["relation"] for link in last["link"]] == ["self"]
+    assert last["link"][0]["url"] == "http://testserver/api/directory/fhir?page=2&per_page=2"
+
+
+def test_every_fhir_entry_has_a_full_url_under_the_fhir_base_and_a_search_mode(client, directory):
+    bundle = client.get("/api/directory/fhir").json()
+    BundleR4B.model_validate(bundle)
+    assert bundle["link"] == [{"relation": "self", "url": "http://testserver/api/directory/fhir?page=1&per_page=100"}]
+    for item in bundle["entry"]:
+        resource = item["resource"]
+        assert item["fullUrl"] == f"http://testserver/api/directory/fhir/{resource['resourceType']}/{resource['id']}"
+    modes = {item["resource"]["resourceType"]: item["search"]["mode"] for item in bundle["entry"]}
+    assert modes == {"PractitionerRole": "match", "HealthcareService": "match", "Practitioner": "include",
+                     "Organization": "include", "Location": "include"}
+    # The matches are the directory's entries: as many as Bundle.total says.
+    assert sum(item["search"]["mode"] == "match" for item in bundle["entry"]) == bundle["total"] == 3
 
 
 def test_the_hsds_export_validates_against_hsds_3(client, directory):

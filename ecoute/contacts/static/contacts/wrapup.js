@@ -53,7 +53,13 @@ formSlot.addEventListener("keydown", (event) => {
   }
 });
 
+let shownState = null;
+
 function onState(state) {
+  // The workspace sets its state again each time it hears of it (the call accepted, then its own
+  // presence): only a change shows the history, or each reading would be written twice to the journal.
+  if (state === shownState) return;
+  shownState = state;
   if (state === "in_call") fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => {});
   else if (state !== "ringing") historySlot.innerHTML = "";
   if (state === "wrap_up") showPendingForm().catch(() => {});
