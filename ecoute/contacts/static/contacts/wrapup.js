@@ -32,11 +32,16 @@ async function showWrapUpForm() {
   if (openForm(formSlot) && !openForm(olderSlot)) olderSlot.replaceChildren(...formSlot.childNodes);
   formSlot.replaceChildren(...fresh.childNodes);
   openForm(formSlot)?.querySelector("select, input:not([type=hidden])")?.focus({ preventScroll: false });
-  refreshList();
+  await refreshList();
 }
 
-function refreshList() {
-  fetchInto(listSlot, listSlot.dataset.toCompleteUrl).catch(() => {});
+async function refreshList() {
+  await fetchInto(listSlot, listSlot.dataset.toCompleteUrl);
+  // The record open in the wrap-up's place (after a reload, say) is not listed a second time.
+  const open = openForm(formSlot) ? recordCall(formSlot) : null;
+  for (const item of listSlot.querySelectorAll("[data-call-id]")) item.hidden = item.dataset.callId === open;
+  const section = listSlot.querySelector("[data-to-complete]");
+  if (section) section.hidden = !section.querySelector("[data-call-id]:not([hidden])");
 }
 
 async function submitForm(form) {
@@ -46,7 +51,7 @@ async function submitForm(form) {
   try {
     const response = await fetchInto(slot, form.action, { method: "POST", body: new FormData(form) });
     if (response.status === 400) slot.querySelector("#contact-form-errors")?.focus();
-    else { slot.querySelector("[role=status]")?.focus?.(); refreshList(); }
+    else { slot.querySelector("[role=status]")?.focus?.(); refreshList().catch(() => {}); }
   } catch {
     button.disabled = false;
     const error = document.createElement("p");
@@ -78,7 +83,9 @@ listSlot.addEventListener("click", (event) => {
   const link = event.target.closest("[data-complete]");
   if (!link) return;
   event.preventDefault();
-  fetchInto(olderSlot, link.href).then(() => openForm(olderSlot)?.querySelector("select")?.focus()).catch(() => {});
+  fetchInto(olderSlot, link.href)
+    .then(() => openForm(olderSlot)?.querySelector("select")?.focus())
+    .catch(() => {});
 });
 
 // An orientation noted in the « Orienter » panel during the wrap-up: the open form of that call ticks it.
@@ -98,10 +105,10 @@ function onState(state) {
   if (state === "in_call") fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => {});
   else if (state !== "ringing") historySlot.innerHTML = "";
   if (state === "wrap_up") showWrapUpForm().catch(() => {});
-  else if (state === "available" || state === "break") refreshList();
+  else if (state === "available" || state === "break") refreshList().catch(() => {});
 }
 
 new MutationObserver(() => onState(workspace.dataset.state)).observe(workspace, { attributes: true, attributeFilter: ["data-state"] });
 // A reload during the wrap-up still offers this call's record; earlier ones are listed apart.
 showWrapUpForm().catch(() => {});
-refreshList();
+refreshList().catch(() => {});
