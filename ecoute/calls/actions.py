@@ -345,7 +345,9 @@ def _end(call: Call, reason: str, now) -> None:
     event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
     relay_after_commit(caller_group(call.pk), event)
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
-        presence.call_finished(listener_id, high_risk=high_risk)
+        # The psychologist of the call records it; a supervisor who only joined has no record to write.
+        record = call.pk if listener_id == call.psychologist_id else None
+        presence.call_finished(listener_id, high_risk=high_risk, record_call_id=record)
         relay_after_commit(staff_group(listener_id), event)
 
 
@@ -372,7 +374,8 @@ def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     if call is None or not call.supervisor_id:
         raise IllegalTransition(gettext("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer."))
     Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
-    presence.call_finished(psychologist_id, high_risk=call.high_risk)
+    # The psychologist who hands over records their part of the call (ecoute/contacts: not counted twice).
+    presence.call_finished(psychologist_id, high_risk=call.high_risk, record_call_id=call.pk)
     event = {"type": "call.handed_over", "call_id": str(call_id)}
     relay_after_commit(caller_group(call_id), event)
     relay_after_commit(staff_group(call.supervisor_id), event)

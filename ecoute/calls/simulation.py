@@ -258,6 +258,8 @@ class Simulation:
         self._later(self.scenario.wrap_up_seconds, "wrap_up_end", pk)
 
     def _on_wrap_up_end(self, pk: int) -> None:
+        # The wrap-up's time is the time taken to write the record: written, the wrap-up ends.
+        Presence.objects.filter(pk=pk).update(wrap_up_call_id=None)
         presence.end_due_wrap_ups(self.now)
         if pk in self.leaving:
             self._leave_if_free(pk)

@@ -14,6 +14,7 @@ from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
 from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.lib.i18n import translated
+from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
 
 from ecoute.abuse.limits import refused_today
@@ -73,7 +74,9 @@ def _listeners(now: datetime) -> list[dict]:
     rows = Presence.objects.filter(user__role__in=LISTENING_ROLES, user__is_active=True, user__listener_profile__isnull=False)
     rows = rows.exclude(status=Status.OFFLINE).select_related("user__listener_profile").order_by("status", "changed_at")
     return [
-        {"name": _name(p.user), "status": p.status, "status_label": p.get_status_display(), "for": _clock(now - p.changed_at)}
+        {"name": _name(p.user), "status": p.status, "status_label": p.get_status_display(), "for": _clock(now - p.changed_at),
+         # Still on a record well past the usual wrap-up: a supervisor may check in (a heavy call?).
+         "long_wrap_up": long_wrap_up(p, now)}
         for p in rows
     ]
 

@@ -9,10 +9,11 @@
 
 import enum
 
+from django.db.models import Q
 from django.http import Http404
 
 from ecoute.accounts.models import Role
-from ecoute.calls.models import Call, CallState
+from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 
 from .models import ContactRecord, NotePolicy
 
@@ -67,9 +68,18 @@ def get_record_for_note(user, pk: int) -> tuple[ContactRecord, NoteAccess]:
     return record, access
 
 
+def recordable_calls(user_id: int):
+    """The calls USER_ID records: those they answered or carried on, once ended, and those they
+    answered then handed over to a supervisor (their part, even while the supervisor still talks)."""
+    carried = Q(psychologist_id=user_id, answered_at__isnull=False, state=CallState.ENDED)
+    answered = Ring.objects.filter(psychologist_id=user_id, outcome=RingOutcome.ACCEPTED).values("call_id")
+    handed_over = Q(pk__in=answered) & ~Q(psychologist_id=user_id)
+    return Call.objects.filter(carried | handed_over)
+
+
 def get_call_to_record(user, call_id) -> Call:
-    """A call USER answered and that has ended: the one whose record they may fill or change."""
-    call = Call.objects.filter(pk=call_id, psychologist=user, answered_at__isnull=False, state=CallState.ENDED).first()
+    """A call whose record USER may fill or change (see recordable_calls)."""
+    call = recordable_calls(user.pk).filter(pk=call_id).first()
     if call is None:
         raise Http404
     return call

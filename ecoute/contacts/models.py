@@ -84,8 +84,9 @@ class FollowUp(Term):
 
 
 class ContactRecord(models.Model):
-    # Empty for records imported from the association's history.
-    call = models.OneToOneField(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_record")
+    # Empty for records imported from the association's history. A call handed over to a supervisor
+    # (warm transfer) has two records, one per psychologist, each written by its author.
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_records")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_records",
         verbose_name=_("psychologue"),
@@ -109,6 +110,9 @@ class ContactRecord(models.Model):
     )
     follow_up = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("suite prévue"))
     note = EncryptedTextField(_("note"), blank=True, default="")
+    # The part of the psychologist who handed the call over to a supervisor: the supervisor's record
+    # counts the contact, so this one is left out of the statistics (ecoute/contacts/tallies.py).
+    handed_over_part = models.BooleanField(_("partie d'un appel passé à un cadre"), default=False)
     # Set by the retention purge: the note and the caller link are gone, the coded fields stay.
     purged_at = models.DateTimeField(_("note effacée le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,6 +121,7 @@ class ContactRecord(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["author", "-started_at"])]
+        constraints = [models.UniqueConstraint(fields=["call", "author"], name="one_record_per_call_and_author")]
         verbose_name = _("fiche d'appel")
         verbose_name_plural = _("fiches d'appel")
 

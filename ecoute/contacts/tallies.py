@@ -67,7 +67,8 @@ def facts(started_at, channel: str, language: str, returning: bool, duration_sec
 
 def record_facts(record: ContactRecord) -> Counter:
     """The facts of a saved record (its foreign keys and many-to-many read from the database)."""
-    if record.pk is None:
+    # The part of a call handed over to a supervisor: the supervisor's record counts that contact.
+    if record.pk is None or record.handed_over_part:
         return Counter()
     codes = {dimension: _code(record, path.split("__")[0]) for dimension, path in SINGLE_DIMENSIONS.items()}
     multi = {dimension: sorted(getattr(record, field).values_list("code", flat=True)) for dimension, field in MULTI_DIMENSIONS.items()}
@@ -121,7 +122,7 @@ def rebuild(chunk: int = 20000) -> int:
     fields = ["pk", "started_at", "channel", "language", "returning", "duration_seconds", *single_paths]
     multi = _multi_codes()
     counted = 0
-    for row in ContactRecord.objects.values_list(*fields).order_by().iterator(chunk_size=chunk):
+    for row in ContactRecord.objects.filter(handed_over_part=False).values_list(*fields).order_by().iterator(chunk_size=chunk):
         pk, started_at, channel, language, returning, duration = row[:6]
         codes = dict(zip(SINGLE_DIMENSIONS, row[6:]))
         totals.update(facts(started_at, channel, language, returning, duration, codes, {d: multi[d].get(pk, []) for d in MULTI_DIMENSIONS}))

@@ -32,24 +32,26 @@ def _partial(request: HttpRequest) -> bool:
 def record_call(request: HttpRequest, call_id) -> HttpResponse:
     """Fill in (or correct) the record of a call one has answered."""
     call = access.get_call_to_record(request.user, call_id)
-    record = ContactRecord.objects.filter(call=call).first()
+    record = ContactRecord.objects.filter(call=call, author=request.user).first()
+    facts = actions.prefill(call, request.user.pk)
     if request.method == "POST":
         form = ContactForm(request.POST, instance=record)
         if form.is_valid():
             data = form.cleaned_for_action()
             # What the system measured (time, duration, channel) is kept, not typed.
-            actions.save_record(request.user, call, data if record else {**actions.prefill(call), **data}, record)
+            actions.save_record(request.user, call, data if record else {**facts, **data}, record)
             return _saved(request)
         status = 400
     else:
-        initial = actions.prefill(call) if record is None else {}
+        initial = dict(facts) if record is None else {}
         if record is not None and record.note:
             initial["note"] = actions.read_note(request.user, record, AUTHOR_REREADS, ReadPlace.PAGE)
         if record is None:
             initial["returning"] = "oui" if initial["returning"] else "non"
         form = ContactForm(instance=record, initial=initial)
         status = 200
-    context = {"form": form, "call": call, "facts": actions.prefill(call), "record": record, "partial": _partial(request)}
+    context = {"form": form, "call": call, "facts": facts, "record": record, "partial": _partial(request),
+               "handed_over_part": actions.handed_over_part(call, request.user.pk)}
     return render(request, "contacts/record_form.html", context, status=status)
 
 
@@ -62,11 +64,25 @@ def _saved(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(*RECORDING_ROLES)
 def pending(request: HttpRequest) -> HttpResponse:
-    """The form for the call just ended, or nothing when every answered call has its record."""
+    """The form for the call of the wrap-up going on, or nothing (older records are listed apart)."""
     call = actions.pending_call(request.user.pk)
     if call is None:
         return HttpResponse(status=204)
     return record_call(request, call.pk)
+
+
+@require_GET
+@role_required(*RECORDING_ROLES)
+def to_complete(request: HttpRequest) -> HttpResponse:
+    """« Fiches à compléter »: earlier calls still without one's record, never the wrap-up's own call."""
+    current = actions.pending_call(request.user.pk)
+    calls = actions.calls_to_record(request.user.pk)
+    if current is not None:
+        calls = calls.exclude(pk=current.pk)
+    calls = list(calls[:50])
+    if not calls:
+        return HttpResponse(status=204)
+    return render(request, "contacts/to_complete.html", {"calls": calls, "partial": _partial(request)})
 
 
 @require_GET
@@ -89,7 +105,7 @@ def caller_history(request: HttpRequest) -> HttpResponse:
 def records(request: HttpRequest) -> HttpResponse:
     """One's own records (all of them for a supervisor), newest first, without notes."""
     page = Paginator(access.visible_records(request.user), 50).get_page(request.GET.get("page"))
-    waiting = actions.pending_call(request.user.pk)
+    waiting = list(actions.calls_to_record(request.user.pk)[:50])
     return render(request, "contacts/records.html", {"page": page, "waiting": waiting})
 
 

@@ -272,3 +272,27 @@ def refresh_planner_statistics() -> None:
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+class Referral(models.Model):
+    """An address a psychologist noted (« Noter l'orientation ») or sent to the caller during a call.
+
+    Working memory for the call's record, which starts from it: written during the call, removed
+    once that psychologist's record of the call is saved (the record then holds the addresses), and
+    by the retention purge after REFERRALS_KEPT if the record is never written.
+    """
+
+    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="referrals")
+    psychologist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
+    sent = models.BooleanField(_("carte envoyée à l’appelant"), default=False)
+    noted_at = models.DateTimeField(_("noté le"), default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call", "psychologist", "entry"], name="one_referral_per_call_listener_entry")]
+        verbose_name = _("orientation notée pendant un appel")
+        verbose_name_plural = _("orientations notées pendant les appels")
+
+
+# A record left unwritten this long is completed by hand: its noted addresses are no longer kept.
+REFERRALS_KEPT = timedelta(days=30)

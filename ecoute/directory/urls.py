@@ -10,4 +10,5 @@ urlpatterns = [
     path("orientation/<int:pk>/", views.entry_page, name="entry"),
     path("espace/orientation/", views.panel_results, name="panel"),
     path("espace/orientation/envoyer/", views.send_card, name="send_card"),
+    path("espace/orientation/noter/", views.note_orientation, name="note_orientation"),
 ]

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext
 
 from ecoute.accounts.access import listener_required
+from ecoute.contacts import actions as contacts
 from ecoute.security.headers import allow
 
 from . import search as directory_search
-from .actions import ReferralError, send_referral_card
+from .actions import ReferralError, note_referral, send_referral_card
 from .forms import SearchForm
 from .models import Entry
 from .queries import connected_call_of
@@ -120,3 +121,20 @@ def send_card(request: HttpRequest) -> JsonResponse:
     except ReferralError as error:
         return JsonResponse({"error": str(error)}, status=409)
     return JsonResponse({"sent": True, "card": card})
+
+
+@require_POST
+@listener_required
+def note_orientation(request: HttpRequest) -> JsonResponse:
+    """« Noter l'orientation »: the entry is kept server-side for the record of the psychologist's call."""
+    try:
+        entry_id = int(request.POST.get("entry_id", ""))
+    except ValueError:
+        return JsonResponse({"error": gettext("Requête invalide : « entry_id » doit être un nombre.")}, status=400)
+    try:
+        referral = note_referral(request.user.pk, entry_id)
+    except ReferralError as error:
+        return JsonResponse({"error": str(error)}, status=409)
+    # What the record's form ticks if it is already open (during the wrap-up); otherwise it starts from it.
+    orientations = contacts.orientation_ids([referral.entry])
+    return JsonResponse({"noted": True, "call_id": str(referral.call_id), "entry_id": entry_id, "orientation_ids": orientations})

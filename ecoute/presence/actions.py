@@ -75,22 +75,38 @@ def _announce(user_ids: list[int]) -> None:
 
 
 def _presence_values(user_ids: list[int]) -> dict[int, dict]:
-    rows = Presence.objects.filter(pk__in=user_ids).values("pk", "status", "version", "wrap_up_until", "debrief_due")
+    rows = Presence.objects.filter(pk__in=user_ids).values("pk", "status", "version", "changed_at", "wrap_up_until", "wrap_up_call_id", "debrief_due")
     return {row.pop("pk"): row for row in rows}
 
 
 def _tell_workspace(user_id: int, presence: dict) -> None:
+    wrapping_up = presence["status"] == Status.WRAP_UP
     until = presence["wrap_up_until"]
+    record_due = wrapping_up and presence["wrap_up_call_id"] is not None
     relay_after_commit(
         staff_group(user_id),
         {
             "type": "presence.self",
             "status": presence["status"],
             "version": presence["version"],
-            "wrap_up_until": until.isoformat() if until and presence["status"] == Status.WRAP_UP else None,
+            # While the record is unsaved the wrap-up has no end: the workspace shows no countdown,
+            # only a gentle reminder once the usual wrap-up time has passed.
+            "wrap_up_until": until.isoformat() if until and wrapping_up and not record_due else None,
+            "record_due": record_due,
+            "remind_at": (presence["changed_at"] + _usual_wrap_up()).isoformat() if record_due else None,
             "debrief_due": presence["debrief_due"],
         },
     )
+
+
+def _usual_wrap_up() -> timedelta:
+    """How long a wrap-up usually takes: past it, a reminder, and supervisors see a long wrap-up."""
+    return timedelta(seconds=settings.ECOUTE_WRAP_UP_SECONDS)
+
+
+def long_wrap_up(presence: Presence, now: datetime) -> bool:
+    """Still writing a record well after the usual wrap-up time (shown on the supervisors' board)."""
+    return presence.status == Status.WRAP_UP and presence.wrap_up_call_id is not None and now - presence.changed_at > _usual_wrap_up()
 
 
 def open_session(user_id: int, session: str) -> Presence:
@@ -111,7 +127,9 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     if target not in SELF_SERVICE:
         raise PresenceError(f"Statut inconnu : {target!r}.")
     rested = {} if target == Status.AVAILABLE else {"consecutive_calls": 0}  # a break resets the count
-    if not move(user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), wrap_up_until=None, **rested):
+    # Choosing a status ends the wrap-up, record saved or not: the record waits in « Fiches à compléter ».
+    done = {"wrap_up_until": None, "wrap_up_call_id": None}
+    if not move(user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), **done, **rested):
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):
             raise PresenceError(gettext("Terminez d'abord l'appel en cours."))
@@ -177,22 +195,45 @@ def call_started(user_id: int) -> bool:
     return move(user_id, [Status.RINGING], Status.IN_CALL, consecutive_calls=F("consecutive_calls") + 1)
 
 
-def call_finished(user_id: int, high_risk: bool = False) -> bool:
+def call_finished(user_id: int, high_risk: bool = False, record_call_id=None) -> bool:
     """Start the wrap-up after a call, or go straight back to available if it is set to zero.
 
-    Listener protection: after the capped number of calls in a row the wrap-up becomes a short
-    break, and after a call flagged high-risk the workspace prompts a debrief.
+    Listener protection: with RECORD_CALL_ID (the call this psychologist must now record) the
+    wrap-up lasts until that record is saved or they end it themselves, and at least
+    ECOUTE_MIN_WRAP_UP_SECONDS; without it (a supervisor who only joined) it lasts
+    ECOUTE_WRAP_UP_SECONDS. After the capped number of calls in a row it is at least a short break,
+    and after a call flagged high-risk the workspace prompts a debrief.
     """
     cap = settings.ECOUTE_CONSECUTIVE_CALLS_CAP
     capped = cap > 0 and Presence.objects.filter(pk=user_id, consecutive_calls__gte=cap).exists()
-    seconds = settings.ECOUTE_CAP_BREAK_SECONDS if capped else settings.ECOUTE_WRAP_UP_SECONDS
     extra = {"debrief_due": True} if high_risk else {}
     if capped:
         extra["consecutive_calls"] = 0
-    if seconds == 0:
-        return move(user_id, [Status.IN_CALL], Status.AVAILABLE, **extra)
+    if settings.ECOUTE_WRAP_UP_SECONDS == 0 and not capped:
+        return move(user_id, [Status.IN_CALL], Status.AVAILABLE, wrap_up_call_id=None, **extra)
+    if capped:
+        seconds = settings.ECOUTE_CAP_BREAK_SECONDS
+    else:
+        seconds = settings.ECOUTE_MIN_WRAP_UP_SECONDS if record_call_id else settings.ECOUTE_WRAP_UP_SECONDS
     until = clock.now() + timedelta(seconds=seconds)
-    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until, **extra)
+    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until, wrap_up_call_id=record_call_id, **extra)
+
+
+def record_saved(user_id: int, call_id) -> bool:
+    """The record the wrap-up waited for is saved: the wrap-up ends (not before its minimum)."""
+    with transaction.atomic():
+        if not Presence.objects.filter(pk=user_id, wrap_up_call_id=call_id).update(wrap_up_call_id=None):
+            return False
+        if move(user_id, [Status.WRAP_UP], Status.AVAILABLE, where=Q(wrap_up_until__lte=clock.now()), wrap_up_until=None):
+            return True
+        _tell_workspace(user_id, _presence_values([user_id])[user_id])  # the countdown to the minimum shows
+        return False
+
+
+def wrap_up_call_id(user_id: int):
+    """The call whose record the psychologist's last wrap-up waits for, if any: until it is saved or
+    they choose a status (a workspace closed or reloaded meanwhile leaves it theirs to finish)."""
+    return Presence.objects.filter(pk=user_id).values_list("wrap_up_call_id", flat=True).first()
 
 
 # --- Timers (run every second by ecoute.calls.timers) --------------------------------------------
@@ -213,5 +254,6 @@ def mark_away(user_id: int) -> bool:
 
 
 def end_due_wrap_ups(now: datetime) -> int:
-    due = Presence.objects.filter(status=Status.WRAP_UP, wrap_up_until__lte=now).values_list("pk", flat=True)
+    """Wrap-ups past their minimum whose record is saved (or that had none to wait for) end."""
+    due = Presence.objects.filter(status=Status.WRAP_UP, wrap_up_until__lte=now, wrap_up_call_id__isnull=True).values_list("pk", flat=True)
     return sum(move(user_id, [Status.WRAP_UP], Status.AVAILABLE, wrap_up_until=None) for user_id in list(due))

@@ -41,7 +41,11 @@ class Presence(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     # The channel name of the one workspace connection that speaks for this psychologist.
     session = models.CharField(max_length=120, blank=True)
+    # The earliest the wrap-up may end by itself (ECOUTE_MIN_WRAP_UP_SECONDS, or the capped break).
     wrap_up_until = models.DateTimeField(null=True, blank=True)
+    # The call whose record the wrap-up waits for: it ends only once that record is saved, or when
+    # the psychologist ends it themselves (listener protection: never rung halfway through a record).
+    wrap_up_call_id = models.UUIDField(null=True, blank=True)
     # Calls answered since the last break (listener protection: a cap before a short break).
     consecutive_calls = models.PositiveSmallIntegerField(default=0)
     # After a call flagged high-risk: the workspace prompts a debrief with a supervisor.

@@ -2,7 +2,7 @@
 
 docs/retention.md lists every table and store with its retention; this module applies the rules
 that live in the database. Each rule belongs to its app (notes and caller links: contacts; alert
-reasons: calls; the two journals: contacts and security; Django's admin history and sessions: here);
+reasons: calls; orientations noted during calls: directory; the two journals: contacts and security; Django's admin history and sessions: here);
 this module runs them in order, then journals a PURGE event with what each one removed.
 
 Every server process checks every PURGE_CHECK_SECONDS whether a purge is due (none in the last
@@ -35,9 +35,11 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     """Apply every database retention rule as of NOW; journal it; return the counts per rule."""
     from ecoute.calls import alerts
     from ecoute.contacts import actions as contacts
+    from ecoute.directory import actions as directory
 
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
+    done["noted_referrals"] = directory.purge_referrals(now)
     done["alert_reasons"] = alerts.forget_reasons(now - timedelta(days=settings.ECOUTE_ALERT_REASON_RETENTION_DAYS))
     audit_cutoff = now - timedelta(days=settings.ECOUTE_AUDIT_RETENTION_DAYS)
     done["note_reads"] = contacts.forget_reads(audit_cutoff)
@@ -53,7 +55,7 @@ def summary(done: dict[str, int]) -> str:
         f"{done['notes']} notes effacées, {done['caller_links']} liens d'appelant oubliés, "
         f"{done['alert_reasons']} motifs d'alerte effacés, {done['note_reads']} lectures de notes et "
         f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
-        f"supprimés, {done['sessions']} sessions expirées."
+        f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées."
     )
 
 

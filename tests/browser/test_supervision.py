@@ -1,6 +1,7 @@
 """The supervision board in a real browser: figures, the queue, an alert the moment a caller is in danger."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from ecoute.accounts.models import Role
 from django.utils import timezone
 
 from ecoute.calls.models import Call
-from ecoute.presence.models import Status
+from ecoute.presence.models import Presence, Status
 from tests.browser.helpers import log_in, wait_until
 from tests.support.cast import make_psychologist
 from tests.support.contacts import make_staff
@@ -21,6 +22,8 @@ LAPTOP = {"width": 1280, "height": 900}
 def test_the_board_shows_the_line_and_a_danger_alert_at_once(new_page):
     make_psychologist("Claire", Status.IN_CALL)
     make_psychologist("Karim", Status.BREAK)
+    amelie = make_psychologist("Amélie", Status.WRAP_UP)  # on a record for five minutes: a long wrap-up
+    Presence.objects.filter(pk=amelie.pk).update(changed_at=timezone.now() - timedelta(minutes=5), wrap_up_call_id=uuid.uuid4())
     now = timezone.now()  # a call already waiting (written directly: the browser's event loop forbids broadcasts here)
     Call.objects.create(id=uuid.uuid4(), requested_at=now, queued_at=now, caller_seen_at=now)
     supervisor = make_staff(Role.SUPERVISOR, "Hélène")
@@ -28,6 +31,13 @@ def test_the_board_shows_the_line_and_a_danger_alert_at_once(new_page):
     log_in(board, supervisor, lands_on="**/supervision/")
     board.locator("[data-waiting]").first.wait_for()
     assert board.locator("[data-figure=offered]").inner_text() == "1"
+    long_wrap_up = board.locator("tr.long-wrap-up:has-text('Amélie') [data-long-wrap-up]")
+    assert long_wrap_up.inner_text() == "fin d’appel longue : fiche en cours"
+    board.mouse.wheel(0, 2000)  # down to the listeners (the board redraws itself: no element to hold on to)
+    wait_until(board, "window.scrollY > 0")
+    screenshot(board, "supervision-long-wrap-up")
+    board.mouse.wheel(0, -4000)
+    wait_until(board, "window.scrollY === 0")
 
     caller = new_page("/")
     caller.click("#talk-now button[type=submit]")

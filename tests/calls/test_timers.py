@@ -9,6 +9,7 @@ from django.utils import timezone
 from ecoute.calls import actions
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.calls.timers import run_due_timers
+from ecoute.presence import actions as presence_actions
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist
 
@@ -80,11 +81,11 @@ def test_a_silent_psychologist_whose_phone_rings_hands_the_call_back():
     assert presence(claire).status == Status.OFFLINE
 
 
-def test_the_wrap_up_ends_by_itself(settings):
+def test_a_wrap_up_with_nothing_to_record_ends_by_itself(settings):
+    """A supervisor who only joined a call has no record to write: their wrap-up ends after ECOUTE_WRAP_UP_SECONDS."""
     settings.ECOUTE_WRAP_UP_SECONDS = 60
-    claire = make_psychologist(status=Status.AVAILABLE)
-    call = actions.accept(actions.ring_psychologist(uuid.uuid4(), claire.pk).pk, claire.pk)
-    actions.psychologist_hangs_up(call.pk, claire.pk)
+    claire = make_psychologist(status=Status.IN_CALL)
+    presence_actions.call_finished(claire.pk)
     Presence.objects.filter(pk=claire.pk).update(last_seen=later(61))
     run_due_timers(later(59))
     assert presence(claire).status == Status.WRAP_UP

@@ -7,9 +7,12 @@ import pytest
 from django.urls import reverse
 
 from ecoute.contacts.models import ContactRecord, ContactTally, NoteRead, Profession, Reason
-from ecoute.contacts import tallies
+from ecoute.contacts import actions, tallies
+from ecoute.calls.actions import workspace_closed
+from ecoute.presence import actions as presence
+from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
-from tests.support.contacts import make_call, make_record
+from tests.support.contacts import call_through_the_line, make_call, make_record
 from tests.support.twofactor import log_in
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +89,8 @@ def test_correcting_a_record_moves_its_counts(client):
 
 
 def test_the_workspace_gets_the_pending_form_then_nothing(client):
-    claire = make_psychologist("Claire")
-    call = make_call(claire)
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    call = call_through_the_line(claire)
     log_in(client, claire)
     pending = client.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1")
     assert pending.status_code == 200 and str(call.pk) in pending.content.decode()
@@ -117,3 +120,36 @@ def test_the_addresses_given_from_the_directory_are_kept_and_an_unknown_one_is_r
     assert refused.status_code == 400 and not ContactRecord.objects.exists()
     client.post(reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk]))
     assert list(ContactRecord.objects.get().directory_entries.all()) == [unit]
+
+
+def test_each_wrap_up_shows_its_own_call_and_earlier_records_wait_apart(client, settings):
+    settings.ECOUTE_MIN_WRAP_UP_SECONDS = 0
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    earlier = call_through_the_line(claire)
+    workspace_closed(claire.pk, "test-session")  # the workspace closed during that call's wrap-up
+    presence.open_session(claire.pk, "second-window")
+    presence.choose_status(claire.pk, "second-window", Status.AVAILABLE)
+    just_ended = call_through_the_line(claire)
+    log_in(client, claire)
+
+    wrap_up = client.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1").content.decode()
+    assert str(just_ended.pk) in wrap_up and str(earlier.pk) not in wrap_up
+    apart = client.get(reverse("contacts:to_complete"), HTTP_X_ECOUTE_PARTIAL="1").content.decode()
+    assert "Fiches à compléter" in apart and str(earlier.pk) in apart and str(just_ended.pk) not in apart
+
+    client.post(reverse("contacts:record_call", args=[just_ended.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1")
+    assert ContactRecord.objects.get().call == just_ended, "the call that just ended has its record"
+    assert client.get(reverse("contacts:pending")).status_code == 204
+    assert list(actions.calls_to_record(claire.pk)) == [earlier]  # still waiting, apart
+    client.post(reverse("contacts:record_call", args=[earlier.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1")
+    assert client.get(reverse("contacts:to_complete")).status_code == 204
+
+
+def test_the_interview_language_is_the_one_the_caller_asked_for(client):
+    claire = make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en"))
+    in_english = call_through_the_line(claire, language="en")
+    log_in(client, claire)
+    page = client.get(reverse("contacts:record_call", args=[in_english.pk])).content.decode()
+    assert re.search(r'<option value="en"[^>]*selected', page), "the caller asked for English"
+    assert actions.prefill(in_english)["language"] == "en"
+    assert actions.prefill(make_call(claire))["language"] == "fr"  # nothing asked: French

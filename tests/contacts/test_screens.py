@@ -7,7 +7,7 @@ from ecoute.contacts.generate import generate
 from ecoute.contacts.models import ContactRecord
 from tests.browser.helpers import log_in
 from tests.support.cast import make_psychologist
-from tests.support.contacts import make_call, make_staff
+from tests.support.contacts import make_call, make_staff, wrapping_up
 from tests.support.live import ARTIFACTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,6 +17,7 @@ LAPTOP = {"width": 1366, "height": 900}
 def test_the_psychologist_fills_the_record_of_the_call_just_ended_by_keyboard(new_site_page):
     claire = make_psychologist("Claire")
     call = make_call(claire, minutes=23)
+    wrapping_up(claire, call)
     workspace = new_site_page("/espace/", viewport=LAPTOP)
     log_in(workspace, claire)
     form = workspace.locator("#contact-slot [data-contact-form]")
@@ -39,7 +40,7 @@ def test_the_psychologist_fills_the_record_of_the_call_just_ended_by_keyboard(ne
 
 def test_a_form_with_errors_is_kept_and_says_what_to_fix(new_site_page):
     claire = make_psychologist("Claire")
-    make_call(claire)
+    wrapping_up(claire, make_call(claire))
     workspace = new_site_page("/espace/", viewport=LAPTOP)
     log_in(workspace, claire)
     workspace.locator("#contact-slot [data-contact-form]").wait_for()

@@ -119,3 +119,62 @@ def test_the_side_panel_searches_for_listeners(client, geography):
     assert "Dr Claire Martin" in page and "data-send-card" in page and "disabled" in page  # no call now: nothing to send
     response = client.get("/espace/orientation/", {"q": ""})
     assert response.status_code == 400 and "Indiquez un code postal" in response.content.decode()
+
+
+# --- What is noted or sent during the call pre-fills its record ------------------------------------
+
+@pytest.mark.django_db
+def test_a_noted_orientation_and_a_sent_card_prefill_the_record_after_hang_up(client):
+    import re
+
+    from django.urls import reverse
+
+    from ecoute.calls import actions as line
+    from ecoute.contacts.models import ContactRecord, Orientation
+    from ecoute.directory.models import Referral
+    from ecoute.presence.models import Status
+    from tests.contacts.test_contact_form import form_post
+    from tests.support.contacts import call_through_the_line, ensure_taxonomies
+
+    ensure_taxonomies()
+    ensure_geography()
+    psychologist = make_entry("pro-1", BORDEAUX, name="Dr Claire Martin")
+    unit = make_entry("unit-1", BORDEAUX, kind="unit", name="Unité des soignants, Bordeaux")
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    call = call_through_the_line(claire, hang_up=False)
+    log_in(client, claire)
+
+    noted = client.post(reverse("directory:note_orientation"), {"entry_id": psychologist.pk})
+    assert noted.status_code == 200 and noted.json()["call_id"] == str(call.pk)
+    assert client.post(reverse("directory:send_card"), {"entry_id": unit.pk}).status_code == 200
+    assert set(Referral.objects.filter(call=call, psychologist=claire).values_list("entry_id", "sent")) == {(psychologist.pk, False), (unit.pk, True)}
+    line.psychologist_hangs_up(call.pk, claire.pk)
+
+    page = client.get(reverse("contacts:record_call", args=[call.pk])).content.decode()
+    for entry in (psychologist, unit):
+        assert re.search(rf'<option value="{entry.pk}"[^>]*selected', page), entry.name
+    for code in ("psychologue-reseau", "unite-dediee"):
+        term = Orientation.objects.get(code=code)
+        assert re.search(rf'value="{term.pk}"[^>]*checked', page), code
+
+    posted = {**form_post(), "directory_entries": [psychologist.pk, unit.pk],
+              "orientations": list(Orientation.objects.filter(code__in=["psychologue-reseau", "unite-dediee"]).values_list("pk", flat=True))}
+    assert client.post(reverse("contacts:record_call", args=[call.pk]), posted).status_code == 302
+    record = ContactRecord.objects.get(call=call)
+    assert set(record.directory_entries.all()) == {psychologist, unit}
+    assert not Referral.objects.exists(), "the record holds the addresses now: the working memory is gone"
+
+
+@pytest.mark.django_db
+def test_an_orientation_is_noted_only_for_ones_own_call(client):
+    from django.urls import reverse
+
+    from ecoute.directory.models import Referral
+
+    ensure_geography()
+    entry = make_entry("pro-1", BORDEAUX)
+    log_in(client, make_psychologist("Claire"))
+    refused = client.post(reverse("directory:note_orientation"), {"entry_id": entry.pk})
+    assert refused.status_code == 409 and "Aucun appel en cours" in refused.json()["error"]
+    assert client.post(reverse("directory:note_orientation"), {"entry_id": "x"}).status_code == 400
+    assert not Referral.objects.exists()

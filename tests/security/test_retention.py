@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ecoute.calls.models import Alert, AlertKind, Call, CallState
 from ecoute.contacts.models import NoteRead, ReadPlace
+from ecoute.directory.models import Entry, Referral
 from ecoute.security import journal, retention
 from ecoute.security.models import SecurityEvent, SecurityEventKind
 from tests.support.backends import need_postgres
@@ -45,13 +46,18 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
     SecurityEvent._base_manager.filter(pk=old_event.pk).update(at=days_ago(366))
     abandoned = Call.objects.create(requested_at=days_ago(2), state=CallState.ABANDONED, caller_key_hash=caller_key_hash("gone"))
     just_abandoned = Call.objects.create(requested_at=NOW - timedelta(hours=2), state=CallState.ABANDONED, caller_key_hash=caller_key_hash("back"))
+    noted = make_call(line, ago=timedelta(days=31))
+    entry = Entry.objects.create(external_id="e-1", kind="unit", name="Unité", last_verified=NOW.date())
+    old_referral = Referral.objects.create(call=noted, psychologist=line, entry=entry, noted_at=days_ago(31))
+    new_referral = Referral.objects.create(call=make_call(line), psychologist=line, entry=entry, noted_at=days_ago(29))
     expired, alive = SessionStore(), SessionStore()
     expired.set_expiry(-10), alive.set_expiry(3600)
     expired.create(), alive.create()
 
     done = retention.purge(now=NOW)
 
-    assert done == {"notes": 0, "caller_links": 1, "alert_reasons": 1, "note_reads": 1, "security_events": 1, "admin_log": 0, "sessions": 1}
+    assert done == {"notes": 0, "caller_links": 1, "noted_referrals": 1, "alert_reasons": 1, "note_reads": 1, "security_events": 1, "admin_log": 0, "sessions": 1}
+    assert list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk] and old_referral.pk != new_referral.pk
     assert not Alert.objects.get(pk=old_alert.pk).reason and Alert.objects.get(pk=old_alert.pk).kind == AlertKind.EMERGENCY
     assert Alert.objects.get(pk=new_alert.pk).reason.open() == "voix tremblante"
     assert list(NoteRead.objects.values_list("pk", flat=True)) == [new_read.pk] and old_read.pk != new_read.pk

@@ -65,3 +65,29 @@ def make_record(author, call: Call | None = None, **fields) -> models.ContactRec
     """A record saved through the one action that saves records (so the tallies follow)."""
     call = call or make_call(author)
     return actions.save_record(author, call, {**actions.prefill(call), **record_data(**fields)})
+
+
+def call_through_the_line(psychologist, caller: str = "", language: str = "", hang_up: bool = True) -> Call:
+    """A call rung, answered and (unless HANG_UP is False) ended by the psychologist through the
+    line's own actions, so that their wrap-up starts as in the workspace. With LANGUAGE the caller
+    asked for it in the queue, and the router's move rings the psychologist."""
+    from ecoute.accounts.models import Language
+    from ecoute.calls import actions as line
+
+    call_id = uuid.uuid4()
+    if language:
+        asked = Language.objects.get_or_create(code=language, defaults={"name": language})[0]
+        line.offer([(line.enqueue(call_id, caller_key=caller, language_id=asked.pk), psychologist.pk)])
+    else:
+        line.ring_psychologist(call_id, psychologist.pk, caller_key=caller)
+    line.accept(call_id, psychologist.pk)
+    if hang_up:
+        line.psychologist_hangs_up(call_id, psychologist.pk)
+    return Call.objects.get(pk=call_id)
+
+
+def wrapping_up(psychologist, call: Call) -> None:
+    """PSYCHOLOGIST is in the wrap-up of CALL (as after hanging up), its record not saved yet."""
+    from ecoute.presence.models import Presence, Status
+
+    Presence.objects.filter(pk=psychologist.pk).update(status=Status.WRAP_UP, wrap_up_call_id=call.pk, wrap_up_until=timezone.now())

@@ -26,7 +26,7 @@ const ESCALATIONS = {
 };
 
 // Signals can arrive while the microphone is still opening: they wait in `pending`.
-const call = { id: null, peer: null, microphone: null, stopTimer: null, ringTimer: null, wrapTimer: null, pending: [] };
+const call = { id: null, peer: null, microphone: null, stopTimer: null, ringTimer: null, wrapTimer: null, remindTimer: null, pending: [] };
 const ringtone = new Ringtone();
 
 const socket = new Socket("/ws/workspace/", {
@@ -74,13 +74,14 @@ function show(state) {
   for (const part of root.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
 }
 
-function showPresence({ status, wrap_up_until: wrapUpUntil, debrief_due: debriefDue }) {
+function showPresence({ status, wrap_up_until: wrapUpUntil, record_due: recordDue, remind_at: remindAt, debrief_due: debriefDue }) {
   document.getElementById("debrief").hidden = !debriefDue;
   document.getElementById("status-label").textContent = STATUS_LABELS[status];
   for (const button of root.querySelectorAll("[data-status]")) {
     button.setAttribute("aria-pressed", String(button.dataset.status === status));
   }
   clearInterval(call.wrapTimer);
+  showRecordDue(status === "wrap_up" && recordDue, remindAt);
   if (status === "wrap_up" && wrapUpUntil) {
     const until = new Date(wrapUpUntil).getTime();
     const tick = () => {
@@ -94,6 +95,20 @@ function showPresence({ status, wrap_up_until: wrapUpUntil, debrief_due: debrief
   else show(status);
   // Keep the microphone ready while available: answering must not wait for it.
   if (status === "available" && !call.microphone) call.microphone = openMicrophone().catch(() => null);
+}
+
+// While the record is unsaved the wrap-up has no end; past the usual time, a gentle reminder.
+function showRecordDue(due, remindAt) {
+  clearTimeout(call.remindTimer);
+  document.getElementById("wrap-up-record").hidden = !due;
+  document.getElementById("wrap-up-timer").hidden = due;
+  const reminder = document.getElementById("wrap-up-reminder");
+  reminder.hidden = true;
+  if (!due || !remindAt) return;
+  call.remindTimer = setTimeout(() => {
+    document.getElementById("wrap-up-record").hidden = true;
+    reminder.hidden = false;
+  }, Math.max(0, new Date(remindAt).getTime() - Date.now()));
 }
 
 function ring(event) {

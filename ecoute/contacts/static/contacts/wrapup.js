@@ -1,9 +1,12 @@
 // The contact record inside the psychologist's workspace: a returning caller's history during the
-// call, then the form of the call just ended. The server is the truth: it knows which call that
-// was, so this module only watches the workspace's state and fetches the right fragment.
+// call, the form of the call just ended during its wrap-up, and apart, « Fiches à compléter » for
+// earlier calls still without a record. The server is the truth: it knows which call the wrap-up
+// is for, so this module only watches the workspace's state and fetches the right fragments.
 /* global gettext */
 const workspace = document.getElementById("workspace");
 const formSlot = document.getElementById("contact-slot");
+const listSlot = document.getElementById("to-complete-slot");
+const olderSlot = document.getElementById("older-record-slot");
 const historySlot = document.getElementById("caller-history-slot");
 const PARTIAL = { "X-Ecoute-Partial": "1" };
 
@@ -15,19 +18,40 @@ async function fetchInto(slot, url, options = {}) {
   return response;
 }
 
-async function showPendingForm() {
-  if (formSlot.querySelector("[data-contact-form]")) return; // keep what is being typed
-  await fetchInto(formSlot, formSlot.dataset.pendingUrl);
-  formSlot.querySelector("select, input:not([type=hidden])")?.focus({ preventScroll: false });
+const openForm = (slot) => slot.querySelector("[data-contact-form]");
+const recordCall = (slot) => slot.querySelector("[data-record-call]")?.dataset.recordCall;
+
+async function showWrapUpForm() {
+  const response = await fetch(formSlot.dataset.pendingUrl, { credentials: "same-origin", headers: PARTIAL });
+  if (response.status === 204 || !response.ok) return;
+  const fresh = document.createElement("div");
+  fresh.innerHTML = await response.text();
+  const callId = fresh.querySelector("[data-record-call]")?.dataset.recordCall;
+  if (openForm(formSlot) && recordCall(formSlot) === callId) return; // keep what is being typed
+  // An earlier record left half-typed never takes the place of this call's: it moves apart, kept as typed.
+  if (openForm(formSlot) && !openForm(olderSlot)) olderSlot.replaceChildren(...formSlot.childNodes);
+  formSlot.replaceChildren(...fresh.childNodes);
+  openForm(formSlot)?.querySelector("select, input:not([type=hidden])")?.focus({ preventScroll: false });
+  await refreshList();
+}
+
+async function refreshList() {
+  await fetchInto(listSlot, listSlot.dataset.toCompleteUrl);
+  // The record open in the wrap-up's place (after a reload, say) is not listed a second time.
+  const open = openForm(formSlot) ? recordCall(formSlot) : null;
+  for (const item of listSlot.querySelectorAll("[data-call-id]")) item.hidden = item.dataset.callId === open;
+  const section = listSlot.querySelector("[data-to-complete]");
+  if (section) section.hidden = !section.querySelector("[data-call-id]:not([hidden])");
 }
 
 async function submitForm(form) {
+  const slot = form.closest("#contact-slot, #older-record-slot");
   const button = form.querySelector("[type=submit]");
   button.disabled = true;
   try {
-    const response = await fetchInto(formSlot, form.action, { method: "POST", body: new FormData(form) });
-    if (response.status === 400) formSlot.querySelector("#contact-form-errors")?.focus();
-    else formSlot.querySelector("[role=status]")?.focus?.();
+    const response = await fetchInto(slot, form.action, { method: "POST", body: new FormData(form) });
+    if (response.status === 400) slot.querySelector("#contact-form-errors")?.focus();
+    else { slot.querySelector("[role=status]")?.focus?.(); refreshList().catch(() => {}); }
   } catch {
     button.disabled = false;
     const error = document.createElement("p");
@@ -38,18 +62,42 @@ async function submitForm(form) {
   }
 }
 
-formSlot.addEventListener("submit", (event) => {
-  const form = event.target.closest("[data-contact-form]");
-  if (!form) return;
+for (const slot of [formSlot, olderSlot]) {
+  slot.addEventListener("submit", (event) => {
+    const form = event.target.closest("[data-contact-form]");
+    if (!form) return;
+    event.preventDefault();
+    submitForm(form);
+  });
+  // Ctrl+Entrée saves from anywhere in the form: one hand stays on the keyboard.
+  slot.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      const form = event.target.closest("[data-contact-form]");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+    }
+  });
+}
+
+// « Compléter » opens an earlier call's record below the list, inside the workspace.
+listSlot.addEventListener("click", (event) => {
+  const link = event.target.closest("[data-complete]");
+  if (!link) return;
   event.preventDefault();
-  submitForm(form);
+  fetchInto(olderSlot, link.href)
+    .then(() => openForm(olderSlot)?.querySelector("select")?.focus())
+    .catch(() => {});
 });
 
-// Ctrl+Entrée saves from anywhere in the form: one hand stays on the keyboard.
-formSlot.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-    const form = event.target.closest("[data-contact-form]");
-    if (form) { event.preventDefault(); form.requestSubmit(); }
+// An orientation noted in the « Orienter » panel during the wrap-up: the open form of that call ticks it.
+document.addEventListener("ecoute:orientation", ({ detail }) => {
+  const slot = [formSlot, olderSlot].find((candidate) => detail.callId && recordCall(candidate) === detail.callId);
+  const form = slot && openForm(slot);
+  if (!form) return;
+  const option = form.querySelector(`select[name=directory_entries] option[value="${detail.entryId}"]`);
+  if (option) option.selected = true;
+  for (const id of detail.orientationIds || []) {
+    const box = form.querySelector(`input[name=orientations][value="${id}"]`);
+    if (box) box.checked = true;
   }
 });
 
@@ -62,9 +110,11 @@ function onState(state) {
   shownState = state;
   if (state === "in_call") fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => {});
   else if (state !== "ringing") historySlot.innerHTML = "";
-  if (state === "wrap_up") showPendingForm().catch(() => {});
+  if (state === "wrap_up") showWrapUpForm().catch(() => {});
+  else if (state === "available" || state === "break") refreshList().catch(() => {});
 }
 
 new MutationObserver(() => onState(workspace.dataset.state)).observe(workspace, { attributes: true, attributeFilter: ["data-state"] });
-// A reload during the wrap-up (or later) still offers the record that is waiting.
-showPendingForm().catch(() => {});
+// A reload during the wrap-up still offers this call's record; earlier ones are listed apart.
+showWrapUpForm().catch(() => {});
+refreshList().catch(() => {});

@@ -33,7 +33,34 @@ async function sendCard(item, button) {
   status.textContent = response.ok
     ? interpolate(gettext("Fiche « %(name)s » envoyée à l’appelant."), { name: item.dataset.entryName }, true)
     : answer.error;
+  // The server noted it for the call's record too; no record form is open during the call.
   button.disabled = !inCall();
+}
+
+// The server keeps what is noted for the call's record (which starts from it after hang-up); a
+// record form already open (during the wrap-up) is ticked at once by its own module.
+async function noteOrientation(item, button) {
+  const body = new FormData();
+  body.append("entry_id", item.dataset.entryId);
+  body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+  button.disabled = true;
+  try {
+    const response = await fetch(panel.dataset.noteUrl, { method: "POST", body, credentials: "same-origin" });
+    const answer = await response.json().catch(() => ({ error: gettext("Réponse illisible du serveur.") }));
+    if (!response.ok) { status.textContent = answer.error; return; }
+    announceOrientation(item, answer.call_id, answer.orientation_ids);
+    status.textContent = interpolate(gettext("Orientation notée pour la fiche : %(name)s."), { name: item.dataset.entryName }, true);
+  } catch {
+    status.textContent = gettext("Connexion perdue : l’orientation n’est pas notée. Réessayez.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function announceOrientation(item, callId, orientationIds = []) {
+  document.dispatchEvent(new CustomEvent("ecoute:orientation", {
+    detail: { callId, entryId: Number(item.dataset.entryId), name: item.dataset.entryName, orientationIds },
+  }));
 }
 
 form.addEventListener("submit", (event) => { event.preventDefault(); search(); });
@@ -44,13 +71,7 @@ results.addEventListener("click", (event) => {
   if (suggestion) { form.elements.q.value = suggestion.dataset.suggestion; search(); return; }
   if (!item) return;
   if (event.target.closest("[data-send-card]")) sendCard(item, event.target.closest("[data-send-card]"));
-  if (event.target.closest("[data-orientation]")) {
-    // The contact record (its own module) listens for this and adds the orientation in one more click.
-    document.dispatchEvent(new CustomEvent("ecoute:orientation", {
-      detail: { entryId: Number(item.dataset.entryId), name: item.dataset.entryName },
-    }));
-    status.textContent = interpolate(gettext("Orientation notée : %(name)s."), { name: item.dataset.entryName }, true);
-  }
+  if (event.target.closest("[data-orientation]")) noteOrientation(item, event.target.closest("[data-orientation]"));
 });
 
 // "O" jumps to the panel, like the workspace's other one-key shortcuts (never while typing).

@@ -1,0 +1,113 @@
+"""Listener protection after a call: the wrap-up lasts until the record is saved, or until the
+psychologist ends it themselves; a gentle reminder past the usual time; supervisors see long ones."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from ecoute.calls import actions, supervision
+from ecoute.calls.timers import run_due_timers
+from ecoute.contacts import actions as contacts
+from ecoute.presence import actions as presence_actions
+from ecoute.presence.actions import PresenceError
+from ecoute.presence.models import Presence, Status
+from tests.support.cast import make_psychologist
+from tests.support.contacts import call_through_the_line, ensure_taxonomies, make_record
+from tests.support.sockets import connect_caller, connect_workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def later(seconds: float):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def presence(user) -> Presence:
+    return Presence.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def claire(settings):
+    settings.ECOUTE_WRAP_UP_SECONDS, settings.ECOUTE_MIN_WRAP_UP_SECONDS = 60, 15
+    ensure_taxonomies()
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    return claire
+
+
+def keep_alive(user, seconds: float) -> None:
+    """Her workspace goes on sending heartbeats (the timers would otherwise mark her away)."""
+    Presence.objects.filter(pk=user.pk).update(last_seen=later(seconds))
+
+
+def test_nobody_rings_a_psychologist_halfway_through_a_record(claire):
+    call = call_through_the_line(claire)
+    keep_alive(claire, 3600)
+    for seconds in (61, 600, 3599):
+        run_due_timers(later(seconds))
+        assert presence(claire).status == Status.WRAP_UP and presence(claire).wrap_up_call_id == call.pk
+    with pytest.raises(actions.PsychologistBusy):
+        actions.ring_psychologist(uuid.uuid4(), claire.pk)
+
+
+def test_saving_the_record_ends_the_wrap_up_not_before_its_minimum(claire):
+    call = call_through_the_line(claire)
+    keep_alive(claire, 20)
+    make_record(claire, call)  # within the first seconds
+    assert presence(claire).status == Status.WRAP_UP and presence(claire).wrap_up_call_id is None
+    run_due_timers(later(14))
+    assert presence(claire).status == Status.WRAP_UP
+    run_due_timers(later(16))
+    assert presence(claire).status == Status.AVAILABLE
+
+
+def test_a_record_saved_after_the_minimum_frees_the_psychologist_at_once(claire):
+    call = call_through_the_line(claire)
+    Presence.objects.filter(pk=claire.pk).update(wrap_up_until=timezone.now())  # the minimum is over
+    make_record(claire, call)
+    assert presence(claire).status == Status.AVAILABLE
+
+
+def test_the_psychologist_may_end_the_wrap_up_and_the_record_waits_apart(claire):
+    call = call_through_the_line(claire)
+    with pytest.raises(PresenceError):
+        presence_actions.choose_status(claire.pk, "test-session", Status.AVAILABLE)  # not within the minimum
+    Presence.objects.filter(pk=claire.pk).update(changed_at=later(-16))
+    presence_actions.choose_status(claire.pk, "test-session", Status.AVAILABLE)
+    assert presence(claire).status == Status.AVAILABLE and presence(claire).wrap_up_call_id is None
+    assert list(contacts.calls_to_record(claire.pk)) == [call] and contacts.pending_call(claire.pk) is None
+
+
+def test_supervisors_see_who_is_in_a_long_wrap_up(claire):
+    call_through_the_line(claire)
+    karim = make_psychologist("Karim", status=Status.AVAILABLE)
+    karim_call = call_through_the_line(karim)
+    make_record(karim, karim_call)  # saved: his wrap-up is only its minimum
+    listeners = {row["name"]: row for row in supervision.board(now=later(59))["listeners"]}
+    assert not listeners["Claire"]["long_wrap_up"]
+    listeners = {row["name"]: row for row in supervision.board(now=later(61))["listeners"]}
+    assert listeners["Claire"]["long_wrap_up"] and not listeners["Karim"]["long_wrap_up"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_workspace_is_told_the_record_is_due_and_when_to_remind(settings):
+    settings.ECOUTE_WRAP_UP_SECONDS, settings.ECOUTE_MIN_WRAP_UP_SECONDS = 60, 15
+    claire = await database_sync_to_async(make_psychologist)("Claire")
+    workspace = await connect_workspace(claire)
+    await workspace.send({"type": "status.set", "status": "available"})
+    await workspace.expect("presence.self")
+    caller = await connect_caller()
+    await caller.send({"type": "call.request", "psychologist_id": claire.pk})
+    call_id = (await workspace.expect("call.ringing"))["call_id"]
+    await workspace.send({"type": "call.accept", "call_id": call_id})
+    await caller.expect("call.accepted")
+    await workspace.expect("call.connected")
+    await workspace.send({"type": "call.hangup", "call_id": call_id})
+    while (event := await workspace.expect("presence.self"))["status"] != Status.WRAP_UP:
+        pass
+    since = await database_sync_to_async(lambda: presence(claire).changed_at)()
+    assert event["record_due"] is True and event["wrap_up_until"] is None  # no countdown to an end
+    assert event["remind_at"] == (since + timedelta(seconds=60)).isoformat()
