@@ -35,7 +35,7 @@ def visit(page, path: str, ready: str) -> None:
 
 def test_no_page_breaks_the_content_security_policy(new_site_page):
     ensure_taxonomies()
-    generate(200, days=60)  # the statistics draw their bars
+    generate(400, days=200)  # the statistics draw their bars (breakdowns: over the last ended quarter)
     claire = make_psychologist("Claire")
     cadre = make_staff(Role.SUPERVISOR, "Hélène")
     stats = make_staff(Role.STATISTICIAN, "Camille")
