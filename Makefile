@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE := ecoute.settings
 
-.PHONY: demo test bench install system-test-deps clean
+.PHONY: demo test bench install system-test-deps lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,13 +40,23 @@ system-test-deps:
 
 # The whole suite on the configured database (DATABASE_URL, else SQLite); when that is PostgreSQL,
 # the claims that must hold on both engines run once more on SQLite.
-test: $(STAMP) system-test-deps
+test: $(STAMP) system-test-deps lint
 	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
 	DJANGO_DEBUG=1 $(PY) -m pytest
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Again on SQLite: the claims that must hold on both engines"; \
 	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not postgres" tests/calls/test_concurrent_taps.py; \
 	fi
+
+# The code's form, checked by `make test`: ruff's linter and formatter (settings in pyproject.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Format the code and apply the linter's safe fixes.
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 bench: $(STAMP) system-test-deps
 	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0

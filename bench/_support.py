@@ -39,7 +39,12 @@ def setup_django(database_url: str) -> None:
 def percentiles(samples_ms: list[float]) -> dict:
     ordered = sorted(samples_ms)
     pick = lambda q: ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]  # noqa: E731
-    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 1), "p95_ms": round(pick(0.95), 1), "max_ms": round(ordered[-1], 1)}
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(pick(0.95), 1),
+        "max_ms": round(ordered[-1], 1),
+    }
 
 
 def timed(action) -> float:
@@ -50,7 +55,13 @@ def timed(action) -> float:
 
 def run_child(script: Path, backend: str, timeout: float, extra: tuple = ()) -> dict:
     """Run SCRIPT for one backend in its own process (Django configures one database per process)."""
-    done = subprocess.run([sys.executable, str(script), "--backend", backend, *extra], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, str(script), "--backend", backend, *extra],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     if done.returncode != 0:
         return {"backend": backend, "error": (done.stderr or done.stdout)[-2000:]}
     return json.loads(done.stdout.strip().splitlines()[-1])

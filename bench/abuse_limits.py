@@ -54,7 +54,11 @@ def gate_costs(samples: int) -> dict:
         bucket.tokens = 10.0
         bucket.take()
     per_message_us = (time.perf_counter() - started) * 1e6 / 100_000
-    return {"gate_first_call": percentiles(first), "gate_with_proof": percentiles(proved), "message_bucket_us": round(per_message_us, 2)}
+    return {
+        "gate_first_call": percentiles(first),
+        "gate_with_proof": percentiles(proved),
+        "message_bucket_us": round(per_message_us, 2),
+    }
 
 
 async def tap_to_ring(server_port: int, cookie: str, psychologist_id: int, calls: int) -> list[float]:
@@ -69,15 +73,19 @@ async def tap_to_ring(server_port: int, cookie: str, psychologist_id: int, calls
                 if event["type"] in (kind, "error"):
                     return event
 
-    workspace = await websockets.connect(f"ws://localhost:{server_port}/ws/workspace/",
-                                         additional_headers={"Origin": origin, "Cookie": f"sessionid={cookie}"})
+    workspace = await websockets.connect(
+        f"ws://localhost:{server_port}/ws/workspace/",
+        additional_headers={"Origin": origin, "Cookie": f"sessionid={cookie}"},
+    )
     await expect(workspace, "presence.self")
     await workspace.send(json.dumps({"type": "status.set", "status": "available"}))
     rings = []
     for n in range(calls):
         # Each caller from a network of its own, as behind the proxy (the limits see distinct sources).
-        caller = await websockets.connect(f"ws://localhost:{server_port}/ws/line/",
-                                          additional_headers={"Origin": origin, "X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"})
+        caller = await websockets.connect(
+            f"ws://localhost:{server_port}/ws/line/",
+            additional_headers={"Origin": origin, "X-Forwarded-For": f"10.0.{n // 250}.{n % 250 + 1}"},
+        )
         await expect(caller, "presence")
         await caller.send(json.dumps({"type": "hello", "caller_key": secrets.token_urlsafe(32)}))
         await expect(caller, "hello")
@@ -105,9 +113,14 @@ def measure(samples: int, calls: int) -> dict:
     result = gate_costs(samples) if samples else {}
     claire = make_psychologist("Claire")
     cookie = verified_session_cookie(claire)
-    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": os.environ["REDIS_URL"], "ECOUTE_WRAP_UP_SECONDS": "0",
-           "ECOUTE_CHANNEL_PREFIX": f"bench-abuse-{secrets.token_hex(3)}", "ECOUTE_LOG_LEVEL": "WARNING",
-           "ECOUTE_TRUSTED_PROXIES": "127.0.0.1"}
+    env = {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "ECOUTE_WRAP_UP_SECONDS": "0",
+        "ECOUTE_CHANNEL_PREFIX": f"bench-abuse-{secrets.token_hex(3)}",
+        "ECOUTE_LOG_LEVEL": "WARNING",
+        "ECOUTE_TRUSTED_PROXIES": "127.0.0.1",
+    }
     server = LiveServer(env, name="bench-abuse").start()
     try:
         rings = asyncio.run(tap_to_ring(server.port, cookie, claire.pk, calls))
@@ -119,7 +132,9 @@ def measure(samples: int, calls: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--samples", type=int, default=500, help="0: only tap → ring (e.g. on a commit without the limits)")
+    parser.add_argument(
+        "--samples", type=int, default=500, help="0: only tap → ring (e.g. on a commit without the limits)"
+    )
     parser.add_argument("--calls", type=int, default=40)
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -33,7 +33,12 @@ ROUND_TIMEOUT = 20
 def quantiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
     pick = lambda q: round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)  # noqa: E731
-    return {"received": len(ordered), "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": round(ordered[-1], 1)}
+    return {
+        "received": len(ordered),
+        "p50_ms": pick(0.5),
+        "p99_ms": pick(0.99),
+        "max_ms": round(ordered[-1], 1),
+    }
 
 
 async def open_watchers(servers, path: str, count: int) -> list[Watcher]:
@@ -71,11 +76,18 @@ async def measure_board(servers, count: int, psychologist_id: int, cookie: str) 
         async def change_status(status=status):
             workspace.send_text(json.dumps({"type": "status.set", "status": status}))
 
-        real += await one_round(watchers, f'"id": {psychologist_id}, "status": "{shown}"'.encode(), change_status)
+        real += await one_round(
+            watchers, f'"id": {psychologist_id}, "status": "{shown}"'.encode(), change_status
+        )
         version = 10**9 + round_number
         direct += await one_round(
-            watchers, f'"version": {version}'.encode(),
-            lambda version=version: layer.group_send("board", {"type": "board.changes", "changes": [{"id": 10**9, "status": "away", "version": version}]}))
+            watchers,
+            f'"version": {version}'.encode(),
+            lambda version=version: layer.group_send(
+                "board",
+                {"type": "board.changes", "changes": [{"id": 10**9, "status": "away", "version": version}]},
+            ),
+        )
         await asyncio.sleep(0.5)
     for watcher in [*watchers, workspace]:
         watcher.close()
@@ -89,9 +101,17 @@ async def measure_plain(servers, count: int) -> dict:
     watchers = await open_watchers(servers, "/ws/plain/", count)
     delays = []
     for round_number in range(ROUNDS):
-        text = json.dumps({"type": "presence", "changes": [{"id": 10**9, "status": "away", "version": 10**9 + round_number}]})
-        delays += await one_round(watchers, f'"version": {10**9 + round_number}'.encode(),
-                                  lambda text=text: layer.group_send("bench-plain", {"type": "bench.message", "text": text}))
+        text = json.dumps(
+            {
+                "type": "presence",
+                "changes": [{"id": 10**9, "status": "away", "version": 10**9 + round_number}],
+            }
+        )
+        delays += await one_round(
+            watchers,
+            f'"version": {10**9 + round_number}'.encode(),
+            lambda text=text: layer.group_send("bench-plain", {"type": "bench.message", "text": text}),
+        )
         await asyncio.sleep(0.5)
     for watcher in watchers:
         watcher.close()
@@ -107,8 +127,12 @@ def run(sizes: list[int]) -> dict:
 
     claire = make_psychologist("Claire")
     cookie = verified_session_cookie(claire)
-    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "REDIS_URL": os.environ["REDIS_URL"],
-           "ECOUTE_CHANNEL_PREFIX": os.environ["ECOUTE_CHANNEL_PREFIX"], "ECOUTE_LOG_LEVEL": "WARNING"}
+    env = {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "ECOUTE_CHANNEL_PREFIX": os.environ["ECOUTE_CHANNEL_PREFIX"],
+        "ECOUTE_LOG_LEVEL": "WARNING",
+    }
     results = {}
     for count in sizes:
         servers = [LiveServer(env, name=f"bench-board-{n}").start() for n in (1, 2)]
@@ -117,7 +141,10 @@ def run(sizes: list[int]) -> dict:
         finally:
             for server in servers:
                 server.stop()
-        servers = [LiveServer(env, name=f"bench-plain-{n}", app="bench.plain_group_asgi:application").start() for n in (1, 2)]
+        servers = [
+            LiveServer(env, name=f"bench-plain-{n}", app="bench.plain_group_asgi:application").start()
+            for n in (1, 2)
+        ]
         try:
             plain = async_to_sync(measure_plain)(servers, count)
         finally:
@@ -139,13 +166,21 @@ def main() -> None:
     setup_django(ensure_postgres_database(f"ecoute_bench_board_{secrets.token_hex(3)}"))
     started = time.monotonic()
     results = run([int(size) for size in args.sizes.split(",")])
-    path = save("board_fanout", {"sizes": results, "targets_p99_ms": {"1000": 200, "10000": 1000},
-                                 "seconds": round(time.monotonic() - started, 1)})
+    path = save(
+        "board_fanout",
+        {
+            "sizes": results,
+            "targets_p99_ms": {"1000": 200, "10000": 1000},
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    )
     print(f"{'N':>6} {'measure':14} {'received':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for count, row in results.items():
         for key in ("status_change", "board_fanout", "plain_group"):
             figures = row[key]
-            print(f"{count:>6} {key:14} {figures['received']:>9} {figures['p50_ms']:>8} {figures['p99_ms']:>8} {figures['max_ms']:>8}")
+            print(
+                f"{count:>6} {key:14} {figures['received']:>9} {figures['p50_ms']:>8} {figures['p99_ms']:>8} {figures['max_ms']:>8}"
+            )
     print(f"({path}; expected {ROUNDS} frames per watcher)")
 
 

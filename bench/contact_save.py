@@ -35,35 +35,64 @@ def prepare(count: int, saves: int) -> list[dict]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from ecoute.accounts.models import Role, User
-    from ecoute.contacts.models import ContactRecord, ContactTally, EmploymentStatus, Profession, Reason, RiskLevel
+    from ecoute.contacts.models import (
+        ContactRecord,
+        ContactTally,
+        EmploymentStatus,
+        Profession,
+        Reason,
+        RiskLevel,
+    )
     from tests.support.contacts import make_call
 
     ContactRecord.objects.all().delete()
     ContactTally.objects.all().delete()
     form = {
-        "returning": "non", "language": "fr", "profession": Profession.objects.get(code="infirmier").pk,
-        "employment": EmploymentStatus.objects.get(code="salarie").pk, "reasons": Reason.objects.get(code="epuisement").pk,
-        "risk_level": RiskLevel.objects.get(code="faible").pk, "note": "Note du banc d'essai, chiffrée comme les autres.",
+        "returning": "non",
+        "language": "fr",
+        "profession": Profession.objects.get(code="infirmier").pk,
+        "employment": EmploymentStatus.objects.get(code="salarie").pk,
+        "reasons": Reason.objects.get(code="epuisement").pk,
+        "risk_level": RiskLevel.objects.get(code="faible").pk,
+        "note": "Note du banc d'essai, chiffrée comme les autres.",
     }
     people = []
     for number in range(count):
-        user, _ = User.objects.get_or_create(username=f"bench-psy-{number}", defaults={"role": Role.PSYCHOLOGIST})
+        user, _ = User.objects.get_or_create(
+            username=f"bench-psy-{number}", defaults={"role": Role.PSYCHOLOGIST}
+        )
         device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
         session = SessionStore()
-        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                        HASH_SESSION_KEY: user.get_session_auth_hash(), DEVICE_ID_SESSION_KEY: device.persistent_id})
+        session.update(
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+                DEVICE_ID_SESSION_KEY: device.persistent_id,
+            }
+        )
         session.create()
         calls = [make_call(user, minutes=10 + i) for i in range(saves)]
-        people.append({"session": session.session_key, "calls": [str(call.pk) for call in calls], "form": form})
+        people.append(
+            {"session": session.session_key, "calls": [str(call.pk) for call in calls], "form": form}
+        )
     return people
 
 
 def post(base: str, session: str, call_id: str, form: dict) -> tuple[float, int]:
     data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": CSRF}, doseq=True).encode()
-    request = urllib.request.Request(f"{base}/espace/fiches/appel/{call_id}/", data=data, method="POST", headers={
-        "Cookie": f"sessionid={session}; csrftoken={CSRF}", "X-CSRFToken": CSRF, "X-Ecoute-Partial": "1",
-        "Referer": f"{base}/espace/", "Content-Type": "application/x-www-form-urlencoded",
-    })
+    request = urllib.request.Request(
+        f"{base}/espace/fiches/appel/{call_id}/",
+        data=data,
+        method="POST",
+        headers={
+            "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+            "X-CSRFToken": CSRF,
+            "X-Ecoute-Partial": "1",
+            "Referer": f"{base}/espace/",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -94,7 +123,14 @@ def main() -> int:
     from tools.server_command import uvicorn_command
 
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_TIMERS": "0", "ECOUTE_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SECURE_COOKIES": "0",
+        "ECOUTE_TIMERS": "0",
+        "ECOUTE_LOG_LEVEL": "WARNING",
+    }
     server = subprocess.Popen(uvicorn_command("127.0.0.1", port, workers=args.workers), cwd=ROOT, env=env)
     base = f"http://localhost:{port}"
     try:
@@ -136,15 +172,27 @@ def main() -> int:
     stored = ContactRecord.objects.count()
     counted = sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True))
     result = {
-        "benchmark": "contact_save", "backend": "postgres", "psychologists": len(people), "saves_each": args.saves, "server_workers": args.workers, "think_s": args.think,
-        "post": percentiles(samples), "failures": sum(1 for status in statuses if status != 200),
-        "records_stored": stored, "records_counted_in_statistics": counted,
-        "saves_per_second": round(len(samples) / wall, 1), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "benchmark": "contact_save",
+        "backend": "postgres",
+        "psychologists": len(people),
+        "saves_each": args.saves,
+        "server_workers": args.workers,
+        "think_s": args.think,
+        "post": percentiles(samples),
+        "failures": sum(1 for status in statuses if status != 200),
+        "records_stored": stored,
+        "records_counted_in_statistics": counted,
+        "saves_per_second": round(len(samples) / wall, 1),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = save("contact_save", result)
-    print(f"{'psychologists':>13} {'saves':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'failures':>9} {'saves/s':>8}")
-    print(f"{len(people):>13} {len(samples):>6} {result['post']['p50_ms']:>8} {result['post']['p95_ms']:>8} "
-          f"{result['post']['max_ms']:>8} {result['failures']:>9} {result['saves_per_second']:>8}")
+    print(
+        f"{'psychologists':>13} {'saves':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'failures':>9} {'saves/s':>8}"
+    )
+    print(
+        f"{len(people):>13} {len(samples):>6} {result['post']['p50_ms']:>8} {result['post']['p95_ms']:>8} "
+        f"{result['post']['max_ms']:>8} {result['failures']:>9} {result['saves_per_second']:>8}"
+    )
     print(f"stored {stored}, counted in the statistics {counted}\n→ {path.relative_to(ROOT)}")
     return 0 if result["failures"] == 0 and stored == counted == len(samples) else 1
 

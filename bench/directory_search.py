@@ -19,7 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "directory_search.json"
-POSTGRES_URL = os.environ.get("BENCH_DIRECTORY_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ecoute_directory_bench")
+POSTGRES_URL = os.environ.get(
+    "BENCH_DIRECTORY_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ecoute_directory_bench"
+)
 TARGET_P95_MS = 100
 TIME_LIMIT_S = 90  # searches stop after this, whatever their count, so a slow machine still finishes
 
@@ -38,8 +40,19 @@ def main() -> int:
         for engine, url in (("sqlite", f"sqlite:///{folder}/bench.sqlite3"), ("postgresql", POSTGRES_URL)):
             results.append(in_child(engine, url, args))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"benchmark": "directory_search", "entries": args.entries, "target_p95_ms": TARGET_P95_MS,
-                                   "results": results}, indent=2, ensure_ascii=False) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "directory_search",
+                "entries": args.entries,
+                "target_p95_ms": TARGET_P95_MS,
+                "results": results,
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     print_table(results)
     return 0
 
@@ -47,8 +60,22 @@ def main() -> int:
 def in_child(engine: str, url: str, args) -> dict:
     if engine == "postgresql" and not create_postgres_database(url):
         return {"engine": engine, "skipped": f"no PostgreSQL answers at {url.split('@')[-1]}"}
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "ecoute.settings"}
-    command = [sys.executable, __file__, "--child", engine, "--entries", str(args.entries), "--searches", str(args.searches)]
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "1",
+        "DJANGO_SETTINGS_MODULE": "ecoute.settings",
+    }
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        "--entries",
+        str(args.entries),
+        "--searches",
+        str(args.searches),
+    ]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         return {"engine": engine, "failed": done.stderr[-2000:]}
@@ -60,7 +87,9 @@ def create_postgres_database(url: str) -> bool:
 
     name = url.rsplit("/", 1)[1]
     try:
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3) as connection:
+        with psycopg.connect(
+            url.rsplit("/", 1)[0] + "/postgres", autocommit=True, connect_timeout=3
+        ) as connection:
             if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                 connection.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError:
@@ -69,6 +98,7 @@ def create_postgres_database(url: str) -> bool:
 
 
 # --- In the child: one engine --------------------------------------------------------------------
+
 
 def run_engine(entries: int, searches: int) -> dict:
     sys.path.insert(0, str(ROOT))
@@ -84,9 +114,14 @@ def run_engine(entries: int, searches: int) -> dict:
     prepared_s = time.monotonic() - started
     timings, kinds = measure(searches)
     return {
-        "engine": connection.vendor, "entries": entries, "searches": len(timings), "prepare_s": round(prepared_s, 1),
-        "p50_ms": round(statistics.median(timings), 2), "p95_ms": round(percentile(timings, 95), 2),
-        "max_ms": round(max(timings), 2), "by_way_of_locating": kinds,
+        "engine": connection.vendor,
+        "entries": entries,
+        "searches": len(timings),
+        "prepare_s": round(prepared_s, 1),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(percentile(timings, 95), 2),
+        "max_ms": round(max(timings), 2),
+        "by_way_of_locating": kinds,
     }
 
 
@@ -116,25 +151,46 @@ def load_entries(count: int) -> None:
     communes = list(Commune.objects.values_list("code", "latitude", "longitude", "population"))
     weights = [population + 50 for *_, population in communes]
     professions = dict(Profession.objects.values_list("slug", "pk"))
-    kinds = ["professional"] * 90 + ["unit", "day_hospital", "service", "service", "university", "university"] + ["professional"] * 4
+    kinds = (
+        ["professional"] * 90
+        + ["unit", "day_hospital", "service", "service", "university", "university"]
+        + ["professional"] * 4
+    )
     batch = []
     for number, (code, latitude, longitude, _) in enumerate(rng.choices(communes, weights=weights, k=count)):
         kind = rng.choice(kinds)
-        batch.append(Entry(
-            external_id=f"bench-{number}", kind=kind, name=f"Entrée {number}", commune_id=code,
-            latitude=latitude + rng.uniform(-0.02, 0.02), longitude=longitude + rng.uniform(-0.02, 0.02),
-            profession_id=professions[rng.choice(PROFESSIONS[:6])[0]] if kind == "professional" else None,
-            service_type="legal" if kind == "service" else "", unit_status="open" if kind == "unit" else "",
-            teleconsultation=rng.random() < 0.4, accepting_new_patients=rng.random() < 0.8, last_verified="2026-01-01",
-        ))
+        batch.append(
+            Entry(
+                external_id=f"bench-{number}",
+                kind=kind,
+                name=f"Entrée {number}",
+                commune_id=code,
+                latitude=latitude + rng.uniform(-0.02, 0.02),
+                longitude=longitude + rng.uniform(-0.02, 0.02),
+                profession_id=professions[rng.choice(PROFESSIONS[:6])[0]] if kind == "professional" else None,
+                service_type="legal" if kind == "service" else "",
+                unit_status="open" if kind == "unit" else "",
+                teleconsultation=rng.random() < 0.4,
+                accepting_new_patients=rng.random() < 0.8,
+                last_verified="2026-01-01",
+            )
+        )
     Entry.objects.bulk_create(batch, batch_size=2000)
     ids = list(Entry.objects.filter(external_id__startswith="bench-").values_list("pk", flat=True))
     themes = list(Theme.objects.values_list("pk", flat=True))
     languages = list(Language.objects.exclude(code="fr").values_list("pk", flat=True))
     Entry.themes.through.objects.bulk_create(
-        [Entry.themes.through(entry_id=pk, theme_id=theme) for pk in ids for theme in rng.sample(themes, 3)], batch_size=5000)
+        [Entry.themes.through(entry_id=pk, theme_id=theme) for pk in ids for theme in rng.sample(themes, 3)],
+        batch_size=5000,
+    )
     Entry.languages.through.objects.bulk_create(
-        [Entry.languages.through(entry_id=pk, language_id=rng.choice(languages)) for pk in ids if rng.random() < 0.3], batch_size=5000)
+        [
+            Entry.languages.through(entry_id=pk, language_id=rng.choice(languages))
+            for pk in ids
+            if rng.random() < 0.3
+        ],
+        batch_size=5000,
+    )
 
 
 def measure(searches: int) -> tuple[list[float], dict]:
@@ -161,14 +217,24 @@ def measure(searches: int) -> tuple[list[float], dict]:
         if time.monotonic() > deadline:
             break
         way = list(ways)[number % len(ways)]
-        filters = rng.choice([{}, {"theme": rng.choice(themes)}, {"kind": "professional", "teleconsultation": True},
-                              {"theme": rng.choice(themes), "accepting": True, "kind": "professional"}])
+        filters = rng.choice(
+            [
+                {},
+                {"theme": rng.choice(themes)},
+                {"kind": "professional", "teleconsultation": True},
+                {"theme": rng.choice(themes), "accepting": True, "kind": "professional"},
+            ]
+        )
         started = time.perf_counter()
         search(Criteria(place=ways[way](), radius_km=rng.choice([10, 25, 50, 100]), **filters))
         elapsed = (time.perf_counter() - started) * 1000
         timings.append(elapsed)
         by_way[way].append(elapsed)
-    return timings, {way: {"p50_ms": round(statistics.median(t), 2), "p95_ms": round(percentile(t, 95), 2)} for way, t in by_way.items() if t}
+    return timings, {
+        way: {"p50_ms": round(statistics.median(t), 2), "p95_ms": round(percentile(t, 95), 2)}
+        for way, t in by_way.items()
+        if t
+    }
 
 
 def percentile(values: list[float], rank: int) -> float:
@@ -184,7 +250,9 @@ def print_table(results: list[dict]) -> None:
             print(f"{row['engine']:<12}  {row.get('skipped') or 'FAILED: ' + row.get('failed', '')[-300:]}")
             continue
         verdict = "ok" if row["p95_ms"] <= TARGET_P95_MS else "TOO SLOW"
-        print(f"{row['engine']:<12}{row['searches']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}  {verdict}")
+        print(
+            f"{row['engine']:<12}{row['searches']:>10}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['max_ms']:>10}  {verdict}"
+        )
         for way, figures in row["by_way_of_locating"].items():
             print(f"  {way:<14}{'':>6}{figures['p50_ms']:>10}{figures['p95_ms']:>10}")
 

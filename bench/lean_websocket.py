@@ -19,8 +19,10 @@ class Watcher(asyncio.Protocol):
     def __init__(self, host: str, path: str, origin: str, headers: dict | None = None):
         key = base64.b64encode(os.urandom(16)).decode()
         extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
-        self.request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{extra}\r\n").encode()
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n{extra}\r\n"
+        ).encode()
         self.buffer = b""
         self.upgraded = False
         self.first_frame = asyncio.get_running_loop().create_future()
@@ -40,7 +42,7 @@ class Watcher(asyncio.Protocol):
             if b" 101 " not in self.buffer[:end].split(b"\r\n")[0]:
                 self.first_frame.set_exception(ConnectionError(self.buffer[:end].decode(errors="replace")))
                 return
-            self.upgraded, self.buffer = True, self.buffer[end + 4:]
+            self.upgraded, self.buffer = True, self.buffer[end + 4 :]
         self._read_frames()
 
     def _read_frames(self):
@@ -56,7 +58,7 @@ class Watcher(asyncio.Protocol):
                 length, start = struct.unpack("!Q", self.buffer[2:10])[0], 10
             if len(self.buffer) < start + length:
                 return
-            payload, self.buffer = self.buffer[start:start + length], self.buffer[start + length:]
+            payload, self.buffer = self.buffer[start : start + length], self.buffer[start + length :]
             self._frame(opcode, payload)
 
     def _frame(self, opcode: int, payload: bytes):
@@ -93,6 +95,7 @@ class Watcher(asyncio.Protocol):
 async def open_watcher(port: int, path: str, headers: dict | None = None) -> Watcher:
     loop = asyncio.get_running_loop()
     _, watcher = await loop.create_connection(
-        lambda: Watcher(f"localhost:{port}", path, f"http://localhost:{port}", headers), "127.0.0.1", port)
+        lambda: Watcher(f"localhost:{port}", path, f"http://localhost:{port}", headers), "127.0.0.1", port
+    )
     await asyncio.wait_for(watcher.first_frame, 60)
     return watcher

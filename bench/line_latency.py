@@ -62,15 +62,22 @@ def measure(calls: int, backend: str) -> dict:
     turn_port, secret = free_port(), secrets.token_hex(16)
     coturn = coturn_loopback.start(turn_port, secret, min_port=49500, max_port=49600)
     # One page placing 25 calls in a row: more than a device may in 10 minutes (ecoute/abuse).
-    env = {"DATABASE_URL": os.environ["DATABASE_URL"], "ECOUTE_WRAP_UP_SECONDS": "0", "ECOUTE_ABUSE_CALLS_PER_DEVICE": "1000",
-           "ECOUTE_TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp", "ECOUTE_TURN_SECRET": secret}
+    env = {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "ECOUTE_WRAP_UP_SECONDS": "0",
+        "ECOUTE_ABUSE_CALLS_PER_DEVICE": "1000",
+        "ECOUTE_TURN_URLS": f"turn:127.0.0.1:{turn_port}?transport=udp",
+        "ECOUTE_TURN_SECRET": secret,
+    }
     server = LiveServer(env, name="bench-line").start()
     rings, caller_audio, psychologist_audio, pairs = [], [], [], set()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
-            contexts = [browser.new_context(base_url=server.url, permissions=["microphone"], viewport=size)
-                        for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844})]
+            contexts = [
+                browser.new_context(base_url=server.url, permissions=["microphone"], viewport=size)
+                for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
+            ]
             for context in contexts:
                 context.add_init_script(STAMP_FRAMES)
             workspace, caller = contexts[0].new_page(), contexts[1].new_page()
@@ -84,7 +91,9 @@ def measure(calls: int, backend: str) -> dict:
                 workspace.evaluate(WATCH_AUDIO)
                 tap.click()
                 workspace.locator("[data-show=ringing]:visible").wait_for()
-                rings.append(last_frame(workspace, "call.ringing", "in") - last_frame(caller, "call.request", "out"))
+                rings.append(
+                    last_frame(workspace, "call.ringing", "in") - last_frame(caller, "call.request", "out")
+                )
                 workspace.click("[data-action=accept]")
                 caller.wait_for_function("window.__firstAudio !== null", timeout=15_000)
                 workspace.wait_for_function("window.__firstAudio !== null", timeout=15_000)
@@ -127,7 +136,9 @@ def main() -> None:
     print(f"{'measure':32} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target':>8}")
     for key in ("tap_to_ring", "accept_to_audio_caller", "accept_to_audio_psychologist"):
         row = result[key]
-        print(f"{key:32} {row['n']:>4} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8} {row['target_p95_ms']:>8}")
+        print(
+            f"{key:32} {row['n']:>4} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8} {row['target_p95_ms']:>8}"
+        )
     print(f"caller's selected candidate: {', '.join(result['caller_candidate_types'])}  ({path})")
 
 

@@ -29,8 +29,10 @@ class PlainGroupWatcher(AsyncWebsocketConsumer):
         await self.send(text_data=message["text"])
 
 
-application = ProtocolTypeRouter({
-    "http": get_asgi_application(),
-    "websocket": URLRouter([path("ws/plain/", PlainGroupWatcher.as_asgi())]),
-    "lifespan": Lifespan(),
-})
+application = ProtocolTypeRouter(
+    {
+        "http": get_asgi_application(),
+        "websocket": URLRouter([path("ws/plain/", PlainGroupWatcher.as_asgi())]),
+        "lifespan": Lifespan(),
+    }
+)

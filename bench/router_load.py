@@ -82,6 +82,7 @@ def _clean_slate() -> None:
 
 # --- 1. 1,000 requests at once ------------------------------------------------------------------
 
+
 def _arrival(context) -> dict:
     from django.db import connections
 
@@ -113,6 +114,7 @@ def _request_calls(count: int, start_at: float) -> dict:
 
 # --- 2. The queue placed as psychologists free up -----------------------------------------------
 
+
 def _placing_the_queue(context) -> dict:
     from django.db import connections
 
@@ -125,7 +127,9 @@ def _placing_the_queue(context) -> dict:
         connections.close_all()
         freed_at = time.time() + 0.5  # the routers' processes are up and connected by then
         with context.Pool(ROUTERS) as pool:
-            passes = [p for share in pool.map(_route_until_nobody_is_free, [freed_at] * ROUTERS) for p in share]
+            passes = [
+                p for share in pool.map(_route_until_nobody_is_free, [freed_at] * ROUTERS) for p in share
+            ]
         routing_seconds += max(finished for finished, _ in passes) - freed_at if passes else 0.0
         for finished, placed in passes:
             latencies += [(finished - freed_at) * 1000] * placed
@@ -137,7 +141,9 @@ def _answer_and_hang_up_everything_ringing() -> None:
     from ecoute.calls import actions
     from ecoute.calls.models import Ring, RingOutcome
 
-    for call_id, listener_id in Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id"):
+    for call_id, listener_id in Ring.objects.filter(outcome=RingOutcome.RINGING).values_list(
+        "call_id", "psychologist_id"
+    ):
         actions.accept(call_id, listener_id)
         actions.psychologist_hangs_up(call_id, listener_id)
 
@@ -159,6 +165,7 @@ def _route_until_nobody_is_free(freed_at: float) -> list[tuple[float, int]]:
 
 # --- Results ------------------------------------------------------------------------------------
 
+
 def _result(arrivals: dict, placing: dict) -> dict:
     from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 
@@ -166,11 +173,15 @@ def _result(arrivals: dict, placing: dict) -> dict:
     return {
         "database": "postgresql",
         "channel_layer": "redis" if os.environ.get("REDIS_URL") else "in-memory",
-        "calls": CALLS, "listeners": LISTENERS, "server_processes": PROCESSES,
+        "calls": CALLS,
+        "listeners": LISTENERS,
+        "server_processes": PROCESSES,
         "requests_decided_per_second": round(CALLS / arrivals["seconds"], 1),
         "request_latency": _with_p99(arrivals["latencies_ms"]),
         "rung_on_arrival": decisions - placing["rings"],
-        "ring_decisions_per_second": round(placing["rings"] / placing["seconds"], 1) if placing["seconds"] else None,
+        "ring_decisions_per_second": round(placing["rings"] / placing["seconds"], 1)
+        if placing["seconds"]
+        else None,
         "ring_latency": _with_p99(placing["latencies_ms"]) if placing["latencies_ms"] else None,
         "decisions": decisions,
         "double_assignments": _double_assignments(Call, Ring, RingOutcome),
@@ -187,21 +198,33 @@ def _with_p99(samples: list[float]) -> dict:
 def _double_assignments(Call, Ring, RingOutcome) -> int:
     from django.db.models import Count
 
-    accepted_twice = Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).count()
+    accepted_twice = (
+        Ring.objects.filter(outcome=RingOutcome.ACCEPTED)
+        .values("call")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
     spans: dict = {}
-    for listener_id, answered, ended in Call.objects.filter(answered_at__isnull=False).values_list("psychologist_id", "answered_at", "ended_at"):
+    for listener_id, answered, ended in Call.objects.filter(answered_at__isnull=False).values_list(
+        "psychologist_id", "answered_at", "ended_at"
+    ):
         spans.setdefault(listener_id, []).append((answered, ended))
     overlapping = 0
     for intervals in spans.values():
         intervals.sort()
-        overlapping += sum(1 for (_, end), (start, _) in zip(intervals, intervals[1:]) if end is None or start < end)
+        overlapping += sum(
+            1 for (_, end), (start, _) in zip(intervals, intervals[1:]) if end is None or start < end
+        )
     return accepted_twice + overlapping
 
 
 def _print(result: dict) -> None:
     arrival, ring = result["request_latency"], result["ring_latency"] or {}
     print(f"{'router on PostgreSQL':<36}{'value':>14}{'target':>10}")
-    print(f"{'requests decided/s (1,000 at once)':<36}{result['requests_decided_per_second']:>14}{'≥ 500':>10}")
+    print(
+        f"{'requests decided/s (1,000 at once)':<36}{result['requests_decided_per_second']:>14}{'≥ 500':>10}"
+    )
     print(f"{'request latency p50 / p99 ms':<36}{arrival['p50_ms']:>7} / {arrival['p99_ms']:<6}")
     print(f"{'ring decisions/s (queue placed)':<36}{result['ring_decisions_per_second']:>14}{'≥ 500':>10}")
     print(f"{'ring latency p50 / p99 ms':<36}{ring.get('p50_ms', '-'):>7} / {ring.get('p99_ms', '-'):<6}")

@@ -34,7 +34,9 @@ def main() -> int:
     result = {**figures, "answer_rate_gap_points": gap, "target_gap_points": 2, "target_wall_seconds": 60}
     save("simulator_vs_erlang", result)
     print(table(figures))
-    print(f"Answer rate, simulated vs Erlang A: {gap} points apart (target ≤ 2); a week simulated in {figures['wall_seconds']} s (target < 60)")
+    print(
+        f"Answer rate, simulated vs Erlang A: {gap} points apart (target ≤ 2); a week simulated in {figures['wall_seconds']} s (target < 60)"
+    )
     return 0 if gap <= 2 and figures["wall_seconds"] < 60 else 1
 
 

@@ -91,28 +91,42 @@ def measure(backend: str, count: int) -> dict:
 
 
 def table(runs: list[dict]) -> str:
-    lines = [f"{'backend':<10} {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target p95 ≤ {TARGET_P95_MS} ms"]
+    lines = [
+        f"{'backend':<10} {'page':<30} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  target p95 ≤ {TARGET_P95_MS} ms"
+    ]
     for run in runs:
         if "error" in run:
             lines.append(f"{run['backend']:<10} ERROR {run['error'][-300:]}")
             continue
         for page, figures in run["pages"].items():
             mark = "ok" if figures["p95_ms"] <= TARGET_P95_MS else "OVER"
-            lines.append(f"{run['backend']:<10} {page:<30} {figures['p50_ms']:>8} {figures['p95_ms']:>8} {figures['max_ms']:>8}  {mark}")
+            lines.append(
+                f"{run['backend']:<10} {page:<30} {figures['p50_ms']:>8} {figures['p95_ms']:>8} {figures['max_ms']:>8}  {mark}"
+            )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=int(os.environ.get("BENCH_STATS_RECORDS", "1000000")))
-    parser.add_argument("--backend", choices=["postgres", "sqlite"], help="one backend, in this process (used internally)")
+    parser.add_argument(
+        "--backend", choices=["postgres", "sqlite"], help="one backend, in this process (used internally)"
+    )
     args = parser.parse_args()
     if args.backend:
         print(json.dumps(measure(args.backend, args.records)))
         return 0
-    runs = [run_child(Path(__file__), backend, 3000, ("--records", str(args.records))) for backend in ("postgres", "sqlite")]
-    result = {"benchmark": "stats_dashboard", "target_p95_ms": TARGET_P95_MS, "repeats": REPEATS, "runs": runs,
-              "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    runs = [
+        run_child(Path(__file__), backend, 3000, ("--records", str(args.records)))
+        for backend in ("postgres", "sqlite")
+    ]
+    result = {
+        "benchmark": "stats_dashboard",
+        "target_p95_ms": TARGET_P95_MS,
+        "repeats": REPEATS,
+        "runs": runs,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     path = save("stats_dashboard", result)
     print(table(runs))
     print(f"\n→ {path.relative_to(ROOT)}")

@@ -13,8 +13,8 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ecoute.calls import timers  # noqa: E402
-from ecoute.lib.env import env_bool  # noqa: E402
 from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
+from ecoute.lib.env import env_bool  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
 from ecoute.lib.source import KeySource  # noqa: E402
 from ecoute.routing import websocket_urlpatterns  # noqa: E402
@@ -29,10 +29,12 @@ if settings.ECOUTE_AUTO_PURGE:
 
 # KeySource keeps a keyed, daily-rotating hash of the address for abuse limits only, before
 # ForgetClientAddress removes the address itself (ecoute/lib/source.py).
-application = KeySource(ForgetClientAddress(
-    AccessLog(
-        ProtocolTypeRouter(
-            {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}
+application = KeySource(
+    ForgetClientAddress(
+        AccessLog(
+            ProtocolTypeRouter(
+                {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}
+            )
         )
     )
-))
+)

@@ -88,7 +88,9 @@ def _database(url: str) -> dict:
         # Each server process does its database work on one thread (Channels' database_sync_to_async,
         # Django's sync views under ASGI): keeping that connection open saves a new PostgreSQL
         # connection on every websocket action (measured: tap → ring 44 ms → see docs/performance.md).
-        config = dj_database_url.parse(url, conn_max_age=env_int("ECOUTE_DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True)
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("ECOUTE_DB_CONN_MAX_AGE", 60, minimum=0), conn_health_checks=True
+        )
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
     if config["ENGINE"].endswith("sqlite3"):
@@ -114,7 +116,9 @@ REDIS_URL = env_str("REDIS_URL")
 REDIS_SENTINELS = parse_sentinels(env_list("ECOUTE_REDIS_SENTINELS"))
 REDIS_SENTINEL_MASTER = env_str("ECOUTE_REDIS_SENTINEL_MASTER", "ecoute")
 if REDIS_SENTINELS and not REDIS_URL:
-    raise ConfigurationError("ECOUTE_REDIS_SENTINELS is set but REDIS_URL is empty (it gives the database number and password)")
+    raise ConfigurationError(
+        "ECOUTE_REDIS_SENTINELS is set but REDIS_URL is empty (it gives the database number and password)"
+    )
 if REDIS_URL:
     # The pub/sub layer: one Redis subscription per process, no connection-pool exhaustion under
     # bursts of connects (see docs/architecture.md).
@@ -125,8 +129,10 @@ if REDIS_URL:
             "BACKEND": "ecoute.lib.channel_layer.ResilientPubSubChannelLayer",
             # Pub/sub channels ignore Redis's database number: a prefix keeps two deployments (or
             # two test runs) sharing one Redis apart.
-            "CONFIG": {"hosts": [channel_layer_host(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)],
-                       "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute")},
+            "CONFIG": {
+                "hosts": [channel_layer_host(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)],
+                "prefix": env_str("ECOUTE_CHANNEL_PREFIX", "ecoute"),
+            },
         }
     }
 else:
@@ -134,8 +140,14 @@ else:
 # Login throttling counts attempts in the cache: shared by every process when Redis is there. While
 # Redis is unreachable the cache answers as an empty one instead of failing (ecoute/lib/cache.py).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "ecoute.lib.cache.ResilientRedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ecoute",
-                          "OPTIONS": cache_options(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)}}
+    CACHES = {
+        "default": {
+            "BACKEND": "ecoute.lib.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ecoute",
+            "OPTIONS": cache_options(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER),
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -227,8 +239,10 @@ ECOUTE_CALLER_TIMEOUT = env_int("ECOUTE_CALLER_TIMEOUT", 30, minimum=10)
 # (each change of the queue updates it at once); each update also counts as the caller's sign of life.
 ECOUTE_QUEUE_REFRESH_SECONDS = env_int("ECOUTE_QUEUE_REFRESH_SECONDS", 5, minimum=1)
 if ECOUTE_QUEUE_REFRESH_SECONDS * 2 > ECOUTE_CALLER_TIMEOUT:
-    raise ConfigurationError("ECOUTE_QUEUE_REFRESH_SECONDS must be at most half of ECOUTE_CALLER_TIMEOUT: "
-                             "waiting callers with an open connection would be taken for gone")
+    raise ConfigurationError(
+        "ECOUTE_QUEUE_REFRESH_SECONDS must be at most half of ECOUTE_CALLER_TIMEOUT: "
+        "waiting callers with an open connection would be taken for gone"
+    )
 # Handle time assumed for the wait estimate before the line has a history (15 minutes).
 ECOUTE_DEFAULT_HANDLE_SECONDS = env_int("ECOUTE_DEFAULT_HANDLE_SECONDS", 900, minimum=60)
 # Supervisors: alert when a call waits longer than this, or when fewer listeners are available.
@@ -272,7 +286,9 @@ for _proxy in ECOUTE_TRUSTED_PROXIES:
     try:
         ip_network(_proxy, strict=False)
     except ValueError:
-        raise ConfigurationError(f"ECOUTE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network") from None
+        raise ConfigurationError(
+            f"ECOUTE_TRUSTED_PROXIES: {_proxy!r} is not an address or a network"
+        ) from None
 
 # --- Abuse limits on the public line (ecoute/abuse, docs/abuse.md) ----------------------------------
 # Per connection: messages per second, with a burst; a socket far beyond it is closed.

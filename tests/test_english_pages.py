@@ -18,9 +18,12 @@ from tests.support.twofactor import log_in
 pytestmark = pytest.mark.django_db
 
 # What gives French away: its accents, and words English never uses alone. A heuristic, not a parser.
-FRENCH = re.compile(r"[àâçéèêëîïôûùœ]|\b(?:le|la|les|des|du|une|vous|votre|vos|nous|est|pas|et|ou|pour|avec|sur|dans|aucun|"
-                    r"aucune|appel|appels|fiche|fiches|psychologue|psychologues|cadre|disponible|personne|ligne|qui|que|mais|sont|maintenant|"
-                    r"quitter|vite|parler|aide|chercher|retour|jour|semaine|mois|heure|tous|toutes)\b", re.I)
+FRENCH = re.compile(
+    r"[àâçéèêëîïôûùœ]|\b(?:le|la|les|des|du|une|vous|votre|vos|nous|est|pas|et|ou|pour|avec|sur|dans|aucun|"
+    r"aucune|appel|appels|fiche|fiches|psychologue|psychologues|cadre|disponible|personne|ligne|qui|que|mais|sont|maintenant|"
+    r"quitter|vite|parler|aide|chercher|retour|jour|semaine|mois|heure|tous|toutes)\b",
+    re.I,
+)
 # Proper names, French on every page whatever its language: the line's name and French institutions.
 PROPER_NAMES = ("Écoute", "SAMU", "Réseau Morphée", "Souffrance & Travail")
 
@@ -31,7 +34,21 @@ class VisibleText(HTMLParser):
 
     SKIPPED = {"script", "style"}
     SPOKEN = ("aria-label", "title", "placeholder", "alt")
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self, page_language):
         super().__init__(convert_charrefs=True)
@@ -87,7 +104,9 @@ def english(client):
 def test_the_detector_sees_french_and_lets_english_and_proper_names_through():
     assert french_in("<p>Parler à un psychologue</p>") == ["Parler à un psychologue"]
     assert french_in('<button aria-label="Quitter vite">X</button>') == ["Quitter vite"]
-    assert french_in('<nav aria-label="Numéros d’urgence"><a title="Urgences">112</a></nav>') == ["Numéros d’urgence"]
+    assert french_in('<nav aria-label="Numéros d’urgence"><a title="Urgences">112</a></nav>') == [
+        "Numéros d’urgence"
+    ]
     assert french_in("<p>Talk to a psychologist, now</p><script>const x = 'la fiche';</script>") == []
     assert french_in('<p>Écoute — call 15 (SAMU)</p><form lang="fr"><button>Français</button></form>') == []
     assert french_in("<p>Claire speaks Réanimation</p>", allowed=["Réanimation"]) == []
@@ -114,7 +133,12 @@ def test_the_switch_keeps_the_choice_on_the_device_as_the_language_code_alone(cl
     # One cookie, the code and nothing else, kept a year; no CSRF cookie on a caller's phone.
     assert list(response.cookies) == [django_settings.LANGUAGE_COOKIE_NAME]
     cookie = response.cookies[django_settings.LANGUAGE_COOKIE_NAME]
-    assert cookie.value == "en" and int(cookie["max-age"]) >= 300 * 24 * 3600 and cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert (
+        cookie.value == "en"
+        and int(cookie["max-age"]) >= 300 * 24 * 3600
+        and cookie["httponly"]
+        and cookie["samesite"] == "Lax"
+    )
     html = client.get("/").content.decode()
     assert '<html lang="en">' in html and "Talk to a psychologist, now" in html
     assert 'name="language" value="fr" lang="fr"' in html  # and the way back, named in French
@@ -139,8 +163,15 @@ def test_the_installed_app_the_scripts_and_the_offline_page_follow_the_choice(cl
 
 
 def test_the_caller_app_has_no_french_left_in_english(client):
-    make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en", "ar"), presentation="Intensive care and palliative care.")
-    make_psychologist("Karim", status=Status.BREAK, languages=("fr",), presentation="Burn-out, team conflicts.")
+    make_psychologist(
+        "Claire",
+        status=Status.AVAILABLE,
+        languages=("fr", "en", "ar"),
+        presentation="Intensive care and palliative care.",
+    )
+    make_psychologist(
+        "Karim", status=Status.BREAK, languages=("fr",), presentation="Burn-out, team conflicts."
+    )
     html = english(client).get("/").content.decode()
     assert '<html lang="en">' in html
     assert "English" in html and "Arabic" in html  # the seeded names of languages are translated too
@@ -162,21 +193,36 @@ PLACES = ["Gironde", "Bordeaux", "Nouvelle-Aquitaine"]
 
 def network_names():
     from ecoute.directory.models import Network
+
     return list(Network.objects.values_list("name", flat=True))
 
 
 @pytest.mark.parametrize("path", ["/orientation/?q=33000", "/orientation/carte/?q=33000", "/orientation/"])
 def test_the_orientation_pages_have_no_french_left_in_english(client, geography, path):
-    make_entry("psy-bordeaux", BORDEAUX, name="Claire Martin", themes=("burnout", "sommeil"), languages=("en",), networks=("sps",),
-               phone="05 56 00 00 00")
+    make_entry(
+        "psy-bordeaux",
+        BORDEAUX,
+        name="Claire Martin",
+        themes=("burnout", "sommeil"),
+        languages=("en",),
+        networks=("sps",),
+        phone="05 56 00 00 00",
+    )
     html = english(client).get(path).content.decode()
     assert '<html lang="en">' in html
     assert french_in(html, allowed=[*PLACES, *network_names()]) == []
 
 
 def test_a_directory_entry_page_has_no_french_left_in_english(client, geography):
-    entry = make_entry("psy-bordeaux", BORDEAUX, name="Claire Martin", themes=("burnout", "deuil"), languages=("en", "es"),
-                       networks=("souffrance-travail",), phone="05 56 00 00 00")
+    entry = make_entry(
+        "psy-bordeaux",
+        BORDEAUX,
+        name="Claire Martin",
+        themes=("burnout", "deuil"),
+        languages=("en", "es"),
+        networks=("souffrance-travail",),
+        phone="05 56 00 00 00",
+    )
     html = english(client).get(f"/orientation/{entry.pk}/").content.decode()
     assert "Burn-out" in html and "Bereavement, second victim" in html and "Spanish" in html
     assert french_in(html, allowed=[*PLACES, *network_names()]) == []
@@ -185,6 +231,7 @@ def test_a_directory_entry_page_has_no_french_left_in_english(client, geography)
 def departements():
     """Départements are places: their names stay French in every language."""
     from ecoute.contacts.taxonomy_defaults import DEPARTEMENTS
+
     return [name for _, name in DEPARTEMENTS]
 
 
@@ -197,24 +244,39 @@ def records(settings):
 
     from ecoute.stats import figures
     from tests.support.contacts import make_record
+
     settings.ECOUTE_STATS_MIN_CELL = 1
     ensure_taxonomies()
     claire = make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en"))
     # In the last ended grid period, where the breakdowns count (ecoute/stats/figures.py, grid_span).
-    started_at = timezone.make_aware(datetime.combine(figures.grid_span(figures.Period.default())[0], time(10)))
+    started_at = timezone.make_aware(
+        datetime.combine(figures.grid_span(figures.Period.default())[0], time(10))
+    )
     for reasons in (("epuisement", "sommeil"), ("harcelement",), ("idees-suicidaires", "conflit-equipe")):
-        make_record(claire, reasons=reasons, orientations=("psychologue-reseau",), sector="hopital-public", age_band="25-34",
-                    risk_level="modere", follow_up="rappel-appelant", departement="33", started_at=started_at)
+        make_record(
+            claire,
+            reasons=reasons,
+            orientations=("psychologue-reseau",),
+            sector="hopital-public",
+            age_band="25-34",
+            risk_level="modere",
+            follow_up="rappel-appelant",
+            departement="33",
+            started_at=started_at,
+        )
     return claire
 
 
-@pytest.mark.parametrize("path, role", [
-    ("/espace/", Role.PSYCHOLOGIST),
-    ("/espace/fiches/", Role.PSYCHOLOGIST),
-    ("/supervision/", Role.SUPERVISOR),
-    ("/statistiques/", Role.STATISTICIAN),
-    ("/chiffres/", None),
-])
+@pytest.mark.parametrize(
+    "path, role",
+    [
+        ("/espace/", Role.PSYCHOLOGIST),
+        ("/espace/fiches/", Role.PSYCHOLOGIST),
+        ("/supervision/", Role.SUPERVISOR),
+        ("/statistiques/", Role.STATISTICIAN),
+        ("/chiffres/", None),
+    ],
+)
 def test_staff_pages_and_figures_have_no_french_left_in_english(client, records, path, role):
     if role == Role.PSYCHOLOGIST:
         log_in(client, records)
@@ -229,6 +291,7 @@ def test_staff_pages_and_figures_have_no_french_left_in_english(client, records,
 
 def test_the_call_record_form_has_no_french_left_in_english(client, records):
     from tests.support.contacts import make_call
+
     call = make_call(records)
     html = english(log_in(client, records)).get(f"/espace/fiches/appel/{call.pk}/").content.decode()
     assert "Nurse" in html and "Suicidal thoughts" in html and "Save the record" in html
@@ -239,20 +302,30 @@ def test_the_login_steps_have_no_french_left_in_english(client, settings):
     """The password, a wrong code, a first login's pairing and its recovery codes: all in English."""
     from tests.support.cast import PASSWORD
     from tests.support.twofactor import current_code, give_authenticator
+
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     english(client)
     claire = make_psychologist("Claire")
     device = give_authenticator(claire)
-    assert "Incorrect username or password." in client.post("/connexion/", {"username": claire.username, "password": "no"}).content.decode()
+    assert (
+        "Incorrect username or password."
+        in client.post("/connexion/", {"username": claire.username, "password": "no"}).content.decode()
+    )
     client.post("/connexion/", {"username": claire.username, "password": PASSWORD})
-    wrong = client.post("/connexion/verification/", {"token": "000000" if current_code(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/connexion/verification/", {"token": "000000" if current_code(device) != "000000" else "111111"}
+    )
     assert "Incorrect or expired code" in wrong.content.decode()
     assert french_in(wrong.content.decode()) == []
 
     karim, pages = make_psychologist("Karim"), []
     english(client).post("/connexion/", {"username": karim.username, "password": PASSWORD})
     pages.append(client.get("/connexion/activation/").content.decode())
-    pages.append(client.post("/connexion/activation/", {"token": current_code(karim.totpdevice_set.get(confirmed=False))}).content.decode())
+    pages.append(
+        client.post(
+            "/connexion/activation/", {"token": current_code(karim.totpdevice_set.get(confirmed=False))}
+        ).content.decode()
+    )
     assert "Your recovery codes" in pages[-1]
     for html in pages:
         assert '<html lang="en">' in html and french_in(html) == []
@@ -262,9 +335,13 @@ def test_french_texts_kept_in_the_tables_are_read_in_the_readers_language():
     from django.utils import translation
 
     from ecoute.lib.i18n import translated
+
     with translation.override("en"):
         assert translated("Anglais") == "English" and translated("Idées suicidaires") == "Suicidal thoughts"
-        assert translated("Écoute de nuit, typed by an administrator") == "Écoute de nuit, typed by an administrator"
+        assert (
+            translated("Écoute de nuit, typed by an administrator")
+            == "Écoute de nuit, typed by an administrator"
+        )
         assert translated("") == ""  # not the catalog's header
     with translation.override("fr"):
         assert translated("Anglais") == "Anglais"
@@ -274,7 +351,12 @@ def test_the_supervisors_read_a_danger_alert_in_english(client):
     from django.utils import timezone
 
     from ecoute.calls.models import Alert, AlertKind
-    Alert.objects.create(kind=AlertKind.DANGER, reason="L'appelant dit être en danger ou avoir des idées suicidaires.", created_at=timezone.now())
+
+    Alert.objects.create(
+        kind=AlertKind.DANGER,
+        reason="L'appelant dit être en danger ou avoir des idées suicidaires.",
+        created_at=timezone.now(),
+    )
     html = english(log_in(client, make_staff(Role.SUPERVISOR, "Helen"))).get("/supervision/").content.decode()
     assert "The caller says they are in danger or having suicidal thoughts." in html
     assert french_in(html) == []

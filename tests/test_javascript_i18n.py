@@ -22,8 +22,11 @@ TOKEN = re.compile(rf"(?P<comment>//[^\n]*|/\*.*?\*/)|(?P<string>{QUOTED}|`(?:[^
 TRANSLATED = re.compile(rf"\b(n?gettext)\(\s*({QUOTED})(?:\s*,\s*({QUOTED}))?")
 # What gives French away: accents and typography (’ … « » and the space before a colon), or a frequent
 # word. A heuristic, not a parser: a lone word such as "Disponible" is only caught by the list.
-FRENCH = re.compile(r"[àâçéèêëîïôûùœÀÂÇÉÈÊÎÔ’…«»]|\w :|\b(?:le|la|les|un|une|des|du|de|ce|en|vous|votre|nous|est|pas|et|ou|"
-                    r"pour|hors|ligne|disponible|appel|appeler|personne)\b", re.I)
+FRENCH = re.compile(
+    r"[àâçéèêëîïôûùœÀÂÇÉÈÊÎÔ’…«»]|\w :|\b(?:le|la|les|un|une|des|du|de|ce|en|vous|votre|nous|est|pas|et|ou|"
+    r"pour|hors|ligne|disponible|appel|appeler|personne)\b",
+    re.I,
+)
 
 
 def texts(source):
@@ -41,19 +44,28 @@ def french_outside_gettext(source):
         text = re.sub(r"\$\{[^}]*\}", "", token["string"] or "")  # a template's ${…} is code, not text
         if not text or token.span() in inside or not FRENCH.search(text):
             continue
-        line = source[source.rfind("\n", 0, token.start()) + 1:source.find("\n", token.end())]
+        line = source[source.rfind("\n", 0, token.start()) + 1 : source.find("\n", token.end())]
         if "console." not in line:
             found.append(token["string"])
     return found
 
 
 def test_the_check_sees_french_outside_gettext_and_nothing_else():
-    assert french_outside_gettext('title.textContent = "Pas de réponse"; // a comment, l’appel') == ['"Pas de réponse"']
-    assert french_outside_gettext("note.textContent = `Attente : ${minutes} min.`;") == ["`Attente : ${minutes} min.`"]
-    assert french_outside_gettext('const LABELS = { offline: "Hors ligne", available: "Disponible" };') == ['"Hors ligne"', '"Disponible"']
+    assert french_outside_gettext('title.textContent = "Pas de réponse"; // a comment, l’appel') == [
+        '"Pas de réponse"'
+    ]
+    assert french_outside_gettext("note.textContent = `Attente : ${minutes} min.`;") == [
+        "`Attente : ${minutes} min.`"
+    ]
+    assert french_outside_gettext('const LABELS = { offline: "Hors ligne", available: "Disponible" };') == [
+        '"Hors ligne"',
+        '"Disponible"',
+    ]
     assert french_outside_gettext('title.textContent = gettext("Pas de réponse");') == []
     assert french_outside_gettext('x = ngettext("%(count)s personne", "%(count)s personnes", n);') == []
-    assert french_outside_gettext('socket.send({ type: "call.hangup" }); console.warn("Écoute:", code);') == []
+    assert (
+        french_outside_gettext('socket.send({ type: "call.hangup" }); console.warn("Écoute:", code);') == []
+    )
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: str(path.relative_to(ROOT)))
@@ -64,8 +76,15 @@ def test_no_script_shows_french_outside_gettext(script):
 def test_every_text_of_the_scripts_has_its_english_in_the_committed_catalog():
     found = [text for script in SCRIPTS for text in texts(script.read_text())]
     assert len(found) > 50  # the caller's app, the workspace, the supervision board, the directory
-    untranslated = [singular for singular, plural in found
-                    if (ENGLISH.ngettext(singular, plural, 2) == plural if plural else ENGLISH.gettext(singular) == singular)]
+    untranslated = [
+        singular
+        for singular, plural in found
+        if (
+            ENGLISH.ngettext(singular, plural, 2) == plural
+            if plural
+            else ENGLISH.gettext(singular) == singular
+        )
+    ]
     assert untranslated == [], "run makemessages -d djangojs -l en, translate, then compilemessages"
 
 
@@ -75,7 +94,11 @@ def test_the_catalog_is_french_by_default(client):
     assert response["Content-Language"] == "fr"
     catalog = response.content.decode()
     assert "function gettext" in catalog or "django.gettext" in catalog
-    for english in ("We are looking for an available psychologist", "people ahead of you", "Mute the microphone"):
+    for english in (
+        "We are looking for an available psychologist",
+        "people ahead of you",
+        "Mute the microphone",
+    ):
         assert english not in catalog
 
 

@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_caller_app_shows_the_board_the_emergency_numbers_and_the_quick_exit(client):
-    make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en"), presentation="Réanimation et soins palliatifs.")
+    make_psychologist(
+        "Claire",
+        status=Status.AVAILABLE,
+        languages=("fr", "en"),
+        presentation="Réanimation et soins palliatifs.",
+    )
     page = client.get("/").content.decode()
     assert "Claire" in page and "Réanimation et soins palliatifs." in page and "Disponible" in page
     for number in ("tel:15", "tel:112", "tel:3114", "tel:0805232336"):

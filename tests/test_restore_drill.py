@@ -32,8 +32,16 @@ RECORDS = 12  # above the small-cell threshold (10): the totals are published, n
 
 def _postgres_args(name: str) -> list[str]:
     config = connection.settings_dict
-    return ["-h", config.get("HOST") or "127.0.0.1", "-p", str(config.get("PORT") or 5432),
-            "-U", config.get("USER") or "postgres", "-d", name]
+    return [
+        "-h",
+        config.get("HOST") or "127.0.0.1",
+        "-p",
+        str(config.get("PORT") or 5432),
+        "-U",
+        config.get("USER") or "postgres",
+        "-d",
+        name,
+    ]
 
 
 def _run(*command: str) -> None:
@@ -46,8 +54,10 @@ def _run(*command: str) -> None:
 def restored(tmp_path):
     """The test database as a backup restores it: dumped, then restored into a fresh database."""
     need_postgres()
-    need(shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None,
-         "pg_dump and pg_restore (apt-get install postgresql-client)")
+    need(
+        shutil.which("pg_dump") is not None and shutil.which("pg_restore") is not None,
+        "pg_dump and pg_restore (apt-get install postgresql-client)",
+    )
     ensure_taxonomies()
     claire = make_staff(Role.PSYCHOLOGIST, "Claire")
     stats = make_staff(Role.STATISTICIAN, "Statisticienne")
@@ -72,8 +82,15 @@ def restored(tmp_path):
 
 def start_on(database_url: str, note_keys: list[str], name: str) -> LiveServer:
     # No Redis: this server stands alone on the restored database; no timers acting on it either.
-    return LiveServer({"DATABASE_URL": database_url, "ECOUTE_NOTE_KEYS": ",".join(note_keys),
-                       "REDIS_URL": "", "ECOUTE_TIMERS": "0"}, name=name).start()
+    return LiveServer(
+        {
+            "DATABASE_URL": database_url,
+            "ECOUTE_NOTE_KEYS": ",".join(note_keys),
+            "REDIS_URL": "",
+            "ECOUTE_TIMERS": "0",
+        },
+        name=name,
+    ).start()
 
 
 def log_in(server: LiveServer, user, device) -> requests.Session:
@@ -83,17 +100,31 @@ def log_in(server: LiveServer, user, device) -> requests.Session:
     def post(path: str, data: dict) -> requests.Response:
         page = session.get(f"{server.url}{path}", timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        return session.post(f"{server.url}{path}", data={"csrfmiddlewaretoken": token, **data}, timeout=10, allow_redirects=False)
+        return session.post(
+            f"{server.url}{path}",
+            data={"csrfmiddlewaretoken": token, **data},
+            timeout=10,
+            allow_redirects=False,
+        )
 
-    assert post("/connexion/", {"username": user.username, "password": "un-mot-de-passe-solide"}).status_code == 302
+    assert (
+        post("/connexion/", {"username": user.username, "password": "un-mot-de-passe-solide"}).status_code
+        == 302
+    )
     assert post("/connexion/verification/", {"token": current_code(device)}).status_code == 302
     return session
 
 
 def test_a_backup_restores_into_a_fresh_database_with_its_notes_and_figures(restored):
     # The restored schema is complete: nothing left to migrate.
-    subprocess.run([".venv/bin/python", "manage.py", "migrate", "--check"], check=True, capture_output=True, timeout=120,
-                   cwd=settings.BASE_DIR, env={"DJANGO_DEBUG": "1", "DATABASE_URL": restored["url"], "REDIS_URL": "", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [".venv/bin/python", "manage.py", "migrate", "--check"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=settings.BASE_DIR,
+        env={"DJANGO_DEBUG": "1", "DATABASE_URL": restored["url"], "REDIS_URL": "", "PATH": "/usr/bin:/bin"},
+    )
 
     server = start_on(restored["url"], settings.ECOUTE_NOTE_KEYS, "restored")
     try:
@@ -105,7 +136,9 @@ def test_a_backup_restores_into_a_fresh_database_with_its_notes_and_figures(rest
         assert requests.get(f"{server.url}/api/stats/public", timeout=10).json()["since_opening"] == RECORDS
         stats = log_in(server, restored["stats"], restored["devices"][restored["stats"].username])
         today = date.today().isoformat()
-        report = stats.get(f"{server.url}/api/stats/report", params={"du": today[:4] + "-01-01", "au": today}, timeout=10)
+        report = stats.get(
+            f"{server.url}/api/stats/report", params={"du": today[:4] + "-01-01", "au": today}, timeout=10
+        )
         assert report.status_code == 200 and report.json()["total"] == RECORDS
         assert stats.get(f"{server.url}/statistiques/", timeout=10).status_code == 200
     finally:
@@ -114,7 +147,9 @@ def test_a_backup_restores_into_a_fresh_database_with_its_notes_and_figures(rest
     # The same backup, on a machine given the wrong key: the note stays sealed, said plainly.
     keyless = start_on(restored["url"], [Fernet.generate_key().decode()], "restored-without-keys")
     try:
-        note_page = claire.get(f"{keyless.url}/espace/fiches/{restored['record'].pk}/note/", timeout=10)  # same session, same database
+        note_page = claire.get(
+            f"{keyless.url}/espace/fiches/{restored['record'].pk}/note/", timeout=10
+        )  # same session, same database
         assert note_page.status_code == 503
         assert "ne peut pas être déchiffrée" in note_page.text and NOTE not in note_page.text
         assert requests.get(f"{keyless.url}/api/stats/public", timeout=10).json()["since_opening"] == RECORDS

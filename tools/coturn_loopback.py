@@ -19,29 +19,37 @@ LOGGING = ["no-stdout-log", "log-file=/dev/null"]
 
 
 def config_text(port: int, secret: str, min_port: int, max_port: int, logging: list[str] = LOGGING) -> str:
-    return "\n".join([
-        "listening-ip=127.0.0.1",
-        "relay-ip=127.0.0.1",
-        f"listening-port={port}",
-        f"min-port={min_port}",
-        f"max-port={max_port}",
-        "use-auth-secret",
-        f"static-auth-secret={secret}",
-        "realm=ecoute.local",
-        "fingerprint",
-        "no-tls",
-        "no-dtls",
-        "no-cli",
-        "no-multicast-peers",
-        "allow-loopback-peers",
-        *logging,
-        "pidfile=/dev/null",
-        "",
-    ])
+    return "\n".join(
+        [
+            "listening-ip=127.0.0.1",
+            "relay-ip=127.0.0.1",
+            f"listening-port={port}",
+            f"min-port={min_port}",
+            f"max-port={max_port}",
+            "use-auth-secret",
+            f"static-auth-secret={secret}",
+            "realm=ecoute.local",
+            "fingerprint",
+            "no-tls",
+            "no-dtls",
+            "no-cli",
+            "no-multicast-peers",
+            "allow-loopback-peers",
+            *logging,
+            "pidfile=/dev/null",
+            "",
+        ]
+    )
 
 
-def start(port: int, secret: str, min_port: int = 49160, max_port: int = 49260,
-          logging: list[str] = LOGGING, output=subprocess.DEVNULL) -> subprocess.Popen:
+def start(
+    port: int,
+    secret: str,
+    min_port: int = 49160,
+    max_port: int = 49260,
+    logging: list[str] = LOGGING,
+    output=subprocess.DEVNULL,
+) -> subprocess.Popen:
     """Start turnserver in the background and return its process (its stdout and stderr to OUTPUT)."""
     if not os.path.exists(TURNSERVER):
         raise FileNotFoundError("coturn is not installed (Debian package 'coturn')")

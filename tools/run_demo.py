@@ -12,7 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import coturn_loopback  # noqa: E402
 from server_command import ROOT, uvicorn_command  # noqa: E402
 
-HOST, PORT, TURN_PORT = "127.0.0.1", int(os.environ.get("PORT", "8000")), int(os.environ.get("TURN_PORT", "3478"))
+HOST, PORT, TURN_PORT = (
+    "127.0.0.1",
+    int(os.environ.get("PORT", "8000")),
+    int(os.environ.get("TURN_PORT", "3478")),
+)
 PASSWORD = "ecoute-demo-2026"
 
 
@@ -27,8 +31,11 @@ def main() -> int:
         env.update(ECOUTE_TURN_URLS=f"turn:127.0.0.1:{TURN_PORT}?transport=udp", ECOUTE_TURN_SECRET=secret)
         relay = f"coturn relays the media on this machine (port {TURN_PORT})"
     else:
-        relay = "coturn is not installed: media goes directly between the two windows (apt-get install coturn)"
-    print(f"""
+        relay = (
+            "coturn is not installed: media goes directly between the two windows (apt-get install coturn)"
+        )
+    print(
+        f"""
   Écoute is running.
 
   Caller app (no account):      http://localhost:{PORT}/
@@ -44,7 +51,9 @@ def main() -> int:
   green on the board; tap her, accept in the workspace, and you are talking.
   {relay}.
   Stop with Ctrl-C.
-""", flush=True)
+""",
+        flush=True,
+    )
     server = subprocess.Popen(uvicorn_command(HOST, PORT), cwd=ROOT, env=env)
     try:
         return server.wait()

@@ -12,8 +12,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APPLICATION = "ecoute.asgi:application"
 OPTIONS = [
-    "--no-access-log", "--no-proxy-headers", "--log-config", "ecoute/logging.json",
-    "--lifespan", "on", "--ws-max-size", "1048576",
+    "--no-access-log",
+    "--no-proxy-headers",
+    "--log-config",
+    "ecoute/logging.json",
+    "--lifespan",
+    "on",
+    "--ws-max-size",
+    "1048576",
 ]
 
 

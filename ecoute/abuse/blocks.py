@@ -8,8 +8,8 @@ waiting end with their own reason, counted apart from the service figures.
 """
 
 from django.core.cache import cache
-from django.utils.translation import gettext
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ecoute.calls import actions
 from ecoute.calls.actions import CallError
@@ -47,7 +47,11 @@ def _target(call_id, scope: str) -> str:
         return value
     value = limits.source_of_call(call_id)
     if not value:
-        raise BlockError(gettext("La source de cet appel n’est plus connue (plus d’une heure) : bloquez plutôt l’appareil."))
+        raise BlockError(
+            gettext(
+                "La source de cet appel n’est plus connue (plus d’une heure) : bloquez plutôt l’appareil."
+            )
+        )
     return value
 
 
@@ -75,6 +79,12 @@ def block_call(call_id, scope: str, hours: int, actor) -> int:
             pass  # answered or ended meanwhile
     with transaction.atomic():
         what = "cet appareil" if scope == "device" else "cette source"
-        journal.record(SecurityEventKind.BLOCK, actor=actor, summary=f"Blocage de {what} pour {hours} h ({ended} appel(s) en attente terminé(s))",
-                       scope=scope, hours=hours, ended=ended)
+        journal.record(
+            SecurityEventKind.BLOCK,
+            actor=actor,
+            summary=f"Blocage de {what} pour {hours} h ({ended} appel(s) en attente terminé(s))",
+            scope=scope,
+            hours=hours,
+            ended=ended,
+        )
     return ended

@@ -14,15 +14,28 @@ class Refused(Exception):
         self.code, self.extra = code, extra
 
     def event(self) -> dict:
-        return {"type": "error", "code": self.code, "message": str(self), "phone": settings.ECOUTE_PHONE_NUMBER, **self.extra}
+        return {
+            "type": "error",
+            "code": self.code,
+            "message": str(self),
+            "phone": settings.ECOUTE_PHONE_NUMBER,
+            **self.extra,
+        }
 
 
 def too_many_calls() -> Refused:
-    return Refused("too_many_calls", gettext("Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes."))
+    return Refused(
+        "too_many_calls",
+        gettext("Trop d’appels depuis cet appareil en peu de temps. Réessayez dans quelques minutes."),
+    )
 
 
 def _prove(source: str, needed: int) -> Refused:
-    return Refused("proof_required", gettext("Votre appareil vérifie la connexion quelques secondes."), challenge=proof_of_work.challenge(source, needed))
+    return Refused(
+        "proof_required",
+        gettext("Votre appareil vérifie la connexion quelques secondes."),
+        challenge=proof_of_work.challenge(source, needed),
+    )
 
 
 def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
@@ -35,7 +48,9 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
     source = sources[0] if sources else ""
     if blocks.blocked(device_hash, sources):
         limits.refused()
-        raise Refused("blocked", gettext("Cet appareil ne peut plus appeler par l’application pour quelques heures."))
+        raise Refused(
+            "blocked", gettext("Cet appareil ne peut plus appeler par l’application pour quelques heures.")
+        )
     solved = proof_of_work.verify(solution, source) if solution is not None else 0
     if not solved:
         # Tries with a valid proof are not counted: colleagues behind one hospital address each
@@ -54,7 +69,9 @@ def admit(device_hash: str, sources: tuple[str, ...], solution=None) -> bool:
         # Calls proved at the same moment each take their own rank (an atomic counter), so that a
         # burst of proofs made while the count was low does not let a burst of calls in.
         rank = limits.count(f"abuse:proved:{source}", limits.PROVED_WINDOW)
-        needed = max(needed, proof_of_work.difficulty(settings.ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE - 1 + rank, flooding))
+        needed = max(
+            needed, proof_of_work.difficulty(settings.ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE - 1 + rank, flooding)
+        )
         if not proof_of_work.enough(solved, needed):
             raise _prove(source, needed)
     if limits.device_over(device_hash):

@@ -75,7 +75,10 @@ def device_over(device_hash: str) -> bool:
 
 def source_tried(source: str) -> None:
     """One more call tried from SOURCE; beyond ECOUTE_ABUSE_CALLS_PER_SOURCE a minute it is held back."""
-    if source and count(f"abuse:source-calls:{source}", SOURCE_WINDOW) > settings.ECOUTE_ABUSE_CALLS_PER_SOURCE:
+    if (
+        source
+        and count(f"abuse:source-calls:{source}", SOURCE_WINDOW) > settings.ECOUTE_ABUSE_CALLS_PER_SOURCE
+    ):
         hold_back(source)
 
 
@@ -113,12 +116,16 @@ def socket_closed(source: str) -> None:
 
 # --- A source's calls ----------------------------------------------------------------------------
 
+
 def remember_call(source: str, call_id) -> None:
     """Note CALL_ID as one of SOURCE's calls, for an hour (cache only)."""
     if not source:
         return
     slot = count(f"abuse:call-slots:{source}", CALLS_REMEMBERED)
-    cache.set_many({f"abuse:call-slot:{source}:{slot}": str(call_id), f"abuse:call-source:{call_id}": source}, timeout=CALLS_REMEMBERED)
+    cache.set_many(
+        {f"abuse:call-slot:{source}:{slot}": str(call_id), f"abuse:call-source:{call_id}": source},
+        timeout=CALLS_REMEMBERED,
+    )
 
 
 def calls_of(source: str) -> list[str]:
@@ -141,6 +148,7 @@ def waiting_from(source: str) -> int:
 
 
 # --- Counted apart from the service figures ----------------------------------------------------
+
 
 def refused(today: datetime.date | None = None) -> None:
     """One call refused as abuse today (over a limit, blocked): counted apart, never a call row."""

@@ -53,7 +53,13 @@ def challenge(source: str, maxnumber: int) -> dict:
     expires = int(time.time()) + LIFETIME
     salt = f"{secrets.token_hex(12)}?expires={expires}&maxnumber={maxnumber}"
     digest = _hash(salt, secrets.randbelow(maxnumber + 1))
-    return {"algorithm": ALGORITHM, "challenge": digest, "maxnumber": maxnumber, "salt": salt, "signature": _sign(digest, source)}
+    return {
+        "algorithm": ALGORITHM,
+        "challenge": digest,
+        "maxnumber": maxnumber,
+        "salt": salt,
+        "signature": _sign(digest, source),
+    }
 
 
 def _params(salt: str) -> dict:
@@ -70,12 +76,18 @@ def verify(solution, source: str) -> int:
     if not isinstance(solution, dict):
         return 0
     salt, digest, signature, number = (solution.get(k) for k in ("salt", "challenge", "signature", "number"))
-    if not all(isinstance(v, str) for v in (salt, digest, signature)) or not isinstance(number, int) or isinstance(number, bool):
+    if (
+        not all(isinstance(v, str) for v in (salt, digest, signature))
+        or not isinstance(number, int)
+        or isinstance(number, bool)
+    ):
         return 0
     params = _params(salt)
     if not params or params["expires"] < time.time():
         return 0
-    if not hmac.compare_digest(signature, _sign(digest, source)) or not hmac.compare_digest(_hash(salt, number), digest):
+    if not hmac.compare_digest(signature, _sign(digest, source)) or not hmac.compare_digest(
+        _hash(salt, number), digest
+    ):
         return 0
     if not cache.add(f"abuse:pow-used:{digest}", 1, timeout=LIFETIME):  # once only
         return 0

@@ -34,18 +34,27 @@ class StaffUserAdmin(UserAdmin):
         changed = [name for name in ROLE_FIELDS if name in form.changed_data]
         if changed or not change:
             journal.record(
-                SecurityEventKind.ROLE_CHANGED, actor=request.user,
+                SecurityEventKind.ROLE_CHANGED,
+                actor=request.user,
                 summary=f"{'Droits modifiés' if change else 'Compte créé'} : {obj.username} ({obj.get_role_display()}"
-                        f"{', superutilisateur' if obj.is_superuser else ''}{', inactif' if not obj.is_active else ''})",
-                account=obj.username, fields=changed, role=obj.role, is_superuser=obj.is_superuser,
-                is_staff=obj.is_staff, is_active=obj.is_active,
+                f"{', superutilisateur' if obj.is_superuser else ''}{', inactif' if not obj.is_active else ''})",
+                account=obj.username,
+                fields=changed,
+                role=obj.role,
+                is_superuser=obj.is_superuser,
+                is_staff=obj.is_staff,
+                is_active=obj.is_active,
             )
 
     @admin.action(description=_("Réinitialiser le second facteur (téléphone perdu)"))
     def reset_second_factor(self, request, queryset):
         for user in queryset:
             twofactor.reset(user, by=request.user)
-        self.message_user(request, _("Second facteur réinitialisé : la prochaine connexion associera une nouvelle application."), messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Second facteur réinitialisé : la prochaine connexion associera une nouvelle application."),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Language)
@@ -70,12 +79,20 @@ admin.site.unregister(TOTPDevice)
 class JournalledTOTPDeviceAdmin(TOTPDeviceAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        journal.record(SecurityEventKind.SECOND_FACTOR_RESET, actor=request.user,
-                       summary=f"Application d’authentification de {obj.user.username} supprimée", account=obj.user.username)
+        journal.record(
+            SecurityEventKind.SECOND_FACTOR_RESET,
+            actor=request.user,
+            summary=f"Application d’authentification de {obj.user.username} supprimée",
+            account=obj.user.username,
+        )
 
     def delete_queryset(self, request, queryset):
         names = sorted(set(queryset.values_list("user__username", flat=True)))
         super().delete_queryset(request, queryset)
         for name in names:
-            journal.record(SecurityEventKind.SECOND_FACTOR_RESET, actor=request.user,
-                           summary=f"Application d’authentification de {name} supprimée", account=name)
+            journal.record(
+                SecurityEventKind.SECOND_FACTOR_RESET,
+                actor=request.user,
+                summary=f"Application d’authentification de {name} supprimée",
+                account=name,
+            )

@@ -16,7 +16,9 @@ def demo_secret() -> str:
 
 
 def give_demo_authenticator(user) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name=DEMO_DEVICE_NAME, defaults={"key": DEMO_TOTP_KEY, "confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name=DEMO_DEVICE_NAME, defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
     return device
 
 

@@ -20,9 +20,11 @@ def confirm(request, token: str, purpose: str) -> bool:
     """Check TOKEN (the app's code or a recovery code) for the session's user; journal the attempt."""
     device = twofactor.verify(request.user, token)
     journal.record(
-        SecurityEventKind.REAUTHENTICATION, actor=request.user,
+        SecurityEventKind.REAUTHENTICATION,
+        actor=request.user,
         summary=f"Second facteur redemandé à {request.user.username} ({purpose}) : {'accepté' if device else 'refusé'}",
-        purpose=purpose, accepted=device is not None,
+        purpose=purpose,
+        accepted=device is not None,
     )
     if device is None:
         return False

@@ -55,7 +55,12 @@ END_REASON = "ecoute_session_end"
 
 def _journal_end(user, reason: str) -> None:
     words = {"asked": "déconnexion", "idle": "inactivité", "lifetime": "durée maximale atteinte"}[reason]
-    journal.record(SecurityEventKind.LOGOUT, actor=user, summary=f"Session de {user.username} terminée ({words})", reason=reason)
+    journal.record(
+        SecurityEventKind.LOGOUT,
+        actor=user,
+        summary=f"Session de {user.username} terminée ({words})",
+        reason=reason,
+    )
 
 
 def journal_logout(sender, request, user, **kwargs) -> None:

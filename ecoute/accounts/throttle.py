@@ -83,8 +83,10 @@ def account_slowed(username: str) -> bool:
 def failed(username: str, source: str) -> list[str]:
     """Count a failure; returns what this failure just slowed down ("account", "source"), for the journal."""
     slowed = []
-    for kind, name, free in (("account", _account(username), settings.ECOUTE_LOGIN_FAILURES_PER_ACCOUNT),
-                             ("source", f"source:{source}" if source else "", settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS)):
+    for kind, name, free in (
+        ("account", _account(username), settings.ECOUTE_LOGIN_FAILURES_PER_ACCOUNT),
+        ("source", f"source:{source}" if source else "", settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS),
+    ):
         if name and _count(f"login-failures:{name}") == free:
             slowed.append(kind)
     return slowed

@@ -70,7 +70,12 @@ def reset(user, by) -> None:
 
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    journal.record(SecurityEventKind.SECOND_FACTOR_RESET, actor=by, summary=f"Second facteur de {user.username} réinitialisé", account=user.username)
+    journal.record(
+        SecurityEventKind.SECOND_FACTOR_RESET,
+        actor=by,
+        summary=f"Second facteur de {user.username} réinitialisé",
+        account=user.username,
+    )
 
 
 def qr_code_svg(device: TOTPDevice) -> str:

@@ -30,7 +30,9 @@ PENDING_SECONDS = 300
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return ""
 
@@ -60,16 +62,26 @@ def _failed(request: HttpRequest, username: str, source: str, step: str) -> None
     account = User.objects.filter(username=username).first()
     # An unknown name is not written down: people type their password in the wrong field.
     named = f"le compte {account.username}" if account else "un identifiant inconnu"
-    journal.record(SecurityEventKind.LOGIN_FAILED, actor=account, summary=f"Échec de connexion ({step}) pour {named}", step=step)
+    journal.record(
+        SecurityEventKind.LOGIN_FAILED,
+        actor=account,
+        summary=f"Échec de connexion ({step}) pour {named}",
+        step=step,
+    )
     for what in slowed:
-        journal.record(SecurityEventKind.LOGIN_THROTTLED, actor=account if what == "account" else None,
-                       summary=f"Connexion ralentie ({what}) après des échecs répétés", what=what)
+        journal.record(
+            SecurityEventKind.LOGIN_THROTTLED,
+            actor=account if what == "account" else None,
+            summary=f"Connexion ralentie ({what}) après des échecs répétés",
+            what=what,
+        )
 
 
 def _too_fast(request: HttpRequest, template: str, context: dict, wait: int) -> HttpResponse:
     context["error"] = ngettext(
         "Trop de tentatives depuis cette connexion. Pour votre sécurité, réessayez dans %(wait)d seconde.",
-        "Trop de tentatives depuis cette connexion. Pour votre sécurité, réessayez dans %(wait)d secondes.", wait,
+        "Trop de tentatives depuis cette connexion. Pour votre sécurité, réessayez dans %(wait)d secondes.",
+        wait,
     ) % {"wait": wait}
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(wait)
@@ -80,7 +92,10 @@ def _too_fast(request: HttpRequest, template: str, context: dict, wait: int) -> 
 def log_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(_safe_next(request, request.GET.get("next", "")) or home_for(request.user))
-    context = {"next": _safe_next(request, request.POST.get("next") or request.GET.get("next", "")), "username": ""}
+    context = {
+        "next": _safe_next(request, request.POST.get("next") or request.GET.get("next", "")),
+        "username": "",
+    }
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
         source = throttle.address_key(request)
@@ -106,8 +121,10 @@ def _both_factors(request: HttpRequest, username: str, source: str, context: dic
     context["ask_code"] = True
     token = request.POST.get("token", "")
     if not token:
-        context["error"] = _("Ce compte a reçu plusieurs tentatives incorrectes. Pour votre sécurité, "
-                             "saisissez votre mot de passe et le code de votre application en même temps.")
+        context["error"] = _(
+            "Ce compte a reçu plusieurs tentatives incorrectes. Pour votre sécurité, "
+            "saisissez votre mot de passe et le code de votre application en même temps."
+        )
         return render(request, "accounts/login.html", context, status=200)
     user = authenticate(request, username=username, password=request.POST.get("password", ""))
     device = twofactor.verify(user, token) if user is not None and twofactor.has_authenticator(user) else None
@@ -135,7 +152,9 @@ def verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             return redirect(_finish(request, user, device))
         _failed(request, user.username, source, "code")
-        context["error"] = _("Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application, ou un code de secours.")
+        context["error"] = _(
+            "Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application, ou un code de secours."
+        )
     return render(request, "accounts/verify.html", context)
 
 
@@ -156,16 +175,22 @@ def enrol(request: HttpRequest) -> HttpResponse:
         if twofactor.confirm_enrolment(device, request.POST.get("token", "")):
             request.session.pop(ENROLMENT, None)
             codes = twofactor.new_recovery_codes(user)
-            journal.record(SecurityEventKind.SECOND_FACTOR_SET_UP, actor=user, summary=f"Application d’authentification associée par {user.username}")
+            journal.record(
+                SecurityEventKind.SECOND_FACTOR_SET_UP,
+                actor=user,
+                summary=f"Application d’authentification associée par {user.username}",
+            )
             next_url = _finish(request, user, device)
             return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": next_url})
-        context["error"] = _("Ce code ne correspond pas. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant.")
+        context["error"] = _(
+            "Ce code ne correspond pas. Vérifiez l’heure de votre téléphone et saisissez le code affiché maintenant."
+        )
     return render(request, "accounts/enrol.html", context)
 
 
 def _spaced_secret(device: TOTPDevice) -> str:
     secret = b32encode(device.bin_key).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @require_POST
@@ -173,8 +198,14 @@ def _spaced_secret(device: TOTPDevice) -> str:
 @verified_required
 def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
     codes = twofactor.new_recovery_codes(request.user)
-    journal.record(SecurityEventKind.RECOVERY_CODES, actor=request.user, summary=f"Codes de secours renouvelés par {request.user.username}")
-    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next_url": home_for(request.user)})
+    journal.record(
+        SecurityEventKind.RECOVERY_CODES,
+        actor=request.user,
+        summary=f"Codes de secours renouvelés par {request.user.username}",
+    )
+    return render(
+        request, "accounts/recovery_codes.html", {"codes": codes, "next_url": home_for(request.user)}
+    )
 
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -22,15 +22,18 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext, gettext_noop  # an alert's reason is kept in French, read in the reader's language
-from ecoute.lib import clock
+from django.utils.translation import (  # an alert's reason is kept in French, read in the reader's language
+    gettext,
+    gettext_noop,
+)
 
+from ecoute.lib import clock
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
-from .ice import ice_configuration
 from . import alerts
+from .ice import ice_configuration
 from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
 
 logger = logging.getLogger(__name__)
@@ -79,19 +82,22 @@ def _move(call_id, target: str, **fields) -> None:
         current = Call.objects.filter(pk=call_id).values_list("state", flat=True).first()
         if current is None:
             raise IllegalTransition(gettext("Cet appel n'existe pas."))
-        raise IllegalTransition(gettext("Cet appel est « %(current)s » : il ne peut pas passer à « %(target)s ».")
-                                % {"current": CallState(current).label, "target": CallState(target).label})
+        raise IllegalTransition(
+            gettext("Cet appel est « %(current)s » : il ne peut pas passer à « %(target)s ».")
+            % {"current": CallState(current).label, "target": CallState(target).label}
+        )
 
 
 def _close_ring(call_id, psychologist_id: int, outcome: str, now) -> None:
-    closed = Ring.objects.filter(call_id=call_id, psychologist_id=psychologist_id, outcome=RingOutcome.RINGING).update(
-        outcome=outcome, ended_at=now
-    )
+    closed = Ring.objects.filter(
+        call_id=call_id, psychologist_id=psychologist_id, outcome=RingOutcome.RINGING
+    ).update(outcome=outcome, ended_at=now)
     if not closed:
         raise IllegalTransition(gettext("Cet appel ne sonne pas chez vous."))
 
 
 # --- The caller ---------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str = "") -> Call:
@@ -102,10 +108,13 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
     """
     now = clock.now()
     call, created = Call.objects.get_or_create(
-        pk=call_id, defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now}
+        pk=call_id,
+        defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now},
     )
     if call.queued_at:
-        raise IllegalTransition(gettext("Cet appel attend dans la file : il sera proposé au premier psychologue libre."))
+        raise IllegalTransition(
+            gettext("Cet appel attend dans la file : il sera proposé au premier psychologue libre.")
+        )
     return _ring(call, psychologist_id, now)
 
 
@@ -119,18 +128,24 @@ def offer(decisions: list[tuple[Call, int]]) -> None:
     tapped that listener a moment ago, a caller left), nothing changes and the error tells the
     router to decide again from the database (ecoute/calls/routing.py decides; this makes the move).
     """
-    if not presence.move_all([listener_id for _, listener_id in decisions], [Status.AVAILABLE], Status.RINGING):
+    if not presence.move_all(
+        [listener_id for _, listener_id in decisions], [Status.AVAILABLE], Status.RINGING
+    ):
         raise PsychologistBusy(gettext("Un de ces psychologues vient de prendre un autre appel."))
     now = clock.now()
     listener_of = Case(*[When(pk=call.pk, then=Value(listener_id)) for call, listener_id in decisions])
-    moved = Call.objects.filter(pk__in=[call.pk for call, _ in decisions], state=CallState.REQUESTED, queued_at__isnull=False).update(
+    moved = Call.objects.filter(
+        pk__in=[call.pk for call, _ in decisions], state=CallState.REQUESTED, queued_at__isnull=False
+    ).update(
         state=CallState.RINGING, psychologist_id=listener_of, ringing_at=Coalesce(F("ringing_at"), Value(now))
     )
     if moved != len(decisions):
         raise IllegalTransition(gettext("Un de ces appels n'attend plus dans la file."))
     # The move above succeeded only from "requested": no other ring of these calls is open (the
     # unique constraint would still refuse one and roll the whole offer back).
-    Ring.objects.bulk_create(Ring(call=call, psychologist_id=listener_id, started_at=now) for call, listener_id in decisions)
+    Ring.objects.bulk_create(
+        Ring(call=call, psychologist_id=listener_id, started_at=now) for call, listener_id in decisions
+    )
     returning = _returning_callers(decisions)
     for call, listener_id in decisions:
         _announce_ring(call, listener_id, returning=(call.caller_key_hash, listener_id) in returning)
@@ -143,7 +158,11 @@ def _returning_callers(decisions: list[tuple[Call, int]]) -> set[tuple[str, int]
     hashes = {call.caller_key_hash for call, _ in decisions if call.caller_key_hash}
     if not hashes:
         return set()
-    earlier = Call.objects.filter(caller_key_hash__in=hashes, psychologist_id__in=[listener_id for _, listener_id in decisions], answered_at__isnull=False)
+    earlier = Call.objects.filter(
+        caller_key_hash__in=hashes,
+        psychologist_id__in=[listener_id for _, listener_id in decisions],
+        answered_at__isnull=False,
+    )
     return set(earlier.values_list("caller_key_hash", "psychologist_id"))
 
 
@@ -172,7 +191,10 @@ def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringin
 
 def _announce_ring(call: Call, psychologist_id: int, returning: bool) -> None:
     relay_after_commit(staff_group(psychologist_id), _ringing_event(call, returning))
-    relay_after_commit(caller_group(call.pk), {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id})
+    relay_after_commit(
+        caller_group(call.pk),
+        {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id},
+    )
 
 
 def ringing_event(call: Call, psychologist_id: int) -> dict:
@@ -181,20 +203,32 @@ def ringing_event(call: Call, psychologist_id: int) -> dict:
 
 
 def _ringing_event(call: Call, returning: bool) -> dict:
-    return {"type": "call.ringing", "call_id": str(call.pk), "returning": returning, "urgent": call.priority == Priority.URGENT}
+    return {
+        "type": "call.ringing",
+        "call_id": str(call.pk),
+        "returning": returning,
+        "urgent": call.priority == Priority.URGENT,
+    }
 
 
 def _is_returning(call: Call, psychologist_id: int) -> bool:
     """Has this caller talked with this psychologist before? (Told to the psychologist, never to others.)"""
     if not call.caller_key_hash:
         return False
-    earlier = Call.objects.filter(caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False)
+    earlier = Call.objects.filter(
+        caller_key_hash=call.caller_key_hash, psychologist_id=psychologist_id, answered_at__isnull=False
+    )
     return earlier.exclude(pk=call.pk).exists()
 
 
 @transaction.atomic
-def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = None, preferred_id: int | None = None,
-            held_back: bool = False) -> Call:
+def enqueue(
+    call_id: uuid.UUID,
+    caller_key: str = "",
+    language_id: int | None = None,
+    preferred_id: int | None = None,
+    held_back: bool = False,
+) -> Call:
     """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
 
     A call the caller had placed by tapping someone who did not answer may join it too; it keeps
@@ -202,15 +236,22 @@ def enqueue(call_id: uuid.UUID, caller_key: str = "", language_id: int | None = 
     from a source flooding the line: it waits behind every other (ecoute/abuse).
     """
     now = clock.now()
-    fields = {"queued_at": now, "language_id": language_id, "preferred_psychologist_id": preferred_id, "caller_seen_at": now,
-              "held_back": held_back}
+    fields = {
+        "queued_at": now,
+        "language_id": language_id,
+        "preferred_psychologist_id": preferred_id,
+        "caller_seen_at": now,
+        "held_back": held_back,
+    }
     if Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
         call = Call.objects.get(pk=call_id)  # a tapped call nobody answered
     else:
         # A new call in one INSERT (a burst of arrivals is mostly these); an id already taken by a
         # call that cannot join (queued, answered, ended) is refused by the primary key.
         try:
-            call = Call.objects.create(pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields)
+            call = Call.objects.create(
+                pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields
+            )
         except IntegrityError:
             raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None
     _queue_changed()
@@ -223,19 +264,32 @@ def mark_urgent(call_id: uuid.UUID, group: str = "") -> None:
 
     Once per call. GROUP joins the alert to those of the same source a moment ago (one line on the board).
     """
-    waiting = Call.objects.filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False)
+    waiting = Call.objects.filter(
+        pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False
+    )
     if not waiting.exists():
         raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
-    if not waiting.filter(priority=Priority.NORMAL).update(priority=Priority.URGENT, preferred_psychologist=None, language=None):
-        raise AlreadyUrgent(gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu."))
-    alerts.raise_alert(AlertKind.DANGER, call_id=call_id, reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."), group=group)
+    if not waiting.filter(priority=Priority.NORMAL).update(
+        priority=Priority.URGENT, preferred_psychologist=None, language=None
+    ):
+        raise AlreadyUrgent(
+            gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
+        )
+    alerts.raise_alert(
+        AlertKind.DANGER,
+        call_id=call_id,
+        reason=gettext_noop("L'appelant dit être en danger ou avoir des idées suicidaires."),
+        group=group,
+    )
     _queue_changed()
 
 
 @transaction.atomic
 def anyone_now(call_id: uuid.UUID) -> None:
     """A returning caller waiting for their own psychologist chose to talk to someone else now."""
-    if not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).update(preferred_psychologist=None):
+    if not Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=False).update(
+        preferred_psychologist=None
+    ):
         raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
     _queue_changed()
 
@@ -243,7 +297,9 @@ def anyone_now(call_id: uuid.UUID) -> None:
 def callers_present(call_ids) -> int:
     """Signs of life from these calls' callers (their app, or their open socket), so that a waiting
     call is not taken for abandoned (ecoute/calls/timers.py)."""
-    return Call.objects.filter(pk__in=list(call_ids), state__in=ACTIVE_STATES).update(caller_seen_at=clock.now())
+    return Call.objects.filter(pk__in=list(call_ids), state__in=ACTIVE_STATES).update(
+        caller_seen_at=clock.now()
+    )
 
 
 def _queue_changed() -> None:
@@ -267,8 +323,12 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)})
-    end_reason = EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
+        relay_after_commit(
+            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
+        )
+    end_reason = (
+        EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
+    )
     _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=end_reason)
     if call.queued_at:
         _queue_changed()
@@ -278,20 +338,29 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
 @transaction.atomic
 def end_as_abuse(call_id: uuid.UUID) -> None:
     """A supervisor blocked this waiting call's device or source (ecoute/abuse): it ends, counted apart."""
-    call = Call.objects.select_for_update().filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING]).first()
+    call = (
+        Call.objects.select_for_update()
+        .filter(pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING])
+        .first()
+    )
     if call is None:
         raise IllegalTransition("Cet appel n'attend plus.")
     now = clock.now()
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)})
+        relay_after_commit(
+            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
+        )
     _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.BLOCKED)
-    relay_after_commit(caller_group(call.pk), {"type": "call.ended", "call_id": str(call.pk), "reason": EndReason.BLOCKED})
+    relay_after_commit(
+        caller_group(call.pk), {"type": "call.ended", "call_id": str(call.pk), "reason": EndReason.BLOCKED}
+    )
     _queue_changed()
 
 
 # --- The psychologist ---------------------------------------------------------------------------
+
 
 @transaction.atomic
 def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
@@ -299,8 +368,13 @@ def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
     _move(call_id, CallState.CONNECTED, where={"psychologist_id": psychologist_id}, answered_at=now)
     _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
     presence.call_started(psychologist_id)
-    relay_after_commit(caller_group(call_id), {"type": "call.accepted", "call_id": str(call_id), "ice": ice_configuration()})
-    relay_after_commit(staff_group(psychologist_id), {"type": "call.connected", "call_id": str(call_id), "ice": ice_configuration()})
+    relay_after_commit(
+        caller_group(call_id), {"type": "call.accepted", "call_id": str(call_id), "ice": ice_configuration()}
+    )
+    relay_after_commit(
+        staff_group(psychologist_id),
+        {"type": "call.connected", "call_id": str(call_id), "ice": ice_configuration()},
+    )
     return Call.objects.get(pk=call_id)
 
 
@@ -326,13 +400,23 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
     queued = Call.objects.filter(pk=call_id, queued_at__isnull=False).exists()
     if queued:
         _queue_changed()
-    relay_after_commit(caller_group(call_id), {"type": "call.unanswered", "call_id": str(call_id), "reason": outcome,
-                                               "psychologist_id": psychologist_id, "queued": queued})
+    relay_after_commit(
+        caller_group(call_id),
+        {
+            "type": "call.unanswered",
+            "call_id": str(call_id),
+            "reason": outcome,
+            "psychologist_id": psychologist_id,
+            "queued": queued,
+        },
+    )
     relay_after_commit(staff_group(psychologist_id), {"type": "call.cancelled", "call_id": str(call_id)})
 
 
 @transaction.atomic
-def psychologist_hangs_up(call_id: uuid.UUID, psychologist_id: int, reason: str = EndReason.PSYCHOLOGIST_HUNG_UP) -> None:
+def psychologist_hangs_up(
+    call_id: uuid.UUID, psychologist_id: int, reason: str = EndReason.PSYCHOLOGIST_HUNG_UP
+) -> None:
     call = Call.objects.select_for_update().get(pk=call_id)
     if psychologist_id not in (call.psychologist_id, call.supervisor_id) or call.state != CallState.CONNECTED:
         raise IllegalTransition(gettext("Vous n'êtes pas en communication sur cet appel."))
@@ -353,42 +437,67 @@ def _end(call: Call, reason: str, now) -> None:
 
 # --- Warm transfer: a supervisor joins, then the psychologist may leave -------------------------
 
+
 @transaction.atomic
 def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
     """The supervisor joins a call going on: their browser gets its own audio with the caller."""
-    if not Call.objects.filter(pk=call_id, state=CallState.CONNECTED, supervisor__isnull=True).exclude(psychologist_id=supervisor_id).update(supervisor_id=supervisor_id):
+    if (
+        not Call.objects.filter(pk=call_id, state=CallState.CONNECTED, supervisor__isnull=True)
+        .exclude(psychologist_id=supervisor_id)
+        .update(supervisor_id=supervisor_id)
+    ):
         raise IllegalTransition(gettext("Cet appel n'est pas en cours, ou un cadre l'a déjà rejoint."))
     if not presence.join_as_supervisor(supervisor_id):
-        raise PsychologistBusy(gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour rejoindre cet appel."))
+        raise PsychologistBusy(
+            gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour rejoindre cet appel.")
+        )
     call = Call.objects.get(pk=call_id)
     ice = ice_configuration()
-    relay_after_commit(staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice})
-    relay_after_commit(caller_group(call_id), {"type": "call.supervisor_joined", "call_id": str(call_id), "ice": ice})
-    relay_after_commit(staff_group(call.psychologist_id), {"type": "call.supervisor_joined", "call_id": str(call_id)})
+    relay_after_commit(
+        staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice}
+    )
+    relay_after_commit(
+        caller_group(call_id), {"type": "call.supervisor_joined", "call_id": str(call_id), "ice": ice}
+    )
+    relay_after_commit(
+        staff_group(call.psychologist_id), {"type": "call.supervisor_joined", "call_id": str(call_id)}
+    )
 
 
 @transaction.atomic
 def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     """The psychologist leaves a call a supervisor has joined: the supervisor carries it on."""
-    call = Call.objects.select_for_update().filter(pk=call_id, state=CallState.CONNECTED, psychologist_id=psychologist_id).first()
+    call = (
+        Call.objects.select_for_update()
+        .filter(pk=call_id, state=CallState.CONNECTED, psychologist_id=psychologist_id)
+        .first()
+    )
     if call is None or not call.supervisor_id:
-        raise IllegalTransition(gettext("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer."))
+        raise IllegalTransition(
+            gettext("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer.")
+        )
     Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
     # The psychologist who hands over records their part of the call (ecoute/contacts: not counted twice).
     presence.call_finished(psychologist_id, high_risk=call.high_risk, record_call_id=call.pk)
     event = {"type": "call.handed_over", "call_id": str(call_id)}
     relay_after_commit(caller_group(call_id), event)
     relay_after_commit(staff_group(call.supervisor_id), event)
-    relay_after_commit(staff_group(psychologist_id), {"type": "call.ended", "call_id": str(call_id), "reason": "handed_over"})
+    relay_after_commit(
+        staff_group(psychologist_id), {"type": "call.ended", "call_id": str(call_id), "reason": "handed_over"}
+    )
 
 
 @transaction.atomic
 def psychologist_lost(psychologist_id: int) -> None:
     """The psychologist's workspace is gone: release the caller from whatever call they were in."""
-    for call_id in Call.objects.filter(supervisor_id=psychologist_id, state=CallState.CONNECTED).values_list("pk", flat=True):
+    for call_id in Call.objects.filter(supervisor_id=psychologist_id, state=CallState.CONNECTED).values_list(
+        "pk", flat=True
+    ):
         Call.objects.filter(pk=call_id).update(supervisor=None)  # a supervisor who joined and vanished
         relay_after_commit(caller_group(call_id), {"type": "call.supervisor_left", "call_id": str(call_id)})
-    for call in Call.objects.select_for_update().filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]):
+    for call in Call.objects.select_for_update().filter(
+        psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]
+    ):
         if call.state == CallState.CONNECTED and call.supervisor_id:
             hand_over(call.pk, psychologist_id)  # a supervisor is with the caller: they carry on
         elif call.state == CallState.RINGING:
@@ -412,8 +521,9 @@ def release_psychologist(psychologist_id: int) -> None:
 
 
 def active_call_of(psychologist_id: int) -> Call | None:
-    return Call.objects.filter(psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]).first()
-
+    return Call.objects.filter(
+        psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]
+    ).first()
 
 
 # --- Escalations to supervisors -----------------------------------------------------------------
@@ -441,7 +551,9 @@ def flag_emergency(call_id: uuid.UUID, psychologist_id: int, reason: str) -> Non
 
 
 def _require_in_call(call_id, psychologist_id: int) -> None:
-    if not Call.objects.filter(pk=call_id, psychologist_id=psychologist_id, state=CallState.CONNECTED).exists():
+    if not Call.objects.filter(
+        pk=call_id, psychologist_id=psychologist_id, state=CallState.CONNECTED
+    ).exists():
         raise IllegalTransition(gettext("Vous n'êtes pas en communication sur cet appel."))
 
 

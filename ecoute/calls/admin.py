@@ -20,7 +20,15 @@ class RingInline(admin.TabularInline):
 class CallAdmin(admin.ModelAdmin):
     """Read-only: a call's history is written by the line, never by hand."""
 
-    list_display = ["requested_at", "state", "channel", "psychologist", "answered_at", "ended_at", "end_reason"]
+    list_display = [
+        "requested_at",
+        "state",
+        "channel",
+        "psychologist",
+        "answered_at",
+        "ended_at",
+        "end_reason",
+    ]
     list_filter = ["state", "channel", "end_reason"]
     inlines = [RingInline]
     # The caller key hash stays out of sight: it only serves to recognise a returning caller.

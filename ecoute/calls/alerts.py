@@ -24,8 +24,13 @@ class AlertError(Exception):
     code = "alert_error"
 
 
-def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: int | None = None, reason: str = "",
-                group: str = "") -> Alert | None:
+def raise_alert(
+    kind: str,
+    call_id: uuid.UUID | None = None,
+    psychologist_id: int | None = None,
+    reason: str = "",
+    group: str = "",
+) -> Alert | None:
     """Open an alert and tell the supervisors after commit; None if the same one is already open.
 
     An alert whose GROUP already has one open is kept (the audit) but shown in that group's line:
@@ -34,8 +39,14 @@ def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: in
     grouped = bool(group) and Alert.objects.filter(group=group, closed_at__isnull=True).exists()
     try:
         with transaction.atomic():
-            alert = Alert.objects.create(kind=kind, call_id=call_id, psychologist_id=psychologist_id, reason=reason[:500],
-                                         created_at=clock.now(), group=group)
+            alert = Alert.objects.create(
+                kind=kind,
+                call_id=call_id,
+                psychologist_id=psychologist_id,
+                reason=reason[:500],
+                created_at=clock.now(),
+                group=group,
+            )
     except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
         return None
     # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
@@ -43,7 +54,10 @@ def raise_alert(kind: str, call_id: uuid.UUID | None = None, psychologist_id: in
     if grouped:
         send_after_commit(SUPERVISORS_GROUP, {"type": "alert.grouped", "alert_id": alert.pk})
     else:
-        send_after_commit(SUPERVISORS_GROUP, {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)})
+        send_after_commit(
+            SUPERVISORS_GROUP,
+            {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)},
+        )
     return alert
 
 
@@ -63,16 +77,28 @@ def raise_due_alerts(now: datetime) -> None:
 
     limit = now - timedelta(seconds=settings.ECOUTE_LONG_WAIT_ALERT_SECONDS)
     waiting = Call.objects.filter(state=CallState.REQUESTED, queued_at__isnull=False)
-    for call_id in waiting.filter(requested_at__lte=limit).exclude(alerts__kind=AlertKind.LONG_WAIT).values_list("pk", flat=True):
-        raise_alert(AlertKind.LONG_WAIT, call_id=call_id, reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS)
-    Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(call__state=CallState.REQUESTED).update(closed_at=now)
+    for call_id in (
+        waiting.filter(requested_at__lte=limit)
+        .exclude(alerts__kind=AlertKind.LONG_WAIT)
+        .values_list("pk", flat=True)
+    ):
+        raise_alert(
+            AlertKind.LONG_WAIT,
+            call_id=call_id,
+            reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
+        )
+    Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(
+        call__state=CallState.REQUESTED
+    ).update(closed_at=now)
     _close_danger_not_waiting(now)
     _low_staff(len(available_listener_ids()), now)
 
 
 def _close_danger_not_waiting(now: datetime) -> None:
     """A caller in danger who is no longer waiting (answered, gone, blocked): the alert closes by itself."""
-    over = Alert.objects.filter(kind=AlertKind.DANGER, closed_at__isnull=True).exclude(call__state__in=[CallState.REQUESTED, CallState.RINGING])
+    over = Alert.objects.filter(kind=AlertKind.DANGER, closed_at__isnull=True).exclude(
+        call__state__in=[CallState.REQUESTED, CallState.RINGING]
+    )
     with transaction.atomic():
         closed = list(over.values_list("pk", flat=True))
         if closed and Alert.objects.filter(pk__in=closed, closed_at__isnull=True).update(closed_at=now):
@@ -85,7 +111,10 @@ def _low_staff(available: int, now: datetime) -> None:
     if available >= settings.ECOUTE_MIN_AVAILABLE:
         open_alerts.update(closed_at=now)
     elif not open_alerts.exists():
-        raise_alert(AlertKind.LOW_STAFF, reason=f"{available} écoutant(s) disponible(s) ; seuil : {settings.ECOUTE_MIN_AVAILABLE}.")
+        raise_alert(
+            AlertKind.LOW_STAFF,
+            reason=f"{available} écoutant(s) disponible(s) ; seuil : {settings.ECOUTE_MIN_AVAILABLE}.",
+        )
 
 
 def forget_reasons(before: datetime) -> int:

@@ -10,8 +10,8 @@ from django.utils.translation import gettext
 
 from ecoute.abuse import blocks, gate, limits
 from ecoute.accounts import sessions
-from ecoute.accounts.twofactor import session_is_verified
 from ecoute.accounts.access import SUPERVISION_ROLES
+from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
@@ -22,11 +22,11 @@ from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
 
 from . import actions, alerts, queries, routing
-from .heartbeats import heartbeats
-from .queue_fanout import queue_fanout
 from .actions import CallError
+from .heartbeats import heartbeats
 from .ice import relay_only
 from .models import Call, CallState, EndReason
+from .queue_fanout import queue_fanout
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
@@ -37,8 +37,17 @@ _OVERFLOW_CLOSE = 200
 class CallerSocket(JsonSocket):
     """The public app: watches the board, places one call at a time, relays its signalling."""
 
-    message_types = ("hello", "call.request", "call.hangup", "signal",
-                     "queue.join", "queue.urgent", "queue.anyone", "call.resume", "heartbeat")
+    message_types = (
+        "hello",
+        "call.request",
+        "call.hangup",
+        "signal",
+        "queue.join",
+        "queue.urgent",
+        "queue.anyone",
+        "call.resume",
+        "heartbeat",
+    )
     expected_errors = (CallError, SignalError)
 
     async def connect(self):
@@ -57,7 +66,11 @@ class CallerSocket(JsonSocket):
         await self.accept()
         self.counted = await database_sync_to_async(limits.socket_opened)(self.source)
         if not self.counted:
-            await self.send_event(gate.Refused("too_many_connections", gettext("Trop de connexions depuis votre réseau.")).event())
+            await self.send_event(
+                gate.Refused(
+                    "too_many_connections", gettext("Trop de connexions depuis votre réseau.")
+                ).event()
+            )
             await self.close(code=4429)
             return
         await board_fanout.watch(self)
@@ -87,7 +100,9 @@ class CallerSocket(JsonSocket):
         if self.overflow > _OVERFLOW_CLOSE:
             await self.close(code=4429)
         elif self.overflow == 1 or self.overflow % 50 == 0:
-            await self.send_event(gate.Refused("slow_down", gettext("Trop de messages : patientez un instant.")).event())
+            await self.send_event(
+                gate.Refused("slow_down", gettext("Trop de messages : patientez un instant.")).event()
+            )
 
     async def _admit(self, call_id: uuid.UUID, message: dict) -> bool | None:
         """The abuse gate for a new call (ecoute/abuse/gate.py): whether it is held back, or None if refused (the app is told)."""
@@ -96,9 +111,12 @@ class CallerSocket(JsonSocket):
             return None
 
         def admit():
-            held_back = gate.admit(actions.hash_caller_key(self.caller_key), self.sources, message.get("proof"))
+            held_back = gate.admit(
+                actions.hash_caller_key(self.caller_key), self.sources, message.get("proof")
+            )
             limits.remember_call(self.source, call_id)
             return held_back
+
         try:
             return await database_sync_to_async(admit)()
         except gate.Refused as refused:
@@ -130,12 +148,16 @@ class CallerSocket(JsonSocket):
             await self.send_event(gate.too_many_calls().event())
             return
         try:
-            await database_sync_to_async(actions.ring_psychologist)(self.call_id, psychologist_id, self.caller_key)
+            await database_sync_to_async(actions.ring_psychologist)(
+                self.call_id, psychologist_id, self.caller_key
+            )
         except actions.PsychologistBusy:
             if new_call:
                 await self._forget_call()
             self.tried.append(psychologist_id)
-            await self.send_event({"type": "call.busy", "psychologist_id": psychologist_id, **await self._next_steps()})
+            await self.send_event(
+                {"type": "call.busy", "psychologist_id": psychologist_id, **await self._next_steps()}
+            )
             return
         self.psychologist_id = psychologist_id
         self.tried.append(psychologist_id)
@@ -166,7 +188,9 @@ class CallerSocket(JsonSocket):
             if held_back is None:
                 return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await database_sync_to_async(actions.enqueue)(call_id, self.caller_key, language_id, preferred_id, held_back)
+        await database_sync_to_async(actions.enqueue)(
+            call_id, self.caller_key, language_id, preferred_id, held_back
+        )
         self.call_id, self.queued = call_id, True
         await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
         await database_sync_to_async(routing.route_waiting)()
@@ -179,24 +203,37 @@ class CallerSocket(JsonSocket):
             raise MessageError("bad_message", gettext("« language » doit être un code de langue."))
         language_id = await database_sync_to_async(queries.language_id)(code)
         if language_id is None:
-            raise MessageError("unknown_language", gettext("Aucun psychologue de la ligne ne parle cette langue."))
+            raise MessageError(
+                "unknown_language", gettext("Aucun psychologue de la ligne ne parle cette langue.")
+            )
         return language_id
 
     async def _own_psychologist(self, value) -> int | None:
         if value is None:
             return None
         psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
-        mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(self.caller_key)) if self.caller_key else []
+        mine = (
+            await database_sync_to_async(queries.psychologists_of_caller)(
+                actions.hash_caller_key(self.caller_key)
+            )
+            if self.caller_key
+            else []
+        )
         if psychologist_id not in mine:
-            raise MessageError("not_your_psychologist", gettext("Vous ne pouvez attendre que un psychologue à qui vous avez déjà parlé."))
+            raise MessageError(
+                "not_your_psychologist",
+                gettext("Vous ne pouvez attendre que un psychologue à qui vous avez déjà parlé."),
+            )
         return psychologist_id
 
     async def on_queue_urgent(self, message):
-        """"Je suis en danger": the front of the queue, supervisors alerted at once (once per call; one
+        """ "Je suis en danger": the front of the queue, supervisors alerted at once (once per call; one
         alert line for the marks of one source within a few seconds)."""
         self._require_waiting(message)
         if self.urgent_marked:
-            raise actions.AlreadyUrgent(gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu."))
+            raise actions.AlreadyUrgent(
+                gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
+            )
         call_id, source = self.call_id, self.source
         await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
         self.urgent_marked = True
@@ -209,14 +246,18 @@ class CallerSocket(JsonSocket):
 
     async def on_heartbeat(self, message):
         if self.call_id:
-            heartbeats.caller(self.call_id)  # written with this second's others, never awaited (heartbeats.py)
+            heartbeats.caller(
+                self.call_id
+            )  # written with this second's others, never awaited (heartbeats.py)
 
     async def on_call_resume(self, message):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
         call_id = require_uuid(message, "call_id")
         if self.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        call = await database_sync_to_async(queries.resumable_call)(call_id, actions.hash_caller_key(self.caller_key))
+        call = await database_sync_to_async(queries.resumable_call)(
+            call_id, actions.hash_caller_key(self.caller_key)
+        )
         if call is None:
             await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
             return
@@ -236,7 +277,11 @@ class CallerSocket(JsonSocket):
 
     async def send_position(self, event: dict) -> None:
         """The queue fan-out's news of this caller's place: sent unless nothing changed."""
-        if self._waiting_in_queue() and event["call_id"] == str(self.call_id) and event != self._last_position:
+        if (
+            self._waiting_in_queue()
+            and event["call_id"] == str(self.call_id)
+            and event != self._last_position
+        ):
             self._last_position = event
             await self.send_event(event)
 
@@ -252,10 +297,14 @@ class CallerSocket(JsonSocket):
         signal = clean_signal(message.get("signal"), relay_only())
         to = message.get("to", "psychologist")
         if to not in ("psychologist", "supervisor") or (to == "supervisor" and not self.supervisor_id):
-            raise MessageError("bad_message", gettext("« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel."))
+            raise MessageError(
+                "bad_message",
+                gettext("« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel."),
+            )
         recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
         await self.channel_layer.group_send(
-            staff_group(recipient), {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}}
+            staff_group(recipient),
+            {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}},
         )
 
     async def before_relay(self, event):
@@ -314,8 +363,19 @@ class WorkspaceSocket(JsonSocket):
     Only one window speaks for a psychologist at a time; opening the workspace elsewhere takes over.
     """
 
-    message_types = ("status.set", "call.accept", "call.decline", "call.hangup", "signal", "heartbeat",
-                     "call.escalate", "call.emergency", "debrief.request", "debrief.dismiss", "call.hand_over")
+    message_types = (
+        "status.set",
+        "call.accept",
+        "call.decline",
+        "call.hangup",
+        "signal",
+        "heartbeat",
+        "call.escalate",
+        "call.emergency",
+        "debrief.request",
+        "debrief.dismiss",
+        "call.hand_over",
+    )
     expected_errors = (CallError, PresenceError, SignalError)
 
     async def connect(self):
@@ -330,7 +390,9 @@ class WorkspaceSocket(JsonSocket):
         self.joined = False  # in the call as the supervisor who joined it, beside its psychologist
         self.session_checked = time.monotonic()
         await self.accept()
-        await self.channel_layer.group_send(staff_group(self.user_id), {"type": "session.takeover", "session": self.channel_name})
+        await self.channel_layer.group_send(
+            staff_group(self.user_id), {"type": "session.takeover", "session": self.channel_name}
+        )
         await self.channel_layer.group_add(staff_group(self.user_id), self.channel_name)
         await database_sync_to_async(presence.open_session)(self.user_id, self.channel_name)
         await self._resume_call()
@@ -359,10 +421,14 @@ class WorkspaceSocket(JsonSocket):
         if not isinstance(status, str):
             raise MessageError("bad_message", gettext("« status » manquant."))
         await database_sync_to_async(presence.choose_status)(self.user_id, self.channel_name, status)
-        await database_sync_to_async(routing.route_waiting)()  # a listener free now takes the next waiting call
+        await database_sync_to_async(
+            routing.route_waiting
+        )()  # a listener free now takes the next waiting call
 
     async def on_heartbeat(self, message):
-        heartbeats.workspace(self, self.user_id, self.channel_name)  # written with this second's others (heartbeats.py)
+        heartbeats.workspace(
+            self, self.user_id, self.channel_name
+        )  # written with this second's others (heartbeats.py)
         # Once a minute: on duty counts as activity for the staff session, and an ended session closes.
         if time.monotonic() - self.session_checked >= sessions.TOUCH_SECONDS:
             self.session_checked = time.monotonic()
@@ -396,13 +462,17 @@ class WorkspaceSocket(JsonSocket):
         kind = message.get("kind")
         if kind not in ("help", "transfer", "callback"):
             raise MessageError("bad_message", gettext("« kind » doit être help, transfer ou callback."))
-        await database_sync_to_async(actions.escalate)(call_id, self.user_id, kind, _reason(message, required=False))
+        await database_sync_to_async(actions.escalate)(
+            call_id, self.user_id, kind, _reason(message, required=False)
+        )
         await self.send_event({"type": "escalation.sent", "call_id": str(call_id), "kind": kind})
 
     async def on_call_emergency(self, message):
         """A life-threatening emergency: supervisors alerted at once; the workspace shows what to do."""
         call_id = self._require_current_call(message)
-        await database_sync_to_async(actions.flag_emergency)(call_id, self.user_id, _reason(message, required=True))
+        await database_sync_to_async(actions.flag_emergency)(
+            call_id, self.user_id, _reason(message, required=True)
+        )
         await self.send_event({"type": "emergency.flagged", "call_id": str(call_id)})
 
     async def on_debrief_request(self, message):
@@ -417,7 +487,11 @@ class WorkspaceSocket(JsonSocket):
         signal = clean_signal(message.get("signal"), relay_only())
         sender = "supervisor" if self.joined else "psychologist"
         await self.channel_layer.group_send(
-            caller_group(call_id), {"type": "relay", "event": {"type": "signal", "call_id": str(call_id), "signal": signal, "from": sender}}
+            caller_group(call_id),
+            {
+                "type": "relay",
+                "event": {"type": "signal", "call_id": str(call_id), "signal": signal, "from": sender},
+            },
         )
 
     async def on_call_hand_over(self, message):
@@ -458,7 +532,9 @@ class SupervisorSocket(JsonSocket):
 
     async def connect(self):
         user = self.scope.get("user")
-        may_supervise = lambda: user.role in SUPERVISION_ROLES and session_is_verified(user, self.scope.get("session"))  # noqa: E731
+        may_supervise = lambda: (  # noqa: E731
+            user.role in SUPERVISION_ROLES and session_is_verified(user, self.scope.get("session"))
+        )
         if user is None or not user.is_authenticated or not await database_sync_to_async(may_supervise)():
             await self.close(code=4403)
             return
@@ -471,7 +547,14 @@ class SupervisorSocket(JsonSocket):
             await self.channel_layer.group_discard(SUPERVISORS_GROUP, self.channel_name)
 
     async def alert_raised(self, message):
-        await self.send_event({"type": "alert", "alert_id": message["alert_id"], "kind": message["kind"], "label": message["label"]})
+        await self.send_event(
+            {
+                "type": "alert",
+                "alert_id": message["alert_id"],
+                "kind": message["kind"],
+                "label": message["label"],
+            }
+        )
 
     async def alert_closed(self, message):
         await self.send_event({"type": "alert.closed", "alert_id": message["alert_id"]})
@@ -480,11 +563,13 @@ class SupervisorSocket(JsonSocket):
         await self.send_event({"type": "alert.grouped", "alert_id": message["alert_id"]})
 
     async def on_call_block(self, message):
-        """"Bloquer cet appareil / cette source pour N heures": audited; its waiting calls end."""
+        """ "Bloquer cet appareil / cette source pour N heures": audited; its waiting calls end."""
         call_id = require_uuid(message, "call_id")
         scope, hours, user = message.get("scope"), message.get("hours"), self.scope["user"]
         ended = await database_sync_to_async(blocks.block_call)(call_id, scope, hours, user)
-        await self.send_event({"type": "call.blocked", "call_id": str(call_id), "scope": scope, "hours": hours, "ended": ended})
+        await self.send_event(
+            {"type": "call.blocked", "call_id": str(call_id), "scope": scope, "hours": hours, "ended": ended}
+        )
 
     async def on_alert_take(self, message):
         await database_sync_to_async(alerts.take)(require_int(message, "alert_id"), self.user_id)
@@ -494,7 +579,10 @@ class SupervisorSocket(JsonSocket):
         try:
             await database_sync_to_async(actions.take_call)(call_id, self.user_id)
         except actions.PsychologistBusy:
-            raise MessageError("workspace_needed", gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.")) from None
+            raise MessageError(
+                "workspace_needed",
+                gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel."),
+            ) from None
         await self.send_event({"type": "call.taken", "call_id": str(call_id)})
 
     async def on_call_join(self, message):

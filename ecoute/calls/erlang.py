@@ -28,10 +28,10 @@ def erlang_c(traffic: float, agents: int) -> float:
 
 @dataclass(frozen=True)
 class Prediction:
-    answer_rate: float          # share of callers answered (1 for Erlang C)
-    waiting: float              # share of callers who wait at all
-    service_level: float        # share answered within the target
-    average_speed: float        # mean wait, seconds (Erlang C: answered callers; Erlang A: every caller)
+    answer_rate: float  # share of callers answered (1 for Erlang C)
+    waiting: float  # share of callers who wait at all
+    service_level: float  # share answered within the target
+    average_speed: float  # mean wait, seconds (Erlang C: answered callers; Erlang A: every caller)
 
 
 def erlang_c_prediction(rate: float, handle: float, agents: int, target: float = 20) -> Prediction:
@@ -44,7 +44,9 @@ def erlang_c_prediction(rate: float, handle: float, agents: int, target: float =
     return Prediction(1.0, waiting, service_level, waiting * handle / (agents - traffic))
 
 
-def erlang_a_prediction(rate: float, handle: float, agents: int, patience: float, target: float = 20) -> Prediction:
+def erlang_a_prediction(
+    rate: float, handle: float, agents: int, patience: float, target: float = 20
+) -> Prediction:
     """Erlang A from its birth-death chain: state k = callers in the system; leaving rate
     min(k, n)/h + max(k - n, 0)/p. Arrivals see the stationary state (PASTA)."""
     mu, theta = 1 / handle, 1 / patience

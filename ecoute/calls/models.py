@@ -60,9 +60,16 @@ class Call(models.Model):
     # The queue (ecoute/calls/routing.py). A call with queued_at set is the router's to place; a
     # call without it was placed by the caller tapping one psychologist.
     queued_at = models.DateTimeField(_("entré dans la file à"), null=True, blank=True)
-    priority = models.PositiveSmallIntegerField(_("priorité"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priorité"), choices=Priority.choices, default=Priority.NORMAL
+    )
     language = models.ForeignKey(
-        "accounts.Language", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("langue demandée")
+        "accounts.Language",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("langue demandée"),
     )
     # A returning caller waiting for their own psychologist rather than the next one free.
     preferred_psychologist = models.ForeignKey(
@@ -72,7 +79,9 @@ class Call(models.Model):
     caller_seen_at = models.DateTimeField(_("dernier signe de l'appelant"), null=True, blank=True)
     high_risk = models.BooleanField(_("urgence vitale signalée"), default=False)
     # Warm transfer: a supervisor who joined the call; once the psychologist leaves, they carry it on.
-    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # From a source flooding the line (ecoute/abuse): placed after every other waiting call.
     held_back = models.BooleanField(_("mis en retrait (abus)"), default=False)
 
@@ -137,12 +146,16 @@ class Alert(models.Model):
     kind = models.CharField(max_length=16, choices=AlertKind.choices)
     call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
     # The psychologist who raised it, or the one it is about (a missed ring).
-    psychologist = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    psychologist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # What the psychologist typed ("la personne dit avoir pris des médicaments"): health data,
     # encrypted; emptied by the retention purge after ECOUTE_ALERT_REASON_RETENTION_DAYS.
     reason = EncryptedTextField(_("motif"), blank=True, default="")
     created_at = models.DateTimeField()
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # Alerts of one kind from one source in a few seconds share a random marker and show as one line
     # on the board (ecoute/abuse/limits.alert_group); never the source's hash.
@@ -153,7 +166,11 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["closed_at", "created_at"])]
         constraints = [
             # One open alert of a kind per call (a long wait is raised once, not every second).
-            models.UniqueConstraint(fields=["kind", "call"], condition=models.Q(closed_at__isnull=True), name="one_open_alert_per_call_and_kind"),
+            models.UniqueConstraint(
+                fields=["kind", "call"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_alert_per_call_and_kind",
+            ),
         ]
         verbose_name = _("alerte")
 

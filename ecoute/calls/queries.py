@@ -31,11 +31,20 @@ def suggest_psychologist(exclude: list[int]) -> dict | None:
 
 def languages_offered() -> list[Language]:
     """The languages a caller may ask for: those spoken by at least one listener on the line."""
-    return list(Language.objects.filter(listenerprofile__active=True, listenerprofile__user__is_active=True).distinct().order_by("name"))
+    return list(
+        Language.objects.filter(listenerprofile__active=True, listenerprofile__user__is_active=True)
+        .distinct()
+        .order_by("name")
+    )
 
 
 def language_id(code: str) -> int | None:
-    return next(iter(Language.objects.filter(code=code, listenerprofile__active=True).values_list("pk", flat=True)[:1]), None)
+    return next(
+        iter(
+            Language.objects.filter(code=code, listenerprofile__active=True).values_list("pk", flat=True)[:1]
+        ),
+        None,
+    )
 
 
 def queue_settings() -> dict:
@@ -58,11 +67,17 @@ def queue_positions(call_ids) -> dict:
     A few queries whatever the number of calls: every waiting caller of a server process is told
     at once (ecoute/calls/queue_fanout.py).
     """
-    calls = list(Call.objects.select_related("language").filter(pk__in=list(call_ids), state=CallState.REQUESTED, queued_at__isnull=False))
+    calls = list(
+        Call.objects.select_related("language").filter(
+            pk__in=list(call_ids), state=CallState.REQUESTED, queued_at__isnull=False
+        )
+    )
     if not calls:
         return {}
     found, estimate, now = routing.places(), routing.WaitEstimate(), clock.now()
-    return {call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found}
+    return {
+        call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found
+    }
 
 
 def _position_event(call: Call, place: int, estimate, now) -> dict:
@@ -89,12 +104,19 @@ def resumable_call(call_id, caller_key_hash: str) -> Call | None:
 def resume_event(call: Call) -> dict:
     """The one event that tells a reconnected caller's app where its call is (or how it ended meanwhile)."""
     if call.state in (CallState.ENDED, CallState.ABANDONED):
-        reason = call.end_reason if call.state == CallState.ENDED or call.end_reason == "blocked" else "abandoned"
+        reason = (
+            call.end_reason if call.state == CallState.ENDED or call.end_reason == "blocked" else "abandoned"
+        )
         return {"type": "call.ended", "call_id": str(call.pk), "reason": reason, "resumed": True}
     if call.state == CallState.CONNECTED:
         return {"type": "call.accepted", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
     if call.state == CallState.RINGING:
-        return {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": call.psychologist_id, "resumed": True}
+        return {
+            "type": "call.ringing",
+            "call_id": str(call.pk),
+            "psychologist_id": call.psychologist_id,
+            "resumed": True,
+        }
     if call.queued_at:
         position = queue_position(call.pk)
         if position is not None:
@@ -102,7 +124,13 @@ def resume_event(call: Call) -> dict:
         call.refresh_from_db()  # it rang or ended between the two reads (a busy line): tell where it is now
         if call.state != CallState.REQUESTED:
             return resume_event(call)
-    return {"type": "call.unanswered", "call_id": str(call.pk), "reason": "lost", "psychologist_id": None, "queued": False}
+    return {
+        "type": "call.unanswered",
+        "call_id": str(call.pk),
+        "reason": "lost",
+        "psychologist_id": None,
+        "queued": False,
+    }
 
 
 def workspace_resume_event(psychologist_id: int) -> dict | None:

@@ -82,7 +82,9 @@ def _route_once() -> int:
         return len(decisions)
 
 
-def plan(calls: list[Call], free: list[int], spoken: dict[int, set[int]], refused: dict, now: datetime) -> list[tuple[Call, int]]:
+def plan(
+    calls: list[Call], free: list[int], spoken: dict[int, set[int]], refused: dict, now: datetime
+) -> list[tuple[Call, int]]:
     """The (call, listener) pairs to ring: CALLS in queue order, each given its listener by choose()."""
     free = list(free)
     decisions = []
@@ -96,7 +98,9 @@ def plan(calls: list[Call], free: list[int], spoken: dict[int, set[int]], refuse
     return decisions
 
 
-def choose(call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime) -> int | None:
+def choose(
+    call: Call, free: list[int], spoken: dict[int, set[int]], refused: set[int], now: datetime
+) -> int | None:
     """The listener rule 2-5 give CALL among FREE (longest idle first), or None."""
     if call.preferred_psychologist_id:
         wanted = call.preferred_psychologist_id
@@ -128,6 +132,7 @@ def _locked(rows: QuerySet, of) -> QuerySet:
 
 
 # --- Where a caller stands ------------------------------------------------------------------------
+
 
 def places() -> dict:
     """Every waiting call's place: 1 for the next to be placed; among the calls waiting for the same

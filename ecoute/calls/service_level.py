@@ -54,5 +54,7 @@ def answer_rate(answered: int, abandoned: int) -> float | None:
 
 def outcome(calls: QuerySet) -> Outcome:
     """How many of CALLS were answered and how many abandoned (see the module's definition)."""
-    sums = counted(calls).aggregate(answered=Count("pk", filter=ANSWERED), abandoned=Count("pk", filter=ABANDONED))
+    sums = counted(calls).aggregate(
+        answered=Count("pk", filter=ANSWERED), abandoned=Count("pk", filter=ABANDONED)
+    )
     return Outcome(sums["answered"], sums["abandoned"])

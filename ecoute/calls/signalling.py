@@ -62,7 +62,9 @@ def _without_addresses(sdp: str) -> str:
         elif _REMOTE_CANDIDATES_LINE.match(line):
             continue
         else:
-            line = _SDP_ADDRESS.sub(lambda match: f"IN {match.group(1).upper()} {BLANK[match.group(1).upper()]}", line)
+            line = _SDP_ADDRESS.sub(
+                lambda match: f"IN {match.group(1).upper()} {BLANK[match.group(1).upper()]}", line
+            )
         kept.append(line)
     return "\r\n".join(kept)
 

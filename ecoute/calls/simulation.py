@@ -48,11 +48,11 @@ class Scenario:
     name: str
     calls_per_day: float
     profile: list[float]
-    talk_seconds: float            # mean, exponential
-    patience_seconds: float        # mean, exponential
+    talk_seconds: float  # mean, exponential
+    patience_seconds: float  # mean, exponential
     staffing: list[int] | None = None  # listeners on duty each hour; None: what Erlang C recommends
     answer_delay: tuple[float, float] = (2.0, 6.0)  # a listener picks up after this many seconds
-    miss_rate: float = 0.01        # rings nobody answers (the listener stepped away)
+    miss_rate: float = 0.01  # rings nobody answers (the listener stepped away)
     wrap_up_seconds: int = 60
     target_service_level: float = 0.95
 
@@ -71,10 +71,24 @@ class Scenario:
 
 
 SCENARIOS = {
-    "typical-day": Scenario("typical-day", 20, DAY_PROFILE, talk_seconds=20 * 60, patience_seconds=180, staffing=[1] * 7 + [2] * 16 + [1]),
+    "typical-day": Scenario(
+        "typical-day",
+        20,
+        DAY_PROFILE,
+        talk_seconds=20 * 60,
+        patience_seconds=180,
+        staffing=[1] * 7 + [2] * 16 + [1],
+    ),
     # During the pandemic: 200 calls a day of about 15 minutes; staffed as Erlang C recommends.
     "crisis-peak": Scenario("crisis-peak", 200, DAY_PROFILE, talk_seconds=15 * 60, patience_seconds=120),
-    "night": Scenario("night", 12, NIGHT_PROFILE, talk_seconds=25 * 60, patience_seconds=240, staffing=[2] * 7 + [1] * 13 + [2] * 4),
+    "night": Scenario(
+        "night",
+        12,
+        NIGHT_PROFILE,
+        talk_seconds=25 * 60,
+        patience_seconds=240,
+        staffing=[2] * 7 + [1] * 13 + [2] * 4,
+    ),
 }
 
 
@@ -85,7 +99,7 @@ class Report:
     offered: int = 0
     answered: int = 0
     abandoned: int = 0
-    waits: list[float] = field(default_factory=list)        # until answered: what the caller lived
+    waits: list[float] = field(default_factory=list)  # until answered: what the caller lived
     queue_waits: list[float] = field(default_factory=list)  # until a listener first rang: the models' wait
     occupancy: dict[str, float] = field(default_factory=dict)
     model: dict = field(default_factory=dict)
@@ -104,7 +118,9 @@ class Report:
             "service_level": _percent(sum(1 for w in waits if w <= within), self.offered),
             "offered_within": _percent(sum(1 for w in self.queue_waits if w <= within), self.offered),
             "average_speed": round(statistics.fmean(waits), 1) if waits else None,
-            "p95_speed": round(waits[min(len(waits) - 1, math.ceil(0.95 * len(waits)) - 1)], 1) if waits else None,
+            "p95_speed": round(waits[min(len(waits) - 1, math.ceil(0.95 * len(waits)) - 1)], 1)
+            if waits
+            else None,
             "occupancy": self.occupancy,
             "model": self.model,
         }
@@ -121,7 +137,9 @@ class _Rollback(Exception):
 @contextmanager
 def _a_database_of_its_own():
     """The default database of this thread swapped, while the simulation runs, for an empty one in memory."""
-    own = ConnectionHandler({DEFAULT_DB_ALIAS: {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})[DEFAULT_DB_ALIAS]
+    own = ConnectionHandler({DEFAULT_DB_ALIAS: {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})[
+        DEFAULT_DB_ALIAS
+    ]
     real = connections[DEFAULT_DB_ALIAS]
     connections[DEFAULT_DB_ALIAS] = own  # thread-local: the server's other threads keep the real one
     try:
@@ -143,7 +161,7 @@ class Simulation:
         self.listeners: list[int] = []
         self.duty_seconds: dict[int, float] = {}
         self.on_duty_since: dict[int, datetime] = {}
-        self.leaving: set[int] = set()   # off shift: leaves after the current call
+        self.leaving: set[int] = set()  # off shift: leaves after the current call
         self.last_ring = 0
         self.talk: dict[int, float] = {}
 
@@ -152,7 +170,12 @@ class Simulation:
     def run(self) -> Report:
         report = Report(self.scenario.name, self.days)
         try:
-            with _a_database_of_its_own(), transaction.atomic(), clock.using(lambda: self.now), self._settings():
+            with (
+                _a_database_of_its_own(),
+                transaction.atomic(),
+                clock.using(lambda: self.now),
+                self._settings(),
+            ):
                 self._hire(max(self.scenario.on_duty(hour) for hour in range(24)))
                 self._schedule_shifts_and_arrivals()
                 while self.events:
@@ -168,8 +191,11 @@ class Simulation:
     def _settings(self):
         from django.test import override_settings
 
-        return override_settings(ECOUTE_WRAP_UP_SECONDS=self.scenario.wrap_up_seconds, ECOUTE_MIN_WRAP_UP_SECONDS=0,
-                                 ECOUTE_CONSECUTIVE_CALLS_CAP=0)
+        return override_settings(
+            ECOUTE_WRAP_UP_SECONDS=self.scenario.wrap_up_seconds,
+            ECOUTE_MIN_WRAP_UP_SECONDS=0,
+            ECOUTE_CONSECUTIVE_CALLS_CAP=0,
+        )
 
     def _at(self, when: datetime, kind: str, *payload) -> None:
         heapq.heappush(self.events, (when, next(self.sequence), kind, payload))
@@ -181,7 +207,9 @@ class Simulation:
         for n in range(count):
             user = User.objects.create(username=f"simulated-{uuid.uuid4().hex[:12]}", role=Role.PSYCHOLOGIST)
             ListenerProfile.objects.create(user=user, first_name=f"Écoutant {n + 1}")
-            Presence.objects.create(user=user, status=Status.OFFLINE, session="simulation", last_seen=self.now)
+            Presence.objects.create(
+                user=user, status=Status.OFFLINE, session="simulation", last_seen=self.now
+            )
             self.listeners.append(user.pk)
             self.duty_seconds[user.pk] = 0.0
             self.talk[user.pk] = 0.0
@@ -280,7 +308,11 @@ class Simulation:
     def _route(self) -> None:
         """The router decides; the simulated listener whose workspace rings picks up, or misses it."""
         routing.route_waiting()
-        for ring_id, call_id, pk in Ring.objects.filter(pk__gt=self.last_ring).order_by("pk").values_list("pk", "call_id", "psychologist_id"):
+        for ring_id, call_id, pk in (
+            Ring.objects.filter(pk__gt=self.last_ring)
+            .order_by("pk")
+            .values_list("pk", "call_id", "psychologist_id")
+        ):
             self.last_ring = ring_id
             if self.random.random() < self.scenario.miss_rate:
                 self._later(settings.ECOUTE_RING_TIMEOUT + 0.001, "ring_timeout")
@@ -298,11 +330,15 @@ class Simulation:
         report.offered = calls.count()
         report.answered = calls.filter(answered_at__isnull=False).count()
         report.abandoned = calls.filter(state=CallState.ABANDONED).count()
-        answered = calls.filter(answered_at__isnull=False).values_list("requested_at", "ringing_at", "answered_at")
+        answered = calls.filter(answered_at__isnull=False).values_list(
+            "requested_at", "ringing_at", "answered_at"
+        )
         report.waits = [(a - r).total_seconds() for r, _, a in answered]
         report.queue_waits = [(rang - r).total_seconds() for r, rang, _ in answered]
         report.occupancy = {
-            f"écoutant {n + 1}": round(100 * self.talk[pk] / self.duty_seconds[pk], 1) if self.duty_seconds[pk] else None
+            f"écoutant {n + 1}": round(100 * self.talk[pk] / self.duty_seconds[pk], 1)
+            if self.duty_seconds[pk]
+            else None
             for n, pk in enumerate(self.listeners)
         }
         report.model = self._model()
@@ -324,8 +360,11 @@ class Simulation:
                 totals[name][2] += rate * min(p.average_speed, 3600)
             weight += rate
         return {
-            name: {"answer_rate": round(100 * t[0] / weight, 2), "service_level": round(100 * t[1] / weight, 2),
-                   "average_speed": round(t[2] / weight, 1)}
+            name: {
+                "answer_rate": round(100 * t[0] / weight, 2),
+                "service_level": round(100 * t[1] / weight, 2),
+                "average_speed": round(t[2] / weight, 1),
+            }
             for name, t in totals.items()
         } | {"handle_seconds": round(handle), "staffing": [scenario.on_duty(h) for h in range(24)]}
 

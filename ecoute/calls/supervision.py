@@ -10,14 +10,13 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
+from ecoute.abuse.limits import refused_today
 from ecoute.accounts.models import LISTENING_ROLES
 from ecoute.lib import clock
 from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.lib.i18n import translated
 from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
-
-from ecoute.abuse.limits import refused_today
 
 from . import routing, service_level
 from .models import Alert, AlertKind, Call, CallState, Priority
@@ -54,7 +53,9 @@ def _waiting(now: datetime) -> list[dict]:
 
 
 def _in_progress(now: datetime) -> list[dict]:
-    calls = Call.objects.filter(state__in=[CallState.RINGING, CallState.CONNECTED]).select_related("psychologist__listener_profile")
+    calls = Call.objects.filter(state__in=[CallState.RINGING, CallState.CONNECTED]).select_related(
+        "psychologist__listener_profile"
+    )
     return [
         {
             "id": call.pk,
@@ -71,12 +72,23 @@ def _in_progress(now: datetime) -> list[dict]:
 
 
 def _listeners(now: datetime) -> list[dict]:
-    rows = Presence.objects.filter(user__role__in=LISTENING_ROLES, user__is_active=True, user__listener_profile__isnull=False)
-    rows = rows.exclude(status=Status.OFFLINE).select_related("user__listener_profile").order_by("status", "changed_at")
+    rows = Presence.objects.filter(
+        user__role__in=LISTENING_ROLES, user__is_active=True, user__listener_profile__isnull=False
+    )
+    rows = (
+        rows.exclude(status=Status.OFFLINE)
+        .select_related("user__listener_profile")
+        .order_by("status", "changed_at")
+    )
     return [
-        {"name": _name(p.user), "status": p.status, "status_label": p.get_status_display(), "for": _clock(now - p.changed_at),
-         # Still on a record well past the usual wrap-up: a supervisor may check in (a heavy call?).
-         "long_wrap_up": long_wrap_up(p, now)}
+        {
+            "name": _name(p.user),
+            "status": p.status,
+            "status_label": p.get_status_display(),
+            "for": _clock(now - p.changed_at),
+            # Still on a record well past the usual wrap-up: a supervisor may check in (a heavy call?).
+            "long_wrap_up": long_wrap_up(p, now),
+        }
         for p in rows
     ]
 
@@ -88,7 +100,11 @@ def _alerts(now: datetime) -> list[dict]:
     The reasons travel only in this page, over the supervisor's authenticated session; the events
     announcing an alert (ecoute/calls/alerts.py) carry its id and kind, never its reason.
     """
-    alerts = Alert.objects.filter(closed_at__isnull=True).select_related("psychologist__listener_profile").order_by("-created_at")
+    alerts = (
+        Alert.objects.filter(closed_at__isnull=True)
+        .select_related("psychologist__listener_profile")
+        .order_by("-created_at")
+    )
     lines, groups = [], {}
     for a in alerts[:500]:
         if a.group and a.group in groups:
@@ -96,9 +112,19 @@ def _alerts(now: datetime) -> list[dict]:
             line["count"] += 1
             line["first"] = a.created_at
             continue
-        line = {"id": a.pk, "kind": a.kind, "label": a.get_kind_display(), "reason": translated(_reason(a)), "psychologist": _name(a.psychologist),
-                "call": str(a.call_id)[:8] if a.call_id else "", "call_id": a.call_id, "age": _clock(now - a.created_at),
-                "count": 1, "first": a.created_at, "last": a.created_at}
+        line = {
+            "id": a.pk,
+            "kind": a.kind,
+            "label": a.get_kind_display(),
+            "reason": translated(_reason(a)),
+            "psychologist": _name(a.psychologist),
+            "call": str(a.call_id)[:8] if a.call_id else "",
+            "call_id": a.call_id,
+            "age": _clock(now - a.created_at),
+            "count": 1,
+            "first": a.created_at,
+            "last": a.created_at,
+        }
         if a.group:
             groups[a.group] = line
         lines.append(line)
@@ -112,9 +138,16 @@ def _alerts(now: datetime) -> list[dict]:
 def _group_label(line: dict) -> str:
     seconds = max(1, round((line["last"] - line["first"]).total_seconds()))
     if line["kind"] == AlertKind.DANGER:
-        return ngettext("%(count)d appel urgent de la même source en %(seconds)d s", "%(count)d appels urgents de la même source en %(seconds)d s",
-                        line["count"]) % {"count": line["count"], "seconds": seconds}
-    return gettext("%(label)s : %(count)d alertes de la même source en %(seconds)d s") % {"label": line["label"], "count": line["count"], "seconds": seconds}
+        return ngettext(
+            "%(count)d appel urgent de la même source en %(seconds)d s",
+            "%(count)d appels urgents de la même source en %(seconds)d s",
+            line["count"],
+        ) % {"count": line["count"], "seconds": seconds}
+    return gettext("%(label)s : %(count)d alertes de la même source en %(seconds)d s") % {
+        "label": line["label"],
+        "count": line["count"],
+        "seconds": seconds,
+    }
 
 
 def _reason(alert: Alert) -> str:
@@ -165,8 +198,17 @@ def today_figures(now: datetime) -> dict:
         longest_answered=Max(wait, filter=Q(answered_at__isnull=False)),
         longest_abandoned=Max(gave_up, filter=Q(state=CallState.ABANDONED)),
     )
-    still_waiting = calls.filter(state=CallState.REQUESTED).order_by("requested_at").values_list("requested_at", flat=True).first()
-    longest = [d for d in (sums["longest_answered"], sums["longest_abandoned"], still_waiting and now - still_waiting) if d]
+    still_waiting = (
+        calls.filter(state=CallState.REQUESTED)
+        .order_by("requested_at")
+        .values_list("requested_at", flat=True)
+        .first()
+    )
+    longest = [
+        d
+        for d in (sums["longest_answered"], sums["longest_abandoned"], still_waiting and now - still_waiting)
+        if d
+    ]
     over = sums["answered"] + sums["abandoned"]
     return {
         "offered": sums["offered"],

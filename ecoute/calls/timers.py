@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+
 from ecoute.lib import clock
 from ecoute.lib.channel_layer import redis_unreachable
-
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
@@ -55,7 +55,9 @@ def miss_unanswered_rings(now: datetime) -> None:
     # its psychologist stays available instead of being put on break for it (the heartbeats, which
     # do not need Redis, still show who is really gone). Otherwise an outage would empty the line.
     after = Status.AVAILABLE if redis_unreachable() else Status.BREAK
-    for call_id, psychologist_id in Ring.objects.filter(outcome=RingOutcome.RINGING, started_at__lte=cutoff).values_list("call_id", "psychologist_id"):
+    for call_id, psychologist_id in Ring.objects.filter(
+        outcome=RingOutcome.RINGING, started_at__lte=cutoff
+    ).values_list("call_id", "psychologist_id"):
         try:
             actions.miss(call_id, psychologist_id, presence_after=after)
         except CallError:
@@ -65,7 +67,9 @@ def miss_unanswered_rings(now: datetime) -> None:
 def abandon_vanished_callers(now: datetime) -> None:
     """A call still waiting or ringing whose caller's app went silent (its server process died with it)."""
     limit = now - timedelta(seconds=settings.ECOUTE_CALLER_TIMEOUT)
-    vanished = Call.objects.filter(state__in=[CallState.REQUESTED, CallState.RINGING], caller_seen_at__lt=limit)
+    vanished = Call.objects.filter(
+        state__in=[CallState.REQUESTED, CallState.RINGING], caller_seen_at__lt=limit
+    )
     for call_id in vanished.values_list("pk", flat=True):
         try:
             actions.caller_leaves(call_id, EndReason.CALLER_LOST)
@@ -84,8 +88,11 @@ def _run_when_due(due: datetime, queued_at: float) -> None:
     late = time.monotonic() - queued_at
     if late >= LATE_WARNING_SECONDS and time.monotonic() - _warned_at >= LATE_WARNING_EVERY:
         _warned_at = time.monotonic()
-        logger.warning("the timers started %.1f s late: this process's database work is queued behind "
-                       "(overloaded machine?); rings and heartbeats are judged by when they arrived", late)
+        logger.warning(
+            "the timers started %.1f s late: this process's database work is queued behind "
+            "(overloaded machine?); rings and heartbeats are judged by when they arrived",
+            late,
+        )
     run_due_timers(due)
 
 

@@ -9,8 +9,8 @@ from django.views.decorators.vary import vary_on_cookie
 
 from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
-from ecoute.security.headers import allow
 from ecoute.presence.queries import board_entries
+from ecoute.security.headers import allow
 
 from . import supervision
 from .queries import languages_offered
@@ -37,8 +37,11 @@ def board(request: HttpRequest) -> HttpResponse:
 @listener_required
 @allow("microphone")
 def workspace(request: HttpRequest) -> HttpResponse:
-    context = {"profile": request.user.listener_profile, "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
-               "ring_timeout": settings.ECOUTE_RING_TIMEOUT}
+    context = {
+        "profile": request.user.listener_profile,
+        "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
+        "ring_timeout": settings.ECOUTE_RING_TIMEOUT,
+    }
     return render(request, "calls/workspace.html", context)
 
 
@@ -46,7 +49,11 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervise(request: HttpRequest) -> HttpResponse:
     """The supervision board: the live line, today's figures, alerts until taken."""
-    return render(request, "calls/supervision.html", {"board": supervision.board(), "has_workspace": request.user.is_listener})
+    return render(
+        request,
+        "calls/supervision.html",
+        {"board": supervision.board(), "has_workspace": request.user.is_listener},
+    )
 
 
 @require_GET

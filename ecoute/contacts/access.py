@@ -30,7 +30,12 @@ def current_call(user) -> Call | None:
 
 
 def same_caller(record: ContactRecord, call: Call | None) -> bool:
-    return bool(call and call.caller_key_hash and record.call_id and record.call.caller_key_hash == call.caller_key_hash)
+    return bool(
+        call
+        and call.caller_key_hash
+        and record.call_id
+        and record.call.caller_key_hash == call.caller_key_hash
+    )
 
 
 def note_access(user, record: ContactRecord) -> NoteAccess:
@@ -40,7 +45,11 @@ def note_access(user, record: ContactRecord) -> NoteAccess:
         return NoteAccess.AUTHOR
     if user.role == Role.SUPERVISOR:
         return NoteAccess.WITH_REASON
-    if user.role == Role.PSYCHOLOGIST and NotePolicy.current().share_with_other_listeners and same_caller(record, current_call(user)):
+    if (
+        user.role == Role.PSYCHOLOGIST
+        and NotePolicy.current().share_with_other_listeners
+        and same_caller(record, current_call(user))
+    ):
         return NoteAccess.WITH_REASON
     return NoteAccess.DENIED
 
@@ -51,7 +60,9 @@ def may_see_record(user, record: ContactRecord) -> bool:
 
 
 def visible_records(user):
-    records = ContactRecord.objects.select_related("profession", "employment", "author").prefetch_related("reasons")
+    records = ContactRecord.objects.select_related("profession", "employment", "author").prefetch_related(
+        "reasons"
+    )
     if user.role == Role.SUPERVISOR:
         return records
     return records.filter(author=user)

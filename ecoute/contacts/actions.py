@@ -24,8 +24,18 @@ from .models import ContactRecord, NoteRead, Orientation
 
 # The fields a contact form or an import sets directly on the record.
 CODED_FIELDS = (
-    "started_at", "duration_seconds", "channel", "language", "returning", "profession", "employment",
-    "sector", "departement", "age_band", "risk_level", "follow_up",
+    "started_at",
+    "duration_seconds",
+    "channel",
+    "language",
+    "returning",
+    "profession",
+    "employment",
+    "sector",
+    "departement",
+    "age_band",
+    "risk_level",
+    "follow_up",
 )
 
 
@@ -39,7 +49,9 @@ def previous_records(caller_key_hash: str, before_call: Call | None = None):
         return ContactRecord.objects.none()
     records = ContactRecord.objects.filter(call__caller_key_hash=caller_key_hash)
     if before_call is not None:
-        records = records.exclude(call=before_call).filter(started_at__lt=before_call.answered_at or before_call.requested_at)
+        records = records.exclude(call=before_call).filter(
+            started_at__lt=before_call.answered_at or before_call.requested_at
+        )
     return records.select_related("author", "call").prefetch_related("reasons").order_by("-started_at")
 
 
@@ -49,16 +61,21 @@ def prefill(call: Call, author_id: int | None = None) -> dict:
     started = call.answered_at or call.requested_at
     part = handed_over_part(call, author_id)
     # The part before a hand-over has no measured end; the supervisor's record carries the duration.
-    duration = int((call.ended_at - call.answered_at).total_seconds()) if call.ended_at and call.answered_at and not part else None
+    duration = (
+        int((call.ended_at - call.answered_at).total_seconds())
+        if call.ended_at and call.answered_at and not part
+        else None
+    )
     entries = directory.noted_entries(call.pk, author_id) if author_id else []
     return {
         "started_at": started,
         "duration_seconds": duration,
         "channel": call.channel,
         "language": call.language.code if call.language_id else "fr",
-        "returning": bool(call.caller_key_hash) and Call.objects.filter(
-            caller_key_hash=call.caller_key_hash, answered_at__lt=started
-        ).exclude(pk=call.pk).exists(),
+        "returning": bool(call.caller_key_hash)
+        and Call.objects.filter(caller_key_hash=call.caller_key_hash, answered_at__lt=started)
+        .exclude(pk=call.pk)
+        .exists(),
         "directory_entries": [entry.pk for entry in entries],
         "orientations": orientation_ids(entries),
     }
@@ -66,7 +83,11 @@ def prefill(call: Call, author_id: int | None = None) -> dict:
 
 def orientation_ids(entries: list[Entry]) -> list[int]:
     """The record's orientation terms (those still offered) that ENTRIES stand for."""
-    return list(Orientation.objects.filter(active=True, code__in=orientation_codes(entries)).values_list("pk", flat=True))
+    return list(
+        Orientation.objects.filter(active=True, code__in=orientation_codes(entries)).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def handed_over_part(call: Call | None, author_id: int | None) -> bool:
@@ -75,9 +96,23 @@ def handed_over_part(call: Call | None, author_id: int | None) -> bool:
 
 
 # Which kind of orientation (the record's taxonomy codes) an address of the directory is.
-KIND_ORIENTATIONS = {Kind.UNIT: "unite-dediee", Kind.DAY_HOSPITAL: "hopital-jour", Kind.UNIVERSITY: "sante-universitaire", Kind.EMERGENCY: "urgences"}
-SERVICE_ORIENTATIONS = {ServiceType.LEGAL: "juridique", ServiceType.ADMINISTRATIVE: "administratif", ServiceType.REPLACEMENT: "remplacement"}
-PROFESSION_ORIENTATIONS = {"psychologue": "psychologue-reseau", "psychiatre": "psychiatre", "medecin-generaliste": "generaliste", "medecin-du-travail": "medecine-travail"}
+KIND_ORIENTATIONS = {
+    Kind.UNIT: "unite-dediee",
+    Kind.DAY_HOSPITAL: "hopital-jour",
+    Kind.UNIVERSITY: "sante-universitaire",
+    Kind.EMERGENCY: "urgences",
+}
+SERVICE_ORIENTATIONS = {
+    ServiceType.LEGAL: "juridique",
+    ServiceType.ADMINISTRATIVE: "administratif",
+    ServiceType.REPLACEMENT: "remplacement",
+}
+PROFESSION_ORIENTATIONS = {
+    "psychologue": "psychologue-reseau",
+    "psychiatre": "psychiatre",
+    "medecin-generaliste": "generaliste",
+    "medecin-du-travail": "medecine-travail",
+}
 NETWORK_ORIENTATIONS = {"morphee": "sommeil", "souffrance-travail": "souffrance-travail", "ssa": "armees"}
 
 
@@ -96,7 +131,11 @@ def orientation_codes(entries: list[Entry]) -> set[str]:
 
 def calls_to_record(psychologist_id: int):
     """The calls still waiting for this psychologist's record (« Fiches à compléter »), latest first."""
-    return access.recordable_calls(psychologist_id).exclude(contact_records__author_id=psychologist_id).order_by("-answered_at")
+    return (
+        access.recordable_calls(psychologist_id)
+        .exclude(contact_records__author_id=psychologist_id)
+        .order_by("-answered_at")
+    )
 
 
 def pending_call(psychologist_id: int) -> Call | None:
@@ -119,7 +158,9 @@ def save_record(author, call: Call | None, data: dict, record: ContactRecord | N
     if record is not None and record.author_id != getattr(author, "pk", None):
         raise ContactError(gettext("Seul·e le ou la psychologue qui a pris l'appel peut modifier sa fiche."))
     before = tallies.record_facts(record) if record else Counter()
-    record = record or ContactRecord(call=call, author=author, handed_over_part=handed_over_part(call, getattr(author, "pk", None)))
+    record = record or ContactRecord(
+        call=call, author=author, handed_over_part=handed_over_part(call, getattr(author, "pk", None))
+    )
     for field in CODED_FIELDS:
         if field in data:
             setattr(record, field, data[field])
@@ -168,11 +209,21 @@ def purge(now=None, days: int | None = None) -> dict:
     now = now or timezone.now()
     days = settings.ECOUTE_CONTACT_RETENTION_DAYS if days is None else days
     cutoff = now - timedelta(days=days)
-    unanswered = Q(answered_at__isnull=True, state__in=[CallState.ENDED, CallState.ABANDONED], requested_at__lt=now - UNANSWERED_LINK_KEPT)
+    unanswered = Q(
+        answered_at__isnull=True,
+        state__in=[CallState.ENDED, CallState.ABANDONED],
+        requested_at__lt=now - UNANSWERED_LINK_KEPT,
+    )
     with transaction.atomic():
-        notes = ContactRecord.objects.filter(started_at__lt=cutoff, purged_at__isnull=True).update(note="", purged_at=now)
+        notes = ContactRecord.objects.filter(started_at__lt=cutoff, purged_at__isnull=True).update(
+            note="", purged_at=now
+        )
         # The caller key links calls (and so records) of one person: unlinked, they stay as anonymous counts.
-        links = Call.objects.filter(Q(requested_at__lt=cutoff) | unanswered).exclude(caller_key_hash="").update(caller_key_hash="")
+        links = (
+            Call.objects.filter(Q(requested_at__lt=cutoff) | unanswered)
+            .exclude(caller_key_hash="")
+            .update(caller_key_hash="")
+        )
     return {"notes": notes, "caller_links": links}
 
 

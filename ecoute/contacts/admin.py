@@ -9,7 +9,19 @@ from django.utils.translation import gettext_lazy as _
 
 from ecoute.lib.crypto import opened
 
-from .models import AgeBand, Departement, EmploymentStatus, FollowUp, NotePolicy, NoteRead, Orientation, Profession, Reason, RiskLevel, Sector
+from .models import (
+    AgeBand,
+    Departement,
+    EmploymentStatus,
+    FollowUp,
+    NotePolicy,
+    NoteRead,
+    Orientation,
+    Profession,
+    Reason,
+    RiskLevel,
+    Sector,
+)
 
 
 class TermAdmin(admin.ModelAdmin):
@@ -27,7 +39,17 @@ class TermAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (Profession, EmploymentStatus, Sector, Departement, AgeBand, Reason, RiskLevel, Orientation, FollowUp):
+for model in (
+    Profession,
+    EmploymentStatus,
+    Sector,
+    Departement,
+    AgeBand,
+    Reason,
+    RiskLevel,
+    Orientation,
+    FollowUp,
+):
     admin.site.register(model, TermAdmin)
 
 

@@ -17,12 +17,28 @@ from . import models
 from .forms import NOTE_MAX_LENGTH
 
 REQUIRED = ["date", "profession", "statut", "motifs"]
-OPTIONAL = ["duree_minutes", "canal", "langue", "premier_appel", "secteur", "departement", "tranche_age", "risque", "orientations", "suite", "note"]
+OPTIONAL = [
+    "duree_minutes",
+    "canal",
+    "langue",
+    "premier_appel",
+    "secteur",
+    "departement",
+    "tranche_age",
+    "risque",
+    "orientations",
+    "suite",
+    "note",
+]
 # Column -> (record field, taxonomy)
 SINGLE = {
-    "profession": ("profession", models.Profession), "statut": ("employment", models.EmploymentStatus),
-    "secteur": ("sector", models.Sector), "departement": ("departement", models.Departement),
-    "tranche_age": ("age_band", models.AgeBand), "risque": ("risk_level", models.RiskLevel), "suite": ("follow_up", models.FollowUp),
+    "profession": ("profession", models.Profession),
+    "statut": ("employment", models.EmploymentStatus),
+    "secteur": ("sector", models.Sector),
+    "departement": ("departement", models.Departement),
+    "tranche_age": ("age_band", models.AgeBand),
+    "risque": ("risk_level", models.RiskLevel),
+    "suite": ("follow_up", models.FollowUp),
 }
 MULTI = {"motifs": ("reasons", models.Reason), "orientations": ("orientations", models.Orientation)}
 YES_NO = {"oui": True, "non": False, "": False}
@@ -81,21 +97,27 @@ def _check_header(names: list[str]) -> list[str]:
     if missing:
         errors.append(f"ligne 1 : colonnes obligatoires absentes : {', '.join(missing)}")
     if unknown:
-        errors.append(f"ligne 1 : colonnes inconnues : {', '.join(unknown)} (colonnes permises : {', '.join(REQUIRED + OPTIONAL)})")
+        errors.append(
+            f"ligne 1 : colonnes inconnues : {', '.join(unknown)} (colonnes permises : {', '.join(REQUIRED + OPTIONAL)})"
+        )
     return errors
 
 
 def _codes() -> dict:
     taxonomies = {column: model for column, (_field, model) in {**SINGLE, **MULTI}.items()}
-    found = {column: {term.code: term for term in model.objects.all()} for column, model in taxonomies.items()}
+    found = {
+        column: {term.code: term for term in model.objects.all()} for column, model in taxonomies.items()
+    }
     found["langue"] = set(Language.objects.values_list("code", flat=True))
     return found
 
 
 def _record(row: dict, codes: dict) -> tuple[dict, list[str]]:
     row = {key.strip(): (value or "").strip() for key, value in row.items()}
-    problems = [(column, tabular.cell_problem(value, NOTE_MAX_LENGTH if column == "note" else tabular.MAX_CELL_CHARS))
-                for column, value in row.items()]
+    problems = [
+        (column, tabular.cell_problem(value, NOTE_MAX_LENGTH if column == "note" else tabular.MAX_CELL_CHARS))
+        for column, value in row.items()
+    ]
     errors = [f"colonne « {column} » : {problem}" for column, problem in problems if problem]
     if errors:
         return {}, errors  # the line is refused; its other columns are not worth reading
@@ -128,14 +150,20 @@ def _term(column: str, code: str, known: dict, required: bool, errors: list[str]
             errors.append(f"colonne « {column} » vide")
         return None
     if code not in known:
-        errors.append(f"colonne « {column} » : code « {code} » inconnu (voir docs/contacts.md ou l'administration)")
+        errors.append(
+            f"colonne « {column} » : code « {code} » inconnu (voir docs/contacts.md ou l'administration)"
+        )
         return None
     return known[code]
 
 
 def _when(text: str, errors: list[str]):
     try:
-        moment = datetime.fromisoformat(text) if "T" in text or " " in text else datetime.combine(date.fromisoformat(text), time(12))
+        moment = (
+            datetime.fromisoformat(text)
+            if "T" in text or " " in text
+            else datetime.combine(date.fromisoformat(text), time(12))
+        )
     except ValueError:
         errors.append(f"date « {text} » illisible (attendu AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)")
         return None

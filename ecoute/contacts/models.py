@@ -17,7 +17,12 @@ from ecoute.lib.i18n import translated
 
 
 class Term(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("Stable : utilisé par les statistiques et les imports."))
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        help_text=_("Stable : utilisé par les statistiques et les imports."),
+    )
     label = models.CharField(_("libellé"), max_length=120)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     active = models.BooleanField(_("proposé dans la fiche"), default=True)
@@ -86,9 +91,15 @@ class FollowUp(Term):
 class ContactRecord(models.Model):
     # Empty for records imported from the association's history. A call handed over to a supervisor
     # (warm transfer) has two records, one per psychologist, each written by its author.
-    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_records")
+    call = models.ForeignKey(
+        Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_records"
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="contact_records",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_records",
         verbose_name=_("psychologue"),
     )
     started_at = models.DateTimeField(_("date et heure de l'appel"), db_index=True)
@@ -97,18 +108,33 @@ class ContactRecord(models.Model):
     language = models.CharField(_("langue de l'entretien"), max_length=8, default="fr")
     returning = models.BooleanField(_("a déjà appelé"), default=False)
     profession = models.ForeignKey(Profession, on_delete=models.PROTECT, verbose_name=_("profession"))
-    employment = models.ForeignKey(EmploymentStatus, on_delete=models.PROTECT, verbose_name=_("statut d'exercice"))
-    sector = models.ForeignKey(Sector, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("secteur"))
-    departement = models.ForeignKey(Departement, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("département"))
-    age_band = models.ForeignKey(AgeBand, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("tranche d'âge"))
+    employment = models.ForeignKey(
+        EmploymentStatus, on_delete=models.PROTECT, verbose_name=_("statut d'exercice")
+    )
+    sector = models.ForeignKey(
+        Sector, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("secteur")
+    )
+    departement = models.ForeignKey(
+        Departement, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("département")
+    )
+    age_band = models.ForeignKey(
+        AgeBand, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("tranche d'âge")
+    )
     reasons = models.ManyToManyField(Reason, verbose_name=_("motifs"))
-    risk_level = models.ForeignKey(RiskLevel, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("niveau de risque"))
+    risk_level = models.ForeignKey(
+        RiskLevel, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("niveau de risque")
+    )
     orientations = models.ManyToManyField(Orientation, blank=True, verbose_name=_("orientations données"))
     # The precise addresses given, when the orientation went to an entry of the directory (issue 5).
     directory_entries = models.ManyToManyField(
-        "directory.Entry", blank=True, related_name="contact_records", verbose_name=_("adresses de l'annuaire données"),
+        "directory.Entry",
+        blank=True,
+        related_name="contact_records",
+        verbose_name=_("adresses de l'annuaire données"),
     )
-    follow_up = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("suite prévue"))
+    follow_up = models.ForeignKey(
+        FollowUp, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("suite prévue")
+    )
     note = EncryptedTextField(_("note"), blank=True, default="")
     # The part of the psychologist who handed the call over to a supervisor: the supervisor's record
     # counts the contact, so this one is left out of the statistics (ecoute/contacts/tallies.py).
@@ -121,7 +147,9 @@ class ContactRecord(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["author", "-started_at"])]
-        constraints = [models.UniqueConstraint(fields=["call", "author"], name="one_record_per_call_and_author")]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "author"], name="one_record_per_call_and_author")
+        ]
         verbose_name = _("fiche d'appel")
         verbose_name_plural = _("fiches d'appel")
 
@@ -133,8 +161,11 @@ class NotePolicy(models.Model):
     """What the administrators decided about notes; one row."""
 
     share_with_other_listeners = models.BooleanField(
-        _("montrer les notes précédentes aux autres psychologues"), default=False,
-        help_text=_("Sinon, un autre psychologue voit seulement que la personne a déjà appelé, et pour quels motifs."),
+        _("montrer les notes précédentes aux autres psychologues"),
+        default=False,
+        help_text=_(
+            "Sinon, un autre psychologue voit seulement que la personne a déjà appelé, et pour quels motifs."
+        ),
     )
 
     class Meta:
@@ -160,8 +191,15 @@ class ReadPlace(models.TextChoices):
 class NoteRead(AppendOnlyModel):
     """One read of one note: written before the text is decrypted, never changed or removed."""
 
-    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="note_reads", verbose_name=_("lecteur"))
-    record = models.ForeignKey(ContactRecord, on_delete=models.PROTECT, related_name="reads", verbose_name=_("fiche"))
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="note_reads",
+        verbose_name=_("lecteur"),
+    )
+    record = models.ForeignKey(
+        ContactRecord, on_delete=models.PROTECT, related_name="reads", verbose_name=_("fiche")
+    )
     read_at = models.DateTimeField(_("lu le (heure de Paris)"), default=timezone.now, db_index=True)
     # Why someone read the note: it can speak of the person ("elle rappelle, idées noires"), so encrypted.
     reason = EncryptedTextField(_("motif de la lecture"))
@@ -194,5 +232,9 @@ class ContactTally(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["span", "dimension", "day", "value"], name="one_tally_per_span_day_value")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["span", "dimension", "day", "value"], name="one_tally_per_span_day_value"
+            )
+        ]
         indexes = [models.Index(fields=["span", "day"], name="contacts_tally_span_day")]

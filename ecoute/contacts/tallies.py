@@ -42,18 +42,22 @@ def duration_band(seconds: int) -> str:
     return LONGEST_BAND
 
 
-def facts(started_at, channel: str, language: str, returning: bool, duration_seconds, codes: dict, multi: dict) -> Counter:
+def facts(
+    started_at, channel: str, language: str, returning: bool, duration_seconds, codes: dict, multi: dict
+) -> Counter:
     """What one contact counts for, keyed (day, dimension, value). CODES: dimension -> code or None;
     MULTI: dimension -> list of codes."""
     local = timezone.localtime(started_at)
     day = local.date()
-    counts = Counter({
-        (day, "total", ""): 1,
-        (day, "channel", channel): 1,
-        (day, "language", language or UNKNOWN): 1,
-        (day, "returning", "oui" if returning else "non"): 1,
-        (day, "hour_weekday", f"{local.weekday()}-{local.hour:02d}"): 1,
-    })
+    counts = Counter(
+        {
+            (day, "total", ""): 1,
+            (day, "channel", channel): 1,
+            (day, "language", language or UNKNOWN): 1,
+            (day, "returning", "oui" if returning else "non"): 1,
+            (day, "hour_weekday", f"{local.weekday()}-{local.hour:02d}"): 1,
+        }
+    )
     for dimension, code in codes.items():
         counts[(day, dimension, code or UNKNOWN)] += 1
     for dimension, values in multi.items():
@@ -71,8 +75,19 @@ def record_facts(record: ContactRecord) -> Counter:
     if record.pk is None or record.handed_over_part:
         return Counter()
     codes = {dimension: _code(record, path.split("__")[0]) for dimension, path in SINGLE_DIMENSIONS.items()}
-    multi = {dimension: sorted(getattr(record, field).values_list("code", flat=True)) for dimension, field in MULTI_DIMENSIONS.items()}
-    return facts(record.started_at, record.channel, record.language, record.returning, record.duration_seconds, codes, multi)
+    multi = {
+        dimension: sorted(getattr(record, field).values_list("code", flat=True))
+        for dimension, field in MULTI_DIMENSIONS.items()
+    }
+    return facts(
+        record.started_at,
+        record.channel,
+        record.language,
+        record.returning,
+        record.duration_seconds,
+        codes,
+        multi,
+    )
 
 
 def _code(record, field: str):
@@ -95,8 +110,11 @@ def apply(delta: Counter) -> None:
     One portable upsert (PostgreSQL, and SQLite since 3.24); rows in a fixed order so that two
     concurrent saves never wait on each other in opposite orders.
     """
-    rows = [(str(span), day.isoformat(), dimension, value, amount)
-            for (span, day, dimension, value), amount in sorted(with_months(delta).items()) if amount]
+    rows = [
+        (str(span), day.isoformat(), dimension, value, amount)
+        for (span, day, dimension, value), amount in sorted(with_months(delta).items())
+        if amount
+    ]
     if not rows:
         return
     table = ContactTally._meta.db_table
@@ -122,15 +140,33 @@ def rebuild(chunk: int = 20000) -> int:
     fields = ["pk", "started_at", "channel", "language", "returning", "duration_seconds", *single_paths]
     multi = _multi_codes()
     counted = 0
-    for row in ContactRecord.objects.filter(handed_over_part=False).values_list(*fields).order_by().iterator(chunk_size=chunk):
+    for row in (
+        ContactRecord.objects.filter(handed_over_part=False)
+        .values_list(*fields)
+        .order_by()
+        .iterator(chunk_size=chunk)
+    ):
         pk, started_at, channel, language, returning, duration = row[:6]
         codes = dict(zip(SINGLE_DIMENSIONS, row[6:]))
-        totals.update(facts(started_at, channel, language, returning, duration, codes, {d: multi[d].get(pk, []) for d in MULTI_DIMENSIONS}))
+        totals.update(
+            facts(
+                started_at,
+                channel,
+                language,
+                returning,
+                duration,
+                codes,
+                {d: multi[d].get(pk, []) for d in MULTI_DIMENSIONS},
+            )
+        )
         counted += 1
     ContactTally.objects.all().delete()
     ContactTally.objects.bulk_create(
-        (ContactTally(span=span, day=day, dimension=dimension, value=value, count=amount)
-         for (span, day, dimension, value), amount in with_months(totals).items() if amount),
+        (
+            ContactTally(span=span, day=day, dimension=dimension, value=value, count=amount)
+            for (span, day, dimension, value), amount in with_months(totals).items()
+            if amount
+        ),
         batch_size=5000,
     )
     return counted
@@ -142,7 +178,11 @@ def _multi_codes() -> dict[str, dict[int, list[str]]]:
         through = getattr(ContactRecord, field).through
         by_record: dict[int, list[str]] = {}
         term = "reason" if field == "reasons" else "orientation"
-        for record_id, code in through.objects.values_list("contactrecord_id", f"{term}__code").order_by().iterator(chunk_size=50000):
+        for record_id, code in (
+            through.objects.values_list("contactrecord_id", f"{term}__code")
+            .order_by()
+            .iterator(chunk_size=50000)
+        ):
             by_record.setdefault(record_id, []).append(code)
         found[dimension] = by_record
     return found

@@ -50,8 +50,14 @@ def record_call(request: HttpRequest, call_id) -> HttpResponse:
             initial["returning"] = "oui" if initial["returning"] else "non"
         form = ContactForm(instance=record, initial=initial)
         status = 200
-    context = {"form": form, "call": call, "facts": facts, "record": record, "partial": _partial(request),
-               "handed_over_part": actions.handed_over_part(call, request.user.pk)}
+    context = {
+        "form": form,
+        "call": call,
+        "facts": facts,
+        "record": record,
+        "partial": _partial(request),
+        "handed_over_part": actions.handed_over_part(call, request.user.pk),
+    }
     return render(request, "contacts/record_form.html", context, status=status)
 
 
@@ -95,8 +101,19 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     entries = []
     for record in actions.previous_records(call.caller_key_hash, call):
         rights = access.note_access(request.user, record)
-        note = actions.read_note(request.user, record, DURING_CALL, ReadPlace.DURING_CALL) if rights is NoteAccess.AUTHOR and record.note else ""
-        entries.append({"record": record, "mine": record.author_id == request.user.pk, "note": note, "may_ask": rights is NoteAccess.WITH_REASON})
+        note = (
+            actions.read_note(request.user, record, DURING_CALL, ReadPlace.DURING_CALL)
+            if rights is NoteAccess.AUTHOR and record.note
+            else ""
+        )
+        entries.append(
+            {
+                "record": record,
+                "mine": record.author_id == request.user.pk,
+                "note": note,
+                "may_ask": rights is NoteAccess.WITH_REASON,
+            }
+        )
     return render(request, "contacts/caller_history.html", {"entries": entries, "partial": _partial(request)})
 
 
@@ -121,16 +138,27 @@ def read_note(request: HttpRequest, pk: int) -> HttpResponse:
         elif request.method == "POST":
             form = ReasonForm(request.POST, ask_code=reauth.needed(request))
             if form.is_valid():
-                if form.ask_code and not reauth.confirm(request, form.cleaned_data["token"], "lecture de la note d’un·e collègue"):
-                    form.add_error("token", _("Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application."))
+                if form.ask_code and not reauth.confirm(
+                    request, form.cleaned_data["token"], "lecture de la note d’un·e collègue"
+                ):
+                    form.add_error(
+                        "token",
+                        _(
+                            "Code incorrect ou expiré. Saisissez le code affiché maintenant par votre application."
+                        ),
+                    )
                 else:
-                    context["note"] = actions.read_note(request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE)
+                    context["note"] = actions.read_note(
+                        request.user, record, form.cleaned_data["reason"], ReadPlace.PAGE
+                    )
             context["form"] = form
         else:
             context["form"] = ReasonForm(ask_code=reauth.needed(request))
     except NoteKeyError:
         # A server started without the key the note was written with (a restore without the escrowed
         # keys, a rotation gone wrong): say so plainly; the note is intact and readable once the key is back.
-        return render(request, "contacts/note.html", {"record": record, "note": None, "key_missing": True}, status=503)
+        return render(
+            request, "contacts/note.html", {"record": record, "note": None, "key_missing": True}, status=503
+        )
     status = 400 if context.get("form") is not None and context["form"].errors else 200
     return render(request, "contacts/note.html", context, status=status)

@@ -38,9 +38,10 @@ def send_referral_card(call_id: uuid.UUID, psychologist_id: int, entry_id: int) 
         raise ReferralError(gettext("Cette adresse n’existe pas ou n’est plus publiée."))
     card = referral_card(entry)
     _remember(call.pk, psychologist_id, entry, sent=True)
-    relay_after_commit(caller_group(call.pk), {"type": "referral.card", "call_id": str(call.pk), "card": card})
+    relay_after_commit(
+        caller_group(call.pk), {"type": "referral.card", "call_id": str(call.pk), "card": card}
+    )
     return card
-
 
 
 @transaction.atomic
@@ -52,7 +53,9 @@ def note_referral(psychologist_id: int, entry_id: int) -> Referral:
     call = Call.objects.filter(talking, state=CallState.CONNECTED).only("pk").first()
     call_id = call.pk if call else presence.wrap_up_call_id(psychologist_id)
     if call_id is None:
-        raise ReferralError(gettext("Aucun appel en cours : l’orientation se note pendant un appel ou sa fin d’appel."))
+        raise ReferralError(
+            gettext("Aucun appel en cours : l’orientation se note pendant un appel ou sa fin d’appel.")
+        )
     entry = Entry.objects.published().filter(pk=entry_id).first()
     if entry is None:
         raise ReferralError(gettext("Cette adresse n’existe pas ou n’est plus publiée."))
@@ -60,7 +63,9 @@ def note_referral(psychologist_id: int, entry_id: int) -> Referral:
 
 
 def _remember(call_id, psychologist_id: int, entry: Entry, sent: bool) -> Referral:
-    referral, created = Referral.objects.get_or_create(call_id=call_id, psychologist_id=psychologist_id, entry=entry, defaults={"sent": sent})
+    referral, created = Referral.objects.get_or_create(
+        call_id=call_id, psychologist_id=psychologist_id, entry=entry, defaults={"sent": sent}
+    )
     if sent and not referral.sent:
         Referral.objects.filter(pk=referral.pk).update(sent=True)
     return referral
@@ -68,7 +73,9 @@ def _remember(call_id, psychologist_id: int, entry: Entry, sent: bool) -> Referr
 
 def noted_entries(call_id, psychologist_id: int) -> list[Entry]:
     """The addresses this psychologist noted or sent during the call, in the order they did."""
-    referrals = Referral.objects.filter(call_id=call_id, psychologist_id=psychologist_id).select_related("entry__profession")
+    referrals = Referral.objects.filter(call_id=call_id, psychologist_id=psychologist_id).select_related(
+        "entry__profession"
+    )
     return [referral.entry for referral in referrals.order_by("noted_at", "pk")]
 
 

@@ -2,8 +2,8 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -36,8 +36,13 @@ class VerificationFilter(admin.SimpleListFilter):
     parameter_name = "verification"
 
     def lookups(self, request, model_admin):
-        return [("stale", _("À revérifier (plus de %(days)s jours)") % {"days": settings.ECOUTE_DIRECTORY_STALE_DAYS}),
-                ("fresh", _("Vérifiées récemment"))]
+        return [
+            (
+                "stale",
+                _("À revérifier (plus de %(days)s jours)") % {"days": settings.ECOUTE_DIRECTORY_STALE_DAYS},
+            ),
+            ("fresh", _("Vérifiées récemment")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "stale":
@@ -48,7 +53,12 @@ class VerificationFilter(admin.SimpleListFilter):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Fichier CSV"), help_text=_("UTF-8, séparateur virgule ou point-virgule ; colonnes décrites dans docs/directory-import.md."))
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_(
+            "UTF-8, séparateur virgule ou point-virgule ; colonnes décrites dans docs/directory-import.md."
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -59,8 +69,26 @@ class ImportForm(forms.Form):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "profession", "unit_status", "commune", "accepting_new_patients", "last_verified", "published"]
-    list_filter = [VerificationFilter, "kind", "unit_status", "networks", "profession", "themes", "teleconsultation", "published"]
+    list_display = [
+        "name",
+        "kind",
+        "profession",
+        "unit_status",
+        "commune",
+        "accepting_new_patients",
+        "last_verified",
+        "published",
+    ]
+    list_filter = [
+        VerificationFilter,
+        "kind",
+        "unit_status",
+        "networks",
+        "profession",
+        "themes",
+        "teleconsultation",
+        "published",
+    ]
     search_fields = ["name", "organization", "external_id", "commune__name", "postal_code"]
     autocomplete_fields = ["commune"]
     filter_horizontal = ["networks", "themes", "languages"]
@@ -69,11 +97,43 @@ class EntryAdmin(admin.ModelAdmin):
     actions = ["mark_verified"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["external_id", "kind", "name", "organization", "profession", "service_type", "published"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "external_id",
+                    "kind",
+                    "name",
+                    "organization",
+                    "profession",
+                    "service_type",
+                    "published",
+                ]
+            },
+        ),
         (_("Unité dédiée"), {"fields": ["unit_status", "opening", "beds"]}),
-        (_("Pour qui, comment"), {"fields": ["networks", "themes", "languages", "teleconsultation", "accepting_new_patients", "nationwide"]}),
-        (_("Où"), {"fields": ["address", "postal_code", "commune", "latitude", "longitude"],
-                   "description": _("Sans latitude ni longitude, la position de la mairie de la commune est utilisée.")}),
+        (
+            _("Pour qui, comment"),
+            {
+                "fields": [
+                    "networks",
+                    "themes",
+                    "languages",
+                    "teleconsultation",
+                    "accepting_new_patients",
+                    "nationwide",
+                ]
+            },
+        ),
+        (
+            _("Où"),
+            {
+                "fields": ["address", "postal_code", "commune", "latitude", "longitude"],
+                "description": _(
+                    "Sans latitude ni longitude, la position de la mairie de la commune est utilisée."
+                ),
+            },
+        ),
         (_("Contact"), {"fields": ["phone", "email", "website"]}),
         (_("Pour l’appelant"), {"fields": ["what_to_expect", "how_to_reach"]}),
         (_("Suivi"), {"fields": ["last_verified", "created_at", "updated_at"]}),
@@ -105,12 +165,22 @@ class EntryAdmin(admin.ModelAdmin):
             except ImportRejected as rejected:
                 errors = rejected.errors
             else:
-                journal.record(SecurityEventKind.IMPORT, actor=request.user, summary=f"Import de l’annuaire : {report}"[:300],
-                               what="directory", file=form.cleaned_data["file"].name[:100])
+                journal.record(
+                    SecurityEventKind.IMPORT,
+                    actor=request.user,
+                    summary=f"Import de l’annuaire : {report}"[:300],
+                    what="directory",
+                    file=form.cleaned_data["file"].name[:100],
+                )
                 messages.success(request, _("Import terminé : %(report)s.") % {"report": report})
                 return redirect(reverse("admin:directory_entry_changelist"))
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "errors": errors,
-                   "title": _("Importer l’annuaire (CSV)")}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "errors": errors,
+            "title": _("Importer l’annuaire (CSV)"),
+        }
         return TemplateResponse(request, "admin/directory/entry/import.html", context)
 
 

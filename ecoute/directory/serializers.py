@@ -3,7 +3,18 @@
 from .models import Entry
 
 # What a card shows a caller: public facts about the place, never anything about the caller or the call.
-CARD_FIELDS = ("name", "organization", "subtitle", "address", "place", "phone", "email", "website", "how_to_reach", "what_to_expect")
+CARD_FIELDS = (
+    "name",
+    "organization",
+    "subtitle",
+    "address",
+    "place",
+    "phone",
+    "email",
+    "website",
+    "how_to_reach",
+    "what_to_expect",
+)
 
 
 def entry_json(entry: Entry, distance_km: float | None = None) -> dict:
@@ -51,8 +62,13 @@ def marker_json(entry: Entry, distance_km: float | None = None) -> dict:
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [entry.longitude, entry.latitude]},
         "properties": {
-            "id": entry.pk, "name": entry.name, "subtitle": entry.subtitle, "kind": entry.kind,
-            "unit_status": entry.unit_status or None, "place": entry.place, "url": entry.get_absolute_url(),
+            "id": entry.pk,
+            "name": entry.name,
+            "subtitle": entry.subtitle,
+            "kind": entry.kind,
+            "unit_status": entry.unit_status or None,
+            "place": entry.place,
+            "url": entry.get_absolute_url(),
             "distance_km": distance_km,
         },
     }

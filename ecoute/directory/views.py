@@ -5,8 +5,8 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_POST
 
 from ecoute.accounts.access import listener_required
 from ecoute.contacts import actions as contacts
@@ -23,7 +23,9 @@ from .serializers import marker_json
 SEARCH_PARAMETERS = set(SearchForm.base_fields)
 
 
-def run_search(request: HttpRequest, require_place: bool = False) -> tuple[SearchForm, directory_search.Results | None]:
+def run_search(
+    request: HttpRequest, require_place: bool = False
+) -> tuple[SearchForm, directory_search.Results | None]:
     """Validate the query string and search; (form, None) when it is invalid or empty."""
     asked = any(name in request.GET for name in SEARCH_PARAMETERS)
     form = SearchForm(request.GET if asked else None, require_place=require_place)
@@ -35,7 +37,9 @@ def run_search(request: HttpRequest, require_place: bool = False) -> tuple[Searc
 def _page_context(form, results) -> dict:
     place = results.criteria.place if results else None
     return {
-        "form": form, "results": results, "place": place,
+        "form": form,
+        "results": results,
+        "place": place,
         "homonyms": directory_search.homonyms(place) if place else [],
         "wider": _wider_radius(results),
         "map_config": _map_config(),
@@ -58,7 +62,9 @@ def _map_config() -> dict:
 def search_page(request: HttpRequest) -> HttpResponse:
     """Find a referral professional, a unit or a service near a place; results sorted by distance."""
     form, results = run_search(request)
-    return render(request, "directory/search.html", _page_context(form, results), status=400 if form.errors else 200)
+    return render(
+        request, "directory/search.html", _page_context(form, results), status=400 if form.errors else 200
+    )
 
 
 @require_GET
@@ -66,12 +72,16 @@ def search_page(request: HttpRequest) -> HttpResponse:
 def map_page(request: HttpRequest) -> HttpResponse:
     """The same search on a map, with the dedicated units always shown."""
     form, results = run_search(request)
-    return render(request, "directory/map.html", _page_context(form, results), status=400 if form.errors else 200)
+    return render(
+        request, "directory/map.html", _page_context(form, results), status=400 if form.errors else 200
+    )
 
 
 @require_GET
 def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(Entry.objects.published().select_related("profession", "commune__departement"), pk=pk)
+    entry = get_object_or_404(
+        Entry.objects.published().select_related("profession", "commune__departement"), pk=pk
+    )
     return render(request, "directory/entry.html", {"entry": entry, "map_config": _map_config()})
 
 
@@ -87,11 +97,14 @@ def map_data(request: HttpRequest) -> JsonResponse:
         seen.add(hit.entry.pk)
     features += [marker_json(entry) for entry in directory_search.units_for_map() if entry.pk not in seen]
     place = results.criteria.place if results else None
-    centre = {"latitude": place.latitude, "longitude": place.longitude, "label": place.label} if place else None
+    centre = (
+        {"latitude": place.latitude, "longitude": place.longitude, "label": place.label} if place else None
+    )
     return JsonResponse({"type": "FeatureCollection", "features": features, "centre": centre})
 
 
 # --- The psychologist's side panel ------------------------------------------------------------------
+
 
 @require_GET
 @listener_required
@@ -99,7 +112,9 @@ def panel_results(request: HttpRequest) -> HttpResponse:
     """Results for the workspace's side panel: an HTML fragment, fetched without leaving the call."""
     form, results = run_search(request, require_place=True)
     context = {**_page_context(form, results), "in_call": connected_call_of(request.user.pk) is not None}
-    return render(request, "directory/includes/panel_results.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "directory/includes/panel_results.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_POST
@@ -110,11 +125,25 @@ def send_card(request: HttpRequest) -> JsonResponse:
         entry_id = int(request.POST.get("entry_id", ""))
         call_id = uuid.UUID(request.POST["call_id"]) if request.POST.get("call_id") else None
     except ValueError:
-        return JsonResponse({"error": gettext("Requête invalide : « entry_id » doit être un nombre, « call_id » un identifiant d’appel.")}, status=400)
+        return JsonResponse(
+            {
+                "error": gettext(
+                    "Requête invalide : « entry_id » doit être un nombre, « call_id » un identifiant d’appel."
+                )
+            },
+            status=400,
+        )
     if call_id is None:
         call = connected_call_of(request.user.pk)
         if call is None:
-            return JsonResponse({"error": gettext("Aucun appel en cours : la fiche s’envoie pendant un appel par l’application.")}, status=409)
+            return JsonResponse(
+                {
+                    "error": gettext(
+                        "Aucun appel en cours : la fiche s’envoie pendant un appel par l’application."
+                    )
+                },
+                status=409,
+            )
         call_id = call.pk
     try:
         card = send_referral_card(call_id, request.user.pk, entry_id)
@@ -130,11 +159,20 @@ def note_orientation(request: HttpRequest) -> JsonResponse:
     try:
         entry_id = int(request.POST.get("entry_id", ""))
     except ValueError:
-        return JsonResponse({"error": gettext("Requête invalide : « entry_id » doit être un nombre.")}, status=400)
+        return JsonResponse(
+            {"error": gettext("Requête invalide : « entry_id » doit être un nombre.")}, status=400
+        )
     try:
         referral = note_referral(request.user.pk, entry_id)
     except ReferralError as error:
         return JsonResponse({"error": str(error)}, status=409)
     # What the record's form ticks if it is already open (during the wrap-up); otherwise it starts from it.
     orientations = contacts.orientation_ids([referral.entry])
-    return JsonResponse({"noted": True, "call_id": str(referral.call_id), "entry_id": entry_id, "orientation_ids": orientations})
+    return JsonResponse(
+        {
+            "noted": True,
+            "call_id": str(referral.call_id),
+            "entry_id": entry_id,
+            "orientation_ids": orientations,
+        }
+    )

@@ -31,7 +31,14 @@ _QUERY_STRING = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
 access_logger = logging.getLogger("ecoute.access")
 
 # Headers by which proxies pass on the original client address.
-ADDRESS_HEADERS = {b"x-forwarded-for", b"x-real-ip", b"forwarded", b"true-client-ip", b"cf-connecting-ip", b"x-client-ip"}
+ADDRESS_HEADERS = {
+    b"x-forwarded-for",
+    b"x-real-ip",
+    b"forwarded",
+    b"true-client-ip",
+    b"cf-connecting-ip",
+    b"x-client-ip",
+}
 
 
 class ForgetClientAddress:
@@ -42,7 +49,11 @@ class ForgetClientAddress:
         if scope["type"] in ("http", "websocket"):
             scope = dict(scope)
             scope["client"] = None
-            scope["headers"] = [(name, value) for name, value in scope.get("headers", []) if name.lower() not in ADDRESS_HEADERS]
+            scope["headers"] = [
+                (name, value)
+                for name, value in scope.get("headers", [])
+                if name.lower() not in ADDRESS_HEADERS
+            ]
         await self.app(scope, receive, send)
 
 

@@ -39,8 +39,10 @@ class _Outage:
     def failed(self, error: BaseException) -> None:
         with self._lock:
             if not self.down:
-                logger.warning("the cache's Redis is unreachable (%s): login limits are not counted until it is back",
-                               error.__class__.__name__)
+                logger.warning(
+                    "the cache's Redis is unreachable (%s): login limits are not counted until it is back",
+                    error.__class__.__name__,
+                )
             self.down, self.until = True, time.monotonic() + RETRY_SECONDS
 
     def succeeded(self) -> None:
@@ -96,7 +98,9 @@ class ResilientRedisCacheClient(RedisCacheClient):
             from .redis_config import SENTINEL_KWARGS
 
             manager = Sentinel(self._sentinels, sentinel_kwargs=SENTINEL_KWARGS)
-            _sentinel_pools[key] = SentinelConnectionPool(self._sentinel_master, manager, **self._pool_options)
+            _sentinel_pools[key] = SentinelConnectionPool(
+                self._sentinel_master, manager, **self._pool_options
+            )
         return _sentinel_pools[key]
 
     # What an empty cache that keeps nothing would answer.

@@ -139,7 +139,9 @@ class ResilientShard(RedisSingleShardConnection):
         async with self._lock:
             self._ensure_redis()
             await self._redis.ping()
-            current = {_name(channel) for channel in self._pubsub.channels} - {_name(c) for c in self._pubsub.pending_unsubscribe_channels}
+            current = {_name(channel) for channel in self._pubsub.channels} - {
+                _name(c) for c in self._pubsub.pending_unsubscribe_channels
+            }
             missing, unwanted = self._subscribed_to - current, current - self._subscribed_to
             if missing:
                 await self._pubsub.subscribe(*missing)
@@ -155,8 +157,11 @@ class ResilientShard(RedisSingleShardConnection):
 
     def _went_down(self, error: BaseException) -> None:
         if not self.down:
-            logger.warning("Redis is unreachable (%s): events reach only this process's sockets until it is back; "
-                           "calls in progress go on", error.__class__.__name__)
+            logger.warning(
+                "Redis is unreachable (%s): events reach only this process's sockets until it is back; "
+                "calls in progress go on",
+                error.__class__.__name__,
+            )
         self.down = True
         self._ensure_receiver()  # it probes Redis until it answers
 

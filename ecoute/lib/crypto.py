@@ -124,7 +124,11 @@ def rotate_every_field(batch: int = 500) -> dict[str, int]:
         ids = list(rows.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch):
             with transaction.atomic():
-                for pk, value in model._base_manager.select_for_update().filter(pk__in=ids[start:start + batch]).values_list("pk", name):
+                for pk, value in (
+                    model._base_manager.select_for_update()
+                    .filter(pk__in=ids[start : start + batch])
+                    .values_list("pk", name)
+                ):
                     model._base_manager.filter(pk=pk).update(**{name: Sealed(reseal(value.token))})
         counts[f"{model._meta.label}.{name}"] = len(ids)
     return counts
@@ -146,7 +150,9 @@ def encrypt_column(app_label: str, model_name: str, name: str):
     def backwards(app_registry, schema_editor):
         model = app_registry.get_model(app_label, model_name)
         for pk, value in model._base_manager.exclude(**{name: ""}).values_list("pk", name).iterator():
-            model._base_manager.filter(pk=pk).update(**{name: Sealed(value.open())})  # written as it is: plaintext
+            model._base_manager.filter(pk=pk).update(
+                **{name: Sealed(value.open())}
+            )  # written as it is: plaintext
 
     return forwards, backwards
 

@@ -34,4 +34,6 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> BoundingBox:
     # A degree of longitude is shortest on the box's edge nearest the pole: measure it there.
     cos_lat = math.cos(math.radians(min(90.0, abs(lat) + dlat)))
     dlon = 180.0 if cos_lat < 1e-6 else min(180.0, radius_km / (KM_PER_DEGREE_LATITUDE * cos_lat))
-    return BoundingBox(max(-90.0, lat - dlat), max(-180.0, lon - dlon), min(90.0, lat + dlat), min(180.0, lon + dlon))
+    return BoundingBox(
+        max(-90.0, lat - dlat), max(-180.0, lon - dlon), min(90.0, lat + dlat), min(180.0, lon + dlon)
+    )

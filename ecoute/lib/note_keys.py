@@ -9,7 +9,9 @@ from .env import ConfigurationError, env_str
 
 # Derived from a public label: it protects nothing, and exists only so that `make demo` runs
 # without configuration. note_keys() refuses it unless DJANGO_DEBUG=1.
-DEVELOPMENT_NOTE_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"ecoute development note key - NOT SECRET").digest()).decode()
+DEVELOPMENT_NOTE_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"ecoute development note key - NOT SECRET").digest()
+).decode()
 
 
 def parse_keys(raw: str) -> list[str]:
@@ -32,5 +34,7 @@ def note_keys(debug: bool) -> list[str]:
     if keys:
         return keys
     if not debug:
-        raise ConfigurationError("ECOUTE_NOTE_KEYS must be set: the notes of the contact records are encrypted with it")
+        raise ConfigurationError(
+            "ECOUTE_NOTE_KEYS must be set: the notes of the contact records are encrypted with it"
+        )
     return [DEVELOPMENT_NOTE_KEY]

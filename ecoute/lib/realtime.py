@@ -41,7 +41,12 @@ def send_after_commit(group: str, message: dict) -> None:
     """
     connection = transaction.get_connection()
     hooks = connection.run_on_commit
-    if connection.in_atomic_block and hooks and hooks[-1][0] == set(connection.savepoint_ids) and isinstance(hooks[-1][1], _Batch):
+    if (
+        connection.in_atomic_block
+        and hooks
+        and hooks[-1][0] == set(connection.savepoint_ids)
+        and isinstance(hooks[-1][1], _Batch)
+    ):
         hooks[-1][1].messages.append((group, message))
         return
     transaction.on_commit(_Batch([(group, message)]))

@@ -20,7 +20,9 @@ def parse_sentinels(entries: list[str]) -> list[tuple[str, int]]:
     for entry in entries:
         host, _, port = entry.rpartition(":")
         if not host or not port.isdigit():
-            raise ConfigurationError(f"ECOUTE_REDIS_SENTINELS: {entry!r} is not host:port (e.g. redis-sentinel-1:26379)")
+            raise ConfigurationError(
+                f"ECOUTE_REDIS_SENTINELS: {entry!r} is not host:port (e.g. redis-sentinel-1:26379)"
+            )
         sentinels.append((host.strip("[]"), int(port)))
     return sentinels
 
@@ -42,8 +44,13 @@ def channel_layer_host(url: str, sentinels: list[tuple[str, int]], master: str) 
     """One entry of channels_redis's `hosts`: the URL, or the Sentinels and the master's name."""
     if not sentinels:
         return {"address": url, "socket_connect_timeout": 2}
-    return {"master_name": master, "sentinels": sentinels, "sentinel_kwargs": SENTINEL_KWARGS,
-            "socket_connect_timeout": 2, **_credentials(url)}
+    return {
+        "master_name": master,
+        "sentinels": sentinels,
+        "sentinel_kwargs": SENTINEL_KWARGS,
+        "socket_connect_timeout": 2,
+        **_credentials(url),
+    }
 
 
 def cache_options(url: str, sentinels: list[tuple[str, int]], master: str) -> dict:

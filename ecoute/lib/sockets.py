@@ -30,7 +30,10 @@ class MessageError(Exception):
 def language_of(scope) -> str:
     """The language the socket's person chose for the pages (cookie, then browser), as LocaleMiddleware does."""
     headers = dict(scope.get("headers", ()))
-    request = SimpleNamespace(COOKIES=scope.get("cookies", {}), META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")})
+    request = SimpleNamespace(
+        COOKIES=scope.get("cookies", {}),
+        META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")},
+    )
     return translation.get_language_from_request(request)
 
 
@@ -38,13 +41,17 @@ def require_uuid(message: dict, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(message.get(field)))
     except ValueError:
-        raise MessageError("bad_message", gettext("« %(field)s » doit être un identifiant d'appel.") % {"field": field}) from None
+        raise MessageError(
+            "bad_message", gettext("« %(field)s » doit être un identifiant d'appel.") % {"field": field}
+        ) from None
 
 
 def require_int(message: dict, field: str) -> int:
     value = message.get(field)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
-        raise MessageError("bad_message", gettext("« %(field)s » doit être un nombre entier positif.") % {"field": field})
+        raise MessageError(
+            "bad_message", gettext("« %(field)s » doit être un nombre entier positif.") % {"field": field}
+        )
     return value
 
 
@@ -111,13 +118,19 @@ class JsonSocket(AsyncWebsocketConsumer):
             raise MessageError("bad_json", gettext("Message illisible : JSON invalide.")) from None
         depth, has_nul = _shape(message)
         if depth > MAX_DEPTH:
-            raise MessageError("too_deep", gettext("Message trop imbriqué (%(depth)d niveaux au plus).") % {"depth": MAX_DEPTH})
+            raise MessageError(
+                "too_deep",
+                gettext("Message trop imbriqué (%(depth)d niveaux au plus).") % {"depth": MAX_DEPTH},
+            )
         if has_nul:  # no message of the line holds one; PostgreSQL refuses it in any text
             raise MessageError("bad_message", gettext("Caractère nul dans le message."))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise MessageError("bad_message", gettext("Le message doit être un objet avec un « type »."))
         if message["type"] not in self.message_types:
-            raise MessageError("unknown_type", gettext("Type de message inconnu : %(type)r.") % {"type": message["type"][:40]})
+            raise MessageError(
+                "unknown_type",
+                gettext("Type de message inconnu : %(type)r.") % {"type": message["type"][:40]},
+            )
         return message
 
     async def send_event(self, event: dict) -> None:

@@ -36,7 +36,9 @@ class FileProblem(Exception):
 def decode(data: bytes, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of an uploaded CSV: not too big, UTF-8 (Excel's byte-order mark allowed), no NUL byte."""
     if len(data) > max_bytes:
-        raise FileProblem(0, f"fichier trop gros ({len(data) // 1024} Ko ; {max_bytes // (1024 * 1024)} Mo au plus).")
+        raise FileProblem(
+            0, f"fichier trop gros ({len(data) // 1024} Ko ; {max_bytes // (1024 * 1024)} Mo au plus)."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

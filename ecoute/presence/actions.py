@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext
-from ecoute.lib import clock
 
+from ecoute.lib import clock
 from ecoute.lib.realtime import relay_after_commit, send_after_commit, staff_group
 
 from .models import BOARD_STATUS, Presence, Status
@@ -30,7 +30,9 @@ class PresenceError(Exception):
     """A presence change that is not allowed now; the message is shown to the psychologist."""
 
 
-def move(user_id: int, sources, target: str, session: str | None = None, where: Q | None = None, **fields) -> bool:
+def move(
+    user_id: int, sources, target: str, session: str | None = None, where: Q | None = None, **fields
+) -> bool:
     """Set TARGET if the status is one of SOURCES (and WHERE holds); return whether it changed. Broadcast after commit."""
     rows = Presence.objects.filter(pk=user_id)
     if session is not None:
@@ -56,7 +58,9 @@ def _move_rows(rows, user_ids: list[int], sources, target: str, fields: dict) ->
     now = clock.now()
     try:
         with transaction.atomic():
-            moved = rows.filter(status__in=list(sources)).update(status=target, changed_at=now, version=F("version") + 1, **fields)
+            moved = rows.filter(status__in=list(sources)).update(
+                status=target, changed_at=now, version=F("version") + 1, **fields
+            )
             if moved != len(set(user_ids)):
                 raise _NotAllMoved
             _announce(user_ids)
@@ -68,14 +72,19 @@ def _move_rows(rows, user_ids: list[int], sources, target: str, fields: dict) ->
 def _announce(user_ids: list[int]) -> None:
     """Statuses changed: tell the board in one frame, then each psychologist's own workspace."""
     presences = _presence_values(user_ids)
-    changes = [{"id": user_id, "status": BOARD_STATUS[p["status"]], "version": p["version"]} for user_id, p in presences.items()]
+    changes = [
+        {"id": user_id, "status": BOARD_STATUS[p["status"]], "version": p["version"]}
+        for user_id, p in presences.items()
+    ]
     send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": changes})
     for user_id, presence in presences.items():
         _tell_workspace(user_id, presence)
 
 
 def _presence_values(user_ids: list[int]) -> dict[int, dict]:
-    rows = Presence.objects.filter(pk__in=user_ids).values("pk", "status", "version", "changed_at", "wrap_up_until", "wrap_up_call_id", "debrief_due")
+    rows = Presence.objects.filter(pk__in=user_ids).values(
+        "pk", "status", "version", "changed_at", "wrap_up_until", "wrap_up_call_id", "debrief_due"
+    )
     return {row.pop("pk"): row for row in rows}
 
 
@@ -106,7 +115,11 @@ def _usual_wrap_up() -> timedelta:
 
 def long_wrap_up(presence: Presence, now: datetime) -> bool:
     """Still writing a record well after the usual wrap-up time (shown on the supervisors' board)."""
-    return presence.status == Status.WRAP_UP and presence.wrap_up_call_id is not None and now - presence.changed_at > _usual_wrap_up()
+    return (
+        presence.status == Status.WRAP_UP
+        and presence.wrap_up_call_id is not None
+        and now - presence.changed_at > _usual_wrap_up()
+    )
 
 
 def open_session(user_id: int, session: str) -> Presence:
@@ -129,13 +142,18 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     rested = {} if target == Status.AVAILABLE else {"consecutive_calls": 0}  # a break resets the count
     # Choosing a status ends the wrap-up, record saved or not: the record waits in « Fiches à compléter ».
     done = {"wrap_up_until": None, "wrap_up_call_id": None}
-    if not move(user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), **done, **rested):
+    if not move(
+        user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), **done, **rested
+    ):
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):
             raise PresenceError(gettext("Terminez d'abord l'appel en cours."))
         if current == Status.WRAP_UP and owns_session(user_id, session):
             seconds = settings.ECOUTE_MIN_WRAP_UP_SECONDS
-            raise PresenceError(gettext("Prenez au moins %(seconds)s s après chaque appel avant le suivant.") % {"seconds": seconds})
+            raise PresenceError(
+                gettext("Prenez au moins %(seconds)s s après chaque appel avant le suivant.")
+                % {"seconds": seconds}
+            )
         raise PresenceError(gettext("Cet espace n'est plus actif : il a été ouvert dans une autre fenêtre."))
 
 
@@ -161,7 +179,9 @@ def heartbeats(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     whose window still speaks for its psychologist (ecoute/calls/heartbeats.py)."""
     if not pairs:
         return set()
-    current = set(Presence.objects.filter(pk__in={user_id for user_id, _ in pairs}).values_list("pk", "session"))
+    current = set(
+        Presence.objects.filter(pk__in={user_id for user_id, _ in pairs}).values_list("pk", "session")
+    )
     owned = pairs & current
     Presence.objects.filter(pk__in={user_id for user_id, _ in owned}).update(last_seen=clock.now())
     return owned
@@ -173,18 +193,26 @@ def owns_session(user_id: int, session: str) -> bool:
 
 # --- Moves made by the call lifecycle (ecoute.calls.actions owns when they happen) --------------
 
+
 def claim_for_ringing(user_id: int) -> bool:
     return move(user_id, [Status.AVAILABLE], Status.RINGING)
 
 
 def claim_for_supervisor(user_id: int) -> bool:
     """A supervisor takes a waiting call: their open workspace rings even if they were not available."""
-    return move(user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE], Status.RINGING, where=~Q(session=""))
+    return move(
+        user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE], Status.RINGING, where=~Q(session="")
+    )
 
 
 def join_as_supervisor(user_id: int) -> bool:
     """A supervisor joins a call going on (warm transfer), from their open workspace."""
-    return move(user_id, [Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP], Status.IN_CALL, where=~Q(session=""))
+    return move(
+        user_id,
+        [Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP],
+        Status.IN_CALL,
+        where=~Q(session=""),
+    )
 
 
 def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:
@@ -216,7 +244,14 @@ def call_finished(user_id: int, high_risk: bool = False, record_call_id=None) ->
     else:
         seconds = settings.ECOUTE_MIN_WRAP_UP_SECONDS if record_call_id else settings.ECOUTE_WRAP_UP_SECONDS
     until = clock.now() + timedelta(seconds=seconds)
-    return move(user_id, [Status.IN_CALL], Status.WRAP_UP, wrap_up_until=until, wrap_up_call_id=record_call_id, **extra)
+    return move(
+        user_id,
+        [Status.IN_CALL],
+        Status.WRAP_UP,
+        wrap_up_until=until,
+        wrap_up_call_id=record_call_id,
+        **extra,
+    )
 
 
 def record_saved(user_id: int, call_id) -> bool:
@@ -224,7 +259,13 @@ def record_saved(user_id: int, call_id) -> bool:
     with transaction.atomic():
         if not Presence.objects.filter(pk=user_id, wrap_up_call_id=call_id).update(wrap_up_call_id=None):
             return False
-        if move(user_id, [Status.WRAP_UP], Status.AVAILABLE, where=Q(wrap_up_until__lte=clock.now()), wrap_up_until=None):
+        if move(
+            user_id,
+            [Status.WRAP_UP],
+            Status.AVAILABLE,
+            where=Q(wrap_up_until__lte=clock.now()),
+            wrap_up_until=None,
+        ):
             return True
         _tell_workspace(user_id, _presence_values([user_id])[user_id])  # the countdown to the minimum shows
         return False
@@ -238,11 +279,14 @@ def wrap_up_call_id(user_id: int):
 
 # --- Timers (run every second by ecoute.calls.timers) --------------------------------------------
 
+
 def stale_user_ids(now: datetime) -> list[int]:
     """Psychologists shown as present whose workspace has not been heard from in time."""
     limit = now - timedelta(seconds=settings.ECOUTE_PRESENCE_TIMEOUT)
     return list(
-        Presence.objects.exclude(status=Status.OFFLINE).filter(last_seen__lt=limit).values_list("pk", flat=True)
+        Presence.objects.exclude(status=Status.OFFLINE)
+        .filter(last_seen__lt=limit)
+        .values_list("pk", flat=True)
     )
 
 
@@ -255,5 +299,7 @@ def mark_away(user_id: int) -> bool:
 
 def end_due_wrap_ups(now: datetime) -> int:
     """Wrap-ups past their minimum whose record is saved (or that had none to wait for) end."""
-    due = Presence.objects.filter(status=Status.WRAP_UP, wrap_up_until__lte=now, wrap_up_call_id__isnull=True).values_list("pk", flat=True)
+    due = Presence.objects.filter(
+        status=Status.WRAP_UP, wrap_up_until__lte=now, wrap_up_call_id__isnull=True
+    ).values_list("pk", flat=True)
     return sum(move(user_id, [Status.WRAP_UP], Status.AVAILABLE, wrap_up_until=None) for user_id in list(due))

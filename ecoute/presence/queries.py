@@ -67,7 +67,10 @@ ON_DUTY = (Status.AVAILABLE, Status.RINGING, Status.IN_CALL, Status.WRAP_UP)
 
 def listeners_on_duty() -> int:
     return Presence.objects.filter(
-        status__in=ON_DUTY, user__is_active=True, user__listener_profile__active=True, user__role__in=LISTENING_ROLES
+        status__in=ON_DUTY,
+        user__is_active=True,
+        user__listener_profile__active=True,
+        user__role__in=LISTENING_ROLES,
     ).count()
 
 
@@ -80,4 +83,9 @@ def board_snapshot() -> dict:
     rows = Presence.objects.filter(
         user__is_active=True, user__listener_profile__active=True, user__role__in=LISTENING_ROLES
     ).values_list("pk", "status", "version")
-    return {"type": "presence", "changes": [{"id": pk, "status": BOARD_STATUS[status], "version": version} for pk, status, version in rows]}
+    return {
+        "type": "presence",
+        "changes": [
+            {"id": pk, "status": BOARD_STATUS[status], "version": version} for pk, status, version in rows
+        ],
+    }

@@ -8,7 +8,15 @@ PERMISSIONS_POLICY = "Permissions-Policy"
 CLOSED = ("camera", "payment", "usb", "display-capture")
 FEATURES = ("microphone", "geolocation")
 # Where staff work: never stored by a browser or a proxy, even before the login (the login pages).
-STAFF_PREFIXES = ("/espace/", "/supervision/", "/statistiques/", "/admin/", "/connexion/", "/compte/", "/deconnexion/")
+STAFF_PREFIXES = (
+    "/espace/",
+    "/supervision/",
+    "/statistiques/",
+    "/admin/",
+    "/connexion/",
+    "/compte/",
+    "/deconnexion/",
+)
 
 
 def permissions_policy(allowed: tuple[str, ...] = ()) -> str:

@@ -36,8 +36,12 @@ class SecurityEvent(AppendOnlyModel):
     kind = models.CharField(_("événement"), max_length=32, choices=SecurityEventKind.choices, db_index=True)
     # Null for what the platform does by itself (a scheduled purge) or for an unknown account.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-        related_name="security_events", verbose_name=_("par"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="security_events",
+        verbose_name=_("par"),
     )
     # What it was about, in words an administrator reads: never a caller's identifier.
     summary = models.CharField(_("détail"), max_length=300, blank=True)

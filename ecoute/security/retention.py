@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 from channels.db import database_sync_to_async
-from django.contrib.admin.models import LogEntry
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -40,7 +40,9 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
     done["noted_referrals"] = directory.purge_referrals(now)
-    done["alert_reasons"] = alerts.forget_reasons(now - timedelta(days=settings.ECOUTE_ALERT_REASON_RETENTION_DAYS))
+    done["alert_reasons"] = alerts.forget_reasons(
+        now - timedelta(days=settings.ECOUTE_ALERT_REASON_RETENTION_DAYS)
+    )
     audit_cutoff = now - timedelta(days=settings.ECOUTE_AUDIT_RETENTION_DAYS)
     done["note_reads"] = contacts.forget_reads(audit_cutoff)
     done["security_events"] = forget_security_events(audit_cutoff)
@@ -81,7 +83,9 @@ def purge_if_due(now: datetime | None = None) -> dict[str, int] | None:
     with transaction.atomic():
         if not _lock():
             return None
-        if SecurityEvent.objects.filter(kind=SecurityEventKind.PURGE, actor=None, at__gt=now - PURGE_EVERY).exists():
+        if SecurityEvent.objects.filter(
+            kind=SecurityEventKind.PURGE, actor=None, at__gt=now - PURGE_EVERY
+        ).exists():
             return None
         return purge(now)
 

@@ -51,12 +51,21 @@ class PublicReport(Schema):
     dimensions: list[dict[str, Any]]
 
 
-@router.get("/public", response=PublicReport, summary="Les chiffres publiés (cellules de moins de k contacts masquées)")
+@router.get(
+    "/public",
+    response=PublicReport,
+    summary="Les chiffres publiés (cellules de moins de k contacts masquées)",
+)
 def public(request: HttpRequest):
     return figures.public_report()
 
 
-@router.get("/report", response=Report, auth=StaffSession(), summary="Le tableau de bord d'une période (du, au : AAAA-MM-JJ ; pas : jour, semaine, mois) ; les répartitions portent sur les périodes entières de la grille (breakdown)")
+@router.get(
+    "/report",
+    response=Report,
+    auth=StaffSession(),
+    summary="Le tableau de bord d'une période (du, au : AAAA-MM-JJ ; pas : jour, semaine, mois) ; les répartitions portent sur les périodes entières de la grille (breakdown)",
+)
 def report(request: HttpRequest, du: str | None = None, au: str | None = None, pas: str | None = None):
     try:
         period = Period.parse(du, au, pas)

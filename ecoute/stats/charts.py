@@ -11,13 +11,21 @@ def columns(series: list[dict], step: str = "month") -> dict:
     for index, point in enumerate(series):
         count = point["count"]
         height = 4 if count is None else round(HEIGHT * count / peak, 1)
-        bars.append({
-            "x": round(index * width + GAP / 2, 1), "width": round(max(width - GAP, 1), 1),
-            "y": round(HEIGHT - height, 1), "height": height, "hidden": count is None,
-            "label": point["start"], "count": count,
-        })
+        bars.append(
+            {
+                "x": round(index * width + GAP / 2, 1),
+                "width": round(max(width - GAP, 1), 1),
+                "y": round(HEIGHT - height, 1),
+                "height": height,
+                "hidden": count is None,
+                "label": point["start"],
+                "count": count,
+            }
+        )
     every = max(1, len(series) // 12)
-    ticks = [{**bar, "tick": _tick(bar["label"], step)} for index, bar in enumerate(bars) if index % every == 0]
+    ticks = [
+        {**bar, "tick": _tick(bar["label"], step)} for index, bar in enumerate(bars) if index % every == 0
+    ]
     return {"width": WIDTH, "height": HEIGHT, "bars": bars, "ticks": ticks, "peak": peak}
 
 
@@ -31,11 +39,15 @@ def heat_levels(heatmap: list[dict]) -> list[dict]:
     """Each hour's share of the busiest hour, in six steps of shading (None stays None)."""
     peak = max([count or 0 for day in heatmap for count in day["hours"]] + [1])
     return [
-        {"weekday": day["weekday"], "hours": [
-            {"count": count, "level": None if count is None else round(5 * count / peak)} for count in day["hours"]]}
+        {
+            "weekday": day["weekday"],
+            "hours": [
+                {"count": count, "level": None if count is None else round(5 * count / peak)}
+                for count in day["hours"]
+            ],
+        }
         for day in heatmap
     ]
-
 
 
 def top_rows(dimension: dict, shown: int) -> dict:
@@ -48,8 +60,11 @@ def top_rows(dimension: dict, shown: int) -> dict:
     beyond = None
     if rest:
         several = dimension["several_per_contact"]
-        beyond = {"categories": len(rest), "count": None if several else sum(row["count"] for row in rest),
-                  "share": None if several else round(sum(row["share"] or 0 for row in rest), 1)}
+        beyond = {
+            "categories": len(rest),
+            "count": None if several else sum(row["count"] for row in rest),
+            "share": None if several else round(sum(row["share"] or 0 for row in rest), 1),
+        }
     return {**dimension, "rows": dimension["rows"][:shown], "beyond": beyond}
 
 
@@ -58,9 +73,17 @@ def with_bars(dimensions: list[dict]) -> list[dict]:
     drawn = []
     for dimension in dimensions:
         merged = [line for line in (dimension["other"], dimension.get("beyond")) if line]
-        top = max([row["count"] for row in dimension["rows"]] + [line.get("count") or 0 for line in merged] + [1])
+        top = max(
+            [row["count"] for row in dimension["rows"]] + [line.get("count") or 0 for line in merged] + [1]
+        )
         rows = [{**row, "bar": round(100 * row["count"] / top, 1)} for row in dimension["rows"]]
-        other = dimension["other"] and {**dimension["other"], "bar": round(100 * (dimension["other"]["count"] or 0) / top, 1)}
-        beyond = dimension.get("beyond") and {**dimension["beyond"], "bar": round(100 * (dimension["beyond"]["count"] or 0) / top, 1)}
+        other = dimension["other"] and {
+            **dimension["other"],
+            "bar": round(100 * (dimension["other"]["count"] or 0) / top, 1),
+        }
+        beyond = dimension.get("beyond") and {
+            **dimension["beyond"],
+            "bar": round(100 * (dimension["beyond"]["count"] or 0) / top, 1),
+        }
         drawn.append({**dimension, "rows": rows, "other": other, "beyond": beyond})
     return drawn

@@ -26,7 +26,10 @@ def rows(report: dict) -> list[list]:
 
 def _rows(report: dict) -> list[list]:
     found = [["total", "", "Contacts sur la période", _count(report["total"]), ""]]
-    found += [["par_periode", point["start"], point["start"], _count(point["count"]), ""] for point in report["series"]]
+    found += [
+        ["par_periode", point["start"], point["start"], _count(point["count"]), ""]
+        for point in report["series"]
+    ]
     grid = report["breakdown"]
     if grid is None:
         found.append(["repartitions", "", "Aucune période entière et terminée : pas de répartition", "", ""])
@@ -36,14 +39,25 @@ def _rows(report: dict) -> list[list]:
     found += _service_rows(report)
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
-        found += [[section, row["code"], row["label"], row["count"], row["share"] or ""] for row in dimension["rows"]]
+        found += [
+            [section, row["code"], row["label"], row["count"], row["share"] or ""]
+            for row in dimension["rows"]
+        ]
         if dimension["other"]:
             other = dimension["other"]
             label = f"Autres ({other['cells']} valeurs de moins de {report['min_cell']} contacts, regroupées)"
             found.append([section, "autres", label, _count(other["count"]), other["share"] or ""])
     for day in report["heatmap"]:
-        found += [["heure_jour", f"{day['weekday']} {hour:02d}h", f"{day['weekday']} {hour:02d}h", _count(count), ""]
-                  for hour, count in enumerate(day["hours"])]
+        found += [
+            [
+                "heure_jour",
+                f"{day['weekday']} {hour:02d}h",
+                f"{day['weekday']} {hour:02d}h",
+                _count(count),
+                "",
+            ]
+            for hour, count in enumerate(day["hours"])
+        ]
     return found
 
 
@@ -57,8 +71,13 @@ def _service_rows(report: dict) -> list[list]:
         ["service", "decroches", "Appels décrochés", _count(service["answered"]), ""],
         ["service", "abandonnes", "Appels abandonnés avant réponse", _count(service["abandoned"]), ""],
         ["service", "taux_decroche", "Taux de décroché (décrochés / (décrochés + abandonnés))", "", rate],
-        ["duree_moyenne", "minutes", f"Durée moyenne d'un appel, en minutes (sur les répartitions ; masquée sous {k} appels)",
-         "" if minutes is None else minutes, ""],
+        [
+            "duree_moyenne",
+            "minutes",
+            f"Durée moyenne d'un appel, en minutes (sur les répartitions ; masquée sous {k} appels)",
+            "" if minutes is None else minutes,
+            "",
+        ],
     ]
 
 
@@ -72,7 +91,11 @@ def _grid_note(report: dict) -> str:
 def to_csv(report: dict) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([f"# Écoute, du {report['period']['start']} au {report['period']['end']}; {_grid_note(report)}; cellules de moins de {min_cell()} contacts masquées ou regroupées"])
+    writer.writerow(
+        [
+            f"# Écoute, du {report['period']['start']} au {report['period']['end']}; {_grid_note(report)}; cellules de moins de {min_cell()} contacts masquées ou regroupées"
+        ]
+    )
     writer.writerow(HEADER)
     writer.writerows(rows(report))
     return buffer.getvalue()
@@ -83,7 +106,11 @@ def to_xlsx(report: dict) -> bytes:
     sheet = book.active
     sheet.title = "Statistiques"
     sheet.append([f"Écoute, du {report['period']['start']} au {report['period']['end']}"])
-    sheet.append([f"{_grid_note(report).capitalize()} ; cellules de moins de {min_cell()} contacts masquées ou regroupées (secret statistique)"])
+    sheet.append(
+        [
+            f"{_grid_note(report).capitalize()} ; cellules de moins de {min_cell()} contacts masquées ou regroupées (secret statistique)"
+        ]
+    )
     sheet.append(HEADER)
     for cell in sheet[3]:
         cell.font = Font(bold=True)

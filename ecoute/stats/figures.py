@@ -45,9 +45,20 @@ DIMENSIONS = {
     "orientation": (_("Orientations données"), contacts.Orientation, True),
     "follow_up": (_("Suites prévues"), contacts.FollowUp, False),
     "risk": (_("Niveau de risque"), contacts.RiskLevel, False),
-    "duration_band": (_("Durée des appels"), {code: label for code, label in [
-        ("0-5", _("moins de 5 min")), ("5-15", _("5 à 15 min")), ("15-30", _("15 à 30 min")),
-        ("30-60", _("30 min à 1 h")), (LONGEST_BAND, _("plus d'1 h"))]}, False),
+    "duration_band": (
+        _("Durée des appels"),
+        {
+            code: label
+            for code, label in [
+                ("0-5", _("moins de 5 min")),
+                ("5-15", _("5 à 15 min")),
+                ("15-30", _("15 à 30 min")),
+                ("30-60", _("30 min à 1 h")),
+                (LONGEST_BAND, _("plus d'1 h")),
+            ]
+        },
+        False,
+    ),
     "channel": (_("Canal"), dict(Channel.choices), False),
 }
 PUBLIC_DIMENSIONS = ("reason", "profession", "employment")
@@ -83,8 +94,10 @@ class Period:
             raise PeriodError(_("Dates attendues au format AAAA-MM-JJ, par exemple 2025-01-31.")) from None
         latest = timezone.localdate() + timedelta(days=DAYS_AHEAD)
         if not (EARLIEST_DATE <= first <= latest and EARLIEST_DATE <= last <= latest):
-            raise PeriodError(_("Dates attendues entre le %(earliest)s et le %(latest)s.") % {
-                "earliest": EARLIEST_DATE.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")})
+            raise PeriodError(
+                _("Dates attendues entre le %(earliest)s et le %(latest)s.")
+                % {"earliest": EARLIEST_DATE.strftime("%d/%m/%Y"), "latest": latest.strftime("%d/%m/%Y")}
+            )
         if last < first:
             raise PeriodError(_("La fin de la période précède son début."))
         if (last - first).days > MAX_DAYS:
@@ -113,7 +126,9 @@ def _grid_start(day: date, months: int) -> date:
     return date(day.year, (day.month - 1) // months * months + 1, 1)
 
 
-def grid_span(period: Period, months: int | None = None, today: date | None = None) -> tuple[date, date] | None:
+def grid_span(
+    period: Period, months: int | None = None, today: date | None = None
+) -> tuple[date, date] | None:
     """The whole grid periods that overlap PERIOD and have ended: where its breakdowns are counted.
 
     A breakdown never follows the days asked: two requests a day apart would differ by that day's
@@ -149,7 +164,9 @@ def _unit_sums(span: tuple[date, date] | None, months: int) -> list[dict[str, di
 
 
 def _daily_totals(period: Period) -> dict[date, int]:
-    rows = ContactTally.objects.filter(span=Span.DAY, dimension="total", day__range=(period.start, period.end)).values_list("day", "count")
+    rows = ContactTally.objects.filter(
+        span=Span.DAY, dimension="total", day__range=(period.start, period.end)
+    ).values_list("day", "count")
     return dict(rows)
 
 
@@ -186,13 +203,28 @@ def _distribution(dimension: str, shown: Suppressed, total: int | None) -> dict:
     order = DURATION_ORDER if dimension == "duration_band" else None
     rows = [
         {"code": code, "label": labels.get(code, code), "count": count, "share": _share(count, total)}
-        for code, count in shown.visible.items() if count
+        for code, count in shown.visible.items()
+        if count
     ]
-    rows.sort(key=(lambda row: order.index(row["code"]) if row["code"] in order else 99) if order else (lambda row: (-row["count"], row["code"])))
+    rows.sort(
+        key=(lambda row: order.index(row["code"]) if row["code"] in order else 99)
+        if order
+        else (lambda row: (-row["count"], row["code"]))
+    )
     other = None
     if shown.hidden:
-        other = {"count": shown.hidden_total, "share": _share(shown.hidden_total, total), "cells": len(shown.hidden)}
-    return {"dimension": dimension, "title": str(title), "several_per_contact": multiple, "rows": rows, "other": other}
+        other = {
+            "count": shown.hidden_total,
+            "share": _share(shown.hidden_total, total),
+            "cells": len(shown.hidden),
+        }
+    return {
+        "dimension": dimension,
+        "title": str(title),
+        "several_per_contact": multiple,
+        "rows": rows,
+        "other": other,
+    }
 
 
 def _share(count: int | None, total: int | None) -> float | None:
@@ -203,9 +235,14 @@ def _share(count: int | None, total: int | None) -> float | None:
 
 def _heatmap(units: list[dict[str, dict[str, int]]], k: int) -> list[dict]:
     keys = [f"{weekday}-{hour:02d}" for weekday in range(7) for hour in range(24)]
-    shown = suppress_each([{key: unit.get("hour_weekday", {}).get(key, 0) for key in keys} for unit in units], k)
+    shown = suppress_each(
+        [{key: unit.get("hour_weekday", {}).get(key, 0) for key in keys} for unit in units], k
+    )
     return [
-        {"weekday": str(WEEKDAYS[weekday]), "hours": [shown.value(f"{weekday}-{hour:02d}") for hour in range(24)]}
+        {
+            "weekday": str(WEEKDAYS[weekday]),
+            "hours": [shown.value(f"{weekday}-{hour:02d}") for hour in range(24)],
+        }
         for weekday in range(7)
     ]
 
@@ -234,13 +271,21 @@ def breakdowns(period: Period, k: int, names=tuple(DIMENSIONS)) -> dict:
     raw_total = sum(_total(unit) for unit in units)
     grid = None
     if span is not None:
-        grid = {"start": span[0].isoformat(), "end": span[1].isoformat(), "months": months,
-                "total": suppress({"total": raw_total}, k).value("total"), "left_out": len(everything) - len(units)}
+        grid = {
+            "start": span[0].isoformat(),
+            "end": span[1].isoformat(),
+            "months": months,
+            "total": suppress({"total": raw_total}, k).value("total"),
+            "left_out": len(everything) - len(units),
+        }
     return {
         "breakdown": grid,
         "heatmap": _heatmap(units, k),
         "average_minutes": _average_minutes(units, k),
-        "dimensions": [_distribution(name, suppress_each([unit.get(name, {}) for unit in units], k), raw_total) for name in names],
+        "dimensions": [
+            _distribution(name, suppress_each([unit.get(name, {}) for unit in units], k), raw_total)
+            for name in names
+        ],
     }
 
 
@@ -276,7 +321,13 @@ def public_report(k: int | None = None) -> dict:
     """The headline figures the association publishes: since opening, this year by month, top reasons and professions."""
     k = min_cell() if k is None else k
     today = timezone.localdate()
-    first_day = ContactTally.objects.filter(span=Span.DAY, dimension="total").order_by("day").values_list("day", flat=True).first() or today
+    first_day = (
+        ContactTally.objects.filter(span=Span.DAY, dimension="total")
+        .order_by("day")
+        .values_list("day", flat=True)
+        .first()
+        or today
+    )
     all_time = Period(first_day, today, "month")
     since_opening = suppress({"total": sum(_daily_totals(all_time).values())}, k).value("total")
     year = Period(date(today.year, 1, 1), today, "month")
@@ -286,7 +337,10 @@ def public_report(k: int | None = None) -> dict:
         "min_cell": k,
         "opened_on": first_day.isoformat(),
         "since_opening": since_opening,
-        "this_year": {"total": suppress({"total": sum(daily.values())}, k).value("total"), "by_month": _series(year, daily, k)},
+        "this_year": {
+            "total": suppress({"total": sum(daily.values())}, k).value("total"),
+            "by_month": _series(year, daily, k),
+        },
         "breakdown": grid["breakdown"],
         "dimensions": grid["dimensions"],
     }

@@ -19,7 +19,11 @@ from .suppression import grid_months
 def _grid(report: dict) -> dict | None:
     """The grid period the breakdowns count, as dates for the templates."""
     grid = report["breakdown"]
-    return grid and {**grid, "start": date.fromisoformat(grid["start"]), "end": date.fromisoformat(grid["end"])}
+    return grid and {
+        **grid,
+        "start": date.fromisoformat(grid["start"]),
+        "end": date.fromisoformat(grid["end"]),
+    }
 
 
 def _period(request: HttpRequest) -> tuple[Period, str]:
@@ -36,9 +40,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period, error = _period(request)
     report = figures.report(period)
     context = {
-        "report": report, "period": period, "error": error, "query": request.GET.urlencode(),
-        "columns": charts.columns(report["series"], period.step), "heatmap": charts.heat_levels(report["heatmap"]),
-        "dimensions": charts.with_bars(report["dimensions"]), "steps": figures.STEPS, "grid": _grid(report), "grid_months": grid_months(),
+        "report": report,
+        "period": period,
+        "error": error,
+        "query": request.GET.urlencode(),
+        "columns": charts.columns(report["series"], period.step),
+        "heatmap": charts.heat_levels(report["heatmap"]),
+        "dimensions": charts.with_bars(report["dimensions"]),
+        "steps": figures.STEPS,
+        "grid": _grid(report),
+        "grid_months": grid_months(),
     }
     return render(request, "stats/dashboard.html", context, status=400 if error else 200)
 
@@ -55,11 +66,21 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         response = HttpResponse(exports.to_csv(report), content_type="text/csv; charset=utf-8")
         name += ".csv"
     else:
-        response = HttpResponse(exports.to_xlsx(report), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            exports.to_xlsx(report),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
         name += ".xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    journal.record(SecurityEventKind.EXPORT, actor=request.user, summary=f"Export des statistiques : {name}",
-                   what="statistics", format=kind, start=str(period.start), end=str(period.end))
+    journal.record(
+        SecurityEventKind.EXPORT,
+        actor=request.user,
+        summary=f"Export des statistiques : {name}",
+        what="statistics",
+        format=kind,
+        start=str(period.start),
+        end=str(period.end),
+    )
     return response
 
 
@@ -72,7 +93,10 @@ PUBLIC_ROWS = 10
 def public(request: HttpRequest) -> HttpResponse:
     report = figures.public_report()
     context = {
-        "report": report, "columns": charts.columns(report["this_year"]["by_month"]), "grid": _grid(report), "grid_months": grid_months(),
+        "report": report,
+        "columns": charts.columns(report["this_year"]["by_month"]),
+        "grid": _grid(report),
+        "grid_months": grid_months(),
         "dimensions": charts.with_bars([charts.top_rows(d, PUBLIC_ROWS) for d in report["dimensions"]]),
     }
     return render(request, "stats/public.html", context)

@@ -40,9 +40,14 @@ def start_two_servers(live_server_env, settings):
 
     def start(**extra):
         env = {
-            **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"flood-{secrets.token_hex(4)}",
-            "ECOUTE_TRUSTED_PROXIES": "127.0.0.1", "ECOUTE_MIN_AVAILABLE": "0", "ECOUTE_LONG_WAIT_ALERT_SECONDS": "3600",
-            "ECOUTE_CALLER_TIMEOUT": "3600", "ECOUTE_LOG_LEVEL": "WARNING",
+            **live_server_env,
+            "REDIS_URL": settings.REDIS_URL,
+            "ECOUTE_CHANNEL_PREFIX": f"flood-{secrets.token_hex(4)}",
+            "ECOUTE_TRUSTED_PROXIES": "127.0.0.1",
+            "ECOUTE_MIN_AVAILABLE": "0",
+            "ECOUTE_LONG_WAIT_ALERT_SECONDS": "3600",
+            "ECOUTE_CALLER_TIMEOUT": "3600",
+            "ECOUTE_LOG_LEVEL": "WARNING",
         }
         for name in MANY_CALLERS_ONE_ADDRESS:  # the real limits, not the tests' loopback crowd
             env.pop(name)
@@ -65,13 +70,19 @@ class Socket:
         self.hardest = 0  # the dearest proof of work it was asked
 
     @classmethod
-    async def open(cls, server: LiveServer, path: str, address: str | None = None, cookie: str | None = None) -> "Socket":
+    async def open(
+        cls, server: LiveServer, path: str, address: str | None = None, cookie: str | None = None
+    ) -> "Socket":
         headers = {"Origin": server.url}
         if address:
             headers["X-Forwarded-For"] = address
         if cookie:
             headers["Cookie"] = f"sessionid={cookie}"
-        return cls(await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers=headers, open_timeout=STALL))
+        return cls(
+            await websockets.connect(
+                f"ws://localhost:{server.port}{path}", additional_headers=headers, open_timeout=STALL
+            )
+        )
 
     async def send(self, event: dict) -> None:
         await self.connection.send(json.dumps(event))
@@ -100,7 +111,11 @@ async def join(socket: Socket, solve_up_to: int = 10**6) -> dict:
     answer = await socket.expect("queue.joined")
     # As the app: a proof made while others proved at the same moment may be asked again, dearer.
     for _ in range(5):
-        if answer["type"] != "error" or answer["code"] != "proof_required" or answer["challenge"]["maxnumber"] > solve_up_to:
+        if (
+            answer["type"] != "error"
+            or answer["code"] != "proof_required"
+            or answer["challenge"]["maxnumber"] > solve_up_to
+        ):
             break
         socket.hardest = max(socket.hardest, answer["challenge"]["maxnumber"])
         number = await asyncio.to_thread(proof_of_work.solve, answer["challenge"])
@@ -123,7 +138,9 @@ async def flood_one(server, outcomes: list) -> None:
         answer = await join(socket, solve_up_to=50_000)
         if answer["type"] == "queue.joined":
             await socket.send({"type": "queue.urgent", "call_id": answer["call_id"]})
-            await socket.send({"type": "queue.urgent", "call_id": answer["call_id"]})  # "danger" twice: once counts
+            await socket.send(
+                {"type": "queue.urgent", "call_id": answer["call_id"]}
+            )  # "danger" twice: once counts
             outcomes.append("joined")
         else:
             outcomes.append(answer["code"])
@@ -136,9 +153,13 @@ async def staff(first, second):
     """Claire's workspace (not available yet) and a supervisor's board counting its alarms."""
     claire = await sync_to_async(make_psychologist)("Claire")
     supervisor = await sync_to_async(_user)("cadre", "supervisor", "Nadia")
-    workspace = await Socket.open(second, "/ws/workspace/", cookie=await sync_to_async(verified_session_cookie)(claire))
+    workspace = await Socket.open(
+        second, "/ws/workspace/", cookie=await sync_to_async(verified_session_cookie)(claire)
+    )
     await workspace.expect("presence.self")
-    board = await Socket.open(first, "/ws/supervision/", cookie=await sync_to_async(verified_session_cookie)(supervisor))
+    board = await Socket.open(
+        first, "/ws/supervision/", cookie=await sync_to_async(verified_session_cookie)(supervisor)
+    )
     alarms = []
 
     async def watch_board():
@@ -146,6 +167,7 @@ async def staff(first, second):
             event = json.loads(await board.connection.recv())
             if event["type"] == "alert":
                 alarms.append(event)
+
     return workspace, board, alarms, asyncio.create_task(watch_board())
 
 
@@ -194,7 +216,9 @@ async def test_colleagues_behind_one_hospital_address_all_get_in(two_servers):
     colleagues = [await caller(two_servers[n % 2], HOSPITAL) for n in range(4)]
     answers = await asyncio.gather(*(join(socket) for socket in colleagues))
     assert [answer["type"] for answer in answers] == ["queue.joined"] * 4, answers
-    waiting = await sync_to_async(lambda: list(Call.objects.filter(state=CallState.REQUESTED).values_list("held_back", flat=True)))()
+    waiting = await sync_to_async(
+        lambda: list(Call.objects.filter(state=CallState.REQUESTED).values_list("held_back", flat=True))
+    )()
     assert waiting == [False] * 4  # a hospital is not a flood: nobody held back
     # At most 160,000 hashes (about 80,000 on average): seconds on a phone, not minutes.
     assert max(socket.hardest for socket in colleagues) <= 8 * 20000
@@ -203,7 +227,9 @@ async def test_colleagues_behind_one_hospital_address_all_get_in(two_servers):
         await socket.connection.close()
 
 
-async def test_a_script_that_pays_the_proofs_and_marks_every_call_danger_is_grouped_and_held_back(start_two_servers):
+async def test_a_script_that_pays_the_proofs_and_marks_every_call_danger_is_grouped_and_held_back(
+    start_two_servers,
+):
     """Proofs made cheap (a script with plenty of CPU): its calls get in, but its danger marks make one
     alert line and, beyond a few, send its calls behind the genuine caller's."""
     first, second = start_two_servers(ECOUTE_ABUSE_POW_BASE="50")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ecoute.abuse import blocks, gate, limits, proof_of_work
 from ecoute.calls import actions, alerts, routing, supervision
-from ecoute.calls.models import Alert, AlertKind, Call, CallState, EndReason, Priority
+from ecoute.calls.models import Alert, AlertKind, Call, CallState, EndReason
 from ecoute.lib import clock
 from ecoute.security.models import SecurityEvent, SecurityEventKind
 from tests.support.contacts import make_staff
@@ -33,11 +33,15 @@ def waiting_call(source: str = HOSPITAL, device: str = "k" * 43) -> uuid.UUID:
 
 # --- Proof of work ------------------------------------------------------------------------------
 
+
 def test_a_proof_of_work_is_accepted_once_for_its_source_and_never_forged(settings):
     challenge = proof_of_work.challenge(HOSPITAL, 2000)
     assert proof_of_work.verify(solved(challenge), OTHER) == 0  # given to another source
     assert proof_of_work.verify({**solved(challenge), "number": -1}, HOSPITAL) == 0  # wrong answer
-    assert proof_of_work.verify({**solved(challenge), "salt": challenge["salt"].replace("2000", "9")}, HOSPITAL) == 0  # tampered
+    assert (
+        proof_of_work.verify({**solved(challenge), "salt": challenge["salt"].replace("2000", "9")}, HOSPITAL)
+        == 0
+    )  # tampered
     assert proof_of_work.verify(solved(challenge), HOSPITAL) == 2000
     assert proof_of_work.verify(solved(challenge), HOSPITAL) == 0  # used once only
 
@@ -57,6 +61,7 @@ def test_the_proof_of_work_doubles_with_each_call_waiting_from_the_source(settin
 
 
 # --- The gate ----------------------------------------------------------------------------------
+
 
 def test_the_first_call_of_a_source_is_free_the_second_needs_a_proof(settings):
     settings.ECOUTE_ABUSE_POW_BASE = 500
@@ -93,6 +98,7 @@ def test_a_device_placing_too_many_calls_is_told_calmly(settings):
 
 # --- Danger alerts ------------------------------------------------------------------------------
 
+
 def test_danger_marks_of_one_source_make_one_line_on_the_board():
     calls = [waiting_call(HOSPITAL) for _ in range(12)]
     for call_id in calls:
@@ -122,10 +128,13 @@ def test_a_danger_alert_closes_by_itself_once_the_caller_no_longer_waits():
     actions.mark_urgent(still)
     actions.caller_leaves(gone)
     alerts.raise_due_alerts(clock.now())
-    assert list(Alert.objects.filter(kind=AlertKind.DANGER, closed_at__isnull=True).values_list("call_id", flat=True)) == [still]
+    assert list(
+        Alert.objects.filter(kind=AlertKind.DANGER, closed_at__isnull=True).values_list("call_id", flat=True)
+    ) == [still]
 
 
 # --- Blocks --------------------------------------------------------------------------------------
+
 
 def test_blocking_a_device_ends_its_waiting_calls_and_is_journalled_without_a_hash():
     supervisor = make_staff("supervisor")
@@ -161,7 +170,10 @@ def test_calls_blocked_or_refused_as_abuse_are_counted_apart_from_the_service_fi
     blocks.block_call(waiting_call(), "device", 1, make_staff("supervisor"))
     limits.refused()
     figures = supervision.today_figures(clock.now())
-    assert figures["offered"] == answered_before["offered"] and figures["abandoned"] == answered_before["abandoned"]
+    assert (
+        figures["offered"] == answered_before["offered"]
+        and figures["abandoned"] == answered_before["abandoned"]
+    )
     assert figures["abuse"] == 2
 
 

@@ -19,7 +19,9 @@ from tests.support.twofactor import current_code, give_authenticator
 pytestmark = pytest.mark.django_db(transaction=True)
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.20"
-DEAD_REDIS = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+DEAD_REDIS = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +49,9 @@ def hammer(browser: AsgiBrowser, usernames, forwarded=None) -> Burst:
     statuses, started = Burst(), time.monotonic()
     for number, username in enumerate(usernames):
         headers = [("x-forwarded-for", forwarded(number))] if forwarded else []
-        statuses.append(browser.post("/connexion/", {"username": username, "password": "devine"}, headers).status)
+        statuses.append(
+            browser.post("/connexion/", {"username": username, "password": "devine"}, headers).status
+        )
     statuses.seconds = time.monotonic() - started
     return statuses
 
@@ -55,9 +59,14 @@ def hammer(browser: AsgiBrowser, usernames, forwarded=None) -> Burst:
 def test_rotating_x_forwarded_for_from_an_untrusted_peer_counts_as_one_source(settings):
     settings.ECOUTE_TRUSTED_PROXIES = []
     settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS = 5
-    statuses = hammer(AsgiBrowser(ATTACKER), [f"inconnu{n}" for n in range(25)], forwarded=lambda n: f"192.0.2.{n + 1}")
+    statuses = hammer(
+        AsgiBrowser(ATTACKER), [f"inconnu{n}" for n in range(25)], forwarded=lambda n: f"192.0.2.{n + 1}"
+    )
     # Without the fix, each forged header was a new source: 25 of 25 checked.
-    assert 6 <= statuses.count(200) <= statuses.most_checked(5) and statuses.count(200) + statuses.count(429) == 25, statuses
+    assert (
+        6 <= statuses.count(200) <= statuses.most_checked(5)
+        and statuses.count(200) + statuses.count(429) == 25
+    ), statuses
 
 
 def test_behind_a_trusted_proxy_each_forwarded_client_is_its_own_source(settings):
@@ -100,21 +109,42 @@ def test_the_owner_gets_in_with_password_and_code_while_an_attacker_hammers_the_
     guess = attacker.post("/connexion/", {"username": claire.username, "password": PASSWORD})
     assert "en même temps" in guess.text and attacker.get("/espace/").status == 302
     # Guessing password and code together: the source is slowed after its own free failures.
-    statuses = [attacker.post("/connexion/", {"username": claire.username, "password": "devine", "token": "123456"}).status for _ in range(30)]
+    statuses = [
+        attacker.post(
+            "/connexion/", {"username": claire.username, "password": "devine", "token": "123456"}
+        ).status
+        for _ in range(30)
+    ]
     assert statuses.count(429) >= 30 - settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS
-    assert checked() <= settings.ECOUTE_LOGIN_FAILURES_PER_ACCOUNT + settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS + 1
+    assert (
+        checked()
+        <= settings.ECOUTE_LOGIN_FAILURES_PER_ACCOUNT + settings.ECOUTE_LOGIN_FAILURES_PER_ADDRESS + 1
+    )
 
     owner = AsgiBrowser(OWNER)
     asked = owner.post("/connexion/", {"username": claire.username, "password": PASSWORD})
     assert asked.status == 200 and 'name="token"' in asked.text and "en même temps" in asked.text
-    wrong_code = owner.post("/connexion/", {"username": claire.username, "password": PASSWORD, "token": "12345" + ("7" if current_code(device)[-1] != "7" else "8")})
+    wrong_code = owner.post(
+        "/connexion/",
+        {
+            "username": claire.username,
+            "password": PASSWORD,
+            "token": "12345" + ("7" if current_code(device)[-1] != "7" else "8"),
+        },
+    )
     assert wrong_code.status == 200 and "incorrect" in wrong_code.text
-    inside = owner.post("/connexion/", {"username": claire.username, "password": PASSWORD, "token": current_code(device)})
+    inside = owner.post(
+        "/connexion/", {"username": claire.username, "password": PASSWORD, "token": current_code(device)}
+    )
     assert inside.status == 302 and inside.headers["location"] == "/espace/"
     assert owner.get("/espace/").status == 200
 
     kinds = list(SecurityEvent.objects.filter(actor=claire).values_list("kind", flat=True))
-    assert SecurityEventKind.LOGIN in kinds and SecurityEventKind.LOGIN_FAILED in kinds and SecurityEventKind.LOGIN_THROTTLED in kinds
+    assert (
+        SecurityEventKind.LOGIN in kinds
+        and SecurityEventKind.LOGIN_FAILED in kinds
+        and SecurityEventKind.LOGIN_THROTTLED in kinds
+    )
 
 
 def test_a_cache_that_does_not_answer_never_fails_a_login_and_limits_hold_per_process(settings):

@@ -40,7 +40,9 @@ def test_a_colleagues_note_needs_a_fresh_code_when_the_last_check_is_old(client,
     checked_minutes_ago(client, settings.ECOUTE_REAUTH_MINUTES + 1)
     assert 'name="token"' in client.get(url).content.decode()
     without = client.post(url, {"reason": REASON})
-    wrong = client.post(url, {"reason": REASON, "token": "000000" if current_code(device) != "000000" else "111111"})
+    wrong = client.post(
+        url, {"reason": REASON, "token": "000000" if current_code(device) != "000000" else "111111"}
+    )
     for refused in (without, wrong):
         assert refused.status_code == 400 and CANARY not in refused.content.decode()
     assert not NoteRead.objects.exists()
@@ -49,7 +51,11 @@ def test_a_colleagues_note_needs_a_fresh_code_when_the_last_check_is_old(client,
     assert shown.status_code == 200 and CANARY in shown.content.decode()
     assert NoteRead.objects.get().reader == cadre
     assert 'name="token"' not in client.get(url).content.decode()  # checked again just now
-    accepted = list(SecurityEvent.objects.filter(kind=SecurityEventKind.REAUTHENTICATION).values_list("details__accepted", flat=True))
+    accepted = list(
+        SecurityEvent.objects.filter(kind=SecurityEventKind.REAUTHENTICATION).values_list(
+            "details__accepted", flat=True
+        )
+    )
     assert accepted == [True, False]  # newest first: the right code, after the wrong one
 
 

@@ -72,8 +72,12 @@ async def close_code(communicator: WebsocketCommunicator) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_workspace_heartbeat_on_duty_is_activity_and_an_ended_session_closes_the_socket(settings, monkeypatch):
-    monkeypatch.setattr(sessions, "TOUCH_SECONDS", 0)  # every heartbeat looks at the session, not once a minute
+async def test_the_workspace_heartbeat_on_duty_is_activity_and_an_ended_session_closes_the_socket(
+    settings, monkeypatch
+):
+    monkeypatch.setattr(
+        sessions, "TOUCH_SECONDS", 0
+    )  # every heartbeat looks at the session, not once a minute
     claire = await sync_to_async(make_psychologist)("Claire")
     client = await sync_to_async(lambda: log_in(Client(), claire))()
     key = client.cookies["sessionid"].value

@@ -69,7 +69,12 @@ def wait_for_audio(page, timeout_ms: int = 15000) -> dict:
     stats = None
     for _ in range(timeout_ms // 200):
         stats = page.evaluate(CALL_STATS)
-        if stats and stats["connectionState"] == "connected" and stats["bytesReceived"] > 0 and stats["totalAudioEnergy"] > 0:
+        if (
+            stats
+            and stats["connectionState"] == "connected"
+            and stats["bytesReceived"] > 0
+            and stats["totalAudioEnergy"] > 0
+        ):
             return stats
         page.wait_for_timeout(200)
     raise AssertionError(f"no audio arrived in {timeout_ms} ms: {stats}")

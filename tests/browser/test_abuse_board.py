@@ -21,9 +21,17 @@ def test_a_burst_of_danger_alerts_is_one_line_and_blocking_the_device_ends_its_c
     device = hashlib.sha256(b"k" * 43).hexdigest()
     now = timezone.now()  # written directly: the browser's event loop forbids broadcasts here
     for n in range(3):
-        call = Call.objects.create(id=uuid.uuid4(), requested_at=now, queued_at=now, caller_seen_at=now,
-                                   caller_key_hash=device, priority=Priority.URGENT)
-        Alert.objects.create(kind=AlertKind.DANGER, call=call, created_at=now + timezone.timedelta(seconds=2 * n), group="f00d")
+        call = Call.objects.create(
+            id=uuid.uuid4(),
+            requested_at=now,
+            queued_at=now,
+            caller_seen_at=now,
+            caller_key_hash=device,
+            priority=Priority.URGENT,
+        )
+        Alert.objects.create(
+            kind=AlertKind.DANGER, call=call, created_at=now + timezone.timedelta(seconds=2 * n), group="f00d"
+        )
     board = new_page("/supervision/", viewport=LAPTOP)
     log_in(board, make_staff(Role.SUPERVISOR, "Hélène"), lands_on="**/supervision/")
     alert = board.locator(".alert-danger")
@@ -37,7 +45,9 @@ def test_a_burst_of_danger_alerts_is_one_line_and_blocking_the_device_ends_its_c
     screenshot(board, "supervision-grouped-alert")
     row.locator("[data-block-scope=device]").click()
     # Shown for a few seconds (the announcer may be taken meanwhile by another alert, "trop peu d'écoutants").
-    board.locator("#connection:has-text('Blocage enregistré pour 4 h ; 3 appels en attente terminés.')").wait_for()
+    board.locator(
+        "#connection:has-text('Blocage enregistré pour 4 h ; 3 appels en attente terminés.')"
+    ).wait_for()
     board.locator("text=Personne n’attend.").wait_for()
     board.locator(".alert-danger").wait_for(state="detached")  # closed by itself: nobody waits any more
     screenshot(board, "supervision-after-block")

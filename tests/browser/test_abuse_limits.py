@@ -12,7 +12,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def new_limited_page(chromium, live_server_env):
     """Pages of a server with the real limits (every page is one source: loopback), two calls a device."""
     env = {name: value for name, value in live_server_env.items() if name not in MANY_CALLERS_ONE_ADDRESS}
-    server = LiveServer({**env, "ECOUTE_ABUSE_CALLS_PER_DEVICE": "2", "ECOUTE_MIN_AVAILABLE": "0"}, name="limited").start()
+    server = LiveServer(
+        {**env, "ECOUTE_ABUSE_CALLS_PER_DEVICE": "2", "ECOUTE_MIN_AVAILABLE": "0"}, name="limited"
+    ).start()
     opener = PageOpener(chromium, server)
     yield opener
     opener.close()
@@ -37,10 +39,14 @@ def calls_waiting(page, count: int) -> None:
     raise AssertionError(f"{count} calls never waited at once")
 
 
-def test_a_second_caller_on_the_same_network_proves_its_work_then_waits_and_a_device_over_its_limit_is_told_calmly(new_limited_page):
+def test_a_second_caller_on_the_same_network_proves_its_work_then_waits_and_a_device_over_its_limit_is_told_calmly(
+    new_limited_page,
+):
     first, second = new_limited_page("/"), new_limited_page("/")
     talk_now(first)
-    first.locator("#queue-position:has-text('prochaine personne')").wait_for()  # the source's first call: free
+    first.locator(
+        "#queue-position:has-text('prochaine personne')"
+    ).wait_for()  # the source's first call: free
 
     talk_now(second)  # the second at once from this network: the page solves a proof of work, then joins
     second.locator("#queue-position:has-text('1 personne avant vous')").wait_for()

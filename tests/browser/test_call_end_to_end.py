@@ -34,7 +34,10 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
     screenshot(caller, "caller-in-call")
     screenshot(workspace, "workspace-in-call")
 
-    assert caller_stats["connectionState"] == workspace_stats["connectionState"] == "connected", (caller_stats, workspace_stats)
+    assert caller_stats["connectionState"] == workspace_stats["connectionState"] == "connected", (
+        caller_stats,
+        workspace_stats,
+    )
     assert caller_stats["bytesReceived"] > 0 and workspace_stats["bytesReceived"] > 0
     # The caller's media goes through the relay: the psychologist's browser never sees their address.
     assert caller_stats["localCandidateType"] == "relay"

@@ -56,8 +56,16 @@ def test_no_page_breaks_the_content_security_policy(new_site_page):
         (claire, "**/espace/", [("/espace/", "#status-label"), ("/espace/fiches/", "main")]),
         (cadre, "**/supervision/", [("/supervision/", "main")]),
         (stats, "**/statistiques/", [("/statistiques/", ".bar rect")]),
-        (admin, "**/statistiques/", [("/admin/", "#content"), ("/admin/accounts/user/", "#result_list"),
-                              (f"/admin/accounts/user/{claire.pk}/change/", "#user_form"), ("/admin/security/securityevent/", "#content")]),
+        (
+            admin,
+            "**/statistiques/",
+            [
+                ("/admin/", "#content"),
+                ("/admin/accounts/user/", "#result_list"),
+                (f"/admin/accounts/user/{claire.pk}/change/", "#user_form"),
+                ("/admin/security/securityevent/", "#content"),
+            ],
+        ),
     ):
         page = new_site_page("/connexion/", viewport=LAPTOP)
         seen = Violations(page)

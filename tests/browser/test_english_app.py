@@ -17,8 +17,15 @@ def fits_the_width(page) -> bool:
 
 
 def test_a_caller_switches_to_english_and_the_app_stays_in_english(new_site_page):
-    make_psychologist("Claire", status=Status.AVAILABLE, languages=("fr", "en"), presentation="Réanimation et soins palliatifs.")
-    make_psychologist("Karim", status=Status.BREAK, languages=("fr", "ar"), presentation="Épuisement, conflits d’équipe.")
+    make_psychologist(
+        "Claire",
+        status=Status.AVAILABLE,
+        languages=("fr", "en"),
+        presentation="Réanimation et soins palliatifs.",
+    )
+    make_psychologist(
+        "Karim", status=Status.BREAK, languages=("fr", "ar"), presentation="Épuisement, conflits d’équipe."
+    )
     page = new_site_page("/")
     page.locator(".card[data-status=available]").first.wait_for()
     assert page.locator("html").get_attribute("lang") == "fr"
@@ -33,7 +40,9 @@ def test_a_caller_switches_to_english_and_the_app_stays_in_english(new_site_page
     screenshot(page, "caller-board-en")
     assert fits_the_width(page)
     # The choice is the one cookie on the caller's phone, and it holds the language code only.
-    assert [(cookie["name"], cookie["value"]) for cookie in page.context.cookies()] == [("django_language", "en")]
+    assert [(cookie["name"], cookie["value"]) for cookie in page.context.cookies()] == [
+        ("django_language", "en")
+    ]
 
     page.reload()
     assert page.locator("html").get_attribute("lang") == "en"
@@ -76,8 +85,11 @@ def test_the_installed_app_keeps_its_offline_page_in_the_chosen_language(new_sit
     page.click(".language-switch button[value=en]")
     wait_until(page, "document.documentElement.lang === 'en'")
     # The English page told the worker the language changed: it keeps the pages again, in English.
-    wait_until(page, """caches.open('ecoute-shell-v2').then((cache) => cache.match('/hors-ligne/'))
-        .then((kept) => kept && kept.headers.get('Content-Language') === 'en')""")
+    wait_until(
+        page,
+        """caches.open('ecoute-shell-v2').then((cache) => cache.match('/hors-ligne/'))
+        .then((kept) => kept && kept.headers.get('Content-Language') === 'en')""",
+    )
 
     page.context.set_offline(True)
     page.goto("/tableau-inexistant/")

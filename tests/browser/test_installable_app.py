@@ -13,7 +13,9 @@ def test_the_service_worker_keeps_the_shell_and_offline_the_phone_number_shows(n
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()  # the worker now controls the page
     wait_until(page, "navigator.serviceWorker.controller !== null")
-    cached = page.evaluate("caches.open('ecoute-shell-v2').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))")
+    cached = page.evaluate(
+        "caches.open('ecoute-shell-v2').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))"
+    )
     assert {"/", "/hors-ligne/", "/static/ecoute/ecoute.css", "/static/calls/line.js"} <= set(cached)
 
     page.context.set_offline(True)

@@ -71,7 +71,10 @@ def test_when_nobody_is_free_the_caller_is_given_the_phone_number(new_page):
 
 def test_quick_exit_wipes_the_screen_and_leaves_for_a_neutral_page(new_page, line_server):
     caller = new_page("/")
-    caller.route("https://www.google.fr/**", lambda route: route.fulfill(body="<title>Météo</title>", content_type="text/html; charset=utf-8"))
+    caller.route(
+        "https://www.google.fr/**",
+        lambda route: route.fulfill(body="<title>Météo</title>", content_type="text/html; charset=utf-8"),
+    )
     caller.click("#quick-exit")
     caller.wait_for_url("https://www.google.fr/**")
     assert caller.title() == "Météo"

@@ -107,7 +107,9 @@ def test_a_lost_network_keeps_the_place_and_closing_the_page_leaves_the_queue(ne
     first.locator("#connection").wait_for(state="hidden", timeout=15000)
     first.locator("#queue-position:has-text('prochaine personne')").wait_for()
     first_call = Call.objects.order_by("queued_at").first()
-    assert first_call.state == CallState.REQUESTED and first_call.ended_at is None  # the same call, still first
+    assert (
+        first_call.state == CallState.REQUESTED and first_call.ended_at is None
+    )  # the same call, still first
 
     first.close()  # the first caller closes the app: they leave the queue, the second moves up
     second.locator("#queue-position:has-text('prochaine personne')").wait_for()

@@ -4,10 +4,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-
-from ecoute.accounts.models import Role
 from django.utils import timezone
 
+from ecoute.accounts.models import Role
 from ecoute.calls.models import Call
 from ecoute.presence.models import Presence, Status
 from tests.browser.helpers import log_in, wait_until
@@ -23,8 +22,12 @@ def test_the_board_shows_the_line_and_a_danger_alert_at_once(new_page):
     make_psychologist("Claire", Status.IN_CALL)
     make_psychologist("Karim", Status.BREAK)
     amelie = make_psychologist("Amélie", Status.WRAP_UP)  # on a record for five minutes: a long wrap-up
-    Presence.objects.filter(pk=amelie.pk).update(changed_at=timezone.now() - timedelta(minutes=5), wrap_up_call_id=uuid.uuid4())
-    now = timezone.now()  # a call already waiting (written directly: the browser's event loop forbids broadcasts here)
+    Presence.objects.filter(pk=amelie.pk).update(
+        changed_at=timezone.now() - timedelta(minutes=5), wrap_up_call_id=uuid.uuid4()
+    )
+    now = (
+        timezone.now()
+    )  # a call already waiting (written directly: the browser's event loop forbids broadcasts here)
     Call.objects.create(id=uuid.uuid4(), requested_at=now, queued_at=now, caller_seen_at=now)
     supervisor = make_staff(Role.SUPERVISOR, "Hélène")
     board = new_page("/supervision/", viewport=LAPTOP)

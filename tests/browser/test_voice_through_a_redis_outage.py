@@ -14,7 +14,12 @@ from tests.support.cast import make_psychologist
 from tests.support.live import LiveServer, PageOpener, screenshot
 from tests.support.own_redis import own_redis  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.coturn,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ def test_the_wrap_up_shows_the_record_of_the_call_just_ended(new_page):
     workspace = new_page("/espace/", viewport=LAPTOP)
     log_in_and_go_available(workspace, claire)
     workspace.locator(f"#to-complete-slot [data-call-id='{earlier.pk}']").wait_for()
-    assert workspace.locator("#contact-slot [data-contact-form]").count() == 0, "an earlier record never sits in the call's place"
+    assert workspace.locator("#contact-slot [data-contact-form]").count() == 0, (
+        "an earlier record never sits in the call's place"
+    )
 
     caller = new_page("/")
     card(caller, claire).locator("[data-call]:enabled").click()
@@ -49,7 +51,9 @@ def test_the_wrap_up_shows_the_record_of_the_call_just_ended(new_page):
     assert workspace.locator(f"#to-complete-slot [data-call-id='{earlier.pk}']").count() == 1
     assert workspace.locator(f"#contact-slot [data-record-call='{earlier.pk}']").count() == 0
     unit_option = form.locator(f"select[name=directory_entries] option[value='{unit.pk}']")
-    assert unit_option.evaluate("option => option.selected"), "the address noted during the call is in the record"
+    assert unit_option.evaluate("option => option.selected"), (
+        "the address noted during the call is in the record"
+    )
     dedicated = Orientation.objects.get(code="unite-dediee")
     assert form.locator(f"input[name=orientations][value='{dedicated.pk}']").is_checked()
     workspace.locator("[data-show=wrap_up]").scroll_into_view_if_needed()

@@ -19,9 +19,14 @@ def administrator(client, django_user_model):
 
 def test_a_call_cannot_be_deleted_from_the_admin(administrator):
     call = make_call(make_psychologist("Claire"))
-    assert administrator.get(reverse("admin:calls_call_change", args=[call.pk])).status_code == 200  # it can be read
+    assert (
+        administrator.get(reverse("admin:calls_call_change", args=[call.pk])).status_code == 200
+    )  # it can be read
     assert administrator.get(reverse("admin:calls_call_delete", args=[call.pk])).status_code == 403
-    assert administrator.post(reverse("admin:calls_call_delete", args=[call.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        administrator.post(reverse("admin:calls_call_delete", args=[call.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     assert Call.objects.filter(pk=call.pk).exists()
 
 
@@ -30,15 +35,21 @@ def test_the_bulk_delete_action_is_not_offered_and_refused_if_forged(administrat
     changelist = administrator.get(reverse("admin:calls_call_changelist"))
     assert changelist.status_code == 200
     assert "delete_selected" not in changelist.content.decode()
-    forged = administrator.post(reverse("admin:calls_call_changelist"), {"action": "delete_selected", "_selected_action": [str(call.pk)], "post": "yes"})
+    forged = administrator.post(
+        reverse("admin:calls_call_changelist"),
+        {"action": "delete_selected", "_selected_action": [str(call.pk)], "post": "yes"},
+    )
     assert forged.status_code in (200, 302)
     assert Call.objects.filter(pk=call.pk).exists()
 
 
 def test_a_calls_rings_cannot_be_deleted_through_its_page(administrator):
-    from ecoute.calls.admin import CallAdmin, RingInline
     from django.contrib import admin
+
+    from ecoute.calls.admin import CallAdmin, RingInline
 
     inline = RingInline(Call, admin.site)
     request = administrator.get(reverse("admin:calls_call_changelist")).wsgi_request
-    assert not inline.has_delete_permission(request) and not CallAdmin(Call, admin.site).has_delete_permission(request)
+    assert not inline.has_delete_permission(request) and not CallAdmin(
+        Call, admin.site
+    ).has_delete_permission(request)

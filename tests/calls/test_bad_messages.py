@@ -5,8 +5,8 @@ import asyncio
 import json
 
 import pytest
-from django.conf import settings
 import websockets
+from django.conf import settings
 
 from ecoute.lib.sockets import MAX_DEPTH
 from tests.support.sockets import connect_caller
@@ -17,14 +17,17 @@ DEEP_BUT_PARSABLE = json.dumps({"type": "heartbeat", "x": json.loads("[" * 500 +
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-@pytest.mark.parametrize("frame, code", [
-    (NESTED, "bad_json"),
-    ('{"type": "hello", "caller_key": ' + "[" * 30_000, "bad_json"),
-    (DEEP_BUT_PARSABLE, "too_deep"),
-    (json.dumps({"type": "hello", "caller_key": "c" * 40 + "\x00"}), "bad_message"),
-    (json.dumps({"type": "queue.join", "language": "fr\x00"}), "bad_message"),
-    (json.dumps({"type": "call.request", "psychologist_id": 10**30}), "bad_message"),
-])
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        (NESTED, "bad_json"),
+        ('{"type": "hello", "caller_key": ' + "[" * 30_000, "bad_json"),
+        (DEEP_BUT_PARSABLE, "too_deep"),
+        (json.dumps({"type": "hello", "caller_key": "c" * 40 + "\x00"}), "bad_message"),
+        (json.dumps({"type": "queue.join", "language": "fr\x00"}), "bad_message"),
+        (json.dumps({"type": "call.request", "psychologist_id": 10**30}), "bad_message"),
+    ],
+)
 async def test_a_hostile_frame_gets_an_error_and_the_socket_stays_usable(frame, code):
     caller = await connect_caller()
     await caller.send(frame)
@@ -43,7 +46,9 @@ def test_the_depth_limit_leaves_room_for_every_real_message():
 @pytest.mark.django_db(transaction=True)
 async def test_a_flood_of_nested_frames_leaves_no_traceback_in_the_servers_log(site_server):
     """Any anonymous client can send these: each one once wrote a traceback to the log."""
-    async with websockets.connect(f"ws://localhost:{site_server.port}/ws/line/", additional_headers={"Origin": site_server.url}) as socket:
+    async with websockets.connect(
+        f"ws://localhost:{site_server.port}/ws/line/", additional_headers={"Origin": site_server.url}
+    ) as socket:
         assert json.loads(await socket.recv())["type"] == "presence"
         # As many as the socket's burst allows (ecoute/abuse/limits.py): each one is answered; beyond, one
         # "slow_down" and the rest dropped unread.
@@ -51,7 +56,7 @@ async def test_a_flood_of_nested_frames_leaves_no_traceback_in_the_servers_log(s
         for _ in range(burst + 5):
             await socket.send(NESTED)
         codes = [json.loads(await socket.recv())["code"] for _ in range(burst + 1)]
-        assert codes[:burst - 1] == ["bad_json"] * (burst - 1) and "slow_down" in codes[-2:]
+        assert codes[: burst - 1] == ["bad_json"] * (burst - 1) and "slow_down" in codes[-2:]
         await asyncio.sleep(1)  # the bucket fills again
         await socket.send(json.dumps({"type": "hello", "caller_key": "e" * 43}))
         async with asyncio.timeout(10):

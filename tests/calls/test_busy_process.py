@@ -55,12 +55,19 @@ async def test_an_answer_that_reached_the_process_in_time_is_not_missed_because_
         async with BusyThread():
             moment[0] = start + timedelta(seconds=settings.ECOUTE_RING_TIMEOUT - 1)
             timers_pass = asyncio.ensure_future(timers.run_once())  # falls due with a second of ringing left
-            answer = asyncio.ensure_future(database_sync_to_async(actions.accept)(call.pk, claire.pk))  # she answers then
+            answer = asyncio.ensure_future(
+                database_sync_to_async(actions.accept)(call.pk, claire.pk)
+            )  # she answers then
             await asyncio.sleep(0.1)
-            moment[0] = start + timedelta(seconds=settings.ECOUTE_RING_TIMEOUT + 10)  # the thread gets to both late
+            moment[0] = start + timedelta(
+                seconds=settings.ECOUTE_RING_TIMEOUT + 10
+            )  # the thread gets to both late
         await asyncio.gather(timers_pass, answer)
     assert await database_sync_to_async(lambda: Call.objects.get(pk=call.pk).state)() == CallState.CONNECTED
-    assert await database_sync_to_async(lambda: Ring.objects.get(call_id=call.pk).outcome)() == RingOutcome.ACCEPTED
+    assert (
+        await database_sync_to_async(lambda: Ring.objects.get(call_id=call.pk).outcome)()
+        == RingOutcome.ACCEPTED
+    )
 
 
 async def test_a_ring_reaches_a_workspace_while_its_heartbeat_waits_for_the_database():

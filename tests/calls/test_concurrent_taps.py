@@ -77,7 +77,9 @@ def test_accept_racing_the_caller_hanging_up_leaves_a_consistent_call():
     for _ in range(6):
         claire = make_psychologist(status=Status.AVAILABLE)
         call = actions.ring_psychologist(uuid.uuid4(), claire.pk)
-        results = run_together([lambda: actions.accept(call.pk, claire.pk), lambda: actions.caller_leaves(call.pk)])
+        results = run_together(
+            [lambda: actions.accept(call.pk, claire.pk), lambda: actions.caller_leaves(call.pk)]
+        )
         assert all(not isinstance(r, Exception) or isinstance(r, CallError) for r in results), results
         call.refresh_from_db()
         ring = Ring.objects.get(call=call)
@@ -96,8 +98,12 @@ def routers_and_taps_racing_ring_each_listener_once() -> None:
     taps = [tap(listener.pk) for listener in team[::2]]
     results = run_together([routing.route_waiting for _ in range(4)] + taps)
     assert all(not isinstance(r, Exception) or isinstance(r, PsychologistBusy) for r in results), results
-    open_rings = list(Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id"))
-    assert len({listener for _, listener in open_rings}) == len(open_rings) == len(team)  # each rings once, none idle
+    open_rings = list(
+        Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id")
+    )
+    assert (
+        len({listener for _, listener in open_rings}) == len(open_rings) == len(team)
+    )  # each rings once, none idle
     assert len({call for call, _ in open_rings}) == len(open_rings)
     ringing_calls = Call.objects.filter(state=CallState.RINGING)
     assert sorted(ringing_calls.values_list("pk", "psychologist_id")) == sorted(open_rings)

@@ -41,9 +41,29 @@ def relayed_exchange(tmp_path, logging: list[str], linger=lambda: True, seconds:
     port, secret = free_port(), secrets.token_hex(16)
     output_path = tmp_path / "coturn-output.txt"
     with open(output_path, "w") as output:
-        relay = coturn_loopback.start(port, secret, min_port=49420, max_port=49460, logging=logging, output=output)
+        relay = coturn_loopback.start(
+            port, secret, min_port=49420, max_port=49460, logging=logging, output=output
+        )
     try:
-        command = [uclient, "-W", secret, "-u", "ecoute", "-y", "-n", "5", "-m", "1", "-l", "100", "-L", CLIENT, "-p", str(port), "127.0.0.1"]
+        command = [
+            uclient,
+            "-W",
+            secret,
+            "-u",
+            "ecoute",
+            "-y",
+            "-n",
+            "5",
+            "-m",
+            "1",
+            "-l",
+            "100",
+            "-L",
+            CLIENT,
+            "-p",
+            str(port),
+            "127.0.0.1",
+        ]
         for _ in range(50):  # until coturn listens: a refused first try is coturn still starting
             exchange = subprocess.run(command, capture_output=True, text=True, timeout=60)
             if exchange.returncode == 0 and "Total lost packets 0" in exchange.stdout + exchange.stderr:
@@ -76,7 +96,13 @@ def test_without_verbose_even_coturns_own_log_names_no_client(tmp_path):
     """Why the demo's and the tests' coturn needs no more than this; `verbose` would name every client."""
     quiet, chatty = tmp_path / "quiet.log", tmp_path / "verbose.log"
     started = time.monotonic()
-    relayed_exchange(tmp_path, ["no-stdout-log", "simple-log", f"log-file={chatty}", "verbose"], linger=lambda: CLIENT in chatty.read_text())
+    relayed_exchange(
+        tmp_path,
+        ["no-stdout-log", "simple-log", f"log-file={chatty}", "verbose"],
+        linger=lambda: CLIENT in chatty.read_text(),
+    )
     assert CLIENT in chatty.read_text()  # the clients' address is there to be logged: verbose writes it
-    relayed_exchange(tmp_path, ["no-stdout-log", "simple-log", f"log-file={quiet}"], seconds=time.monotonic() - started)
+    relayed_exchange(
+        tmp_path, ["no-stdout-log", "simple-log", f"log-file={quiet}"], seconds=time.monotonic() - started
+    )
     assert "Relay ports initialization done" in quiet.read_text() and CLIENT not in quiet.read_text()

@@ -24,12 +24,18 @@ async def caller(*headers) -> Socket:
     return socket
 
 
-@pytest.mark.parametrize("headers, message", [
-    ([], "Aucun psychologue de la ligne ne parle cette langue."),
-    ([(b"accept-language", b"en-GB,en;q=0.9")], "No psychologist on the line speaks this language."),
-    ([(b"cookie", b"django_language=en")], "No psychologist on the line speaks this language."),
-    ([(b"cookie", b"django_language=fr"), (b"accept-language", b"en")], "Aucun psychologue de la ligne ne parle cette langue."),
-])
+@pytest.mark.parametrize(
+    "headers, message",
+    [
+        ([], "Aucun psychologue de la ligne ne parle cette langue."),
+        ([(b"accept-language", b"en-GB,en;q=0.9")], "No psychologist on the line speaks this language."),
+        ([(b"cookie", b"django_language=en")], "No psychologist on the line speaks this language."),
+        (
+            [(b"cookie", b"django_language=fr"), (b"accept-language", b"en")],
+            "Aucun psychologue de la ligne ne parle cette langue.",
+        ),
+    ],
+)
 async def test_refusals_come_in_the_language_chosen_for_the_pages(headers, message):
     socket = await caller(*headers)
     await socket.send({"type": "queue.join", "language": "xx"})
@@ -51,4 +57,5 @@ async def test_an_english_caller_waiting_for_a_language_reads_its_english_name()
 def _name_arabic_as_seeded():
     """The cast names languages by their code; the line's table holds the French names of migration 0002."""
     from ecoute.accounts.models import Language
+
     Language.objects.filter(code="ar").update(name="Arabe")

@@ -31,4 +31,7 @@ def test_with_a_turn_server_media_must_be_relayed(settings):
 def test_without_a_turn_server_the_browsers_connect_directly(settings):
     settings.ECOUTE_TURN_URLS = []
     settings.ECOUTE_STUN_URLS = ["stun:stun.example.org:3478"]
-    assert ice_configuration() == {"iceServers": [{"urls": ["stun:stun.example.org:3478"]}], "iceTransportPolicy": "all"}
+    assert ice_configuration() == {
+        "iceServers": [{"urls": ["stun:stun.example.org:3478"]}],
+        "iceTransportPolicy": "all",
+    }

@@ -18,7 +18,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from ecoute.accounts.models import Language
 from ecoute.calls import actions, routing
@@ -47,8 +53,14 @@ class Line(RuleBasedStateMachine):
         Alert.objects.all().delete()
         Call.objects.all().delete()
         self.now = timezone.now()
-        Presence.objects.filter(pk__in=self.team).update(status=Status.OFFLINE, changed_at=self.now, last_seen=self.now,
-                                                         session="s", wrap_up_until=None, consecutive_calls=0)
+        Presence.objects.filter(pk__in=self.team).update(
+            status=Status.OFFLINE,
+            changed_at=self.now,
+            last_seen=self.now,
+            session="s",
+            wrap_up_until=None,
+            consecutive_calls=0,
+        )
         self.gone: set[int] = set()  # workspaces that vanished (no heartbeat any more)
         self.numbers = iter(range(1, 10_000))  # call ids in arrival order: a replay draws the same calls
         self.languages = {code: Language.objects.get(code=code).pk for code in LANGUAGES}
@@ -67,7 +79,9 @@ class Line(RuleBasedStateMachine):
         return uuid.UUID(int=next(self.numbers))
 
     def calls(self, *states) -> list:
-        return list(Call.objects.filter(state__in=states).order_by("requested_at", "pk").values_list("pk", flat=True))
+        return list(
+            Call.objects.filter(state__in=states).order_by("requested_at", "pk").values_list("pk", flat=True)
+        )
 
     @rule(language=st.sampled_from((None,) + LANGUAGES), urgent=st.booleans())
     def arrive(self, language, urgent):
@@ -112,7 +126,10 @@ class Line(RuleBasedStateMachine):
     @precondition(lambda self: self.calls(CallState.REQUESTED, CallState.RINGING))
     @rule(data=st.data())
     def caller_leaves(self, data):
-        self.act(actions.caller_leaves, data.draw(st.sampled_from(self.calls(CallState.REQUESTED, CallState.RINGING))))
+        self.act(
+            actions.caller_leaves,
+            data.draw(st.sampled_from(self.calls(CallState.REQUESTED, CallState.RINGING))),
+        )
 
     @precondition(lambda self: self.calls(CallState.REQUESTED))
     @rule(data=st.data())
@@ -131,7 +148,9 @@ class Line(RuleBasedStateMachine):
     @rule(seconds=st.sampled_from([1, 5, 16, 21, 61]))
     def time_passes(self, seconds):
         """Every live app keeps sending heartbeats; then the timers of a server process run."""
-        Presence.objects.filter(pk__in=[p for p in self.team if p not in self.gone]).update(last_seen=self.now + timedelta(seconds=seconds))
+        Presence.objects.filter(pk__in=[p for p in self.team if p not in self.gone]).update(
+            last_seen=self.now + timedelta(seconds=seconds)
+        )
         Call.objects.filter(state__in=ACTIVE).update(caller_seen_at=self.now + timedelta(seconds=seconds))
         self.now += timedelta(seconds=seconds)
         with clock.using(lambda: self.now):
@@ -143,22 +162,42 @@ class Line(RuleBasedStateMachine):
     def nobody_in_two_calls_and_no_call_assigned_twice(self):
         active = Call.objects.filter(state__in=[CallState.RINGING, CallState.CONNECTED])
         assert not active.values("psychologist").annotate(n=Count("pk")).filter(n__gt=1).exists()
-        assert not Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).exists()
-        assert not Ring.objects.filter(outcome=RingOutcome.RINGING).values("call").annotate(n=Count("pk")).filter(n__gt=1).exists()
+        assert (
+            not Ring.objects.filter(outcome=RingOutcome.ACCEPTED)
+            .values("call")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .exists()
+        )
+        assert (
+            not Ring.objects.filter(outcome=RingOutcome.RINGING)
+            .values("call")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .exists()
+        )
         for call in active:
             assert call.psychologist_id is not None
 
     @invariant()
     def a_listener_is_never_offered_a_call_they_refused(self):
-        refused = Ring.objects.filter(outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED], call__queued_at__isnull=False)
-        for ring_id, call_id, psychologist_id, ended_at in refused.values_list("pk", "call_id", "psychologist_id", "ended_at"):
-            later = Ring.objects.filter(call_id=call_id, psychologist_id=psychologist_id, started_at__gte=ended_at).exclude(pk=ring_id)
+        refused = Ring.objects.filter(
+            outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED], call__queued_at__isnull=False
+        )
+        for ring_id, call_id, psychologist_id, ended_at in refused.values_list(
+            "pk", "call_id", "psychologist_id", "ended_at"
+        ):
+            later = Ring.objects.filter(
+                call_id=call_id, psychologist_id=psychologist_id, started_at__gte=ended_at
+            ).exclude(pk=ring_id)
             assert not later.exists()
 
     @invariant()
     def presence_agrees_with_the_calls(self):
         ringing = set(Call.objects.filter(state=CallState.RINGING).values_list("psychologist_id", flat=True))
-        talking = set(Call.objects.filter(state=CallState.CONNECTED).values_list("psychologist_id", flat=True))
+        talking = set(
+            Call.objects.filter(state=CallState.CONNECTED).values_list("psychologist_id", flat=True)
+        )
         assert set(Presence.objects.filter(status=Status.RINGING).values_list("pk", flat=True)) == ringing
         assert set(Presence.objects.filter(status=Status.IN_CALL).values_list("pk", flat=True)) == talking
 
@@ -166,17 +205,29 @@ class Line(RuleBasedStateMachine):
     def no_waiting_call_while_a_suitable_psychologist_is_free(self):
         free = set(Presence.objects.filter(status=Status.AVAILABLE).values_list("pk", flat=True))
         for call in Call.objects.filter(state=CallState.REQUESTED, queued_at__isnull=False):
-            assert not (free & self.suitable(call)), f"call {call.pk} waits while {free & self.suitable(call)} are free"
+            assert not (free & self.suitable(call)), (
+                f"call {call.pk} waits while {free & self.suitable(call)} are free"
+            )
 
     def suitable(self, call) -> set[int]:
         """Written from the rules in the router's docstring, not from its code."""
-        refused = set(call.rings.filter(outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED]).values_list("psychologist_id", flat=True))
+        refused = set(
+            call.rings.filter(outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED]).values_list(
+                "psychologist_id", flat=True
+            )
+        )
         people = set(self.team) - refused
         if call.preferred_psychologist_id:
             return people & {call.preferred_psychologist_id}
         fallen_back = self.now >= call.queued_at + timedelta(seconds=60)
         if call.language_id and not fallen_back:
-            people = {p for p in people if Presence.objects.get(pk=p).user.listener_profile.languages.filter(pk=call.language_id).exists()}
+            people = {
+                p
+                for p in people
+                if Presence.objects.get(pk=p)
+                .user.listener_profile.languages.filter(pk=call.language_id)
+                .exists()
+            }
         return people
 
     @invariant()
@@ -184,7 +235,11 @@ class Line(RuleBasedStateMachine):
         queue = list(routing.waiting_calls())
         assert queue == sorted(queue, key=lambda call: (-call.priority, call.queued_at))
         for index, call in enumerate(queue):
-            same = [other for other in queue[:index] if other.preferred_psychologist_id == call.preferred_psychologist_id]
+            same = [
+                other
+                for other in queue[:index]
+                if other.preferred_psychologist_id == call.preferred_psychologist_id
+            ]
             expected = 1 + (len(same) if call.preferred_psychologist_id else index)
             assert routing.position(call) == expected
 
@@ -195,5 +250,8 @@ def test_the_line_keeps_its_promises_whatever_happens(settings):
         Language.objects.get_or_create(code=code, defaults={"name": code})
     Line.team = [make_psychologist(f"P{i}", languages=spoken).pk for i, spoken in enumerate(SPOKEN)]
     run_state_machine_as_test(
-        Line, settings=hypothesis_settings(max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck))
+        Line,
+        settings=hypothesis_settings(
+            max_examples=40, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
     )

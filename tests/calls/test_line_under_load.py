@@ -20,8 +20,8 @@ from datetime import datetime
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from django.utils import timezone
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.presence.models import Presence
@@ -33,14 +33,14 @@ from tests.support.twofactor import verified_session_cookie
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 CALLERS, PSYCHOLOGISTS = 200, 30
-ARRIVALS_OVER = 12.0      # seconds over which the callers arrive
-KILL_AT = 5.0             # seconds after the start, one process is killed
-IMPATIENT = 0.1           # share of callers who leave the queue after a few seconds
+ARRIVALS_OVER = 12.0  # seconds over which the callers arrive
+KILL_AT = 5.0  # seconds after the start, one process is killed
+IMPATIENT = 0.1  # share of callers who leave the queue after a few seconds
 # The run waits as long as the line moves (callers finish, calls are answered): it fails once
 # nothing moved for STALLED seconds, and in any case after HARD_CAP (a quiet run takes ~15 s).
 STALLED = 45.0
 HARD_CAP = 300.0
-SAMPLE_EVERY = 5.0        # seconds between two lines of the progress timeline
+SAMPLE_EVERY = 5.0  # seconds between two lines of the progress timeline
 
 
 @pytest.fixture
@@ -48,9 +48,14 @@ def servers(live_server_env, settings):
     need_postgres()
     need_redis()
     env = {
-        **live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"load-{secrets.token_hex(4)}",
-        "ECOUTE_WRAP_UP_SECONDS": "0", "ECOUTE_MIN_WRAP_UP_SECONDS": "0", "ECOUTE_RING_TIMEOUT": "5",
-        "ECOUTE_PRESENCE_TIMEOUT": "10", "ECOUTE_MIN_AVAILABLE": "0",
+        **live_server_env,
+        "REDIS_URL": settings.REDIS_URL,
+        "ECOUTE_CHANNEL_PREFIX": f"load-{secrets.token_hex(4)}",
+        "ECOUTE_WRAP_UP_SECONDS": "0",
+        "ECOUTE_MIN_WRAP_UP_SECONDS": "0",
+        "ECOUTE_RING_TIMEOUT": "5",
+        "ECOUTE_PRESENCE_TIMEOUT": "10",
+        "ECOUTE_MIN_AVAILABLE": "0",
         "ECOUTE_LOG_LEVEL": "INFO",  # every move of a call, timed: what a stalled run's diagnosis reads
     }
     started = [LiveServer(env, name=f"load-{n}").start() for n in (1, 2)]
@@ -75,9 +80,14 @@ class Peer:
         """Connect to a live process, trying again as the apps do (a process may die during the handshake)."""
         for attempt in range(20):
             server = self.server()
-            headers = {"Origin": server.url, **({"Cookie": f"sessionid={self.cookie}"} if self.cookie else {})}
+            headers = {
+                "Origin": server.url,
+                **({"Cookie": f"sessionid={self.cookie}"} if self.cookie else {}),
+            }
             try:
-                self.connection = await websockets.connect(f"ws://localhost:{server.port}{self.path}", additional_headers=headers, open_timeout=10)
+                self.connection = await websockets.connect(
+                    f"ws://localhost:{server.port}{self.path}", additional_headers=headers, open_timeout=10
+                )
                 return
             except (OSError, EOFError, TimeoutError, websockets.InvalidHandshake, websockets.InvalidMessage):
                 await asyncio.sleep(0.2 + 0.1 * attempt)
@@ -121,13 +131,17 @@ async def psychologist(servers, index: int, cookie: str, stop: asyncio.Event, lo
             if kind in ("reconnected",):
                 continue
             if kind == "presence.self" and event["status"] in ("offline", "break") and not stop.is_set():
-                await peer.send({"type": "status.set", "status": "available"})  # back to work after a missed ring
+                await peer.send(
+                    {"type": "status.set", "status": "available"}
+                )  # back to work after a missed ring
             elif kind == "call.ringing":
                 await peer.send({"type": "call.accept", "call_id": event["call_id"]})
             elif kind == "call.connected":
                 current = event["call_id"]
                 log["answered"].append(current)
-                asyncio.get_running_loop().call_later(0.3 + random.random() * 0.7, lambda c=current: asyncio.ensure_future(hang_up(peer, c)))
+                asyncio.get_running_loop().call_later(
+                    0.3 + random.random() * 0.7, lambda c=current: asyncio.ensure_future(hang_up(peer, c))
+                )
             elif kind == "error":
                 log["workspace_errors"].append(event)
             if stop.is_set():
@@ -142,7 +156,9 @@ async def hang_up(peer: Peer, call_id: str) -> None:
     try:
         await peer.send({"type": "call.hangup", "call_id": call_id})
     except websockets.ConnectionClosed:
-        await asyncio.sleep(1)  # reconnected meanwhile: the call comes back as call.connected and is hung up then
+        await asyncio.sleep(
+            1
+        )  # reconnected meanwhile: the call comes back as call.connected and is hung up then
         await hang_up(peer, call_id)
 
 
@@ -164,7 +180,9 @@ async def caller(servers, index: int, log: dict) -> str:
             log["last"][index] = kind
             if kind == "reconnected":
                 await peer.send({"type": "hello", "caller_key": key})
-                await peer.send({"type": "queue.join", "call_id": call_id})  # joins, or resumes if it already had
+                await peer.send(
+                    {"type": "queue.join", "call_id": call_id}
+                )  # joins, or resumes if it already had
             elif kind == "call.accepted":
                 connected = True
             elif kind == "call.ended":
@@ -194,10 +212,20 @@ async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(se
     random.seed(2026)
     team = [await sync_to_async(make_psychologist)(f"P{n}") for n in range(PSYCHOLOGISTS)]
     cookies = [await sync_to_async(verified_session_cookie)(user) for user in team]
-    log = {"calls": {}, "last": {}, "answered": [], "errors": [], "workspace_errors": [], "caller_reconnections": 0, "psychologist_reconnections": 0}
+    log = {
+        "calls": {},
+        "last": {},
+        "answered": [],
+        "errors": [],
+        "workspace_errors": [],
+        "caller_reconnections": 0,
+        "psychologist_reconnections": 0,
+    }
     stop = asyncio.Event()
     started = time.monotonic()
-    team_tasks = [asyncio.create_task(psychologist(servers, n, cookie, stop, log)) for n, cookie in enumerate(cookies)]
+    team_tasks = [
+        asyncio.create_task(psychologist(servers, n, cookie, stop, log)) for n, cookie in enumerate(cookies)
+    ]
     kill = asyncio.create_task(killer(servers, log))
     callers = [asyncio.create_task(caller(servers, n, log)) for n in range(CALLERS)]
     run = Run(servers, callers, team_tasks, [user.pk for user in team], log)
@@ -213,8 +241,10 @@ async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(se
     await asyncio.gather(*team_tasks, return_exceptions=True)
 
     tally = {outcome: outcomes.count(outcome) for outcome in set(outcomes)}
-    print(f"\n{CALLERS} callers in {elapsed:.1f} s: {tally}; reconnections: callers {log['caller_reconnections']}, "
-          f"psychologists {log['psychologist_reconnections']}")
+    print(
+        f"\n{CALLERS} callers in {elapsed:.1f} s: {tally}; reconnections: callers {log['caller_reconnections']}, "
+        f"psychologists {log['psychologist_reconnections']}"
+    )
     assert set(tally) <= {"answered", "left"}, tally
     assert log["caller_reconnections"] > 0 and log["psychologist_reconnections"] > 0  # the kill hit clients
     await sync_to_async(check_the_database)(log, outcomes)
@@ -223,8 +253,21 @@ async def test_every_call_is_answered_or_left_when_a_server_process_is_killed(se
 class Run:
     """Waits for the callers while the line moves, and says what it was doing if it stops moving."""
 
-    def __init__(self, servers, callers: list[asyncio.Task], team_tasks: list[asyncio.Task], team_ids: list[int], log: dict):
-        self.servers, self.callers, self.team_tasks, self.team_ids, self.log = servers, callers, team_tasks, team_ids, log
+    def __init__(
+        self,
+        servers,
+        callers: list[asyncio.Task],
+        team_tasks: list[asyncio.Task],
+        team_ids: list[int],
+        log: dict,
+    ):
+        self.servers, self.callers, self.team_tasks, self.team_ids, self.log = (
+            servers,
+            callers,
+            team_tasks,
+            team_ids,
+            log,
+        )
         self.started = time.monotonic()
         self.timeline: list[str] = []
         self.late = 0.0  # how late this process's own event loop ran since the last sample (the apps' delay)
@@ -255,22 +298,38 @@ class Run:
 
     def sample(self) -> str:
         finished, answered = self.progress()
-        states = Counter(Call.objects.filter(pk__in=list(self.log["calls"].values())).values_list("state", flat=True))
+        states = Counter(
+            Call.objects.filter(pk__in=list(self.log["calls"].values())).values_list("state", flat=True)
+        )
         presences = Counter(Presence.objects.filter(pk__in=self.team_ids).values_list("status", flat=True))
         late, self.late = self.late, 0.0
-        return (f"{time.monotonic() - self.started:5.0f} s: {finished} callers finished, {answered} answered; "
-                f"calls {dict(states)}; psychologists {dict(presences)}; the apps' loop up to {late:.1f} s late")
+        return (
+            f"{time.monotonic() - self.started:5.0f} s: {finished} callers finished, {answered} answered; "
+            f"calls {dict(states)}; psychologists {dict(presences)}; the apps' loop up to {late:.1f} s late"
+        )
 
     def diagnosis(self) -> str:
         """What the stuck callers, their calls, the psychologists and the server processes were doing."""
         stuck = [n for n, task in enumerate(self.callers) if not task.done()]
         stuck_calls = [self.log["calls"][n] for n in stuck if n in self.log["calls"]]
         call_ids = list(self.log["calls"].values())
-        refusals = (Ring.objects.filter(call_id__in=stuck_calls, outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED])
-                    .values("call").annotate(n=Count("psychologist", distinct=True)).values_list("n", flat=True))
-        last = Ring.objects.filter(call_id__in=call_ids).aggregate(ring=Max("started_at"), ended=Max("ended_at"))
+        refusals = (
+            Ring.objects.filter(
+                call_id__in=stuck_calls, outcome__in=[RingOutcome.DECLINED, RingOutcome.MISSED]
+            )
+            .values("call")
+            .annotate(n=Count("psychologist", distinct=True))
+            .values_list("n", flat=True)
+        )
+        last = Ring.objects.filter(call_id__in=call_ids).aggregate(
+            ring=Max("started_at"), ended=Max("ended_at")
+        )
         answered_at = Call.objects.filter(pk__in=call_ids).aggregate(last=Max("answered_at"))["last"]
-        dead_psychologists = [repr(task.exception()) for task in self.team_tasks if task.done() and not task.cancelled() and task.exception()]
+        dead_psychologists = [
+            repr(task.exception())
+            for task in self.team_tasks
+            if task.done() and not task.cancelled() and task.exception()
+        ]
         lines = [
             *self.timeline,
             f"{len(stuck)} callers unfinished ({len(stuck) - len(stuck_calls)} before joining): their last events "
@@ -309,7 +368,11 @@ def server_summary(server: LiveServer) -> str:
                 problems[f"{level} {logger} {message[:100]}"] += 1
         elif not line.startswith((" ", "Traceback")) and "Error" in line:
             problems[line[:120]] += 1  # the exception line closing a traceback
-    ago = f" ({(datetime.now() - datetime.fromisoformat(last_ring)).total_seconds():.0f} s ago)" if last_ring else ""
+    ago = (
+        f" ({(datetime.now() - datetime.fromisoformat(last_ring)).total_seconds():.0f} s ago)"
+        if last_ring
+        else ""
+    )
     return f"server {server.port} {state}: last call rung {last_ring or 'never'}{ago}; logged {dict(problems.most_common(6)) or 'no problem'}"
 
 
@@ -326,9 +389,18 @@ def check_the_database(log: dict, outcomes: list[str]) -> None:
             assert call.state == CallState.ENDED and call.answered_at, call
         else:  # left: abandoned by its caller, or answered the instant they gave up
             answered = call.state == CallState.ENDED and call.answered_at
-            assert answered or (call.state, call.end_reason) == (CallState.ABANDONED, EndReason.CALLER_LEFT), call
+            assert answered or (call.state, call.end_reason) == (
+                CallState.ABANDONED,
+                EndReason.CALLER_LEFT,
+            ), call
     # No call answered twice, no psychologist in two calls at once.
-    assert not Ring.objects.filter(outcome=RingOutcome.ACCEPTED).values("call").annotate(n=Count("pk")).filter(n__gt=1).exists()
+    assert (
+        not Ring.objects.filter(outcome=RingOutcome.ACCEPTED)
+        .values("call")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .exists()
+    )
     spans: dict = {}
     for call in calls.values():
         if call.answered_at:

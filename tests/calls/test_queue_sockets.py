@@ -119,17 +119,20 @@ async def test_waiting_for_ones_own_psychologist_or_anyone_now(settings):
     assert (await again.expect("call.ringing"))["psychologist_id"] == karim.pk
 
 
-@pytest.mark.parametrize("message, code", [
-    ({"type": "queue.join", "language": "xx"}, "unknown_language"),
-    ({"type": "queue.join", "language": 12}, "bad_message"),
-    ({"type": "queue.join", "language": "x" * 40}, "bad_message"),
-    ({"type": "queue.join", "psychologist_id": "1"}, "bad_message"),
-    ({"type": "queue.join", "psychologist_id": 999999}, "not_your_psychologist"),
-    ({"type": "queue.urgent", "call_id": "not-a-uuid"}, "bad_message"),
-    ({"type": "queue.urgent", "call_id": "00000000-0000-0000-0000-000000000000"}, "not_your_call"),
-    ({"type": "queue.anyone", "call_id": "00000000-0000-0000-0000-000000000000"}, "not_your_call"),
-    ({"type": "call.resume", "call_id": 3}, "bad_message"),
-])
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ({"type": "queue.join", "language": "xx"}, "unknown_language"),
+        ({"type": "queue.join", "language": 12}, "bad_message"),
+        ({"type": "queue.join", "language": "x" * 40}, "bad_message"),
+        ({"type": "queue.join", "psychologist_id": "1"}, "bad_message"),
+        ({"type": "queue.join", "psychologist_id": 999999}, "not_your_psychologist"),
+        ({"type": "queue.urgent", "call_id": "not-a-uuid"}, "bad_message"),
+        ({"type": "queue.urgent", "call_id": "00000000-0000-0000-0000-000000000000"}, "not_your_call"),
+        ({"type": "queue.anyone", "call_id": "00000000-0000-0000-0000-000000000000"}, "not_your_call"),
+        ({"type": "call.resume", "call_id": 3}, "bad_message"),
+    ],
+)
 async def test_bad_queue_messages_get_an_error_and_change_nothing(message, code):
     caller = await connect_caller()
     await caller.send(message)
@@ -197,4 +200,3 @@ async def test_an_open_socket_keeps_a_waiting_call_alive_without_the_apps_heartb
     joined_seen = (await row(call_id)).caller_seen_at
     await caller.expect("queue.position", timeout=3)  # the next refresh, the queue unchanged ("waited" moved)
     assert (await row(call_id)).caller_seen_at > joined_seen
-

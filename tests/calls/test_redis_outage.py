@@ -34,7 +34,12 @@ ANSWER = {"description": {"type": "answer", "sdp": "v=0\r\no=- 3 4 IN IP4 0.0.0.
 def servers(live_server_env, own_redis):
     """Two server processes sharing the database and the Redis, as behind the TLS proxy in production."""
     need_postgres()
-    env = {**live_server_env, "REDIS_URL": own_redis.url, "ECOUTE_CHANNEL_PREFIX": "outage", "ECOUTE_RING_TIMEOUT": "5"}
+    env = {
+        **live_server_env,
+        "REDIS_URL": own_redis.url,
+        "ECOUTE_CHANNEL_PREFIX": "outage",
+        "ECOUTE_RING_TIMEOUT": "5",
+    }
     processes = [LiveServer(env, name=f"outage-{n}").start() for n in (1, 2)]
     yield processes
     for process in processes:
@@ -82,14 +87,22 @@ def staff_login(server: LiveServer, username: str, password: str, device=None) -
     page = session.get(f"{server.url}/connexion/", timeout=10)
     statuses.append(page.status_code)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    answer = session.post(f"{server.url}/connexion/", timeout=10, allow_redirects=False,
-                          data={"csrfmiddlewaretoken": token, "username": username, "password": password})
+    answer = session.post(
+        f"{server.url}/connexion/",
+        timeout=10,
+        allow_redirects=False,
+        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+    )
     statuses.append(answer.status_code)
     if device is not None and answer.status_code == 302:
         page = session.get(f"{server.url}/connexion/verification/", timeout=10)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        answer = session.post(f"{server.url}/connexion/verification/", timeout=10, allow_redirects=False,
-                              data={"csrfmiddlewaretoken": token, "token": current_code(device)})
+        answer = session.post(
+            f"{server.url}/connexion/verification/",
+            timeout=10,
+            allow_redirects=False,
+            data={"csrfmiddlewaretoken": token, "token": current_code(device)},
+        )
         statuses += [page.status_code, answer.status_code]
         assert answer.status_code == 302, "the second factor was refused"
         assert session.get(f"{server.url}/espace/", timeout=10).status_code == 200
@@ -107,7 +120,9 @@ async def call_state(call_id: str) -> str:
     return (await sync_to_async(Call.objects.get)(pk=call_id)).state
 
 
-async def connected_call(caller_side: LiveServer, listener_side: LiveServer, claire) -> tuple[Client, Client, str]:
+async def connected_call(
+    caller_side: LiveServer, listener_side: LiveServer, claire
+) -> tuple[Client, Client, str]:
     cookie = await sync_to_async(verified_session_cookie)(claire)
     caller = await open_socket(caller_side, "/ws/line/")
     await caller.expect("presence")
@@ -150,7 +165,9 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
     await newcomer.expect("presence")
     await newcomer.still_answers()
     karim = await sync_to_async(make_psychologist)("Karim")
-    second_workspace = await open_socket(second, "/ws/workspace/", await sync_to_async(verified_session_cookie)(karim))
+    second_workspace = await open_socket(
+        second, "/ws/workspace/", await sync_to_async(verified_session_cookie)(karim)
+    )
     await second_workspace.expect("presence.self")
     # A change the other process cannot hear of now: it catches up once Redis is back.
     await second_workspace.send({"type": "status.set", "status": "available"})
@@ -161,7 +178,9 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
     await early.expect("presence")
     await early.send({"type": "call.request", "psychologist_id": karim.pk})
     async with asyncio.timeout(30):
-        while not await sync_to_async(Ring.objects.filter(psychologist=karim, outcome=RingOutcome.MISSED).exists)():
+        while not await sync_to_async(
+            Ring.objects.filter(psychologist=karim, outcome=RingOutcome.MISSED).exists
+        )():
             await asyncio.sleep(0.2)
     assert (await sync_to_async(Presence.objects.get)(pk=karim.pk)).status == Status.AVAILABLE
     await early.connection.close()
@@ -178,7 +197,9 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
     assert not caller.saw("call.ended") and not workspace.saw("call.ended")
 
     own_redis.start()
-    await board_shows(newcomer, karim.pk, "available")  # the board sent again in full, with the change it missed
+    await board_shows(
+        newcomer, karim.pk, "available"
+    )  # the board sent again in full, with the change it missed
     # Signalling flows again once this process has subscribed anew (it retries with backoff).
     async with asyncio.timeout(30):
         while True:
@@ -209,7 +230,9 @@ async def test_a_call_in_progress_survives_a_redis_outage_and_the_line_recovers_
     for server in servers:
         log = server.log()
         assert " 500 " not in log and "Traceback" not in log, log
-        assert log.count("Redis is unreachable") <= 2, log  # said once (channel layer, cache), not at every send
+        assert log.count("Redis is unreachable") <= 2, (
+            log
+        )  # said once (channel layer, cache), not at every send
 
 
 @pytest.fixture
@@ -219,8 +242,10 @@ def sentinel_watched(tmp_path):
     master = OwnRedis().start()
     replica = OwnRedis("--replicaof", "127.0.0.1", str(master.port)).start()
     config = tmp_path / "sentinel.conf"
-    config.write_text(f"sentinel monitor ecoute 127.0.0.1 {master.port} 1\n"
-                      "sentinel down-after-milliseconds ecoute 1000\nsentinel failover-timeout ecoute 5000\n")
+    config.write_text(
+        f"sentinel monitor ecoute 127.0.0.1 {master.port} 1\n"
+        "sentinel down-after-milliseconds ecoute 1000\nsentinel failover-timeout ecoute 5000\n"
+    )
     sentinel = OwnRedis(config=config).start()
     while replica.client().info("replication").get("master_link_status") != "up":
         time.sleep(0.05)
@@ -233,12 +258,19 @@ def master_port(sentinel: OwnRedis) -> int:
     return int(sentinel.client().execute_command("SENTINEL", "get-master-addr-by-name", "ecoute")[1])
 
 
-async def test_the_line_follows_a_redis_failover_through_sentinel_without_restarting(live_server_env, sentinel_watched):
+async def test_the_line_follows_a_redis_failover_through_sentinel_without_restarting(
+    live_server_env, sentinel_watched
+):
     need_postgres()
     master, replica, sentinel = sentinel_watched
     # REDIS_URL's host leads nowhere: only the Sentinel can say where Redis is.
-    env = {**live_server_env, "REDIS_URL": "redis://127.0.0.1:1/0", "ECOUTE_CHANNEL_PREFIX": "sentinel",
-           "ECOUTE_REDIS_SENTINELS": f"127.0.0.1:{sentinel.port}", "ECOUTE_REDIS_SENTINEL_MASTER": "ecoute"}
+    env = {
+        **live_server_env,
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "ECOUTE_CHANNEL_PREFIX": "sentinel",
+        "ECOUTE_REDIS_SENTINELS": f"127.0.0.1:{sentinel.port}",
+        "ECOUTE_REDIS_SENTINEL_MASTER": "ecoute",
+    }
     first, second = [LiveServer(env, name=f"sentinel-{n}").start() for n in (1, 2)]
     try:
         claire = await sync_to_async(make_psychologist)("Claire")
@@ -261,7 +293,9 @@ async def test_the_line_follows_a_redis_failover_through_sentinel_without_restar
         assert await call_state(call_id) == CallState.CONNECTED
         async with asyncio.timeout(30):  # the cache writes to the new master too
             while not replica.client().keys("ecoute:*"):
-                assert (await sync_to_async(requests.get)(f"{second.url}/connexion/", timeout=10)).status_code == 200
+                assert (
+                    await sync_to_async(requests.get)(f"{second.url}/connexion/", timeout=10)
+                ).status_code == 200
                 await asyncio.sleep(0.5)
         await caller.send({"type": "call.hangup", "call_id": call_id})
         await workspace.expect("call.ended")

@@ -33,7 +33,10 @@ def state(call) -> tuple:
 
 
 def test_a_waiting_call_rings_the_listener_idle_the_longest():
-    claire, karim = make_psychologist("Claire", Status.AVAILABLE), make_psychologist("Karim", Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist("Claire", Status.AVAILABLE),
+        make_psychologist("Karim", Status.AVAILABLE),
+    )
     idle_since(claire, 10)
     idle_since(karim, 300)
     call = waiting()
@@ -92,7 +95,10 @@ def test_a_returning_caller_waits_for_their_own_psychologist_until_they_choose_a
 
 
 def test_a_declined_call_keeps_its_place_and_goes_to_the_next_listener():
-    claire, karim = make_psychologist("Claire", Status.AVAILABLE), make_psychologist("Karim", Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist("Claire", Status.AVAILABLE),
+        make_psychologist("Karim", Status.AVAILABLE),
+    )
     idle_since(claire, 100)
     call, later_call = waiting(), waiting()
     routing.route_waiting()
@@ -108,7 +114,10 @@ def test_a_declined_call_keeps_its_place_and_goes_to_the_next_listener():
 
 
 def test_a_missed_ring_puts_the_listener_on_break_alerts_supervisors_and_rings_the_next(settings):
-    claire, karim = make_psychologist("Claire", Status.AVAILABLE), make_psychologist("Karim", Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist("Claire", Status.AVAILABLE),
+        make_psychologist("Karim", Status.AVAILABLE),
+    )
     idle_since(claire, 100)
     call = waiting()
     routing.route_waiting()
@@ -119,7 +128,10 @@ def test_a_missed_ring_puts_the_listener_on_break_alerts_supervisors_and_rings_t
     assert Presence.objects.get(pk=claire.pk).status == Status.BREAK
     assert Alert.objects.filter(kind=AlertKind.MISSED_RING, psychologist=claire).exists()
     assert state(call) == (CallState.RINGING, karim.pk)
-    assert list(Ring.objects.filter(call=call).values_list("outcome", flat=True)) == [RingOutcome.MISSED, RingOutcome.RINGING]
+    assert list(Ring.objects.filter(call=call).values_list("outcome", flat=True)) == [
+        RingOutcome.MISSED,
+        RingOutcome.RINGING,
+    ]
 
 
 def test_a_waiting_caller_whose_app_went_silent_is_abandoned(settings):
@@ -143,7 +155,9 @@ def test_a_long_wait_and_too_few_listeners_alert_supervisors_once(settings):
     make_psychologist("Karim", Status.AVAILABLE)
     Presence.objects.update(last_seen=timezone.now() + timedelta(seconds=60))  # their windows are alive
     run_due_timers(timezone.now() + timedelta(seconds=32))  # Claire takes the call, Karim stays available
-    assert not Alert.objects.filter(closed_at__isnull=True, kind__in=[AlertKind.LONG_WAIT, AlertKind.LOW_STAFF]).exists()
+    assert not Alert.objects.filter(
+        closed_at__isnull=True, kind__in=[AlertKind.LONG_WAIT, AlertKind.LOW_STAFF]
+    ).exists()
 
 
 def test_the_estimate_shares_the_calls_ahead_among_the_listeners_on_duty(settings):
@@ -186,9 +200,13 @@ def test_one_pass_rings_every_free_listener_for_the_calls_in_queue_order():
         idle_since(listener, 100 - n)  # P0 idle the longest
     calls = [waiting() for _ in range(5)]
     assert routing.route_waiting() == 3
-    assert [state(call) for call in calls] == [(CallState.RINGING, team[0].pk), (CallState.RINGING, team[1].pk),
-                                               (CallState.RINGING, team[2].pk), (CallState.REQUESTED, None),
-                                               (CallState.REQUESTED, None)]
+    assert [state(call) for call in calls] == [
+        (CallState.RINGING, team[0].pk),
+        (CallState.RINGING, team[1].pk),
+        (CallState.RINGING, team[2].pk),
+        (CallState.REQUESTED, None),
+        (CallState.REQUESTED, None),
+    ]
     assert Ring.objects.filter(outcome=RingOutcome.RINGING).count() == 3
     assert routing.position(Call.objects.get(pk=calls[3].pk)) == 1
 
@@ -197,7 +215,9 @@ def test_an_offer_rings_all_its_pairs_or_none():
     claire, karim = make_psychologist("Claire", Status.AVAILABLE), make_psychologist("Karim", Status.IN_CALL)
     first, second = waiting(), waiting()
     with pytest.raises(actions.PsychologistBusy):
-        actions.offer([(first, claire.pk), (second, karim.pk)])  # Karim is not free: Claire must not ring either
+        actions.offer(
+            [(first, claire.pk), (second, karim.pk)]
+        )  # Karim is not free: Claire must not ring either
     assert (state(first), state(second)) == ((CallState.REQUESTED, None), (CallState.REQUESTED, None))
     assert Presence.objects.get(pk=claire.pk).status == Status.AVAILABLE and not Ring.objects.exists()
     Presence.objects.filter(pk=karim.pk).update(status=Status.AVAILABLE)

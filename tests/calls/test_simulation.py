@@ -67,7 +67,10 @@ def test_every_scenario_of_the_issue_is_shipped():
 
 
 def _line_as_it_stands() -> dict:
-    return {model.__name__: sorted(map(repr, model.objects.values_list())) for model in (Call, Ring, Presence, User)}
+    return {
+        model.__name__: sorted(map(repr, model.objects.values_list()))
+        for model in (Call, Ring, Presence, User)
+    }
 
 
 def test_the_simulator_neither_reads_nor_changes_the_real_calls():
@@ -78,8 +81,13 @@ def test_the_simulator_neither_reads_nor_changes_the_real_calls():
     with clock.using(lambda: base):
         for _ in range(14):
             call = actions.enqueue(uuid.uuid4())
-            Call.objects.filter(pk=call.pk).update(state=CallState.ENDED, psychologist=claire, ringing_at=base,
-                                                   answered_at=base + timedelta(seconds=60), ended_at=base + timedelta(minutes=20))
+            Call.objects.filter(pk=call.pk).update(
+                state=CallState.ENDED,
+                psychologist=claire,
+                ringing_at=base,
+                answered_at=base + timedelta(seconds=60),
+                ended_at=base + timedelta(minutes=20),
+            )
         actions.enqueue(uuid.uuid4())  # a caller waiting right now
     before = _line_as_it_stands()
     on_populated = simulate("typical-day", days=1, seed=5)

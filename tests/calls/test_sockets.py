@@ -51,6 +51,7 @@ async def connected_call(user):
 
 # --- Presence reaches the board --------------------------------------------------------------
 
+
 async def test_presence_changes_reach_every_board_watcher():
     claire = await psychologist("Claire")
     watchers = [await connect_caller() for _ in range(3)]
@@ -103,6 +104,7 @@ async def test_a_second_workspace_window_takes_over_the_first():
 
 
 # --- A call, start to end -----------------------------------------------------------------------
+
 
 async def test_a_call_rings_connects_relays_signals_and_ends():
     claire = await psychologist("Claire")
@@ -234,14 +236,17 @@ async def test_malformed_caller_messages_get_an_error_and_change_nothing(frame, 
     assert not await database_sync_to_async(Call.objects.exists)()
 
 
-@pytest.mark.parametrize("frame, code", [
-    ("{oops", "bad_json"),
-    (json.dumps({"type": "status.set", "status": "on_the_moon"}), "call_error"),
-    (json.dumps({"type": "status.set"}), "bad_message"),
-    (json.dumps({"type": "call.accept", "call_id": 12}), "bad_message"),
-    (json.dumps({"type": "x" * 70_000}), "too_large"),
-    (json.dumps({"type": "presence.self"}), "unknown_type"),
-])
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        ("{oops", "bad_json"),
+        (json.dumps({"type": "status.set", "status": "on_the_moon"}), "call_error"),
+        (json.dumps({"type": "status.set"}), "bad_message"),
+        (json.dumps({"type": "call.accept", "call_id": 12}), "bad_message"),
+        (json.dumps({"type": "x" * 70_000}), "too_large"),
+        (json.dumps({"type": "presence.self"}), "unknown_type"),
+    ],
+)
 async def test_malformed_workspace_messages_get_an_error_and_change_nothing(frame, code):
     claire = await psychologist("Claire")
     workspace = await available(claire)
@@ -312,7 +317,12 @@ async def test_signalling_before_the_call_is_answered_is_refused():
 async def test_malformed_signals_are_refused():
     claire = await psychologist("Claire")
     caller, workspace, call_id = await connected_call(claire)
-    for signal in [None, "offer", {"description": {"type": "rollback", "sdp": "v=0"}}, {"candidate": {"candidate": 5}}]:
+    for signal in [
+        None,
+        "offer",
+        {"description": {"type": "rollback", "sdp": "v=0"}},
+        {"candidate": {"candidate": 5}},
+    ]:
         await caller.send({"type": "signal", "call_id": call_id, "signal": signal})
         assert (await caller.expect("error"))["code"] == "refused"
     await workspace.nothing_more("signal")
@@ -342,20 +352,34 @@ async def test_websockets_from_another_site_are_refused():
     assert not connected
 
 
-async def test_with_the_relay_on_a_callers_offer_reaches_the_psychologist_without_the_callers_address(settings):
+async def test_with_the_relay_on_a_callers_offer_reaches_the_psychologist_without_the_callers_address(
+    settings,
+):
     """The server, not the caller's browser, guarantees it: a browser ignoring the relay policy changes nothing."""
     settings.ECOUTE_TURN_URLS, settings.ECOUTE_TURN_SECRET = ["turn:turn.example.org:3478"], "secret"
     claire = await psychologist("Claire")
     caller, workspace, call_id = await connected_call(claire)
-    sdp = "\r\n".join([
-        "v=0", "o=- 1 2 IN IP4 203.0.113.77", "s=-", "c=IN IP4 203.0.113.77",
-        "a=candidate:1 1 udp 2122260223 203.0.113.77 54321 typ host",
-        "a=candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321", "",
-    ])
-    await caller.send({"type": "signal", "call_id": call_id, "signal": {"description": {"type": "offer", "sdp": sdp}}})
+    sdp = "\r\n".join(
+        [
+            "v=0",
+            "o=- 1 2 IN IP4 203.0.113.77",
+            "s=-",
+            "c=IN IP4 203.0.113.77",
+            "a=candidate:1 1 udp 2122260223 203.0.113.77 54321 typ host",
+            "a=candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321",
+            "",
+        ]
+    )
+    await caller.send(
+        {"type": "signal", "call_id": call_id, "signal": {"description": {"type": "offer", "sdp": sdp}}}
+    )
     received = (await workspace.expect("signal"))["signal"]["description"]["sdp"]
     assert "203.0.113.77" not in received and "198.51.100.5 49200 typ relay raddr 0.0.0.0 rport 0" in received
-    relay = {"candidate": "candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321",
-             "sdpMid": "0", "sdpMLineIndex": 0, "relatedAddress": "203.0.113.77"}
+    relay = {
+        "candidate": "candidate:2 1 udp 41885439 198.51.100.5 49200 typ relay raddr 203.0.113.77 rport 54321",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+        "relatedAddress": "203.0.113.77",
+    }
     await caller.send({"type": "signal", "call_id": call_id, "signal": {"candidate": relay}})
     assert "203.0.113.77" not in json.dumps(await workspace.expect("signal"))

@@ -7,9 +7,9 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from ecoute.accounts.models import ListenerProfile, Role
-from ecoute.calls import actions, routing, supervision
-from ecoute.calls.models import Alert, AlertKind, Call, CallState
+from ecoute.accounts.models import Role
+from ecoute.calls import actions, supervision
+from ecoute.calls.models import Alert, AlertKind, Call
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_outsider, make_psychologist
@@ -47,21 +47,23 @@ def test_the_boards_figures_match_a_scripted_day(settings):
         with at(base, leave):
             actions.caller_leaves(call.pk)
 
-    answered(0, 5, 600, team[0])       # waited 5 s
-    answered(10, 40, 900, team[1])     # waited 30 s (beyond 20 s)
-    answered(20, 30, 300, team[2])     # waited 10 s
-    answered(100, 120, 700, team[3])   # waited 20 s (within 20 s: "within" includes 20)
-    abandoned(200, 245)                # gave up after 45 s
+    answered(0, 5, 600, team[0])  # waited 5 s
+    answered(10, 40, 900, team[1])  # waited 30 s (beyond 20 s)
+    answered(20, 30, 300, team[2])  # waited 10 s
+    answered(100, 120, 700, team[3])  # waited 20 s (within 20 s: "within" includes 20)
+    abandoned(200, 245)  # gave up after 45 s
     with at(base, 300):
         actions.enqueue(uuid.uuid4())  # still waiting at 11:00 → 3,300 s
 
     figures = supervision.today_figures(base + timedelta(hours=1))
     assert figures == {
-        "offered": 6, "answered": 4, "abandoned": 1,
-        "answer_rate": 80.0,                     # 4 of the 5 calls that are over
-        "average_speed": 16.2,                   # (5 + 30 + 10 + 20) / 4 = 16.25 → 16.2 (banker's rounding)
-        "longest_wait": 3300,                    # the call still waiting
-        "service_level": 60.0,                   # 3 of 5 answered within 20 s
+        "offered": 6,
+        "answered": 4,
+        "abandoned": 1,
+        "answer_rate": 80.0,  # 4 of the 5 calls that are over
+        "average_speed": 16.2,  # (5 + 30 + 10 + 20) / 4 = 16.25 → 16.2 (banker's rounding)
+        "longest_wait": 3300,  # the call still waiting
+        "service_level": 60.0,  # 3 of 5 answered within 20 s
         "service_level_seconds": 20,
         "abuse": 0,
     }
@@ -87,7 +89,11 @@ def test_the_board_page_needs_a_supervisor_with_the_second_factor(client):
 
 
 def test_after_a_high_risk_call_a_debrief_is_prompted_and_the_cap_brings_a_break(settings):
-    settings.ECOUTE_CONSECUTIVE_CALLS_CAP, settings.ECOUTE_CAP_BREAK_SECONDS, settings.ECOUTE_WRAP_UP_SECONDS = 2, 300, 60
+    (
+        settings.ECOUTE_CONSECUTIVE_CALLS_CAP,
+        settings.ECOUTE_CAP_BREAK_SECONDS,
+        settings.ECOUTE_WRAP_UP_SECONDS,
+    ) = 2, 300, 60
     claire = make_psychologist("Claire", Status.AVAILABLE)
     first = actions.ring_psychologist(uuid.uuid4(), claire.pk)
     actions.accept(first.pk, claire.pk)
@@ -96,16 +102,25 @@ def test_after_a_high_risk_call_a_debrief_is_prompted_and_the_cap_brings_a_break
     presence = Presence.objects.get(pk=claire.pk)
     assert presence.debrief_due and presence.wrap_up_until - timezone.now() < timedelta(seconds=61)
     alert = Alert.objects.get(kind=AlertKind.EMERGENCY)
-    assert alert.reason.open() == "Idées suicidaires avec un plan." and alert.psychologist == claire and alert.call_id == first.pk
+    assert (
+        alert.reason.open() == "Idées suicidaires avec un plan."
+        and alert.psychologist == claire
+        and alert.call_id == first.pk
+    )
     actions.request_debrief(claire.pk)
-    assert not Presence.objects.get(pk=claire.pk).debrief_due and Alert.objects.filter(kind=AlertKind.DEBRIEF).exists()
+    assert (
+        not Presence.objects.get(pk=claire.pk).debrief_due
+        and Alert.objects.filter(kind=AlertKind.DEBRIEF).exists()
+    )
 
     Presence.objects.filter(pk=claire.pk).update(status=Status.AVAILABLE)
     second = actions.ring_psychologist(uuid.uuid4(), claire.pk)
     actions.accept(second.pk, claire.pk)
     actions.psychologist_hangs_up(second.pk, claire.pk)
     presence = Presence.objects.get(pk=claire.pk)
-    assert presence.wrap_up_until - timezone.now() > timedelta(seconds=290)  # the second call in a row: a break
+    assert presence.wrap_up_until - timezone.now() > timedelta(
+        seconds=290
+    )  # the second call in a row: a break
     assert presence.consecutive_calls == 0
 
 
@@ -121,6 +136,7 @@ def test_an_emergency_without_a_reason_or_outside_the_call_is_refused():
 
 
 # --- Over the websockets ------------------------------------------------------------------------
+
 
 async def supervisor_socket(supervisor):
     return await connect("/ws/supervision/", supervisor)
@@ -147,8 +163,12 @@ async def test_supervisors_are_alerted_at_once_when_a_caller_says_they_are_in_da
 @pytest.mark.django_db(transaction=True)
 async def test_a_supervisor_takes_a_waiting_call_in_their_workspace():
     supervisor = await database_sync_to_async(make_psychologist)("Hélène")
-    await database_sync_to_async(lambda: type(supervisor).objects.filter(pk=supervisor.pk).update(role=Role.SUPERVISOR))()
-    await database_sync_to_async(lambda: Presence.objects.filter(pk=supervisor.pk).update(session=""))()  # no workspace open
+    await database_sync_to_async(
+        lambda: type(supervisor).objects.filter(pk=supervisor.pk).update(role=Role.SUPERVISOR)
+    )()
+    await database_sync_to_async(
+        lambda: Presence.objects.filter(pk=supervisor.pk).update(session="")
+    )()  # no workspace open
     supervisor.role = Role.SUPERVISOR
     board = await supervisor_socket(supervisor)
     caller = await connect_caller()
@@ -164,14 +184,17 @@ async def test_a_supervisor_takes_a_waiting_call_in_their_workspace():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("message, code", [
-    ({"type": "alert.take", "alert_id": "1"}, "bad_message"),
-    ({"type": "alert.take", "alert_id": 424242}, "alert_error"),
-    ({"type": "call.take", "call_id": "nope"}, "bad_message"),
-    ({"type": "call.take", "call_id": str(uuid.UUID(int=7))}, "illegal_transition"),
-    ({"type": "call.take"}, "bad_message"),
-    ({"type": "presence"}, "unknown_type"),
-])
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ({"type": "alert.take", "alert_id": "1"}, "bad_message"),
+        ({"type": "alert.take", "alert_id": 424242}, "alert_error"),
+        ({"type": "call.take", "call_id": "nope"}, "bad_message"),
+        ({"type": "call.take", "call_id": str(uuid.UUID(int=7))}, "illegal_transition"),
+        ({"type": "call.take"}, "bad_message"),
+        ({"type": "presence"}, "unknown_type"),
+    ],
+)
 async def test_bad_supervision_messages_get_an_error_and_change_nothing(message, code):
     supervisor = await database_sync_to_async(make_staff)(Role.SUPERVISOR, "Hélène")
     board = await supervisor_socket(supervisor)
@@ -190,7 +213,9 @@ async def test_only_supervisors_open_the_supervision_socket():
     for user in (await database_sync_to_async(make_psychologist)("Claire"), None):
         headers = [ORIGIN]
         if user:
-            headers.append((b"cookie", f"sessionid={await database_sync_to_async(_session_cookie)(user)}".encode()))
+            headers.append(
+                (b"cookie", f"sessionid={await database_sync_to_async(_session_cookie)(user)}".encode())
+            )
         communicator = WebsocketCommunicator(application, "/ws/supervision/", headers=headers)
         connected, code = await communicator.connect(timeout=5)
         assert not connected or (await communicator.receive_output(2))["type"] == "websocket.close"
@@ -224,7 +249,9 @@ async def test_escalations_from_the_workspace_and_their_bad_forms():
         await workspace.send({"type": "call.escalate", "call_id": call_id, "kind": kind})
         assert (await workspace.expect("escalation.sent"))["kind"] == kind
         assert (await board.expect("alert"))["kind"] == kind
-    await workspace.send({"type": "call.emergency", "call_id": call_id, "reason": "Met sa vie en danger ce soir."})
+    await workspace.send(
+        {"type": "call.emergency", "call_id": call_id, "reason": "Met sa vie en danger ce soir."}
+    )
     await workspace.expect("emergency.flagged")
     assert (await board.expect("alert"))["kind"] == "emergency"
     assert (await database_sync_to_async(Call.objects.get)(pk=call_id)).high_risk

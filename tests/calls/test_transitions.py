@@ -44,7 +44,9 @@ def test_tap_rings_an_available_psychologist():
     assert status_of(claire) == Status.RINGING
 
 
-@pytest.mark.parametrize("status", [Status.OFFLINE, Status.BREAK, Status.RINGING, Status.IN_CALL, Status.WRAP_UP])
+@pytest.mark.parametrize(
+    "status", [Status.OFFLINE, Status.BREAK, Status.RINGING, Status.IN_CALL, Status.WRAP_UP]
+)
 def test_tap_on_a_psychologist_who_is_not_available_is_busy_and_stores_nothing(status):
     claire = make_psychologist(status=status)
     with pytest.raises(PsychologistBusy):
@@ -72,7 +74,10 @@ def test_replayed_accept_is_refused_and_changes_nothing():
 
 
 def test_another_psychologist_cannot_accept_someone_elses_call():
-    claire, karim = make_psychologist(status=Status.AVAILABLE), make_psychologist("Karim", status=Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist(status=Status.AVAILABLE),
+        make_psychologist("Karim", status=Status.AVAILABLE),
+    )
     call = ringing_call(claire)
     with pytest.raises(IllegalTransition):
         actions.accept(call.pk, karim.pk)
@@ -98,7 +103,10 @@ def test_missed_call_goes_back_to_the_caller_and_the_psychologist_is_put_on_brea
 
 
 def test_a_declined_call_can_ring_the_next_psychologist_and_keeps_its_first_timestamps():
-    claire, karim = make_psychologist(status=Status.AVAILABLE), make_psychologist("Karim", status=Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist(status=Status.AVAILABLE),
+        make_psychologist("Karim", status=Status.AVAILABLE),
+    )
     call = ringing_call(claire)
     first_ring = call.ringing_at
     actions.decline(call.pk, claire.pk)
@@ -109,7 +117,10 @@ def test_a_declined_call_can_ring_the_next_psychologist_and_keeps_its_first_time
 
 
 def test_a_ringing_call_cannot_ring_a_second_psychologist():
-    claire, karim = make_psychologist(status=Status.AVAILABLE), make_psychologist("Karim", status=Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist(status=Status.AVAILABLE),
+        make_psychologist("Karim", status=Status.AVAILABLE),
+    )
     call = ringing_call(claire)
     with pytest.raises(IllegalTransition):
         actions.ring_psychologist(call.pk, karim.pk, KEY)
@@ -191,7 +202,10 @@ def test_hanging_up_twice_is_refused():
 
 
 def test_a_psychologist_cannot_hang_up_a_call_that_is_not_theirs():
-    claire, karim = make_psychologist(status=Status.AVAILABLE), make_psychologist("Karim", status=Status.AVAILABLE)
+    claire, karim = (
+        make_psychologist(status=Status.AVAILABLE),
+        make_psychologist("Karim", status=Status.AVAILABLE),
+    )
     call = connected_call(claire)
     with pytest.raises(IllegalTransition):
         actions.psychologist_hangs_up(call.pk, karim.pk)

@@ -27,7 +27,11 @@ OFFER = {"description": {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 0.0.0.0\
 def two_servers(live_server_env, settings):
     need_postgres()
     need_redis()
-    env = {**live_server_env, "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"two-{secrets.token_hex(4)}"}
+    env = {
+        **live_server_env,
+        "REDIS_URL": settings.REDIS_URL,
+        "ECOUTE_CHANNEL_PREFIX": f"two-{secrets.token_hex(4)}",
+    }
     servers = [LiveServer(env, name=f"process-{n}").start() for n in (1, 2)]
     yield servers
     for server in servers:
@@ -48,12 +52,13 @@ class Client:
                 if event["type"] == kind:
                     return event
 
-
     async def board_shows(self, psychologist_id: int, status: str, timeout: float = 5) -> None:
         async with asyncio.timeout(timeout):
             while True:
                 changes = (await self.expect("presence", timeout))["changes"]
-                if {"id": psychologist_id, "status": status} in [{"id": c["id"], "status": c["status"]} for c in changes]:
+                if {"id": psychologist_id, "status": status} in [
+                    {"id": c["id"], "status": c["status"]} for c in changes
+                ]:
                     return
 
 

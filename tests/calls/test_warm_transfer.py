@@ -65,7 +65,9 @@ async def test_a_supervisor_joins_talks_to_the_caller_and_carries_on_when_the_ps
     await caller.expect("call.handed_over")
     await helene_workspace.expect("call.handed_over")
     call = await database_sync_to_async(Call.objects.get)(pk=call_id)
-    assert call.state == CallState.CONNECTED and call.psychologist_id == helene.pk and call.supervisor_id is None
+    assert (
+        call.state == CallState.CONNECTED and call.psychologist_id == helene.pk and call.supervisor_id is None
+    )
 
     await helene_workspace.send({"type": "call.hangup", "call_id": call_id})
     await caller.expect("call.ended")

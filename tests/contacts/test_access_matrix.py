@@ -47,7 +47,15 @@ def endpoints(record, call):
 ALLOWED = {
     "author": {"note", "note-with-reason", "form", "form-save", "records"},
     "colleague": {"records"},
-    "supervisor": {"note-with-reason", "note", "records", "dashboard", "export-csv", "export-xlsx", "api-report"},
+    "supervisor": {
+        "note-with-reason",
+        "note",
+        "records",
+        "dashboard",
+        "export-csv",
+        "export-xlsx",
+        "api-report",
+    },
     "statistician": {"dashboard", "export-csv", "export-xlsx", "api-report"},
     "administrator": {"dashboard", "export-csv", "export-xlsx", "api-report"},
     "anonymous": set(),
@@ -69,7 +77,9 @@ def test_the_access_matrix_has_no_unauthorised_success(client):
             response = getattr(client, method)(url, data or {})
             checked += 1
             body = response.content.decode(errors="replace") if not response.streaming else ""
-            succeeded = response.status_code in (200, 204) or (response.status_code == 400 and name == "form-save")
+            succeeded = response.status_code in (200, 204) or (
+                response.status_code == 400 and name == "form-save"
+            )
             if name not in ALLOWED[role] and succeeded:
                 unauthorised.append((role, name, response.status_code))
             if CANARY in body and name not in SHOWS_NOTE.get(role, set()):
@@ -90,7 +100,12 @@ def test_a_colleague_lists_only_their_own_records(client):
 
 def test_during_a_call_a_colleague_sees_the_history_but_not_the_note_unless_the_policy_shares_it(client):
     people = cast()
-    earlier = make_record(people["author"], make_call(people["author"], caller="device-b", ago=timedelta(days=2)), note=CANARY, reasons=("harcelement",))
+    earlier = make_record(
+        people["author"],
+        make_call(people["author"], caller="device-b", ago=timedelta(days=2)),
+        note=CANARY,
+        reasons=("harcelement",),
+    )
     make_call(people["colleague"], caller="device-b", state=CallState.CONNECTED, ago=timedelta(minutes=2))
     log_in(client, people["colleague"])
     panel = client.get("/espace/fiches/appel-en-cours/", HTTP_X_ECOUTE_PARTIAL="1").content.decode()
@@ -107,7 +122,9 @@ def test_during_a_call_a_colleague_sees_the_history_but_not_the_note_unless_the_
 
 def test_the_author_sees_their_own_earlier_notes_during_the_call(client):
     people = cast()
-    make_record(people["author"], make_call(people["author"], caller="device-c", ago=timedelta(days=7)), note=CANARY)
+    make_record(
+        people["author"], make_call(people["author"], caller="device-c", ago=timedelta(days=7)), note=CANARY
+    )
     make_call(people["author"], caller="device-c", state=CallState.CONNECTED, ago=timedelta(minutes=1))
     log_in(client, people["author"])
     panel = client.get("/espace/fiches/appel-en-cours/", HTTP_X_ECOUTE_PARTIAL="1").content.decode()

@@ -1,7 +1,7 @@
 """Every route that returns a note writes an audit row first; the audit can be read, never changed."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
@@ -48,7 +48,14 @@ def test_every_route_that_shows_a_note_wrote_an_audit_row_for_it(client):
     earlier = make_record(claire, make_call(claire, caller="device-a"), note=f"{CANARY} précédent")
     current = make_call(claire, caller="device-a", state=CallState.CONNECTED, ago=timedelta(minutes=1))
     ended = make_call(claire)
-    values = {"pk": earlier.pk, "call_id": earlier.call_id, "object_id": earlier.pk, "id": earlier.pk, "path": "x", "app_label": "contacts"}
+    values = {
+        "pk": earlier.pk,
+        "call_id": earlier.call_id,
+        "object_id": earlier.pk,
+        "id": earlier.pk,
+        "path": "x",
+        "app_label": "contacts",
+    }
     log_in(client, claire)
     showing, checked = [], 0
     for route, _pattern in every_route():
@@ -62,10 +69,16 @@ def test_every_route_that_shows_a_note_wrote_an_audit_row_for_it(client):
             body = b"".join(response.streaming_content) if response.streaming else response.content
             if CANARY.encode() in body:
                 showing.append(url)
-                assert NoteRead.objects.filter(record=earlier).count() > before, f"{url} showed a note without an audit row"
+                assert NoteRead.objects.filter(record=earlier).count() > before, (
+                    f"{url} showed a note without an audit row"
+                )
     assert checked > 40
     # The author's own routes show it: the note page, the form to correct it, the history during a call.
-    assert {"/espace/fiches/%d/note/" % earlier.pk, f"/espace/fiches/appel/{earlier.call_id}/", "/espace/fiches/appel-en-cours/"} <= set(showing)
+    assert {
+        "/espace/fiches/%d/note/" % earlier.pk,
+        f"/espace/fiches/appel/{earlier.call_id}/",
+        "/espace/fiches/appel-en-cours/",
+    } <= set(showing)
     assert ended and current
 
 
@@ -81,7 +94,12 @@ def test_each_audit_row_says_who_when_which_and_why(client):
     shown = client.post(f"/espace/fiches/{record.pk}/note/", {"reason": "Réunion de supervision du mardi"})
     assert CANARY in shown.content.decode()
     read = NoteRead.objects.get()
-    assert (read.reader, read.record, read.reason.open(), read.place) == (helene, record, "Réunion de supervision du mardi", "page")
+    assert (read.reader, read.record, read.reason.open(), read.place) == (
+        helene,
+        record,
+        "Réunion de supervision du mardi",
+        "page",
+    )
     assert read.reason.token.startswith("gAAAA")  # the reason is stored encrypted
     assert read.read_at.utcoffset().total_seconds() == 0
 
@@ -104,20 +122,32 @@ def test_the_audit_cannot_be_changed_or_deleted_through_the_application(admin_us
     request.user = admin_user
     model_admin = admin_site._registry[NoteRead]
     assert model_admin.has_view_permission(request)
-    assert not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request, read) or model_admin.has_delete_permission(request, read))
+    assert not (
+        model_admin.has_add_permission(request)
+        or model_admin.has_change_permission(request, read)
+        or model_admin.has_delete_permission(request, read)
+    )
     assert NoteRead.objects.get().reason.open() == "relecture"
 
 
 def test_the_journal_says_in_which_time_it_shows_the_readings(client, django_user_model):
     """The admin shows local time (its date filters count Paris days): the column says so, not "UTC"."""
-    from datetime import datetime, timezone as tz
+    from datetime import datetime
 
     from django.urls import reverse
 
     claire = make_psychologist("Claire")
     record = make_record(claire, note=CANARY)
-    NoteRead.objects.create(reader=claire, record=record, reason="relecture", place="page", read_at=datetime(2026, 7, 1, 12, 0, tzinfo=tz.utc))
-    log_in(client, django_user_model.objects.create_superuser("root", password="x" * 16, role="administrator"))
+    NoteRead.objects.create(
+        reader=claire,
+        record=record,
+        reason="relecture",
+        place="page",
+        read_at=datetime(2026, 7, 1, 12, 0, tzinfo=UTC),
+    )
+    log_in(
+        client, django_user_model.objects.create_superuser("root", password="x" * 16, role="administrator")
+    )
     page = client.get(reverse("admin:contacts_noteread_changelist")).content.decode()
     assert "heure de Paris" in page and "UTC" not in page
     assert "14:00" in page and "12:00" not in page  # 12:00 UTC is 14:00 in Paris in summer

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from ecoute.contacts.models import ContactRecord, ContactTally, NoteRead, Profession, Reason
-from ecoute.contacts import actions, tallies
 from ecoute.calls.actions import workspace_closed
+from ecoute.contacts import actions, tallies
+from ecoute.contacts.models import ContactRecord, ContactTally, NoteRead, Profession, Reason
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
@@ -20,9 +20,13 @@ pytestmark = pytest.mark.django_db
 
 def form_post(**overrides) -> dict:
     data = {
-        "returning": "non", "language": "fr", "profession": Profession.objects.get(code="infirmier").pk,
-        "employment": _pk("EmploymentStatus", "salarie"), "reasons": [Reason.objects.get(code="epuisement").pk],
-        "risk_level": _pk("RiskLevel", "faible"), "note": "Épuisée après trois nuits de suite.",
+        "returning": "non",
+        "language": "fr",
+        "profession": Profession.objects.get(code="infirmier").pk,
+        "employment": _pk("EmploymentStatus", "salarie"),
+        "reasons": [Reason.objects.get(code="epuisement").pk],
+        "risk_level": _pk("RiskLevel", "faible"),
+        "note": "Épuisée après trois nuits de suite.",
     }
     data.update(overrides)
     return data
@@ -50,7 +54,9 @@ def test_saving_stores_the_record_counts_it_and_encrypts_the_note(client):
     claire = make_psychologist("Claire")
     call = make_call(claire, minutes=20)
     log_in(client, claire)
-    response = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1")
+    response = client.post(
+        reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1"
+    )
     assert response.status_code == 200, response.content.decode()
     record = ContactRecord.objects.get()
     assert record.call == call and record.author == claire and record.duration_seconds == 20 * 60
@@ -64,7 +70,9 @@ def test_a_wrong_form_says_what_is_wrong_and_stores_nothing(client):
     claire = make_psychologist("Claire")
     call = make_call(claire)
     log_in(client, claire)
-    response = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(reasons=[], profession="999999"))
+    response = client.post(
+        reverse("contacts:record_call", args=[call.pk]), form_post(reasons=[], profession="999999")
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "Cochez au moins un motif" in html and "Profession" in html
@@ -78,10 +86,15 @@ def test_correcting_a_record_moves_its_counts(client):
     page = client.get(reverse("contacts:record_call", args=[record.call_id]))
     assert "première version" in page.content.decode()
     assert NoteRead.objects.filter(reader=claire, record=record).count() == 1
-    response = client.post(reverse("contacts:record_call", args=[record.call_id]), form_post(profession=_pk("Profession", "medecin")))
+    response = client.post(
+        reverse("contacts:record_call", args=[record.call_id]),
+        form_post(profession=_pk("Profession", "medecin")),
+    )
     assert response.status_code == 302
     assert ContactRecord.objects.count() == 1
-    counts = dict(ContactTally.objects.filter(span="day", dimension="profession").values_list("value", "count"))
+    counts = dict(
+        ContactTally.objects.filter(span="day", dimension="profession").values_list("value", "count")
+    )
     assert counts == {"infirmier": 0, "medecin": 1}
     before = {(t.span, t.day, t.dimension, t.value): t.count for t in ContactTally.objects.exclude(count=0)}
     tallies.rebuild()
@@ -112,11 +125,15 @@ def test_the_addresses_given_from_the_directory_are_kept_and_an_unknown_one_is_r
 
     from ecoute.directory.models import Entry
 
-    unit = Entry.objects.create(external_id="u-1", kind="unit", name="Unité des soignants, Lille", last_verified=timezone.localdate())
+    unit = Entry.objects.create(
+        external_id="u-1", kind="unit", name="Unité des soignants, Lille", last_verified=timezone.localdate()
+    )
     claire = make_psychologist("Claire")
     call = make_call(claire)
     log_in(client, claire)
-    refused = client.post(reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk + 1000]))
+    refused = client.post(
+        reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk + 1000])
+    )
     assert refused.status_code == 400 and not ContactRecord.objects.exists()
     client.post(reverse("contacts:record_call", args=[call.pk]), form_post(directory_entries=[unit.pk]))
     assert list(ContactRecord.objects.get().directory_entries.all()) == [unit]

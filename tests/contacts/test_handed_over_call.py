@@ -41,7 +41,12 @@ def test_both_record_their_part_of_a_handed_over_call_and_it_counts_once(client,
     log_in(client, claire)
     form = client.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1").content.decode()
     assert str(call.pk) in form and "Votre partie de l’appel" in form
-    assert client.post(reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1").status_code == 200
+    assert (
+        client.post(
+            reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1"
+        ).status_code
+        == 200
+    )
     part = ContactRecord.objects.get(author=claire)
     assert part.call == call and part.handed_over_part and part.duration_seconds is None
     assert contacts_counted() == 0, "the part before the hand-over is not a contact of its own"
@@ -50,8 +55,16 @@ def test_both_record_their_part_of_a_handed_over_call_and_it_counts_once(client,
     line.psychologist_hangs_up(call.pk, helene.pk)
     supervisor = Client()
     log_in(supervisor, helene)
-    assert str(call.pk) in supervisor.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1").content.decode()
-    assert supervisor.post(reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1").status_code == 200
+    assert (
+        str(call.pk)
+        in supervisor.get(reverse("contacts:pending"), HTTP_X_ECOUTE_PARTIAL="1").content.decode()
+    )
+    assert (
+        supervisor.post(
+            reverse("contacts:record_call", args=[call.pk]), form_post(), HTTP_X_ECOUTE_PARTIAL="1"
+        ).status_code
+        == 200
+    )
     whole = ContactRecord.objects.get(author=helene)
     call.refresh_from_db()
     assert whole.call == call and not whole.handed_over_part
@@ -75,7 +88,9 @@ def test_each_one_corrects_only_their_own_record_of_the_call(client, settings):
     supervisor.post(reverse("contacts:record_call", args=[call.pk]), form_post(note="la suite de l'appel"))
     log_in(client, claire)
     page = client.get(reverse("contacts:record_call", args=[call.pk])).content.decode()
-    assert "la suite de l" not in page and "Corriger" not in page, "Claire starts her own record, not Hélène's"
+    assert "la suite de l" not in page and "Corriger" not in page, (
+        "Claire starts her own record, not Hélène's"
+    )
     client.post(reverse("contacts:record_call", args=[call.pk]), form_post(note="le début de l'appel"))
     assert ContactRecord.objects.get(author=helene).note.open() == "la suite de l'appel"
     assert ContactRecord.objects.get(author=claire).note.open() == "le début de l'appel"

@@ -28,7 +28,9 @@ def test_a_valid_file_is_stored_and_counted(tmp_path, capsys):
     assert first.author is None and first.call is None and first.duration_seconds == 25 * 60
     assert sorted(first.reasons.values_list("code", flat=True)) == ["epuisement", "sommeil"]
     assert not first.returning and ContactRecord.objects.get(profession__code="medecin").returning
-    assert sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True)) == 2
+    assert (
+        sum(ContactTally.objects.filter(span="day", dimension="total").values_list("count", flat=True)) == 2
+    )
 
 
 def test_errors_name_their_lines_and_nothing_is_stored(tmp_path):
@@ -60,7 +62,9 @@ def test_a_missing_or_unreadable_file_says_so(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_contacts", str(tmp_path / "absent.csv"))
     latin = tmp_path / "latin1.csv"
-    latin.write_bytes((HEADER + GOOD[0].replace("oui", "oui")).encode("utf-8").replace(b"21:15", b"21:15\xe9"))
+    latin.write_bytes(
+        (HEADER + GOOD[0].replace("oui", "oui")).encode("utf-8").replace(b"21:15", b"21:15\xe9")
+    )
     with pytest.raises(CommandError):
         call_command("import_contacts", str(latin))
     assert not ContactRecord.objects.exists()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecoute.contacts.forms import NOTE_MAX_LENGTH
 from ecoute.contacts.importer import OPTIONAL, REQUIRED, ImportFailed, read_bytes
@@ -51,19 +52,30 @@ def test_a_nul_byte_is_refused_with_its_line(tmp_path):
 
 @pytest.mark.parametrize("column", ["profession", "secteur", "motifs", "langue"])
 def test_a_huge_cell_is_refused_with_its_line_and_column(tmp_path, column):
-    assert f"ligne 3 : colonne « {column} » : 200000 caractères ; 2000 au plus." in refused(tmp_path, with_cell(column, "x" * 200_000))
+    assert f"ligne 3 : colonne « {column} » : 200000 caractères ; 2000 au plus." in refused(
+        tmp_path, with_cell(column, "x" * 200_000)
+    )
 
 
 def test_a_note_may_be_as_long_as_the_forms_and_no_longer(tmp_path):
     message = refused(tmp_path, with_cell("note", "n" * (NOTE_MAX_LENGTH + 1)))
-    assert f"ligne 3 : colonne « note » : {NOTE_MAX_LENGTH + 1} caractères ; {NOTE_MAX_LENGTH} au plus." in message
+    assert (
+        f"ligne 3 : colonne « note » : {NOTE_MAX_LENGTH + 1} caractères ; {NOTE_MAX_LENGTH} au plus."
+        in message
+    )
     assert len(read_bytes(with_cell("note", "n" * NOTE_MAX_LENGTH))) == 2
     assert "100000 caractères" in refused(tmp_path, with_cell("note", "n" * 100_000))
 
 
-@pytest.mark.parametrize("day, words", [
-    ("0001-01-01", "avant 2000"), ("1999-12-31T23:00", "avant 2000"), ("9999-12-31", "dans le futur"), ("2019-02-30", "illisible"),
-])
+@pytest.mark.parametrize(
+    "day, words",
+    [
+        ("0001-01-01", "avant 2000"),
+        ("1999-12-31T23:00", "avant 2000"),
+        ("9999-12-31", "dans le futur"),
+        ("2019-02-30", "illisible"),
+    ],
+)
 def test_dates_outside_the_lines_history_are_refused(tmp_path, day, words):
     message = refused(tmp_path, with_cell("date", day))
     assert f"ligne 3 : date « {day} »" in message and words in message
@@ -72,7 +84,9 @@ def test_dates_outside_the_lines_history_are_refused(tmp_path, day, words):
 def test_a_file_too_big_or_not_utf8_or_tab_separated_is_refused(tmp_path):
     assert "fichier trop gros" in refused(tmp_path, b"x" * (tabular.MAX_FILE_BYTES + 10))
     assert "UTF-8" in refused(tmp_path, (HEADER + "".join(GOOD)).encode("utf-16"))
-    assert "ligne 1 : séparateur attendu" in refused(tmp_path, (HEADER + "".join(GOOD)).replace(";", "\t").encode())
+    assert "ligne 1 : séparateur attendu" in refused(
+        tmp_path, (HEADER + "".join(GOOD)).replace(";", "\t").encode()
+    )
 
 
 def test_a_quote_left_open_is_refused_not_crashed(tmp_path):
@@ -82,13 +96,46 @@ def test_a_quote_left_open_is_refused_not_crashed(tmp_path):
 
 
 cell_values = st.one_of(
-    st.text(max_size=40), st.text(max_size=2200), st.sampled_from([
-        "", " ", "\x07", "²", "-1", "1441", "9" * 40, "0001-01-01", "9999-12-31", "2019-03-04T25:00", "2019-03-04T21:15+14:00",
-        "oui", "NON", "a|b", "|", '"', "\r\n", ";", "=1+1", "＝1", "x" * 2001, "fr", "zz", "infirmier", "epuisement|sommeil"]),
+    st.text(max_size=40),
+    st.text(max_size=2200),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x07",
+            "²",
+            "-1",
+            "1441",
+            "9" * 40,
+            "0001-01-01",
+            "9999-12-31",
+            "2019-03-04T25:00",
+            "2019-03-04T21:15+14:00",
+            "oui",
+            "NON",
+            "a|b",
+            "|",
+            '"',
+            "\r\n",
+            ";",
+            "=1+1",
+            "＝1",
+            "x" * 2001,
+            "fr",
+            "zz",
+            "infirmier",
+            "epuisement|sommeil",
+        ]
+    ),
 )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(column=st.sampled_from(REQUIRED + OPTIONAL), value=cell_values)
 def test_any_value_in_any_column_is_read_or_refused_with_its_line(column, value):
     try:

@@ -22,9 +22,20 @@ def counts():
 def test_the_purge_removes_exactly_what_it_should_and_is_safe_to_repeat(settings):
     settings.ECOUTE_CONTACT_RETENTION_DAYS = 365
     claire = make_psychologist("Claire")
-    old = make_record(claire, make_call(claire, caller="old-device", ago=timedelta(days=400)), note="ancienne note", profession="medecin")
-    recent = make_record(claire, make_call(claire, caller="recent-device", ago=timedelta(days=30)), note="note récente")
-    stale_unanswered = Call.objects.create(requested_at=timezone.now() - timedelta(days=500), caller_key_hash=caller_key_hash("x"), state="abandoned")
+    old = make_record(
+        claire,
+        make_call(claire, caller="old-device", ago=timedelta(days=400)),
+        note="ancienne note",
+        profession="medecin",
+    )
+    recent = make_record(
+        claire, make_call(claire, caller="recent-device", ago=timedelta(days=30)), note="note récente"
+    )
+    stale_unanswered = Call.objects.create(
+        requested_at=timezone.now() - timedelta(days=500),
+        caller_key_hash=caller_key_hash("x"),
+        state="abandoned",
+    )
     before = counts()
 
     out = io.StringIO()
@@ -35,7 +46,11 @@ def test_the_purge_removes_exactly_what_it_should_and_is_safe_to_repeat(settings
     assert not old.note and old.purged_at is not None
     assert old.call.caller_key_hash == "" and Call.objects.get(pk=stale_unanswered.pk).caller_key_hash == ""
     assert old.profession.code == "medecin" and old.reasons.count() == 1  # the coded fields stay
-    assert recent.note and recent.purged_at is None and recent.call.caller_key_hash == caller_key_hash("recent-device")
+    assert (
+        recent.note
+        and recent.purged_at is None
+        and recent.call.caller_key_hash == caller_key_hash("recent-device")
+    )
     assert counts() == before  # statistics are untouched
 
     again = io.StringIO()

@@ -34,7 +34,11 @@ def test_the_psychologist_fills_the_record_of_the_call_just_ended_by_keyboard(ne
     workspace.locator("#contact-slot .contact-saved").wait_for()
     screenshot(workspace, "contact-form-saved")
     record = ContactRecord.objects.get()
-    assert record.call_id == call.pk and record.profession.code == "infirmier" and record.duration_seconds == 23 * 60
+    assert (
+        record.call_id == call.pk
+        and record.profession.code == "infirmier"
+        and record.duration_seconds == 23 * 60
+    )
     assert sorted(record.reasons.values_list("code", flat=True)) == ["epuisement", "sommeil"]
 
 

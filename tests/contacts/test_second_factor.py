@@ -18,9 +18,25 @@ from tests.support.twofactor import current_code, give_authenticator, log_in
 
 pytestmark = pytest.mark.django_db
 # Pages anyone may open: the caller's app, the public figures, the login steps themselves.
-PUBLIC_PREFIXES = ("/connexion/", "/deconnexion/", "/tableau/", "/hors-ligne/", "/manifest", "/sw.js", "/chiffres/",
-                   "/api/stats/public", "/api/openapi.json", "/api/docs", "/media/", "/orientation", "/annuaire", "/api/directory/", "/jsi18n/", "/i18n/setlang/",
-                   "/admin/logout/")
+PUBLIC_PREFIXES = (
+    "/connexion/",
+    "/deconnexion/",
+    "/tableau/",
+    "/hors-ligne/",
+    "/manifest",
+    "/sw.js",
+    "/chiffres/",
+    "/api/stats/public",
+    "/api/openapi.json",
+    "/api/docs",
+    "/media/",
+    "/orientation",
+    "/annuaire",
+    "/api/directory/",
+    "/jsi18n/",
+    "/i18n/setlang/",
+    "/admin/logout/",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +53,7 @@ def staff_routes():
                 yield from walk(entry, prefix + str(entry.pattern))
             elif isinstance(entry, URLPattern):
                 yield "/" + prefix + str(entry.pattern)
+
     for route in walk(get_resolver()):
         if "<" in route or "(?" in route or "^" in route or route == "/" or route.startswith(PUBLIC_PREFIXES):
             continue
@@ -68,10 +85,14 @@ def test_logging_in_takes_the_password_then_the_code(settings):
     claire = make_psychologist("Claire")
     device = give_authenticator(claire)
     client = Client()
-    step = client.post("/connexion/", {"username": claire.username, "password": PASSWORD, "next": "/espace/fiches/"})
+    step = client.post(
+        "/connexion/", {"username": claire.username, "password": PASSWORD, "next": "/espace/fiches/"}
+    )
     assert step.status_code == 302 and step["Location"] == "/connexion/verification/"
     assert client.get("/espace/").status_code == 302  # not logged in yet
-    wrong = client.post("/connexion/verification/", {"token": "000000" if current_code(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/connexion/verification/", {"token": "000000" if current_code(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200 and "Code incorrect" in wrong.content.decode()
     done = client.post("/connexion/verification/", {"token": current_code(device)})
     assert done.status_code == 302 and done["Location"] == "/espace/fiches/"
@@ -101,9 +122,16 @@ def test_after_wrong_passwords_an_account_asks_for_both_factors_at_once(settings
     claire = make_psychologist("Claire")
     client = Client()
     for _ in range(settings.ECOUTE_LOGIN_FAILURES_PER_ACCOUNT):
-        assert "incorrect" in client.post("/connexion/", {"username": claire.username, "password": "non"}).content.decode()
+        assert (
+            "incorrect"
+            in client.post("/connexion/", {"username": claire.username, "password": "non"}).content.decode()
+        )
     alone = client.post("/connexion/", {"username": claire.username, "password": PASSWORD})
-    assert alone.status_code == 200 and "en même temps" in alone.content.decode() and 'name="token"' in alone.content.decode()
+    assert (
+        alone.status_code == 200
+        and "en même temps" in alone.content.decode()
+        and 'name="token"' in alone.content.decode()
+    )
     assert "ecoute.pending_login" not in client.session and "_auth_user_id" not in client.session
 
 
@@ -115,7 +143,9 @@ async def test_every_request_gets_a_keyed_hash_of_its_source_and_never_the_addre
 
     wrapper = KeySource(app)
     for path in ("/connexion/", "/espace/"):
-        await wrapper({"type": "http", "path": path, "client": ("203.0.113.7", 5555), "headers": []}, None, None)
+        await wrapper(
+            {"type": "http", "path": path, "client": ("203.0.113.7", 5555), "headers": []}, None, None
+        )
     await wrapper({"type": "http", "path": "/", "client": ("203.0.113.8", 5555), "headers": []}, None, None)
     assert seen["/connexion/"] == seen["/espace/"] != seen["/"]
     assert len(seen["/connexion/"]) == 32 and "203" not in seen["/connexion/"]
@@ -151,11 +181,19 @@ async def test_the_workspace_socket_refuses_a_session_without_the_second_factor(
 
     claire = await sync_to_async(make_psychologist)("Claire")
     cookie = await sync_to_async(lambda: password_only(Client(), claire).cookies["sessionid"].value)()
-    socket = WebsocketCommunicator(application, "/ws/workspace/", headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={cookie}".encode())])
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/workspace/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={cookie}".encode())],
+    )
     connected, _ = await socket.connect(timeout=5)
     assert not connected
     verified = await sync_to_async(lambda: log_in(Client(), claire).cookies["sessionid"].value)()
-    socket = WebsocketCommunicator(application, "/ws/workspace/", headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={verified}".encode())])
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/workspace/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={verified}".encode())],
+    )
     connected, _ = await socket.connect(timeout=5)
     assert connected
     await socket.disconnect()

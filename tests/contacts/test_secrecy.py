@@ -43,7 +43,9 @@ def test_the_canary_never_reaches_the_database_file_a_dump_the_logs_or_an_export
 
     if connection.vendor == "sqlite":
         connection.close()  # checkpoint: every page is in the file
-        for path in Path(connection.settings_dict["NAME"]).parent.glob(Path(connection.settings_dict["NAME"]).name + "*"):
+        for path in Path(connection.settings_dict["NAME"]).parent.glob(
+            Path(connection.settings_dict["NAME"]).name + "*"
+        ):
             assert CANARY.encode() not in path.read_bytes(), path
 
     log_in(client, claire)
@@ -104,7 +106,9 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     from ecoute.security.models import SecurityEvent, SecurityEventKind
 
     assert {f"{model._meta.label}.{name}" for model, name in encrypted_fields()} == {
-        "calls.Alert.reason", "contacts.ContactRecord.note", "contacts.NoteRead.reason",
+        "calls.Alert.reason",
+        "contacts.ContactRecord.note",
+        "contacts.NoteRead.reason",
     }
     claire = make_psychologist("Claire")
     record = make_record(claire, note=f"note {CANARY}")
@@ -119,4 +123,8 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     assert NoteRead.objects.get().reason.open() == f"lecture {CANARY}"
     assert ContactRecord.objects.get().note.open() == f"note {CANARY}"
     event = SecurityEvent.objects.get(kind=SecurityEventKind.KEY_ROTATION)
-    assert event.details == {"calls.Alert.reason": 1, "contacts.ContactRecord.note": 1, "contacts.NoteRead.reason": 1}
+    assert event.details == {
+        "calls.Alert.reason": 1,
+        "contacts.ContactRecord.note": 1,
+        "contacts.NoteRead.reason": 1,
+    }

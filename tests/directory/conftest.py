@@ -42,15 +42,28 @@ def geography(_session_geography, db):
     ensure_geography()
 
 
-def make_entry(external_id: str, commune_code: str | None, kind: str = "professional", *, themes=(), languages=(), networks=(),
-               profession: str | None = "psychologue", **values) -> Entry:
+def make_entry(
+    external_id: str,
+    commune_code: str | None,
+    kind: str = "professional",
+    *,
+    themes=(),
+    languages=(),
+    networks=(),
+    profession: str | None = "psychologue",
+    **values,
+) -> Entry:
     commune = Commune.objects.get(pk=commune_code) if commune_code else None
     entry = Entry.objects.create(
-        external_id=external_id, kind=kind, name=values.pop("name", external_id), commune=commune,
+        external_id=external_id,
+        kind=kind,
+        name=values.pop("name", external_id),
+        commune=commune,
         latitude=values.pop("latitude", commune.latitude if commune else None),
         longitude=values.pop("longitude", commune.longitude if commune else None),
         profession=Profession.objects.get(slug=profession) if profession and kind == "professional" else None,
-        last_verified=values.pop("last_verified", date(2026, 1, 15)), **values,
+        last_verified=values.pop("last_verified", date(2026, 1, 15)),
+        **values,
     )
     entry.themes.set(Theme.objects.filter(slug__in=themes))
     entry.languages.set(Language.objects.filter(code__in=languages))

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.usefixtures("geography")
 
 @pytest.fixture
 def two(geography):
-    return make_entry("near", BORDEAUX, name="Claire Near", themes=["burnout"]), make_entry("far", MERIGNAC, name="Paul Far", themes=["sommeil"])
+    return make_entry("near", BORDEAUX, name="Claire Near", themes=["burnout"]), make_entry(
+        "far", MERIGNAC, name="Paul Far", themes=["sommeil"]
+    )
 
 
 def test_the_api_returns_the_nearest_first_with_distances(client, two):
@@ -27,19 +29,22 @@ def test_the_api_filters_by_theme(client, two):
     assert [r["external_id"] for r in data["results"]] == ["far"]
 
 
-@pytest.mark.parametrize("params, field, words", [
-    ({}, "q", "Indiquez un lieu"),
-    ({"q": "33000", "theme": "licornes"}, "theme", "choix valide"),
-    ({"q": "33000", "kind": "sorcier"}, "kind", "choix valide"),
-    ({"q": "33000", "radius": "7"}, "radius", "choix valide"),
-    ({"q": "33000", "teleconsultation": "peut-être"}, "teleconsultation", "utilisez 1 ou 0"),
-    ({"lat": "44.8"}, "__all__", "latitude et une longitude"),
-    ({"lat": "144.8", "lon": "2"}, "lat", "inférieure ou égale à 90"),
-    ({"lat": "abc", "lon": "2"}, "lat", "nombre"),
-    ({"q": "Atlantide"}, "q", "Atlantide"),
-    ({"q": "x" * 101}, "q", "100 caractères"),
-    ({"q": "33000", "limit": "0"}, "limit", "supérieure ou égale à 1"),
-])
+@pytest.mark.parametrize(
+    "params, field, words",
+    [
+        ({}, "q", "Indiquez un lieu"),
+        ({"q": "33000", "theme": "licornes"}, "theme", "choix valide"),
+        ({"q": "33000", "kind": "sorcier"}, "kind", "choix valide"),
+        ({"q": "33000", "radius": "7"}, "radius", "choix valide"),
+        ({"q": "33000", "teleconsultation": "peut-être"}, "teleconsultation", "utilisez 1 ou 0"),
+        ({"lat": "44.8"}, "__all__", "latitude et une longitude"),
+        ({"lat": "144.8", "lon": "2"}, "lat", "inférieure ou égale à 90"),
+        ({"lat": "abc", "lon": "2"}, "lat", "nombre"),
+        ({"q": "Atlantide"}, "q", "Atlantide"),
+        ({"q": "x" * 101}, "q", "100 caractères"),
+        ({"q": "33000", "limit": "0"}, "limit", "supérieure ou égale à 1"),
+    ],
+)
 def test_every_wrong_input_gets_a_clear_error(client, params, field, words):
     response = client.get("/api/directory/entries", params)
     assert response.status_code == 400
@@ -110,10 +115,13 @@ def test_with_a_configured_tile_server_the_map_uses_it_and_the_note_goes(client,
     assert 'data-tiles="https://tuiles.example.org/{z}/{x}/{y}.png"' in page and NO_TILES_NOTE not in page
 
 
-@pytest.mark.parametrize("params, used", [({"q": "33000"}, 50), ({"q": "33000", "radius": ""}, 50), ({"q": "33000", "radius": "25"}, 25)])
+@pytest.mark.parametrize(
+    "params, used",
+    [({"q": "33000"}, 50), ({"q": "33000", "radius": ""}, 50), ({"q": "33000", "radius": "25"}, 25)],
+)
 def test_the_distance_field_shows_the_distance_the_results_use(client, two, params, used):
     """Without a distance asked the results use 50 km: the form must say 50, or refining the search would shrink it to 10."""
     page = client.get("/orientation/", params).content.decode()
     assert f"à moins de {used} km de 33000 Bordeaux" in page
-    selected = re.findall(r'<option value="(\d+)" selected>', page[page.index('name="radius"'):])
+    selected = re.findall(r'<option value="(\d+)" selected>', page[page.index('name="radius"') :])
     assert selected[:1] == [str(used)]

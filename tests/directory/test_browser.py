@@ -12,13 +12,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def directory():
     ensure_geography()
-    make_entry("pro-bdx", BORDEAUX, name="Dr Claire Martin", profession="psychiatre", themes=["burnout"], languages=["en"],
-               phone="05 56 00 00 01", teleconsultation=True, address="12 rue Pasteur", postal_code="33000")
+    make_entry(
+        "pro-bdx",
+        BORDEAUX,
+        name="Dr Claire Martin",
+        profession="psychiatre",
+        themes=["burnout"],
+        languages=["en"],
+        phone="05 56 00 00 01",
+        teleconsultation=True,
+        address="12 rue Pasteur",
+        postal_code="33000",
+    )
     make_entry("pro-mer", MERIGNAC, name="Paul Bernard", themes=["sommeil"], latitude=44.84, longitude=-0.65)
     make_entry("hdj-lib", LIBOURNE, kind="day_hospital", name="Hôpital de jour de Libourne")
     make_entry("unit-arc", ARCACHON, kind="unit", unit_status="open", beds=24, name="Unité dédiée du Bassin")
-    make_entry("unit-lyon", LYON, kind="unit", unit_status="upcoming", opening="Ouverture en 2027", name="Unité dédiée de Lyon")
-    make_entry("3114", None, kind="emergency", nationwide=True, phone="3114", name="3114 — prévention du suicide")
+    make_entry(
+        "unit-lyon",
+        LYON,
+        kind="unit",
+        unit_status="upcoming",
+        opening="Ouverture en 2027",
+        name="Unité dédiée de Lyon",
+    )
+    make_entry(
+        "3114", None, kind="emergency", nationwide=True, phone="3114", name="3114 — prévention du suicide"
+    )
 
 
 def test_searching_by_postal_code_on_a_phone(new_site_page, directory):
@@ -49,7 +68,9 @@ def test_the_map_shows_outlines_and_markers_without_tiles(new_site_page, directo
     page = new_site_page("/orientation/carte/?q=33000&radius=100")
     page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=15000)
     assert int(page.locator("#directory-map").get_attribute("data-outlines-drawn")) >= 5
-    assert int(page.locator("#directory-map").get_attribute("data-marker-count")) == 5  # 4 near Bordeaux + the upcoming unit in Lyon
+    assert (
+        int(page.locator("#directory-map").get_attribute("data-marker-count")) == 5
+    )  # 4 near Bordeaux + the upcoming unit in Lyon
     assert page.locator(".leaflet-outlines-pane path").count() >= 5
     assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 5
     page.locator("#directory-map").scroll_into_view_if_needed()
@@ -62,6 +83,8 @@ def test_the_map_shows_outlines_and_markers_without_tiles(new_site_page, directo
 def test_the_map_of_units_without_a_search(new_site_page, directory):
     page = new_site_page("/orientation/carte/")
     page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=15000)
-    assert int(page.locator("#directory-map").get_attribute("data-marker-count")) == 3  # the units and the day hospital
+    assert (
+        int(page.locator("#directory-map").get_attribute("data-marker-count")) == 3
+    )  # the units and the day hospital
     page.locator("#directory-map").scroll_into_view_if_needed()
     screenshot(page, "directory-map-units-phone")

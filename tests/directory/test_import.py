@@ -27,7 +27,9 @@ def test_a_good_file_imports_every_row():
     claire = Entry.objects.get(external_id="pro-1")
     assert claire.profession.slug == "psychiatre" and claire.teleconsultation
     assert sorted(claire.themes.values_list("slug", flat=True)) == ["burnout", "sommeil"]
-    assert claire.commune.name == "Bordeaux" and claire.latitude == claire.commune.latitude  # the town hall's position
+    assert (
+        claire.commune.name == "Bordeaux" and claire.latitude == claire.commune.latitude
+    )  # the town hall's position
     assert Entry.objects.get(external_id="unit-1").beds == 24
 
 
@@ -42,10 +44,16 @@ def test_importing_the_same_file_again_changes_nothing():
 
 def test_a_changed_row_updates_its_entry_without_a_duplicate():
     import_csv(csv_bytes(GOOD[0]))
-    report = import_csv(csv_bytes(GOOD[0].replace("burnout|sommeil", "trauma").replace("Dr Claire Martin", "Dr Claire Martin-Roux")))
+    report = import_csv(
+        csv_bytes(
+            GOOD[0].replace("burnout|sommeil", "trauma").replace("Dr Claire Martin", "Dr Claire Martin-Roux")
+        )
+    )
     assert (report.created, report.updated) == (0, 1)
     claire = Entry.objects.get(external_id="pro-1")
-    assert claire.name == "Dr Claire Martin-Roux" and list(claire.themes.values_list("slug", flat=True)) == ["trauma"]
+    assert claire.name == "Dr Claire Martin-Roux" and list(claire.themes.values_list("slug", flat=True)) == [
+        "trauma"
+    ]
     assert Entry.objects.count() == 1
 
 
@@ -62,23 +70,42 @@ def test_bad_rows_are_all_reported_with_their_line_and_nothing_is_written():
     with pytest.raises(ImportRejected) as rejected:
         import_csv(bad)
     found = {(error.line, error.column) for error in rejected.value.errors}
-    assert {(3, "kind"), (4, "commune_insee"), (5, "themes"), (5, "teleconsultation"), (5, "postal_code"), (5, "email"),
-            (5, "website"), (5, "last_verified"), (6, "external_id")} <= found
+    assert {
+        (3, "kind"),
+        (4, "commune_insee"),
+        (5, "themes"),
+        (5, "teleconsultation"),
+        (5, "postal_code"),
+        (5, "email"),
+        (5, "website"),
+        (5, "last_verified"),
+        (6, "external_id"),
+    } <= found
     assert all(error.line != 2 for error in rejected.value.errors)
-    assert "ligne 3, colonne « kind » : « sorcier » inconnu" in str(next(e for e in rejected.value.errors if e.line == 3))
+    assert "ligne 3, colonne « kind » : « sorcier » inconnu" in str(
+        next(e for e in rejected.value.errors if e.line == 3)
+    )
     assert list(Entry.objects.order_by("pk").values()) == before
 
 
 def test_kind_specific_columns_are_required_where_they_apply():
     with pytest.raises(ImportRejected) as rejected:
-        import_csv(csv_bytes(
-            "pro-1,professional,Sans profession,,,,,,,,,33063,,,,,2026-01-10",
-            "unit-1,unit,Unité sans état,,,,,,,,,33063,,,,,2026-01-10",
-            "svc-1,service,Service,,,open,,,,,,33063,,,,,2026-01-10",
-            "pro-2,professional,Nulle part,psychologue,,,,,,,,,,,,,2026-01-10",
-        ))
+        import_csv(
+            csv_bytes(
+                "pro-1,professional,Sans profession,,,,,,,,,33063,,,,,2026-01-10",
+                "unit-1,unit,Unité sans état,,,,,,,,,33063,,,,,2026-01-10",
+                "svc-1,service,Service,,,open,,,,,,33063,,,,,2026-01-10",
+                "pro-2,professional,Nulle part,psychologue,,,,,,,,,,,,,2026-01-10",
+            )
+        )
     found = {(error.line, error.column) for error in rejected.value.errors}
-    assert {(2, "profession"), (3, "unit_status"), (4, "service_type"), (4, "unit_status"), (5, "commune_insee")} <= found
+    assert {
+        (2, "profession"),
+        (3, "unit_status"),
+        (4, "service_type"),
+        (4, "unit_status"),
+        (5, "commune_insee"),
+    } <= found
 
 
 def test_a_wrong_header_is_refused_on_line_1():
@@ -115,7 +142,10 @@ def test_the_demo_directory_covers_every_kind_network_profession_and_theme():
     seed(professionals=60)
     assert set(Entry.objects.values_list("kind", flat=True)) == set(Kind.values)
     # Only the test's few départements are loaded: some of the 16 units' towns are missing, both states remain.
-    assert set(Entry.objects.filter(kind="unit").values_list("unit_status", flat=True)) == {"open", "upcoming"}
+    assert set(Entry.objects.filter(kind="unit").values_list("unit_status", flat=True)) == {
+        "open",
+        "upcoming",
+    }
     for model, relation in ((Network, "networks"), (Theme, "themes")):
         assert all(Entry.objects.filter(**{relation: item}).exists() for item in model.objects.all()), model
     assert all(item.entries.exists() for item in Profession.objects.all())

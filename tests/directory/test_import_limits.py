@@ -5,11 +5,11 @@ Then Hypothesis puts random values in every column."""
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecoute.directory.importer import COLUMNS, ImportRejected, import_csv
 from ecoute.directory.models import Entry
@@ -54,11 +54,15 @@ def test_a_huge_cell_is_refused_with_its_line_and_column(size):
 
 def test_a_cell_beyond_csvs_own_limit_is_refused_not_crashed():
     errors = rejected(csv_bytes(GOOD[0], GOOD[1].replace("Bordeaux", "B" * 300_000)))
-    assert len(errors) == 1 and errors[0].startswith("ligne 3, colonne « name » : 300016 caractères ; 2000 au plus.")
+    assert len(errors) == 1 and errors[0].startswith(
+        "ligne 3, colonne « name » : 300016 caractères ; 2000 au plus."
+    )
 
 
 def test_an_invisible_control_character_is_refused():
-    assert rejected(with_cell("name", "Dr\x07 Martin")) == ["ligne 3, colonne « name » : caractère de contrôle invisible : retirez-le."]
+    assert rejected(with_cell("name", "Dr\x07 Martin")) == [
+        "ligne 3, colonne « name » : caractère de contrôle invisible : retirez-le."
+    ]
 
 
 def test_a_file_too_big_or_too_long_is_refused(monkeypatch):
@@ -67,12 +71,22 @@ def test_a_file_too_big_or_too_long_is_refused(monkeypatch):
     assert rejected(csv_bytes(*GOOD)) == ["ligne 4 : plus de 2 lignes : découpez le fichier."]
 
 
-@pytest.mark.parametrize("day, message", [
-    ("0001-01-01", "avant 2000"), ("1999-12-31", "avant 2000"), ("9999-12-31", "dans le futur"), ("2026-02-30", "une date AAAA-MM-JJ"),
-])
+@pytest.mark.parametrize(
+    "day, message",
+    [
+        ("0001-01-01", "avant 2000"),
+        ("1999-12-31", "avant 2000"),
+        ("9999-12-31", "dans le futur"),
+        ("2026-02-30", "une date AAAA-MM-JJ"),
+    ],
+)
 def test_dates_outside_the_lines_history_are_refused(day, message):
     errors = rejected(with_cell("last_verified", day))
-    assert len(errors) == 1 and errors[0].startswith("ligne 3, colonne « last_verified »") and message in errors[0]
+    assert (
+        len(errors) == 1
+        and errors[0].startswith("ligne 3, colonne « last_verified »")
+        and message in errors[0]
+    )
 
 
 def test_the_first_and_last_possible_dates_are_accepted():
@@ -82,23 +96,35 @@ def test_the_first_and_last_possible_dates_are_accepted():
 
 
 def test_another_separator_or_encoding_is_refused():
-    assert rejected(csv_bytes(*[row.replace(",", "\t") for row in GOOD], header=HEADER.replace(",", "\t"))) == [
-        "ligne 1 : séparateur attendu : virgule ou point-virgule entre les noms de colonnes."]
-    assert rejected(csv_bytes(*GOOD).decode().encode("utf-16")) [0].startswith("ligne 1 : le fichier doit être enregistré en UTF-8")
+    assert rejected(
+        csv_bytes(*[row.replace(",", "\t") for row in GOOD], header=HEADER.replace(",", "\t"))
+    ) == ["ligne 1 : séparateur attendu : virgule ou point-virgule entre les noms de colonnes."]
+    assert rejected(csv_bytes(*GOOD).decode().encode("utf-16"))[0].startswith(
+        "ligne 1 : le fichier doit être enregistré en UTF-8"
+    )
 
 
 def test_an_odd_digit_in_a_number_is_refused_not_crashed():
-    assert rejected(with_cell("beds", "²")) == ["ligne 3, colonne « beds » : « ² » : un nombre entier entre 1 et 500."]
+    assert rejected(with_cell("beds", "²")) == [
+        "ligne 3, colonne « beds » : « ² » : un nombre entier entre 1 et 500."
+    ]
 
 
-@pytest.mark.parametrize("content", [
-    csv_bytes(GOOD[0], GOOD[1].replace("Bordeaux", "Bor\x00deaux")), with_cell("what_to_expect", "x" * 200_000),
-    b"\xff\xfe" + "external_id".encode("utf-16-le"), with_cell("last_verified", "0001-01-01"),
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        csv_bytes(GOOD[0], GOOD[1].replace("Bordeaux", "Bor\x00deaux")),
+        with_cell("what_to_expect", "x" * 200_000),
+        b"\xff\xfe" + "external_id".encode("utf-16-le"),
+        with_cell("last_verified", "0001-01-01"),
+    ],
+)
 def test_the_admins_upload_page_answers_with_the_message(admin_client, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = admin_client.post("/admin/directory/entry/import/", {"file": SimpleUploadedFile("annuaire.csv", content, "text/csv")})
+    response = admin_client.post(
+        "/admin/directory/entry/import/", {"file": SimpleUploadedFile("annuaire.csv", content, "text/csv")}
+    )
     assert response.status_code == 200 and "ligne" in response.content.decode()
     assert not Entry.objects.exists()
 
@@ -107,17 +133,49 @@ def test_the_admins_upload_page_answers_with_the_message(admin_client, content):
 def admin_client(client, django_user_model):
     from tests.support.twofactor import log_in
 
-    return log_in(client, django_user_model.objects.create_superuser("root", password="x" * 16, role="administrator"))
+    return log_in(
+        client, django_user_model.objects.create_superuser("root", password="x" * 16, role="administrator")
+    )
 
 
 cell_values = st.one_of(
-    st.text(max_size=50), st.text(max_size=2500), st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
-    st.sampled_from(["", " ", "\x00", "\x07", "²", "NaN", "inf", "-1", "0", "9" * 40, "0001-01-01", "9999-12-31", "1e309",
-                     "a|b|c", '"', "\r\n", ";", ",", "=1+1", "＝1", "x" * 2001]),
+    st.text(max_size=50),
+    st.text(max_size=2500),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "\x07",
+            "²",
+            "NaN",
+            "inf",
+            "-1",
+            "0",
+            "9" * 40,
+            "0001-01-01",
+            "9999-12-31",
+            "1e309",
+            "a|b|c",
+            '"',
+            "\r\n",
+            ";",
+            ",",
+            "=1+1",
+            "＝1",
+            "x" * 2001,
+        ]
+    ),
 )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(column=st.sampled_from(COLUMNS), value=cell_values)
 def test_any_value_in_any_column_is_imported_or_refused_with_its_line(column, value):
     entries = sorted(Entry.objects.values_list("external_id", "name", "last_verified"))

@@ -32,7 +32,9 @@ async def connected_call(user):
 @database_sync_to_async
 def cast_and_entry():
     ensure_geography()
-    entry = make_entry("pro-1", BORDEAUX, name="Dr Claire Martin", phone="05 56 00 00 01", how_to_reach="Sur rendez-vous.")
+    entry = make_entry(
+        "pro-1", BORDEAUX, name="Dr Claire Martin", phone="05 56 00 00 01", how_to_reach="Sur rendez-vous."
+    )
     return make_psychologist("Claire"), make_psychologist("Karim"), entry
 
 
@@ -49,7 +51,12 @@ async def test_the_card_reaches_only_the_caller_of_that_call():
     event = await caller.expect("referral.card")
     assert event["call_id"] == call_id
     card = event["card"]
-    assert (card["entry_id"], card["name"], card["phone"], card["how_to_reach"]) == (entry.pk, "Dr Claire Martin", "05 56 00 00 01", "Sur rendez-vous.")
+    assert (card["entry_id"], card["name"], card["phone"], card["how_to_reach"]) == (
+        entry.pk,
+        "Dr Claire Martin",
+        "05 56 00 00 01",
+        "Sur rendez-vous.",
+    )
     assert card["url"] == f"/orientation/{entry.pk}/"
     for socket in (other_caller, watcher, claire_workspace, karim_workspace):
         await socket.nothing_more("referral.card")
@@ -66,15 +73,20 @@ async def test_another_psychologist_cannot_send_a_card_into_a_call():
 
 
 def _call(psychologist, state=CallState.CONNECTED, channel=Channel.APP) -> Call:
-    return Call.objects.create(psychologist=psychologist, state=state, channel=channel, requested_at=timezone.now())
+    return Call.objects.create(
+        psychologist=psychologist, state=state, channel=channel, requested_at=timezone.now()
+    )
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("state, channel, message", [
-    (CallState.RINGING, Channel.APP, "pas en cours"),
-    (CallState.ENDED, Channel.APP, "pas en cours"),
-    (CallState.CONNECTED, Channel.PHONE, "téléphonique"),
-])
+@pytest.mark.parametrize(
+    "state, channel, message",
+    [
+        (CallState.RINGING, Channel.APP, "pas en cours"),
+        (CallState.ENDED, Channel.APP, "pas en cours"),
+        (CallState.CONNECTED, Channel.PHONE, "téléphonique"),
+    ],
+)
 def test_no_card_outside_a_connected_app_call(geography, state, channel, message):
     claire = make_psychologist("Claire")
     entry = make_entry("pro-1", BORDEAUX)
@@ -91,7 +103,9 @@ def test_no_card_for_an_unpublished_entry(geography):
 
 
 @pytest.mark.django_db
-def test_the_send_view_is_for_listeners_only_and_uses_their_current_call(client, geography, django_capture_on_commit_callbacks):
+def test_the_send_view_is_for_listeners_only_and_uses_their_current_call(
+    client, geography, django_capture_on_commit_callbacks
+):
     entry = make_entry("pro-1", BORDEAUX)
     url = "/espace/orientation/envoyer/"
     assert client.post(url, {"entry_id": entry.pk}).status_code == 302  # to the login page
@@ -105,7 +119,11 @@ def test_the_send_view_is_for_listeners_only_and_uses_their_current_call(client,
     call = _call(claire)
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, {"entry_id": entry.pk})
-    assert response.status_code == 200 and response.json()["card"]["entry_id"] == entry.pk and len(callbacks) == 1
+    assert (
+        response.status_code == 200
+        and response.json()["card"]["entry_id"] == entry.pk
+        and len(callbacks) == 1
+    )
     assert client.post(url, {"entry_id": "abc"}).status_code == 400
     assert client.post(url, {"entry_id": entry.pk, "call_id": str(uuid.uuid4())}).status_code == 409
     assert call.state == CallState.CONNECTED
@@ -116,12 +134,15 @@ def test_the_side_panel_searches_for_listeners(client, geography):
     make_entry("pro-1", BORDEAUX, name="Dr Claire Martin")
     log_in(client, make_psychologist("Claire"))
     page = client.get("/espace/orientation/", {"q": "33000"}).content.decode()
-    assert "Dr Claire Martin" in page and "data-send-card" in page and "disabled" in page  # no call now: nothing to send
+    assert (
+        "Dr Claire Martin" in page and "data-send-card" in page and "disabled" in page
+    )  # no call now: nothing to send
     response = client.get("/espace/orientation/", {"q": ""})
     assert response.status_code == 400 and "Indiquez un code postal" in response.content.decode()
 
 
 # --- What is noted or sent during the call pre-fills its record ------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_noted_orientation_and_a_sent_card_prefill_the_record_after_hang_up(client):
@@ -147,7 +168,10 @@ def test_a_noted_orientation_and_a_sent_card_prefill_the_record_after_hang_up(cl
     noted = client.post(reverse("directory:note_orientation"), {"entry_id": psychologist.pk})
     assert noted.status_code == 200 and noted.json()["call_id"] == str(call.pk)
     assert client.post(reverse("directory:send_card"), {"entry_id": unit.pk}).status_code == 200
-    assert set(Referral.objects.filter(call=call, psychologist=claire).values_list("entry_id", "sent")) == {(psychologist.pk, False), (unit.pk, True)}
+    assert set(Referral.objects.filter(call=call, psychologist=claire).values_list("entry_id", "sent")) == {
+        (psychologist.pk, False),
+        (unit.pk, True),
+    }
     line.psychologist_hangs_up(call.pk, claire.pk)
 
     page = client.get(reverse("contacts:record_call", args=[call.pk])).content.decode()
@@ -157,8 +181,15 @@ def test_a_noted_orientation_and_a_sent_card_prefill_the_record_after_hang_up(cl
         term = Orientation.objects.get(code=code)
         assert re.search(rf'value="{term.pk}"[^>]*checked', page), code
 
-    posted = {**form_post(), "directory_entries": [psychologist.pk, unit.pk],
-              "orientations": list(Orientation.objects.filter(code__in=["psychologue-reseau", "unite-dediee"]).values_list("pk", flat=True))}
+    posted = {
+        **form_post(),
+        "directory_entries": [psychologist.pk, unit.pk],
+        "orientations": list(
+            Orientation.objects.filter(code__in=["psychologue-reseau", "unite-dediee"]).values_list(
+                "pk", flat=True
+            )
+        ),
+    }
     assert client.post(reverse("contacts:record_call", args=[call.pk]), posted).status_code == 302
     record = ContactRecord.objects.get(call=call)
     assert set(record.directory_entries.all()) == {psychologist, unit}

@@ -10,7 +10,18 @@ from ecoute.directory.models import Commune
 from ecoute.directory.search import Criteria, PlaceNotFound, locate, locate_coordinates, search
 from ecoute.lib.geo import bounding_box, haversine_km
 
-from .conftest import ARCACHON, BORDEAUX, LIBOURNE, LYON, MARSEILLE, MERIGNAC, PARIS_11, RENNES, SAINT_MALO, make_entry
+from .conftest import (
+    ARCACHON,
+    BORDEAUX,
+    LIBOURNE,
+    LYON,
+    MARSEILLE,
+    MERIGNAC,
+    PARIS_11,
+    RENNES,
+    SAINT_MALO,
+    make_entry,
+)
 
 pytestmark = pytest.mark.usefixtures("geography")
 
@@ -18,8 +29,10 @@ pytestmark = pytest.mark.usefixtures("geography")
 @pytest.fixture
 def network(geography):
     """One entry in each of several towns, all of the same kind, so distance alone orders them."""
-    return {code: make_entry(f"pro-{code}", code, name=f"Cabinet {code}") for code in
-            (BORDEAUX, MERIGNAC, LIBOURNE, ARCACHON, PARIS_11, LYON, RENNES, SAINT_MALO, MARSEILLE)}
+    return {
+        code: make_entry(f"pro-{code}", code, name=f"Cabinet {code}")
+        for code in (BORDEAUX, MERIGNAC, LIBOURNE, ARCACHON, PARIS_11, LYON, RENNES, SAINT_MALO, MARSEILLE)
+    }
 
 
 def names(results) -> list[str]:
@@ -36,13 +49,18 @@ def test_distances_are_great_circle_kilometres():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.floats(-60, 60), st.floats(-170, 170), st.floats(1, 300), st.floats(0, 2 * math.pi), st.floats(0, 1))
+@given(
+    st.floats(-60, 60), st.floats(-170, 170), st.floats(1, 300), st.floats(0, 2 * math.pi), st.floats(0, 1)
+)
 def test_the_bounding_box_holds_every_point_within_the_radius(lat, lon, radius, bearing, fraction):
     """Walk FRACTION of the radius in any direction: the point is still in the prefilter's box."""
     distance = radius * fraction * 0.999
     phi1, lambda1, delta = math.radians(lat), math.radians(lon), distance / 6371.0088
     phi2 = math.asin(math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(bearing))
-    lambda2 = lambda1 + math.atan2(math.sin(bearing) * math.sin(delta) * math.cos(phi1), math.cos(delta) - math.sin(phi1) * math.sin(phi2))
+    lambda2 = lambda1 + math.atan2(
+        math.sin(bearing) * math.sin(delta) * math.cos(phi1),
+        math.cos(delta) - math.sin(phi1) * math.sin(phi2),
+    )
     box = bounding_box(lat, lon, radius)
     assert box.south <= math.degrees(phi2) <= box.north
     assert box.west <= math.degrees(lambda2) <= box.east
@@ -52,7 +70,11 @@ def test_by_postal_code_the_nearest_come_first(network):
     place = locate("33000")
     assert place.how == "postal_code" and place.label == "33000 Bordeaux"
     results = search(Criteria(place=place, radius_km=50))
-    assert names(results) == ["Cabinet 33063", "Cabinet 33281", "Cabinet 33243"]  # Bordeaux, Mérignac, Libourne
+    assert names(results) == [
+        "Cabinet 33063",
+        "Cabinet 33281",
+        "Cabinet 33243",
+    ]  # Bordeaux, Mérignac, Libourne
     assert distances(results) == sorted(distances(results)) and distances(results)[0] == 0
     assert results.total == 3
     # Arcachon is some 55 km away: in at 100 km, last.
@@ -84,7 +106,11 @@ def test_by_departement_code_or_name_only_that_departement_nearest_its_seat_firs
 def test_an_area_search_cut_short_keeps_the_nearest_and_counts_them_all(network):
     """Only the nearest entries of an area are fetched, ring after ring around the seat: the cut must not show."""
     place = locate("Gironde")
-    for limit, expected in ((1, ["Cabinet 33063"]), (2, ["Cabinet 33063", "Cabinet 33281"]), (3, ["Cabinet 33063", "Cabinet 33281", "Cabinet 33243"])):
+    for limit, expected in (
+        (1, ["Cabinet 33063"]),
+        (2, ["Cabinet 33063", "Cabinet 33281"]),
+        (3, ["Cabinet 33063", "Cabinet 33281", "Cabinet 33243"]),
+    ):
         results = search(Criteria(place=place, limit=limit))
         assert names(results) == expected and results.total == 4
 
@@ -92,7 +118,10 @@ def test_an_area_search_cut_short_keeps_the_nearest_and_counts_them_all(network)
 def test_by_region_only_that_region(network):
     place = locate("Bretagne")
     assert place.how == "region"
-    assert names(search(Criteria(place=place))) == ["Cabinet 35238", "Cabinet 35288"]  # Rennes (the seat), then Saint-Malo
+    assert names(search(Criteria(place=place))) == [
+        "Cabinet 35238",
+        "Cabinet 35288",
+    ]  # Rennes (the seat), then Saint-Malo
 
 
 def test_by_coordinates_rounded_to_a_kilometre(network):
@@ -113,17 +142,78 @@ def test_the_radius_cuts_exactly(network):
 
 
 def test_filters_combine(geography):
-    keep = make_entry("keep", BORDEAUX, themes=["burnout", "sommeil"], languages=["en"], networks=["morphee"], teleconsultation=True)
-    make_entry("wrong-theme", BORDEAUX, themes=["sommeil"], languages=["en"], networks=["morphee"], teleconsultation=True)
-    make_entry("wrong-language", BORDEAUX, themes=["burnout"], languages=["es"], networks=["morphee"], teleconsultation=True)
+    keep = make_entry(
+        "keep",
+        BORDEAUX,
+        themes=["burnout", "sommeil"],
+        languages=["en"],
+        networks=["morphee"],
+        teleconsultation=True,
+    )
+    make_entry(
+        "wrong-theme",
+        BORDEAUX,
+        themes=["sommeil"],
+        languages=["en"],
+        networks=["morphee"],
+        teleconsultation=True,
+    )
+    make_entry(
+        "wrong-language",
+        BORDEAUX,
+        themes=["burnout"],
+        languages=["es"],
+        networks=["morphee"],
+        teleconsultation=True,
+    )
     make_entry("no-teleconsultation", BORDEAUX, themes=["burnout"], languages=["en"], networks=["morphee"])
-    make_entry("full", BORDEAUX, themes=["burnout"], languages=["en"], networks=["morphee"], teleconsultation=True, accepting_new_patients=False)
-    make_entry("other-network", BORDEAUX, themes=["burnout"], languages=["en"], networks=["sps"], teleconsultation=True)
-    make_entry("psychiatrist", BORDEAUX, profession="psychiatre", themes=["burnout"], languages=["en"], networks=["morphee"], teleconsultation=True)
-    make_entry("unit", BORDEAUX, kind="unit", unit_status="open", themes=["burnout"], languages=["en"], networks=["morphee"], teleconsultation=True)
+    make_entry(
+        "full",
+        BORDEAUX,
+        themes=["burnout"],
+        languages=["en"],
+        networks=["morphee"],
+        teleconsultation=True,
+        accepting_new_patients=False,
+    )
+    make_entry(
+        "other-network",
+        BORDEAUX,
+        themes=["burnout"],
+        languages=["en"],
+        networks=["sps"],
+        teleconsultation=True,
+    )
+    make_entry(
+        "psychiatrist",
+        BORDEAUX,
+        profession="psychiatre",
+        themes=["burnout"],
+        languages=["en"],
+        networks=["morphee"],
+        teleconsultation=True,
+    )
+    make_entry(
+        "unit",
+        BORDEAUX,
+        kind="unit",
+        unit_status="open",
+        themes=["burnout"],
+        languages=["en"],
+        networks=["morphee"],
+        teleconsultation=True,
+    )
     place = locate("33000")
-    everything = Criteria(place=place, kind="professional", profession="psychologue", theme="burnout", language="en",
-                          network="morphee", teleconsultation=True, accepting=True)
+    everything = Criteria(
+        place=place,
+        kind="professional",
+        profession="psychologue",
+        theme="burnout",
+        language="en",
+        network="morphee",
+        teleconsultation=True,
+        accepting=True,
+    )
     assert [hit.entry for hit in search(everything).hits] == [keep]
     assert len(search(Criteria(place=place, theme="burnout")).hits) == 7
     assert {hit.entry.external_id for hit in search(Criteria(place=place, kind="unit")).hits} == {"unit"}
@@ -142,11 +232,14 @@ def test_unpublished_entries_are_never_found(geography):
     assert search(Criteria(place=locate("33000"))).hits == []
 
 
-@pytest.mark.parametrize("text, message", [
-    ("99999", "Le code postal 99999 n’existe pas."),
-    ("Atlantide", "ne s’appelle « Atlantide »"),
-    ("2C", "ne s’appelle"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("99999", "Le code postal 99999 n’existe pas."),
+        ("Atlantide", "ne s’appelle « Atlantide »"),
+        ("2C", "ne s’appelle"),
+    ],
+)
 def test_unknown_places_say_so(text, message):
     with pytest.raises(PlaceNotFound, match=message):
         locate(text)

@@ -13,14 +13,27 @@ from ecoute.asgi import application
 from ecoute.lib.anonymity import ForgetClientAddress, ScrubAddresses
 
 ADDRESS = "203.0.113.77"
-PROXY_HEADERS = [(b"x-forwarded-for", ADDRESS.encode()), (b"x-real-ip", ADDRESS.encode()), (b"forwarded", f"for={ADDRESS}".encode())]
+PROXY_HEADERS = [
+    (b"x-forwarded-for", ADDRESS.encode()),
+    (b"x-real-ip", ADDRESS.encode()),
+    (b"forwarded", f"for={ADDRESS}".encode()),
+]
 
 
 def http_scope(path: str) -> dict:
     return {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"key=secret", "root_path": "",
-        "headers": [(b"host", b"localhost"), *PROXY_HEADERS], "client": (ADDRESS, 51234), "server": ("127.0.0.1", 8000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"key=secret",
+        "root_path": "",
+        "headers": [(b"host", b"localhost"), *PROXY_HEADERS],
+        "client": (ADDRESS, 51234),
+        "server": ("127.0.0.1", 8000),
     }
 
 
@@ -52,7 +65,9 @@ def test_no_model_has_a_field_for_network_addresses():
     for model in apps.get_models():
         for field in model._meta.get_fields():
             name = getattr(field, "name", "")
-            if isinstance(field, models.GenericIPAddressField) or any(part in name.lower().split("_") for part in ("ip", "addr", "ipaddress")):
+            if isinstance(field, models.GenericIPAddressField) or any(
+                part in name.lower().split("_") for part in ("ip", "addr", "ipaddress")
+            ):
                 suspicious.append(f"{model._meta.label}.{name}")
     assert suspicious == []
 
@@ -72,17 +87,22 @@ def record(message: str, *args, name: str = "ecoute.test", exc_info=None) -> log
 
 def test_uvicorns_line_per_websocket_handshake_is_never_written():
     """uvicorn logs the peer (or, with proxy headers, X-Forwarded-For) and the query of every handshake."""
-    handshake = record('%s - "WebSocket %s" [accepted]', f"{ADDRESS}:0", "/ws/line/?key=secret", name="uvicorn.error")
+    handshake = record(
+        '%s - "WebSocket %s" [accepted]', f"{ADDRESS}:0", "/ws/line/?key=secret", name="uvicorn.error"
+    )
     assert ScrubAddresses().filter(handshake) is False
 
 
-@pytest.mark.parametrize("message, written", [
-    (f"peer {ADDRESS}:51234 gone", "peer [adresse]:51234 gone"),
-    ("from 2001:db8::7 and [fe80::1]:443", "from [adresse] and [[adresse]]:443"),
-    (f"mapped ::ffff:{ADDRESS}", "mapped ::ffff:[adresse]"),
-    ('"GET /orientation/?q=33000&lat=44.8 HTTP/1.1"', '"GET /orientation/ HTTP/1.1"'),
-    ("at 12:30:45, version 5.2 of 10 workers", "at 12:30:45, version 5.2 of 10 workers"),
-])
+@pytest.mark.parametrize(
+    "message, written",
+    [
+        (f"peer {ADDRESS}:51234 gone", "peer [adresse]:51234 gone"),
+        ("from 2001:db8::7 and [fe80::1]:443", "from [adresse] and [[adresse]]:443"),
+        (f"mapped ::ffff:{ADDRESS}", "mapped ::ffff:[adresse]"),
+        ('"GET /orientation/?q=33000&lat=44.8 HTTP/1.1"', '"GET /orientation/ HTTP/1.1"'),
+        ("at 12:30:45, version 5.2 of 10 workers", "at 12:30:45, version 5.2 of 10 workers"),
+    ],
+)
 def test_addresses_and_query_strings_are_blanked_in_every_message(message, written):
     entry = record("%s", message)
     assert ScrubAddresses().filter(entry) is True
@@ -103,7 +123,11 @@ def test_a_traceback_is_written_without_the_addresses_its_exception_holds():
 def test_every_logger_writes_through_the_filter_or_scrubs_at_creation():
     """By construction: Django's own console handler, uvicorn's are gone; root's scrubs; and a handler
     that a library adds by itself later (redis-py's "push_response" does) gets scrubbed records too."""
-    ours = [handler for handler in logging.root.handlers if any(isinstance(f, ScrubAddresses) for f in handler.filters)]
+    ours = [
+        handler
+        for handler in logging.root.handlers
+        if any(isinstance(f, ScrubAddresses) for f in handler.filters)
+    ]
     assert ours, "the root logger has no scrubbing handler"
     library = logging.getLogger("a-library-of-its-own")
     written = io.StringIO()

@@ -9,7 +9,19 @@ import pytest
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
 
 
-@pytest.mark.parametrize("raw, expected", [("1", True), ("true", True), ("Yes", True), ("on", True), ("0", False), ("false", False), ("no", False), ("", False)])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1", True),
+        ("true", True),
+        ("Yes", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("no", False),
+        ("", False),
+    ],
+)
 def test_booleans(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env_bool("FLAG") is expected
@@ -51,8 +63,17 @@ def test_secrets_can_come_from_files(monkeypatch, tmp_path):
 
 def test_settings_refuse_a_queue_refresh_slower_than_half_the_caller_timeout():
     """Checked where the settings load, in a fresh interpreter, with the error a deployer can act on."""
-    env = {**os.environ, "DJANGO_DEBUG": "1", "ECOUTE_QUEUE_REFRESH_SECONDS": "20", "ECOUTE_CALLER_TIMEOUT": "30"}
-    done = subprocess.run([sys.executable, "-c", "import ecoute.settings"], env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "ECOUTE_QUEUE_REFRESH_SECONDS": "20",
+        "ECOUTE_CALLER_TIMEOUT": "30",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import ecoute.settings"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0 and "ECOUTE_QUEUE_REFRESH_SECONDS must be at most half" in done.stderr
     env["ECOUTE_QUEUE_REFRESH_SECONDS"] = "5"
-    assert subprocess.run([sys.executable, "-c", "import ecoute.settings"], env=env, timeout=60).returncode == 0
+    assert (
+        subprocess.run([sys.executable, "-c", "import ecoute.settings"], env=env, timeout=60).returncode == 0
+    )

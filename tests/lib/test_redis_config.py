@@ -19,6 +19,10 @@ def test_with_sentinels_the_url_gives_only_the_password_and_the_database():
     assert host["master_name"] == "ecoute" and host["sentinels"] == sentinels
     assert host["password"] == "s3cret" and host["db"] == 2 and "address" not in host
     options = cache_options("redis://:s3cret@ignored:6379/2", sentinels, "ecoute")
-    assert options["sentinels"] == sentinels and options["sentinel_master"] == "ecoute" and options["password"] == "s3cret"
+    assert (
+        options["sentinels"] == sentinels
+        and options["sentinel_master"] == "ecoute"
+        and options["password"] == "s3cret"
+    )
     assert channel_layer_host("redis://r:6379/0", [], "ecoute")["address"] == "redis://r:6379/0"
     assert "sentinels" not in cache_options("redis://r:6379/0", [], "ecoute")

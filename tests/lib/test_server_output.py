@@ -36,10 +36,18 @@ CALLER = "203.0.113.77"
 USER_AGENT = "SondeEcoute/7.3 (appareil-de-test)"
 QUERY = "marque-de-requete"
 # An offer as a browser that ignores the relay-only policy would send it: every kind of address.
-OFFER_SDP = "\r\n".join([
-    "v=0", f"o=- 46117 2 IN IP4 {CALLER}", "s=-", "t=0 0", "m=audio 9 UDP/TLS/RTP/SAVPF 111",
-    f"c=IN IP4 {CALLER}", f"a=candidate:1 1 udp 2122260223 {CALLER} 54321 typ host generation 0", "",
-])
+OFFER_SDP = "\r\n".join(
+    [
+        "v=0",
+        f"o=- 46117 2 IN IP4 {CALLER}",
+        "s=-",
+        "t=0 0",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        f"c=IN IP4 {CALLER}",
+        f"a=candidate:1 1 udp 2122260223 {CALLER} 54321 typ host generation 0",
+        "",
+    ]
+)
 
 
 def readme_production_command() -> list[str]:
@@ -50,7 +58,9 @@ def readme_production_command() -> list[str]:
 
 
 def assert_nothing_about_callers(output: str) -> None:
-    assert "GET / 200" in output and "WS /ws/line/ 101" in output, "the server wrote no access log at all:\n" + output
+    assert "GET / 200" in output and "WS /ws/line/ 101" in output, (
+        "the server wrote no access log at all:\n" + output
+    )
     assert addresses_in(output) == [], output
     assert "SondeEcoute" not in output and "appareil-de-test" not in output, output
     assert QUERY not in output, output
@@ -68,11 +78,17 @@ def test_the_readme_production_command_writes_no_address_user_agent_or_query(liv
     uvicorn = Path(sys.executable).with_name("uvicorn")
     command[0] = str(uvicorn) if uvicorn.exists() else command[0]
     env = {
-        **_plain_environment(), **live_server_env, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(), "DJANGO_ALLOWED_HOSTS": "localhost",
-        "REDIS_URL": settings.REDIS_URL, "ECOUTE_CHANNEL_PREFIX": f"readme-{secrets.token_hex(4)}",
+        **_plain_environment(),
+        **live_server_env,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "REDIS_URL": settings.REDIS_URL,
+        "ECOUTE_CHANNEL_PREFIX": f"readme-{secrets.token_hex(4)}",
         # Plain http on loopback here; in production the TLS proxy is in front (docs/security-headers.md).
-        "DJANGO_SECURE_SSL_REDIRECT": "0", "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
     }
     output = _run_and_collect(command, env, port, "production-command")
     assert "Uvicorn running" in output
@@ -129,12 +145,16 @@ def _wait_until_serving(process: subprocess.Popen, port: int, log_path: Path) ->
             pass
         if log_path.stat().st_size != size:
             size, quiet_since = log_path.stat().st_size, time.monotonic()
-        assert time.monotonic() - quiet_since < 60, f"the server made no progress for a minute:\n{log_path.read_text()}"
+        assert time.monotonic() - quiet_since < 60, (
+            f"the server made no progress for a minute:\n{log_path.read_text()}"
+        )
         time.sleep(0.2)
 
 
 def _get(port: int, path: str, method: str = "GET", **headers) -> int:
-    request = urllib.request.Request(f"http://localhost:{port}{path}", method=method, headers={"User-Agent": USER_AGENT, **headers})
+    request = urllib.request.Request(
+        f"http://localhost:{port}{path}", method=method, headers={"User-Agent": USER_AGENT, **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -143,10 +163,19 @@ def _get(port: int, path: str, method: str = "GET", **headers) -> int:
 
 
 def _http_requests(port: int) -> None:
-    assert _get(port, f"/?{QUERY}=1", **{"X-Forwarded-For": CALLER, "X-Real-IP": CALLER, "Forwarded": f"for={CALLER}"}) == 200
+    assert (
+        _get(
+            port,
+            f"/?{QUERY}=1",
+            **{"X-Forwarded-For": CALLER, "X-Real-IP": CALLER, "Forwarded": f"for={CALLER}"},
+        )
+        == 200
+    )
     assert _get(port, f"/?{QUERY}=2") == 200
     assert _get(port, f"/page-absente/?{QUERY}=3", **{"X-Forwarded-For": CALLER}) == 404
-    assert _get(port, f"/connexion/?{QUERY}=4", method="POST", **{"X-Forwarded-For": CALLER}) == 403  # CSRF: Django logs it
+    assert (
+        _get(port, f"/connexion/?{QUERY}=4", method="POST", **{"X-Forwarded-For": CALLER}) == 403
+    )  # CSRF: Django logs it
     assert _get(port, f"/?{QUERY}=5", Host="198.51.100.9") == 400  # DisallowedHost: Django logs the header
 
 
@@ -154,10 +183,20 @@ async def _a_call_through_the_queue(port: int, psychologist_id: int, cookie: str
     url, origin = f"ws://localhost:{port}", f"http://localhost:{port}"
     headers = {"Origin": origin, "X-Forwarded-For": CALLER}
     with pytest.raises(websockets.InvalidStatus):  # a foreign page: refused, and uvicorn logs a refusal line
-        await websockets.connect(f"{url}/ws/line/?{QUERY}=6", additional_headers={"Origin": "http://elsewhere.example"}, user_agent_header=USER_AGENT)
-    plain = await websockets.connect(f"{url}/ws/line/?{QUERY}=7", additional_headers={"Origin": origin}, user_agent_header=USER_AGENT)
-    caller = await websockets.connect(f"{url}/ws/line/?{QUERY}=8", additional_headers=headers, user_agent_header=USER_AGENT)
-    workspace = await websockets.connect(f"{url}/ws/workspace/", additional_headers={"Origin": origin, "Cookie": f"sessionid={cookie}"})
+        await websockets.connect(
+            f"{url}/ws/line/?{QUERY}=6",
+            additional_headers={"Origin": "http://elsewhere.example"},
+            user_agent_header=USER_AGENT,
+        )
+    plain = await websockets.connect(
+        f"{url}/ws/line/?{QUERY}=7", additional_headers={"Origin": origin}, user_agent_header=USER_AGENT
+    )
+    caller = await websockets.connect(
+        f"{url}/ws/line/?{QUERY}=8", additional_headers=headers, user_agent_header=USER_AGENT
+    )
+    workspace = await websockets.connect(
+        f"{url}/ws/workspace/", additional_headers={"Origin": origin, "Cookie": f"sessionid={cookie}"}
+    )
     await _expect(caller, "presence")
     await _send(caller, {"type": "hello", "caller_key": "k" * 43})
     await _expect(caller, "hello")
@@ -168,7 +207,14 @@ async def _a_call_through_the_queue(port: int, psychologist_id: int, cookie: str
     assert (await _expect(workspace, "call.ringing"))["call_id"] == call_id
     await _send(workspace, {"type": "call.accept", "call_id": call_id})
     await _expect(caller, "call.accepted")
-    await _send(caller, {"type": "signal", "call_id": call_id, "signal": {"description": {"type": "offer", "sdp": OFFER_SDP}}})
+    await _send(
+        caller,
+        {
+            "type": "signal",
+            "call_id": call_id,
+            "signal": {"description": {"type": "offer", "sdp": OFFER_SDP}},
+        },
+    )
     await _expect(workspace, "signal")
     await _send(caller, {"type": "call.hangup", "call_id": call_id})
     await _expect(workspace, "call.ended")
@@ -179,7 +225,11 @@ async def _a_call_through_the_queue(port: int, psychologist_id: int, cookie: str
 def _wait_for_socket_lines(process: subprocess.Popen, log_path: Path, count: int) -> None:
     """The access log writes a socket's line once its disconnect has run: wait for them before stopping."""
     deadline = time.monotonic() + 30
-    while log_path.read_text().count(" WS /ws/") < count and process.poll() is None and time.monotonic() < deadline:
+    while (
+        log_path.read_text().count(" WS /ws/") < count
+        and process.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
 
 

@@ -44,7 +44,10 @@ async def test_every_watcher_gets_the_same_frame_once(settings):
     await settle()
     frames = {frame for watcher in watchers for frame in watcher.frames}
     assert len(frames) == 1 and all(len(w.frames) == 1 for w in watchers)
-    assert json.loads(frames.pop()) == {"type": "presence", "changes": [{"id": 1, "status": "available", "version": 4}]}
+    assert json.loads(frames.pop()) == {
+        "type": "presence",
+        "changes": [{"id": 1, "status": "available", "version": 4}],
+    }
 
 
 async def test_a_burst_of_changes_is_merged_keeping_the_newest_state_of_each_psychologist(settings):
@@ -52,14 +55,19 @@ async def test_a_burst_of_changes_is_merged_keeping_the_newest_state_of_each_psy
     fanout, watcher = BoardFanout(), Watcher()
     await fanout.watch(watcher)
     for version in range(1, 21):
-        await publish([{"id": version % 2, "status": "busy" if version % 4 else "available", "version": version}])
+        await publish(
+            [{"id": version % 2, "status": "busy" if version % 4 else "available", "version": version}]
+        )
     await asyncio.sleep(0.2)
     changes = {}
     for frame in watcher.frames:
         for change in json.loads(frame)["changes"]:
             changes[change["id"]] = change
     assert len(watcher.frames) < 20
-    assert changes == {0: {"id": 0, "status": "available", "version": 20}, 1: {"id": 1, "status": "busy", "version": 19}}
+    assert changes == {
+        0: {"id": 0, "status": "available", "version": 20},
+        1: {"id": 1, "status": "busy", "version": 19},
+    }
 
 
 async def test_a_broken_socket_does_not_keep_the_others_uninformed():

@@ -68,9 +68,22 @@ def test_the_board_shows_available_first_and_tells_callers_nothing_more_than_nee
     hidden.listener_profile.save()
     entries = board_entries()
     assert [(e["name"], e["status"]) for e in entries] == [
-        ("Zoé", "available"), ("Anne", "busy"), ("Carla", "busy"), ("Bruno", "away"),
+        ("Zoé", "available"),
+        ("Anne", "busy"),
+        ("Carla", "busy"),
+        ("Bruno", "away"),
     ]
-    assert set(entries[0]) == {"id", "name", "initials", "photo", "presentation", "languages", "status", "status_label", "version"}
+    assert set(entries[0]) == {
+        "id",
+        "name",
+        "initials",
+        "photo",
+        "presentation",
+        "languages",
+        "status",
+        "status_label",
+        "version",
+    }
 
 
 def test_a_psychologist_without_presence_yet_is_shown_away():

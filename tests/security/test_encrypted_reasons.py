@@ -41,8 +41,14 @@ def latest_schema_after():
 def test_the_migration_encrypts_the_reasons_already_stored_and_decrypts_them_back(latest_schema_after):
     migrate(BEFORE)
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO calls_alert (kind, reason, created_at) VALUES ('emergency', 'a pris des médicaments', %s)", [timezone.now()])
-        cursor.execute("INSERT INTO calls_alert (kind, reason, created_at) VALUES ('low_staff', '', %s)", [timezone.now()])
+        cursor.execute(
+            "INSERT INTO calls_alert (kind, reason, created_at) VALUES ('emergency', 'a pris des médicaments', %s)",
+            [timezone.now()],
+        )
+        cursor.execute(
+            "INSERT INTO calls_alert (kind, reason, created_at) VALUES ('low_staff', '', %s)",
+            [timezone.now()],
+        )
     migrate(AFTER)
     stored = raw("calls_alert")
     assert stored[0].startswith("gAAAA") and "médicaments" not in stored[0] and stored[1] == ""
@@ -54,10 +60,14 @@ def test_the_migration_encrypts_the_reasons_already_stored_and_decrypts_them_bac
     migrate(AFTER)
 
 
-def test_the_supervisors_board_and_the_read_journal_open_the_reasons_on_purpose(client, admin_client, admin_user):
+def test_the_supervisors_board_and_the_read_journal_open_the_reasons_on_purpose(
+    client, admin_client, admin_user
+):
     ensure_taxonomies()
     claire, helene = make_psychologist("Claire"), make_staff("supervisor", "Hélène")
-    Alert.objects.create(kind=AlertKind.EMERGENCY, reason="dit avoir pris des médicaments", created_at=timezone.now())
+    Alert.objects.create(
+        kind=AlertKind.EMERGENCY, reason="dit avoir pris des médicaments", created_at=timezone.now()
+    )
     actions.read_note(helene, make_record(claire, note="note"), "elle rappelle en crise", ReadPlace.PAGE)
     assert raw("calls_alert")[0].startswith("gAAAA") and raw("contacts_noteread")[0].startswith("gAAAA")
 
@@ -73,8 +83,14 @@ def test_a_reason_whose_key_is_gone_leaves_the_board_standing(client, settings):
     from cryptography.fernet import Fernet
 
     helene = make_staff("supervisor", "Hélène")
-    Alert.objects.create(kind=AlertKind.EMERGENCY, reason="dit avoir pris des médicaments", created_at=timezone.now())
+    Alert.objects.create(
+        kind=AlertKind.EMERGENCY, reason="dit avoir pris des médicaments", created_at=timezone.now()
+    )
     settings.ECOUTE_NOTE_KEYS = [Fernet.generate_key().decode()]
     log_in(client, helene)
     board = client.get("/supervision/tableau/")
-    assert board.status_code == 200 and "motif illisible" in board.content.decode() and "Urgence vitale" in board.content.decode()
+    assert (
+        board.status_code == 200
+        and "motif illisible" in board.content.decode()
+        and "Urgence vitale" in board.content.decode()
+    )

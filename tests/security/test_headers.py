@@ -36,7 +36,11 @@ def test_every_kind_of_page_has_a_strict_content_security_policy(client, setting
     pages = ["/", "/orientation/", "/orientation/carte/", "/chiffres/", "/connexion/", "/api/docs"]
     for path in pages:
         csp = policy(client.get(path))
-        assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"], path
+        assert (
+            csp["default-src"] == ["'self'"]
+            and csp["object-src"] == ["'none'"]
+            and csp["frame-ancestors"] == ["'none'"]
+        ), path
         assert not any("unsafe" in value for values in csp.values() for value in values), path
     log_in(client, claire)
     assert "'unsafe-inline'" not in client.get("/espace/")["Content-Security-Policy"]
@@ -47,10 +51,21 @@ def test_every_kind_of_page_has_a_strict_content_security_policy(client, setting
 
 def test_the_tiles_host_comes_from_the_configuration():
     run = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; import django; django.setup(); "
-         "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"],
-        cwd=ROOT, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "ecoute.settings",
-                                                         "DJANGO_DEBUG": "1", "ECOUTE_MAP_TILE_URL": "https://{s}.tuiles.example.org/{z}/{x}/{y}.png"},
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; import django; django.setup(); "
+            "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "ecoute.settings",
+            "DJANGO_DEBUG": "1",
+            "ECOUTE_MAP_TILE_URL": "https://{s}.tuiles.example.org/{z}/{x}/{y}.png",
+        },
     )
     assert run.stdout.strip() == "[\"'self'\", 'data:', 'https://*.tuiles.example.org']", run.stderr
 
@@ -61,7 +76,12 @@ def test_no_template_holds_an_inline_script_style_or_event_handler():
         if ".venv" in template.parts:
             continue
         text = template.read_text()
-        for pattern in (r"\sstyle=", r"<style", r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", r"\son[a-z]+=\""):
+        for pattern in (
+            r"\sstyle=",
+            r"<style",
+            r"<script(?![^>]*\bsrc=)(?![^>]*application/json)",
+            r"\son[a-z]+=\"",
+        ):
             if re.search(pattern, text):
                 offenders.append(f"{template.relative_to(ROOT)}: {pattern}")
     assert not offenders
@@ -87,7 +107,13 @@ def test_staff_pages_and_decrypted_notes_are_never_stored_but_the_callers_app_ma
     assert client.get("/connexion/")["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/").get("Cache-Control", "")
     log_in(client, claire)
-    for path in ("/espace/", "/espace/fiches/", f"/espace/fiches/{record.pk}/note/", "/espace/fiches/appel-en-cours/", "/"):
+    for path in (
+        "/espace/",
+        "/espace/fiches/",
+        f"/espace/fiches/{record.pk}/note/",
+        "/espace/fiches/appel-en-cours/",
+        "/",
+    ):
         response = client.get(path)
         assert response["Cache-Control"] == "no-store", path
     assert "CANARI-cache" in client.get(f"/espace/fiches/{record.pk}/note/").content.decode()
@@ -110,22 +136,37 @@ def test_the_api_docs_load_swagger_ui_from_ecoute_itself(client):
 def production_env(**extra) -> dict:
     """The environment README's production section documents (DEBUG off, real secrets)."""
     return {
-        "PATH": "/usr/bin:/bin", "HOME": "/tmp", "DJANGO_SETTINGS_MODULE": "ecoute.settings",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": "ecoute.example.org",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "DJANGO_SETTINGS_MODULE": "ecoute.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "ecoute.example.org",
         "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
-        "ECOUTE_TURN_URLS": "turn:turn.example.org:3478", "ECOUTE_TURN_SECRET": secrets.token_hex(16), **extra,
+        "ECOUTE_TURN_URLS": "turn:turn.example.org:3478",
+        "ECOUTE_TURN_SECRET": secrets.token_hex(16),
+        **extra,
     }
 
 
 def test_check_deploy_prints_no_warning_in_the_documented_production_configuration():
-    run = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, capture_output=True, text=True, env=production_env())
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=production_env(),
+    )
     assert run.returncode == 0, run.stderr
-    assert "System check identified no issues" in run.stdout and "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr
+    assert "System check identified no issues" in run.stdout and "WARNING" not in run.stdout + run.stderr, (
+        run.stdout + run.stderr
+    )
 
 
 def test_check_deploy_warns_when_calls_would_not_go_through_the_relay():
     env = {name: value for name, value in production_env().items() if not name.startswith("ECOUTE_TURN")}
-    run = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, capture_output=True, text=True, env=env
+    )
     assert "ecoute.W001" in run.stdout + run.stderr and "caller's network address" in run.stdout + run.stderr
 
 
@@ -137,12 +178,34 @@ PROBE = (
 
 
 def test_production_redirects_to_https_with_hsts_unless_a_proxy_does_it():
-    run = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, env=production_env())
-    assert run.stdout.split(" ", 3) == ["301", "https://ecoute.example.org/hors-ligne/", "200", "max-age=31536000; includeSubDomains; preload\n"], run.stderr
-    off = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, env=production_env(DJANGO_SECURE_SSL_REDIRECT="0"))
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, env=production_env()
+    )
+    assert run.stdout.split(" ", 3) == [
+        "301",
+        "https://ecoute.example.org/hors-ligne/",
+        "200",
+        "max-age=31536000; includeSubDomains; preload\n",
+    ], run.stderr
+    off = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=production_env(DJANGO_SECURE_SSL_REDIRECT="0"),
+    )
     assert off.stdout.startswith("200 None 200"), off.stderr
     proxied = subprocess.run(
-        [sys.executable, "-c", PROBE.replace("c.get('/hors-ligne/')", "c.get('/hors-ligne/', HTTP_X_FORWARDED_PROTO='https')", 1)],
-        cwd=ROOT, capture_output=True, text=True, env=production_env(DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"),
+        [
+            sys.executable,
+            "-c",
+            PROBE.replace(
+                "c.get('/hors-ligne/')", "c.get('/hors-ligne/', HTTP_X_FORWARDED_PROTO='https')", 1
+            ),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=production_env(DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto"),
     )
     assert proxied.stdout.startswith("200 None"), proxied.stderr

@@ -112,7 +112,8 @@ async def call_with_escalations(server: LiveServer, psychologist, cookies: dict)
     await workspace.expect("presence.self")
     await workspace.send({"type": "status.set", "status": "available"})
     while {"id": psychologist.pk, "status": "available"} not in [
-        {"id": change["id"], "status": change["status"]} for change in (await caller.expect("presence"))["changes"]
+        {"id": change["id"], "status": change["status"]}
+        for change in (await caller.expect("presence"))["changes"]
     ]:
         pass
     await caller.send({"type": "call.request", "psychologist_id": psychologist.pk})
@@ -120,10 +121,23 @@ async def call_with_escalations(server: LiveServer, psychologist, cookies: dict)
     await workspace.send({"type": "call.accept", "call_id": call_id})
     await caller.expect("call.accepted")
 
-    await workspace.send({"type": "call.escalate", "call_id": call_id, "kind": "help", "reason": f"{CANARY} aide : elle parle de médicaments"})
+    await workspace.send(
+        {
+            "type": "call.escalate",
+            "call_id": call_id,
+            "kind": "help",
+            "reason": f"{CANARY} aide : elle parle de médicaments",
+        }
+    )
     await workspace.expect("escalation.sent")
     await board.expect("alert")
-    await workspace.send({"type": "call.emergency", "call_id": call_id, "reason": f"{CANARY} urgence : dit avoir pris des médicaments"})
+    await workspace.send(
+        {
+            "type": "call.emergency",
+            "call_id": call_id,
+            "reason": f"{CANARY} urgence : dit avoir pris des médicaments",
+        }
+    )
     await workspace.expect("emergency.flagged")
     await board.expect("alert")
     await workspace.send({"type": "call.hangup", "call_id": call_id})
@@ -143,15 +157,26 @@ def http(server: LiveServer, cookie: str) -> requests.Session:
 def post_form(session: requests.Session, url: str, data: dict) -> requests.Response:
     """A form posted as the browser does: the page first (CSRF cookie), then the form with its token."""
     assert session.get(url).status_code == 200
-    return session.post(url, data={**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]}, allow_redirects=False)
+    return session.post(
+        url, data={**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]}, allow_redirects=False
+    )
 
 
 def database_dump() -> str:
     """The whole test database as text: pg_dump on PostgreSQL, iterdump on SQLite."""
     config = connection.settings_dict
     if connection.vendor == "postgresql":
-        command = ["pg_dump", "--no-owner", "-h", config.get("HOST") or "127.0.0.1", "-p", str(config.get("PORT") or 5432),
-                   "-U", config.get("USER") or "postgres", config["NAME"]]
+        command = [
+            "pg_dump",
+            "--no-owner",
+            "-h",
+            config.get("HOST") or "127.0.0.1",
+            "-p",
+            str(config.get("PORT") or 5432),
+            "-U",
+            config.get("USER") or "postgres",
+            config["NAME"],
+        ]
         return subprocess.run(command, check=True, capture_output=True, text=True).stdout
     with sqlite3.connect(config["NAME"]) as database:
         return "\n".join(database.iterdump())
@@ -196,16 +221,29 @@ def test_the_canary_of_a_whole_call_is_nowhere_in_plaintext_and_gone_after_the_p
 
     supervisor = http(server, cookies["supervisor"])
     board = supervisor.get(f"{server.url}/supervision/tableau/")
-    assert board.status_code == 200 and board.text.count(CANARY) == 2  # the board opens the reasons, on purpose
+    assert (
+        board.status_code == 200 and board.text.count(CANARY) == 2
+    )  # the board opens the reasons, on purpose
 
-    saved = post_form(http(server, cookies["psychologist"]), f"{server.url}/espace/fiches/appel/{call_id}/", {
-        "returning": "non", "language": "fr", "profession": Profession.objects.first().pk,
-        "employment": EmploymentStatus.objects.first().pk, "reasons": [Reason.objects.first().pk],
-        "note": f"{CANARY} note : épuisement, a pris des somnifères",
-    })
+    saved = post_form(
+        http(server, cookies["psychologist"]),
+        f"{server.url}/espace/fiches/appel/{call_id}/",
+        {
+            "returning": "non",
+            "language": "fr",
+            "profession": Profession.objects.first().pk,
+            "employment": EmploymentStatus.objects.first().pk,
+            "reasons": [Reason.objects.first().pk],
+            "note": f"{CANARY} note : épuisement, a pris des somnifères",
+        },
+    )
     assert saved.status_code == 302, saved.text[:2000]
     record = ContactRecord.objects.get(call_id=call_id)
-    read = post_form(supervisor, f"{server.url}/espace/fiches/{record.pk}/note/", {"reason": f"{CANARY} lecture : elle a rappelé en crise"})
+    read = post_form(
+        supervisor,
+        f"{server.url}/espace/fiches/{record.pk}/note/",
+        {"reason": f"{CANARY} lecture : elle a rappelé en crise"},
+    )
     assert read.status_code == 200 and f"{CANARY} note" in read.text
 
     tokens = sealed_tokens()
@@ -213,7 +251,12 @@ def test_the_canary_of_a_whole_call_is_nowhere_in_plaintext_and_gone_after_the_p
     assert Alert.objects.filter(kind__in=[AlertKind.HELP, AlertKind.EMERGENCY]).count() == 2
 
     messages = published.stop() if published else []
-    places = {"database": database_dump(), "server log": server.log(), "redis": redis_contents(), "pub/sub": b"\n".join(messages)}
+    places = {
+        "database": database_dump(),
+        "server log": server.log(),
+        "redis": redis_contents(),
+        "pub/sub": b"\n".join(messages),
+    }
     if published:  # the listener did hear the flow, and the server does keep things in this Redis database
         assert any(b"alert.raised" in message for message in messages) and b"source-key:" in places["redis"]
     assert tokens[0] in places["database"]  # the dump does hold the sealed texts
@@ -221,13 +264,24 @@ def test_the_canary_of_a_whole_call_is_nowhere_in_plaintext_and_gone_after_the_p
         needle = CANARY.encode() if isinstance(content, bytes) else CANARY
         assert needle not in content, f"the canary is in plaintext in the {place}"
 
-    longest = max(settings.ECOUTE_CONTACT_RETENTION_DAYS, settings.ECOUTE_ALERT_REASON_RETENTION_DAYS, settings.ECOUTE_AUDIT_RETENTION_DAYS)
+    longest = max(
+        settings.ECOUTE_CONTACT_RETENTION_DAYS,
+        settings.ECOUTE_ALERT_REASON_RETENTION_DAYS,
+        settings.ECOUTE_AUDIT_RETENTION_DAYS,
+    )
     done = retention.purge(now=timezone.now() + timedelta(days=longest + 1))
-    assert done["notes"] == 1 and done["alert_reasons"] >= 2 and done["note_reads"] == 1 and done["caller_links"] >= 1
+    assert (
+        done["notes"] == 1
+        and done["alert_reasons"] >= 2
+        and done["note_reads"] == 1
+        and done["caller_links"] >= 1
+    )
 
     places = {"database": database_dump(), "server log": server.log(), "redis": redis_contents()}
     for place, content in places.items():
         for needle in [CANARY, *tokens]:
-            assert (needle.encode() if isinstance(content, bytes) else needle) not in content, f"{needle[:20]}… is still in the {place}"
+            assert (needle.encode() if isinstance(content, bytes) else needle) not in content, (
+                f"{needle[:20]}… is still in the {place}"
+            )
     assert not sealed_tokens()
     assert SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).details["notes"] == 1

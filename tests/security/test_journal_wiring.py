@@ -30,7 +30,11 @@ def test_pairing_an_app_and_renewing_recovery_codes_are_journalled():
     device = karim.totpdevice_set.get(confirmed=False)
     client.post("/connexion/activation/", {"token": current_code(device)})
     client.post("/compte/codes-de-secours/")
-    assert kinds() == [SecurityEventKind.SECOND_FACTOR_SET_UP, SecurityEventKind.LOGIN, SecurityEventKind.RECOVERY_CODES]
+    assert kinds() == [
+        SecurityEventKind.SECOND_FACTOR_SET_UP,
+        SecurityEventKind.LOGIN,
+        SecurityEventKind.RECOVERY_CODES,
+    ]
     assert set(SecurityEvent.objects.values_list("actor", flat=True)) == {karim.pk}
 
 
@@ -50,9 +54,22 @@ def test_a_role_change_in_the_admin_is_journalled_with_who_made_it():
     model_admin = admin_site._registry[User]
     form_class = model_admin.get_form(request, karim, change=True)
     data = {**form_class(instance=karim).initial, "role": Role.SUPERVISOR, "is_staff": "on"}
-    data.update({f"{name}_{i}": value for name in ("date_joined", "last_login") for i, value in enumerate(
-        [getattr(karim, name).date(), getattr(karim, name).time()] if getattr(karim, name) else ["", ""])})
-    data = {key: value for key, value in data.items() if value is not None and key not in ("date_joined", "last_login")}
+    data.update(
+        {
+            f"{name}_{i}": value
+            for name in ("date_joined", "last_login")
+            for i, value in enumerate(
+                [getattr(karim, name).date(), getattr(karim, name).time()]
+                if getattr(karim, name)
+                else ["", ""]
+            )
+        }
+    )
+    data = {
+        key: value
+        for key, value in data.items()
+        if value is not None and key not in ("date_joined", "last_login")
+    }
     form = form_class(data, instance=karim)
     assert form.is_valid(), form.errors
     model_admin.save_model(request, form.save(commit=False), form, change=True)
@@ -80,7 +97,10 @@ def test_statistics_exports_and_imports_are_journalled(client, tmp_path):
     path = tmp_path / "fiches.csv"
     path.write_text(CONTACT_HEADER + "".join(CONTACT_ROWS), encoding="utf-8")
     call_command("import_contacts", str(path))
-    assert SecurityEvent.objects.get(kind=SecurityEventKind.IMPORT).details == {"what": "contacts", "records": 2}
+    assert SecurityEvent.objects.get(kind=SecurityEventKind.IMPORT).details == {
+        "what": "contacts",
+        "records": 2,
+    }
 
 
 def test_only_administrators_read_the_journal(client):

@@ -31,40 +31,80 @@ def days_ago(days: float):
 
 @pytest.fixture
 def line(settings):
-    settings.ECOUTE_CONTACT_RETENTION_DAYS, settings.ECOUTE_ALERT_REASON_RETENTION_DAYS, settings.ECOUTE_AUDIT_RETENTION_DAYS = 730, 90, 365
+    (
+        settings.ECOUTE_CONTACT_RETENTION_DAYS,
+        settings.ECOUTE_ALERT_REASON_RETENTION_DAYS,
+        settings.ECOUTE_AUDIT_RETENTION_DAYS,
+    ) = 730, 90, 365
     ensure_taxonomies()
     return make_psychologist("Claire")
 
 
 def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
-    old_alert = Alert.objects.create(kind=AlertKind.EMERGENCY, reason="a pris des médicaments", created_at=days_ago(91), closed_at=days_ago(91))
+    old_alert = Alert.objects.create(
+        kind=AlertKind.EMERGENCY,
+        reason="a pris des médicaments",
+        created_at=days_ago(91),
+        closed_at=days_ago(91),
+    )
     new_alert = Alert.objects.create(kind=AlertKind.HELP, reason="voix tremblante", created_at=days_ago(89))
     record = make_record(line, make_call(line, caller="device", ago=timedelta(days=10)), note="note récente")
-    old_read = NoteRead.objects.create(reader=line, record=record, reason="relecture", place=ReadPlace.PAGE, read_at=days_ago(366))
-    new_read = NoteRead.objects.create(reader=line, record=record, reason="relecture", place=ReadPlace.PAGE, read_at=days_ago(364))
+    old_read = NoteRead.objects.create(
+        reader=line, record=record, reason="relecture", place=ReadPlace.PAGE, read_at=days_ago(366)
+    )
+    new_read = NoteRead.objects.create(
+        reader=line, record=record, reason="relecture", place=ReadPlace.PAGE, read_at=days_ago(364)
+    )
     old_event, new_event = journal.record(SecurityEventKind.LOGIN), journal.record(SecurityEventKind.LOGIN)
     SecurityEvent._base_manager.filter(pk=old_event.pk).update(at=days_ago(366))
-    abandoned = Call.objects.create(requested_at=days_ago(2), state=CallState.ABANDONED, caller_key_hash=caller_key_hash("gone"))
-    just_abandoned = Call.objects.create(requested_at=NOW - timedelta(hours=2), state=CallState.ABANDONED, caller_key_hash=caller_key_hash("back"))
+    abandoned = Call.objects.create(
+        requested_at=days_ago(2), state=CallState.ABANDONED, caller_key_hash=caller_key_hash("gone")
+    )
+    just_abandoned = Call.objects.create(
+        requested_at=NOW - timedelta(hours=2),
+        state=CallState.ABANDONED,
+        caller_key_hash=caller_key_hash("back"),
+    )
     noted = make_call(line, ago=timedelta(days=31))
     entry = Entry.objects.create(external_id="e-1", kind="unit", name="Unité", last_verified=NOW.date())
     old_referral = Referral.objects.create(call=noted, psychologist=line, entry=entry, noted_at=days_ago(31))
-    new_referral = Referral.objects.create(call=make_call(line), psychologist=line, entry=entry, noted_at=days_ago(29))
+    new_referral = Referral.objects.create(
+        call=make_call(line), psychologist=line, entry=entry, noted_at=days_ago(29)
+    )
     expired, alive = SessionStore(), SessionStore()
     expired.set_expiry(-10), alive.set_expiry(3600)
     expired.create(), alive.create()
 
     done = retention.purge(now=NOW)
 
-    assert done == {"notes": 0, "caller_links": 1, "noted_referrals": 1, "alert_reasons": 1, "note_reads": 1, "security_events": 1, "admin_log": 0, "sessions": 1}
-    assert list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk] and old_referral.pk != new_referral.pk
-    assert not Alert.objects.get(pk=old_alert.pk).reason and Alert.objects.get(pk=old_alert.pk).kind == AlertKind.EMERGENCY
+    assert done == {
+        "notes": 0,
+        "caller_links": 1,
+        "noted_referrals": 1,
+        "alert_reasons": 1,
+        "note_reads": 1,
+        "security_events": 1,
+        "admin_log": 0,
+        "sessions": 1,
+    }
+    assert (
+        list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]
+        and old_referral.pk != new_referral.pk
+    )
+    assert (
+        not Alert.objects.get(pk=old_alert.pk).reason
+        and Alert.objects.get(pk=old_alert.pk).kind == AlertKind.EMERGENCY
+    )
     assert Alert.objects.get(pk=new_alert.pk).reason.open() == "voix tremblante"
     assert list(NoteRead.objects.values_list("pk", flat=True)) == [new_read.pk] and old_read.pk != new_read.pk
-    assert set(SecurityEvent.objects.values_list("pk", flat=True)) - {new_event.pk} == {SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).pk}
+    assert set(SecurityEvent.objects.values_list("pk", flat=True)) - {new_event.pk} == {
+        SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).pk
+    }
     assert Call.objects.get(pk=abandoned.pk).caller_key_hash == ""
     assert Call.objects.get(pk=just_abandoned.pk).caller_key_hash  # a caller may still come back to it
-    assert Call.objects.get(pk=record.call_id).caller_key_hash == caller_key_hash("device")  # an answered call: the notes' period
+    assert Call.objects.get(pk=record.call_id).caller_key_hash == caller_key_hash(
+        "device"
+    )  # an answered call: the notes' period
     assert list(Session.objects.values_list("session_key", flat=True)) == [alive.session_key]
     assert SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).details == done
 
@@ -85,7 +125,9 @@ def test_the_daily_purge_runs_once_a_day_whichever_process_asks(line):
     later = timezone.now() + timedelta(days=2)
     purges = SecurityEvent.objects.filter(kind=SecurityEventKind.PURGE).count()
     assert retention.purge_if_due(later) is not None
-    assert retention.purge_if_due(later + timedelta(hours=1)) is None  # done today: the other processes skip it
+    assert (
+        retention.purge_if_due(later + timedelta(hours=1)) is None
+    )  # done today: the other processes skip it
     assert retention.purge_if_due(later + retention.PURGE_EVERY + timedelta(minutes=1)) is not None
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.PURGE).count() == purges + 2
 
@@ -95,10 +137,17 @@ def test_the_daily_purge_runs_once_a_day_whichever_process_asks(line):
 def test_a_process_finding_the_purge_under_way_in_another_leaves_it_alone(line):
     need_postgres()
     config = connection.settings_dict
-    other = psycopg.connect(host=config.get("HOST") or "127.0.0.1", port=config.get("PORT") or 5432,
-                            user=config.get("USER") or "postgres", dbname=config["NAME"], autocommit=False)
+    other = psycopg.connect(
+        host=config.get("HOST") or "127.0.0.1",
+        port=config.get("PORT") or 5432,
+        user=config.get("USER") or "postgres",
+        dbname=config["NAME"],
+        autocommit=False,
+    )
     try:
-        other.execute("SELECT pg_advisory_xact_lock(%s)", [retention.ADVISORY_LOCK])  # another process, purging
+        other.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [retention.ADVISORY_LOCK]
+        )  # another process, purging
         assert retention.purge_if_due(NOW) is None
         other.rollback()
         assert retention.purge_if_due(NOW) is not None
@@ -112,7 +161,9 @@ def test_a_server_process_runs_the_daily_purge_by_itself(live_server_env):
 
     from tests.support.live import LiveServer
 
-    server = LiveServer({**live_server_env, "ECOUTE_AUTO_PURGE": "1", "ECOUTE_TIMERS": "0"}, name="purging").start()
+    server = LiveServer(
+        {**live_server_env, "ECOUTE_AUTO_PURGE": "1", "ECOUTE_TIMERS": "0"}, name="purging"
+    ).start()
     try:
         while not SecurityEvent.objects.filter(kind=SecurityEventKind.PURGE).exists():
             assert server.process.poll() is None, server.log()

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ecoute.accounts.models import Role
 from ecoute.stats.figures import Period, PeriodError
@@ -45,14 +46,20 @@ def test_a_bad_period_gets_a_400_that_says_why(statistician, endpoint, case):
         message = response.json()["detail"]
     else:
         message = response.content.decode()
-    assert any(words in message for words in ("AAAA-MM-JJ", "Dates attendues entre", "précède", "Pas attendu", "trop longue"))
+    assert any(
+        words in message
+        for words in ("AAAA-MM-JJ", "Dates attendues entre", "précède", "Pas attendu", "trop longue")
+    )
     assert "Traceback" not in message
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_the_bounds_themselves_are_accepted(statistician, endpoint):
     latest = timezone.localdate() + timedelta(days=366)
-    assert statistician.get(endpoint, {"du": "2000-01-01", "au": latest.isoformat(), "pas": "mois"}).status_code == 200
+    assert (
+        statistician.get(endpoint, {"du": "2000-01-01", "au": latest.isoformat(), "pas": "mois"}).status_code
+        == 200
+    )
 
 
 def test_the_dashboard_shows_the_default_period_with_the_reason(statistician):
@@ -61,12 +68,17 @@ def test_the_dashboard_shows_the_default_period_with_the_reason(statistician):
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(start=st.one_of(st.none(), st.dates(), st.text(max_size=30)), end=st.one_of(st.none(), st.dates(), st.text(max_size=30)),
-       step=st.one_of(st.none(), st.sampled_from(["jour", "semaine", "mois"]), st.text(max_size=10)))
+@given(
+    start=st.one_of(st.none(), st.dates(), st.text(max_size=30)),
+    end=st.one_of(st.none(), st.dates(), st.text(max_size=30)),
+    step=st.one_of(st.none(), st.sampled_from(["jour", "semaine", "mois"]), st.text(max_size=10)),
+)
 def test_any_period_parses_or_is_refused_with_a_reason(start, end, step):
     """Whatever the query string holds, parsing ends in a period within bounds or a PeriodError."""
     try:
-        period = Period.parse(str(start) if start is not None else None, str(end) if end is not None else None, step)
+        period = Period.parse(
+            str(start) if start is not None else None, str(end) if end is not None else None, step
+        )
     except PeriodError as error:
         assert str(error)
         return

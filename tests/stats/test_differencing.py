@@ -50,11 +50,19 @@ def from_json(report: dict, asked: tuple[date, date]) -> Table:
 def from_csv(text: str, asked: tuple[date, date]) -> Table:
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))[2:]
     first, last = asked
-    total = next(int(row[3]) for row in rows if row[0] == "total" and row[3].isdigit()) if any(r[0] == "total" and r[3].isdigit() for r in rows) else None
+    total = (
+        next(int(row[3]) for row in rows if row[0] == "total" and row[3].isdigit())
+        if any(r[0] == "total" and r[3].isdigit() for r in rows)
+        else None
+    )
     cells, others = defaultdict(dict), {}
     for section, code, _label, count, _share in rows:
         if section == "repartitions":
-            first, last, total = date.fromisoformat(code), date.fromisoformat(_label), int(count) if count.isdigit() else None
+            first, last, total = (
+                date.fromisoformat(code),
+                date.fromisoformat(_label),
+                int(count) if count.isdigit() else None,
+            )
         elif section in DIMENSIONS:
             if code == "autres":
                 others[section] = {"count": int(count) if count.isdigit() else None, "cells": None}
@@ -65,7 +73,9 @@ def from_csv(text: str, asked: tuple[date, date]) -> Table:
 
 def truth(days: set[date]) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = defaultdict(int)
-    for dimension, value, count in ContactTally.objects.filter(span=Span.DAY, day__in=days).values_list("dimension", "value", "count"):
+    for dimension, value, count in ContactTally.objects.filter(span=Span.DAY, day__in=days).values_list(
+        "dimension", "value", "count"
+    ):
         found[(dimension, value)] += count
     return found
 
@@ -102,7 +112,11 @@ def recovered(tables: list[Table]) -> set:
             left = table.total - sum(table.cells[dimension].values()) - (other.get("count") or 0)
             if 0 < left < K and (not other or other.get("count") is None):
                 # What the total leaves over is hidden and said nowhere: a small sum of hidden cells.
-                hidden = [code for (dim, code), n in truth(table.days()).items() if dim == dimension and n and code not in table.cells[dimension]]
+                hidden = [
+                    code
+                    for (dim, code), n in truth(table.days()).items()
+                    if dim == dimension and n and code not in table.cells[dimension]
+                ]
                 if len(hidden) == 1:
                     found.add((dimension, hidden[0], table.first, table.last, left))
     return found
@@ -115,10 +129,21 @@ def line(settings):
     today = timezone.localdate()
     generate(900, days=210, seed=11)
     zone = timezone.get_current_timezone()
-    record = ContactRecord.objects.filter(started_at__gte=datetime.combine(today - timedelta(days=100), time.min, zone)).order_by("started_at").first()
+    record = (
+        ContactRecord.objects.filter(
+            started_at__gte=datetime.combine(today - timedelta(days=100), time.min, zone)
+        )
+        .order_by("started_at")
+        .first()
+    )
     day = timezone.localtime(record.started_at).date()
-    same_day = (datetime.combine(day, time.min, zone), datetime.combine(day + timedelta(days=1), time.min, zone))
-    ContactRecord.objects.filter(started_at__gte=same_day[0], started_at__lt=same_day[1], departement__code="06").update(departement=None)
+    same_day = (
+        datetime.combine(day, time.min, zone),
+        datetime.combine(day + timedelta(days=1), time.min, zone),
+    )
+    ContactRecord.objects.filter(
+        started_at__gte=same_day[0], started_at__lt=same_day[1], departement__code="06"
+    ).update(departement=None)
     record.departement = Departement.objects.get(code="06")
     record.profession = Profession.objects.get(code="veterinaire")
     record.save()

@@ -18,9 +18,22 @@ from tests.support.twofactor import log_in
 pytestmark = pytest.mark.django_db
 
 PAYLOADS = [
-    "=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "\n=1",
-    " =1+1", "  +1", "\n\n-1", " \t@A1",
-    "＝1+1", "＋1", "－1", "＠SUM(A1)", " ＝1",
+    '=HYPERLINK("http://x","y")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\n=1",
+    " =1+1",
+    "  +1",
+    "\n\n-1",
+    " \t@A1",
+    "＝1+1",
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    " ＝1",
 ]
 HARMLESS = ["Infirmier", "1 à 5", "", "Médecin = soignant", "(+) autre"]
 

@@ -20,9 +20,14 @@ pytestmark = pytest.mark.django_db
 YEAR = 1500
 # What the seeds say, in percent of contacts.
 SEEDS = {
-    ("profession", "infirmier"): 33, ("profession", "medecin"): 22, ("profession", "aide-soignant"): 12,
-    ("profession", "pharmacien"): 5, ("profession", "chirurgien-dentiste"): 5,
-    ("employment", "salarie"): 50, ("employment", "liberal"): 33, ("reason", "epuisement"): 25,
+    ("profession", "infirmier"): 33,
+    ("profession", "medecin"): 22,
+    ("profession", "aide-soignant"): 12,
+    ("profession", "pharmacien"): 5,
+    ("profession", "chirurgien-dentiste"): 5,
+    ("employment", "salarie"): 50,
+    ("employment", "liberal"): 33,
+    ("reason", "epuisement"): 25,
 }
 
 
@@ -54,7 +59,11 @@ def shares(report) -> dict:
 
 def test_the_generator_keeps_the_seeds_proportions():
     assert PROFESSIONS["infirmier"] == 33 and EMPLOYMENT["salarie"] == 50 and MAIN_REASONS["epuisement"] == 25
-    assert sum(PROFESSIONS.values()) == 100 and sum(EMPLOYMENT.values()) == 100 and sum(MAIN_REASONS.values()) == 100
+    assert (
+        sum(PROFESSIONS.values()) == 100
+        and sum(EMPLOYMENT.values()) == 100
+        and sum(MAIN_REASONS.values()) == 100
+    )
 
 
 def test_the_api_gives_the_seeds_proportions_back(client, year):
@@ -75,14 +84,21 @@ def test_the_dashboard_shows_the_same_figures_beside_its_charts(client, year):
     assert page.status_code == 200
     html = page.content.decode()
     assert "<svg" in html and 'class="heatmap"' in html
-    for label, share in (("Infirmier·ère", "33,0 %"), ("Médecin", "22,0 %"), ("Salarié·e", "50,0 %"), ("Épuisement professionnel (burn-out)", "25,0 %")):
+    for label, share in (
+        ("Infirmier·ère", "33,0 %"),
+        ("Médecin", "22,0 %"),
+        ("Salarié·e", "50,0 %"),
+        ("Épuisement professionnel (burn-out)", "25,0 %"),
+    ):
         assert label in html
         assert share in html or share.replace(",", ".") in html, share
 
 
 def test_the_exports_carry_the_same_figures(client, year):
     log_in(client, make_staff(Role.STATISTICIAN))
-    rows = list(csv.reader(io.StringIO(client.get("/statistiques/export.csv", year).content.decode()), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(client.get("/statistiques/export.csv", year).content.decode()), delimiter=";")
+    )
     by_key = {(row[0], row[1]): row for row in rows[2:]}
     assert by_key[("total", "")][3] == str(YEAR)
     assert float(by_key[("profession", "infirmier")][4]) == pytest.approx(33, abs=0.1)
@@ -98,12 +114,19 @@ def test_small_cells_are_suppressed_alike_in_page_export_and_api(client, setting
     log_in(client, make_staff(Role.STATISTICIAN))
     period = {"du": first.isoformat(), "au": last.isoformat()}
     report = client.get("/api/stats/report", period).json()
-    csv_rows = list(csv.reader(io.StringIO(client.get("/statistiques/export.csv", period).content.decode()), delimiter=";"))[2:]
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(client.get("/statistiques/export.csv", period).content.decode()), delimiter=";"
+        )
+    )[2:]
     page = client.get("/statistiques/", period).content.decode()
     for dimension in report["dimensions"]:
         assert all(row["count"] >= 10 for row in dimension["rows"] if row["count"])
-    assert all(row[3] == "secret statistique" or int(row[3]) == 0 or int(row[3]) >= 10
-               for row in csv_rows if row[0] not in ("repartitions", "duree_moyenne") and row[3] != "")  # counts of contacts only
+    assert all(
+        row[3] == "secret statistique" or int(row[3]) == 0 or int(row[3]) >= 10
+        for row in csv_rows
+        if row[0] not in ("repartitions", "duree_moyenne") and row[3] != ""
+    )  # counts of contacts only
     professions = next(d for d in report["dimensions"] if d["dimension"] == "profession")
     assert professions["other"]["count"] >= 10 and "regroupées" in page
     public = client.get("/api/stats/public").json()

@@ -33,7 +33,9 @@ def a_morning():
         made = make_call(claire, ago=now - ten - timedelta(minutes=n), state=state)
         if state in (CallState.ABANDONED, CallState.REQUESTED):
             made.answered_at = made.ringing_at = None
-            made.ended_at = made.requested_at + timedelta(seconds=40) if state == CallState.ABANDONED else None
+            made.ended_at = (
+                made.requested_at + timedelta(seconds=40) if state == CallState.ABANDONED else None
+            )
             made.psychologist = None
             made.save()
 
@@ -63,7 +65,9 @@ def test_the_exports_carry_the_answer_rate_and_the_mean_duration(client, setting
     log_in(client, make_staff(Role.STATISTICIAN))
     report = figures.report(Period.default())
     assert report["service"]["answer_rate"] == 77.8 and report["average_minutes"] is not None
-    rows = list(csv.reader(io.StringIO(client.get("/statistiques/export.csv").content.decode()), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(client.get("/statistiques/export.csv").content.decode()), delimiter=";")
+    )
     by_code = {(row[0], row[1]): row for row in rows[2:]}
     assert by_code["service", "decroches"][3] == "14" and by_code["service", "abandonnes"][3] == "4"
     assert by_code["service", "taux_decroche"][4] == "77.8"
@@ -76,7 +80,9 @@ def test_the_exports_carry_the_answer_rate_and_the_mean_duration(client, setting
 
 def test_a_hidden_count_hides_the_rate_in_the_export_too(client, a_morning):
     log_in(client, make_staff(Role.STATISTICIAN))
-    rows = list(csv.reader(io.StringIO(client.get("/statistiques/export.csv").content.decode()), delimiter=";"))
+    rows = list(
+        csv.reader(io.StringIO(client.get("/statistiques/export.csv").content.decode()), delimiter=";")
+    )
     by_code = {(row[0], row[1]): row for row in rows[2:]}
     assert by_code["service", "abandonnes"][3] == "secret statistique"  # 4 < 10
     assert by_code["service", "taux_decroche"][4] == "secret statistique"

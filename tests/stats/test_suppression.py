@@ -27,14 +27,19 @@ def test_zero_is_not_a_secret():
     assert suppress({"a": 0, "b": 30}, k=10).visible == {"a": 0, "b": 30}
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(min_value=0, max_value=60), max_size=12), st.integers(min_value=1, max_value=20))
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=3), st.integers(min_value=0, max_value=60), max_size=12),
+    st.integers(min_value=1, max_value=20),
+)
 def test_no_visible_cell_is_small_and_what_is_hidden_cannot_be_worked_out(cells, k):
     shown = suppress(cells, k)
     assert all(count == 0 or count >= k for count in shown.visible.values())
     assert set(shown.visible) | shown.hidden == set(cells)
     hidden_sum = sum(cells[key] for key in shown.hidden)
     # The total minus the visible cells gives the hidden sum: it is never a small number.
-    assert hidden_sum == 0 or hidden_sum >= k or not shown.visible or all(v == 0 for v in shown.visible.values())
+    assert (
+        hidden_sum == 0 or hidden_sum >= k or not shown.visible or all(v == 0 for v in shown.visible.values())
+    )
 
 
 def test_a_value_hidden_in_one_grid_period_is_hidden_in_their_sum():
@@ -51,13 +56,19 @@ def test_a_grid_period_with_fewer_than_k_contacts_is_left_out_of_the_sum():
     assert shown.visible == {"non": 20, "oui": 20} and not shown.hidden
 
 
-periods_of_cells = st.lists(st.dictionaries(st.sampled_from("abcdef"), st.integers(min_value=0, max_value=40), max_size=6), min_size=1, max_size=5)
+periods_of_cells = st.lists(
+    st.dictionaries(st.sampled_from("abcdef"), st.integers(min_value=0, max_value=40), max_size=6),
+    min_size=1,
+    max_size=5,
+)
 
 
 @given(periods_of_cells, st.integers(min_value=2, max_value=15))
 def test_no_difference_of_two_spans_of_grid_periods_is_a_small_cell(units, k):
     """Every span of consecutive periods against every span inside it: what a differencing attacker does."""
-    spans = {(i, j): suppress_each(units[i:j], k) for i in range(len(units)) for j in range(i + 1, len(units) + 1)}
+    spans = {
+        (i, j): suppress_each(units[i:j], k) for i in range(len(units)) for j in range(i + 1, len(units) + 1)
+    }
     for (i, j), large in spans.items():
         assert large.hidden_total is None or large.hidden_total >= k
         for (a, b), small in spans.items():

@@ -33,7 +33,9 @@ class AsgiBrowser:
         if "csrftoken" not in self.cookies:
             self.get(path)
         body = urlencode({**data, "csrfmiddlewaretoken": self.cookies["csrftoken"]}).encode()
-        return self.request("POST", path, body, [("content-type", "application/x-www-form-urlencoded"), *headers])
+        return self.request(
+            "POST", path, body, [("content-type", "application/x-www-form-urlencoded"), *headers]
+        )
 
     def request(self, method: str, path: str, body: bytes, headers=()) -> Answer:
         return async_to_sync(self._request)(method, path, body, headers)
@@ -44,9 +46,19 @@ class AsgiBrowser:
         raw = [(b"host", b"localhost"), *((name.encode(), value.encode()) for name, value in headers)]
         if self.cookies:
             raw.append((b"cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()).encode()))
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-                 "path": path, "raw_path": path.encode(), "query_string": b"", "headers": raw,
-                 "client": (self.peer, 40000), "server": ("127.0.0.1", 8000)}
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": raw,
+            "client": (self.peer, 40000),
+            "server": ("127.0.0.1", 8000),
+        }
         app = ApplicationCommunicator(application, scope)
         await app.send_input({"type": "http.request", "body": body, "more_body": False})
         start = await app.receive_output(30)

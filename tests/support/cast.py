@@ -21,14 +21,22 @@ def _hashed_password() -> str:
 
 
 def _user(username: str, role: str, first_name: str = "") -> User:
-    return User.objects.create(username=username, password=_hashed_password(), role=role, first_name=first_name)
+    return User.objects.create(
+        username=username, password=_hashed_password(), role=role, first_name=first_name
+    )
 
 
-def make_psychologist(first_name: str = "Claire", status: str = Status.OFFLINE, languages=("fr",), **profile) -> User:
+def make_psychologist(
+    first_name: str = "Claire", status: str = Status.OFFLINE, languages=("fr",), **profile
+) -> User:
     user = _user(f"{first_name.lower()}{next(_numbers)}", Role.PSYCHOLOGIST, first_name)
-    listener = ListenerProfile.objects.create(user=user, first_name=first_name, presentation=profile.get("presentation", "Psychologue clinicienne."))
+    listener = ListenerProfile.objects.create(
+        user=user, first_name=first_name, presentation=profile.get("presentation", "Psychologue clinicienne.")
+    )
     # Transactional tests empty every table, the seeded languages included: recreate what is needed.
-    listener.languages.set([Language.objects.get_or_create(code=code, defaults={"name": code})[0] for code in languages])
+    listener.languages.set(
+        [Language.objects.get_or_create(code=code, defaults={"name": code})[0] for code in languages]
+    )
     Presence.objects.create(user=user, status=status, session="test-session", last_seen=timezone.now())
     return user
 

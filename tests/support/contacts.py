@@ -21,22 +21,37 @@ def ensure_taxonomies() -> None:
     for model_name, terms in DEFAULTS.items():
         model = getattr(models, model_name)
         if not model.objects.exists():
-            model.objects.bulk_create([model(code=code, label=label, position=i) for i, (code, label) in enumerate(terms)])
+            model.objects.bulk_create(
+                [model(code=code, label=label, position=i) for i, (code, label) in enumerate(terms)]
+            )
 
 
 def make_staff(role: str, name: str = "") -> User:
-    return User.objects.create_user(username=f"{name or role}{next(_numbers)}", password=PASSWORD, role=role, first_name=name)
+    return User.objects.create_user(
+        username=f"{name or role}{next(_numbers)}", password=PASSWORD, role=role, first_name=name
+    )
 
 
 def caller_key_hash(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def make_call(psychologist, caller: str = "", minutes: int = 12, ago: timedelta = timedelta(minutes=20), state=CallState.ENDED) -> Call:
+def make_call(
+    psychologist,
+    caller: str = "",
+    minutes: int = 12,
+    ago: timedelta = timedelta(minutes=20),
+    state=CallState.ENDED,
+) -> Call:
     answered = timezone.now() - ago
     return Call.objects.create(
-        id=uuid.uuid4(), state=state, psychologist=psychologist, caller_key_hash=caller_key_hash(caller) if caller else "",
-        requested_at=answered - timedelta(seconds=5), ringing_at=answered - timedelta(seconds=4), answered_at=answered,
+        id=uuid.uuid4(),
+        state=state,
+        psychologist=psychologist,
+        caller_key_hash=caller_key_hash(caller) if caller else "",
+        requested_at=answered - timedelta(seconds=5),
+        ringing_at=answered - timedelta(seconds=4),
+        answered_at=answered,
         ended_at=answered + timedelta(minutes=minutes) if state == CallState.ENDED else None,
     )
 
@@ -45,7 +60,9 @@ def term(model, code: str):
     return model.objects.get(code=code)
 
 
-def record_data(profession="infirmier", employment="salarie", reasons=("epuisement",), note="", **extra) -> dict:
+def record_data(
+    profession="infirmier", employment="salarie", reasons=("epuisement",), note="", **extra
+) -> dict:
     data = {
         "profession": term(models.Profession, profession),
         "employment": term(models.EmploymentStatus, employment),
@@ -53,8 +70,13 @@ def record_data(profession="infirmier", employment="salarie", reasons=("epuiseme
         "orientations": [term(models.Orientation, code) for code in extra.pop("orientations", ())],
         "note": note,
     }
-    for field, model in (("sector", models.Sector), ("departement", models.Departement), ("age_band", models.AgeBand),
-                         ("risk_level", models.RiskLevel), ("follow_up", models.FollowUp)):
+    for field, model in (
+        ("sector", models.Sector),
+        ("departement", models.Departement),
+        ("age_band", models.AgeBand),
+        ("risk_level", models.RiskLevel),
+        ("follow_up", models.FollowUp),
+    ):
         if field in extra:
             data[field] = term(model, extra.pop(field))
     data.update(extra)
@@ -90,4 +112,6 @@ def wrapping_up(psychologist, call: Call) -> None:
     """PSYCHOLOGIST is in the wrap-up of CALL (as after hanging up), its record not saved yet."""
     from ecoute.presence.models import Presence, Status
 
-    Presence.objects.filter(pk=psychologist.pk).update(status=Status.WRAP_UP, wrap_up_call_id=call.pk, wrap_up_until=timezone.now())
+    Presence.objects.filter(pk=psychologist.pk).update(
+        status=Status.WRAP_UP, wrap_up_call_id=call.pk, wrap_up_until=timezone.now()
+    )

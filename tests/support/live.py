@@ -23,9 +23,16 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required", "--disable-quic", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-quic",
+    "--no-first-run",
 ]
 
 
@@ -49,29 +56,43 @@ def database_url() -> str:
 # (ecoute/abuse): the servers of the tests let them all in, unless a test sets the limits itself
 # (tests/abuse).
 MANY_CALLERS_ONE_ADDRESS = {
-    "ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE": "100000", "ECOUTE_ABUSE_CALLS_PER_SOURCE": "100000",
-    "ECOUTE_ABUSE_SOCKETS_PER_SOURCE": "100000", "ECOUTE_ABUSE_CALLS_PER_DEVICE": "100000",
+    "ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE": "100000",
+    "ECOUTE_ABUSE_CALLS_PER_SOURCE": "100000",
+    "ECOUTE_ABUSE_SOCKETS_PER_SOURCE": "100000",
+    "ECOUTE_ABUSE_CALLS_PER_DEVICE": "100000",
 }
 
 
 class LiveServer:
     """One uvicorn process serving ecoute.asgi:application."""
 
-    def __init__(self, env: dict, port: int | None = None, name: str = "server", app: str = "ecoute.asgi:application"):
+    def __init__(
+        self, env: dict, port: int | None = None, name: str = "server", app: str = "ecoute.asgi:application"
+    ):
         self.app = app
         self.port = port or free_port()
         self.url = f"http://localhost:{self.port}"
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS / f"{name}-{self.port}.log"
         # No daily purge at start: it would journal a PURGE event in the middle of other tests.
-        self.env = {**os.environ, "DJANGO_DEBUG": "1", "DJANGO_SECURE_COOKIES": "0", "ECOUTE_AUTO_PURGE": "0", **env}
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "1",
+            "DJANGO_SECURE_COOKIES": "0",
+            "ECOUTE_AUTO_PURGE": "0",
+            **env,
+        }
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process = None
 
     def start(self) -> "LiveServer":
         log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            uvicorn_command("127.0.0.1", self.port, app=self.app), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            uvicorn_command("127.0.0.1", self.port, app=self.app),
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_ready()
         return self
@@ -200,7 +221,9 @@ class PageOpener:
         self.open_sockets: set = set()
 
     def __call__(self, path: str = "/", viewport=PHONE):
-        context = self.browser.new_context(viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=self.server.url)
+        context = self.browser.new_context(
+            viewport=viewport, permissions=["microphone"], locale="fr-FR", base_url=self.server.url
+        )
         self.contexts.append(context)
         page = context.new_page()
         page.on("websocket", self._count_socket)
@@ -218,6 +241,7 @@ class PageOpener:
         deadline = time.monotonic() + 10
         while self.server.finished_sockets() < expected and time.monotonic() < deadline:
             time.sleep(0.05)
+
 
 @pytest.fixture
 def new_page(chromium, line_server):

@@ -29,8 +29,19 @@ class OwnRedis:
             command += [str(self.config), "--sentinel", "--port", str(self.port), "--bind", "127.0.0.1"]
         else:
             # Its own directory: a replica writes the master's snapshot there when it syncs.
-            command += ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                        "--dir", self._directory(), *self.extra]
+            command += [
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self._directory(),
+                *self.extra,
+            ]
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         client = redis.Redis(port=self.port)
         while True:

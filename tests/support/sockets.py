@@ -41,7 +41,7 @@ class Socket:
         while (remaining := deadline - asyncio.get_running_loop().time()) > 0:
             try:
                 event = await self.receive(remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return
             assert kind is not None and event["type"] != kind, f"unexpected event: {event}"
 

@@ -13,7 +13,9 @@ TEST_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 def give_authenticator(user) -> TOTPDevice:
-    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "test", "key": TEST_TOTP_KEY})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "test", "key": TEST_TOTP_KEY}
+    )
     return device
 
 

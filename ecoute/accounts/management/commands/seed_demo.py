@@ -15,12 +15,42 @@ DEMO_PASSWORD = "ecoute-demo-2026"
 
 PSYCHOLOGISTS = [
     ("claire", "Claire", ["fr", "en"], "Psychologue clinicienne, 15 ans en réanimation et soins palliatifs."),
-    ("karim", "Karim", ["fr", "ar"], "Psychologue du travail : épuisement, conflits d'équipe, reprise après un arrêt."),
-    ("sofia", "Sofia", ["fr", "es", "pt"], "Accompagne les étudiants en santé, notamment après un stage difficile."),
-    ("thomas", "Thomas", ["fr", "de"], "Ancien infirmier devenu psychologue ; nuits, urgences, stress post-traumatique."),
-    ("amelie", "Amélie", ["fr"], "Psychologue clinicienne : deuil, événement indésirable grave, seconde victime."),
-    ("jean-marc", "Jean-Marc", ["fr", "en"], "Psychologue et ancien médecin généraliste ; exercice libéral, isolement."),
-    ("ioana", "Ioana", ["fr", "ro"], "Psychologue : harcèlement, violences au travail, conflits avec la hiérarchie."),
+    (
+        "karim",
+        "Karim",
+        ["fr", "ar"],
+        "Psychologue du travail : épuisement, conflits d'équipe, reprise après un arrêt.",
+    ),
+    (
+        "sofia",
+        "Sofia",
+        ["fr", "es", "pt"],
+        "Accompagne les étudiants en santé, notamment après un stage difficile.",
+    ),
+    (
+        "thomas",
+        "Thomas",
+        ["fr", "de"],
+        "Ancien infirmier devenu psychologue ; nuits, urgences, stress post-traumatique.",
+    ),
+    (
+        "amelie",
+        "Amélie",
+        ["fr"],
+        "Psychologue clinicienne : deuil, événement indésirable grave, seconde victime.",
+    ),
+    (
+        "jean-marc",
+        "Jean-Marc",
+        ["fr", "en"],
+        "Psychologue et ancien médecin généraliste ; exercice libéral, isolement.",
+    ),
+    (
+        "ioana",
+        "Ioana",
+        ["fr", "ro"],
+        "Psychologue : harcèlement, violences au travail, conflits avec la hiérarchie.",
+    ),
     ("giulia", "Giulia", ["fr", "it", "en"], "Sommeil, fatigue chronique, gestion du stress."),
     ("nadia", "Nadia", ["fr", "ar", "en"], "Addictions et conduites à risque chez les soignants."),
     ("pierre", "Pierre", ["fr"], "Psychologue : crise suicidaire, intervention après un choc émotionnel."),
@@ -40,17 +70,25 @@ class Command(BaseCommand):
         for username, first_name, codes, presentation in PSYCHOLOGISTS:
             user = self._new_user(username, Role.PSYCHOLOGIST, first_name)
             if user is not None:
-                profile = ListenerProfile.objects.create(user=user, first_name=first_name, presentation=presentation, active=True)
+                profile = ListenerProfile.objects.create(
+                    user=user, first_name=first_name, presentation=presentation, active=True
+                )
                 profile.languages.set([languages[code] for code in codes])
         supervisor = self._new_user("cadre", Role.SUPERVISOR, "Hélène")
         if supervisor is not None:
             # Active: the supervisor is routed like a psychologist when she chooses to be available.
-            ListenerProfile.objects.create(user=supervisor, first_name="Hélène", presentation="Cadre de la plateforme.", active=True)
+            ListenerProfile.objects.create(
+                user=supervisor, first_name="Hélène", presentation="Cadre de la plateforme.", active=True
+            )
         self._new_user("admin", Role.ADMINISTRATOR, "Admin", is_staff=True, is_superuser=True)
         self._new_user("stats", Role.STATISTICIAN, "Camille")
-        self.stdout.write(f"{len(PSYCHOLOGISTS)} psychologues, 1 cadre (cadre), 1 chargée des statistiques (stats), 1 administrateur (admin) ; mot de passe : {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"{len(PSYCHOLOGISTS)} psychologues, 1 cadre (cadre), 1 chargée des statistiques (stats), 1 administrateur (admin) ; mot de passe : {DEMO_PASSWORD}"
+        )
         if self.kept:
-            self.stdout.write(f"Comptes existants laissés tels quels (ni mot de passe, ni second facteur, ni droits changés) : {', '.join(self.kept)}")
+            self.stdout.write(
+                f"Comptes existants laissés tels quels (ni mot de passe, ni second facteur, ni droits changés) : {', '.join(self.kept)}"
+            )
         self.stdout.write(
             f"Second facteur des comptes de démo : clé TOTP {demo_secret()} (à ajouter dans une application d'authentification),\n"
             "ou le code du moment : DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code"

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, scenario, days, seed, json: bool, **options):
         started = time.monotonic()
-        logging.getLogger("ecoute.calls.actions").setLevel(logging.WARNING)  # thousands of simulated transitions
+        logging.getLogger("ecoute.calls.actions").setLevel(
+            logging.WARNING
+        )  # thousands of simulated transitions
         figures = simulate(scenario, days, seed)
         figures["wall_seconds"] = round(time.monotonic() - started, 1)
         if json:
@@ -45,11 +47,15 @@ def table(f: dict) -> str:
         ("abandonment %", f["abandonment"], 0.0, round(100 - model_a["answer_rate"], 2)),
     ]
     occupancy = [value for value in f["occupancy"].values() if value is not None]
-    lines = [f"Scenario {f['scenario']}: {f['days']:g} day(s), {f['offered']} calls, {f['answered']} answered, "
-             f"{f['abandoned']} abandoned; simulated in {f.get('wall_seconds', '?')} s",
-             f"Staffing by hour: {f['model']['staffing']} (handle time {f['model']['handle_seconds']} s)"]
+    lines = [
+        f"Scenario {f['scenario']}: {f['days']:g} day(s), {f['offered']} calls, {f['answered']} answered, "
+        f"{f['abandoned']} abandoned; simulated in {f.get('wall_seconds', '?')} s",
+        f"Staffing by hour: {f['model']['staffing']} (handle time {f['model']['handle_seconds']} s)",
+    ]
     lines += [f"{label:<28}{str(a):>11}{str(b):>11}{str(c):>11}" for label, a, b, c in rows]
     if occupancy:
-        lines.append(f"Occupancy per listener (talk / time on duty): min {min(occupancy)} %, max {max(occupancy)} %, "
-                     f"mean {round(sum(occupancy) / len(occupancy), 1)} %")
+        lines.append(
+            f"Occupancy per listener (talk / time on duty): min {min(occupancy)} %, max {max(occupancy)} %, "
+            f"mean {round(sum(occupancy) / len(occupancy), 1)} %"
+        )
     return "\n".join(lines)

@@ -10,7 +10,9 @@ from ecoute.security.models import SecurityEventKind
 
 
 class Command(BaseCommand):
-    help = "Importe des fiches d'appel historiques depuis un CSV (tout ou rien ; colonnes : docs/contacts.md)."
+    help = (
+        "Importe des fiches d'appel historiques depuis un CSV (tout ou rien ; colonnes : docs/contacts.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="fichier CSV, UTF-8, séparé par des virgules ou des points-virgules")
@@ -22,8 +24,14 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{file} : {error.strerror}") from None
         except ImportFailed as failure:
-            raise CommandError(f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}") from None
+            raise CommandError(
+                f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}"
+            ) from None
         count = actions.import_records(rows)
-        journal.record(SecurityEventKind.IMPORT, summary=f"Import de {count} fiches d'appel historiques (manage.py import_contacts)",
-                       what="contacts", records=count)
+        journal.record(
+            SecurityEventKind.IMPORT,
+            summary=f"Import de {count} fiches d'appel historiques (manage.py import_contacts)",
+            what="contacts",
+            records=count,
+        )
         self.stdout.write(self.style.SUCCESS(f"{count} fiches importées."))

@@ -20,8 +20,14 @@ class Command(BaseCommand):
         except NoteKeyError as error:
             raise CommandError(str(error)) from None
         total = sum(counts.values())
-        journal.record(SecurityEventKind.KEY_ROTATION, summary=f"{total} textes chiffrés rechiffrés avec la nouvelle clé", **counts)
+        journal.record(
+            SecurityEventKind.KEY_ROTATION,
+            summary=f"{total} textes chiffrés rechiffrés avec la nouvelle clé",
+            **counts,
+        )
         for field, count in counts.items():
             self.stdout.write(f"{field} : {count}")
         notes = counts.get("contacts.ContactRecord.note", 0)
-        self.stdout.write(self.style.SUCCESS(f"{notes} notes rechiffrées avec la nouvelle clé ; {total} textes en tout."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{notes} notes rechiffrées avec la nouvelle clé ; {total} textes en tout.")
+        )

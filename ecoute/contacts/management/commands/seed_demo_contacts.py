@@ -12,7 +12,12 @@ class Command(BaseCommand):
     help = "Crée une année de fiches d'appel de démonstration (une seule fois)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=1500, help="nombre de fiches (défaut : 1500, l'ordre de grandeur d'une année de la ligne)")
+        parser.add_argument(
+            "--count",
+            type=int,
+            default=1500,
+            help="nombre de fiches (défaut : 1500, l'ordre de grandeur d'une année de la ligne)",
+        )
 
     def handle(self, *args, count, **options):
         require_demo_mode("seed_demo_contacts")
@@ -21,4 +26,6 @@ class Command(BaseCommand):
             return
         authors = list(User.objects.filter(role=Role.PSYCHOLOGIST, listener_profile__isnull=False))
         generate(count, authors=authors, notes=True)
-        self.stdout.write(f"{count} fiches d'appel de démonstration sur un an (tableau de bord : /statistiques/, chiffres publics : /chiffres/).")
+        self.stdout.write(
+            f"{count} fiches d'appel de démonstration sur un an (tableau de bord : /statistiques/, chiffres publics : /chiffres/)."
+        )

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Importe l’annuaire d’orientation depuis un CSV (tout ou rien ; mise à jour par external_id)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", type=Path, help="Fichier CSV en UTF-8, séparé par des virgules ou des points-virgules.")
+        parser.add_argument(
+            "path", type=Path, help="Fichier CSV en UTF-8, séparé par des virgules ou des points-virgules."
+        )
 
     def handle(self, *args, path: Path, **options):
         try:
@@ -25,7 +27,13 @@ class Command(BaseCommand):
         except ImportRejected as rejected:
             for error in rejected.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"Import refusé ({len(rejected.errors)} erreur(s)) : rien n’a été modifié.") from rejected
-        journal.record(SecurityEventKind.IMPORT, summary=f"Import de l’annuaire (manage.py import_directory) : {report}"[:300],
-                       what="directory", file=path.name[:100])
+            raise CommandError(
+                f"Import refusé ({len(rejected.errors)} erreur(s)) : rien n’a été modifié."
+            ) from rejected
+        journal.record(
+            SecurityEventKind.IMPORT,
+            summary=f"Import de l’annuaire (manage.py import_directory) : {report}"[:300],
+            what="directory",
+            file=path.name[:100],
+        )
         self.stdout.write(f"Import terminé : {report}.")

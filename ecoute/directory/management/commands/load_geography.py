@@ -11,8 +11,14 @@ class Command(BaseCommand):
     help = "Charge la géographie administrative officielle (régions, départements, communes, codes postaux). Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--departements", default="", help="Codes séparés par des virgules (par défaut : toute la France).")
-        parser.add_argument("--no-outlines", action="store_true", help="Sans les contours des départements (plus rapide).")
+        parser.add_argument(
+            "--departements",
+            default="",
+            help="Codes séparés par des virgules (par défaut : toute la France).",
+        )
+        parser.add_argument(
+            "--no-outlines", action="store_true", help="Sans les contours des départements (plus rapide)."
+        )
 
     def handle(self, *args, departements: str, no_outlines: bool, **options):
         started = time.monotonic()

@@ -10,12 +10,16 @@ from ecoute.security import retention
 
 
 class Command(BaseCommand):
-    help = ("Applique les durées de conservation : notes et liens d'appelant, motifs d'alerte, "
-            "journal des lectures de notes, journal de sécurité, sessions expirées.")
+    help = (
+        "Applique les durées de conservation : notes et liens d'appelant, motifs d'alerte, "
+        "journal des lectures de notes, journal de sécurité, sessions expirées."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--days", type=int, default=None,
+            "--days",
+            type=int,
+            default=None,
             help=f"durée de conservation des notes en jours, pour cette fois (défaut : ECOUTE_CONTACT_RETENTION_DAYS={settings.ECOUTE_CONTACT_RETENTION_DAYS})",
         )
 
