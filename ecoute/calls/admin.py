@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ecoute.lib.read_only_admin import ReadOnlyAdmin
+
 from .models import Call, Ring
 
 
@@ -17,8 +19,9 @@ class RingInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
-    """Read-only: a call's history is written by the line, never by hand."""
+class CallAdmin(ReadOnlyAdmin):
+    """Read-only: a call's history is written by the line, never by hand, and never deleted (the
+    statistics and the caller's "your psychologists" count on every call)."""
 
     list_display = [
         "requested_at",
@@ -33,12 +36,3 @@ class CallAdmin(admin.ModelAdmin):
     inlines = [RingInline]
     # The caller key hash stays out of sight: it only serves to recognise a returning caller.
     fields = readonly_fields = [f.name for f in Call._meta.fields if f.name != "caller_key_hash"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # the statistics and the caller's "your psychologists" count on every call

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.lib.crypto import opened
+from ecoute.lib.read_only_admin import ReadOnlyAdmin
 
 from .models import (
     AgeBand,
@@ -63,7 +64,7 @@ class NotePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoteRead)
-class NoteReadAdmin(admin.ModelAdmin):
+class NoteReadAdmin(ReadOnlyAdmin):
     """The journal of note readings: consulted, never changed."""
 
     list_display = ["read_at", "reader", "record_id", "place", "stated_reason"]
@@ -77,12 +78,3 @@ class NoteReadAdmin(admin.ModelAdmin):
     def stated_reason(self, read: NoteRead) -> str:
         """Decrypted on purpose: checking why each note was read is what the journal is for."""
         return opened(read.reason)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecoute.lib.read_only_admin import ReadOnlyAdmin
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
@@ -185,7 +186,7 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(admin.ModelAdmin):
+class CommuneAdmin(ReadOnlyAdmin):
     """Read-only: the geography comes from the official data (load_geography)."""
 
     list_display = ["name", "code", "departement", "population"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from ecoute.accounts.models import Role
+from ecoute.lib.read_only_admin import ReadOnlyAdmin
 
 from .models import SecurityEvent
 
@@ -10,7 +11,7 @@ def is_administrator(user) -> bool:
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdmin):
     """The security journal: consulted by administrators, never changed."""
 
     list_display = ["at", "kind", "actor", "summary"]
@@ -24,12 +25,3 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_administrator(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

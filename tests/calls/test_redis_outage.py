@@ -7,13 +7,11 @@ answer without a 500. Once Redis is back everything works again without restarti
 """
 
 import asyncio
-import json
 import re
 import time
 
 import pytest
 import requests
-import websockets
 from asgiref.sync import sync_to_async
 
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
@@ -22,6 +20,7 @@ from tests.support.backends import need_postgres
 from tests.support.cast import PASSWORD, make_psychologist
 from tests.support.live import LiveServer
 from tests.support.own_redis import OwnRedis, need_redis_server, own_redis  # noqa: F401 (a fixture)
+from tests.support.server_sockets import ServerSocket, open_socket
 from tests.support.twofactor import current_code, give_authenticator, verified_session_cookie
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -44,40 +43,6 @@ def servers(live_server_env, own_redis):
     yield processes
     for process in processes:
         process.stop()
-
-
-class Client:
-    """A websocket client that keeps every event it receives, so that a test can look back at them."""
-
-    def __init__(self, connection):
-        self.connection = connection
-        self.seen: list[dict] = []
-
-    async def send(self, event: dict) -> None:
-        await self.connection.send(json.dumps(event))
-
-    async def expect(self, kind: str, timeout: float = 10) -> dict:
-        async with asyncio.timeout(timeout):
-            while True:
-                event = json.loads(await self.connection.recv())
-                self.seen.append(event)
-                if event["type"] == kind:
-                    return event
-
-    async def still_answers(self) -> None:
-        """The consumer is alive: a message it refuses comes back as an error event, on the same socket."""
-        await self.send({"type": "no.such.message"})
-        assert (await self.expect("error"))["code"] == "unknown_type"
-
-    def saw(self, kind: str) -> bool:
-        return any(event["type"] == kind for event in self.seen)
-
-
-async def open_socket(server: LiveServer, path: str, cookie: str | None = None) -> Client:
-    headers = {"Origin": server.url}
-    if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
-    return Client(await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers=headers))
 
 
 def staff_login(server: LiveServer, username: str, password: str, device=None) -> list[int]:
@@ -109,7 +74,7 @@ def staff_login(server: LiveServer, username: str, password: str, device=None) -
     return statuses
 
 
-async def board_shows(client: Client, psychologist_id: int, status: str) -> None:
+async def board_shows(client: ServerSocket, psychologist_id: int, status: str) -> None:
     while True:
         changes = (await client.expect("presence", timeout=30))["changes"]
         if any(change["id"] == psychologist_id and change["status"] == status for change in changes):
@@ -122,7 +87,7 @@ async def call_state(call_id: str) -> str:
 
 async def connected_call(
     caller_side: LiveServer, listener_side: LiveServer, claire
-) -> tuple[Client, Client, str]:
+) -> tuple[ServerSocket, ServerSocket, str]:
     cookie = await sync_to_async(verified_session_cookie)(claire)
     caller = await open_socket(caller_side, "/ws/line/")
     await caller.expect("presence")

@@ -20,7 +20,6 @@ from datetime import timedelta
 import pytest
 import redis
 import requests
-import websockets
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -34,6 +33,7 @@ from tests.support.backends import need_redis
 from tests.support.cast import make_psychologist
 from tests.support.contacts import ensure_taxonomies, make_staff
 from tests.support.live import LiveServer
+from tests.support.server_sockets import open_socket
 from tests.support.twofactor import verified_session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,29 +76,6 @@ class PublishedMessages:
         self.thread.join(2)
         self.pubsub.close()
         return self.messages
-
-
-class Socket:
-    def __init__(self, connection):
-        self.connection, self.events = connection, []
-
-    async def send(self, event: dict) -> None:
-        await self.connection.send(json.dumps(event))
-
-    async def expect(self, kind: str, timeout: float = 10) -> dict:
-        async with asyncio.timeout(timeout):
-            while True:
-                event = json.loads(await self.connection.recv())
-                self.events.append(event)
-                if event["type"] == kind:
-                    return event
-
-
-async def open_socket(server: LiveServer, path: str, cookie: str | None = None) -> Socket:
-    headers = {"Origin": server.url}
-    if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
-    return Socket(await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers=headers))
 
 
 async def call_with_escalations(server: LiveServer, psychologist, cookies: dict) -> tuple[str, list[dict]]:
@@ -144,7 +121,7 @@ async def call_with_escalations(server: LiveServer, psychologist, cookies: dict)
     await caller.expect("call.ended")
     for socket in (caller, workspace, board):
         await socket.connection.close()
-    return call_id, caller.events + workspace.events + board.events
+    return call_id, caller.seen + workspace.seen + board.seen
 
 
 def http(server: LiveServer, cookie: str) -> requests.Session:
