@@ -53,6 +53,7 @@ def test_the_waiting_screen_in_english_keeps_the_numbers_and_the_buttons_in_view
     page = new_site_page("/")
     page.click(".language-switch button[value=en]")
     wait_until(page, "document.documentElement.lang === 'en'")
+    page.locator(".card").first.wait_for()  # the app's script runs: the button now joins the queue
     page.click("#talk-now button[type=submit]")
     page.locator("#call-panel[data-state=waiting]").wait_for()
     wait_until(page, "document.getElementById('queue-estimate').textContent.length > 0")
