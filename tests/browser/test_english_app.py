@@ -16,6 +16,13 @@ def fits_the_width(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def switch_to_english(page) -> None:
+    """The FR/EN switch posts, the server answers with the page again: wait until its scripts have run."""
+    with page.expect_navigation(wait_until="load"):
+        page.click(".language-switch button[value=en]")
+    wait_until(page, "document.documentElement.lang === 'en' && typeof gettext === 'function'")
+
+
 def test_a_caller_switches_to_english_and_the_app_stays_in_english(new_site_page):
     make_psychologist(
         "Claire",
@@ -32,7 +39,7 @@ def test_a_caller_switches_to_english_and_the_app_stays_in_english(new_site_page
     screenshot(page, "caller-board-fr")
     assert fits_the_width(page)
 
-    page.click(".language-switch button[value=en]")
+    switch_to_english(page)
     wait_until(page, "document.documentElement.lang === 'en'")
     page.locator(".card[data-status=available]").first.wait_for()
     assert "Talk to a psychologist, now" in page.locator("h1").inner_text()
@@ -51,7 +58,7 @@ def test_a_caller_switches_to_english_and_the_app_stays_in_english(new_site_page
 def test_the_waiting_screen_in_english_keeps_the_numbers_and_the_buttons_in_view(new_site_page):
     make_psychologist("Claire", status=Status.IN_CALL, languages=("fr", "en"))
     page = new_site_page("/")
-    page.click(".language-switch button[value=en]")
+    switch_to_english(page)
     wait_until(page, "document.documentElement.lang === 'en'")
     page.locator(".card").first.wait_for()  # the app's script runs: the button now joins the queue
     page.click("#talk-now button[type=submit]")
@@ -69,7 +76,7 @@ def test_the_waiting_screen_in_english_keeps_the_numbers_and_the_buttons_in_view
 @pytest.mark.parametrize("path", ["/orientation/", "/orientation/carte/", "/chiffres/", "/connexion/"])
 def test_the_public_pages_in_english_fit_a_phone(new_site_page, path):
     page = new_site_page(path)
-    page.click(".language-switch button[value=en]")
+    switch_to_english(page)
     wait_until(page, "document.documentElement.lang === 'en'")
     assert page.url.endswith(path)  # the switch brings the caller back where they were
     screenshot(page, "english" + path.rstrip("/").replace("/", "-"))
@@ -83,7 +90,7 @@ def test_the_installed_app_keeps_its_offline_page_in_the_chosen_language(new_sit
     page.reload()  # the worker now controls the page, and kept the French pages
     wait_until(page, "navigator.serviceWorker.controller !== null")
 
-    page.click(".language-switch button[value=en]")
+    switch_to_english(page)
     wait_until(page, "document.documentElement.lang === 'en'")
     # The English page told the worker the language changed: it keeps the pages again, in English.
     wait_until(
