@@ -88,6 +88,17 @@ def hold_back(source: str) -> None:
         Call.objects.filter(pk__in=calls_of(source), state=CallState.REQUESTED).update(held_back=True)
 
 
+def hold_back_if_flooding(source: str, call_id) -> None:
+    """Right after a call from SOURCE is stored: held back if the source was found flooding meanwhile.
+
+    Closes a race with hold_back: a source found flooding between this call's gate and its row
+    being written would otherwise leave it ahead of everyone. Either hold_back's sweep finds the
+    stored row, or this check finds the flag it set first.
+    """
+    if is_flooding(source):
+        Call.objects.filter(pk=call_id, state=CallState.REQUESTED).update(held_back=True)
+
+
 def is_flooding(source: str) -> bool:
     return bool(source) and cache.get(f"abuse:flooding:{source}") is not None
 

@@ -188,13 +188,16 @@ class CallerSocket(JsonSocket):
             if held_back is None:
                 return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await database_sync_to_async(actions.enqueue)(
-            call_id, self.caller_key, language_id, preferred_id, held_back
-        )
+        await database_sync_to_async(self._enqueue)(call_id, language_id, preferred_id, held_back)
         self.call_id, self.queued = call_id, True
         await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
         await database_sync_to_async(routing.route_waiting)()
         await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
+
+    def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
+        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back)
+        if not held_back:
+            limits.hold_back_if_flooding(self.source, call_id)
 
     async def _language_id(self, code) -> int | None:
         if code in (None, ""):

@@ -87,6 +87,21 @@ def test_a_source_trying_too_many_calls_is_held_back_behind_everyone(settings):
     assert [call.pk for call in routing.waiting_calls()] == [genuine, flood]  # even urgent, it waits behind
 
 
+def test_a_call_let_in_just_before_its_source_was_found_flooding_is_held_back_once_stored(settings):
+    """The gate let the call through; the source was held back before the call's row existed."""
+    settings.ECOUTE_ABUSE_CALLS_PER_SOURCE = 1
+    late = uuid.uuid4()
+    limits.remember_call(HOSPITAL, late)
+    limits.source_tried(HOSPITAL)
+    limits.source_tried(HOSPITAL)  # flooding now: the sweep finds no row for LATE yet
+    actions.enqueue(late, "k" * 43)
+    assert not Call.objects.get(pk=late).held_back
+    limits.hold_back_if_flooding(HOSPITAL, late)
+    assert Call.objects.get(pk=late).held_back
+    limits.hold_back_if_flooding(OTHER, waiting_call(OTHER))
+    assert not Call.objects.filter(held_back=True).exclude(pk=late).exists()
+
+
 def test_a_device_placing_too_many_calls_is_told_calmly(settings):
     settings.ECOUTE_ABUSE_CALLS_PER_DEVICE = 2
     for _ in range(2):
