@@ -23,6 +23,8 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
 
     claire_card.locator("[data-call]").click()
     caller.locator("#call-panel[data-state=ringing]").wait_for()
+    # We call her: not "Appel de Claire…", which reads as a call from her.
+    assert caller.locator("#call-title").inner_text() == "Nous appelons Claire…"
     workspace.locator("[data-show=ringing]:visible").wait_for()
     screenshot(caller, "caller-ringing")
     screenshot(workspace, "workspace-ringing")
@@ -72,9 +74,12 @@ def test_returning_caller_finds_their_psychologist_first(new_page):
     wait_for_audio(caller)
     workspace.click("[data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
+    caller.click("#call-panel [data-show=ended] [data-action=back]")
 
-    caller.reload()
+    # As the end screen promised: at the top, without reloading the page.
     mine = caller.locator("#mine")
     mine.wait_for()
     assert mine.locator(f".card[data-id='{claire.pk}']").count() == 1
-    assert mine.locator(".status-label").inner_text() == "En appel"  # Claire is in her wrap-up
+    # Claire is writing up the call that just ended: not shown as on another call.
+    mine.locator(".status-label:text('Termine un appel')").wait_for()
+    screenshot(caller, "caller-my-psychologist-after-the-call")

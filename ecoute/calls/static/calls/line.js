@@ -57,6 +57,7 @@ const board = new Board({
   container: document.getElementById("board-container"),
   mineSection: document.getElementById("mine"),
   mineList: document.getElementById("mine-list"),
+  banner: document.getElementById("freed-banner"),
   onTap: (id) => placeCall(id),
 });
 
@@ -105,7 +106,7 @@ socket
     endLocally();
     if (event.reason === "blocked") { showLimited("blocked"); return; }
     if (event.reason === "gone" || event.reason === "abandoned") showUnavailable("lost", null, { alternative: null });
-    else show("ended");
+    else showEnded();
     call.id = null;
     call.queued = false;
   })
@@ -158,7 +159,7 @@ function show(state) {
 function placeCall(psychologistId) {
   if (call.state === "ringing" || call.state === "connected") return;
   call.psychologistId = psychologistId;
-  title.textContent = interpolate(gettext("Appel de %(name)s…"), { name: board.nameOf(psychologistId) }, true);
+  title.textContent = interpolate(gettext("Nous appelons %(name)s…"), { name: board.nameOf(psychologistId) }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
   show("ringing");
   lastCallMessage = { type: "call.request", psychologist_id: psychologistId };
@@ -329,7 +330,14 @@ function hangUp() {
   endLocally();
   call.id = null;
   call.queued = false;
-  show(wasConnected ? "ended" : "idle");
+  if (wasConnected) showEnded();
+  else show("idle");
+}
+
+// The psychologist just talked to joins "your psychologists" at once: the server, asked again, is the truth.
+function showEnded() {
+  show("ended");
+  socket.send({ type: "hello", caller_key: callerKey() });
 }
 
 panel.addEventListener("click", (event) => {
@@ -354,11 +362,13 @@ document.getElementById("talk-now").addEventListener("submit", (event) => { even
 // "Your psychologist" is busy: wait for them (with an estimate), or talk to someone else now.
 const waitMine = document.getElementById("wait-mine");
 function offerToWaitForMine() {
-  const busy = board.mine.find((id) => board.card(id)?.dataset.status === "busy");
+  const busy = board.mine.find((id) => ["busy", "finishing"].includes(board.card(id)?.dataset.status));
   waitMine.hidden = !busy;
   if (busy) {
     const button = waitMine.querySelector("button");
-    button.textContent = interpolate(gettext("%(name)s est en appel : l’attendre"), { name: board.nameOf(busy) }, true);
+    const text = board.card(busy).dataset.status === "finishing"
+      ? gettext("%(name)s termine un appel : l’attendre") : gettext("%(name)s est en appel : l’attendre");
+    button.textContent = interpolate(text, { name: board.nameOf(busy) }, true);
     button.dataset.psychologist = busy;
   }
 }
