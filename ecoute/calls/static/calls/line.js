@@ -1,7 +1,7 @@
 // The caller's app: the live board, one tap to call, the call itself. No account, no form.
 // Its texts come from the JavaScript catalog (/jsi18n/, loaded by the page first), French by default.
 /* global gettext, ngettext, interpolate */
-import { Socket, startTimer } from "/static/ecoute/socket.js";
+import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 import { Board } from "/static/presence/board.js";
 
@@ -50,7 +50,7 @@ const call = { id: null, psychologistId: null, state: "idle", peer: null, microp
 // The last call.request or queue.join sent: sent again with a proof of work if the line asks for one.
 let lastCallMessage = null;
 // The queue's rules as the server sent them (queue.joined), and what the waiting screen shows.
-const queue = { rules: {}, switchTimer: null, waitingFor: null };
+const queue = { rules: {}, switchTimer: null, waitingFor: null, waitedTimer: null };
 const HEARTBEAT_MS = 10000;
 
 const board = new Board({
@@ -86,6 +86,7 @@ socket
   .on("call.ringing", (event) => { call.id = event.call_id; if (call.queued) showQueuedRinging(event.psychologist_id); })
   .on("queue.joined", (event) => { call.id = event.call_id; queue.rules = event; })
   .on("queue.position", (event) => { if (event.call_id === call.id) showPosition(event); })
+  .on("queue.supervisors_alerted", (event) => { if (event.call_id === call.id) showSupervisorsAlerted(true); })
   .on("call.busy", (event) => { endLocally(); showUnavailable("busy", event.psychologist_id, event); })
   .on("call.unanswered", (event) => {
     if (event.queued) { show("waiting"); return; }  // back to its place in the queue: the next psychologist rings
@@ -201,6 +202,9 @@ function joinQueue({ psychologistId = null } = {}) {
     : gettext("Nous cherchons un psychologue libre");
   document.getElementById("call-avatar").innerHTML = psychologistId ? board.avatarOf(psychologistId) : "";
   document.getElementById("queue-urgent-note").hidden = true;
+  document.getElementById("queue-nobody").hidden = true;
+  showSupervisorsAlerted(false);
+  showWaited(0);
   showSwitch(Boolean(psychologistId));
   show("waiting");
   // The app names its call, so that a join lost with a server process is resumed when sent again, never doubled.
@@ -228,15 +232,32 @@ function showPosition(event) {
   }
   document.getElementById("queue-urgent-note").hidden = !event.urgent;
   panel.querySelector('[data-action="queue-urgent"]').hidden = event.urgent;
+  document.getElementById("queue-nobody").hidden = Boolean(event.waiting_for || event.language);
+  document.getElementById("queue-supervisors").hidden = event.urgent;  // the urgent note says it already
+  showWaited(event.waited);
   if (!event.waiting_for) showSwitch(false);
   if (call.state !== "waiting") show("waiting");
 }
 
+// The time waited, ticking here between the server's updates (which set it right again).
+function showWaited(seconds) {
+  clearInterval(queue.waitedTimer);
+  const since = Date.now() - (seconds || 0) * 1000;
+  const waited = document.getElementById("queue-waited");
+  const tick = () => { waited.textContent = formatDuration((Date.now() - since) / 1000); };
+  tick();
+  queue.waitedTimer = setInterval(tick, 1000);
+}
+
+function showSupervisorsAlerted(alerted) {
+  const note = document.getElementById("queue-supervisors");
+  note.dataset.alerted = String(alerted);
+  note.querySelector('[data-when="watching"]').hidden = alerted;
+  note.querySelector('[data-when="alerted"]').hidden = !alerted;
+}
+
 function estimateText(seconds) {
-  if (seconds === null || seconds === undefined) {
-    const phone = queue.rules.phone || gettext("numéro vert");
-    return interpolate(gettext("Nous ne pouvons pas estimer l’attente pour l’instant. Vous pouvez aussi appeler le %(phone)s (gratuit)."), { phone }, true);
-  }
+  if (seconds === null || seconds === undefined) return gettext("Nous ne pouvons pas estimer l’attente pour l’instant.");
   if (seconds < 60) return gettext("Attente estimée : moins d’une minute.");
   return interpolate(gettext("Attente estimée : environ %(minutes)s min."), { minutes: Math.ceil(seconds / 60) }, true);
 }
@@ -319,6 +340,7 @@ function endLocally() {
   else if (call.microphone) call.microphone.then((stream) => stream && stream.getTracks().forEach((t) => t.stop()));
   Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
   clearTimeout(queue.switchTimer);
+  clearInterval(queue.waitedTimer);
   muteButton.setAttribute("aria-pressed", "false");
   muteButton.textContent = gettext("Couper le micro");
 }
