@@ -91,6 +91,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         static("ecoute/ecoute.css"),
         static("ecoute/socket.js"),
         static("ecoute/peer.js"),
+        static("ecoute/call_ui.js"),
         static("calls/line.js"),
         static("presence/board.js"),
         static("ecoute/icons/icon-192.png"),

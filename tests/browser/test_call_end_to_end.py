@@ -4,7 +4,7 @@ import pytest
 
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
-from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio
+from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio, wait_until
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
 
@@ -26,12 +26,20 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
     # We call her: not "Appel de Claire…", which reads as a call from her.
     assert caller.locator("#call-title").inner_text() == "Nous appelons Claire…"
     workspace.locator("[data-show=ringing]:visible").wait_for()
+    # The caller hears the French ringback (440 Hz, 1.5 s in every 5 s) coming out of the page.
+    wait_until(caller, "Math.abs((window.ecoute.ringback().loudest || 0) - 440) < 30", timeout_ms=8000)
+    # The psychologist's tab says it rings, in its title and its icon, even behind another tab.
+    assert workspace.title().startswith("Un appel sonne — ")
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("ringing.svg")
     screenshot(caller, "caller-ringing")
     screenshot(workspace, "workspace-ringing")
 
     workspace.click("[data-action=accept]")
     caller_stats = wait_for_audio(caller)
     workspace_stats = wait_for_audio(workspace)
+    assert caller.evaluate("window.ecoute.ringback()") == {"playing": False, "loudest": None}
+    assert workspace.title() == "Espace écoutant — Écoute"
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("icon-192.png")
     caller.wait_for_timeout(1200)  # let the timer tick on the screenshot
     screenshot(caller, "caller-in-call")
     screenshot(workspace, "workspace-in-call")

@@ -3,22 +3,25 @@
 /* global gettext, ngettext, interpolate */
 import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
+import { CallAudio, Ringback, exposeForTests, primeAudio } from "/static/ecoute/call_ui.js";
 import { Board } from "/static/presence/board.js";
 
 const KEY_NAME = "ecoute.callerKey";
 const panel = document.getElementById("call-panel");
 const title = document.getElementById("call-title");
-const audio = document.getElementById("remote-audio");
-const audioState = document.getElementById("call-audio-state");
-const muteButton = panel.querySelector('[data-action="mute"]');
-
-const AUDIO_STATES = {
-  connected: gettext("Vous êtes en communication."),
-  connecting: gettext("Connexion de l’audio…"),
-  new: gettext("Connexion de l’audio…"),
-  disconnected: gettext("La connexion est instable…"),
-  failed: gettext("L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert."),
-};
+const callAudio = new CallAudio({
+  root: panel,
+  states: {
+    connected: gettext("Vous êtes en communication."),
+    connecting: gettext("Connexion de l’audio…"),
+    new: gettext("Connexion de l’audio…"),
+    disconnected: gettext("La connexion est instable…"),
+    failed: gettext("L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert."),
+  },
+  muteLabels: [gettext("Couper le micro"), gettext("Réactiver le micro")],
+});
+// Heard while it rings, so that the caller knows the call is on its way (not only by a pulsing text).
+const ringback = new Ringback();
 const REASONS = {
   busy: (name) => interpolate(gettext("%(name)s vient de prendre un autre appel."), { name }, true),
   declined: (name) => interpolate(gettext("%(name)s ne peut pas répondre tout de suite."), { name }, true),
@@ -151,6 +154,8 @@ function showLimited(code) {
 
 function show(state) {
   call.state = state;
+  if (state === "ringing") ringback.start();
+  else ringback.stop();
   panel.dataset.state = state;
   panel.hidden = state === "idle";
   for (const part of panel.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
@@ -159,6 +164,7 @@ function show(state) {
 
 function placeCall(psychologistId) {
   if (call.state === "ringing" || call.state === "connected") return;
+  primeAudio();  // during the tap: a browser lets a page make sound only after one
   call.psychologistId = psychologistId;
   title.textContent = interpolate(gettext("Nous appelons %(name)s…"), { name: board.nameOf(psychologistId) }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
@@ -182,9 +188,8 @@ async function startAudio(ice) {
   call.peer = new PeerCall({
     ice,
     microphone,
-    audio,
+    ...callAudio.peerOptions(),
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal }),
-    onState: (state) => { audioState.textContent = AUDIO_STATES[state] || ""; },
   });
   await call.peer.call();
 }
@@ -194,6 +199,7 @@ async function startAudio(ice) {
 function joinQueue({ psychologistId = null } = {}) {
   if (call.state === "ringing" || call.state === "connected" || call.state === "waiting") return;
   const language = document.getElementById("queue-language")?.value || "";
+  primeAudio();  // the ringback, when someone rings later, needs the tap made now
   call.queued = true;
   call.psychologistId = null;
   queue.waitingFor = psychologistId;
@@ -305,7 +311,7 @@ async function joinSupervisor(ice) {
     audio: secondAudio,
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal, to: "supervisor" }),
   });
-  audioState.textContent = gettext("Un cadre de la plateforme a rejoint l’appel.");
+  callAudio.say(gettext("Un cadre de la plateforme a rejoint l’appel."));
   await call.second.call();
 }
 
@@ -315,7 +321,7 @@ function handedOver() {
   call.peer = call.second;
   call.second = null;
   title.textContent = gettext("Un cadre de la plateforme");
-  audioState.textContent = gettext("Vous parlez maintenant avec un cadre de la plateforme.");
+  callAudio.say(gettext("Vous parlez maintenant avec un cadre de la plateforme."));
 }
 
 function showUnavailable(reason, psychologistId, event) {
@@ -341,8 +347,8 @@ function endLocally() {
   Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
   clearTimeout(queue.switchTimer);
   clearInterval(queue.waitedTimer);
-  muteButton.setAttribute("aria-pressed", "false");
-  muteButton.textContent = gettext("Couper le micro");
+  ringback.stop();
+  callAudio.reset();
 }
 
 function hangUp() {
@@ -371,12 +377,7 @@ panel.addEventListener("click", (event) => {
   if (action === "queue-anyone" && call.id) { queue.waitingFor = null; showSwitch(false); socket.send({ type: "queue.anyone", call_id: call.id }); }
   if (action === "queue-keep-waiting") keepWaiting();
   if (action === "call-alternative") placeCall(Number(event.target.closest("[data-action]").dataset.psychologist));
-  if (action === "mute" && call.peer) {
-    const muted = muteButton.getAttribute("aria-pressed") !== "true";
-    call.peer.setMuted(muted);
-    muteButton.setAttribute("aria-pressed", String(muted));
-    muteButton.textContent = muted ? gettext("Réactiver le micro") : gettext("Couper le micro");
-  }
+  if (action === "mute") callAudio.toggleMute(call.peer);
 });
 
 document.getElementById("talk-now").addEventListener("submit", (event) => { event.preventDefault(); joinQueue(); });
@@ -423,8 +424,9 @@ import("/static/directory/referral_cards.js").catch(() => {});
 const serviceWorker = document.querySelector("script[data-service-worker]")?.dataset.serviceWorker;
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
 
-// For the browser tests and for support: the live peer connection, nothing else.
-window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => call.state, callId: () => call.id };
+// For the browser tests and for support: the live peer connection, the ringback, nothing else.
+exposeForTests({ peer: () => call.peer, state: () => call.state, ringback });
+window.ecoute.callId = () => call.id;
 
 // Closing or leaving the page while waiting is leaving the queue; a lost network is not (the place is
 // kept and resumed on reconnection).
