@@ -149,6 +149,6 @@ def caller_data() -> list[Kept]:
                 "navigateur) ; la langue choisie : %(language)s."
             )
             % {"language": duration(settings.LANGUAGE_COOKIE_AGE // (24 * 3600))},
-            sources=("ecoute.callerKey", "ecoute.referralCards", "ecoute-shell-v1", "django_language"),
+            sources=("ecoute.callerKey", "ecoute.referralCards", "ecoute-shell", "django_language"),
         ),
     ]

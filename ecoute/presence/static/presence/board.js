@@ -140,6 +140,7 @@ export class Board {
     const response = await fetch("/tableau/", { headers: { Accept: "text/html" } });
     if (!response.ok) return;
     this.container.innerHTML = await response.text();
+    this.mineList.replaceChildren();  // the fresh board has every card, the pinned ones too
     this.freed.clear();
     this.pin(this.mine);
     this.showBanner();
