@@ -91,3 +91,19 @@ def test_returning_caller_finds_their_psychologist_first(new_page):
     # Claire is writing up the call that just ended: not shown as on another call.
     mine.locator(".status-label:text('Termine un appel')").wait_for()
     screenshot(caller, "caller-my-psychologist-after-the-call")
+
+
+def test_the_ringback_stops_when_the_caller_cancels_and_the_tab_is_restored(new_page):
+    claire = make_psychologist("Claire")
+    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, claire)
+    caller = new_page("/")
+    card(caller, claire).locator("[data-call]:enabled").click()
+    wait_until(caller, "window.ecoute.ringback().playing")
+    workspace.locator("[data-show=ringing]:visible").wait_for()
+    assert workspace.title().startswith("Un appel sonne")
+
+    caller.click("#call-panel [data-show=ringing] [data-action=hangup]")
+    assert caller.evaluate("window.ecoute.ringback().playing") is False
+    wait_until(workspace, "document.title === 'Espace écoutant — Écoute'")
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("icon-192.png")
