@@ -153,11 +153,13 @@ export class RingingTab {
   }
 }
 
-// What the browser tests (and support) may read of a page's call: nothing else.
-export function exposeForTests({ peer, state, ringback = null }) {
+// What the browser tests (and support) may read of a page's call: its peer connection, its state,
+// its ringback, and what the page adds (MORE); nothing else.
+export function exposeForTests({ peer, state, ringback = null, ...more }) {
   window.ecoute = {
     peerConnection: () => peer() && peer().pc,
     state,
     ringback: () => ({ playing: Boolean(ringback && ringback.playing), loudest: ringback ? ringback.loudest() : null }),
+    ...more,
   };
 }

@@ -209,6 +209,7 @@ function joinQueue({ psychologistId = null } = {}) {
   document.getElementById("call-avatar").innerHTML = psychologistId ? board.avatarOf(psychologistId) : "";
   document.getElementById("queue-urgent-note").hidden = true;
   document.getElementById("queue-nobody").hidden = true;
+  document.getElementById("queue-supervisors").hidden = false;
   showSupervisorsAlerted(false);
   showWaited(0);
   showSwitch(Boolean(psychologistId));
@@ -425,8 +426,7 @@ const serviceWorker = document.querySelector("script[data-service-worker]")?.dat
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
 
 // For the browser tests and for support: the live peer connection, the ringback, nothing else.
-exposeForTests({ peer: () => call.peer, state: () => call.state, ringback });
-window.ecoute.callId = () => call.id;
+exposeForTests({ peer: () => call.peer, state: () => call.state, ringback, callId: () => call.id });
 
 // Closing or leaving the page while waiting is leaving the queue; a lost network is not (the place is
 // kept and resumed on reconnection).
