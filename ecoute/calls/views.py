@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_cookie
 
-from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
+from ecoute.accounts.access import SUPERVISION_ROLES, is_listener, listener_required, role_required
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 from ecoute.security.headers import allow
@@ -52,7 +52,7 @@ def supervise(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/supervision.html",
-        {"board": supervision.board(), "has_workspace": request.user.is_listener},
+        {"board": supervision.board(), "has_workspace": is_listener(request.user)},
     )
 
 
