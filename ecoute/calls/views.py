@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_cookie
 
-from ecoute.accounts.access import SUPERVISION_ROLES, is_listener, listener_required, role_required
+from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 from ecoute.security.headers import allow
@@ -49,11 +49,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervise(request: HttpRequest) -> HttpResponse:
     """The supervision board: the live line, today's figures, alerts until taken."""
-    return render(
-        request,
-        "calls/supervision.html",
-        {"board": supervision.board(), "has_workspace": is_listener(request.user)},
-    )
+    return render(request, "calls/supervision.html", {"board": supervision.board()})
 
 
 @require_GET
