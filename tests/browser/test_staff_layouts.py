@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ecoute.accounts.models import Role
 from tests.browser.helpers import log_in, wait_until
 from tests.support.cast import PASSWORD, make_psychologist
-from tests.support.contacts import make_call, make_record, make_staff
+from tests.support.contacts import ensure_taxonomies, make_call, make_record, make_staff
 from tests.support.live import screenshot
 from tests.support.twofactor import current_code, give_authenticator
 
@@ -32,6 +32,7 @@ def bar(page) -> dict:
 
 
 def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
+    ensure_taxonomies()  # an earlier transactional test may have emptied them
     helene = make_psychologist("Hélène")
     helene.role = Role.SUPERVISOR
     helene.save()
