@@ -20,36 +20,11 @@ from tests.support.sockets import ORIGIN
 from tests.support.twofactor import log_in, verified_session_cookie
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLE_SETS = {
-    access.LISTENING_ROLES,
-    access.RECORDING_ROLES,
-    access.SUPERVISION_ROLES,
-    access.STATISTICS_ROLES,
-    access.ADMINISTRATION_ROLES,
-}
-# Routes open to anyone (the caller's side, the public directory and figures, the login pages) or
-# guarded by their own machinery (the admin: second factor and Django permissions; the API: its
-# session check, which asks access.reads_statistics).
-PUBLIC_ROUTES = {
-    "calls:line",
-    "calls:board",
-    "calls:offline",
-    "calls:manifest",
-    "calls:service_worker",
-    "directory:search",
-    "directory:map",
-    "directory:map_data",
-    "directory:entry",
-    "stats:public",
-    "accounts:login",
-    "accounts:verify",
-    "accounts:enrol",
-    "accounts:recovery_codes",
-    "accounts:logout",
-    "javascript-catalog",
-    "set_language",
-}
-GUARDED_ELSEWHERE = ("admin/", "api/", "media/")
+# The role sets of access.py: LISTENING_ROLES, SUPERVISION_ROLES...
+ROLE_SETS = {value for name, value in vars(access).items() if name.endswith("_ROLES")}
+# Where the staff pages live; every route under them must say which roles it opens to. (Public
+# pages, the login screens, the admin and the API live elsewhere, under their own guards.)
+STAFF_AREAS = ("espace/", "supervision/", "statistiques/")
 
 
 def cast() -> dict:
@@ -95,16 +70,14 @@ def test_each_role_gets_what_the_predicates_say():
 
 
 def staff_routes(resolver=None, prefix="", namespace=""):
-    """(name, route, view) of every route of the site that is neither public nor guarded elsewhere."""
+    """(name, route, view) of every route of the staff areas."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         route = prefix + str(entry.pattern)
-        if route.startswith(GUARDED_ELSEWHERE):
-            continue
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from staff_routes(entry, route, inner)
-        elif isinstance(entry, URLPattern) and f"{namespace}{entry.name}" not in PUBLIC_ROUTES:
+        elif isinstance(entry, URLPattern) and route.startswith(STAFF_AREAS):
             yield f"{namespace}{entry.name}", route, entry.callback
 
 
