@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecoute.lib.context.line_facts",
+                "ecoute.accounts.access.template_access",
             ],
         },
     },

@@ -49,11 +49,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervise(request: HttpRequest) -> HttpResponse:
     """The supervision board: the live line, today's figures, alerts until taken."""
-    return render(
-        request,
-        "calls/supervision.html",
-        {"board": supervision.board(), "has_workspace": request.user.is_listener},
-    )
+    return render(request, "calls/supervision.html", {"board": supervision.board()})
 
 
 @require_GET

@@ -2,7 +2,8 @@
 
 from django.db.models import Prefetch
 
-from ecoute.accounts.models import LISTENING_ROLES, Language, ListenerProfile
+from ecoute.accounts.access import LISTENING_ROLES
+from ecoute.accounts.models import Language, ListenerProfile
 
 from .models import BOARD_STATUS, BoardStatus, Presence, Status
 
