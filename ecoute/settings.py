@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
     "ecoute.abuse",
+    "ecoute.programme",
 ]
 
 MIDDLEWARE = [
@@ -340,6 +341,36 @@ ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contrib
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
 STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]
+
+# --- The prevention programme (ecoute/programme, docs/programme.md) -----------------------------
+# The address links in e-mails point to (no trailing slash).
+ECOUTE_PUBLIC_URL = env_str("ECOUTE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# E-mail: a real SMTP server when EMAIL_HOST is set; otherwise, for a local run, the worker prints
+# each message on its console (`make demo`).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+if EMAIL_HOST or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+ECOUTE_MAIL_FROM_ADDRESS = env_str("ECOUTE_MAIL_FROM_ADDRESS", "programme@ecoute.localhost")
+DEFAULT_FROM_EMAIL = f"Écoute <{ECOUTE_MAIL_FROM_ADDRESS}>"
+ECOUTE_MAIL_DOMAIN = ECOUTE_MAIL_FROM_ADDRESS.rpartition("@")[2]
+# Days a manage link works after it was sent (and never after the event's end).
+ECOUTE_PROGRAMME_LINK_DAYS = env_int("ECOUTE_PROGRAMME_LINK_DAYS", 180, minimum=1)
+# Days after an event's end when registrations of people who did not attend are deleted, and when
+# attendance (the proof DPC and Qualiopi ask for, the certificates' verification) is.
+ECOUTE_PROGRAMME_RETENTION_DAYS = env_int("ECOUTE_PROGRAMME_RETENTION_DAYS", 90, minimum=1)
+ECOUTE_PROGRAMME_ATTENDANCE_DAYS = env_int("ECOUTE_PROGRAMME_ATTENDANCE_DAYS", 3 * 365, minimum=1)
+# Registrations one source (hashed, cache only) may send in 10 minutes.
+ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = env_int(
+    "ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE", 10, minimum=1
+)
 
 # --- Security headers ---------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from .models import Role
 STATISTICS_ROLES = (Role.SUPERVISOR, Role.STATISTICIAN, Role.ADMINISTRATOR)
 # Who watches the line live and takes escalations (ecoute/calls/supervision.py).
 SUPERVISION_ROLES = (Role.SUPERVISOR,)
+# Who runs the prevention programme's events, registrations and certificates (ecoute/programme).
+PROGRAMME_ROLES = (Role.PROGRAMME, Role.ADMINISTRATOR)
 
 
 def is_verified(user) -> bool:
@@ -74,4 +76,6 @@ def home_for(user) -> str:
         return reverse("calls:workspace")
     if user.role in STATISTICS_ROLES:
         return reverse("stats:dashboard")
+    if user.role == Role.PROGRAMME:
+        return reverse("programme:staff_events")
     return reverse("admin:index")
