@@ -43,7 +43,7 @@ def feed(request):
         events = events.filter(kind=kind)
     if region:
         events = events.filter(region=region)
-    name = " — ".join(part for part in ("Écoute", Kind(kind).label if kind else "", region) if part)
+    name = " — ".join(part for part in ("Écoute", str(Kind(kind).label) if kind else "", region) if part)
     response = HttpResponse(calendar.feed(events, name), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda.ics"'
     return response
@@ -62,7 +62,7 @@ def over_registration_limit(request) -> bool:
     if not source:
         return False
     return (
-        count(f"programme:registrations:{source}", REGISTRATION_WINDOW)
+        count(f"abuse:programme-registrations:{source}", REGISTRATION_WINDOW)
         > settings.ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE
     )
 
