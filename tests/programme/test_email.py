@@ -166,4 +166,4 @@ def test_english_registrants_get_english_emails(smtp):
     event = make_event()
     actions.register(event.pk, email="a@example.org", language="en")
     worker.send_due()
-    assert smtp.to("a@example.org")[0]["Subject"].startswith("Registration confirmed")
+    assert str(smtp.to("a@example.org")[0]["Subject"]).strip().startswith("Registration confirmed")
