@@ -1,7 +1,10 @@
 """The programme's public pages: the agenda, an event and its registration form, the manage link, the feeds."""
 
+import asyncio
+
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
@@ -67,8 +70,27 @@ def over_registration_limit(request) -> bool:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def event_page(request, pk):
+# Registrations a process works on at once. A burst (a popular eJADES announced by e-mail) otherwise
+# opens one PostgreSQL connection per waiting request, past the server's limit: every post then
+# failed with "too many clients" (bench/programme_registrations.py). Those beyond wait here, in memory.
+_registering = None
+
+
+def _gate() -> asyncio.Semaphore:
+    global _registering
+    if _registering is None:
+        _registering = asyncio.Semaphore(settings.ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS)
+    return _registering
+
+
+async def event_page(request, pk):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    async with _gate():
+        return await sync_to_async(_event_page, thread_sensitive=True)(request, pk)
+
+
+def _event_page(request, pk):
     event = _visible_event(pk)
     form = RegistrationForm(request.POST or None, event=event)
     problem = None

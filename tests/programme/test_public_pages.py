@@ -174,7 +174,7 @@ def test_registrations_from_one_source_are_limited_without_storing_it(settings, 
         )
         request.scope = {SCOPE_KEY: "the-day-hash-of-one-source"}
         request._dont_enforce_csrf_checks = True
-        return views.event_page(request, event.pk)
+        return views._event_page(request, event.pk)
 
     assert [post(n).status_code for n in range(3)] == [302, 302, 429]
     assert Registration.objects.count() == 2

@@ -49,7 +49,7 @@ def test_the_programme_role_lands_on_its_events_and_sees_registrations(staff):
 
 def test_the_csv_export_is_safe_and_journalled(staff):
     event = make_event()
-    actions.register(event.pk, email="evil@example.org", name="=HYPERLINK(\"http://x\")")
+    actions.register(event.pk, email="evil@example.org", name='=HYPERLINK("http://x")')
     response = staff.get(reverse("programme:staff_export", args=[event.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][1] == "nom" and rows[1][2] == "evil@example.org"
@@ -72,7 +72,10 @@ def test_the_sign_in_sheet_records_who_came_and_certificates_follow(staff):
     assert (came.state, absent.state) == (State.ATTENDED, State.NO_SHOW)
     staff.post(reverse("programme:staff_certificates", args=[event.pk]))
     came.refresh_from_db()
-    assert came.certificate_code and OutboxMessage.objects.filter(registration=came, kind=MailKind.CERTIFICATE).exists()
+    assert (
+        came.certificate_code
+        and OutboxMessage.objects.filter(registration=came, kind=MailKind.CERTIFICATE).exists()
+    )
     absent.refresh_from_db()
     assert absent.certificate_code is None
     pdf = staff.get(reverse("programme:staff_certificate", args=[event.pk, came.pk]))
