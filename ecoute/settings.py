@@ -371,7 +371,7 @@ ECOUTE_PROGRAMME_ATTENDANCE_DAYS = env_int("ECOUTE_PROGRAMME_ATTENDANCE_DAYS", 3
 ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = env_int(
     "ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE", 10, minimum=1
 )
-# Registration pages one server process handles at once (each holds a database connection); the rest wait.
+# Threads (each with its database connection) on which one server process runs the event page; other requests wait.
 ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS = env_int("ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS", 8, minimum=1)
 
 # --- Security headers ---------------------------------------------------------------------------

@@ -19,10 +19,15 @@ from .models import HOLDING_STATES, MailKind, OutboxMessage, State
 ONLY_WHILE_HOLDING = (MailKind.REMINDER, MailKind.JOIN_LINK, MailKind.CONFIRM_ASK, MailKind.MESSAGE)
 
 
+def message(registration, kind: str, at, subject: str = "", body: str = "") -> OutboxMessage:
+    """An outbox row, not yet saved (for bulk_create)."""
+    return OutboxMessage(registration=registration, kind=kind, send_after=at, subject=subject, body=body)
+
+
 def queue(registration, kind: str, at, subject: str = "", body: str = "") -> OutboxMessage:
-    return OutboxMessage.objects.create(
-        registration=registration, kind=kind, send_after=at, subject=subject, body=body
-    )
+    outbox_message = message(registration, kind, at, subject, body)
+    outbox_message.save()
+    return outbox_message
 
 
 def forget_sent(before) -> int:

@@ -1,12 +1,14 @@
 """The programme's public pages: the agenda, an event and its registration form, the manage link, the feeds."""
 
 import asyncio
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -70,50 +72,63 @@ def over_registration_limit(request) -> bool:
     )
 
 
-# Registrations a process works on at once. A burst (a popular eJADES announced by e-mail) otherwise
-# opens one PostgreSQL connection per waiting request, past the server's limit: every post then
-# failed with "too many clients" (bench/programme_registrations.py). Those beyond wait here, in memory.
-_registering = None
+# The database work of the event page runs on a few threads of its own per process, each keeping
+# its connection. Under ASGI a sync view gets a new thread, hence a new PostgreSQL connection (a
+# server process forked) per request: a burst of a thousand registrations (a popular eJADES announced
+# by e-mail) went past PostgreSQL's limit and most failed with "too many clients"
+# (bench/programme_registrations.py). Requests beyond ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS wait here.
+_pool: ThreadPoolExecutor | None = None
 
 
-def _gate() -> asyncio.Semaphore:
-    global _registering
-    if _registering is None:
-        _registering = asyncio.Semaphore(settings.ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS)
-    return _registering
+async def _in_pool(function, *args):
+    """FUNCTION(*ARGS) on the programme's threads, in the visitor's language."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(
+            settings.ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS, thread_name_prefix="programme"
+        )
+    language = get_language()
+
+    def run():
+        close_old_connections()  # one closed by PostgreSQL or past its age is opened anew
+        with translation.override(language):
+            return function(*args)
+
+    return await asyncio.get_running_loop().run_in_executor(_pool, run)
 
 
 async def event_page(request, pk):
+    """An event and its registration form: read and checked on the programme's threads, registered together."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    async with _gate():
-        return await sync_to_async(_event_page, thread_sensitive=True)(request, pk)
+    event, form, refusal = await _in_pool(_read_form, request, pk)
+    if request.method == "POST" and refusal is None:
+        application = actions.Application(language=get_language(), **form.registration_fields())
+        outcome = await register_together(event.pk, application)
+        if not isinstance(outcome, actions.RegistrationError):
+            return redirect("programme:manage", links.manage_token(outcome))
+        refusal = (str(outcome), 409)
+    return await _in_pool(_page, request, event, form, refusal)
 
 
-def _event_page(request, pk):
+def _read_form(request, pk):
+    """(event, form, refusal): refusal is (message, status), or None when the form may be registered."""
     event = _visible_event(pk)
     form = RegistrationForm(request.POST or None, event=event)
-    problem = None
-    status = 200
-    if request.method == "POST":
-        if over_registration_limit(request):
-            problem, status = (
-                gettext(
-                    "Trop d'inscriptions envoyées d'ici en peu de temps : réessayez dans quelques minutes."
-                ),
-                429,
-            )
-        elif form.is_valid():
-            try:
-                registration = actions.register(
-                    event.pk, language=get_language(), **form.registration_fields()
-                )
-            except actions.RegistrationError as error:
-                problem, status = str(error), 409
-            else:
-                return redirect("programme:manage", links.manage_token(registration))
-        else:
-            status = 400
+    if request.method != "POST":
+        return event, form, None
+    if over_registration_limit(request):
+        message = gettext(
+            "Trop d'inscriptions envoyées d'ici en peu de temps : réessayez dans quelques minutes."
+        )
+        return event, form, (message, 429)
+    if not form.is_valid():
+        return event, form, ("", 400)
+    return event, form, None
+
+
+def _page(request, event, form, refusal):
+    problem, status = refusal or (None, 200)
     return render(
         request,
         "programme/event.html",
@@ -127,6 +142,46 @@ def _event_page(request, pk):
         },
         status=status,
     )
+
+
+# Per event loop (a server process has one), per event: the applications waiting to be written and
+# the lock that lets one request at a time write them.
+_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def register_together(event_id, application):
+    """Register APPLICATION with everyone else of this process applying for the same event meanwhile.
+
+    While one request writes a batch (one lock of the event, one commit: actions.register_many), the
+    applications arriving queue up; the next request to take the lock writes all of them, and the
+    others find their outcome ready. One person alone waits for nothing more than before.
+    """
+    loop = asyncio.get_running_loop()
+    queue, lock = _batches.setdefault(loop, {}).setdefault(event_id, ([], asyncio.Lock()))
+    mine = loop.create_future()
+    queue.append((application, mine))
+    async with lock:
+        if not mine.done():
+            batch = queue[:]
+            del queue[:]
+            try:
+                outcomes = await _in_pool(
+                    actions.register_many, event_id, [application for application, _ in batch]
+                )
+            except BaseException as error:  # including this request's cancellation: nobody is left waiting
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            error
+                            if isinstance(error, Exception)
+                            else actions.RegistrationError(
+                                gettext("L'inscription n'a pas pu être enregistrée : réessayez.")
+                            )
+                        )
+                raise
+            for (_, future), outcome in zip(batch, outcomes):
+                future.set_result(outcome)
+    return mine.result()
 
 
 def _is_open(event) -> bool:

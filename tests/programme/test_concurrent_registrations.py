@@ -3,6 +3,7 @@
 Real threads, each with its own PostgreSQL connection, released together by a barrier.
 """
 
+import asyncio
 import threading
 
 import pytest
@@ -92,3 +93,20 @@ def test_a_workshop_is_never_overfilled():
     assert sum(isinstance(r, Registration) for r in results) == 3
     assert all(isinstance(r, (Registration, actions.WorkshopProblem)) for r in results)
     assert morning[0].choices.count() == 3
+
+
+async def test_posts_arriving_together_are_registered_together_each_with_its_own_outcome():
+    """views.register_together, as the event page uses it: thirty at once on one server process."""
+    from asgiref.sync import sync_to_async
+
+    from ecoute.programme.views import register_together
+
+    need_postgres()
+    event = await sync_to_async(make_event)(capacity=5, price=40)
+    applications = [actions.Application(email=f"p{n}@example.org") for n in range(30)]
+    applications.append(actions.Application(email="p0@example.org"))  # a double click, last
+    outcomes = await asyncio.gather(*(register_together(event.pk, a) for a in applications))
+    assert [o.state for o in outcomes[:30]] == [State.REGISTERED] * 5 + [State.WAITING] * 25
+    assert isinstance(outcomes[30], actions.AlreadyRegistered)
+    held = await sync_to_async(event.registrations.filter(state__in=HOLDING_STATES).count)()
+    assert held == 5

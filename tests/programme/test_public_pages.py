@@ -4,6 +4,7 @@ import html
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,9 @@ from ecoute.programme import actions, links, views
 from ecoute.programme.models import Kind, OutboxMessage, Registration, State
 from tests.programme.support import make_event, make_jades_day
 
-pytestmark = pytest.mark.django_db
+# The event page does its database work on the programme's own threads (views._in_pool): what a test
+# writes must be committed for them to see it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -174,7 +177,7 @@ def test_registrations_from_one_source_are_limited_without_storing_it(settings, 
         )
         request.scope = {SCOPE_KEY: "the-day-hash-of-one-source"}
         request._dont_enforce_csrf_checks = True
-        return views._event_page(request, event.pk)
+        return async_to_sync(views.event_page)(request, event.pk)
 
     assert [post(n).status_code for n in range(3)] == [302, 302, 429]
     assert Registration.objects.count() == 2

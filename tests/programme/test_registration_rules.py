@@ -244,3 +244,42 @@ def test_the_purge_forgets_registrants_after_the_event_and_attendance_after_the_
     assert set(Registration.objects.values_list("pk", flat=True)) == {came.pk, stays.pk}
     assert actions.purge(past.ends_at + timedelta(days=3 * 365 + 1))["attendances"] == 1
     assert list(Registration.objects.values_list("pk", flat=True)) == [stays.pk]
+
+
+def test_a_batch_gives_places_in_order_and_refuses_each_wrong_one_alone():
+    event, (morning, afternoon) = make_jades_day(workshop_places=1)
+    event.capacity = 2
+    event.save()
+    apply = actions.Application
+    outcomes = actions.register_many(
+        event.pk,
+        [
+            apply(email="a@example.org", workshop_ids=[morning[0].pk, afternoon[0].pk]),
+            apply(email="A@example.org", workshop_ids=[morning[1].pk, afternoon[1].pk]),  # twice in one batch
+            apply(email="b@example.org", workshop_ids=[morning[0].pk, afternoon[1].pk]),  # taken just above
+            apply(email="c@example.org", workshop_ids=[morning[1].pk, afternoon[1].pk]),
+            apply(email="d@example.org", workshop_ids=[]),
+        ],
+    )
+    kinds = [type(outcome).__name__ for outcome in outcomes]
+    assert kinds == [
+        "Registration",
+        "AlreadyRegistered",
+        "WorkshopProblem",
+        "Registration",
+        "WorkshopProblem",
+    ]
+    assert states(event) == [State.REGISTERED, State.REGISTERED]
+    assert [mails(outcome)[0] for outcome in outcomes if isinstance(outcome, Registration)] == [
+        MailKind.CONFIRMATION,
+        MailKind.CONFIRMATION,
+    ]
+
+
+def test_a_batch_past_the_limit_puts_the_rest_on_the_waiting_list():
+    event = make_event(capacity=3, price=20)
+    outcomes = actions.register_many(
+        event.pk, [actions.Application(email=f"p{n}@example.org") for n in range(5)]
+    )
+    assert [outcome.state for outcome in outcomes] == [State.REGISTERED] * 3 + [State.WAITING] * 2
+    assert OutboxMessage.objects.filter(kind=MailKind.WAITING).count() == 2
