@@ -371,6 +371,12 @@ ECOUTE_PROGRAMME_ATTENDANCE_DAYS = env_int("ECOUTE_PROGRAMME_ATTENDANCE_DAYS", 3
 ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = env_int(
     "ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE", 10, minimum=1
 )
+# Online sessions on a Jitsi Meet server with token authentication (Prosody's app_id and app_secret):
+# each registrant receives a link with a JWT of their own (ecoute/programme/video.py). Unset: the
+# link staff typed on the event is sent.
+ECOUTE_JITSI_URL = env_str("ECOUTE_JITSI_URL", "")
+ECOUTE_JITSI_APP_ID = env_str("ECOUTE_JITSI_APP_ID", "")
+ECOUTE_JITSI_SECRET = env_str("ECOUTE_JITSI_SECRET", "")
 # Threads (each with its database connection) on which one server process runs the event page; other requests wait.
 ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS = env_int("ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS", 8, minimum=1)
 

@@ -277,13 +277,15 @@ def _first_mails(registration: Registration, now) -> list[OutboxMessage]:
 def _reminders(registration: Registration, now) -> list[OutboxMessage]:
     """J-7 and J-1 reminders, the join link at H-1 online, the J-2 confirmation request of a free event.
 
-    Each is an outbox row due at its time; one whose time has passed is not written. The worker
+    Each is an outbox row due at its time; one whose time has passed is not written (but the join
+    link of someone registering in the last hour goes at once). The worker
     drops any of them whose registration no longer holds a place when it falls due.
     """
     start = registration.event.starts_at
     due = [(MailKind.REMINDER, start - before) for before in REMINDERS_BEFORE]
     if registration.event.online:
-        due.append((MailKind.JOIN_LINK, start - JOIN_LINK_BEFORE))
+        # Registering within the last hour still brings the link, at once.
+        due.append((MailKind.JOIN_LINK, max(start - JOIN_LINK_BEFORE, now + timedelta(microseconds=1))))
     if registration.event.is_free and registration.state == State.REGISTERED:
         due.append((MailKind.CONFIRM_ASK, start - CONFIRM_ASK_BEFORE))
     return [mail.message(registration, kind, at) for kind, at in due if at > now]

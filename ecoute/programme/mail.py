@@ -67,6 +67,7 @@ def _where(event) -> str:
 
 def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     """(subject, paragraphs) of MESSAGE, in the active language."""
+    from . import video
     from .links import manage_url
 
     registration = message.registration
@@ -106,7 +107,8 @@ def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     if kind == MailKind.JOIN_LINK:
         return gettext("Votre lien de connexion : %(title)s") % {"title": event.title}, [
             *facts,
-            gettext("Rejoindre l'atelier : %(url)s") % {"url": event.join_url or gettext("(lien à venir)")},
+            gettext("Rejoindre l'atelier : %(url)s")
+            % {"url": video.join_url(registration) or gettext("(lien à venir)")},
             gettext("Ce lien vous est personnel : merci de ne pas le diffuser."),
         ]
     if kind == MailKind.CONFIRM_ASK:

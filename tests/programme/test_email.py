@@ -167,3 +167,46 @@ def test_english_registrants_get_english_emails(smtp):
     actions.register(event.pk, email="a@example.org", language="en")
     worker.send_due()
     assert str(smtp.to("a@example.org")[0]["Subject"]).strip().startswith("Registration confirmed")
+
+
+def test_with_jitsi_each_registrant_gets_a_signed_link_of_their_own(smtp, settings):
+    import jwt
+
+    from ecoute.programme import video
+
+    settings.ECOUTE_JITSI_URL = "https://visio.example.org"
+    settings.ECOUTE_JITSI_APP_ID, settings.ECOUTE_JITSI_SECRET = (
+        "ecoute",
+        "a-long-shared-secret-for-the-tests-only",
+    )
+    event = make_event(
+        kind=Kind.EJADES, online=True, starts_at=timezone.now() + timedelta(minutes=30), dpc_reference=""
+    )
+    actions.register(event.pk, email="pseudo@example.org", name="Lune")
+    worker.send_due()  # registered in the last hour: the confirmation and the link go at once
+    body = smtp.to("pseudo@example.org")[-1].get_body(("plain",)).get_content()
+    link = next(word for word in body.split() if word.startswith("https://visio.example.org/"))
+    room, token = link.removeprefix("https://visio.example.org/").split("?jwt=")
+    assert room == video.room_name(event) and str(event.pk) in room and len(room) > 25
+    with pytest.raises(jwt.ImmatureSignatureError):  # not before 15 minutes ahead of the start
+        jwt.decode(token, "a-long-shared-secret-for-the-tests-only", algorithms=["HS256"], audience="jitsi")
+    claims = jwt.decode(
+        token,
+        "a-long-shared-secret-for-the-tests-only",
+        algorithms=["HS256"],
+        audience="jitsi",
+        options={"verify_nbf": False},
+    )
+    assert claims["room"] == room and claims["iss"] == "ecoute" and claims["sub"] == "visio.example.org"
+    assert claims["context"]["user"] == {"name": "Lune"}
+    assert "pseudo@example.org" not in str(claims)
+    assert claims["nbf"] == int((event.starts_at - timedelta(minutes=15)).timestamp())
+    assert event.ends_at.timestamp() < claims["exp"]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            token,
+            "another-secret-of-enough-length-here",
+            algorithms=["HS256"],
+            audience="jitsi",
+            options={"verify_nbf": False},
+        )

@@ -283,3 +283,10 @@ def test_a_batch_past_the_limit_puts_the_rest_on_the_waiting_list():
     )
     assert [outcome.state for outcome in outcomes] == [State.REGISTERED] * 3 + [State.WAITING] * 2
     assert OutboxMessage.objects.filter(kind=MailKind.WAITING).count() == 2
+
+
+def test_registering_in_the_last_hour_of_an_online_session_still_sends_the_link_at_once():
+    event = make_event(online=True, kind="ejades", starts_at=timezone.now() + timedelta(minutes=20), price=0)
+    registration = register(event, "late@example.org", name="")
+    join = registration.mails.get(kind=MailKind.JOIN_LINK)
+    assert join.send_after <= timezone.now() + timedelta(seconds=1)
