@@ -110,3 +110,22 @@ async def test_posts_arriving_together_are_registered_together_each_with_its_own
     assert isinstance(outcomes[30], actions.AlreadyRegistered)
     held = await sync_to_async(event.registrations.filter(state__in=HOLDING_STATES).count)()
     assert held == 5
+
+
+def test_workers_running_together_send_each_message_once(settings):
+    from ecoute.programme import worker
+    from ecoute.programme.models import OutboxMessage
+    from tests.programme.smtp import SmtpServer
+
+    need_postgres()
+    event = make_event(capacity=100, price=40)
+    for n in range(60):
+        actions.register(event.pk, email=f"p{n}@example.org")
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        results = run_together([worker.send_due for _ in range(4)])
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sum(r["sent"] for r in results) == 60
+    assert sorted(m["To"] for m in server.inbox.messages) == sorted(f"p{n}@example.org" for n in range(60))
+    assert not OutboxMessage.objects.filter(kind="confirmation", sent_at=None).exists()
