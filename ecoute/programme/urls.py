@@ -11,7 +11,15 @@ urlpatterns = [
     path("programme/attestation/", views.verify, name="verify"),
     path("espace/programme/", views_staff.events, name="staff_events"),
     path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
-    path("espace/programme/<int:pk>/inscriptions.csv", views_staff.export_csv, name="staff_export"),
+    path(
+        "espace/programme/<int:pk>/inscriptions.csv", views_staff.export, {"fmt": "csv"}, name="staff_export"
+    ),
+    path(
+        "espace/programme/<int:pk>/inscriptions.xlsx",
+        views_staff.export,
+        {"fmt": "xlsx"},
+        name="staff_export_xlsx",
+    ),
     path("espace/programme/<int:pk>/emargement/", views_staff.sign_in_sheet, name="staff_sign_in"),
     path(
         "espace/programme/<int:pk>/emargement/enregistrer/",

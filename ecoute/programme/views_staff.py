@@ -1,6 +1,7 @@
 """The programme's staff pages: events, registrations, export, sign-in sheet, certificates, messages."""
 
 import csv
+import io
 from datetime import timedelta
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
+from openpyxl import Workbook
 
 from ecoute.accounts.access import PROGRAMME_ROLES, role_required
 from ecoute.lib.tabular import safe_cell
@@ -66,40 +68,61 @@ EXPORT_COLUMNS = [
 ]
 
 
-@require_GET
-@programme_staff
-def export_csv(request, pk):
-    """The registrations of one event as CSV (semicolons, UTF-8 with BOM: opens as is in a spreadsheet)."""
-    event = get_object_or_404(Event, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="inscriptions-{event.pk}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    rows = (
+def export_rows(event) -> list[list]:
+    """The active registrations of EVENT as rows of EXPORT_COLUMNS, text cells formula-safe."""
+    registrations = (
         event.registrations.filter(state__in=ACTIVE_STATES)
         .select_related("profession")
         .prefetch_related("choices__workshop")
+        .order_by("registered_at", "pk")
     )
-    for registration in rows.order_by("registered_at", "pk"):
-        writer.writerow(
-            [
-                registration.get_state_display(),
-                safe_cell(registration.name),
-                safe_cell(registration.email),
-                safe_cell(str(registration.profession or "")),
-                registration.rpps,
-                "oui" if registration.dpc_enrolled else "",
-                "oui" if registration.member else "",
-                registration.price_due,
-                timezone.localtime(registration.registered_at).strftime("%Y-%m-%d %H:%M"),
-                safe_cell(", ".join(choice.workshop.title for choice in registration.choices.all())),
-            ]
+    return [
+        [
+            str(registration.get_state_display()),
+            safe_cell(registration.name),
+            safe_cell(registration.email),
+            safe_cell(str(registration.profession or "")),
+            registration.rpps,
+            "oui" if registration.dpc_enrolled else "",
+            "oui" if registration.member else "",
+            float(registration.price_due),
+            timezone.localtime(registration.registered_at).strftime("%Y-%m-%d %H:%M"),
+            safe_cell(", ".join(choice.workshop.title for choice in registration.choices.all())),
+        ]
+        for registration in registrations
+    ]
+
+
+@require_GET
+@programme_staff
+def export(request, pk, fmt):
+    """The registrations of one event as CSV (semicolons, UTF-8 with BOM: opens as is in a spreadsheet) or XLSX."""
+    event = get_object_or_404(Event, pk=pk)
+    rows = export_rows(event)
+    if fmt == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Inscriptions"
+        sheet.append(EXPORT_COLUMNS)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="inscriptions-{event.pk}.{fmt}"'
     journal.record(
         SecurityEventKind.EXPORT,
         actor=request.user,
-        summary=f"inscriptions de l'événement {event.pk}",
+        summary=f"inscriptions de l'événement {event.pk} ({fmt})",
         event=event.pk,
     )
     return response

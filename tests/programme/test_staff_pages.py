@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from ecoute.accounts.models import Role
 from ecoute.programme import actions
@@ -26,7 +27,12 @@ def staff(client):
 def test_other_roles_cannot_open_the_programme(client, role):
     event = make_event()
     log_in(client, make_staff(role))
-    for name in ("programme:staff_event", "programme:staff_export", "programme:staff_sign_in"):
+    for name in (
+        "programme:staff_event",
+        "programme:staff_export",
+        "programme:staff_export_xlsx",
+        "programme:staff_sign_in",
+    ):
         assert client.get(reverse(name, args=[event.pk])).status_code == 403
     assert client.post(reverse("programme:staff_cancel", args=[event.pk])).status_code == 403
     event.refresh_from_db()
@@ -55,6 +61,13 @@ def test_the_csv_export_is_safe_and_journalled(staff):
     assert rows[0][1] == "nom" and rows[1][2] == "evil@example.org"
     assert not rows[1][1].startswith("=")
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).count() == 1
+    workbook = load_workbook(
+        io.BytesIO(staff.get(reverse("programme:staff_export_xlsx", args=[event.pk])).content)
+    )
+    sheet_rows = list(workbook.active.iter_rows(values_only=True))
+    assert sheet_rows[0][:3] == ("état", "nom", "e-mail") and sheet_rows[1][2] == "evil@example.org"
+    assert not str(sheet_rows[1][1]).startswith("=")
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).count() == 2
 
 
 def test_the_sign_in_sheet_records_who_came_and_certificates_follow(staff):
