@@ -16,6 +16,7 @@ from django.utils import timezone
 from .models import Registration
 
 SALT = "ecoute.programme.manage"
+CHECK_IN_SALT = "ecoute.programme.check-in"
 
 
 class BadLink(Exception):
@@ -41,3 +42,30 @@ def registration_for(token: str, now=None) -> Registration:
     if registration is None or registration.event.ends_at <= (now or timezone.now()):
         raise BadLink
     return registration
+
+
+def check_in_url(registration: Registration) -> str:
+    """What the registrant's QR code holds: a staff page that records their arrival (signed apart from
+    the manage link, so that the code shown at the door cannot cancel anything)."""
+    token = signing.dumps([registration.pk, registration.link_key], salt=CHECK_IN_SALT, compress=True)
+    return settings.ECOUTE_PUBLIC_URL + reverse("programme:staff_check_in", args=[token])
+
+
+def registration_checking_in(token: str) -> Registration:
+    try:
+        pk, key = signing.loads(token, salt=CHECK_IN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadLink from None
+    registration = Registration.objects.select_related("event").filter(pk=pk, link_key=key).first()
+    if registration is None:
+        raise BadLink
+    return registration
+
+
+def check_in_qr(registration: Registration) -> str:
+    """The QR code of check_in_url as inline SVG."""
+    import segno
+
+    return segno.make(check_in_url(registration), error="m").svg_inline(
+        scale=4, dark="#1d2a2b", light="#ffffff"
+    )

@@ -34,6 +34,7 @@ urlpatterns = [
         views_staff.certificate_pdf,
         name="staff_certificate",
     ),
+    path("espace/programme/entree/<str:token>/", views_staff.check_in, name="staff_check_in"),
     path("espace/programme/<int:pk>/annuler/", views_staff.cancel_event, name="staff_cancel"),
     path("espace/programme/<int:pk>/message/", views_staff.message_participants, name="staff_message"),
 ]

@@ -215,7 +215,16 @@ def manage(request, token):
     return render(
         request,
         "programme/manage.html",
-        {"registration": registration, "event": registration.event, "problem": problem, "State": State},
+        {
+            "registration": registration,
+            "event": registration.event,
+            "problem": problem,
+            "State": State,
+            # At the door of an on-site event, staff scan it to record the arrival.
+            "check_in_qr": links.check_in_qr(registration)
+            if registration.state in (State.REGISTERED, State.CONFIRMED) and not registration.event.online
+            else "",
+        },
         status=409 if problem else 200,
     )
 

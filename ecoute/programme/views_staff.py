@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
 from ecoute.accounts.access import PROGRAMME_ROLES, role_required
@@ -18,7 +18,7 @@ from ecoute.lib.tabular import safe_cell
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
-from . import actions
+from . import actions, links
 from .forms import MessageForm
 from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
 
@@ -216,3 +216,26 @@ def certificate_pdf(request, pk, registration_pk):
     response = HttpResponse(certificates.pdf(registration), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="attestation-{registration.certificate_code}.pdf"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@programme_staff
+def check_in(request, token):
+    """The page a registrant's QR code opens on the staff's phone: who it is, and one button to let them in."""
+    try:
+        registration = links.registration_checking_in(token)
+    except links.BadLink:
+        return render(request, "programme/staff/check_in.html", {"bad": True}, status=404)
+    problem = None
+    if request.method == "POST":
+        try:
+            actions.attend(registration.pk)
+        except actions.RegistrationError as error:
+            problem = str(error)
+        registration.refresh_from_db()
+    return render(
+        request,
+        "programme/staff/check_in.html",
+        {"registration": registration, "event": registration.event, "problem": problem, "State": State},
+        status=409 if problem else 200,
+    )

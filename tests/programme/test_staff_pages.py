@@ -120,3 +120,26 @@ def test_the_admin_opens_events_to_the_programme_role(client):
     log_in(client, user)
     assert client.get(reverse("admin:programme_event_add")).status_code == 200
     assert client.get(reverse("admin:programme_outboxmessage_changelist")).status_code == 200
+
+
+def test_the_qr_code_at_the_door_records_the_arrival_and_nothing_else(client, staff):
+    from ecoute.programme import links
+
+    event = make_event()
+    registration = actions.register(event.pk, email="a@example.org", name="Anne")
+    manage = client.get(reverse("programme:manage", args=[links.manage_token(registration)])).content.decode()
+    assert "<svg" in manage
+    check_in = links.check_in_url(registration).removeprefix("http://localhost:8000")
+    assert "Anne" in staff.get(check_in).content.decode()
+    registration.refresh_from_db()
+    assert registration.state == State.REGISTERED  # opening the page changes nothing
+    staff.post(check_in)
+    registration.refresh_from_db()
+    assert registration.state == State.ATTENDED
+    # The door's code is not a manage link, and a manage link is not a door's code.
+    token = check_in.rstrip("/").rsplit("/", 1)[1]
+    assert client.get(reverse("programme:manage", args=[token])).status_code == 404
+    assert (
+        staff.get(reverse("programme:staff_check_in", args=[links.manage_token(registration)])).status_code
+        == 404
+    )
