@@ -1,11 +1,12 @@
 """The programme's public pages: the agenda, an event and its registration form, the manage link, the feeds."""
 
 import asyncio
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -95,6 +96,23 @@ async def _in_pool(function, *args):
             return function(*args)
 
     return await asyncio.get_running_loop().run_in_executor(_pool, run)
+
+
+def stop_pool() -> None:
+    """Close the threads and their database connections (tests, before their database is dropped)."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is None:
+        return
+    together = threading.Barrier(pool._max_workers)
+
+    def close_this_threads_connection():
+        connections.close_all()
+        together.wait(timeout=10)  # so that each job runs on a thread of its own
+
+    for _ in range(pool._max_workers):
+        pool.submit(close_this_threads_connection)
+    pool.shutdown(wait=True)
 
 
 async def event_page(request, pk):

@@ -102,13 +102,23 @@ async def test_posts_arriving_together_are_registered_together_each_with_its_own
     from ecoute.programme.views import register_together
 
     need_postgres()
-    event = await sync_to_async(make_event)(capacity=5, price=40)
+
+    def closing(function):  # asgiref's thread keeps no connection open once the test is over
+        def run(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            finally:
+                connections.close_all()
+
+        return sync_to_async(run)
+
+    event = await closing(make_event)(capacity=5, price=40)
     applications = [actions.Application(email=f"p{n}@example.org") for n in range(30)]
     applications.append(actions.Application(email="p0@example.org"))  # a double click, last
     outcomes = await asyncio.gather(*(register_together(event.pk, a) for a in applications))
     assert [o.state for o in outcomes[:30]] == [State.REGISTERED] * 5 + [State.WAITING] * 25
     assert isinstance(outcomes[30], actions.AlreadyRegistered)
-    held = await sync_to_async(event.registrations.filter(state__in=HOLDING_STATES).count)()
+    held = await closing(event.registrations.filter(state__in=HOLDING_STATES).count)()
     assert held == 5
 
 

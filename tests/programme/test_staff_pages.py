@@ -47,10 +47,13 @@ def test_without_the_second_factor_the_staff_is_sent_to_log_in(client):
 
 def test_the_programme_role_lands_on_its_events_and_sees_registrations(staff):
     event = make_event(title="Formation Lille")
-    actions.register(event.pk, email="camille@example.org", name="Camille Martin")
+    actions.register(
+        event.pk, email="camille@example.org", name="Camille Martin", accessibility="Fauteuil roulant"
+    )
     assert "Formation Lille" in staff.get(reverse("programme:staff_events")).content.decode()
     page = staff.get(reverse("programme:staff_event", args=[event.pk])).content.decode()
     assert "Camille Martin" in page and "camille@example.org" in page
+    assert "Fauteuil roulant" in page  # opened where it is needed, stored encrypted
 
 
 def test_the_csv_export_is_safe_and_journalled(staff):
