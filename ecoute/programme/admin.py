@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.access import PROGRAMME_ROLES
 
-from . import actions
+from . import actions, series
 from .models import HOLDING_STATES, Event, Member, OutboxMessage, Slot, Workshop
+
+SERIES_WEEKS = 8
 
 
 class ProgrammeAccess:
@@ -67,7 +69,7 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     inlines = [SlotInline]
     readonly_fields = ["cancelled_at"]
-    actions = ["publish", "unpublish", "cancel"]
+    actions = ["publish", "unpublish", "repeat_weekly", "cancel"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "theme", "description", "speakers"]}),
         (
@@ -105,6 +107,11 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
     @admin.action(description=_("Retirer de l'agenda les événements choisis"))
     def unpublish(self, request, queryset):
         queryset.update(published=False)
+
+    @admin.action(description=_("Répéter chaque semaine pendant 8 semaines (séries eJADES), non publiés"))
+    def repeat_weekly(self, request, queryset):
+        made = sum(len(series.repeat_weekly(event, SERIES_WEEKS)) for event in queryset)
+        messages.success(request, _("%(n)s séances créées, à relire puis publier.") % {"n": made})
 
     @admin.action(description=_("Annuler les événements choisis (les inscrits sont prévenus)"))
     def cancel(self, request, queryset):

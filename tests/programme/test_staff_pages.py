@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -146,3 +147,22 @@ def test_the_qr_code_at_the_door_records_the_arrival_and_nothing_else(client, st
         staff.get(reverse("programme:staff_check_in", args=[links.manage_token(registration)])).status_code
         == 404
     )
+
+
+def test_the_programme_role_lands_on_its_events_after_logging_in():
+    from ecoute.accounts.access import home_for
+
+    assert home_for(make_staff(Role.PROGRAMME)) == reverse("programme:staff_events")
+
+
+def test_a_weekly_series_copies_the_session_with_its_slots_unpublished_and_only_once():
+    from ecoute.programme import series
+    from tests.programme.support import make_jades_day
+
+    event, _slots = make_jades_day()
+    made = series.repeat_weekly(event, 3)
+    assert [e.starts_at - event.starts_at for e in made] == [timedelta(weeks=n) for n in (1, 2, 3)]
+    assert all(not e.published for e in made)
+    assert [e.slots.count() for e in made] == [2, 2, 2]
+    assert made[0].slots.first().workshops.count() == 2
+    assert series.repeat_weekly(event, 3) == []
