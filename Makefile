@@ -21,17 +21,20 @@ demo: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_directory
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_contacts
+	DJANGO_DEBUG=1 $(PY) manage.py seed_programme
 	$(PY) tools/run_demo.py
 
 # Debian's Chromium (browser tests), coturn (TURN relay tests), redis-server (the Redis outage test
 # stops and restarts a Redis of its own) and the PostgreSQL client tools (the restore drill's
-# pg_dump and pg_restore, the health-data canary test's dump), installed when missing.
+# pg_dump and pg_restore, the health-data canary test's dump), and Pango (WeasyPrint's certificates),
+# installed when missing.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v turnserver >/dev/null || missing="$$missing coturn"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v pg_restore >/dev/null || missing="$$missing postgresql-client"; \
+	/sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing from Debian…"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ninja",
     "ecoute.abuse",
     "ecoute.about",
+    "ecoute.programme",
 ]
 
 MIDDLEWARE = [
@@ -352,6 +353,44 @@ ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contrib
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
 STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]
+
+# --- The prevention programme (ecoute/programme, docs/programme.md) -----------------------------
+# The address links in e-mails point to (no trailing slash).
+ECOUTE_PUBLIC_URL = env_str("ECOUTE_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# E-mail: a real SMTP server when EMAIL_HOST is set; otherwise, for a local run, the worker prints
+# each message on its console (`make demo`).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+if EMAIL_HOST or not DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+ECOUTE_MAIL_FROM_ADDRESS = env_str("ECOUTE_MAIL_FROM_ADDRESS", "programme@ecoute.localhost")
+DEFAULT_FROM_EMAIL = f"Écoute <{ECOUTE_MAIL_FROM_ADDRESS}>"
+ECOUTE_MAIL_DOMAIN = ECOUTE_MAIL_FROM_ADDRESS.rpartition("@")[2]
+# Days a manage link works after it was sent (and never after the event's end).
+ECOUTE_PROGRAMME_LINK_DAYS = env_int("ECOUTE_PROGRAMME_LINK_DAYS", 180, minimum=1)
+# Days after an event's end when registrations of people who did not attend are deleted, and when
+# attendance (the proof DPC and Qualiopi ask for, the certificates' verification) is.
+ECOUTE_PROGRAMME_RETENTION_DAYS = env_int("ECOUTE_PROGRAMME_RETENTION_DAYS", 90, minimum=1)
+ECOUTE_PROGRAMME_ATTENDANCE_DAYS = env_int("ECOUTE_PROGRAMME_ATTENDANCE_DAYS", 3 * 365, minimum=1)
+# Registrations one source (hashed, cache only) may send in 10 minutes.
+ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = env_int(
+    "ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE", 10, minimum=1
+)
+# Online sessions on a Jitsi Meet server with token authentication (Prosody's app_id and app_secret):
+# each registrant receives a link with a JWT of their own (ecoute/programme/video.py). Unset: the
+# link staff typed on the event is sent.
+ECOUTE_JITSI_URL = env_str("ECOUTE_JITSI_URL", "")
+ECOUTE_JITSI_APP_ID = env_str("ECOUTE_JITSI_APP_ID", "")
+ECOUTE_JITSI_SECRET = env_str("ECOUTE_JITSI_SECRET", "")
+# Threads (each with its database connection) on which one server process runs the event page; other requests wait.
+ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS = env_int("ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS", 8, minimum=1)
 
 # --- Security headers ---------------------------------------------------------------------------
 

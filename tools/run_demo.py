@@ -43,6 +43,8 @@ def main() -> int:
   Supervision board (queue):    http://localhost:{PORT}/supervision/   cadre / {PASSWORD}
   Administration:               http://localhost:{PORT}/admin/      admin / {PASSWORD}
   Statistics (a demo year):     http://localhost:{PORT}/statistiques/   stats / {PASSWORD}; public: /chiffres/
+  Prevention programme:         http://localhost:{PORT}/programme/   staff: /espace/programme/   programme / {PASSWORD}
+                                (its e-mails are printed on this console unless EMAIL_HOST is set)
   Second factor of every demo account: the code printed by
       DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code
 
@@ -55,6 +57,9 @@ def main() -> int:
         flush=True,
     )
     server = subprocess.Popen(uvicorn_command(HOST, PORT), cwd=ROOT, env=env)
+    # The programme's e-mails (outbox) and waiting-list deadlines; without EMAIL_HOST it prints each
+    # e-mail here, on this console.
+    mailer = subprocess.Popen([sys.executable, "manage.py", "programme_worker"], cwd=ROOT, env=env)
     try:
         return server.wait()
     except KeyboardInterrupt:
@@ -64,6 +69,9 @@ def main() -> int:
         if server.poll() is None:
             server.terminate()
             server.wait(10)
+        if mailer.poll() is None:
+            mailer.terminate()
+            mailer.wait(10)
         if coturn:
             coturn.terminate()
 

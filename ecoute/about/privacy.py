@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from ecoute.contacts.actions import UNANSWERED_LINK_KEPT
 from ecoute.directory.models import REFERRALS_KEPT
+from ecoute.programme.actions import SENT_MAIL_KEPT
 
 # The rows of docs/retention.md that hold nothing about a caller: staff accounts and their traces,
 # vocabularies, the directory's public entries.
@@ -33,6 +34,8 @@ NOT_ABOUT_CALLERS = (
     "presence_presence",
     "directory_entry",
     "directory_region",
+    "programme_event",
+    "programme_member",
     "auth_permission",
     "login-failures:account",
     "login-failures:address",
@@ -152,3 +155,36 @@ def caller_data() -> list[Kept]:
             sources=("ecoute.callerKey", "ecoute.referralCards", "ecoute-shell", "django_language"),
         ),
     ]
+
+
+def participant_data() -> list[Kept]:
+    """What the prevention programme keeps about the people who register for its events."""
+    return [
+        Kept(
+            what=_(
+                "Si vous vous inscrivez à une formation, une journée JADES, une eJADES ou au colloque : "
+                "votre nom, votre e-mail, votre profession, et si vous les donnez votre numéro RPPS/ADELI, "
+                "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; les e-mails que nous "
+                "vous envoyons pour cet événement."
+            ),
+            why=_(
+                "Organiser l’événement, vous envoyer confirmation et rappels, et pour les formations prouver "
+                "votre présence (DPC, Qualiopi) et vérifier votre attestation."
+            ),
+            how_long=_(
+                "%(absent)s après l’événement si vous n’y êtes pas venu ; %(attended)s si vous y avez "
+                "assisté ; les e-mails envoyés : %(mail)s."
+            )
+            % {
+                "absent": duration(settings.ECOUTE_PROGRAMME_RETENTION_DAYS),
+                "attended": duration(settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS),
+                "mail": duration(days_of(SENT_MAIL_KEPT)),
+            },
+            sources=("programme_registration", "programme_outboxmessage"),
+        ),
+    ]
+
+
+def everything_told() -> list[Kept]:
+    """Every item of the notice: what concerns callers, then the programme's participants."""
+    return caller_data() + participant_data()

@@ -22,6 +22,7 @@ def legal_notice(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "kept": privacy_notice.caller_data(),
+        "kept_for_participants": privacy_notice.participant_data(),
         "legal": settings.ECOUTE_LEGAL,
         "min_cell": settings.ECOUTE_STATS_MIN_CELL,
     }

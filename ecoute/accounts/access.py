@@ -57,8 +57,17 @@ def reads_statistics(user) -> bool:
     return has_role(user, STATISTICS_ROLES)
 
 
+def runs_programme(user) -> bool:
+    """Runs the prevention programme's events, registrations and certificates."""
+    return has_role(user, PROGRAMME_ROLES)
+
+
 def is_administrator(user) -> bool:
     return user.is_active and (user.is_superuser or has_role(user, ADMINISTRATION_ROLES))
+
+
+# Who runs the prevention programme's events, registrations and certificates (ecoute/programme).
+PROGRAMME_ROLES = (Role.PROGRAMME, Role.ADMINISTRATOR)
 
 
 def is_verified(user) -> bool:
@@ -117,6 +126,8 @@ def home_for(user) -> str:
         return reverse("calls:workspace")
     if reads_statistics(user):
         return reverse("stats:dashboard")
+    if has_role(user, (Role.PROGRAMME,)):
+        return reverse("programme:staff_events")
     return reverse("admin:index")
 
 

@@ -15,6 +15,8 @@ class Role(models.TextChoices):
     # Sees aggregate statistics only, never a contact record or its note.
     STATISTICIAN = "statistician", _("Chargé·e des statistiques")
     ADMINISTRATOR = "administrator", _("Administrateur")
+    # Runs the prevention programme (events, registrations, certificates); sees no call or record.
+    PROGRAMME = "programme", _("Chargé·e du programme de prévention")
 
 
 class User(AbstractUser):

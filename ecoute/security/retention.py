@@ -2,7 +2,7 @@
 
 docs/retention.md lists every table and store with its retention; this module applies the rules
 that live in the database. Each rule belongs to its app (notes and caller links: contacts; alert
-reasons: calls; orientations noted during calls: directory; the two journals: contacts and security; Django's admin history and sessions: here);
+reasons: calls; orientations noted during calls: directory; registrations and e-mails: programme; the two journals: contacts and security; Django's admin history and sessions: here);
 this module runs them in order, then journals a PURGE event with what each one removed.
 
 Every server process checks every PURGE_CHECK_SECONDS whether a purge is due (none in the last
@@ -36,6 +36,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.calls import alerts
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
+    from ecoute.programme import actions as programme
 
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
@@ -48,6 +49,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done["security_events"] = forget_security_events(audit_cutoff)
     done["admin_log"] = LogEntry.objects.filter(action_time__lt=audit_cutoff).delete()[0]
     done["sessions"] = clear_expired_sessions()
+    done.update({f"programme_{rule}": count for rule, count in programme.purge(now).items()})
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
@@ -57,7 +59,9 @@ def summary(done: dict[str, int]) -> str:
         f"{done['notes']} notes effacées, {done['caller_links']} liens d'appelant oubliés, "
         f"{done['alert_reasons']} motifs d'alerte effacés, {done['note_reads']} lectures de notes et "
         f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
-        f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées."
+        f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées, "
+        f"{done.get('programme_registrations', 0)} inscriptions et {done.get('programme_attendances', 0)} présences "
+        f"au programme et {done.get('programme_sent_mails', 0)} e-mails envoyés supprimés."
     )
 
 

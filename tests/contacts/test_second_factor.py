@@ -31,6 +31,7 @@ PUBLIC_PREFIXES = (
     "/api/docs",
     "/media/",
     "/orientation",
+    "/programme/",  # the agenda, events, registration and certificate check (staff: /espace/programme/)
     "/annuaire",
     "/api/directory/",
     "/jsi18n/",

@@ -103,17 +103,24 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     from ecoute.calls.models import Alert, AlertKind
     from ecoute.contacts.models import NoteRead
     from ecoute.lib.crypto import encrypted_fields
+    from ecoute.programme import actions as programme
+    from ecoute.programme.models import Registration
     from ecoute.security.models import SecurityEvent, SecurityEventKind
+    from tests.programme.support import make_event
 
     assert {f"{model._meta.label}.{name}" for model, name in encrypted_fields()} == {
         "calls.Alert.reason",
         "contacts.ContactRecord.note",
         "contacts.NoteRead.reason",
+        "programme.Registration.accessibility",
     }
     claire = make_psychologist("Claire")
     record = make_record(claire, note=f"note {CANARY}")
     actions.read_note(claire, record, f"lecture {CANARY}", ReadPlace.PAGE)
     Alert.objects.create(kind=AlertKind.EMERGENCY, reason=f"urgence {CANARY}", created_at=timezone.now())
+    registration = programme.register(
+        make_event().pk, email="a@example.org", accessibility=f"fauteuil {CANARY}"
+    )
     old_key, new_key = settings.ECOUTE_NOTE_KEYS[0], Fernet.generate_key().decode()
     settings.ECOUTE_NOTE_KEYS = [new_key, old_key]
     call_command("rotate_note_keys", stdout=io.StringIO())
@@ -122,9 +129,11 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     assert Alert.objects.get().reason.open() == f"urgence {CANARY}"
     assert NoteRead.objects.get().reason.open() == f"lecture {CANARY}"
     assert ContactRecord.objects.get().note.open() == f"note {CANARY}"
+    assert Registration.objects.get(pk=registration.pk).accessibility.open() == f"fauteuil {CANARY}"
     event = SecurityEvent.objects.get(kind=SecurityEventKind.KEY_ROTATION)
     assert event.details == {
         "calls.Alert.reason": 1,
         "contacts.ContactRecord.note": 1,
         "contacts.NoteRead.reason": 1,
+        "programme.Registration.accessibility": 1,
     }

@@ -86,6 +86,9 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "security_events": 1,
         "admin_log": 0,
         "sessions": 1,
+        "programme_registrations": 0,
+        "programme_attendances": 0,
+        "programme_sent_mails": 0,
     }
     assert (
         list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]

@@ -1,0 +1,149 @@
+"""The programme's back office: events with their slots, workshops, members, and the outbox (read only).
+
+Open to the roles of PROGRAMME_ROLES (ecoute/accounts/access.py) whatever their Django
+permissions; registrations are handled on the staff pages (views_staff.py), not here.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ecoute.accounts.access import runs_programme
+
+from . import actions, series
+from .models import HOLDING_STATES, Event, Member, OutboxMessage, Slot, Workshop
+
+SERIES_WEEKS = 8
+
+
+class ProgrammeAccess:
+    """The programme's staff may do everything here; nobody else sees it (administrators aside)."""
+
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (request.user.is_superuser or runs_programme(request.user))
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+
+class SlotInline(ProgrammeAccess, admin.TabularInline):
+    model = Slot
+    extra = 0
+    show_change_link = True
+
+
+class WorkshopInline(ProgrammeAccess, admin.TabularInline):
+    model = Workshop
+    extra = 1
+
+
+@admin.register(Event)
+class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "starts_at",
+        "city",
+        "capacity",
+        "held",
+        "published",
+        "cancelled_at",
+        "registrations_link",
+    ]
+    list_filter = ["kind", "published", "region", "online"]
+    search_fields = ["title", "theme", "city"]
+    date_hierarchy = "starts_at"
+    inlines = [SlotInline]
+    readonly_fields = ["cancelled_at"]
+    actions = ["publish", "unpublish", "repeat_weekly", "cancel"]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "theme", "description", "speakers"]}),
+        (
+            _("Quand et où"),
+            {"fields": ["starts_at", "ends_at", "online", "venue", "city", "region", "join_url"]},
+        ),
+        (
+            _("Places et prix"),
+            {"fields": ["capacity", "overbooking_percent", "price", "free_for_members", "dpc_reference"]},
+        ),
+        (_("Publication"), {"fields": ["published", "cancelled_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(held_count=Count("registrations", filter=Q(registrations__state__in=HOLDING_STATES)))
+        )
+
+    @admin.display(description=_("places prises"), ordering="held_count")
+    def held(self, event):
+        return event.held_count
+
+    @admin.display(description=_("inscriptions"))
+    def registrations_link(self, event):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("programme:staff_event", args=[event.pk]), _("voir")
+        )
+
+    @admin.action(description=_("Publier les événements choisis"))
+    def publish(self, request, queryset):
+        queryset.filter(cancelled_at=None).update(published=True)
+
+    @admin.action(description=_("Retirer de l'agenda les événements choisis"))
+    def unpublish(self, request, queryset):
+        queryset.update(published=False)
+
+    @admin.action(description=_("Répéter chaque semaine pendant 8 semaines (séries eJADES), non publiés"))
+    def repeat_weekly(self, request, queryset):
+        made = sum(len(series.repeat_weekly(event, SERIES_WEEKS)) for event in queryset)
+        messages.success(request, _("%(n)s séances créées, à relire puis publier.") % {"n": made})
+
+    @admin.action(description=_("Annuler les événements choisis (les inscrits sont prévenus)"))
+    def cancel(self, request, queryset):
+        for event in queryset.filter(cancelled_at=None):
+            told = actions.cancel_event(event.pk)
+            messages.success(
+                request, _("%(event)s annulé : %(n)s personnes prévenues.") % {"event": event, "n": told}
+            )
+
+
+@admin.register(Slot)
+class SlotAdmin(ProgrammeAccess, admin.ModelAdmin):
+    list_display = ["label", "event", "starts_at", "ends_at"]
+    inlines = [WorkshopInline]
+
+
+@admin.register(Member)
+class MemberAdmin(ProgrammeAccess, admin.ModelAdmin):
+    list_display = ["name", "email", "year", "kind", "code"]
+    list_filter = ["year", "kind"]
+    search_fields = ["name", "email", "code"]
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(ProgrammeAccess, admin.ModelAdmin):
+    """What was sent, what waits, what failed: read only (the worker sends)."""
+
+    list_display = ["kind", "registration", "send_after", "sent_at", "attempts", "last_error", "dropped"]
+    list_filter = ["kind", "dropped", ("sent_at", admin.EmptyFieldListFilter)]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,258 @@
+"""The prevention programme: trainings, JADES days, eJADES sessions, the conference, and who registered.
+
+An event's places are held by its registrations in the states of HOLDING_STATES; the rules that
+move them (capacity, waiting list, offers, overbooking) are in actions.py, nowhere else.
+"""
+
+import secrets
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ecoute.lib.crypto import EncryptedTextField
+
+
+class Kind(models.TextChoices):
+    FORMATION = "formation", _("Formation")
+    JADES = "jades", _("Journée JADES")
+    EJADES = "ejades", _("Atelier eJADES (en ligne)")
+    COLLOQUE = "colloque", _("Colloque national")
+
+
+class Event(models.Model):
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("titre"), max_length=200)
+    theme = models.CharField(_("thème"), max_length=200, blank=True)
+    description = models.TextField(_("programme"), blank=True)
+    speakers = models.TextField(_("formateurs, intervenants"), blank=True, help_text=_("Un nom par ligne."))
+    online = models.BooleanField(_("en ligne"), default=False)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    region = models.CharField(_("région"), max_length=100, blank=True)
+    venue = models.CharField(_("lieu"), max_length=300, blank=True, help_text=_("Établissement et adresse."))
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    capacity = models.PositiveIntegerField(_("places"))
+    # Free events only: places offered beyond capacity, in percent, because many who register for free
+    # do not come; the J-2 confirmation releases the places of those who do not confirm.
+    overbooking_percent = models.PositiveSmallIntegerField(_("surréservation (%)"), default=0)
+    price = models.DecimalField(_("prix (€)"), max_digits=7, decimal_places=2, default=0)
+    free_for_members = models.BooleanField(_("gratuit pour les adhérents"), default=True)
+    dpc_reference = models.CharField(
+        _("référence de l'action DPC"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^\d{11}$", _("Une référence DPC a 11 chiffres."))],
+    )
+    # Sent to registrants shortly before an online session, never shown on a page.
+    join_url = models.URLField(_("lien de connexion (jamais publié)"), blank=True)
+    published = models.BooleanField(_("publié"), default=False)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {timezone.localtime(self.starts_at):%d/%m/%Y}"
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    @property
+    def place_limit(self) -> int:
+        """Places that may be held at once: capacity, plus the overbooking of a free event."""
+        if not self.is_free:
+            return self.capacity
+        return self.capacity + self.capacity * self.overbooking_percent // 100
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def speaker_list(self) -> list[str]:
+        return [line.strip() for line in self.speakers.splitlines() if line.strip()]
+
+
+class Slot(models.Model):
+    """A time slot of an event (a half-day of a training, a round of JADES workshops)."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="slots", verbose_name=_("événement")
+    )
+    label = models.CharField(_("intitulé"), max_length=120)
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+
+    class Meta:
+        verbose_name = _("créneau")
+        verbose_name_plural = _("créneaux")
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Workshop(models.Model):
+    """One workshop offered in a slot of a JADES day; a registrant chooses one per slot."""
+
+    slot = models.ForeignKey(
+        Slot, on_delete=models.CASCADE, related_name="workshops", verbose_name=_("créneau")
+    )
+    title = models.CharField(_("atelier"), max_length=200)
+    capacity = models.PositiveIntegerField(_("places"))
+
+    class Meta:
+        verbose_name = _("atelier")
+        verbose_name_plural = _("ateliers")
+        ordering = ["slot", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class State(models.TextChoices):
+    WAITING = "waiting", _("Liste d'attente")
+    OFFERED = "offered", _("Place proposée")
+    REGISTERED = "registered", _("Inscrit·e")
+    CONFIRMED = "confirmed", _("Venue confirmée")
+    ATTENDED = "attended", _("Présent·e")
+    NO_SHOW = "no_show", _("Absent·e")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+# The states that hold one of the event's places.
+HOLDING_STATES = (State.OFFERED, State.REGISTERED, State.CONFIRMED, State.ATTENDED, State.NO_SHOW)
+# The states of a registration that still counts (one per person and event).
+ACTIVE_STATES = (State.WAITING, *HOLDING_STATES)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Registration(models.Model):
+    """One person's registration: personal data, deleted ECOUTE_PROGRAMME_RETENTION_DAYS after the event."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("événement")
+    )
+    state = models.CharField(_("état"), max_length=12, choices=State.choices, db_index=True)
+    name = models.CharField(_("nom"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"))
+    profession = models.ForeignKey(
+        "contacts.Profession", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("profession")
+    )
+    rpps = models.CharField(_("RPPS / ADELI"), max_length=11, blank=True)
+    dpc_enrolled = models.BooleanField(_("inscrit·e au DPC"), default=False)
+    # What someone needs to attend can speak of their health: encrypted like the notes.
+    accessibility = EncryptedTextField(_("besoins d'accessibilité"), blank=True, default="")
+    # The language of the page they registered on: their e-mails are written in it.
+    language = models.CharField(_("langue"), max_length=8, default="fr")
+    member = models.BooleanField(_("adhérent·e"), default=False)
+    price_due = models.DecimalField(_("à payer (€)"), max_digits=7, decimal_places=2, default=0)
+    registered_at = models.DateTimeField(_("inscrit·e le"), default=timezone.now)
+    offer_expires_at = models.DateTimeField(_("offre valable jusqu'au"), null=True, blank=True)
+    confirm_asked_at = models.DateTimeField(_("confirmation demandée le"), null=True, blank=True)
+    # The manage link's key: part of a signed link; a new one makes the old links useless.
+    link_key = models.CharField(max_length=40, default=new_secret, editable=False)
+    certificate_code = models.CharField(
+        _("code de l'attestation"), max_length=12, null=True, blank=True, unique=True
+    )
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        ordering = ["registered_at", "pk"]
+        constraints = [
+            # One active registration per person and event: a double click or a second try is refused.
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=Q(state__in=ACTIVE_STATES),
+                name="one_active_registration",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} — {self.event.title}"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.state in HOLDING_STATES
+
+
+class WorkshopChoice(models.Model):
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="choices")
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE)
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="choices")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "slot"], name="one_workshop_per_slot")]
+
+
+class Member(models.Model):
+    """The association's members of a year: their registrations are free where the event says so."""
+
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("nom"), max_length=150)
+    year = models.PositiveSmallIntegerField(_("année d'adhésion"))
+    kind = models.CharField(_("type d'adhésion"), max_length=60, blank=True)
+    code = models.CharField(_("code adhérent"), max_length=20, unique=True)
+
+    class Meta:
+        verbose_name = _("adhérent·e")
+        verbose_name_plural = _("adhérent·es")
+        ordering = ["-year", "name"]
+        constraints = [models.UniqueConstraint(fields=["email", "year"], name="one_membership_a_year")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class MailKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Confirmation d'inscription")
+    WAITING = "waiting", _("Inscription en liste d'attente")
+    OFFER = "offer", _("Place proposée")
+    REMINDER = "reminder", _("Rappel")
+    JOIN_LINK = "join_link", _("Lien de connexion")
+    CONFIRM_ASK = "confirm_ask", _("Demande de confirmation")
+    CANCELLED = "cancelled", _("Inscription annulée")
+    EVENT_CANCELLED = "event_cancelled", _("Événement annulé")
+    CERTIFICATE = "certificate", _("Attestation")
+    MESSAGE = "message", _("Message aux participants")
+
+
+class OutboxMessage(models.Model):
+    """An e-mail to send, durable: the worker (manage.py programme_worker) sends it when due, retrying.
+
+    What it says is rendered when it is sent (mail.py), from the registration as it is then: a
+    reminder for a registration cancelled meanwhile is dropped, a join link is the current one.
+    """
+
+    kind = models.CharField(max_length=16, choices=MailKind.choices)
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="mails")
+    send_after = models.DateTimeField(db_index=True)
+    subject = models.CharField(max_length=200, blank=True)  # for a staff message
+    body = models.TextField(blank=True)  # for a staff message
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    dropped = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mail en attente")
+        verbose_name_plural = _("e-mails (boîte d'envoi)")
+        ordering = ["send_after", "pk"]
+        indexes = [models.Index(fields=["sent_at", "dropped", "send_after"], name="outbox_due")]

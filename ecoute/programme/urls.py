@@ -1,0 +1,40 @@
+from django.urls import path
+
+from . import views, views_staff
+
+app_name = "programme"
+urlpatterns = [
+    path("programme/", views.agenda, name="agenda"),
+    path("programme/agenda.ics", views.feed, name="feed"),
+    path("programme/<int:pk>/", views.event_page, name="event"),
+    path("programme/inscription/<str:token>/", views.manage, name="manage"),
+    path("programme/attestation/", views.verify, name="verify"),
+    path("espace/programme/", views_staff.events, name="staff_events"),
+    path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
+    path(
+        "espace/programme/<int:pk>/inscriptions.csv", views_staff.export, {"fmt": "csv"}, name="staff_export"
+    ),
+    path(
+        "espace/programme/<int:pk>/inscriptions.xlsx",
+        views_staff.export,
+        {"fmt": "xlsx"},
+        name="staff_export_xlsx",
+    ),
+    path("espace/programme/<int:pk>/emargement/", views_staff.sign_in_sheet, name="staff_sign_in"),
+    path(
+        "espace/programme/<int:pk>/emargement/enregistrer/",
+        views_staff.record_attendance,
+        name="staff_attendance",
+    ),
+    path(
+        "espace/programme/<int:pk>/attestations/", views_staff.issue_certificates, name="staff_certificates"
+    ),
+    path(
+        "espace/programme/<int:pk>/attestations/<int:registration_pk>.pdf",
+        views_staff.certificate_pdf,
+        name="staff_certificate",
+    ),
+    path("espace/programme/entree/<str:token>/", views_staff.check_in, name="staff_check_in"),
+    path("espace/programme/<int:pk>/annuler/", views_staff.cancel_event, name="staff_cancel"),
+    path("espace/programme/<int:pk>/message/", views_staff.message_participants, name="staff_message"),
+]

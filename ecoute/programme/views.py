@@ -1,0 +1,266 @@
+"""The programme's public pages: the agenda, an event and its registration form, the manage link, the feeds."""
+
+import asyncio
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ecoute.abuse.limits import count
+from ecoute.lib.source import source_of
+
+from . import actions, calendar, links
+from .forms import AgendaFilters, RegistrationForm, upcoming
+from .models import Event, Kind, Registration, State
+
+REGISTRATION_WINDOW = 600
+
+
+@require_GET
+def agenda(request):
+    events = upcoming()
+    filters = AgendaFilters(request.GET or None, events=list(events))
+    if filters.is_bound and filters.is_valid():
+        events = filters.apply(events)
+    return render(
+        request,
+        "programme/agenda.html",
+        {"filters": filters, "events": events, "feed_query": request.GET.urlencode()},
+    )
+
+
+@require_GET
+def feed(request):
+    """The agenda as an iCalendar subscription, optionally for one kind and/or one region."""
+    events = upcoming()
+    kind, region = request.GET.get("kind", ""), request.GET.get("region", "")
+    if kind and kind not in Kind.values:
+        return HttpResponse(
+            gettext("Type d'événement inconnu."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    if kind:
+        events = events.filter(kind=kind)
+    if region:
+        events = events.filter(region=region)
+    name = " — ".join(part for part in ("Écoute", str(Kind(kind).label) if kind else "", region) if part)
+    response = HttpResponse(calendar.feed(events, name), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="agenda.ics"'
+    return response
+
+
+def _visible_event(pk):
+    event = get_object_or_404(Event, pk=pk)
+    if not event.published and not event.is_cancelled:
+        raise Http404
+    return event
+
+
+def over_registration_limit(request) -> bool:
+    """One more registration from this source (its daily keyed hash, cache only): over the limit?"""
+    source = source_of(getattr(request, "scope", None))
+    if not source:
+        return False
+    return (
+        count(f"abuse:programme-registrations:{source}", REGISTRATION_WINDOW)
+        > settings.ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE
+    )
+
+
+# The database work of the event page runs on a few threads of its own per process, each keeping
+# its connection. Under ASGI a sync view gets a new thread, hence a new PostgreSQL connection (a
+# server process forked) per request: a burst of a thousand registrations (a popular eJADES announced
+# by e-mail) went past PostgreSQL's limit and most failed with "too many clients"
+# (bench/programme_registrations.py). Requests beyond ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS wait here.
+_pool: ThreadPoolExecutor | None = None
+
+
+async def _in_pool(function, *args):
+    """FUNCTION(*ARGS) on the programme's threads, in the visitor's language."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(
+            settings.ECOUTE_PROGRAMME_CONCURRENT_REGISTRATIONS, thread_name_prefix="programme"
+        )
+    language = get_language()
+
+    def run():
+        close_old_connections()  # one closed by PostgreSQL or past its age is opened anew
+        with translation.override(language):
+            return function(*args)
+
+    return await asyncio.get_running_loop().run_in_executor(_pool, run)
+
+
+def stop_pool() -> None:
+    """Close the threads and their database connections (tests, before their database is dropped)."""
+    global _pool
+    pool, _pool = _pool, None
+    if pool is None:
+        return
+    together = threading.Barrier(pool._max_workers)
+
+    def close_this_threads_connection():
+        connections.close_all()
+        together.wait(timeout=10)  # so that each job runs on a thread of its own
+
+    for _ in range(pool._max_workers):
+        pool.submit(close_this_threads_connection)
+    pool.shutdown(wait=True)
+
+
+async def event_page(request, pk):
+    """An event and its registration form: read and checked on the programme's threads, registered together."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    event, form, refusal = await _in_pool(_read_form, request, pk)
+    if request.method == "POST" and refusal is None:
+        application = actions.Application(language=get_language(), **form.registration_fields())
+        outcome = await register_together(event.pk, application)
+        if not isinstance(outcome, actions.RegistrationError):
+            return redirect("programme:manage", links.manage_token(outcome))
+        refusal = (str(outcome), 409)
+    return await _in_pool(_page, request, event, form, refusal)
+
+
+def _read_form(request, pk):
+    """(event, form, refusal): refusal is (message, status), or None when the form may be registered."""
+    event = _visible_event(pk)
+    form = RegistrationForm(request.POST or None, event=event)
+    if request.method != "POST":
+        return event, form, None
+    if over_registration_limit(request):
+        message = gettext(
+            "Trop d'inscriptions envoyées d'ici en peu de temps : réessayez dans quelques minutes."
+        )
+        return event, form, (message, 429)
+    if not form.is_valid():
+        return event, form, ("", 400)
+    return event, form, None
+
+
+def _page(request, event, form, refusal):
+    problem, status = refusal or (None, 200)
+    return render(
+        request,
+        "programme/event.html",
+        {
+            "event": event,
+            "form": form,
+            "problem": problem,
+            "places_left": actions.places_left(event),
+            "open": _is_open(event),
+            "slots": event.slots.prefetch_related("workshops"),
+        },
+        status=status,
+    )
+
+
+# Per event loop (a server process has one), per event: the applications waiting to be written and
+# the lock that lets one request at a time write them.
+_batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+async def register_together(event_id, application):
+    """Register APPLICATION with everyone else of this process applying for the same event meanwhile.
+
+    While one request writes a batch (one lock of the event, one commit: actions.register_many), the
+    applications arriving queue up; the next request to take the lock writes all of them, and the
+    others find their outcome ready. One person alone waits for nothing more than before.
+    """
+    loop = asyncio.get_running_loop()
+    queue, lock = _batches.setdefault(loop, {}).setdefault(event_id, ([], asyncio.Lock()))
+    mine = loop.create_future()
+    queue.append((application, mine))
+    async with lock:
+        if not mine.done():
+            batch = queue[:]
+            del queue[:]
+            try:
+                outcomes = await _in_pool(
+                    actions.register_many, event_id, [application for application, _ in batch]
+                )
+            except BaseException as error:  # including this request's cancellation: nobody is left waiting
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(
+                            error
+                            if isinstance(error, Exception)
+                            else actions.RegistrationError(
+                                gettext("L'inscription n'a pas pu être enregistrée : réessayez.")
+                            )
+                        )
+                raise
+            for (_, future), outcome in zip(batch, outcomes):
+                future.set_result(outcome)
+    return mine.result()
+
+
+def _is_open(event) -> bool:
+    try:
+        actions.check_open(event)
+    except actions.EventClosed:
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    """The one-click link of the e-mails: see one's registration, confirm, take an offered place, cancel."""
+    try:
+        registration = links.registration_for(token)
+    except links.BadLink:
+        return render(request, "programme/bad_link.html", status=404)
+    problem = None
+    if request.method == "POST":
+        step = {"confirm": actions.confirm, "cancel": actions.cancel}.get(request.POST.get("action"))
+        if step is None:
+            problem = gettext("Action inconnue.")
+        else:
+            try:
+                step(registration.pk)
+            except actions.RegistrationError as error:
+                problem = str(error)
+            else:
+                return redirect("programme:manage", token)
+        registration.refresh_from_db()
+    return render(
+        request,
+        "programme/manage.html",
+        {
+            "registration": registration,
+            "event": registration.event,
+            "problem": problem,
+            "State": State,
+            # At the door of an on-site event, staff scan it to record the arrival.
+            "check_in_qr": links.check_in_qr(registration)
+            if registration.state in (State.REGISTERED, State.CONFIRMED) and not registration.event.online
+            else "",
+        },
+        status=409 if problem else 200,
+    )
+
+
+@require_GET
+def verify(request):
+    """Anyone holding a certificate's code can check that it is genuine."""
+    code = request.GET.get("code", "").strip().upper().replace(" ", "")
+    registration = None
+    if code:
+        registration = (
+            Registration.objects.select_related("event")
+            .filter(certificate_code=code, state=State.ATTENDED)
+            .first()
+        )
+    return render(
+        request,
+        "programme/verify.html",
+        {"code": code, "registration": registration, "today": timezone.localdate()},
+        status=404 if code and registration is None else 200,
+    )

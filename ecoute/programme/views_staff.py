@@ -1,0 +1,241 @@
+"""The programme's staff pages: events, registrations, export, sign-in sheet, certificates, messages."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+
+from ecoute.accounts.access import PROGRAMME_ROLES, role_required
+from ecoute.lib.tabular import safe_cell
+from ecoute.security import journal
+from ecoute.security.models import SecurityEventKind
+
+from . import actions, links
+from .forms import MessageForm
+from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
+
+programme_staff = role_required(*PROGRAMME_ROLES)
+
+
+@require_GET
+@programme_staff
+def events(request):
+    listed = Event.objects.filter(ends_at__gt=timezone.now() - timedelta(days=60)).annotate(
+        held=Count("registrations", filter=Q(registrations__state__in=HOLDING_STATES)),
+        waiting=Count("registrations", filter=Q(registrations__state=State.WAITING)),
+        confirmed=Count("registrations", filter=Q(registrations__state=State.CONFIRMED)),
+    )
+    return render(request, "programme/staff/events.html", {"events": listed})
+
+
+@require_GET
+@programme_staff
+def event(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    registrations = event.registrations.select_related("profession").order_by("state", "registered_at", "pk")
+    counts = dict(event.registrations.values_list("state").annotate(n=Count("pk")))
+    return render(
+        request,
+        "programme/staff/event.html",
+        {
+            "event": event,
+            "registrations": registrations,
+            "counts": [(State(state).label, counts.get(state, 0)) for state in State.values],
+            "message_form": MessageForm(),
+        },
+    )
+
+
+EXPORT_COLUMNS = [
+    "état",
+    "nom",
+    "e-mail",
+    "profession",
+    "RPPS/ADELI",
+    "DPC",
+    "adhérent",
+    "à payer",
+    "inscrit le",
+    "ateliers",
+]
+
+
+def export_rows(event) -> list[list]:
+    """The active registrations of EVENT as rows of EXPORT_COLUMNS, text cells formula-safe."""
+    registrations = (
+        event.registrations.filter(state__in=ACTIVE_STATES)
+        .select_related("profession")
+        .prefetch_related("choices__workshop")
+        .order_by("registered_at", "pk")
+    )
+    return [
+        [
+            str(registration.get_state_display()),
+            safe_cell(registration.name),
+            safe_cell(registration.email),
+            safe_cell(str(registration.profession or "")),
+            registration.rpps,
+            "oui" if registration.dpc_enrolled else "",
+            "oui" if registration.member else "",
+            float(registration.price_due),
+            timezone.localtime(registration.registered_at).strftime("%Y-%m-%d %H:%M"),
+            safe_cell(", ".join(choice.workshop.title for choice in registration.choices.all())),
+        ]
+        for registration in registrations
+    ]
+
+
+@require_GET
+@programme_staff
+def export(request, pk, fmt):
+    """The registrations of one event as CSV (semicolons, UTF-8 with BOM: opens as is in a spreadsheet) or XLSX."""
+    event = get_object_or_404(Event, pk=pk)
+    rows = export_rows(event)
+    if fmt == "xlsx":
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Inscriptions"
+        sheet.append(EXPORT_COLUMNS)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="inscriptions-{event.pk}.{fmt}"'
+    journal.record(
+        SecurityEventKind.EXPORT,
+        actor=request.user,
+        summary=f"inscriptions de l'événement {event.pk} ({fmt})",
+        event=event.pk,
+    )
+    return response
+
+
+@require_GET
+@programme_staff
+def sign_in_sheet(request, pk):
+    """A sheet per half-day: tick who is here on a tablet, or print it pre-filled to sign."""
+    event = get_object_or_404(Event, pk=pk)
+    people = (
+        event.registrations.filter(state__in=HOLDING_STATES)
+        .exclude(state=State.OFFERED)
+        .order_by("name", "email")
+    )
+    return render(
+        request,
+        "programme/staff/sign_in_sheet.html",
+        {"event": event, "people": people, "slots": event.slots.all()},
+    )
+
+
+@require_POST
+@programme_staff
+def record_attendance(request, pk):
+    """The ticks of the sheet: ticked people attended, the others of the list did not."""
+    event = get_object_or_404(Event, pk=pk)
+    present = {int(value) for value in request.POST.getlist("present") if value.isdigit()}
+    listed = {int(value) for value in request.POST.getlist("listed") if value.isdigit()}
+    changed = 0
+    for registration in event.registrations.filter(pk__in=listed, state__in=HOLDING_STATES):
+        wanted = State.ATTENDED if registration.pk in present else State.NO_SHOW
+        if registration.state != wanted and registration.state != State.OFFERED:
+            (actions.attend if wanted == State.ATTENDED else actions.no_show)(registration.pk)
+            changed += 1
+    messages.success(
+        request, gettext("Feuille d'émargement enregistrée (%(n)s changements).") % {"n": changed}
+    )
+    return redirect("programme:staff_sign_in", event.pk)
+
+
+@require_POST
+@programme_staff
+def issue_certificates(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    issued = 0
+    for registration in event.registrations.filter(state=State.ATTENDED, certificate_code=None):
+        actions.issue_certificate(registration.pk)
+        issued += 1
+    messages.success(request, gettext("%(n)s attestations envoyées par e-mail.") % {"n": issued})
+    return redirect("programme:staff_event", event.pk)
+
+
+@require_POST
+@programme_staff
+def cancel_event(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        told = actions.cancel_event(event.pk)
+    except actions.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, gettext("Événement annulé : %(n)s personnes prévenues.") % {"n": told})
+    return redirect("programme:staff_event", event.pk)
+
+
+@require_POST
+@programme_staff
+def message_participants(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, gettext("Le message a besoin d'un objet et d'un texte : rien n'a été envoyé.")
+        )
+    else:
+        sent = actions.message_participants(event.pk, form.cleaned_data["subject"], form.cleaned_data["body"])
+        messages.success(request, gettext("Message mis en envoi pour %(n)s participants.") % {"n": sent})
+    return redirect("programme:staff_event", event.pk)
+
+
+@require_GET
+@programme_staff
+def certificate_pdf(request, pk, registration_pk):
+    """Staff can open any certificate already issued (to print it or send it again)."""
+    from . import certificates
+
+    registration = get_object_or_404(
+        Registration, pk=registration_pk, event_id=pk, certificate_code__isnull=False
+    )
+    response = HttpResponse(certificates.pdf(registration), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="attestation-{registration.certificate_code}.pdf"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@programme_staff
+def check_in(request, token):
+    """The page a registrant's QR code opens on the staff's phone: who it is, and one button to let them in."""
+    try:
+        registration = links.registration_checking_in(token)
+    except links.BadLink:
+        return render(request, "programme/staff/check_in.html", {"bad": True}, status=404)
+    problem = None
+    if request.method == "POST":
+        try:
+            actions.attend(registration.pk)
+        except actions.RegistrationError as error:
+            problem = str(error)
+        registration.refresh_from_db()
+    return render(
+        request,
+        "programme/staff/check_in.html",
+        {"registration": registration, "event": registration.event, "problem": problem, "State": State},
+        status=409 if problem else 200,
+    )

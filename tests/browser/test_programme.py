@@ -1,0 +1,92 @@
+"""The prevention programme in a browser: registering on a phone, the sign-in sheet on a tablet."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from ecoute.accounts.models import Role
+from ecoute.programme.models import Kind, Registration, State
+from tests.browser.helpers import log_in
+from tests.programme.support import make_event, make_jades_day
+from tests.support.contacts import ensure_taxonomies, make_staff
+from tests.support.live import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TABLET = {"width": 1024, "height": 768}
+# axe-core's rules for WCAG 2.1 levels A and AA.
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page) -> None:
+    """axe-core (shipped by axe-playwright-python), run in the page as served: no WCAG 2.1 AA violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options={**WCAG_AA, "resultTypes": ["violations"]}).response["violations"]
+    assert [(v["id"], v["help"], [node["target"] for node in v["nodes"]][:5]) for v in violations] == []
+
+
+def test_registering_for_a_jades_day_on_a_phone_then_cancelling(new_site_page):
+    ensure_taxonomies()
+    event, (morning, afternoon) = make_jades_day()
+    make_event(
+        title="Comment intervenir auprès d'un soignant en crise suicidaire",
+        city="Toulouse",
+        region="Occitanie",
+    )
+    page = new_site_page("/programme/")
+    assert_accessible(page)
+    screenshot(page, "programme-agenda-phone")
+    page.click(f"a[href='/programme/{event.pk}/']")
+    page.wait_for_url(f"**/programme/{event.pk}/")
+    assert_accessible(page)
+
+    page.fill("#id_email", "camille@")  # a slip of the thumb first
+    page.fill("#id_name", "Camille Martin")
+    page.select_option("#id_profession", label="Infirmier·ère")
+    page.click(".registration-form button[type=submit]")
+    page.locator("#problem").wait_for()
+    assert "n'est pas valide" in page.locator("#id_email-error").inner_text()
+    assert Registration.objects.count() == 0
+    assert_accessible(page)
+    screenshot(page, "programme-registration-error-phone")
+
+    page.fill("#id_email", "camille.martin@example.org")
+    page.check(f"input[name=slot_{morning[0].slot_id}][value='{morning[1].pk}']")
+    page.check(f"input[name=slot_{afternoon[0].slot_id}][value='{afternoon[0].pk}']")
+    page.click(".registration-form button[type=submit]")
+    page.locator("#state[data-state=registered]").wait_for()
+    assert_accessible(page)
+    screenshot(page, "programme-registered-phone")
+    registration = Registration.objects.get()
+    assert registration.email == "camille.martin@example.org"
+    assert sorted(registration.choices.values_list("workshop_id", flat=True)) == sorted(
+        [morning[1].pk, afternoon[0].pk]
+    )
+
+    page.click("button[value=cancel]")
+    page.locator("#state[data-state=cancelled]").wait_for()
+    registration.refresh_from_db()
+    assert registration.state == State.CANCELLED
+
+
+def test_the_sign_in_sheet_on_a_tablet(new_site_page):
+    from ecoute.programme import actions
+
+    event = make_event(kind=Kind.FORMATION, starts_at=timezone.now() + timedelta(hours=1))
+    people = [
+        actions.register(event.pk, email=f"p{n}@example.org", name=name)
+        for n, name in enumerate(["Anne Petit", "Bruno Roy", "Chloé Blanc"])
+    ]
+    staff = make_staff(Role.PROGRAMME)
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, staff, lands_on="**/espace/programme/")
+    page.goto(f"/espace/programme/{event.pk}/emargement/")
+    assert_accessible(page)
+    page.check(f"input[name=present][value='{people[0].pk}']")
+    page.check(f"input[name=present][value='{people[2].pk}']")
+    page.click(".sign-in-sheet button[type=submit]")
+    page.locator(".messages").wait_for()
+    screenshot(page, "programme-sign-in-sheet-tablet")
+    states = dict(Registration.objects.values_list("name", "state"))
+    assert states == {"Anne Petit": State.ATTENDED, "Bruno Roy": State.NO_SHOW, "Chloé Blanc": State.ATTENDED}

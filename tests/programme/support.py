@@ -1,0 +1,46 @@
+"""Events and registrations for the programme's tests."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ecoute.programme.models import Event, Kind, Slot, Workshop
+
+
+def make_event(**fields) -> Event:
+    start = fields.pop("starts_at", timezone.now() + timedelta(days=30))
+    values = {
+        "kind": Kind.FORMATION,
+        "title": "Repérage et prise en charge des soignants rendus vulnérables par leur travail",
+        "theme": "Repérage",
+        "city": "Lille",
+        "region": "Hauts-de-France",
+        "venue": "CHU de Lille",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=8),
+        "capacity": 10,
+        "published": True,
+        "dpc_reference": "12345678901",
+    }
+    values.update(fields)
+    return Event.objects.create(**values)
+
+
+def make_jades_day(workshop_places: int = 5) -> tuple[Event, list[list[Workshop]]]:
+    """A JADES day with a morning and an afternoon slot of two workshops each."""
+    event = make_event(kind=Kind.JADES, title="Journée JADES au CH de Rouen", city="Rouen", dpc_reference="")
+    slots = []
+    for hours, label in ((9, "Matin"), (14, "Après-midi")):
+        slot = Slot.objects.create(
+            event=event,
+            label=label,
+            starts_at=event.starts_at + timedelta(hours=hours - 9),
+            ends_at=event.starts_at + timedelta(hours=hours - 6),
+        )
+        slots.append(
+            [
+                Workshop.objects.create(slot=slot, title=f"Sommeil ({label})", capacity=workshop_places),
+                Workshop.objects.create(slot=slot, title=f"Relaxation ({label})", capacity=workshop_places),
+            ]
+        )
+    return event, slots
