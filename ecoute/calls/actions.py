@@ -15,7 +15,6 @@ state (so a replayed or concurrent action changes nothing and raises IllegalTran
 psychologist's presence the same way, and sends its events only after commit.
 """
 
-import hashlib
 import logging
 import uuid
 
@@ -32,7 +31,7 @@ from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, s
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
-from . import alerts
+from . import alerts, device_key
 from .ice import ice_configuration
 from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
 
@@ -65,10 +64,6 @@ class PsychologistBusy(CallError):
 
 class AlreadyUrgent(CallError):
     code = "already_urgent"
-
-
-def hash_caller_key(caller_key: str) -> str:
-    return hashlib.sha256(caller_key.encode()).hexdigest() if caller_key else ""
 
 
 def _move(call_id, target: str, **fields) -> None:
@@ -109,7 +104,11 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
     now = clock.now()
     call, created = Call.objects.get_or_create(
         pk=call_id,
-        defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now},
+        defaults={
+            "requested_at": now,
+            "caller_key_hash": device_key.hashed(caller_key),
+            "caller_seen_at": now,
+        },
     )
     if call.queued_at:
         raise IllegalTransition(
@@ -250,7 +249,7 @@ def enqueue(
         # call that cannot join (queued, answered, ended) is refused by the primary key.
         try:
             call = Call.objects.create(
-                pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields
+                pk=call_id, requested_at=now, caller_key_hash=device_key.hashed(caller_key), **fields
             )
         except IntegrityError:
             raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None

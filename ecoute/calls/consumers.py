@@ -1,6 +1,5 @@
 """The two websockets of the line: the caller's (public, anonymous) and the psychologist's workspace."""
 
-import re
 import time
 import uuid
 
@@ -21,7 +20,7 @@ from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
 
-from . import actions, alerts, queries, routing
+from . import actions, alerts, device_key, queries, routing
 from .actions import CallError
 from .heartbeats import heartbeats
 from .ice import relay_only
@@ -29,7 +28,6 @@ from .models import Call, CallState, EndReason
 from .queue_fanout import queue_fanout
 from .signalling import SignalError, clean_signal
 
-_CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 # A socket this many messages over its rate (ecoute/abuse/limits.py) is closed.
 _OVERFLOW_CLOSE = 200
 
@@ -111,9 +109,7 @@ class CallerSocket(JsonSocket):
             return None
 
         def admit():
-            held_back = gate.admit(
-                actions.hash_caller_key(self.caller_key), self.sources, message.get("proof")
-            )
+            held_back = gate.admit(device_key.hashed(self.caller_key), self.sources, message.get("proof"))
             limits.remember_call(self.source, call_id)
             return held_back
 
@@ -127,10 +123,10 @@ class CallerSocket(JsonSocket):
 
     async def on_hello(self, message):
         key = message.get("caller_key")
-        if not isinstance(key, str) or not _CALLER_KEY.match(key):
+        if not device_key.well_formed(key):
             raise MessageError("bad_message", gettext("Clé d'appelant invalide."))
         self.caller_key = key
-        mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(key))
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(key))
         await self.send_event({"type": "hello", "my_psychologists": mine})
 
     async def on_call_request(self, message):
@@ -216,9 +212,7 @@ class CallerSocket(JsonSocket):
             return None
         psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
         mine = (
-            await database_sync_to_async(queries.psychologists_of_caller)(
-                actions.hash_caller_key(self.caller_key)
-            )
+            await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(self.caller_key))
             if self.caller_key
             else []
         )
@@ -259,7 +253,7 @@ class CallerSocket(JsonSocket):
         if self.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         call = await database_sync_to_async(queries.resumable_call)(
-            call_id, actions.hash_caller_key(self.caller_key)
+            call_id, device_key.hashed(self.caller_key)
         )
         if call is None:
             await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})

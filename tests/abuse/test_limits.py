@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ecoute.abuse import blocks, gate, limits, proof_of_work
-from ecoute.calls import actions, alerts, routing, supervision
+from ecoute.calls import actions, alerts, device_key, routing, supervision
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, EndReason
 from ecoute.lib import clock
 from ecoute.security.models import SecurityEvent, SecurityEventKind
@@ -17,7 +17,7 @@ from tests.support.contacts import make_staff
 pytestmark = pytest.mark.django_db
 
 HOSPITAL, OTHER = "a" * 32, "b" * 32
-DEVICE = actions.hash_caller_key("k" * 43)
+DEVICE = device_key.hashed("k" * 43)
 
 
 def solved(challenge: dict) -> dict:
