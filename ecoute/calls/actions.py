@@ -30,6 +30,7 @@ from ecoute.lib import clock
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
+from ecoute.protocol import events
 
 from . import alerts, device_key
 from .ice import ice_configuration
@@ -190,10 +191,7 @@ def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringin
 
 def _announce_ring(call: Call, psychologist_id: int, returning: bool) -> None:
     relay_after_commit(staff_group(psychologist_id), _ringing_event(call, returning))
-    relay_after_commit(
-        caller_group(call.pk),
-        {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id},
-    )
+    relay_after_commit(caller_group(call.pk), events.caller_ringing(call.pk, psychologist_id))
 
 
 def ringing_event(call: Call, psychologist_id: int) -> dict:
@@ -202,12 +200,7 @@ def ringing_event(call: Call, psychologist_id: int) -> dict:
 
 
 def _ringing_event(call: Call, returning: bool) -> dict:
-    return {
-        "type": "call.ringing",
-        "call_id": str(call.pk),
-        "returning": returning,
-        "urgent": call.priority == Priority.URGENT,
-    }
+    return events.listener_ringing(call.pk, returning=returning, urgent=call.priority == Priority.URGENT)
 
 
 def _is_returning(call: Call, psychologist_id: int) -> bool:
@@ -322,9 +315,7 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(
-            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
-        )
+        relay_after_commit(staff_group(call.psychologist_id), events.call_cancelled(call.pk))
     end_reason = (
         EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
     )
@@ -348,13 +339,9 @@ def end_as_abuse(call_id: uuid.UUID) -> None:
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(
-            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
-        )
+        relay_after_commit(staff_group(call.psychologist_id), events.call_cancelled(call.pk))
     _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.BLOCKED)
-    relay_after_commit(
-        caller_group(call.pk), {"type": "call.ended", "call_id": str(call.pk), "reason": EndReason.BLOCKED}
-    )
+    relay_after_commit(caller_group(call.pk), events.call_ended(call.pk, EndReason.BLOCKED))
     _queue_changed()
 
 
@@ -367,13 +354,8 @@ def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
     _move(call_id, CallState.CONNECTED, where={"psychologist_id": psychologist_id}, answered_at=now)
     _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
     presence.call_started(psychologist_id)
-    relay_after_commit(
-        caller_group(call_id), {"type": "call.accepted", "call_id": str(call_id), "ice": ice_configuration()}
-    )
-    relay_after_commit(
-        staff_group(psychologist_id),
-        {"type": "call.connected", "call_id": str(call_id), "ice": ice_configuration()},
-    )
+    relay_after_commit(caller_group(call_id), events.call_accepted(call_id, ice_configuration()))
+    relay_after_commit(staff_group(psychologist_id), events.call_connected(call_id, ice_configuration()))
     return Call.objects.get(pk=call_id)
 
 
@@ -400,16 +382,9 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
     if queued:
         _queue_changed()
     relay_after_commit(
-        caller_group(call_id),
-        {
-            "type": "call.unanswered",
-            "call_id": str(call_id),
-            "reason": outcome,
-            "psychologist_id": psychologist_id,
-            "queued": queued,
-        },
+        caller_group(call_id), events.call_unanswered(call_id, outcome, psychologist_id, queued)
     )
-    relay_after_commit(staff_group(psychologist_id), {"type": "call.cancelled", "call_id": str(call_id)})
+    relay_after_commit(staff_group(psychologist_id), events.call_cancelled(call_id))
 
 
 @transaction.atomic
@@ -425,7 +400,7 @@ def psychologist_hangs_up(
 def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
     high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
-    event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
+    event = events.call_ended(call.pk, reason)
     relay_after_commit(caller_group(call.pk), event)
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
         # The psychologist of the call records it; a supervisor who only joined has no record to write.
@@ -452,15 +427,9 @@ def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
         )
     call = Call.objects.get(pk=call_id)
     ice = ice_configuration()
-    relay_after_commit(
-        staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice}
-    )
-    relay_after_commit(
-        caller_group(call_id), {"type": "call.supervisor_joined", "call_id": str(call_id), "ice": ice}
-    )
-    relay_after_commit(
-        staff_group(call.psychologist_id), {"type": "call.supervisor_joined", "call_id": str(call_id)}
-    )
+    relay_after_commit(staff_group(supervisor_id), events.call_joined(call_id, ice))
+    relay_after_commit(caller_group(call_id), events.supervisor_joined_caller(call_id, ice))
+    relay_after_commit(staff_group(call.psychologist_id), events.supervisor_joined_listener(call_id))
 
 
 @transaction.atomic
@@ -478,12 +447,10 @@ def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
     # The psychologist who hands over records their part of the call (ecoute/contacts: not counted twice).
     presence.call_finished(psychologist_id, high_risk=call.high_risk, record_call_id=call.pk)
-    event = {"type": "call.handed_over", "call_id": str(call_id)}
+    event = events.call_handed_over(call_id)
     relay_after_commit(caller_group(call_id), event)
     relay_after_commit(staff_group(call.supervisor_id), event)
-    relay_after_commit(
-        staff_group(psychologist_id), {"type": "call.ended", "call_id": str(call_id), "reason": "handed_over"}
-    )
+    relay_after_commit(staff_group(psychologist_id), events.call_ended(call_id, "handed_over"))
 
 
 @transaction.atomic
@@ -493,7 +460,7 @@ def psychologist_lost(psychologist_id: int) -> None:
         "pk", flat=True
     ):
         Call.objects.filter(pk=call_id).update(supervisor=None)  # a supervisor who joined and vanished
-        relay_after_commit(caller_group(call_id), {"type": "call.supervisor_left", "call_id": str(call_id)})
+        relay_after_commit(caller_group(call_id), events.supervisor_left(call_id))
     for call in Call.objects.select_for_update().filter(
         psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]
     ):

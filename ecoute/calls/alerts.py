@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from ecoute.lib import clock
-from ecoute.lib.realtime import SUPERVISORS_GROUP, send_after_commit
+from ecoute.lib.realtime import SUPERVISORS_GROUP, relay_after_commit
+from ecoute.protocol import events
 
 from .models import Alert, AlertKind, Call, CallState
 
@@ -52,12 +53,9 @@ def raise_alert(
     # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
     # boards fetch it with the board page (ecoute/calls/supervision.py).
     if grouped:
-        send_after_commit(SUPERVISORS_GROUP, {"type": "alert.grouped", "alert_id": alert.pk})
+        relay_after_commit(SUPERVISORS_GROUP, events.alert_grouped(alert.pk))
     else:
-        send_after_commit(
-            SUPERVISORS_GROUP,
-            {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)},
-        )
+        relay_after_commit(SUPERVISORS_GROUP, events.alert(alert.pk, kind, AlertKind(kind).label))
     return alert
 
 
@@ -68,7 +66,7 @@ def take(alert_id: int, supervisor_id: int) -> None:
     taken = Alert.objects.filter(group=group) if group else Alert.objects.filter(pk=alert_id)
     if not taken.filter(closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
         raise AlertError(gettext("Cette alerte a déjà été prise en charge."))
-    send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
+    relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
 
 
 def raise_due_alerts(now: datetime) -> None:
@@ -103,7 +101,7 @@ def _close_danger_not_waiting(now: datetime) -> None:
         closed = list(over.values_list("pk", flat=True))
         if closed and Alert.objects.filter(pk__in=closed, closed_at__isnull=True).update(closed_at=now):
             for alert_id in closed:
-                send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
+                relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
 
 
 def _low_staff(available: int, now: datetime) -> None:

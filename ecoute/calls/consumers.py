@@ -12,13 +12,14 @@ from ecoute.accounts import sessions
 from ecoute.accounts.access import SUPERVISION_ROLES
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.i18n import translated
-from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, staff_group
+from ecoute.lib.realtime import RELAY, SUPERVISORS_GROUP, caller_group, staff_group
 from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
 from ecoute.lib.source import source_of, sources_of
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
+from ecoute.protocol import events
 
 from . import actions, alerts, device_key, queries, routing
 from .actions import CallError
@@ -127,7 +128,7 @@ class CallerSocket(JsonSocket):
             raise MessageError("bad_message", gettext("Clé d'appelant invalide."))
         self.caller_key = key
         mine = await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(key))
-        await self.send_event({"type": "hello", "my_psychologists": mine})
+        await self.send_event(events.hello(mine))
 
     async def on_call_request(self, message):
         psychologist_id = require_int(message, "psychologist_id")
@@ -151,9 +152,7 @@ class CallerSocket(JsonSocket):
             if new_call:
                 await self._forget_call()
             self.tried.append(psychologist_id)
-            await self.send_event(
-                {"type": "call.busy", "psychologist_id": psychologist_id, **await self._next_steps()}
-            )
+            await self.send_event(events.call_busy(psychologist_id, **await self._next_steps()))
             return
         self.psychologist_id = psychologist_id
         self.tried.append(psychologist_id)
@@ -186,7 +185,7 @@ class CallerSocket(JsonSocket):
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
         await database_sync_to_async(self._enqueue)(call_id, language_id, preferred_id, held_back)
         self.call_id, self.queued = call_id, True
-        await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
+        await self.send_event(events.queue_joined(call_id, **queries.queue_settings()))
         await database_sync_to_async(routing.route_waiting)()
         await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
 
@@ -256,7 +255,7 @@ class CallerSocket(JsonSocket):
             call_id, device_key.hashed(self.caller_key)
         )
         if call is None:
-            await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
+            await self.send_event(events.call_ended(call_id, "gone"))
             return
         if call.state in (CallState.ENDED, CallState.ABANDONED):  # it ended while the app was away
             await self.send_event(await database_sync_to_async(queries.resume_event)(call))
@@ -300,8 +299,7 @@ class CallerSocket(JsonSocket):
             )
         recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
         await self.channel_layer.group_send(
-            staff_group(recipient),
-            {"type": "relay", "event": {"type": "signal", "call_id": str(self.call_id), "signal": signal}},
+            staff_group(recipient), {"type": RELAY, "event": events.signal_to_listener(self.call_id, signal)}
         )
 
     async def before_relay(self, event):
@@ -351,7 +349,7 @@ class CallerSocket(JsonSocket):
     async def _next_steps(self) -> dict:
         """Never a dead end: the next available psychologist, or the phone line."""
         alternative = await database_sync_to_async(queries.suggest_psychologist)(self.tried)
-        return {"alternative": alternative, "phone": settings.ECOUTE_PHONE_NUMBER}
+        return events.next_steps(alternative, settings.ECOUTE_PHONE_NUMBER)
 
 
 class WorkspaceSocket(JsonSocket):
@@ -410,7 +408,7 @@ class WorkspaceSocket(JsonSocket):
 
     async def session_takeover(self, message):
         if message["session"] != self.channel_name:
-            await self.send_event({"type": "session.replaced"})
+            await self.send_event(events.session_replaced())
             await self.close(code=4409)
 
     async def on_status_set(self, message):
@@ -436,7 +434,7 @@ class WorkspaceSocket(JsonSocket):
 
     async def session_replaced(self) -> None:
         """Another window took over this psychologist's workspace (told by heartbeats.py)."""
-        await self.send_event({"type": "session.replaced"})
+        await self.send_event(events.session_replaced())
         await self.close(code=4409)
 
     async def on_call_accept(self, message):
@@ -462,7 +460,7 @@ class WorkspaceSocket(JsonSocket):
         await database_sync_to_async(actions.escalate)(
             call_id, self.user_id, kind, _reason(message, required=False)
         )
-        await self.send_event({"type": "escalation.sent", "call_id": str(call_id), "kind": kind})
+        await self.send_event(events.escalation_sent(call_id, kind))
 
     async def on_call_emergency(self, message):
         """A life-threatening emergency: supervisors alerted at once; the workspace shows what to do."""
@@ -470,11 +468,11 @@ class WorkspaceSocket(JsonSocket):
         await database_sync_to_async(actions.flag_emergency)(
             call_id, self.user_id, _reason(message, required=True)
         )
-        await self.send_event({"type": "emergency.flagged", "call_id": str(call_id)})
+        await self.send_event(events.emergency_flagged(call_id))
 
     async def on_debrief_request(self, message):
         await database_sync_to_async(actions.request_debrief)(self.user_id)
-        await self.send_event({"type": "debrief.requested"})
+        await self.send_event(events.debrief_requested())
 
     async def on_debrief_dismiss(self, message):
         await database_sync_to_async(presence.dismiss_debrief)(self.user_id)
@@ -484,11 +482,7 @@ class WorkspaceSocket(JsonSocket):
         signal = clean_signal(message.get("signal"), relay_only())
         sender = "supervisor" if self.joined else "psychologist"
         await self.channel_layer.group_send(
-            caller_group(call_id),
-            {
-                "type": "relay",
-                "event": {"type": "signal", "call_id": str(call_id), "signal": signal, "from": sender},
-            },
+            caller_group(call_id), {"type": RELAY, "event": events.signal_to_caller(call_id, signal, sender)}
         )
 
     async def on_call_hand_over(self, message):
@@ -543,30 +537,12 @@ class SupervisorSocket(JsonSocket):
         if hasattr(self, "user_id"):
             await self.channel_layer.group_discard(SUPERVISORS_GROUP, self.channel_name)
 
-    async def alert_raised(self, message):
-        await self.send_event(
-            {
-                "type": "alert",
-                "alert_id": message["alert_id"],
-                "kind": message["kind"],
-                "label": message["label"],
-            }
-        )
-
-    async def alert_closed(self, message):
-        await self.send_event({"type": "alert.closed", "alert_id": message["alert_id"]})
-
-    async def alert_grouped(self, message):
-        await self.send_event({"type": "alert.grouped", "alert_id": message["alert_id"]})
-
     async def on_call_block(self, message):
         """ "Bloquer cet appareil / cette source pour N heures": audited; its waiting calls end."""
         call_id = require_uuid(message, "call_id")
         scope, hours, user = message.get("scope"), message.get("hours"), self.scope["user"]
         ended = await database_sync_to_async(blocks.block_call)(call_id, scope, hours, user)
-        await self.send_event(
-            {"type": "call.blocked", "call_id": str(call_id), "scope": scope, "hours": hours, "ended": ended}
-        )
+        await self.send_event(events.call_blocked(call_id, scope, hours, ended))
 
     async def on_alert_take(self, message):
         await database_sync_to_async(alerts.take)(require_int(message, "alert_id"), self.user_id)
@@ -580,7 +556,7 @@ class SupervisorSocket(JsonSocket):
                 "workspace_needed",
                 gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel."),
             ) from None
-        await self.send_event({"type": "call.taken", "call_id": str(call_id)})
+        await self.send_event(events.call_taken(call_id))
 
     async def on_call_join(self, message):
         """Warm transfer: join a call going on, from one's open workspace."""
@@ -589,4 +565,4 @@ class SupervisorSocket(JsonSocket):
             await database_sync_to_async(actions.join_call)(call_id, self.user_id)
         except actions.PsychologistBusy as error:
             raise MessageError("workspace_needed", str(error)) from None
-        await self.send_event({"type": "call.joining", "call_id": str(call_id)})
+        await self.send_event(events.call_joining(call_id))

@@ -10,6 +10,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext
 
+from ecoute.protocol import events
+
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -137,7 +139,7 @@ class JsonSocket(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(event))
 
     async def send_error(self, code: str, message: str) -> None:
-        await self.send_event({"type": "error", "code": code, "message": message})
+        await self.send_event(events.error(code, message))
 
     async def relay(self, message: dict) -> None:
         """An event from the channel layer (see ecoute.lib.realtime)."""
