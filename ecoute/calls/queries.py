@@ -82,17 +82,16 @@ def queue_positions(call_ids) -> dict:
 
 
 def _position_event(call: Call, place: int, estimate, now) -> dict:
-    return {
-        "type": "queue.position",
-        "call_id": str(call.pk),
-        "position": place,
-        "estimated_wait": estimate(call, place),
-        "waited": int((now - call.requested_at).total_seconds()),
-        "urgent": call.priority == Priority.URGENT,
-        "language": str(call.language) if call.language else None,
-        "language_fallback": bool(call.language_id) and routing.language_fallen_back(call, now),
-        "waiting_for": call.preferred_psychologist_id,
-    }
+    return events.queue_position(
+        call.pk,
+        position=place,
+        estimated_wait=estimate(call, place),
+        waited=int((now - call.requested_at).total_seconds()),
+        urgent=call.priority == Priority.URGENT,
+        language=str(call.language) if call.language else None,
+        language_fallback=bool(call.language_id) and routing.language_fallen_back(call, now),
+        waiting_for=call.preferred_psychologist_id,
+    )
 
 
 def resumable_call(call_id, caller_key_hash: str) -> Call | None:
