@@ -13,13 +13,14 @@ from ecoute.accounts.access import SUPERVISION_ROLES
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import RELAY, SUPERVISORS_GROUP, caller_group, staff_group
-from ecoute.lib.sockets import JsonSocket, MessageError, require_int, require_uuid
+from ecoute.lib.sockets import JsonSocket
 from ecoute.lib.source import source_of, sources_of
 from ecoute.presence import actions as presence
 from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
-from ecoute.protocol import events
+from ecoute.protocol import events, messages
+from ecoute.protocol.messages import MessageError
 
 from . import actions, alerts, device_key, queries, routing
 from .actions import CallError
@@ -36,17 +37,7 @@ _OVERFLOW_CLOSE = 200
 class CallerSocket(JsonSocket):
     """The public app: watches the board, places one call at a time, relays its signalling."""
 
-    message_types = (
-        "hello",
-        "call.request",
-        "call.hangup",
-        "signal",
-        "queue.join",
-        "queue.urgent",
-        "queue.anyone",
-        "call.resume",
-        "heartbeat",
-    )
+    accepted = messages.CALLER
     expected_errors = (CallError, SignalError)
 
     async def connect(self):
@@ -123,15 +114,12 @@ class CallerSocket(JsonSocket):
             return None
 
     async def on_hello(self, message):
-        key = message.get("caller_key")
-        if not device_key.well_formed(key):
-            raise MessageError("bad_message", gettext("Clé d'appelant invalide."))
-        self.caller_key = key
+        key = self.caller_key = message["caller_key"]
         mine = await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(key))
         await self.send_event(events.hello(mine))
 
     async def on_call_request(self, message):
-        psychologist_id = require_int(message, "psychologist_id")
+        psychologist_id = message["psychologist_id"]
         if self.call_id and (self.psychologist_id or self.queued):
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         new_call = self.call_id is None
@@ -167,15 +155,15 @@ class CallerSocket(JsonSocket):
         """Talk to the first suitable listener free, optionally in a language, or wait for one's own psychologist."""
         if self.call_id and (self.psychologist_id or self.queued):
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        language_id = await self._language_id(message.get("language"))
-        preferred_id = await self._own_psychologist(message.get("psychologist_id"))
+        language_id = await self._language_id(message["language"])
+        preferred_id = await self._own_psychologist(message["psychologist_id"])
         call_id = self.call_id or uuid.uuid4()
-        if "call_id" in message and not self.call_id:
+        if message["call_id"] and not self.call_id:
             # The app may name its call itself, so that a join whose answer was lost with its server
             # process is simply resumed when sent again, never doubled.
-            call_id = require_uuid(message, "call_id")
+            call_id = message["call_id"]
             if await database_sync_to_async(Call.objects.filter(pk=call_id).exists)():
-                await self.on_call_resume({"call_id": str(call_id)})
+                await self.on_call_resume({"call_id": call_id})
                 return
         held_back = False
         if not self.call_id:  # a new call (a tapped call nobody answered passed the gate already)
@@ -194,11 +182,9 @@ class CallerSocket(JsonSocket):
         if not held_back:
             limits.hold_back_if_flooding(self.source, call_id)
 
-    async def _language_id(self, code) -> int | None:
-        if code in (None, ""):
+    async def _language_id(self, code: str | None) -> int | None:
+        if code is None:
             return None
-        if not isinstance(code, str) or len(code) > 8:
-            raise MessageError("bad_message", gettext("« language » doit être un code de langue."))
         language_id = await database_sync_to_async(queries.language_id)(code)
         if language_id is None:
             raise MessageError(
@@ -206,10 +192,9 @@ class CallerSocket(JsonSocket):
             )
         return language_id
 
-    async def _own_psychologist(self, value) -> int | None:
-        if value is None:
+    async def _own_psychologist(self, psychologist_id: int | None) -> int | None:
+        if psychologist_id is None:
             return None
-        psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
         mine = (
             await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(self.caller_key))
             if self.caller_key
@@ -248,7 +233,7 @@ class CallerSocket(JsonSocket):
 
     async def on_call_resume(self, message):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         if self.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         call = await database_sync_to_async(queries.resumable_call)(
@@ -290,13 +275,10 @@ class CallerSocket(JsonSocket):
         self._require_current_call(message)
         if not self.connected:
             raise MessageError("not_connected", gettext("L'appel n'est pas encore décroché."))
-        signal = clean_signal(message.get("signal"), relay_only())
-        to = message.get("to", "psychologist")
-        if to not in ("psychologist", "supervisor") or (to == "supervisor" and not self.supervisor_id):
-            raise MessageError(
-                "bad_message",
-                gettext("« to » doit désigner le psychologue ou le cadre qui a rejoint l'appel."),
-            )
+        signal = clean_signal(message["signal"], relay_only())
+        to = message["to"]
+        if to == "supervisor" and not self.supervisor_id:
+            raise messages.wrong_recipient()
         recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
         await self.channel_layer.group_send(
             staff_group(recipient), {"type": RELAY, "event": events.signal_to_listener(self.call_id, signal)}
@@ -327,7 +309,7 @@ class CallerSocket(JsonSocket):
             await self._forget_call()
 
     def _require_current_call(self, message) -> None:
-        if require_uuid(message, "call_id") != self.call_id:
+        if message["call_id"] != self.call_id:
             raise MessageError("not_your_call", gettext("Cet appel n'est pas le vôtre."))
 
     async def _leave_call(self, reason: str) -> None:
@@ -358,19 +340,7 @@ class WorkspaceSocket(JsonSocket):
     Only one window speaks for a psychologist at a time; opening the workspace elsewhere takes over.
     """
 
-    message_types = (
-        "status.set",
-        "call.accept",
-        "call.decline",
-        "call.hangup",
-        "signal",
-        "heartbeat",
-        "call.escalate",
-        "call.emergency",
-        "debrief.request",
-        "debrief.dismiss",
-        "call.hand_over",
-    )
+    accepted = messages.WORKSPACE
     expected_errors = (CallError, PresenceError, SignalError)
 
     async def connect(self):
@@ -412,10 +382,9 @@ class WorkspaceSocket(JsonSocket):
             await self.close(code=4409)
 
     async def on_status_set(self, message):
-        status = message.get("status")
-        if not isinstance(status, str):
-            raise MessageError("bad_message", gettext("« status » manquant."))
-        await database_sync_to_async(presence.choose_status)(self.user_id, self.channel_name, status)
+        await database_sync_to_async(presence.choose_status)(
+            self.user_id, self.channel_name, message["status"]
+        )
         await database_sync_to_async(
             routing.route_waiting
         )()  # a listener free now takes the next waiting call
@@ -438,12 +407,12 @@ class WorkspaceSocket(JsonSocket):
         await self.close(code=4409)
 
     async def on_call_accept(self, message):
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         await database_sync_to_async(actions.accept)(call_id, self.user_id)
         self.call_id = call_id
 
     async def on_call_decline(self, message):
-        await database_sync_to_async(actions.decline)(require_uuid(message, "call_id"), self.user_id)
+        await database_sync_to_async(actions.decline)(message["call_id"], self.user_id)
         await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_hangup(self, message):
@@ -454,20 +423,14 @@ class WorkspaceSocket(JsonSocket):
     async def on_call_escalate(self, message):
         """Ask a supervisor for help, to take the call over, or to call the caller back at once."""
         call_id = self._require_current_call(message)
-        kind = message.get("kind")
-        if kind not in ("help", "transfer", "callback"):
-            raise MessageError("bad_message", gettext("« kind » doit être help, transfer ou callback."))
-        await database_sync_to_async(actions.escalate)(
-            call_id, self.user_id, kind, _reason(message, required=False)
-        )
+        kind = message["kind"]
+        await database_sync_to_async(actions.escalate)(call_id, self.user_id, kind, message["reason"])
         await self.send_event(events.escalation_sent(call_id, kind))
 
     async def on_call_emergency(self, message):
         """A life-threatening emergency: supervisors alerted at once; the workspace shows what to do."""
         call_id = self._require_current_call(message)
-        await database_sync_to_async(actions.flag_emergency)(
-            call_id, self.user_id, _reason(message, required=True)
-        )
+        await database_sync_to_async(actions.flag_emergency)(call_id, self.user_id, message["reason"])
         await self.send_event(events.emergency_flagged(call_id))
 
     async def on_debrief_request(self, message):
@@ -479,7 +442,7 @@ class WorkspaceSocket(JsonSocket):
 
     async def on_signal(self, message):
         call_id = self._require_current_call(message)
-        signal = clean_signal(message.get("signal"), relay_only())
+        signal = clean_signal(message["signal"], relay_only())
         sender = "supervisor" if self.joined else "psychologist"
         await self.channel_layer.group_send(
             caller_group(call_id), {"type": RELAY, "event": events.signal_to_caller(call_id, signal, sender)}
@@ -500,25 +463,16 @@ class WorkspaceSocket(JsonSocket):
             self.joined = False  # now the one who carries the call
 
     def _require_current_call(self, message) -> uuid.UUID:
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         if call_id != self.call_id:
             raise MessageError("not_your_call", gettext("Vous n'êtes pas en communication sur cet appel."))
         return call_id
 
 
-def _reason(message: dict, required: bool) -> str:
-    reason = message.get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 500:
-        raise MessageError("bad_message", gettext("« reason » doit être un texte de 500 caractères au plus."))
-    if required and not reason.strip():
-        raise MessageError("reason_required", gettext("Indiquez en quelques mots ce qui se passe."))
-    return reason.strip()
-
-
 class SupervisorSocket(JsonSocket):
     """The supervision board: alerts the moment they are raised; take an alert, take a waiting call."""
 
-    message_types = ("alert.take", "call.take", "call.join", "call.block")
+    accepted = messages.SUPERVISION
     expected_errors = (CallError, alerts.AlertError)
 
     async def connect(self):
@@ -539,16 +493,16 @@ class SupervisorSocket(JsonSocket):
 
     async def on_call_block(self, message):
         """ "Bloquer cet appareil / cette source pour N heures": audited; its waiting calls end."""
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         scope, hours, user = message.get("scope"), message.get("hours"), self.scope["user"]
         ended = await database_sync_to_async(blocks.block_call)(call_id, scope, hours, user)
         await self.send_event(events.call_blocked(call_id, scope, hours, ended))
 
     async def on_alert_take(self, message):
-        await database_sync_to_async(alerts.take)(require_int(message, "alert_id"), self.user_id)
+        await database_sync_to_async(alerts.take)(message["alert_id"], self.user_id)
 
     async def on_call_take(self, message):
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         try:
             await database_sync_to_async(actions.take_call)(call_id, self.user_id)
         except actions.PsychologistBusy:
@@ -560,7 +514,7 @@ class SupervisorSocket(JsonSocket):
 
     async def on_call_join(self, message):
         """Warm transfer: join a call going on, from one's open workspace."""
-        call_id = require_uuid(message, "call_id")
+        call_id = message["call_id"]
         try:
             await database_sync_to_async(actions.join_call)(call_id, self.user_id)
         except actions.PsychologistBusy as error:
