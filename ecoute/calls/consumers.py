@@ -22,8 +22,9 @@ from ecoute.presence.queries import board_snapshot, is_on_duty
 from ecoute.protocol import events, messages
 from ecoute.protocol.messages import MessageError
 
-from . import actions, alerts, device_key, queries, routing
+from . import actions, alerts, queries, routing
 from .actions import CallError
+from .caller_session import CallerSession
 from .heartbeats import heartbeats
 from .ice import relay_only
 from .models import Call, CallState, EndReason
@@ -41,18 +42,11 @@ class CallerSocket(JsonSocket):
     expected_errors = (CallError, SignalError)
 
     async def connect(self):
-        self.caller_key = ""
+        self.caller = CallerSession()
         self.sources = sources_of(self.scope)
         self.source = source_of(self.scope)
-        self.messages, self.overflow, self.urgent_marked = limits.message_bucket(), 0, False
+        self.messages, self.overflow = limits.message_bucket(), 0
         self.calls = limits.call_bucket()  # calls placed by this connection, whatever device key it says
-        self.call_id: uuid.UUID | None = None
-        self.psychologist_id: int | None = None
-        self.connected = False
-        self.queued = False
-        self.supervisor_id: int | None = None  # a supervisor who joined the call (warm transfer)
-        self.tried: list[int] = []
-        self._last_position: dict | None = None
         await self.accept()
         self.counted = await database_sync_to_async(limits.socket_opened)(self.source)
         if not self.counted:
@@ -71,15 +65,12 @@ class CallerSocket(JsonSocket):
         queue_fanout.unwatch(self)
         if getattr(self, "counted", False):
             await database_sync_to_async(limits.socket_closed)(self.source)
-        if self.call_id and not self._waiting_in_queue():
+        if self.caller.call_id and not self.caller.waiting_in_queue():
             await self._leave_call(EndReason.CALLER_LOST)
         # A caller waiting in the queue whose connection drops keeps their place: the app comes
         # back and resumes the call. If it does not, the timers abandon the call once the caller
         # has not been seen for ECOUTE_CALLER_TIMEOUT seconds (ecoute/calls/timers.py). Leaving
         # on purpose is an explicit hang-up.
-
-    def _waiting_in_queue(self) -> bool:
-        return self.queued and not self.psychologist_id
 
     async def receive(self, text_data=None, bytes_data=None):
         """Messages beyond the connection's rate are dropped with one calm answer; a flood closes the socket."""
@@ -101,7 +92,7 @@ class CallerSocket(JsonSocket):
             return None
 
         def admit():
-            held_back = gate.admit(device_key.hashed(self.caller_key), self.sources, message.get("proof"))
+            held_back = gate.admit(self.caller.device, self.sources, message.get("proof"))
             limits.remember_call(self.source, call_id)
             return held_back
 
@@ -114,36 +105,36 @@ class CallerSocket(JsonSocket):
             return None
 
     async def on_hello(self, message):
-        key = self.caller_key = message["caller_key"]
-        mine = await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(key))
+        self.caller.key = message["caller_key"]
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(self.caller.device)
         await self.send_event(events.hello(mine))
 
     async def on_call_request(self, message):
         psychologist_id = message["psychologist_id"]
-        if self.call_id and (self.psychologist_id or self.queued):
+        if self.caller.in_call():
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        new_call = self.call_id is None
+        new_call = self.caller.call_id is None
         if new_call:
             call_id = uuid.uuid4()
             if await self._admit(call_id, message) is None:
                 return
-            self.call_id = call_id
-            await self.channel_layer.group_add(caller_group(self.call_id), self.channel_name)
+            self.caller.call_id = call_id
+            await self.channel_layer.group_add(caller_group(self.caller.call_id), self.channel_name)
         elif not self.calls.take():  # ringing someone again for the same call: counted too
             await self.send_event(gate.too_many_calls().event())
             return
         try:
             await database_sync_to_async(actions.ring_psychologist)(
-                self.call_id, psychologist_id, self.caller_key
+                self.caller.call_id, psychologist_id, self.caller.key
             )
         except actions.PsychologistBusy:
             if new_call:
                 await self._forget_call()
-            self.tried.append(psychologist_id)
+            self.caller.tried.append(psychologist_id)
             await self.send_event(events.call_busy(psychologist_id, **await self._next_steps()))
             return
-        self.psychologist_id = psychologist_id
-        self.tried.append(psychologist_id)
+        self.caller.psychologist_id = psychologist_id
+        self.caller.tried.append(psychologist_id)
 
     async def on_call_hangup(self, message):
         self._require_current_call(message)
@@ -153,12 +144,12 @@ class CallerSocket(JsonSocket):
 
     async def on_queue_join(self, message):
         """Talk to the first suitable listener free, optionally in a language, or wait for one's own psychologist."""
-        if self.call_id and (self.psychologist_id or self.queued):
+        if self.caller.in_call():
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
         language_id = await self._language_id(message["language"])
         preferred_id = await self._own_psychologist(message["psychologist_id"])
-        call_id = self.call_id or uuid.uuid4()
-        if message["call_id"] and not self.call_id:
+        call_id = self.caller.call_id or uuid.uuid4()
+        if message["call_id"] and not self.caller.call_id:
             # The app may name its call itself, so that a join whose answer was lost with its server
             # process is simply resumed when sent again, never doubled.
             call_id = message["call_id"]
@@ -166,19 +157,19 @@ class CallerSocket(JsonSocket):
                 await self.on_call_resume({"call_id": call_id})
                 return
         held_back = False
-        if not self.call_id:  # a new call (a tapped call nobody answered passed the gate already)
+        if not self.caller.call_id:  # a new call (a tapped call nobody answered passed the gate already)
             held_back = await self._admit(call_id, message)
             if held_back is None:
                 return
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
         await database_sync_to_async(self._enqueue)(call_id, language_id, preferred_id, held_back)
-        self.call_id, self.queued = call_id, True
+        self.caller.call_id, self.caller.queued = call_id, True
         await self.send_event(events.queue_joined(call_id, **queries.queue_settings()))
         await database_sync_to_async(routing.route_waiting)()
         await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
 
     def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
-        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back)
+        actions.enqueue(call_id, self.caller.key, language_id, preferred_id, held_back)
         if not held_back:
             limits.hold_back_if_flooding(self.source, call_id)
 
@@ -196,8 +187,8 @@ class CallerSocket(JsonSocket):
         if psychologist_id is None:
             return None
         mine = (
-            await database_sync_to_async(queries.psychologists_of_caller)(device_key.hashed(self.caller_key))
-            if self.caller_key
+            await database_sync_to_async(queries.psychologists_of_caller)(self.caller.device)
+            if self.caller.key
             else []
         )
         if psychologist_id not in mine:
@@ -211,77 +202,69 @@ class CallerSocket(JsonSocket):
         """ "Je suis en danger": the front of the queue, supervisors alerted at once (once per call; one
         alert line for the marks of one source within a few seconds)."""
         self._require_waiting(message)
-        if self.urgent_marked:
+        if self.caller.urgent_marked:
             raise actions.AlreadyUrgent(
                 gettext("Votre appel passe déjà en priorité et un cadre de la plateforme est prévenu.")
             )
-        call_id, source = self.call_id, self.source
+        call_id, source = self.caller.call_id, self.source
         await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
-        self.urgent_marked = True
+        self.caller.urgent_marked = True
         await database_sync_to_async(routing.route_waiting)()
 
     async def on_queue_anyone(self, message):
         self._require_waiting(message)
-        await database_sync_to_async(actions.anyone_now)(self.call_id)
+        await database_sync_to_async(actions.anyone_now)(self.caller.call_id)
         await database_sync_to_async(routing.route_waiting)()
 
     async def on_heartbeat(self, message):
-        if self.call_id:
-            heartbeats.caller(
-                self.call_id
-            )  # written with this second's others, never awaited (heartbeats.py)
+        if self.caller.call_id:
+            heartbeats.caller(self.caller.call_id)  # written with this second's others (heartbeats.py)
 
     async def on_call_resume(self, message):
         """The app reconnected (a network loss, or its server process died): pick the call up where it is."""
         call_id = message["call_id"]
-        if self.call_id:
+        if self.caller.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        call = await database_sync_to_async(queries.resumable_call)(
-            call_id, device_key.hashed(self.caller_key)
-        )
+        call = await database_sync_to_async(queries.resumable_call)(call_id, self.caller.device)
         if call is None:
             await self.send_event(events.call_ended(call_id, "gone"))
             return
         if call.state in (CallState.ENDED, CallState.ABANDONED):  # it ended while the app was away
             await self.send_event(await database_sync_to_async(queries.resume_event)(call))
             return
-        self.call_id, self.queued = call.pk, bool(call.queued_at)
-        self.psychologist_id = call.psychologist_id
-        self.connected = call.state == CallState.CONNECTED
+        self.caller.call_id, self.caller.queued = call.pk, bool(call.queued_at)
+        self.caller.psychologist_id = call.psychologist_id
+        self.caller.connected = call.state == CallState.CONNECTED
         await self.channel_layer.group_add(caller_group(call.pk), self.channel_name)
         await database_sync_to_async(actions.callers_present)([call.pk])
         event = await database_sync_to_async(queries.resume_event)(call)
         await self.send_event(event)
-        if self.queued:
-            self._last_position = event if event["type"] == "queue.position" else None
+        if self.caller.queued:
+            self.caller.last_position = event if event["type"] == "queue.position" else None
             await queue_fanout.watch(self, call.pk)
 
     async def send_position(self, event: dict) -> None:
         """The queue fan-out's news of this caller's place: sent unless nothing changed."""
-        if (
-            self._waiting_in_queue()
-            and event["call_id"] == str(self.call_id)
-            and event != self._last_position
-        ):
-            self._last_position = event
+        if self.caller.position_is_news(event):
             await self.send_event(event)
 
     def _require_waiting(self, message) -> None:
         self._require_current_call(message)
-        if not self.queued:
+        if not self.caller.queued:
             raise MessageError("not_waiting", gettext("Cet appel n'attend pas dans la file."))
 
     async def on_signal(self, message):
         self._require_current_call(message)
-        if not self.connected:
+        if not self.caller.connected:
             raise MessageError("not_connected", gettext("L'appel n'est pas encore décroché."))
         signal = clean_signal(message["signal"], relay_only())
         to = message["to"]
-        if to == "supervisor" and not self.supervisor_id:
+        if to == "supervisor" and not self.caller.supervisor_id:
             raise messages.wrong_recipient()
-        recipient = self.supervisor_id if to == "supervisor" else self.psychologist_id
+        recipient = self.caller.supervisor_id if to == "supervisor" else self.caller.psychologist_id
         await self.channel_layer.group_send(
-            staff_group(recipient), {"type": RELAY, "event": events.signal_to_listener(self.call_id, signal)}
+            staff_group(recipient),
+            {"type": RELAY, "event": events.signal_to_listener(self.caller.call_id, signal)},
         )
 
     async def before_relay(self, event):
@@ -289,48 +272,36 @@ class CallerSocket(JsonSocket):
         if kind == "queue.position" and event.get("language"):
             # The queue fan-out names the language once for everyone, in French: the caller reads their own.
             event["language"] = translated(event["language"])
-        if kind == "call.ringing":
-            self.psychologist_id = event["psychologist_id"]
-        elif kind == "call.accepted":
-            self.connected = True
-        elif kind == "call.supervisor_joined":
-            self.supervisor_id = await database_sync_to_async(queries.supervisor_of)(self.call_id)
-        elif kind == "call.supervisor_left":
-            self.supervisor_id = None
-        elif kind == "call.handed_over":
-            self.psychologist_id, self.supervisor_id = self.supervisor_id, None
-        elif kind == "call.unanswered":
-            self.psychologist_id = None
-            if event.get("queued"):  # back to its place in the queue (told by the queue fan-out)
-                self._last_position = None
-            else:
-                event.update(await self._next_steps())
+        self.caller.follow(event)
+        if kind == "call.supervisor_joined":
+            self.caller.supervisor_id = await database_sync_to_async(queries.supervisor_of)(
+                self.caller.call_id
+            )
+        elif kind == "call.unanswered" and not event["queued"]:
+            event.update(await self._next_steps())
         elif kind == "call.ended":
             await self._forget_call()
 
     def _require_current_call(self, message) -> None:
-        if message["call_id"] != self.call_id:
+        if message["call_id"] != self.caller.call_id:
             raise MessageError("not_your_call", gettext("Cet appel n'est pas le vôtre."))
 
     async def _leave_call(self, reason: str) -> None:
         try:
-            await database_sync_to_async(actions.caller_leaves)(self.call_id, reason)
+            await database_sync_to_async(actions.caller_leaves)(self.caller.call_id, reason)
         except CallError:
             pass  # already over: nothing left to end
         await self._forget_call()
 
     async def _forget_call(self) -> None:
-        if self.call_id:
-            await self.channel_layer.group_discard(caller_group(self.call_id), self.channel_name)
+        if self.caller.call_id:
+            await self.channel_layer.group_discard(caller_group(self.caller.call_id), self.channel_name)
         queue_fanout.unwatch(self)
-        self.call_id, self.psychologist_id, self.connected, self.queued = None, None, False, False
-        self.supervisor_id = None
-        self._last_position = None
-        self.urgent_marked = False
+        self.caller.forget_call()
 
     async def _next_steps(self) -> dict:
         """Never a dead end: the next available psychologist, or the phone line."""
-        alternative = await database_sync_to_async(queries.suggest_psychologist)(self.tried)
+        alternative = await database_sync_to_async(queries.suggest_psychologist)(self.caller.tried)
         return events.next_steps(alternative, settings.ECOUTE_PHONE_NUMBER)
 
 
