@@ -32,9 +32,10 @@ from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 from ecoute.protocol import events
 
-from . import alerts, device_key
+from . import device_key
 from .ice import ice_configuration
 from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
+from .supervision import alerts
 
 logger = logging.getLogger(__name__)
 

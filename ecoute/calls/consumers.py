@@ -22,7 +22,7 @@ from ecoute.presence.queries import board_snapshot, is_on_duty
 from ecoute.protocol import events, messages
 from ecoute.protocol.messages import MessageError
 
-from . import actions, alerts, queries, routing
+from . import actions, queries, routing
 from .actions import CallError
 from .caller_session import CallerSession
 from .heartbeats import heartbeats
@@ -30,6 +30,7 @@ from .ice import relay_only
 from .models import Call, CallState, EndReason
 from .queue_fanout import queue_fanout
 from .signalling import SignalError, clean_signal
+from .supervision import alerts
 
 # A socket this many messages over its rate (ecoute/abuse/limits.py) is closed.
 _OVERFLOW_CLOSE = 200

@@ -12,8 +12,8 @@ from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 from ecoute.security.headers import allow
 
-from . import supervision
 from .queries import languages_offered
+from .supervision.board import read as read_supervision_board
 
 
 def _board_context() -> dict:
@@ -52,7 +52,7 @@ def supervise(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calls/supervision.html",
-        {"board": supervision.board(), "has_workspace": request.user.is_listener},
+        {"board": read_supervision_board(), "has_workspace": request.user.is_listener},
     )
 
 
@@ -60,7 +60,7 @@ def supervise(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervision_board(request: HttpRequest) -> HttpResponse:
     """The board alone, fetched again every few seconds and at each alert."""
-    return render(request, "calls/supervision_board.html", {"board": supervision.board()})
+    return render(request, "calls/supervision_board.html", {"board": read_supervision_board()})
 
 
 @require_GET

@@ -15,7 +15,7 @@ from ecoute.lib import clock
 from ecoute.lib.realtime import SUPERVISORS_GROUP, relay_after_commit
 from ecoute.protocol import events
 
-from .models import Alert, AlertKind, Call, CallState
+from ..models import Alert, AlertKind, Call, CallState
 
 # Alerts about a state of the line that closes by itself when the state is over.
 SELF_CLOSING = (AlertKind.LONG_WAIT, AlertKind.LOW_STAFF)
@@ -51,7 +51,7 @@ def raise_alert(
     except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
         return None
     # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
-    # boards fetch it with the board page (ecoute/calls/supervision.py).
+    # boards fetch it with the board page (board.py).
     if grouped:
         relay_after_commit(SUPERVISORS_GROUP, events.alert_grouped(alert.pk))
     else:
