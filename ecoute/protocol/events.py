@@ -227,6 +227,12 @@ def queue_position(
     }
 
 
+@event("queue.supervisors_alerted", (CALLER,), {"call_id": str})
+def queue_supervisors_alerted(call_id) -> dict:
+    """The caller has waited long enough for the supervisors to be alerted: their screen says someone knows."""
+    return {"type": "queue.supervisors_alerted", "call_id": str(call_id)}
+
+
 # --- The psychologist's workspace ----------------------------------------------------------------
 
 
