@@ -12,7 +12,7 @@ from ecoute.accounts import sessions
 from ecoute.accounts.access import SUPERVISION_ROLES
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.i18n import translated
-from ecoute.lib.realtime import RELAY, SUPERVISORS_GROUP, caller_group, staff_group
+from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_now, staff_group
 from ecoute.lib.sockets import JsonSocket
 from ecoute.lib.source import source_of, sources_of
 from ecoute.presence import actions as presence
@@ -263,10 +263,7 @@ class CallerSocket(JsonSocket):
         if to == "supervisor" and not self.caller.supervisor_id:
             raise messages.wrong_recipient()
         recipient = self.caller.supervisor_id if to == "supervisor" else self.caller.psychologist_id
-        await self.channel_layer.group_send(
-            staff_group(recipient),
-            {"type": RELAY, "event": events.signal_to_listener(self.caller.call_id, signal)},
-        )
+        await relay_now(staff_group(recipient), events.signal_to_listener(self.caller.call_id, signal))
 
     async def before_relay(self, event):
         kind = event["type"]
@@ -416,9 +413,7 @@ class WorkspaceSocket(JsonSocket):
         call_id = self._require_current_call(message)
         signal = clean_signal(message["signal"], relay_only())
         sender = "supervisor" if self.joined else "psychologist"
-        await self.channel_layer.group_send(
-            caller_group(call_id), {"type": RELAY, "event": events.signal_to_caller(call_id, signal, sender)}
-        )
+        await relay_now(caller_group(call_id), events.signal_to_caller(call_id, signal, sender))
 
     async def on_call_hand_over(self, message):
         """Warm transfer: the supervisor who joined carries on; this psychologist leaves the call."""
