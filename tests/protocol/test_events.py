@@ -126,3 +126,22 @@ def test_the_socket_clients_of_the_tests_refuse_an_event_the_protocol_does_not_k
         check_event(events.CALLER, {"type": "call.ringing.twice"})
     with pytest.raises(AssertionError, match="unexpected 'returning'"):
         check_event(events.CALLER, events.listener_ringing("x", returning=True, urgent=False))
+
+
+SCRIPTS = {
+    events.CALLER: "ecoute/calls/static/calls/line.js",
+    events.WORKSPACE: "ecoute/calls/static/calls/workspace.js",
+    events.SUPERVISION: "ecoute/calls/static/calls/supervision.js",
+}
+
+
+@pytest.mark.parametrize("socket", sorted(SCRIPTS))
+def test_the_scripts_send_and_listen_for_what_the_protocol_has(socket):
+    """The browser's side of each socket: every message it sends is one its socket accepts, every
+    event it listens for is one its socket is sent."""
+    script = (DOC.parents[1] / SCRIPTS[socket]).read_text()
+    sent = set(re.findall(r'\{\s*type:\s*"([a-z_.]+)"', script))
+    heard = set(re.findall(r'\.on\("([a-z_.]+)"', script))
+    assert sent and heard, "the patterns no longer find the script's messages"
+    assert sent - set(ACCEPTED[socket]) == set(), "sent by the script, refused by the server"
+    assert heard - {kind for s, kind in events.SHAPES if s == socket} == set(), "never sent by the server"
