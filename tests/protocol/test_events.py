@@ -2,6 +2,7 @@
 and the messages each socket accepts. (Every event the socket tests receive is checked against its
 shape as well: tests/support/protocol.py.)"""
 
+import ast
 import inspect
 import json
 import re
@@ -145,3 +146,23 @@ def test_the_scripts_send_and_listen_for_what_the_protocol_has(socket):
     assert sent and heard, "the patterns no longer find the script's messages"
     assert sent - set(ACCEPTED[socket]) == set(), "sent by the script, refused by the server"
     assert heard - {kind for s, kind in events.SHAPES if s == socket} == set(), "never sent by the server"
+
+
+def test_no_module_but_the_protocol_writes_an_event_as_a_dict():
+    """One home: an event built elsewhere (a dict with a "type" the protocol knows) could drift from its shape."""
+    known = {kind for _, kind in events.SHAPES}
+    root = DOC.parents[1] / "ecoute"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.parent.name == "protocol" or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if _constant(key) == "type" and _constant(value) in known:
+                        found.append(f"{path.relative_to(root.parent)}:{node.lineno} {_constant(value)}")
+    assert found == [], "build these with ecoute/protocol/events.py"
+
+
+def _constant(node):
+    return node.value if isinstance(node, ast.Constant) else None
