@@ -1,4 +1,5 @@
-"""The two websockets of the line: the caller's (public, anonymous) and the psychologist's workspace."""
+"""The three websockets of the line: the caller's (public, anonymous), the psychologist's workspace and the
+supervision board. What they accept and send: docs/protocol.md (ecoute/protocol/)."""
 
 import time
 import uuid
