@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
     "ecoute.abuse",
+    "ecoute.about",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecoute.lib.context.line_facts",
+                "ecoute.accounts.access.template_access",
             ],
         },
     },
@@ -219,6 +221,16 @@ ADMINS: list = []
 # --- The line ---------------------------------------------------------------------------------
 ECOUTE_PHONE_NUMBER = env_str("ECOUTE_PHONE_NUMBER", "0 805 23 23 36")
 ECOUTE_QUICK_EXIT_URL = env_str("ECOUTE_QUICK_EXIT_URL", "https://www.google.fr/search?q=m%C3%A9t%C3%A9o")
+# Who publishes and hosts the line, for the legal notice and the privacy notice (ecoute/about): the
+# deploying organisation sets its own. Health data must be hosted by a certified (HDS) host.
+ECOUTE_LEGAL = {
+    "publisher": env_str("ECOUTE_PUBLISHER", "Association Soins aux Professionnels de Santé (SPS)"),
+    "publisher_address": env_str("ECOUTE_PUBLISHER_ADDRESS", ""),
+    "director": env_str("ECOUTE_PUBLICATION_DIRECTOR", ""),
+    "host": env_str("ECOUTE_HOST", ""),
+    "host_address": env_str("ECOUTE_HOST_ADDRESS", ""),
+    "privacy_contact": env_str("ECOUTE_PRIVACY_CONTACT", ""),
+}
 # Seconds a psychologist's phone rings before the caller is offered someone else.
 ECOUTE_RING_TIMEOUT = env_int("ECOUTE_RING_TIMEOUT", 20, minimum=5)
 # Seconds without a heartbeat after which a psychologist is shown as away.

@@ -28,7 +28,7 @@ def test_the_caller_app_shows_the_board_the_emergency_numbers_and_the_quick_exit
 def test_the_board_alone_is_served_for_refreshes(client):
     make_psychologist("Karim", status=Status.BREAK)
     page = client.get("/tableau/").content.decode()
-    assert "Karim" in page and "Absent" in page and "<html" not in page
+    assert "Karim" in page and "Indisponible" in page and "<html" not in page
 
 
 def test_the_app_can_be_installed(client):

@@ -1,10 +1,14 @@
-"""Who may open which staff screen: one place for it.
+"""Who may do what: the one place for the roles' sets and the questions asked about them.
+
+Views (decorators below), websockets, the API, the admin and templates (the `may` context
+processor) all ask here; no other module compares a role. The rules per object (which contact
+record, which note) live beside their objects (ecoute/contacts/access.py) and ask here about roles.
 
 Every staff screen needs a session that passed the second factor (ecoute.accounts.twofactor);
 a session that somehow holds only a password login is sent back to the login page.
 """
 
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -14,10 +18,47 @@ from django.utils.translation import gettext
 
 from .models import Role
 
+# Whose members appear on the caller board and can be rung (with a listener profile).
+LISTENING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
+# Who fills a contact record after their calls and reads their own records.
+RECORDING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
+# Who watches the line live, takes escalations, reads every record (a note only with a reason).
+SUPERVISION_ROLES = (Role.SUPERVISOR,)
 # Who reads the statistics dashboard (aggregates only, never a record).
 STATISTICS_ROLES = (Role.SUPERVISOR, Role.STATISTICIAN, Role.ADMINISTRATOR)
-# Who watches the line live and takes escalations (ecoute/calls/supervision.py).
-SUPERVISION_ROLES = (Role.SUPERVISOR,)
+# Who reads the security journal (superusers too).
+ADMINISTRATION_ROLES = (Role.ADMINISTRATOR,)
+
+
+def has_role(user, roles) -> bool:
+    """USER (anonymous or not) holds one of ROLES."""
+    return getattr(user, "role", None) in roles
+
+
+def is_listener(user) -> bool:
+    """Answers the line: a listening role with a listener profile (what callers see of them)."""
+    return has_role(user, LISTENING_ROLES) and hasattr(user, "listener_profile")
+
+
+def records_calls(user) -> bool:
+    return has_role(user, RECORDING_ROLES)
+
+
+def supervises(user) -> bool:
+    return has_role(user, SUPERVISION_ROLES)
+
+
+def reads_every_record(user) -> bool:
+    """Reads the coded fields of every contact record, not only their own."""
+    return has_role(user, SUPERVISION_ROLES)
+
+
+def reads_statistics(user) -> bool:
+    return has_role(user, STATISTICS_ROLES)
+
+
+def is_administrator(user) -> bool:
+    return user.is_active and (user.is_superuser or has_role(user, ADMINISTRATION_ROLES))
 
 
 def is_verified(user) -> bool:
@@ -42,25 +83,27 @@ def listener_required(view):
     @verified_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_listener:
+        if not is_listener(request.user):
             raise PermissionDenied(gettext("Cet espace est réservé aux écoutants de la ligne."))
         return view(request, *args, **kwargs)
 
+    wrapper.allowed_roles = LISTENING_ROLES
     return wrapper
 
 
 def role_required(*roles):
-    """A staff screen for the given roles only, after the second factor."""
+    """A staff screen for the given roles only (one of the sets above), after the second factor."""
 
     def decorator(view):
         @login_required
         @verified_required
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.user.role not in roles:
+            if not has_role(request.user, roles):
                 raise PermissionDenied(gettext("Cette page n'est pas ouverte à votre rôle."))
             return view(request, *args, **kwargs)
 
+        wrapper.allowed_roles = roles
         return wrapper
 
     return decorator
@@ -68,10 +111,45 @@ def role_required(*roles):
 
 def home_for(user) -> str:
     """Where a staff member lands after logging in."""
-    if user.role in SUPERVISION_ROLES:
+    if supervises(user):
         return reverse("calls:supervision")
-    if user.is_listener:
+    if is_listener(user):
         return reverse("calls:workspace")
-    if user.role in STATISTICS_ROLES:
+    if reads_statistics(user):
         return reverse("stats:dashboard")
     return reverse("admin:index")
+
+
+class May:
+    """What the request's user may open, for the templates' links: `{% if may.supervise %}`.
+
+    Each answer is asked once per request, and only if a template asks it.
+    """
+
+    def __init__(self, user):
+        self._user = user
+
+    @cached_property
+    def listen(self) -> bool:
+        return is_listener(self._user)
+
+    @cached_property
+    def record_calls(self) -> bool:
+        return records_calls(self._user)
+
+    @cached_property
+    def supervise(self) -> bool:
+        return supervises(self._user)
+
+    @cached_property
+    def read_every_record(self) -> bool:
+        return reads_every_record(self._user)
+
+    @cached_property
+    def read_statistics(self) -> bool:
+        return reads_statistics(self._user)
+
+
+def template_access(request) -> dict:
+    """Context processor: `may` in every template."""
+    return {"may": May(getattr(request, "user", None))}

@@ -8,15 +8,13 @@ from ecoute.lib.i18n import translated
 
 
 class Role(models.TextChoices):
+    """Who a staff member is; what each role may do is decided in ecoute/accounts/access.py only."""
+
     PSYCHOLOGIST = "psychologist", _("Psychologue")
     SUPERVISOR = "supervisor", _("Cadre de la plateforme")
     # Sees aggregate statistics only, never a contact record or its note.
     STATISTICIAN = "statistician", _("Chargé·e des statistiques")
     ADMINISTRATOR = "administrator", _("Administrateur")
-
-
-# Roles whose members appear on the caller board and can be rung.
-LISTENING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
 
 
 class User(AbstractUser):
@@ -25,10 +23,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("membre de l'équipe")
         verbose_name_plural = _("membres de l'équipe")
-
-    @property
-    def is_listener(self) -> bool:
-        return self.role in LISTENING_ROLES and hasattr(self, "listener_profile")
 
 
 class Language(models.Model):

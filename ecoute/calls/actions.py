@@ -436,11 +436,7 @@ def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
 @transaction.atomic
 def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     """The psychologist leaves a call a supervisor has joined: the supervisor carries it on."""
-    call = (
-        Call.objects.select_for_update()
-        .filter(pk=call_id, state=CallState.CONNECTED, psychologist_id=psychologist_id)
-        .first()
-    )
+    call = Call.objects.in_progress_with(psychologist_id).select_for_update().filter(pk=call_id).first()
     if call is None or not call.supervisor_id:
         raise IllegalTransition(
             gettext("Aucun cadre n'a rejoint cet appel : vous ne pouvez pas le lui passer.")
@@ -462,9 +458,7 @@ def psychologist_lost(psychologist_id: int) -> None:
     ):
         Call.objects.filter(pk=call_id).update(supervisor=None)  # a supervisor who joined and vanished
         relay_after_commit(caller_group(call_id), events.supervisor_left(call_id))
-    for call in Call.objects.select_for_update().filter(
-        psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]
-    ):
+    for call in Call.objects.in_progress_with(psychologist_id, ringing=True).select_for_update():
         if call.state == CallState.CONNECTED and call.supervisor_id:
             hand_over(call.pk, psychologist_id)  # a supervisor is with the caller: they carry on
         elif call.state == CallState.RINGING:
@@ -485,12 +479,6 @@ def release_psychologist(psychologist_id: int) -> None:
     """The psychologist is gone (window closed, or silent too long): free their caller, then mark them away."""
     psychologist_lost(psychologist_id)
     presence.mark_away(psychologist_id)
-
-
-def active_call_of(psychologist_id: int) -> Call | None:
-    return Call.objects.filter(
-        psychologist_id=psychologist_id, state__in=[CallState.RINGING, CallState.CONNECTED]
-    ).first()
 
 
 # --- Escalations to supervisors -----------------------------------------------------------------
@@ -518,9 +506,7 @@ def flag_emergency(call_id: uuid.UUID, psychologist_id: int, reason: str) -> Non
 
 
 def _require_in_call(call_id, psychologist_id: int) -> None:
-    if not Call.objects.filter(
-        pk=call_id, psychologist_id=psychologist_id, state=CallState.CONNECTED
-    ).exists():
+    if not Call.objects.in_progress_with(psychologist_id).filter(pk=call_id).exists():
         raise IllegalTransition(gettext("Vous n'êtes pas en communication sur cet appel."))
 
 

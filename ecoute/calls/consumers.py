@@ -9,8 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from ecoute.abuse import blocks, gate, limits
-from ecoute.accounts import sessions
-from ecoute.accounts.access import SUPERVISION_ROLES
+from ecoute.accounts import access, sessions
 from ecoute.accounts.twofactor import session_is_verified
 from ecoute.lib.i18n import translated
 from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_now, staff_group
@@ -316,7 +315,7 @@ class WorkspaceSocket(JsonSocket):
     async def connect(self):
         user = self.scope.get("user")
         # A listener whose session passed the second factor, as for every staff page.
-        may_listen = lambda: user.is_listener and session_is_verified(user, self.scope.get("session"))  # noqa: E731
+        may_listen = lambda: access.is_listener(user) and session_is_verified(user, self.scope.get("session"))  # noqa: E731
         if user is None or not user.is_authenticated or not await database_sync_to_async(may_listen)():
             await self.close(code=4403)
             return
@@ -446,7 +445,7 @@ class SupervisorSocket(JsonSocket):
     async def connect(self):
         user = self.scope.get("user")
         may_supervise = lambda: (  # noqa: E731
-            user.role in SUPERVISION_ROLES and session_is_verified(user, self.scope.get("session"))
+            access.supervises(user) and session_is_verified(user, self.scope.get("session"))
         )
         if user is None or not user.is_authenticated or not await database_sync_to_async(may_supervise)():
             await self.close(code=4403)

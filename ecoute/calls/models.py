@@ -42,6 +42,17 @@ class Priority(models.IntegerChoices):
     URGENT = 1, _("Urgente")
 
 
+class CallQuerySet(models.QuerySet):
+    def in_progress_with(self, listener_id: int, *, ringing: bool = False, joined: bool = False):
+        """The call LISTENER_ID is in now (one at most): the one they talk in; with RINGING, also the
+        one ringing for them; with JOINED, also the one they joined as a supervisor."""
+        states = [CallState.RINGING, CallState.CONNECTED] if ringing else [CallState.CONNECTED]
+        theirs = models.Q(psychologist_id=listener_id, state__in=states)
+        if joined:
+            theirs |= models.Q(supervisor_id=listener_id, state=CallState.CONNECTED)
+        return self.filter(theirs)
+
+
 class Call(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     state = models.CharField(max_length=16, choices=CallState.choices, default=CallState.REQUESTED)
@@ -84,6 +95,8 @@ class Call(models.Model):
     )
     # From a source flooding the line (ecoute/abuse): placed after every other waiting call.
     held_back = models.BooleanField(_("mis en retrait (abus)"), default=False)
+
+    objects = CallQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -124,9 +124,9 @@ def resume_event(call: Call) -> dict:
 
 def workspace_resume_event(psychologist_id: int) -> dict | None:
     """The call ringing for, or connected to, this psychologist, as the event their workspace would have had."""
-    from .actions import active_call_of, ringing_event
+    from .actions import ringing_event
 
-    call = active_call_of(psychologist_id)
+    call = Call.objects.in_progress_with(psychologist_id, ringing=True).first()
     if call is None:
         return None
     if call.state == CallState.RINGING:

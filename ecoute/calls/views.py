@@ -49,11 +49,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervise(request: HttpRequest) -> HttpResponse:
     """The supervision board: the live line, today's figures, alerts until taken."""
-    return render(
-        request,
-        "calls/supervision.html",
-        {"board": read_supervision_board(), "has_workspace": request.user.is_listener},
-    )
+    return render(request, "calls/supervision.html", {"board": read_supervision_board()})
 
 
 @require_GET
@@ -91,6 +87,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         static("ecoute/ecoute.css"),
         static("ecoute/socket.js"),
         static("ecoute/peer.js"),
+        static("ecoute/call_ui.js"),
         static("calls/line.js"),
         static("presence/board.js"),
         static("ecoute/icons/icon-192.png"),

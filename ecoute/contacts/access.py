@@ -12,7 +12,7 @@ import enum
 from django.db.models import Q
 from django.http import Http404
 
-from ecoute.accounts.models import Role
+from ecoute.accounts.access import is_listener, reads_every_record
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 
 from .models import ContactRecord, NotePolicy
@@ -22,11 +22,6 @@ class NoteAccess(enum.Enum):
     AUTHOR = "author"  # reads without giving a reason
     WITH_REASON = "with_reason"
     DENIED = "denied"
-
-
-def current_call(user) -> Call | None:
-    """The call USER is talking in right now, if any."""
-    return Call.objects.filter(psychologist=user, state=CallState.CONNECTED).first()
 
 
 def same_caller(record: ContactRecord, call: Call | None) -> bool:
@@ -43,12 +38,12 @@ def note_access(user, record: ContactRecord) -> NoteAccess:
         return NoteAccess.DENIED
     if record.author_id == user.pk:
         return NoteAccess.AUTHOR
-    if user.role == Role.SUPERVISOR:
+    if reads_every_record(user):
         return NoteAccess.WITH_REASON
     if (
-        user.role == Role.PSYCHOLOGIST
+        is_listener(user)
         and NotePolicy.current().share_with_other_listeners
-        and same_caller(record, current_call(user))
+        and same_caller(record, Call.objects.in_progress_with(user.pk).first())
     ):
         return NoteAccess.WITH_REASON
     return NoteAccess.DENIED
@@ -56,14 +51,14 @@ def note_access(user, record: ContactRecord) -> NoteAccess:
 
 def may_see_record(user, record: ContactRecord) -> bool:
     """The coded fields of a record (never its note)."""
-    return record.author_id == user.pk or user.role == Role.SUPERVISOR
+    return record.author_id == user.pk or reads_every_record(user)
 
 
 def visible_records(user):
     records = ContactRecord.objects.select_related("profession", "employment", "author").prefetch_related(
         "reasons"
     )
-    if user.role == Role.SUPERVISOR:
+    if reads_every_record(user):
         return records
     return records.filter(author=user)
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecoute.accounts import reauth
-from ecoute.accounts.access import role_required
-from ecoute.accounts.models import Role
+from ecoute.accounts.access import RECORDING_ROLES, role_required
+from ecoute.calls.models import Call
 from ecoute.lib.crypto import NoteKeyError
 
 from . import access, actions
@@ -17,7 +17,6 @@ from .access import NoteAccess
 from .forms import ContactForm, ReasonForm
 from .models import ContactRecord, ReadPlace
 
-RECORDING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
 AUTHOR_REREADS = "Relecture de sa propre fiche"
 DURING_CALL = "Suivi de la personne pendant son appel"
 
@@ -95,7 +94,7 @@ def to_complete(request: HttpRequest) -> HttpResponse:
 @role_required(*RECORDING_ROLES)
 def caller_history(request: HttpRequest) -> HttpResponse:
     """During a call: whether the person called before, why, and one's own earlier notes."""
-    call = access.current_call(request.user)
+    call = Call.objects.in_progress_with(request.user.pk).first()
     if call is None:
         return HttpResponse(status=204)
     entries = []

@@ -4,7 +4,6 @@ directory's state-changing actions. What is noted or sent pre-fills the call's r
 import uuid
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -48,8 +47,7 @@ def note_referral(psychologist_id: int, entry_id: int) -> Referral:
     """« Noter l'orientation »: keep ENTRY for the record of the psychologist's call (the one they are
     talking in, or the one whose record their wrap-up waits for)."""
     # A supervisor who joined notes for their own record: the one they write if the call is handed to them.
-    talking = Q(psychologist_id=psychologist_id) | Q(supervisor_id=psychologist_id)
-    call = Call.objects.filter(talking, state=CallState.CONNECTED).only("pk").first()
+    call = Call.objects.in_progress_with(psychologist_id, joined=True).only("pk").first()
     call_id = call.pk if call else presence.wrap_up_call_id(psychologist_id)
     if call_id is None:
         raise ReferralError(

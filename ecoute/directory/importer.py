@@ -1,8 +1,9 @@
 """CSV import of the directory (columns documented in docs/directory-import.md).
 
-Every row is checked before anything is written; a single bad row rejects the whole file with the
-line numbers of every problem. A valid file is written in one transaction, matched on
-`external_id`: importing the same file twice changes nothing the second time.
+Read and stored the way of every import (ecoute/lib/tabular.py): every row is checked before anything
+is written; a single bad row rejects the whole file with the line numbers of every problem. A valid
+file is written in one transaction, matched on `external_id`: importing the same file twice changes
+nothing the second time.
 """
 
 import re
@@ -11,7 +12,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
-from django.db import transaction
 from django.utils import timezone
 
 from ecoute.accounts.models import Language
@@ -90,23 +90,7 @@ SCALARS = [
 RELATIONS = ["networks", "themes", "languages"]
 
 
-@dataclass
-class RowError:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
-        return f"{where} : {self.message}"
-
-
-class ImportRejected(Exception):
-    """The file was not imported; nothing changed. `errors` lists every problem found."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} erreur(s)")
-        self.errors = errors
+ImportRejected = tabular.Rejected  # the name the admin, the command and the tests know
 
 
 @dataclass
@@ -127,63 +111,29 @@ def import_csv(data: bytes) -> ImportReport:
 
 def read_csv(data: bytes) -> list[tuple[int, dict]]:
     """(line number, row) pairs; the header is line 1. Raises ImportRejected on an unreadable file."""
-    try:
-        text = tabular.decode(data, MAX_BYTES)
-        records = tabular.records(text, tabular.delimiter_of(text), MAX_ROWS)
-        header = [name.strip() for name in next(records, (1, []))[1]]
-        _check_header(header)
-        rows = []
-        for start, values in records:
-            if len(values) != len(header):
-                raise ImportRejected(
-                    [RowError(start, "", f"{len(values)} valeurs pour {len(header)} colonnes.")]
-                )
-            rows.append((start, dict(zip(header, values))))
-    except tabular.FileProblem as problem:
-        raise ImportRejected([RowError(problem.line, "", str(problem))]) from None
-    return rows
-
-
-def _check_header(header: list[str]) -> None:
-    errors = [RowError(1, name, "colonne inconnue.") for name in header if name not in COLUMNS]
-    errors += [RowError(1, name, "colonne obligatoire absente.") for name in REQUIRED if name not in header]
-    duplicates = {name for name in header if header.count(name) > 1}
-    errors += [RowError(1, name, "colonne en double.") for name in sorted(duplicates)]
-    if errors:
-        raise ImportRejected(errors)
+    return tabular.read_rows(data, REQUIRED, OPTIONAL, MAX_BYTES, MAX_ROWS)
 
 
 def import_rows(rows: list[tuple[int, dict]]) -> ImportReport:
     """Validate every row, then write them all in one transaction, or nothing."""
-    checker = _Checker()
-    cleaned = [checker.row(line, row) for line, row in rows]
-    if checker.errors:
-        raise ImportRejected(checker.errors)
-    report = _write(cleaned)
+    report = tabular.import_all_or_nothing(rows, _Checker().row, _write)
     refresh_planner_statistics()
     return report
 
 
 class _Checker:
-    """Turns raw CSV rows into model values, collecting every error with its line and column."""
+    """Turns CSV rows into model values, with every error of a row, its line and column."""
 
     def __init__(self):
-        self.errors: list[RowError] = []
+        self.errors: list[tabular.LineError] = []
         self.seen: dict[str, int] = {}
         self.professions = {p.slug: p.pk for p in Profession.objects.all()}
         self.networks = {n.slug: n.pk for n in Network.objects.all()}
         self.themes = {t.slug: t.pk for t in Theme.objects.all()}
         self.languages = {lang.code: lang.pk for lang in Language.objects.all()}
 
-    def row(self, line: int, raw: dict) -> dict:
-        self.line = line
-        raw = {key: (value or "").strip() for key, value in raw.items()}
-        problems = {name: tabular.cell_problem(value) for name, value in raw.items()}
-        for name, problem in problems.items():
-            if problem:
-                self.error(name, problem)
-        if any(problems.values()):
-            return {}  # the row is refused; its other columns are not worth reading
+    def row(self, line: int, raw: dict) -> tuple[dict, list[tabular.LineError]]:
+        self.line, self.errors = line, []
         values = {
             "external_id": self._external_id(raw.get("external_id", "")),
             "kind": self._choice(raw, "kind", Kind, required=True),
@@ -219,10 +169,10 @@ class _Checker:
             "themes": self._lookups(raw, "themes", self.themes),
             "languages": self._lookups(raw, "languages", self.languages),
         }
-        return {"values": values, "relations": relations}
+        return {"values": values, "relations": relations}, self.errors
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.line, column, message))
+        self.errors.append(tabular.LineError(self.line, column, message))
 
     def _external_id(self, value: str) -> str:
         if not EXTERNAL_ID.match(value):
@@ -363,10 +313,9 @@ class _Checker:
         return lat, lon
 
     def _has_error(self, *columns) -> bool:
-        return any(error.line == self.line and error.column in columns for error in self.errors)
+        return any(error.column in columns for error in self.errors)
 
 
-@transaction.atomic
 def _write(cleaned: list[dict]) -> ImportReport:
     report = ImportReport()
     existing = Entry.objects.in_bulk(

@@ -1,13 +1,6 @@
 """Read-only look-ups other parts of Écoute call: the workspace, and the contact record (issue 4)."""
 
-from ecoute.calls.models import Call, CallState
-
 from .models import Entry
-
-
-def connected_call_of(psychologist_id: int) -> Call | None:
-    """The app call this psychologist is talking in now, if any."""
-    return Call.objects.filter(psychologist_id=psychologist_id, state=CallState.CONNECTED).first()
 
 
 def orientations_by_id(entry_ids: list[int]) -> list[Entry]:

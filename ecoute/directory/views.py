@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from ecoute.accounts.access import listener_required
+from ecoute.calls.models import Call
 from ecoute.contacts import actions as contacts
 from ecoute.security.headers import allow
 
@@ -16,7 +17,6 @@ from . import search as directory_search
 from .actions import ReferralError, note_referral, send_referral_card
 from .forms import SearchForm
 from .models import Entry
-from .queries import connected_call_of
 from .serializers import marker_json
 
 # Query-string names that make a search; any one present means the visitor asked for something.
@@ -111,7 +111,10 @@ def map_data(request: HttpRequest) -> JsonResponse:
 def panel_results(request: HttpRequest) -> HttpResponse:
     """Results for the workspace's side panel: an HTML fragment, fetched without leaving the call."""
     form, results = run_search(request, require_place=True)
-    context = {**_page_context(form, results), "in_call": connected_call_of(request.user.pk) is not None}
+    context = {
+        **_page_context(form, results),
+        "in_call": Call.objects.in_progress_with(request.user.pk).exists(),
+    }
     return render(
         request, "directory/includes/panel_results.html", context, status=400 if form.errors else 200
     )
@@ -134,7 +137,7 @@ def send_card(request: HttpRequest) -> JsonResponse:
             status=400,
         )
     if call_id is None:
-        call = connected_call_of(request.user.pk)
+        call = Call.objects.in_progress_with(request.user.pk).first()
         if call is None:
             return JsonResponse(
                 {

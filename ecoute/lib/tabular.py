@@ -1,13 +1,19 @@
-"""Files of rows exchanged with people: the limits of an imported CSV, the escaping of an exported cell.
+"""Files of rows exchanged with people: how a CSV is imported, the escaping of an exported cell.
 
-The two importers (directory, contacts) check their own columns; what any uploaded file must
-respect, whatever its columns, is here, with the same words in both. Every export (CSV and XLSX)
-writes its text cells through `safe_cell`.
+Both importers (directory, contacts) go the same way, here: `read_rows` reads an uploaded file
+within its limits (size, lines, cells) against the importer's columns, then `import_all_or_nothing`
+has every row checked by the importer and stores them all in one transaction, or nothing. Every
+problem is a `LineError` naming its line (the header is line 1, 0 the whole file) and column, in
+the same words for both. Every export (CSV and XLSX) writes its text cells through `safe_cell`.
 """
 
 import csv
 import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
+
+from django.db import transaction
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20000
@@ -75,6 +81,117 @@ def records(text: str, delimiter: str, max_lines: int = MAX_LINES):
                 raise FileProblem(start, f"plus de {max_lines} lignes : découpez le fichier.")
             yield start, values
         start = reader.line_num + 1
+
+
+@dataclass
+class LineError:
+    """One problem of an imported file, where a person finds it: its line (1: the header, 0: the
+    whole file) and its column, if it is one cell's."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
+        return f"{where} : {self.message}"
+
+
+class Rejected(Exception):
+    """The file was not imported and nothing changed; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[LineError]):
+        super().__init__(f"{len(errors)} erreur(s)")
+        self.errors = errors
+
+    def listing(self, limit: int = 50) -> str:
+        """The errors, one a line, the first LIMIT of them (a file wrong throughout would flood a terminal)."""
+        shown = "\n".join(str(error) for error in self.errors[:limit])
+        more = len(self.errors) - limit
+        return shown + (f"\n… et {more} autres erreurs" if more > 0 else "")
+
+
+def read_rows(
+    data: bytes,
+    required: list[str],
+    optional: list[str],
+    max_bytes: int = MAX_FILE_BYTES,
+    max_lines: int = MAX_LINES,
+) -> list[tuple[int, dict]]:
+    """(line, {column: value}) for each row of a CSV file's bytes, the header naming the columns.
+
+    Raises Rejected if the file cannot be read as a whole (size, encoding, separator, quotes, number of
+    lines), if its header names an unknown column, twice the same or misses a required one, or if a row
+    has another number of values than the header: its cells would land in the wrong columns.
+    """
+    try:
+        text = decode(data, max_bytes)
+        lines = records(text, delimiter_of(text), max_lines)
+        header = [name.strip() for name in next(lines, (1, []))[1]]
+        _check_header(header, required, optional)
+        rows, errors = [], []
+        for line, values in lines:
+            if len(values) != len(header):
+                errors.append(LineError(line, "", f"{len(values)} valeurs pour {len(header)} colonnes."))
+            rows.append((line, dict(zip(header, values))))
+    except FileProblem as problem:
+        raise Rejected([LineError(problem.line, "", str(problem))]) from None
+    if errors:
+        raise Rejected(errors)
+    return rows
+
+
+def _check_header(header: list[str], required: list[str], optional: list[str]) -> None:
+    allowed = required + optional
+    errors = [
+        LineError(1, name, f"colonne inconnue (colonnes permises : {', '.join(allowed)}).")
+        for name in header
+        if name not in allowed
+    ]
+    errors += [LineError(1, name, "colonne obligatoire absente.") for name in required if name not in header]
+    duplicates = {name for name in header if header.count(name) > 1}
+    errors += [LineError(1, name, "colonne en double.") for name in sorted(duplicates)]
+    if errors:
+        raise Rejected(errors)
+
+
+# What an importer makes of one row: its values, and the problems found (empty when the row is right).
+RowCheck = Callable[[int, dict], tuple[object, list[LineError]]]
+
+
+def check_rows(rows: Iterable[tuple[int, dict]], check: RowCheck, cell_limits: dict | None = None) -> list:
+    """What CHECK makes of every row, once each cell is within its limit (MAX_CELL_CHARS, or the
+    column's in CELL_LIMITS); raises Rejected listing the problems of every row, not only the first."""
+    checked, errors = [], []
+    for line, row in rows:
+        row = {name: (value or "").strip() for name, value in row.items()}
+        problems = [
+            LineError(line, name, problem)
+            for name, value in row.items()
+            if (problem := cell_problem(value, (cell_limits or {}).get(name, MAX_CELL_CHARS)))
+        ]
+        if problems:
+            errors += problems  # the row is refused; its other columns are not worth reading
+            continue
+        values, row_errors = check(line, row)
+        checked.append(values)
+        errors += row_errors
+    if errors:
+        raise Rejected(errors)
+    return checked
+
+
+def import_all_or_nothing(
+    rows: Iterable[tuple[int, dict]],
+    check: RowCheck,
+    store: Callable[[list], object],
+    cell_limits: dict | None = None,
+):
+    """Every row checked first (check_rows), then STORE given them all in one transaction: one wrong
+    row, or a failure while storing, and nothing is stored. Returns what STORE returns."""
+    checked = check_rows(rows, check, cell_limits)
+    with transaction.atomic():
+        return store(checked)
 
 
 def cell_problem(value: str, max_chars: int = MAX_CELL_CHARS) -> str | None:

@@ -15,18 +15,23 @@ class Status(models.TextChoices):
 
 
 class BoardStatus(models.TextChoices):
-    """What a caller is told: never more than whether they can call now."""
+    """What a caller is told: never more than whether they can call now, or soon.
+
+    A wrap-up is "finishing" rather than "busy": the caller who has just hung up must not read that
+    their psychologist is on another call. The labels are neutral (no grammatical gender).
+    """
 
     AVAILABLE = "available", _("Disponible")
+    FINISHING = "finishing", _("Termine un appel")
     BUSY = "busy", _("En appel")
-    AWAY = "away", _("Absent")
+    AWAY = "away", _("Indisponible")
 
 
 BOARD_STATUS = {
     Status.AVAILABLE: BoardStatus.AVAILABLE,
     Status.RINGING: BoardStatus.BUSY,
     Status.IN_CALL: BoardStatus.BUSY,
-    Status.WRAP_UP: BoardStatus.BUSY,
+    Status.WRAP_UP: BoardStatus.FINISHING,
     Status.BREAK: BoardStatus.AWAY,
     Status.OFFLINE: BoardStatus.AWAY,
 }

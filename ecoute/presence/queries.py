@@ -2,13 +2,15 @@
 
 from django.db.models import Prefetch
 
-from ecoute.accounts.models import LISTENING_ROLES, Language, ListenerProfile
+from ecoute.accounts.access import LISTENING_ROLES
+from ecoute.accounts.models import Language, ListenerProfile
 from ecoute.protocol import events
 
 from .models import BOARD_STATUS, BoardStatus, Presence, Status
 
-# Available first, then busy (they will be free soon), then away.
-_BOARD_ORDER = {BoardStatus.AVAILABLE: 0, BoardStatus.BUSY: 1, BoardStatus.AWAY: 2}
+# Available first, then finishing a call and busy (they will be free soon), then away. The caller's
+# app keeps the same order live (ecoute/presence/static/presence/board.js).
+_BOARD_ORDER = {BoardStatus.AVAILABLE: 0, BoardStatus.FINISHING: 1, BoardStatus.BUSY: 2, BoardStatus.AWAY: 3}
 
 
 def board_entries() -> list[dict]:

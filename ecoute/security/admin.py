@@ -1,13 +1,9 @@
 from django.contrib import admin
 
-from ecoute.accounts.models import Role
+from ecoute.accounts.access import is_administrator
 from ecoute.lib.read_only_admin import ReadOnlyAdmin
 
 from .models import SecurityEvent
-
-
-def is_administrator(user) -> bool:
-    return user.is_active and (user.is_superuser or getattr(user, "role", None) == Role.ADMINISTRATOR)
 
 
 @admin.register(SecurityEvent)

@@ -8,7 +8,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie
 
-from ecoute.accounts.access import STATISTICS_ROLES, is_verified
+from ecoute.accounts.access import is_verified, reads_statistics
 
 from . import figures
 from .figures import Period, PeriodError
@@ -25,7 +25,7 @@ class StaffSession(APIKeyCookie):
         user = request.user
         if not is_verified(user):
             return None
-        if user.role not in STATISTICS_ROLES:
+        if not reads_statistics(user):
             raise HttpError(403, gettext("Ce rôle ne lit pas les statistiques."))
         return user
 

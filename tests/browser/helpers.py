@@ -39,6 +39,22 @@ def wait_until(page, expression: str, timeout_ms: int = 10000) -> None:
     raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
 
 
+# axe-core's rules for WCAG 2.1 levels A and AA, the level the platform is held to (DESIGN.md).
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core (shipped by axe-playwright-python) on the page as it is now: no WCAG 2.1 AA violation.
+
+    Its script goes in through page.evaluate, which the pages' Content-Security-Policy allows (see wait_until).
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page, options={**WCAG_AA, "resultTypes": ["violations"]}).response["violations"]
+    found = [(v["id"], v["help"], [node["target"] for node in v["nodes"]][:5]) for v in violations]
+    assert found == [], found
+
+
 def log_in(page, user, lands_on: str = "**/espace/") -> None:
     """Password, then the code of the user's authenticator, as staff log in."""
     device = give_authenticator(user)

@@ -4,7 +4,7 @@ import pytest
 
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
-from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio
+from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio, wait_until
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
 
@@ -23,13 +23,23 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
 
     claire_card.locator("[data-call]").click()
     caller.locator("#call-panel[data-state=ringing]").wait_for()
+    # We call her: not "Appel de Claire…", which reads as a call from her.
+    assert caller.locator("#call-title").inner_text() == "Nous appelons Claire…"
     workspace.locator("[data-show=ringing]:visible").wait_for()
+    # The caller hears the French ringback (440 Hz, 1.5 s in every 5 s) coming out of the page.
+    wait_until(caller, "Math.abs((window.ecoute.ringback().loudest || 0) - 440) < 30", timeout_ms=8000)
+    # The psychologist's tab says it rings, in its title and its icon, even behind another tab.
+    assert workspace.title().startswith("Un appel sonne — ")
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("ringing.svg")
     screenshot(caller, "caller-ringing")
     screenshot(workspace, "workspace-ringing")
 
     workspace.click("[data-action=accept]")
     caller_stats = wait_for_audio(caller)
     workspace_stats = wait_for_audio(workspace)
+    assert caller.evaluate("window.ecoute.ringback()") == {"playing": False, "loudest": None}
+    assert workspace.title() == "Espace écoutant — Écoute"
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("icon-192.png")
     caller.wait_for_timeout(1200)  # let the timer tick on the screenshot
     screenshot(caller, "caller-in-call")
     screenshot(workspace, "workspace-in-call")
@@ -72,9 +82,28 @@ def test_returning_caller_finds_their_psychologist_first(new_page):
     wait_for_audio(caller)
     workspace.click("[data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
+    caller.click("#call-panel [data-show=ended] [data-action=back]")
 
-    caller.reload()
+    # As the end screen promised: at the top, without reloading the page.
     mine = caller.locator("#mine")
     mine.wait_for()
     assert mine.locator(f".card[data-id='{claire.pk}']").count() == 1
-    assert mine.locator(".status-label").inner_text() == "En appel"  # Claire is in her wrap-up
+    # Claire is writing up the call that just ended: not shown as on another call.
+    mine.locator(".status-label:text('Termine un appel')").wait_for()
+    screenshot(caller, "caller-my-psychologist-after-the-call")
+
+
+def test_the_ringback_stops_when_the_caller_cancels_and_the_tab_is_restored(new_page):
+    claire = make_psychologist("Claire")
+    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, claire)
+    caller = new_page("/")
+    card(caller, claire).locator("[data-call]:enabled").click()
+    wait_until(caller, "window.ecoute.ringback().playing")
+    workspace.locator("[data-show=ringing]:visible").wait_for()
+    assert workspace.title().startswith("Un appel sonne")
+
+    caller.click("#call-panel [data-show=ringing] [data-action=hangup]")
+    assert caller.evaluate("window.ecoute.ringback().playing") is False
+    wait_until(workspace, "document.title === 'Espace écoutant — Écoute'")
+    assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("icon-192.png")

@@ -16,7 +16,14 @@ def test_the_service_worker_keeps_the_shell_and_offline_the_phone_number_shows(n
     cached = page.evaluate(
         "caches.open('ecoute-shell-v2').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))"
     )
-    assert {"/", "/hors-ligne/", "/static/ecoute/ecoute.css", "/static/calls/line.js"} <= set(cached)
+    shell = {
+        "/",
+        "/hors-ligne/",
+        "/static/ecoute/ecoute.css",
+        "/static/calls/line.js",
+        "/static/ecoute/call_ui.js",
+    }
+    assert shell <= set(cached)
 
     page.context.set_offline(True)
     page.goto("/tableau-inexistant/")

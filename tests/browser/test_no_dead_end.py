@@ -20,7 +20,7 @@ def test_a_closed_workspace_shows_the_psychologist_away_on_the_board_within_15_s
     card(caller, claire).locator("text=Disponible").wait_for()
     closed_at = time.monotonic()
     workspace.close()
-    card(caller, claire).locator(".status-label:text('Absent')").wait_for(timeout=15_000)
+    card(caller, claire).locator(".status-label:text('Indisponible')").wait_for(timeout=15_000)
     assert time.monotonic() - closed_at < 15
     assert card(caller, claire).locator("[data-call]").is_disabled()
 

@@ -1,9 +1,13 @@
 """The queue over the caller's websocket: join, position, danger, leave, resume; every bad message refused."""
 
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, Priority
+from ecoute.calls.supervision.alerts import raise_due_alerts
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist
 from tests.support.sockets import connect_caller, connect_workspace
@@ -200,3 +204,19 @@ async def test_an_open_socket_keeps_a_waiting_call_alive_without_the_apps_heartb
     joined_seen = (await row(call_id)).caller_seen_at
     await caller.expect("queue.position", timeout=3)  # the next refresh, the queue unchanged ("waited" moved)
     assert (await row(call_id)).caller_seen_at > joined_seen
+
+
+async def test_a_long_wait_alerts_the_supervisors_and_tells_the_caller_once(settings):
+    settings.ECOUTE_LONG_WAIT_ALERT_SECONDS = 30
+    caller = await connect_caller("a" * 43)
+    call_id = await join(caller)
+    await caller.expect("queue.position")
+    later = timezone.now() + timedelta(seconds=31)
+    await database_sync_to_async(raise_due_alerts)(later)
+    assert (await caller.expect("queue.supervisors_alerted")) == {
+        "type": "queue.supervisors_alerted",
+        "call_id": call_id,
+    }
+    await database_sync_to_async(raise_due_alerts)(later + timedelta(seconds=1))  # raised once, told once
+    assert await database_sync_to_async(Alert.objects.filter(kind=AlertKind.LONG_WAIT).count)() == 1
+    await caller.nothing_more("queue.supervisors_alerted")

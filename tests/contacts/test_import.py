@@ -42,19 +42,21 @@ def test_errors_name_their_lines_and_nothing_is_stored(tmp_path):
         call_command("import_contacts", write(tmp_path, bad))
     message = str(failure.value)
     assert "Aucune fiche importée" in message
-    assert "ligne 4 : date « 2019-13-01 » illisible" in message
-    assert "ligne 5 : duree_minutes « vingt »" in message
-    assert "ligne 5 : canal « fax » inconnu" in message
-    assert "ligne 5 : premier_appel « peut-être »" in message
-    assert "ligne 5 : colonne « profession » : code « astronaute » inconnu" in message
-    assert "ligne 5 : colonne « motifs » vide" in message
+    assert "ligne 4, colonne « date » : « 2019-13-01 » illisible" in message
+    assert "ligne 5, colonne « duree_minutes » : « vingt »" in message
+    assert "ligne 5, colonne « canal » : « fax » inconnu" in message
+    assert "ligne 5, colonne « premier_appel » : « peut-être »" in message
+    assert "ligne 5, colonne « profession » : code « astronaute » inconnu" in message
+    assert "ligne 5, colonne « motifs » : vide" in message
     assert not ContactRecord.objects.exists() and not ContactTally.objects.exists()
 
 
 def test_a_wrong_header_is_refused_before_any_line(tmp_path):
-    with pytest.raises(CommandError, match="ligne 1 : colonnes obligatoires absentes : motifs") as failure:
+    with pytest.raises(
+        CommandError, match="ligne 1, colonne « motifs » : colonne obligatoire absente"
+    ) as failure:
         call_command("import_contacts", write(tmp_path, GOOD, header=HEADER.replace("motifs", "motif")))
-    assert "colonnes inconnues : motif" in str(failure.value)
+    assert "ligne 1, colonne « motif » : colonne inconnue" in str(failure.value)
     assert not ContactRecord.objects.exists()
 
 

@@ -52,7 +52,7 @@ def test_a_nul_byte_is_refused_with_its_line(tmp_path):
 
 @pytest.mark.parametrize("column", ["profession", "secteur", "motifs", "langue"])
 def test_a_huge_cell_is_refused_with_its_line_and_column(tmp_path, column):
-    assert f"ligne 3 : colonne « {column} » : 200000 caractères ; 2000 au plus." in refused(
+    assert f"ligne 3, colonne « {column} » : 200000 caractères ; 2000 au plus." in refused(
         tmp_path, with_cell(column, "x" * 200_000)
     )
 
@@ -60,7 +60,7 @@ def test_a_huge_cell_is_refused_with_its_line_and_column(tmp_path, column):
 def test_a_note_may_be_as_long_as_the_forms_and_no_longer(tmp_path):
     message = refused(tmp_path, with_cell("note", "n" * (NOTE_MAX_LENGTH + 1)))
     assert (
-        f"ligne 3 : colonne « note » : {NOTE_MAX_LENGTH + 1} caractères ; {NOTE_MAX_LENGTH} au plus."
+        f"ligne 3, colonne « note » : {NOTE_MAX_LENGTH + 1} caractères ; {NOTE_MAX_LENGTH} au plus."
         in message
     )
     assert len(read_bytes(with_cell("note", "n" * NOTE_MAX_LENGTH))) == 2
@@ -78,7 +78,7 @@ def test_a_note_may_be_as_long_as_the_forms_and_no_longer(tmp_path):
 )
 def test_dates_outside_the_lines_history_are_refused(tmp_path, day, words):
     message = refused(tmp_path, with_cell("date", day))
-    assert f"ligne 3 : date « {day} »" in message and words in message
+    assert f"ligne 3, colonne « date » : « {day} »" in message and words in message
 
 
 def test_a_file_too_big_or_not_utf8_or_tab_separated_is_refused(tmp_path):
@@ -141,6 +141,6 @@ def test_any_value_in_any_column_is_read_or_refused_with_its_line(column, value)
     try:
         rows = read_bytes(with_cell(column, value))
     except ImportFailed as failure:
-        assert failure.errors and all(error.startswith("ligne ") for error in failure.errors)
+        assert failure.errors and all(str(error).startswith("ligne ") for error in failure.errors)
     else:
         assert len(rows) == 2

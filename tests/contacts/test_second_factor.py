@@ -36,6 +36,9 @@ PUBLIC_PREFIXES = (
     "/jsi18n/",
     "/i18n/setlang/",
     "/admin/logout/",
+    "/a-propos/",
+    "/mentions-legales/",
+    "/confidentialite/",
 )
 
 

@@ -69,8 +69,8 @@ def test_the_board_shows_available_first_and_tells_callers_nothing_more_than_nee
     entries = board_entries()
     assert [(e["name"], e["status"]) for e in entries] == [
         ("Zoé", "available"),
+        ("Carla", "finishing"),  # her wrap-up: free soon, and not "on a call" to the caller who just hung up
         ("Anne", "busy"),
-        ("Carla", "busy"),
         ("Bruno", "away"),
     ]
     assert set(entries[0]) == {

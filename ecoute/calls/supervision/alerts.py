@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from ecoute.lib import clock
-from ecoute.lib.realtime import SUPERVISORS_GROUP, relay_after_commit
+from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_after_commit
 from ecoute.protocol import events
 
 from ..models import Alert, AlertKind, Call, CallState
@@ -80,11 +80,13 @@ def raise_due_alerts(now: datetime) -> None:
         .exclude(alerts__kind=AlertKind.LONG_WAIT)
         .values_list("pk", flat=True)
     ):
-        raise_alert(
+        alert = raise_alert(
             AlertKind.LONG_WAIT,
             call_id=call_id,
             reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
         )
+        if alert:  # the caller's waiting screen says so: someone knows they are waiting
+            relay_after_commit(caller_group(call_id), events.queue_supervisors_alerted(call_id))
     Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(
         call__state=CallState.REQUESTED
     ).update(closed_at=now)

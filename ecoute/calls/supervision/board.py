@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from ecoute.abuse.limits import refused_today
-from ecoute.accounts.models import LISTENING_ROLES
+from ecoute.accounts.access import LISTENING_ROLES
 from ecoute.lib import clock
 from ecoute.lib.crypto import NoteKeyError, opened
 from ecoute.lib.i18n import translated

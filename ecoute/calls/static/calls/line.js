@@ -1,24 +1,27 @@
 // The caller's app: the live board, one tap to call, the call itself. No account, no form.
 // Its texts come from the JavaScript catalog (/jsi18n/, loaded by the page first), French by default.
 /* global gettext, ngettext, interpolate */
-import { Socket, startTimer } from "/static/ecoute/socket.js";
+import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
+import { CallAudio, Ringback, exposeForTests, primeAudio } from "/static/ecoute/call_ui.js";
 import { Board } from "/static/presence/board.js";
 
 const KEY_NAME = "ecoute.callerKey";
 const panel = document.getElementById("call-panel");
 const title = document.getElementById("call-title");
-const audio = document.getElementById("remote-audio");
-const audioState = document.getElementById("call-audio-state");
-const muteButton = panel.querySelector('[data-action="mute"]');
-
-const AUDIO_STATES = {
-  connected: gettext("Vous êtes en communication."),
-  connecting: gettext("Connexion de l’audio…"),
-  new: gettext("Connexion de l’audio…"),
-  disconnected: gettext("La connexion est instable…"),
-  failed: gettext("L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert."),
-};
+const callAudio = new CallAudio({
+  root: panel,
+  states: {
+    connected: gettext("Vous êtes en communication."),
+    connecting: gettext("Connexion de l’audio…"),
+    new: gettext("Connexion de l’audio…"),
+    disconnected: gettext("La connexion est instable…"),
+    failed: gettext("L’audio ne passe pas. Raccrochez et rappelez, ou appelez le numéro vert."),
+  },
+  muteLabels: [gettext("Couper le micro"), gettext("Réactiver le micro")],
+});
+// Heard while it rings, so that the caller knows the call is on its way (not only by a pulsing text).
+const ringback = new Ringback();
 const REASONS = {
   busy: (name) => interpolate(gettext("%(name)s vient de prendre un autre appel."), { name }, true),
   declined: (name) => interpolate(gettext("%(name)s ne peut pas répondre tout de suite."), { name }, true),
@@ -50,13 +53,14 @@ const call = { id: null, psychologistId: null, state: "idle", peer: null, microp
 // The last call.request or queue.join sent: sent again with a proof of work if the line asks for one.
 let lastCallMessage = null;
 // The queue's rules as the server sent them (queue.joined), and what the waiting screen shows.
-const queue = { rules: {}, switchTimer: null, waitingFor: null };
+const queue = { rules: {}, switchTimer: null, waitingFor: null, waitedTimer: null };
 const HEARTBEAT_MS = 10000;
 
 const board = new Board({
   container: document.getElementById("board-container"),
   mineSection: document.getElementById("mine"),
   mineList: document.getElementById("mine-list"),
+  banner: document.getElementById("freed-banner"),
   onTap: (id) => placeCall(id),
 });
 
@@ -85,6 +89,7 @@ socket
   .on("call.ringing", (event) => { call.id = event.call_id; if (call.queued) showQueuedRinging(event.psychologist_id); })
   .on("queue.joined", (event) => { call.id = event.call_id; queue.rules = event; })
   .on("queue.position", (event) => { if (event.call_id === call.id) showPosition(event); })
+  .on("queue.supervisors_alerted", (event) => { if (event.call_id === call.id) showSupervisorsAlerted(true); })
   .on("call.busy", (event) => { endLocally(); showUnavailable("busy", event.psychologist_id, event); })
   .on("call.unanswered", (event) => {
     if (event.queued) { show("waiting"); return; }  // back to its place in the queue: the next psychologist rings
@@ -105,7 +110,7 @@ socket
     endLocally();
     if (event.reason === "blocked") { showLimited("blocked"); return; }
     if (event.reason === "gone" || event.reason === "abandoned") showUnavailable("lost", null, { alternative: null });
-    else show("ended");
+    else showEnded();
     call.id = null;
     call.queued = false;
   })
@@ -149,6 +154,8 @@ function showLimited(code) {
 
 function show(state) {
   call.state = state;
+  if (state === "ringing") ringback.start();
+  else ringback.stop();
   panel.dataset.state = state;
   panel.hidden = state === "idle";
   for (const part of panel.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
@@ -157,8 +164,9 @@ function show(state) {
 
 function placeCall(psychologistId) {
   if (call.state === "ringing" || call.state === "connected") return;
+  primeAudio();  // during the tap: a browser lets a page make sound only after one
   call.psychologistId = psychologistId;
-  title.textContent = interpolate(gettext("Appel de %(name)s…"), { name: board.nameOf(psychologistId) }, true);
+  title.textContent = interpolate(gettext("Nous appelons %(name)s…"), { name: board.nameOf(psychologistId) }, true);
   document.getElementById("call-avatar").innerHTML = board.avatarOf(psychologistId);
   show("ringing");
   lastCallMessage = { type: "call.request", psychologist_id: psychologistId };
@@ -180,9 +188,8 @@ async function startAudio(ice) {
   call.peer = new PeerCall({
     ice,
     microphone,
-    audio,
+    ...callAudio.peerOptions(),
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal }),
-    onState: (state) => { audioState.textContent = AUDIO_STATES[state] || ""; },
   });
   await call.peer.call();
 }
@@ -192,6 +199,7 @@ async function startAudio(ice) {
 function joinQueue({ psychologistId = null } = {}) {
   if (call.state === "ringing" || call.state === "connected" || call.state === "waiting") return;
   const language = document.getElementById("queue-language")?.value || "";
+  primeAudio();  // the ringback, when someone rings later, needs the tap made now
   call.queued = true;
   call.psychologistId = null;
   queue.waitingFor = psychologistId;
@@ -200,6 +208,10 @@ function joinQueue({ psychologistId = null } = {}) {
     : gettext("Nous cherchons un psychologue libre");
   document.getElementById("call-avatar").innerHTML = psychologistId ? board.avatarOf(psychologistId) : "";
   document.getElementById("queue-urgent-note").hidden = true;
+  document.getElementById("queue-nobody").hidden = true;
+  document.getElementById("queue-supervisors").hidden = false;
+  showSupervisorsAlerted(false);
+  showWaited(0);
   showSwitch(Boolean(psychologistId));
   show("waiting");
   // The app names its call, so that a join lost with a server process is resumed when sent again, never doubled.
@@ -227,15 +239,32 @@ function showPosition(event) {
   }
   document.getElementById("queue-urgent-note").hidden = !event.urgent;
   panel.querySelector('[data-action="queue-urgent"]').hidden = event.urgent;
+  document.getElementById("queue-nobody").hidden = Boolean(event.waiting_for || event.language);
+  document.getElementById("queue-supervisors").hidden = event.urgent;  // the urgent note says it already
+  showWaited(event.waited);
   if (!event.waiting_for) showSwitch(false);
   if (call.state !== "waiting") show("waiting");
 }
 
+// The time waited, ticking here between the server's updates (which set it right again).
+function showWaited(seconds) {
+  clearInterval(queue.waitedTimer);
+  const since = Date.now() - (seconds || 0) * 1000;
+  const waited = document.getElementById("queue-waited");
+  const tick = () => { waited.textContent = formatDuration((Date.now() - since) / 1000); };
+  tick();
+  queue.waitedTimer = setInterval(tick, 1000);
+}
+
+function showSupervisorsAlerted(alerted) {
+  const note = document.getElementById("queue-supervisors");
+  note.dataset.alerted = String(alerted);
+  note.querySelector('[data-when="watching"]').hidden = alerted;
+  note.querySelector('[data-when="alerted"]').hidden = !alerted;
+}
+
 function estimateText(seconds) {
-  if (seconds === null || seconds === undefined) {
-    const phone = queue.rules.phone || gettext("numéro vert");
-    return interpolate(gettext("Nous ne pouvons pas estimer l’attente pour l’instant. Vous pouvez aussi appeler le %(phone)s (gratuit)."), { phone }, true);
-  }
+  if (seconds === null || seconds === undefined) return gettext("Nous ne pouvons pas estimer l’attente pour l’instant.");
   if (seconds < 60) return gettext("Attente estimée : moins d’une minute.");
   return interpolate(gettext("Attente estimée : environ %(minutes)s min."), { minutes: Math.ceil(seconds / 60) }, true);
 }
@@ -283,7 +312,7 @@ async function joinSupervisor(ice) {
     audio: secondAudio,
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal, to: "supervisor" }),
   });
-  audioState.textContent = gettext("Un cadre de la plateforme a rejoint l’appel.");
+  callAudio.say(gettext("Un cadre de la plateforme a rejoint l’appel."));
   await call.second.call();
 }
 
@@ -293,7 +322,7 @@ function handedOver() {
   call.peer = call.second;
   call.second = null;
   title.textContent = gettext("Un cadre de la plateforme");
-  audioState.textContent = gettext("Vous parlez maintenant avec un cadre de la plateforme.");
+  callAudio.say(gettext("Vous parlez maintenant avec un cadre de la plateforme."));
 }
 
 function showUnavailable(reason, psychologistId, event) {
@@ -318,8 +347,9 @@ function endLocally() {
   else if (call.microphone) call.microphone.then((stream) => stream && stream.getTracks().forEach((t) => t.stop()));
   Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
   clearTimeout(queue.switchTimer);
-  muteButton.setAttribute("aria-pressed", "false");
-  muteButton.textContent = gettext("Couper le micro");
+  clearInterval(queue.waitedTimer);
+  ringback.stop();
+  callAudio.reset();
 }
 
 function hangUp() {
@@ -329,7 +359,14 @@ function hangUp() {
   endLocally();
   call.id = null;
   call.queued = false;
-  show(wasConnected ? "ended" : "idle");
+  if (wasConnected) showEnded();
+  else show("idle");
+}
+
+// The psychologist just talked to joins "your psychologists" at once: the server, asked again, is the truth.
+function showEnded() {
+  show("ended");
+  socket.send({ type: "hello", caller_key: callerKey() });
 }
 
 panel.addEventListener("click", (event) => {
@@ -341,12 +378,7 @@ panel.addEventListener("click", (event) => {
   if (action === "queue-anyone" && call.id) { queue.waitingFor = null; showSwitch(false); socket.send({ type: "queue.anyone", call_id: call.id }); }
   if (action === "queue-keep-waiting") keepWaiting();
   if (action === "call-alternative") placeCall(Number(event.target.closest("[data-action]").dataset.psychologist));
-  if (action === "mute" && call.peer) {
-    const muted = muteButton.getAttribute("aria-pressed") !== "true";
-    call.peer.setMuted(muted);
-    muteButton.setAttribute("aria-pressed", String(muted));
-    muteButton.textContent = muted ? gettext("Réactiver le micro") : gettext("Couper le micro");
-  }
+  if (action === "mute") callAudio.toggleMute(call.peer);
 });
 
 document.getElementById("talk-now").addEventListener("submit", (event) => { event.preventDefault(); joinQueue(); });
@@ -354,11 +386,13 @@ document.getElementById("talk-now").addEventListener("submit", (event) => { even
 // "Your psychologist" is busy: wait for them (with an estimate), or talk to someone else now.
 const waitMine = document.getElementById("wait-mine");
 function offerToWaitForMine() {
-  const busy = board.mine.find((id) => board.card(id)?.dataset.status === "busy");
+  const busy = board.mine.find((id) => ["busy", "finishing"].includes(board.card(id)?.dataset.status));
   waitMine.hidden = !busy;
   if (busy) {
     const button = waitMine.querySelector("button");
-    button.textContent = interpolate(gettext("%(name)s est en appel : l’attendre"), { name: board.nameOf(busy) }, true);
+    const text = board.card(busy).dataset.status === "finishing"
+      ? gettext("%(name)s termine un appel : l’attendre") : gettext("%(name)s est en appel : l’attendre");
+    button.textContent = interpolate(text, { name: board.nameOf(busy) }, true);
     button.dataset.psychologist = busy;
   }
 }
@@ -391,8 +425,8 @@ import("/static/directory/referral_cards.js").catch(() => {});
 const serviceWorker = document.querySelector("script[data-service-worker]")?.dataset.serviceWorker;
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
 
-// For the browser tests and for support: the live peer connection, nothing else.
-window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => call.state, callId: () => call.id };
+// For the browser tests and for support: the live peer connection, the ringback, nothing else.
+exposeForTests({ peer: () => call.peer, state: () => call.state, ringback, callId: () => call.id });
 
 // Closing or leaving the page while waiting is leaving the queue; a lost network is not (the place is
 // kept and resumed on reconnection).

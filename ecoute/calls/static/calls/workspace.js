@@ -2,21 +2,22 @@
 /* global gettext */
 import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
+import { CallAudio, RingingTab, Ringtone, exposeForTests } from "/static/ecoute/call_ui.js";
 
 const HEARTBEAT_MS = 5000;
 const root = document.getElementById("workspace");
-const audio = document.getElementById("remote-audio");
-const audioState = document.getElementById("call-audio-state");
-const muteButton = root.querySelector('[data-action="mute"]');
 const connection = document.getElementById("connection");
 const STATUS_LABELS = {
   offline: gettext("Hors ligne"), available: gettext("Disponible"), break: gettext("En pause"),
   ringing: gettext("Un appel sonne"), in_call: gettext("En communication"), wrap_up: gettext("Fin d’appel"),
 };
-const AUDIO_STATES = {
-  connected: gettext("L’audio passe."), connecting: gettext("Connexion de l’audio…"), new: gettext("Connexion de l’audio…"),
-  disconnected: gettext("La connexion est instable…"), failed: gettext("L’audio ne passe pas : raccrochez."),
-};
+const callAudio = new CallAudio({
+  root,
+  states: {
+    connected: gettext("L’audio passe."), connecting: gettext("Connexion de l’audio…"), new: gettext("Connexion de l’audio…"),
+    disconnected: gettext("La connexion est instable…"), failed: gettext("L’audio ne passe pas : raccrochez."),
+  },
+});
 
 const escalationStatus = document.getElementById("escalation-status");
 const ESCALATIONS = {
@@ -28,6 +29,8 @@ const ESCALATIONS = {
 // Signals can arrive while the microphone is still opening: they wait in `pending`.
 const call = { id: null, peer: null, microphone: null, stopTimer: null, ringTimer: null, wrapTimer: null, remindTimer: null, pending: [] };
 const ringtone = new Ringtone();
+// Seen from another tab too: the title and the icon say a call is ringing, until it stops.
+const ringingTab = new RingingTab({ title: gettext("Un appel sonne"), icon: root.dataset.ringingIcon });
 
 const socket = new Socket("/ws/workspace/", {
   onOpen: () => { connection.hidden = true; },
@@ -116,6 +119,7 @@ function ring(event) {
   document.getElementById("returning-caller").hidden = !event.returning;
   show("ringing");
   ringtone.start();
+  ringingTab.start();
   let remaining = Number(root.dataset.ringTimeout);
   const countdown = document.getElementById("ring-countdown");
   countdown.textContent = remaining;
@@ -131,6 +135,7 @@ function ring(event) {
 
 function stopRinging() {
   ringtone.stop();
+  ringingTab.stop();
   clearInterval(call.ringTimer);
 }
 
@@ -140,14 +145,13 @@ async function startAudio(ice) {
   call.stopTimer = startTimer(document.getElementById("call-timer"));
   const microphone = await (call.microphone || openMicrophone().catch(() => null));
   if (!microphone) {
-    audioState.textContent = gettext("Micro inaccessible : autorisez-le dans le navigateur.");
+    callAudio.say(gettext("Micro inaccessible : autorisez-le dans le navigateur."));
     return;
   }
   call.microphone = null;
   call.peer = new PeerCall({
-    ice, microphone, audio,
+    ice, microphone, ...callAudio.peerOptions(),
     sendSignal: (signal) => socket.send({ type: "signal", call_id: call.id, signal }),
-    onState: (state) => { audioState.textContent = AUDIO_STATES[state] || ""; },
   });
   for (const signal of call.pending.splice(0)) await call.peer.receive(signal);
 }
@@ -160,7 +164,7 @@ function endAudio() {
   if (call.stopTimer) call.stopTimer();
   if (call.peer) call.peer.close();
   Object.assign(call, { peer: null, stopTimer: null, pending: [] });
-  muteButton.setAttribute("aria-pressed", "false");
+  callAudio.reset();
 }
 
 const actions = {
@@ -172,12 +176,7 @@ const actions = {
   "hand-over": () => call.id && socket.send({ type: "call.hand_over", call_id: call.id }),
   "debrief-request": () => socket.send({ type: "debrief.request" }),
   "debrief-dismiss": () => { document.getElementById("debrief").hidden = true; socket.send({ type: "debrief.dismiss" }); },
-  mute: () => {
-    if (!call.peer) return;
-    const muted = muteButton.getAttribute("aria-pressed") !== "true";
-    call.peer.setMuted(muted);
-    muteButton.setAttribute("aria-pressed", String(muted));
-  },
+  mute: () => callAudio.toggleMute(call.peer),
 };
 
 root.addEventListener("click", (event) => {
@@ -218,34 +217,4 @@ if ("Notification" in window && Notification.permission === "default") {
   });
 }
 
-// A soft two-tone ring made in the browser: nothing to download, and it stops the moment it should.
-function Ringtone() {
-  let context = null;
-  let interval = null;
-  const beep = () => {
-    const now = context.currentTime;
-    for (const [offset, frequency] of [[0, 660], [0.25, 880]]) {
-      const oscillator = context.createOscillator();
-      const gain = context.createGain();
-      oscillator.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.0001, now + offset);
-      gain.gain.exponentialRampToValueAtTime(0.2, now + offset + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, now + offset + 0.22);
-      oscillator.connect(gain).connect(context.destination);
-      oscillator.start(now + offset);
-      oscillator.stop(now + offset + 0.25);
-    }
-  };
-  return {
-    start() {
-      context = context || new AudioContext();
-      context.resume().catch(() => {});
-      beep();
-      clearInterval(interval);
-      interval = setInterval(beep, 1500);
-    },
-    stop() { clearInterval(interval); },
-  };
-}
-
-window.ecoute = { peerConnection: () => call.peer && call.peer.pc, state: () => root.dataset.state };
+exposeForTests({ peer: () => call.peer, state: () => root.dataset.state });

@@ -2,8 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ecoute.contacts import actions
-from ecoute.contacts.importer import ImportFailed, read_bytes
+from ecoute.contacts.importer import ImportFailed, import_bytes
 from ecoute.lib.tabular import MAX_FILE_BYTES
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
@@ -20,14 +19,11 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         try:
             with open(file, "rb") as stream:
-                rows = read_bytes(stream.read(MAX_FILE_BYTES + 1))  # one byte more tells a file too big
+                count = import_bytes(stream.read(MAX_FILE_BYTES + 1))  # one byte more tells a file too big
         except OSError as error:
             raise CommandError(f"{file} : {error.strerror}") from None
         except ImportFailed as failure:
-            raise CommandError(
-                f"Aucune fiche importée ; {len(failure.errors)} erreur(s) :\n{failure}"
-            ) from None
-        count = actions.import_records(rows)
+            raise CommandError(f"Aucune fiche importée ; {failure} :\n{failure.listing()}") from None
         journal.record(
             SecurityEventKind.IMPORT,
             summary=f"Import de {count} fiches d'appel historiques (manage.py import_contacts)",

@@ -1,0 +1,154 @@
+"""What the privacy notice tells callers, drawn from the rules the purge itself applies.
+
+docs/retention.md is the full table (every table and store, for the DPO and the operators); this is
+what of it concerns a caller, in their words. Each item names the rows of that table it sums up
+(a piece of each row's first cell), and every other row is listed in NOT_ABOUT_CALLERS:
+tests/about/test_privacy_notice.py fails when a row is added there and not here, or when a duration
+differs, so the two cannot drift apart.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ecoute.contacts.actions import UNANSWERED_LINK_KEPT
+from ecoute.directory.models import REFERRALS_KEPT
+
+# The rows of docs/retention.md that hold nothing about a caller: staff accounts and their traces,
+# vocabularies, the directory's public entries.
+NOT_ABOUT_CALLERS = (
+    "calls_ring",
+    "contacts_notepolicy",
+    "contacts_profession",
+    "security_securityevent",
+    "django_admin_log",
+    "django_session",
+    "otp_totp_totpdevice",
+    "accounts_user",
+    "accounts_listenerprofile",
+    "accounts_language",
+    "presence_presence",
+    "directory_entry",
+    "directory_region",
+    "auth_permission",
+    "login-failures:account",
+    "login-failures:address",
+    "ECOUTE_MEDIA_ROOT",
+    "staff browser cookies",
+)
+# How long the operators keep server logs and database backups at most (docs/retention.md, docs/operations.md).
+OPERATOR_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Kept:
+    what: str
+    why: str
+    how_long: str
+    sources: tuple[str, ...]  # pieces of the first cells of the rows of docs/retention.md it sums up
+
+
+def duration(days: int) -> str:
+    """A number of days as a person says it: "2 ans", "3 mois", "30 jours"."""
+    if days % 365 == 0:
+        years = days // 365
+        return ngettext("%(count)d an", "%(count)d ans", years) % {"count": years}
+    if days % 30 == 0 and days > 30:
+        months = days // 30
+        return ngettext("%(count)d mois", "%(count)d mois", months) % {"count": months}
+    return ngettext("%(count)d jour", "%(count)d jours", days) % {"count": days}
+
+
+def days_of(period: timedelta) -> int:
+    return period.days
+
+
+def caller_data() -> list[Kept]:
+    """Everything the line keeps that concerns a caller, read now (the durations follow the settings)."""
+    contact = duration(settings.ECOUTE_CONTACT_RETENTION_DAYS)
+    return [
+        Kept(
+            what=_(
+                "Chaque appel : son heure, sa durée, le psychologue qui a répondu, la langue demandée, "
+                "s’il a été signalé urgent. Jamais votre numéro, votre adresse ni votre nom."
+            ),
+            why=_("Faire fonctionner la ligne et rendre compte de son activité (mission d’intérêt public)."),
+            how_long=_("Gardé comme historique anonyme du service, sans rien qui vous relie à lui."),
+            sources=("calls_call", "contacts_contacttally"),
+        ),
+        Kept(
+            what=_(
+                "L’empreinte de la clé au hasard que garde votre téléphone : elle relie vos appels entre eux, "
+                "pour que vous retrouviez le même psychologue."
+            ),
+            why=_("Vous permettre de rappeler la personne qui vous a écouté."),
+            how_long=_("%(answered)s après un appel décroché ; %(unanswered)s si personne n’a décroché.")
+            % {"answered": contact, "unanswered": duration(days_of(UNANSWERED_LINK_KEPT))},
+            sources=("calls_call", "abuse:device-calls"),
+        ),
+        Kept(
+            what=_(
+                "La fiche que remplit le psychologue après l’appel : des cases à cocher (profession, motif, "
+                "orientation…) et une note chiffrée. Chaque lecture d’une note est tracée."
+            ),
+            why=_(
+                "Assurer le suivi de vos appels, sous le secret professionnel des psychologues, et "
+                "compter les motifs d’appel sans vous identifier."
+            ),
+            how_long=_(
+                "La note et son lien avec vos appels : %(contact)s. Les cases cochées restent, sans lien avec "
+                "vous, pour les statistiques. La trace des lectures : %(audit)s."
+            )
+            % {"contact": contact, "audit": duration(settings.ECOUTE_AUDIT_RETENTION_DAYS)},
+            sources=("contacts_contactrecord", "contacts_noteread"),
+        ),
+        Kept(
+            what=_("Les adresses d’orientation que le psychologue note ou vous envoie pendant l’appel."),
+            why=_("Pré-remplir sa fiche."),
+            how_long=_("Jusqu’à ce que la fiche soit enregistrée, %(days)s au plus.")
+            % {"days": duration(days_of(REFERRALS_KEPT))},
+            sources=("directory_referral",),
+        ),
+        Kept(
+            what=_(
+                "Ce qu’un psychologue écrit en demandant l’aide d’un cadre pendant votre appel (chiffré)."
+            ),
+            why=_("Qu’un cadre de la plateforme puisse intervenir tout de suite."),
+            how_long=duration(settings.ECOUTE_ALERT_REASON_RETENTION_DAYS),
+            sources=("calls_alert",),
+        ),
+        Kept(
+            what=_(
+                "Des compteurs contre les abus (trop d’appels d’un même réseau), rangés sous une empreinte "
+                "de l’adresse qui change chaque jour : l’adresse elle-même n’est jamais enregistrée."
+            ),
+            why=_("Protéger la ligne des appels en masse sans identifier personne."),
+            how_long=_("De quelques secondes à 24 heures, en mémoire seulement."),
+            sources=("source-key", "abuse:"),
+        ),
+        Kept(
+            what=_(
+                "Les journaux des serveurs (page demandée, heure, résultat, sans adresse) et les sauvegardes "
+                "de la base de données ; les messages entre nos serveurs ne sont pas gardés."
+            ),
+            why=_("Faire tourner le service et le réparer en cas de panne (sécurité du traitement)."),
+            how_long=_("%(days)s au plus.") % {"days": duration(OPERATOR_DAYS)},
+            sources=("server logs", "database backups", "database files", "ECOUTE_CHANNEL_PREFIX"),
+        ),
+        Kept(
+            what=_(
+                "Sur votre téléphone seulement : la clé au hasard, les adresses que votre psychologue vous a "
+                "envoyées, la langue choisie, les fichiers de l’application."
+            ),
+            why=_("Vous retrouver d’un appel à l’autre sans compte."),
+            how_long=_(
+                "Jusqu’à ce que vous les effaciez (« Oublier cet appareil », ou en vidant les données du "
+                "navigateur) ; la langue choisie : %(language)s."
+            )
+            % {"language": duration(settings.LANGUAGE_COOKIE_AGE // (24 * 3600))},
+            sources=("ecoute.callerKey", "ecoute.referralCards", "ecoute-shell", "django_language"),
+        ),
+    ]
