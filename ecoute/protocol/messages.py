@@ -2,8 +2,8 @@
 
 A socket lists the messages it accepts (CALLER, WORKSPACE, SUPERVISION below: type -> fields);
 ecoute/lib/sockets.py parses each frame, refuses an unknown type, and hands the handler the
-message cleaned here: identifiers as UUIDs and ints, optional fields present (None when not sent),
-undeclared fields dropped. A wrong field is a MessageError ("bad_message" unless said otherwise),
+message cleaned here: identifiers as UUIDs and ints, optional fields present (their default when
+not sent), undeclared fields dropped. A wrong field is a MessageError ("bad_message" unless said otherwise),
 sent back as an error event; nothing changes. What needs the database or the call's state (is this
 the caller's call, does anyone speak this language) is the handler's to check, and so is the
 content of a WebRTC signal (ecoute/calls/signalling.py) and of a block (ecoute/abuse/blocks.py).
