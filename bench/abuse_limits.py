@@ -27,11 +27,11 @@ from bench._support import ensure_postgres_database, percentiles, save, setup_dj
 
 def gate_costs(samples: int) -> dict:
     from ecoute.abuse import gate, limits, proof_of_work
-    from ecoute.calls import actions
+    from ecoute.calls import actions, device_key
 
     first = []
     for _ in range(samples):
-        source, device = secrets.token_hex(16), actions.hash_caller_key(secrets.token_urlsafe(32))
+        source, device = secrets.token_hex(16), device_key.hashed(secrets.token_urlsafe(32))
         started = time.perf_counter()
         gate.admit(device, (source, secrets.token_hex(16)))
         limits.remember_call(source, uuid.uuid4())

@@ -25,7 +25,7 @@ def main() -> int:
     setup_django(f"sqlite:///{tempfile.gettempdir()}/ecoute-bench-simulator.sqlite3")
     logging.getLogger("ecoute.calls.actions").setLevel(logging.WARNING)
     from ecoute.calls.management.commands.simulate import table
-    from ecoute.calls.simulation import simulate
+    from ecoute.calls.simulator.simulation import simulate
 
     started = time.monotonic()
     figures = simulate("crisis-peak", days=DAYS, seed=2026)

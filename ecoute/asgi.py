@@ -17,8 +17,8 @@ from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
 from ecoute.lib.env import env_bool  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
 from ecoute.lib.source import KeySource  # noqa: E402
-from ecoute.routing import websocket_urlpatterns  # noqa: E402
 from ecoute.security import retention  # noqa: E402
+from ecoute.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # ECOUTE_TIMERS=0 only for processes that must not act on time (some benchmarks).

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.translation import gettext
 
+from ecoute.protocol import events
+
 from . import blocks, limits, proof_of_work
 
 
@@ -14,13 +16,7 @@ class Refused(Exception):
         self.code, self.extra = code, extra
 
     def event(self) -> dict:
-        return {
-            "type": "error",
-            "code": self.code,
-            "message": str(self),
-            "phone": settings.ECOUTE_PHONE_NUMBER,
-            **self.extra,
-        }
+        return events.error(self.code, str(self), phone=settings.ECOUTE_PHONE_NUMBER, **self.extra)
 
 
 def too_many_calls() -> Refused:

@@ -15,7 +15,6 @@ state (so a replayed or concurrent action changes nothing and raises IllegalTran
 psychologist's presence the same way, and sends its events only after commit.
 """
 
-import hashlib
 import logging
 import uuid
 
@@ -31,10 +30,12 @@ from ecoute.lib import clock
 from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
+from ecoute.protocol import events
 
-from . import alerts
+from . import device_key
 from .ice import ice_configuration
 from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
+from .supervision import alerts
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ class PsychologistBusy(CallError):
 
 class AlreadyUrgent(CallError):
     code = "already_urgent"
-
-
-def hash_caller_key(caller_key: str) -> str:
-    return hashlib.sha256(caller_key.encode()).hexdigest() if caller_key else ""
 
 
 def _move(call_id, target: str, **fields) -> None:
@@ -109,7 +106,11 @@ def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str 
     now = clock.now()
     call, created = Call.objects.get_or_create(
         pk=call_id,
-        defaults={"requested_at": now, "caller_key_hash": hash_caller_key(caller_key), "caller_seen_at": now},
+        defaults={
+            "requested_at": now,
+            "caller_key_hash": device_key.hashed(caller_key),
+            "caller_seen_at": now,
+        },
     )
     if call.queued_at:
         raise IllegalTransition(
@@ -191,10 +192,7 @@ def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringin
 
 def _announce_ring(call: Call, psychologist_id: int, returning: bool) -> None:
     relay_after_commit(staff_group(psychologist_id), _ringing_event(call, returning))
-    relay_after_commit(
-        caller_group(call.pk),
-        {"type": "call.ringing", "call_id": str(call.pk), "psychologist_id": psychologist_id},
-    )
+    relay_after_commit(caller_group(call.pk), events.caller_ringing(call.pk, psychologist_id))
 
 
 def ringing_event(call: Call, psychologist_id: int) -> dict:
@@ -203,12 +201,7 @@ def ringing_event(call: Call, psychologist_id: int) -> dict:
 
 
 def _ringing_event(call: Call, returning: bool) -> dict:
-    return {
-        "type": "call.ringing",
-        "call_id": str(call.pk),
-        "returning": returning,
-        "urgent": call.priority == Priority.URGENT,
-    }
+    return events.listener_ringing(call.pk, returning=returning, urgent=call.priority == Priority.URGENT)
 
 
 def _is_returning(call: Call, psychologist_id: int) -> bool:
@@ -250,7 +243,7 @@ def enqueue(
         # call that cannot join (queued, answered, ended) is refused by the primary key.
         try:
             call = Call.objects.create(
-                pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields
+                pk=call_id, requested_at=now, caller_key_hash=device_key.hashed(caller_key), **fields
             )
         except IntegrityError:
             raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None
@@ -323,9 +316,7 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(
-            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
-        )
+        relay_after_commit(staff_group(call.psychologist_id), events.call_cancelled(call.pk))
     end_reason = (
         EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
     )
@@ -349,13 +340,9 @@ def end_as_abuse(call_id: uuid.UUID) -> None:
     if call.state == CallState.RINGING:
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
-        relay_after_commit(
-            staff_group(call.psychologist_id), {"type": "call.cancelled", "call_id": str(call.pk)}
-        )
+        relay_after_commit(staff_group(call.psychologist_id), events.call_cancelled(call.pk))
     _move(call.pk, CallState.ABANDONED, ended_at=now, end_reason=EndReason.BLOCKED)
-    relay_after_commit(
-        caller_group(call.pk), {"type": "call.ended", "call_id": str(call.pk), "reason": EndReason.BLOCKED}
-    )
+    relay_after_commit(caller_group(call.pk), events.call_ended(call.pk, EndReason.BLOCKED))
     _queue_changed()
 
 
@@ -368,13 +355,8 @@ def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
     _move(call_id, CallState.CONNECTED, where={"psychologist_id": psychologist_id}, answered_at=now)
     _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
     presence.call_started(psychologist_id)
-    relay_after_commit(
-        caller_group(call_id), {"type": "call.accepted", "call_id": str(call_id), "ice": ice_configuration()}
-    )
-    relay_after_commit(
-        staff_group(psychologist_id),
-        {"type": "call.connected", "call_id": str(call_id), "ice": ice_configuration()},
-    )
+    relay_after_commit(caller_group(call_id), events.call_accepted(call_id, ice_configuration()))
+    relay_after_commit(staff_group(psychologist_id), events.call_connected(call_id, ice_configuration()))
     return Call.objects.get(pk=call_id)
 
 
@@ -401,16 +383,9 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
     if queued:
         _queue_changed()
     relay_after_commit(
-        caller_group(call_id),
-        {
-            "type": "call.unanswered",
-            "call_id": str(call_id),
-            "reason": outcome,
-            "psychologist_id": psychologist_id,
-            "queued": queued,
-        },
+        caller_group(call_id), events.call_unanswered(call_id, outcome, psychologist_id, queued)
     )
-    relay_after_commit(staff_group(psychologist_id), {"type": "call.cancelled", "call_id": str(call_id)})
+    relay_after_commit(staff_group(psychologist_id), events.call_cancelled(call_id))
 
 
 @transaction.atomic
@@ -426,7 +401,7 @@ def psychologist_hangs_up(
 def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
     high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
-    event = {"type": "call.ended", "call_id": str(call.pk), "reason": reason}
+    event = events.call_ended(call.pk, reason)
     relay_after_commit(caller_group(call.pk), event)
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
         # The psychologist of the call records it; a supervisor who only joined has no record to write.
@@ -453,15 +428,9 @@ def join_call(call_id: uuid.UUID, supervisor_id: int) -> None:
         )
     call = Call.objects.get(pk=call_id)
     ice = ice_configuration()
-    relay_after_commit(
-        staff_group(supervisor_id), {"type": "call.joined", "call_id": str(call_id), "ice": ice}
-    )
-    relay_after_commit(
-        caller_group(call_id), {"type": "call.supervisor_joined", "call_id": str(call_id), "ice": ice}
-    )
-    relay_after_commit(
-        staff_group(call.psychologist_id), {"type": "call.supervisor_joined", "call_id": str(call_id)}
-    )
+    relay_after_commit(staff_group(supervisor_id), events.call_joined(call_id, ice))
+    relay_after_commit(caller_group(call_id), events.supervisor_joined_caller(call_id, ice))
+    relay_after_commit(staff_group(call.psychologist_id), events.supervisor_joined_listener(call_id))
 
 
 @transaction.atomic
@@ -475,12 +444,10 @@ def hand_over(call_id: uuid.UUID, psychologist_id: int) -> None:
     Call.objects.filter(pk=call_id).update(psychologist_id=call.supervisor_id, supervisor=None)
     # The psychologist who hands over records their part of the call (ecoute/contacts: not counted twice).
     presence.call_finished(psychologist_id, high_risk=call.high_risk, record_call_id=call.pk)
-    event = {"type": "call.handed_over", "call_id": str(call_id)}
+    event = events.call_handed_over(call_id)
     relay_after_commit(caller_group(call_id), event)
     relay_after_commit(staff_group(call.supervisor_id), event)
-    relay_after_commit(
-        staff_group(psychologist_id), {"type": "call.ended", "call_id": str(call_id), "reason": "handed_over"}
-    )
+    relay_after_commit(staff_group(psychologist_id), events.call_ended(call_id, "handed_over"))
 
 
 @transaction.atomic
@@ -490,7 +457,7 @@ def psychologist_lost(psychologist_id: int) -> None:
         "pk", flat=True
     ):
         Call.objects.filter(pk=call_id).update(supervisor=None)  # a supervisor who joined and vanished
-        relay_after_commit(caller_group(call_id), {"type": "call.supervisor_left", "call_id": str(call_id)})
+        relay_after_commit(caller_group(call_id), events.supervisor_left(call_id))
     for call in Call.objects.in_progress_with(psychologist_id, ringing=True).select_for_update():
         if call.state == CallState.CONNECTED and call.supervisor_id:
             hand_over(call.pk, psychologist_id)  # a supervisor is with the caller: they carry on

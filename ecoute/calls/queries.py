@@ -5,6 +5,7 @@ from django.conf import settings
 from ecoute.accounts.models import Language, ListenerProfile
 from ecoute.lib import clock
 from ecoute.presence.queries import available_listener_ids
+from ecoute.protocol import events
 
 from . import routing
 from .ice import ice_configuration
@@ -81,17 +82,16 @@ def queue_positions(call_ids) -> dict:
 
 
 def _position_event(call: Call, place: int, estimate, now) -> dict:
-    return {
-        "type": "queue.position",
-        "call_id": str(call.pk),
-        "position": place,
-        "estimated_wait": estimate(call, place),
-        "waited": int((now - call.requested_at).total_seconds()),
-        "urgent": call.priority == Priority.URGENT,
-        "language": str(call.language) if call.language else None,
-        "language_fallback": bool(call.language_id) and routing.language_fallen_back(call, now),
-        "waiting_for": call.preferred_psychologist_id,
-    }
+    return events.queue_position(
+        call.pk,
+        position=place,
+        estimated_wait=estimate(call, place),
+        waited=int((now - call.requested_at).total_seconds()),
+        urgent=call.priority == Priority.URGENT,
+        language=str(call.language) if call.language else None,
+        language_fallback=bool(call.language_id) and routing.language_fallen_back(call, now),
+        waiting_for=call.preferred_psychologist_id,
+    )
 
 
 def resumable_call(call_id, caller_key_hash: str) -> Call | None:
@@ -107,30 +107,19 @@ def resume_event(call: Call) -> dict:
         reason = (
             call.end_reason if call.state == CallState.ENDED or call.end_reason == "blocked" else "abandoned"
         )
-        return {"type": "call.ended", "call_id": str(call.pk), "reason": reason, "resumed": True}
+        return events.resumed(events.call_ended(call.pk, reason))
     if call.state == CallState.CONNECTED:
-        return {"type": "call.accepted", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
+        return events.resumed(events.call_accepted(call.pk, ice_configuration()))
     if call.state == CallState.RINGING:
-        return {
-            "type": "call.ringing",
-            "call_id": str(call.pk),
-            "psychologist_id": call.psychologist_id,
-            "resumed": True,
-        }
+        return events.resumed(events.caller_ringing(call.pk, call.psychologist_id))
     if call.queued_at:
         position = queue_position(call.pk)
         if position is not None:
-            return {**position, "resumed": True}
+            return events.resumed(position)
         call.refresh_from_db()  # it rang or ended between the two reads (a busy line): tell where it is now
         if call.state != CallState.REQUESTED:
             return resume_event(call)
-    return {
-        "type": "call.unanswered",
-        "call_id": str(call.pk),
-        "reason": "lost",
-        "psychologist_id": None,
-        "queued": False,
-    }
+    return events.call_unanswered(call.pk, "lost", psychologist_id=None, queued=False)
 
 
 def workspace_resume_event(psychologist_id: int) -> dict | None:
@@ -141,8 +130,8 @@ def workspace_resume_event(psychologist_id: int) -> dict | None:
     if call is None:
         return None
     if call.state == CallState.RINGING:
-        return {**ringing_event(call, psychologist_id), "resumed": True}
-    return {"type": "call.connected", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
+        return events.resumed(ringing_event(call, psychologist_id))
+    return events.resumed(events.call_connected(call.pk, ice_configuration()))
 
 
 def supervisor_of(call_id) -> int | None:

@@ -25,9 +25,10 @@ from ecoute.lib.channel_layer import redis_unreachable
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
-from . import actions, alerts, routing
+from . import actions, routing
 from .actions import CallError
 from .models import Call, CallState, EndReason, Ring, RingOutcome
+from .supervision import alerts
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 1.0

@@ -12,8 +12,8 @@ from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 from ecoute.security.headers import allow
 
-from . import supervision
 from .queries import languages_offered
+from .supervision.board import read as read_supervision_board
 
 
 def _board_context() -> dict:
@@ -49,14 +49,14 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPERVISION_ROLES)
 def supervise(request: HttpRequest) -> HttpResponse:
     """The supervision board: the live line, today's figures, alerts until taken."""
-    return render(request, "calls/supervision.html", {"board": supervision.board()})
+    return render(request, "calls/supervision.html", {"board": read_supervision_board()})
 
 
 @require_GET
 @role_required(*SUPERVISION_ROLES)
 def supervision_board(request: HttpRequest) -> HttpResponse:
     """The board alone, fetched again every few seconds and at each alert."""
-    return render(request, "calls/supervision_board.html", {"board": supervision.board()})
+    return render(request, "calls/supervision_board.html", {"board": read_supervision_board()})
 
 
 @require_GET

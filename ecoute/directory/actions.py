@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from ecoute.calls.models import Call, CallState, Channel
 from ecoute.lib.realtime import caller_group, relay_after_commit
 from ecoute.presence import actions as presence
+from ecoute.protocol import events
 
 from .models import REFERRALS_KEPT, Entry, Referral
 from .serializers import referral_card
@@ -37,9 +38,7 @@ def send_referral_card(call_id: uuid.UUID, psychologist_id: int, entry_id: int) 
         raise ReferralError(gettext("Cette adresse n’existe pas ou n’est plus publiée."))
     card = referral_card(entry)
     _remember(call.pk, psychologist_id, entry, sent=True)
-    relay_after_commit(
-        caller_group(call.pk), {"type": "referral.card", "call_id": str(call.pk), "card": card}
-    )
+    relay_after_commit(caller_group(call.pk), events.referral_card(call.pk, card))
     return card
 
 

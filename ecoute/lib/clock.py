@@ -1,7 +1,7 @@
 """The line's one clock: real time in production, simulated time in the service-level simulator.
 
 The call and presence actions, the router and the timers read the time only through now(), so the
-simulator (ecoute/calls/simulation.py) can drive the real actions through a simulated week in
+simulator (ecoute/calls/simulator/) can drive the real actions through a simulated week in
 seconds without patching them.
 """
 

@@ -26,6 +26,11 @@ def send_now(group: str, message: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group, message)
 
 
+async def relay_now(group: str, event: dict) -> None:
+    """Deliver EVENT to GROUP at once, from a consumer (signalling: nothing to commit)."""
+    await get_channel_layer().group_send(group, {"type": RELAY, "event": event})
+
+
 def relay_after_commit(group: str, event: dict) -> None:
     """Deliver EVENT to GROUP when the current transaction commits, never before (and never on rollback)."""
     send_after_commit(group, {"type": RELAY, "event": event})

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import uuid
 from types import SimpleNamespace
 
 from channels.consumer import get_handler_name
@@ -10,21 +9,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext
 
+from ecoute.protocol import events, messages
+from ecoute.protocol.messages import MessageError
+
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 # No message of the line nests deeper than 4 (a signal's candidate). A hostile one can nest 30,000
 # deep in 64 KB: the JSON parser then stops with RecursionError, which must be a plain bad_json.
 MAX_DEPTH = 20
-MAX_ID = 2**31 - 1  # an identifier the database can compare (PostgreSQL's integer)
-
-
-class MessageError(Exception):
-    """An incoming message that cannot be acted on; sent back as an error event, nothing changes."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 def language_of(scope) -> str:
@@ -35,24 +28,6 @@ def language_of(scope) -> str:
         META={"HTTP_ACCEPT_LANGUAGE": headers.get(b"accept-language", b"").decode("latin-1")},
     )
     return translation.get_language_from_request(request)
-
-
-def require_uuid(message: dict, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(message.get(field)))
-    except ValueError:
-        raise MessageError(
-            "bad_message", gettext("« %(field)s » doit être un identifiant d'appel.") % {"field": field}
-        ) from None
-
-
-def require_int(message: dict, field: str) -> int:
-    value = message.get(field)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_ID:
-        raise MessageError(
-            "bad_message", gettext("« %(field)s » doit être un nombre entier positif.") % {"field": field}
-        )
-    return value
 
 
 def _shape(value) -> tuple[int, bool]:
@@ -75,11 +50,13 @@ def _shape(value) -> tuple[int, bool]:
 class JsonSocket(AsyncWebsocketConsumer):
     """Dispatch {"type": "x.y", ...} to the method on_x_y; anything else gets an "error" event.
 
-    Subclasses list the exceptions their actions raise in `expected_errors`; those become error
-    events carrying the exception's `code` and message. Everything else is a bug and is logged.
+    Subclasses name the messages they accept in `accepted` (a table of ecoute/protocol/messages.py),
+    whose fields are checked and cleaned before the handler sees them, and list the exceptions
+    their actions raise in `expected_errors`; those become error events carrying the exception's
+    `code` and message. Everything else is a bug and is logged.
     """
 
-    message_types: tuple[str, ...] = ()
+    accepted: dict[str, dict[str, messages.Field]] = {}
     expected_errors: tuple[type[Exception], ...] = ()
 
     async def dispatch(self, message):
@@ -126,18 +103,13 @@ class JsonSocket(AsyncWebsocketConsumer):
             raise MessageError("bad_message", gettext("Caractère nul dans le message."))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise MessageError("bad_message", gettext("Le message doit être un objet avec un « type »."))
-        if message["type"] not in self.message_types:
-            raise MessageError(
-                "unknown_type",
-                gettext("Type de message inconnu : %(type)r.") % {"type": message["type"][:40]},
-            )
-        return message
+        return messages.clean(self.accepted, message)
 
     async def send_event(self, event: dict) -> None:
         await self.send(text_data=json.dumps(event))
 
     async def send_error(self, code: str, message: str) -> None:
-        await self.send_event({"type": "error", "code": code, "message": message})
+        await self.send_event(events.error(code, message))
 
     async def relay(self, message: dict) -> None:
         """An event from the channel layer (see ecoute.lib.realtime)."""

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from ecoute.lib import clock
 from ecoute.lib.realtime import relay_after_commit, send_after_commit, staff_group
+from ecoute.protocol import events
 
 from .models import BOARD_STATUS, Presence, Status
 
@@ -73,7 +74,7 @@ def _announce(user_ids: list[int]) -> None:
     """Statuses changed: tell the board in one frame, then each psychologist's own workspace."""
     presences = _presence_values(user_ids)
     changes = [
-        {"id": user_id, "status": BOARD_STATUS[p["status"]], "version": p["version"]}
+        events.board_change(user_id, BOARD_STATUS[p["status"]], p["version"])
         for user_id, p in presences.items()
     ]
     send_after_commit(BOARD_GROUP, {"type": "board.changes", "changes": changes})
@@ -94,17 +95,16 @@ def _tell_workspace(user_id: int, presence: dict) -> None:
     record_due = wrapping_up and presence["wrap_up_call_id"] is not None
     relay_after_commit(
         staff_group(user_id),
-        {
-            "type": "presence.self",
-            "status": presence["status"],
-            "version": presence["version"],
+        events.presence_self(
+            status=presence["status"],
+            version=presence["version"],
             # While the record is unsaved the wrap-up has no end: the workspace shows no countdown,
             # only a gentle reminder once the usual wrap-up time has passed.
-            "wrap_up_until": until.isoformat() if until and wrapping_up and not record_due else None,
-            "record_due": record_due,
-            "remind_at": (presence["changed_at"] + _usual_wrap_up()).isoformat() if record_due else None,
-            "debrief_due": presence["debrief_due"],
-        },
+            wrap_up_until=until.isoformat() if until and wrapping_up and not record_due else None,
+            record_due=record_due,
+            remind_at=(presence["changed_at"] + _usual_wrap_up()).isoformat() if record_due else None,
+            debrief_due=presence["debrief_due"],
+        ),
     )
 
 

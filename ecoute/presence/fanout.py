@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from ecoute.lib.subscription import ProcessSubscription
+from ecoute.protocol import events
 
 from .actions import BOARD_GROUP
 from .queries import board_snapshot
@@ -66,7 +67,7 @@ class BoardFanout(ProcessSubscription):
         changes, self._pending = list(self._pending.values()), {}
         if not changes:
             return
-        message = {"type": "websocket.send", "text": json.dumps({"type": "presence", "changes": changes})}
+        message = {"type": "websocket.send", "text": json.dumps(events.presence(changes))}
         for watcher in list(self.watchers):
             try:
                 # The socket's own ASGI send: one frame per watcher, nothing else on the hot path.

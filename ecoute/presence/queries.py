@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 
 from ecoute.accounts.access import LISTENING_ROLES
 from ecoute.accounts.models import Language, ListenerProfile
+from ecoute.protocol import events
 
 from .models import BOARD_STATUS, BoardStatus, Presence, Status
 
@@ -85,9 +86,6 @@ def board_snapshot() -> dict:
     rows = Presence.objects.filter(
         user__is_active=True, user__listener_profile__active=True, user__role__in=LISTENING_ROLES
     ).values_list("pk", "status", "version")
-    return {
-        "type": "presence",
-        "changes": [
-            {"id": pk, "status": BOARD_STATUS[status], "version": version} for pk, status, version in rows
-        ],
-    }
+    return events.presence(
+        [events.board_change(pk, BOARD_STATUS[status], version) for pk, status, version in rows]
+    )

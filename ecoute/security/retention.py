@@ -33,7 +33,7 @@ ADVISORY_LOCK = 0x6563_6F75_7465
 
 def purge(now: datetime | None = None, contact_days: int | None = None, actor=None) -> dict[str, int]:
     """Apply every database retention rule as of NOW; journal it; return the counts per rule."""
-    from ecoute.calls import alerts
+    from ecoute.calls.supervision import alerts
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
     from ecoute.programme import actions as programme

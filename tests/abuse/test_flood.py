@@ -16,8 +16,8 @@ import websockets
 from asgiref.sync import sync_to_async
 
 from ecoute.abuse import proof_of_work
-from ecoute.calls import supervision
 from ecoute.calls.models import Alert, AlertKind, Call, CallState
+from ecoute.calls.supervision import board as supervision_board
 from tests.support.backends import need_postgres, need_redis
 from tests.support.cast import _user, make_psychologist
 from tests.support.live import MANY_CALLERS_ONE_ADDRESS, LiveServer
@@ -199,7 +199,7 @@ async def test_a_flood_from_one_source_leaves_the_line_to_a_genuine_caller(two_s
     ringing = await workspace.expect("call.ringing")
     assert ringing["call_id"] == joined["call_id"]  # the genuine caller is rung first
 
-    lines = await sync_to_async(lambda: supervision._alerts(supervision.clock.now()))()
+    lines = await sync_to_async(lambda: supervision_board._alerts(supervision_board.clock.now()))()
     danger = await sync_to_async(lambda: Alert.objects.filter(kind=AlertKind.DANGER).count())()
     assert danger == len(flood_calls)  # "danger" once per call
     assert len([line for line in lines if line["kind"] == AlertKind.DANGER]) <= 1  # one source, one line
@@ -249,7 +249,7 @@ async def test_a_script_that_pays_the_proofs_and_marks_every_call_danger_is_grou
     await workspace.send({"type": "status.set", "status": "available"})
     assert (await workspace.expect("call.ringing"))["call_id"] == joined["call_id"]
 
-    lines = await sync_to_async(lambda: supervision._alerts(supervision.clock.now()))()
+    lines = await sync_to_async(lambda: supervision_board._alerts(supervision_board.clock.now()))()
     danger = [line for line in lines if line["kind"] == AlertKind.DANGER]
     assert len(danger) == 1 and danger[0]["count"] == 8, lines  # "8 appels urgents de la même source en … s"
     assert len(alarms) == 1

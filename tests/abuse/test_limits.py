@@ -8,8 +8,10 @@ import pytest
 from django.utils import timezone
 
 from ecoute.abuse import blocks, gate, limits, proof_of_work
-from ecoute.calls import actions, alerts, routing, supervision
+from ecoute.calls import actions, device_key, routing
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, EndReason
+from ecoute.calls.supervision import alerts
+from ecoute.calls.supervision import board as supervision_board
 from ecoute.lib import clock
 from ecoute.security.models import SecurityEvent, SecurityEventKind
 from tests.support.contacts import make_staff
@@ -17,7 +19,7 @@ from tests.support.contacts import make_staff
 pytestmark = pytest.mark.django_db
 
 HOSPITAL, OTHER = "a" * 32, "b" * 32
-DEVICE = actions.hash_caller_key("k" * 43)
+DEVICE = device_key.hashed("k" * 43)
 
 
 def solved(challenge: dict) -> dict:
@@ -121,7 +123,7 @@ def test_danger_marks_of_one_source_make_one_line_on_the_board():
     genuine = waiting_call(OTHER)
     actions.mark_urgent(genuine, limits.alert_group(OTHER))
     assert Alert.objects.filter(kind=AlertKind.DANGER).count() == 13  # each kept, for the audit
-    lines = supervision.board()["alerts"]
+    lines = supervision_board.read()["alerts"]
     assert len(lines) == 2
     assert lines[1]["count"] == 12 and lines[1]["label"].startswith("12 appels urgents de la même source en ")
     assert lines[0]["count"] == 1 and lines[0]["label"] == str(AlertKind.DANGER.label)
@@ -181,10 +183,10 @@ def test_a_block_lasts_one_to_24_hours():
 
 
 def test_calls_blocked_or_refused_as_abuse_are_counted_apart_from_the_service_figures():
-    answered_before = supervision.today_figures(clock.now())
+    answered_before = supervision_board.today_figures(clock.now())
     blocks.block_call(waiting_call(), "device", 1, make_staff("supervisor"))
     limits.refused()
-    figures = supervision.today_figures(clock.now())
+    figures = supervision_board.today_figures(clock.now())
     assert (
         figures["offered"] == answered_before["offered"]
         and figures["abandoned"] == answered_before["abandoned"]

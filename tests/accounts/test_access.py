@@ -135,7 +135,7 @@ MAY_NAME_ROLES = {
     "ecoute/accounts/models.py",
     "ecoute/accounts/access.py",
     "ecoute/accounts/admin.py",  # journals a role change
-    "ecoute/calls/simulation.py",  # creates its simulated psychologists
+    "ecoute/calls/simulator/simulation.py",  # creates its simulated psychologists
 }
 
 

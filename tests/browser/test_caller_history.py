@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from ecoute.calls.actions import hash_caller_key
+from ecoute.calls import device_key
 from ecoute.contacts.models import NoteRead, ReadPlace
 from tests.browser.helpers import card, log_in_and_go_available, wait_until
 from tests.support.cast import make_psychologist
@@ -23,7 +23,7 @@ def test_one_display_of_the_history_is_one_line_in_the_note_read_journal(new_pag
     card(caller, claire).wait_for()
     key = caller.evaluate("localStorage.getItem('ecoute.callerKey')")
     earlier = make_call(claire, ago=timedelta(days=3))
-    earlier.caller_key_hash = hash_caller_key(key)
+    earlier.caller_key_hash = device_key.hashed(key)
     earlier.save()
     make_record(claire, earlier, note="Parle d'un épuisement après les gardes de nuit.")
 

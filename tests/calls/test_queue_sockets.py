@@ -6,8 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from ecoute.calls.alerts import raise_due_alerts
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, Priority
+from ecoute.calls.supervision.alerts import raise_due_alerts
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist
 from tests.support.sockets import connect_caller, connect_workspace

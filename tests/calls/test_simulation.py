@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from ecoute.accounts.models import User
-from ecoute.calls import actions, erlang
+from ecoute.calls import actions
 from ecoute.calls.models import Call, CallState, Ring
-from ecoute.calls.simulation import SCENARIOS, Scenario, Simulation, simulate
+from ecoute.calls.simulator import erlang
+from ecoute.calls.simulator.simulation import SCENARIOS, Scenario, Simulation, simulate
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist

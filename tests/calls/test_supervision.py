@@ -8,8 +8,9 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from ecoute.accounts.models import Role
-from ecoute.calls import actions, supervision
+from ecoute.calls import actions
 from ecoute.calls.models import Alert, AlertKind, Call
+from ecoute.calls.supervision import board as supervision_board
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_outsider, make_psychologist
@@ -55,7 +56,7 @@ def test_the_boards_figures_match_a_scripted_day(settings):
     with at(base, 300):
         actions.enqueue(uuid.uuid4())  # still waiting at 11:00 → 3,300 s
 
-    figures = supervision.today_figures(base + timedelta(hours=1))
+    figures = supervision_board.today_figures(base + timedelta(hours=1))
     assert figures == {
         "offered": 6,
         "answered": 4,
@@ -67,7 +68,7 @@ def test_the_boards_figures_match_a_scripted_day(settings):
         "service_level_seconds": 20,
         "abuse": 0,
     }
-    yesterday = supervision.today_figures(base - timedelta(days=1))
+    yesterday = supervision_board.today_figures(base - timedelta(days=1))
     assert yesterday["offered"] == 0 and yesterday["answer_rate"] is None
 
 

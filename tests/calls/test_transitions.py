@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from ecoute.calls import actions
+from ecoute.calls import actions, device_key
 from ecoute.calls.actions import IllegalTransition, PsychologistBusy
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
@@ -39,7 +39,7 @@ def test_tap_rings_an_available_psychologist():
     call = ringing_call(claire)
     assert call.state == CallState.RINGING and call.psychologist == claire
     assert call.requested_at and call.ringing_at and not call.answered_at
-    assert call.caller_key_hash == actions.hash_caller_key(KEY) != KEY
+    assert call.caller_key_hash == device_key.hashed(KEY) != KEY
     assert Ring.objects.get(call=call).outcome == RingOutcome.RINGING
     assert status_of(claire) == Status.RINGING
 

@@ -8,7 +8,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from ecoute.calls import actions, supervision
+from ecoute.calls import actions
+from ecoute.calls.supervision import board as supervision_board
 from ecoute.calls.timers import run_due_timers
 from ecoute.contacts import actions as contacts
 from ecoute.presence import actions as presence_actions
@@ -85,9 +86,9 @@ def test_supervisors_see_who_is_in_a_long_wrap_up(claire):
     karim = make_psychologist("Karim", status=Status.AVAILABLE)
     karim_call = call_through_the_line(karim)
     make_record(karim, karim_call)  # saved: his wrap-up is only its minimum
-    listeners = {row["name"]: row for row in supervision.board(now=later(59))["listeners"]}
+    listeners = {row["name"]: row for row in supervision_board.read(now=later(59))["listeners"]}
     assert not listeners["Claire"]["long_wrap_up"]
-    listeners = {row["name"]: row for row in supervision.board(now=later(61))["listeners"]}
+    listeners = {row["name"]: row for row in supervision_board.read(now=later(61))["listeners"]}
     assert listeners["Claire"]["long_wrap_up"] and not listeners["Karim"]["long_wrap_up"]
 
 

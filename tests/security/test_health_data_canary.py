@@ -235,7 +235,7 @@ def test_the_canary_of_a_whole_call_is_nowhere_in_plaintext_and_gone_after_the_p
         "pub/sub": b"\n".join(messages),
     }
     if published:  # the listener did hear the flow, and the server does keep things in this Redis database
-        assert any(b"alert.raised" in message for message in messages) and b"source-key:" in places["redis"]
+        assert any(b"alert_id" in message for message in messages) and b"source-key:" in places["redis"]
     assert tokens[0] in places["database"]  # the dump does hold the sealed texts
     for place, content in places.items():
         needle = CANARY.encode() if isinstance(content, bytes) else CANARY

@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from ecoute.accounts.models import Role
-from ecoute.calls import supervision
 from ecoute.calls.models import CallState
+from ecoute.calls.supervision import board as supervision_board
 from ecoute.contacts.generate import generate
 from ecoute.stats import figures
 from ecoute.stats.figures import Period
@@ -51,7 +51,7 @@ def a_morning():
 
 def test_the_board_and_the_statistics_give_the_same_answer_rate(a_morning):
     today = timezone.localdate()
-    board = supervision.today_figures(a_morning)
+    board = supervision_board.today_figures(a_morning)
     service = figures.report(Period(today, today, "day"), k=1)["service"]
     # 14 answered (2 still talking) of the 18 calls that are over; the caller still waiting is not counted.
     assert board["answered"] == service["answered"] == 14

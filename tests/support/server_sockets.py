@@ -6,13 +6,15 @@ import json
 import websockets
 
 from .live import LiveServer
+from .protocol import check_event, socket_of
 
 
 class ServerSocket:
     """A connection that keeps every event it receives, so that a test can look back at them."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, socket: str | None = None):
         self.connection = connection
+        self.socket = socket  # its name in the protocol: every event received is checked against it
         self.seen: list[dict] = []
 
     async def send(self, event: dict) -> None:
@@ -21,7 +23,7 @@ class ServerSocket:
     async def expect(self, kind: str, timeout: float = 10) -> dict:
         async with asyncio.timeout(timeout):
             while True:
-                event = json.loads(await self.connection.recv())
+                event = check_event(self.socket, json.loads(await self.connection.recv()))
                 self.seen.append(event)
                 if event["type"] == kind:
                     return event
@@ -40,5 +42,6 @@ async def open_socket(server: LiveServer, path: str, cookie: str | None = None) 
     if cookie:
         headers["Cookie"] = f"sessionid={cookie}"
     return ServerSocket(
-        await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers=headers)
+        await websockets.connect(f"ws://localhost:{server.port}{path}", additional_headers=headers),
+        socket_of(path),
     )

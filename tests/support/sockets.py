@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from ecoute.asgi import application
+from tests.support.protocol import check_event, socket_of
 from tests.support.twofactor import verified_session_cookie
 
 ORIGIN = (b"origin", b"http://localhost")
@@ -15,14 +16,15 @@ ORIGIN = (b"origin", b"http://localhost")
 class Socket:
     """A connected websocket that reads JSON events, skipping the ones a test does not ask about."""
 
-    def __init__(self, communicator: WebsocketCommunicator):
+    def __init__(self, communicator: WebsocketCommunicator, socket: str | None = None):
         self.communicator = communicator
+        self.socket = socket  # its name in the protocol: every event received is checked against it
 
     async def send(self, event) -> None:
         await self.communicator.send_to(text_data=event if isinstance(event, str) else json.dumps(event))
 
     async def receive(self, timeout: float = 3) -> dict:
-        return json.loads(await self.communicator.receive_from(timeout))
+        return check_event(self.socket, json.loads(await self.communicator.receive_from(timeout)))
 
     async def expect(self, kind: str, timeout: float = 3) -> dict:
         """The next event of type KIND; others in between are dropped."""
@@ -57,7 +59,7 @@ async def connect(path: str, user=None) -> Socket:
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect(timeout=5)
     assert connected, f"{path} refused the connection"
-    return Socket(communicator)
+    return Socket(communicator, socket_of(path))
 
 
 def _session_cookie(user) -> str:

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ecoute.calls.simulation import SCENARIOS, simulate
+from ecoute.calls.simulator.simulation import SCENARIOS, simulate
 
 
 class Command(BaseCommand):

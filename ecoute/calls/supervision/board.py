@@ -18,11 +18,11 @@ from ecoute.lib.i18n import translated
 from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
 
-from . import routing, service_level
-from .models import Alert, AlertKind, Call, CallState, Priority
+from .. import routing, service_level
+from ..models import Alert, AlertKind, Call, CallState, Priority
 
 
-def board(now: datetime | None = None) -> dict:
+def read(now: datetime | None = None) -> dict:
     now = now or clock.now()
     return {
         "now": now,
@@ -98,7 +98,7 @@ def _alerts(now: datetime) -> list[dict]:
     seconds) as one line with their count.
 
     The reasons travel only in this page, over the supervisor's authenticated session; the events
-    announcing an alert (ecoute/calls/alerts.py) carry its id and kind, never its reason.
+    announcing an alert (alerts.py) carry its id and kind, never its reason.
     """
     alerts = (
         Alert.objects.filter(closed_at__isnull=True)

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from ecoute.lib import clock
-from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_after_commit, send_after_commit
+from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_after_commit
+from ecoute.protocol import events
 
-from .models import Alert, AlertKind, Call, CallState
+from ..models import Alert, AlertKind, Call, CallState
 
 # Alerts about a state of the line that closes by itself when the state is over.
 SELF_CLOSING = (AlertKind.LONG_WAIT, AlertKind.LOW_STAFF)
@@ -50,14 +51,11 @@ def raise_alert(
     except IntegrityError:  # one open alert of a kind per call: raised meanwhile by another process
         return None
     # Never the reason: it is health data, and channel-layer messages cross Redis in clear. The
-    # boards fetch it with the board page (ecoute/calls/supervision.py).
+    # boards fetch it with the board page (board.py).
     if grouped:
-        send_after_commit(SUPERVISORS_GROUP, {"type": "alert.grouped", "alert_id": alert.pk})
+        relay_after_commit(SUPERVISORS_GROUP, events.alert_grouped(alert.pk))
     else:
-        send_after_commit(
-            SUPERVISORS_GROUP,
-            {"type": "alert.raised", "alert_id": alert.pk, "kind": kind, "label": str(AlertKind(kind).label)},
-        )
+        relay_after_commit(SUPERVISORS_GROUP, events.alert(alert.pk, kind, AlertKind(kind).label))
     return alert
 
 
@@ -68,7 +66,7 @@ def take(alert_id: int, supervisor_id: int) -> None:
     taken = Alert.objects.filter(group=group) if group else Alert.objects.filter(pk=alert_id)
     if not taken.filter(closed_at__isnull=True).update(taken_by_id=supervisor_id, closed_at=clock.now()):
         raise AlertError(gettext("Cette alerte a déjà été prise en charge."))
-    send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
+    relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
 
 
 def raise_due_alerts(now: datetime) -> None:
@@ -88,9 +86,7 @@ def raise_due_alerts(now: datetime) -> None:
             reason="Un appel attend depuis plus de %d s." % settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
         )
         if alert:  # the caller's waiting screen says so: someone knows they are waiting
-            relay_after_commit(
-                caller_group(call_id), {"type": "queue.supervisors_alerted", "call_id": str(call_id)}
-            )
+            relay_after_commit(caller_group(call_id), events.queue_supervisors_alerted(call_id))
     Alert.objects.filter(kind=AlertKind.LONG_WAIT, closed_at__isnull=True).exclude(
         call__state=CallState.REQUESTED
     ).update(closed_at=now)
@@ -107,7 +103,7 @@ def _close_danger_not_waiting(now: datetime) -> None:
         closed = list(over.values_list("pk", flat=True))
         if closed and Alert.objects.filter(pk__in=closed, closed_at__isnull=True).update(closed_at=now):
             for alert_id in closed:
-                send_after_commit(SUPERVISORS_GROUP, {"type": "alert.closed", "alert_id": alert_id})
+                relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
 
 
 def _low_staff(available: int, now: datetime) -> None:

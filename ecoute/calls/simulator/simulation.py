@@ -33,10 +33,11 @@ from ecoute.lib import clock
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Presence, Status
 
-from . import actions, erlang, routing
-from .actions import CallError
-from .models import Call, CallState, Ring
-from .timers import miss_unanswered_rings
+from .. import actions, routing
+from ..actions import CallError
+from ..models import Call, CallState, Ring
+from ..timers import miss_unanswered_rings
+from . import erlang
 
 # The share of a day's calls in each hour (SPS's line: evenings heavier, a quieter night).
 DAY_PROFILE = [2, 1.5, 1, 1, 1, 1.5, 3, 4, 5, 5.5, 5.5, 5, 5, 5.5, 5.5, 5.5, 5.5, 6, 6.5, 6.5, 6, 5, 4, 3]

@@ -1,0 +1,1 @@
+"""The line simulated on a rota (simulation.py, `manage.py simulate`), checked against queueing theory (erlang.py)."""

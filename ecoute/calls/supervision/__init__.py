@@ -1,0 +1,1 @@
+"""Supervision: what the supervisors' board shows (board.py) and the alerts raised for them (alerts.py)."""
