@@ -21,6 +21,7 @@ demo: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_directory
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_contacts
+	DJANGO_DEBUG=1 $(PY) manage.py seed_selfhelp
 	$(PY) tools/run_demo.py
 
 # Debian's Chromium (browser tests), coturn (TURN relay tests), redis-server (the Redis outage test

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ecoute.directory",
     "ecoute.contacts",
     "ecoute.stats",
+    "ecoute.selfhelp",
     "ecoute.security",
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
@@ -337,6 +338,10 @@ ECOUTE_DIRECTORY_STALE_DAYS = env_int("ECOUTE_DIRECTORY_STALE_DAYS", 365, minimu
 # that wants a background runs its own tile server rather than sending callers to a third party.
 ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "")
 ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contributeurs OpenStreetMap")
+
+# Self-help (ecoute/selfhelp): the partner's free sleep questionnaire is linked, not re-implemented
+# (the sleep scales we could host are licensed); testimonies' author data kept for the legal period.
+ECOUTE_SLEEP_QUESTIONNAIRE_URL = env_str("ECOUTE_SLEEP_QUESTIONNAIRE_URL", "https://reseau-morphee.fr/")
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
 STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/directory/", include("ecoute.directory.api_urls")),
     path("", include("ecoute.contacts.urls")),
     path("", include("ecoute.stats.urls")),
+    path("", include("ecoute.selfhelp.urls")),
     path("api/", api.urls),
     # The texts of the apps' scripts in the visitor's language (gettext, ngettext and interpolate for
     # the scripts, loaded by templates/base.html before them). Only Écoute's own catalog

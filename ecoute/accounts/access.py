@@ -18,6 +18,9 @@ from .models import Role
 STATISTICS_ROLES = (Role.SUPERVISOR, Role.STATISTICIAN, Role.ADMINISTRATOR)
 # Who watches the line live and takes escalations (ecoute/calls/supervision.py).
 SUPERVISION_ROLES = (Role.SUPERVISOR,)
+# Who writes the resource sheets, and who moderates testimonies (ecoute/selfhelp).
+EDITOR_ROLES = (Role.EDITOR, Role.ADMINISTRATOR)
+MODERATION_ROLES = (Role.MODERATOR, Role.SUPERVISOR)
 
 
 def is_verified(user) -> bool:
@@ -74,4 +77,8 @@ def home_for(user) -> str:
         return reverse("calls:workspace")
     if user.role in STATISTICS_ROLES:
         return reverse("stats:dashboard")
+    if user.role == Role.EDITOR:
+        return reverse("selfhelp:editor")
+    if user.role == Role.MODERATOR:
+        return reverse("selfhelp:moderation")
     return reverse("admin:index")

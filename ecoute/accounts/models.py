@@ -13,6 +13,10 @@ class Role(models.TextChoices):
     # Sees aggregate statistics only, never a contact record or its note.
     STATISTICIAN = "statistician", _("Chargé·e des statistiques")
     ADMINISTRATOR = "administrator", _("Administrateur")
+    # Writes and updates the resource sheets (ecoute/selfhelp).
+    EDITOR = "editor", _("Rédaction des ressources")
+    # Reads every testimony before publication and decides (ecoute/selfhelp).
+    MODERATOR = "moderator", _("Modération des témoignages")
 
 
 # Roles whose members appear on the caller board and can be rung.

@@ -1,0 +1,14 @@
+"""Demo resources for `make demo` (idempotent)."""
+
+from django.core.management.base import BaseCommand
+
+from ecoute.lib.demo import require_demo_mode
+from ecoute.selfhelp.demo import seed
+
+
+class Command(BaseCommand):
+    help = "Crée les fiches ressources de démonstration. Idempotent."
+
+    def handle(self, *args, **options):
+        require_demo_mode("seed_selfhelp")
+        self.stdout.write(f"Ressources de démonstration : {seed()}.")
