@@ -92,3 +92,22 @@ class SheetImage(models.Model):
     @property
     def markdown(self) -> str:
         return f"![{self.alt_text}]({self.image.url})"
+
+
+class SelfTestCount(models.Model):
+    """Anonymous contributions of self-test results, as counts only: one row per instrument, band,
+    profession and month. Nothing else of a test is ever sent: no answer, no score, no time finer
+    than the month, no link between two contributions. Only when the person ticks the box."""
+
+    instrument = models.CharField(max_length=10)
+    band = models.CharField(max_length=20)
+    profession = models.CharField(max_length=40, blank=True)
+    month = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "band", "profession", "month"], name="one_count_per_cell"
+            )
+        ]

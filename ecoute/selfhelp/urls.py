@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor, views
+from . import editor, selftests, views
 
 app_name = "selfhelp"
 
@@ -13,4 +13,10 @@ urlpatterns = [
     path("redaction/fiche/<int:pk>/versions/", editor.revisions, name="revisions"),
     path("redaction/fiche/<int:pk>/versions/<int:revision_pk>/", editor.restore, name="restore"),
     path("redaction/images/", editor.images, name="images"),
+]
+
+urlpatterns += [
+    path("auto-tests/", selftests.selftests, name="selftests"),
+    path("auto-tests/<slug:code>/", selftests.selftest, name="selftest"),
+    path("auto-tests/<slug:code>/contribution/", selftests.contribute, name="contribute"),
 ]
