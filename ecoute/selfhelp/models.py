@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecoute.lib.crypto import EncryptedTextField
+
 from . import markup
 
 
@@ -111,3 +113,104 @@ class SelfTestCount(models.Model):
                 fields=["instrument", "band", "profession", "month"], name="one_count_per_cell"
             )
         ]
+
+
+class WatchedPhrase(models.Model):
+    """A phrase of suicidal crisis or immediate danger watched for in testimonies (ecoute/selfhelp/lexicon.py)."""
+
+    phrase = models.CharField(_("expression"), max_length=120, unique=True)
+    not_followed_by = models.CharField(_("sauf si suivie de"), max_length=120, blank=True)
+    not_preceded_by = models.CharField(_("sauf si précédée de"), max_length=120, blank=True)
+    active = models.BooleanField(_("surveillée"), default=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = _("expression surveillée")
+        verbose_name_plural = _("expressions surveillées")
+
+    def __str__(self):
+        return self.phrase
+
+
+class TestimonyTheme(models.TextChoices):
+    SUFFERING = "suffering", _("Souffrance au travail")
+    INITIATIVE = "initiative", _("Initiatives qui ont aidé")
+    STUDIES = "studies", _("Pendant les études")
+    AFTER_EVENT = "after_event", _("Après un événement grave")
+
+
+class TestimonyStatus(models.TextChoices):
+    PENDING = "pending", _("À modérer")
+    CHANGES_REQUESTED = "changes_requested", _("Modifications demandées")
+    PUBLISHED = "published", _("Publié")
+    REFUSED = "refused", _("Refusé")
+
+
+class Testimony(models.Model):
+    """A testimony: read by a moderator before anything of it is shown (no exception).
+
+    While it waits, its text is encrypted with the notes' keys (`text`); on publication the text as
+    approved (edited if need be) goes to `published_text`, public by then, and `text` is emptied; a
+    refusal empties it too. The optional e-mail, encrypted, only serves to tell the author the
+    decision and is emptied once it is final. `follow_key_hash` lets the author, and only them,
+    see the decision and answer a request for changes (the key stays with them).
+    """
+
+    pseudonym = models.CharField(_("pseudonyme"), max_length=60)
+    theme = models.CharField(_("thème"), max_length=20, choices=TestimonyTheme.choices)
+    title = models.CharField(_("titre"), max_length=120)
+    text = EncryptedTextField(blank=True)
+    published_text = models.TextField(blank=True)
+    email = EncryptedTextField(blank=True)
+    follow_key_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=20, choices=TestimonyStatus.choices, default=TestimonyStatus.PENDING)
+    danger = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    author_message = EncryptedTextField(blank=True)  # a request for changes or the reason of a refusal
+    thanks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-danger", "submitted_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class DecisionKind(models.TextChoices):
+    APPROVE = "approve", _("Publier tel quel")
+    APPROVE_EDITED = "approve_edited", _("Publier avec modifications")
+    REQUEST_CHANGES = "request_changes", _("Demander des modifications à l’auteur")
+    REFUSE = "refuse", _("Refuser")
+
+
+class ModerationDecision(models.Model):
+    """Every decision on a testimony: who, when, what, why (encrypted), and the checklist they confirmed."""
+
+    testimony = models.ForeignKey(Testimony, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    reason = EncryptedTextField(blank=True)
+    checklist = models.JSONField(default=list)
+    distressing = models.BooleanField(default=False)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class AuthorSeal(models.Model):
+    """What the law asks a host to keep about who wrote a content (décret 2021-1362), sealed.
+
+    One JSON document encrypted with the notes' keys: the pseudonym, the e-mail if one was given,
+    the content's id, the operation (creation, change), its time, and the SHA-256 of the text. It
+    is shown by no screen (not the moderation, not the admin); `manage.py open_author_seal` opens
+    one on a documented legal request and journals it. Purged after ECOUTE_TESTIMONY_SEAL_DAYS.
+    The author's network address is not in it: the application never receives addresses
+    (docs/architecture.md, Anonymity of callers).
+    """
+
+    testimony_ref = models.PositiveBigIntegerField(db_index=True)
+    sealed = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import editor, selftests, views
+from . import editor, selftests, testimony_views, views
 
 app_name = "selfhelp"
 
@@ -19,4 +19,17 @@ urlpatterns += [
     path("auto-tests/", selftests.selftests, name="selftests"),
     path("auto-tests/<slug:code>/", selftests.selftest, name="selftest"),
     path("auto-tests/<slug:code>/contribution/", selftests.contribute, name="contribute"),
+]
+
+urlpatterns += [
+    path("temoignages/", testimony_views.testimony_list, name="testimonies"),
+    path("temoignages/ecrire/", testimony_views.write, name="write"),
+    path("temoignages/flux/", testimony_views.TestimonyFeed(), name="feed"),
+    # The key in the query string: the access log never writes query strings (ecoute/lib/anonymity.py).
+    path("temoignages/suivi/", testimony_views.follow, name="follow"),
+    path("temoignages/<int:pk>/", testimony_views.testimony_page, name="testimony"),
+    path("temoignages/<int:pk>/merci/", testimony_views.thank, name="thank"),
+    path("moderation/", testimony_views.moderation, name="moderation"),
+    path("moderation/mots-surveilles/", testimony_views.watched_phrases, name="watched_phrases"),
+    path("moderation/<int:pk>/", testimony_views.moderate, name="moderate"),
 ]

@@ -86,6 +86,10 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "security_events": 1,
         "admin_log": 0,
         "sessions": 1,
+        "author_seals": 0,
+        "abandoned_testimonies": 0,
+        "decision_reasons": 0,
+        "refused_testimonies": 0,
     }
     assert (
         list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]

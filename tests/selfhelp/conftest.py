@@ -28,3 +28,24 @@ def make_sheet(slug="fatigue", state="published", language="fr", **fields) -> Sh
 @pytest.fixture
 def editor_client(client, db):
     return log_in(client, _user("redaction", Role.EDITOR))
+
+
+def ensure_phrases():
+    """The default watched phrases (a migration loads them; transactional tests empty the tables)."""
+    from ecoute.selfhelp.lexicon import DEFAULT_PHRASES
+    from ecoute.selfhelp.models import WatchedPhrase
+
+    for phrase, after, before in DEFAULT_PHRASES:
+        WatchedPhrase.objects.get_or_create(
+            phrase=phrase, defaults={"not_followed_by": after, "not_preceded_by": before}
+        )
+
+
+@pytest.fixture
+def moderator(db):
+    return _user("moderatrice", Role.MODERATOR)
+
+
+@pytest.fixture
+def moderator_client(client, moderator):
+    return log_in(client, moderator)
