@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from .models import Sheet, SheetRevision, Theme
+from .models import Sheet, SheetRevision, Testimony, TestimonyStatus, Theme
 
 SHEETS = [
     {
@@ -147,3 +147,69 @@ def seed() -> str:
             )
             created += 1
     return f"{created} fiches créées, {Sheet.objects.count()} en tout"
+
+
+TESTIMONIES = [
+    (
+        "Claire, IDE de nuit",
+        "initiative",
+        "Le groupe de parole du jeudi",
+        "Après deux ans de nuits en réanimation, je ne dormais plus et je pleurais en rentrant. Une collègue "
+        "m’a emmenée au groupe de parole que notre psychologue avait ouvert le jeudi midi. Dire à voix haute "
+        "que j’avais peur de me tromper m’a soulagée : les autres avaient peur aussi. Aujourd’hui je dors "
+        "mieux, et j’ai demandé à passer de jour deux semaines par mois.",
+    ),
+    (
+        "Un interne",
+        "studies",
+        "Ma première garde seul",
+        "La première garde seul aux urgences, j’ai cru que je n’y arriverais pas. J’ai appelé la ligne à 4 h "
+        "du matin ; une psychologue m’a écouté vingt minutes. Rien n’a changé dans le service, mais moi j’ai "
+        "tenu, et j’ai parlé ensuite à mon chef de clinique, qui a changé l’organisation des seniors.",
+    ),
+    (
+        "Sophie, aide-soignante",
+        "suffering",
+        "Quand on court toute la journée",
+        "Quatorze résidents le matin, pas le temps de parler à personne. Je rentrais vidée. Ce qui m’a aidée : "
+        "en parler à mon médecin, accepter un arrêt court, et revenir avec un temps partiel.",
+    ),
+]
+
+
+def seed_testimonies() -> str:
+    from ecoute.accounts.demo import give_demo_authenticator
+    from ecoute.accounts.management.commands.seed_demo import DEMO_PASSWORD
+    from ecoute.accounts.models import Role, User
+
+    from . import testimonies
+
+    made = []
+    for username, role, name in (
+        ("redaction", Role.EDITOR, "Rédaction"),
+        ("moderation", Role.MODERATOR, "Modération"),
+    ):
+        if not User.objects.filter(username=username).exists():
+            user = User(username=username, role=role, first_name=name)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            give_demo_authenticator(user)
+            made.append(username)
+    moderator = User.objects.get(username="moderation")
+    created = 0
+    for pseudonym, theme, title, text in TESTIMONIES:
+        if Testimony.objects.filter(title=title).exists():
+            continue
+        testimony, _, _ = testimonies.submit(pseudonym, theme, title, text)
+        testimonies.decide(testimony.pk, moderator, "approve", checklist=list(testimonies.CHECKLIST))
+        created += 1
+    if not Testimony.objects.filter(status=TestimonyStatus.PENDING).exists():
+        testimonies.submit(
+            "Marc",
+            "suffering",
+            "Le planning",
+            "Le cadre du service de cardiologie change le planning chaque semaine sans prévenir. Je ne vois plus "
+            "mes enfants. J’aimerais que d’autres sachent qu’on peut demander une médiation.",
+        )
+    accounts = f" ; comptes {', '.join(made)} (mot de passe de démo)" if made else ""
+    return f"{created} témoignages publiés{accounts}"

@@ -90,7 +90,10 @@ def contribute(request, code):
     ):
         return _bad(gettext("Profession inconnue."))
     source = source_of(getattr(request, "scope", None))
-    if source and limits.count(f"selftest:contributions:{source}", 3600) > CONTRIBUTIONS_PER_SOURCE_HOUR:
+    if (
+        source
+        and limits.count(f"abuse:selftest-contributions:{source}", 3600) > CONTRIBUTIONS_PER_SOURCE_HOUR
+    ):
         return _bad(gettext("Trop de contributions depuis ce réseau : réessayez plus tard."), 429)
     count_one(instrument.code, band, profession)
     return JsonResponse({"counted": True})

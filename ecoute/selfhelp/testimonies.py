@@ -65,7 +65,7 @@ def source_over_limit(source: str) -> bool:
 
     return (
         bool(source)
-        and count(f"testimony:submissions:{source}", 3600) > settings.ECOUTE_TESTIMONIES_PER_SOURCE_HOUR
+        and count(f"abuse:testimonies:{source}", 3600) > settings.ECOUTE_TESTIMONIES_PER_SOURCE_HOUR
     )
 
 
@@ -217,7 +217,7 @@ def published():
 
 def thank(testimony_id: int, source: str) -> bool:
     """One « merci » per source and testimony a day; False when already counted or not published."""
-    if source and not cache.add(f"testimony:merci:{source}:{testimony_id}", 1, timeout=24 * 3600):
+    if source and not cache.add(f"abuse:merci:{source}:{testimony_id}", 1, timeout=24 * 3600):
         return False
     return bool(published().filter(pk=testimony_id).update(thanks=F("thanks") + 1))
 

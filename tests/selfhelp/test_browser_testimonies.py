@@ -9,7 +9,7 @@ from tests.browser.helpers import wait_until
 from tests.support.accessibility import serious_violations
 from tests.support.live import screenshot
 
-from .conftest import ensure_phrases
+from .conftest import ensure_phrases, moderator  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,3 +49,47 @@ def test_the_blog_on_a_phone(new_site_page):
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "testimonies-phone")
+
+
+def test_a_moderator_reads_the_danger_first_and_publishes_with_edits(new_site_page, moderator):
+    from ecoute.selfhelp import testimonies
+    from tests.browser.helpers import log_in
+
+    ensure_phrases()
+    story = "Après des mois de nuits au CHU de Bordeaux, le Dr Martin m’a conseillé de parler. Ce qui m’a aidée : le groupe de parole."
+    testimonies.submit("Aline", "initiative", "Le groupe de parole", story)
+    # Stored as submit() stores a danger (its alert's event cannot be sent from Playwright's thread).
+    Testimony.objects.create(
+        pseudonym="Paul",
+        theme="suffering",
+        title="Plus la force",
+        text="Je n’ai plus envie de vivre.",
+        follow_key_hash="0" * 64,
+        danger=True,
+    )
+    page = new_site_page("/connexion/", viewport={"width": 1280, "height": 900})
+    log_in(page, moderator, lands_on="**/moderation/")
+    assert "Plus la force" in page.locator("tbody tr").first.inner_text()  # danger first, though sent second
+    assert serious_violations(page) == []
+    screenshot(page, "moderation-queue")
+    page.get_by_role("link", name="Le groupe de parole").click()
+    page.wait_for_selector(".moderation-text mark")
+    assert page.locator(".moderation-text mark").all_inner_texts()[:2] == ["CHU de Bordeaux", "Dr Martin"]
+    assert serious_violations(page) == []
+    screenshot(page, "moderation-testimony")
+    page.get_by_label("Publier avec modifications").check()
+    for label in (
+        "Aucun détail de moyen",
+        "Rien qui présente",
+        "Aucun nom de personne",
+        "Une fin qui protège",
+    ):
+        page.get_by_label(label).check()
+    page.get_by_label("Texte à publier (si modifié)").fill(
+        story.replace("au CHU de Bordeaux, le Dr Martin", ", mon médecin")
+    )
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    page.wait_for_selector(".messages")
+    assert page.url.endswith("/moderation/"), page.locator(".error").all_inner_texts()
+    published = testimonies.published().get()
+    assert "Martin" not in published.published_text and "mon médecin" in published.published_text

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from ecoute.lib.demo import require_demo_mode
-from ecoute.selfhelp.demo import seed
+from ecoute.selfhelp.demo import seed, seed_testimonies
 
 
 class Command(BaseCommand):
@@ -11,4 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         require_demo_mode("seed_selfhelp")
-        self.stdout.write(f"Ressources de démonstration : {seed()}.")
+        self.stdout.write(f"Ressources de démonstration : {seed()} ; {seed_testimonies()}.")
