@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ecoute.contacts",
     "ecoute.stats",
     "ecoute.selfhelp",
+    "ecoute.studies",
     "ecoute.security",
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
