@@ -93,3 +93,20 @@ def test_a_moderator_reads_the_danger_first_and_publishes_with_edits(new_site_pa
     assert page.url.endswith("/moderation/"), page.locator(".error").all_inner_texts()
     published = testimonies.published().get()
     assert "Martin" not in published.published_text and "mon médecin" in published.published_text
+
+
+def test_the_browser_and_the_server_find_the_same_phrases(new_site_page):
+    """testimony.js repeats lexicon.py's rules: on the labelled set, both must say the same."""
+    from ecoute.selfhelp.lexicon import DEFAULT_PHRASES, compile_phrases, danger_in
+
+    from .test_lexicon import CRISIS, ORDINARY
+
+    ensure_phrases()
+    page = new_site_page("/temoignages/ecrire/")
+    phrases = compile_phrases(DEFAULT_PHRASES)
+    texts = CRISIS + ORDINARY
+    in_browser = page.evaluate(
+        "async (texts) => { const m = await import('/static/selfhelp/testimony.js'); return texts.map((t) => m.dangerIn(t)); }",
+        texts,
+    )
+    assert in_browser == [bool(danger_in(text, phrases)) for text in texts]
