@@ -5,7 +5,7 @@ import json
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,8 +14,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from ecoute.abuse import limits
+from ecoute.accounts.access import STATISTICS_ROLES, role_required
 from ecoute.contacts.models import Profession
 from ecoute.lib.source import source_of
+from ecoute.stats.suppression import min_cell, suppress
 
 from .help import help_now
 from .instruments import INSTRUMENTS, for_browser
@@ -110,3 +112,32 @@ def count_one(instrument: str, band: str, profession: str) -> None:
                 SelfTestCount.objects.create(**cell, count=1)
         except IntegrityError:  # created meanwhile by another request
             SelfTestCount.objects.filter(**cell).update(count=F("count") + 1)
+
+
+@require_GET
+@role_required(*STATISTICS_ROLES)
+def figures(request):
+    """The anonymous contributions, per instrument and band, with the statistics' small-cell rule."""
+    k = min_cell()
+    tables = []
+    for instrument in INSTRUMENTS.values():
+        counted = dict(
+            SelfTestCount.objects.filter(instrument=instrument.code)
+            .values_list("band")
+            .annotate(total=Sum("count"))
+            .values_list("band", "total")
+        )
+        cells = {band.code: counted.get(band.code, 0) for band in instrument.bands}
+        shown = suppress(cells, k)
+        rows = [
+            {"label": band.label.get(_language(), band.label["fr"]), "count": shown.value(band.code)}
+            for band in instrument.bands
+        ]
+        tables.append(
+            {
+                "name": instrument.name.get(_language(), instrument.name["fr"]),
+                "rows": rows,
+                "hidden_total": shown.hidden_total,
+            }
+        )
+    return render(request, "selfhelp/selftest_figures.html", {"tables": tables, "k": k})

@@ -17,6 +17,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("auto-tests/", selftests.selftests, name="selftests"),
+    path("auto-tests/chiffres/", selftests.figures, name="selftest_figures"),
     path("auto-tests/<slug:code>/", selftests.selftest, name="selftest"),
     path("auto-tests/<slug:code>/contribution/", selftests.contribute, name="contribute"),
 ]

@@ -159,3 +159,20 @@ def test_a_contribution_must_be_json(client):
     bad = client.post("/auto-tests/phq9/contribution/", "{nope", content_type="application/json")
     assert bad.status_code == 400 and "illisible" in bad.json()["error"]
     assert not SelfTestCount.objects.exists()
+
+
+def test_statisticians_see_the_contributions_with_small_cells_hidden(client, settings):
+    from ecoute.accounts.models import Role
+    from ecoute.selfhelp.selftests import count_one
+    from tests.support.cast import _user, make_psychologist
+    from tests.support.twofactor import log_in
+
+    settings.ECOUTE_STATS_MIN_CELL = 5
+    for band, n in (("mild", 12), ("moderate", 6), ("severe", 2)):
+        for _ in range(n):
+            count_one("phq9", band, "")
+    assert log_in(client, make_psychologist("Paul")).get("/auto-tests/chiffres/").status_code == 403
+    html = log_in(client, _user("stat", Role.STATISTICIAN)).get("/auto-tests/chiffres/").content.decode()
+    phq9 = html.split("Humeur (PHQ-9)")[1].split("</table>")[0]
+    assert ">12<" in phq9 and ">6<" not in phq9 and ">2<" not in phq9 and "&lt; 5" in phq9
+    assert ">8<" in phq9  # severe and moderate hidden together, their sum shown
