@@ -36,7 +36,12 @@ PUBLIC_PREFIXES = (
     "/jsi18n/",
     "/i18n/setlang/",
     "/admin/logout/",
+    # Self-help: the sheets, the testimonies (reading, writing, following), answering studies.
+    "/ressources/",
+    "/temoignages/",
 )
+# Public pages whose path also starts staff ones (/auto-tests/chiffres/, /etudes/gestion/).
+PUBLIC_ROUTES = {"/auto-tests/", "/etudes/"}
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +60,7 @@ def staff_routes():
                 yield "/" + prefix + str(entry.pattern)
 
     for route in walk(get_resolver()):
-        if "<" in route or "(?" in route or "^" in route or route == "/" or route.startswith(PUBLIC_PREFIXES):
+        if "<" in route or "(?" in route or "^" in route or route == "/" or route in PUBLIC_ROUTES or route.startswith(PUBLIC_PREFIXES):
             continue
         yield route
 

@@ -5,7 +5,7 @@ const help = document.getElementById("danger-help");
 const fields = ["id_title", "id_text"].map((id) => document.getElementById(id)).filter(Boolean);
 
 function plain(text) {
-  return text.toLowerCase().replaceAll("’", "'").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  return text.toLowerCase().replaceAll("\u2019", "'").normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
 }
 
 export function words(text) {
