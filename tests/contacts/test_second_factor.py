@@ -60,7 +60,14 @@ def staff_routes():
                 yield "/" + prefix + str(entry.pattern)
 
     for route in walk(get_resolver()):
-        if "<" in route or "(?" in route or "^" in route or route == "/" or route in PUBLIC_ROUTES or route.startswith(PUBLIC_PREFIXES):
+        if (
+            "<" in route
+            or "(?" in route
+            or "^" in route
+            or route == "/"
+            or route in PUBLIC_ROUTES
+            or route.startswith(PUBLIC_PREFIXES)
+        ):
             continue
         yield route
 
