@@ -22,6 +22,7 @@ demo: $(STAMP)
 	DJANGO_DEBUG=1 $(PY) manage.py seed_directory
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo_contacts
 	DJANGO_DEBUG=1 $(PY) manage.py seed_programme
+	DJANGO_DEBUG=1 $(PY) manage.py seed_selfhelp
 	$(PY) tools/run_demo.py
 
 # Debian's Chromium (browser tests), coturn (TURN relay tests), redis-server (the Redis outage test
@@ -48,7 +49,8 @@ test: $(STAMP) system-test-deps lint
 	DJANGO_DEBUG=1 $(PY) -m pytest
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Again on SQLite: the claims that must hold on both engines"; \
-	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not postgres" tests/calls/test_concurrent_taps.py; \
+	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not postgres" tests/calls/test_concurrent_taps.py \
+	    tests/selfhelp/test_resources.py::test_search_on_sqlite_finds_words_anywhere; \
 	fi
 
 # The code's form, checked by `make test`: ruff's linter and formatter (settings in pyproject.toml).

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "ecoute.directory",
     "ecoute.contacts",
     "ecoute.stats",
+    "ecoute.selfhelp",
+    "ecoute.studies",
     "ecoute.security",
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
@@ -350,6 +352,24 @@ ECOUTE_DIRECTORY_STALE_DAYS = env_int("ECOUTE_DIRECTORY_STALE_DAYS", 365, minimu
 # that wants a background runs its own tile server rather than sending callers to a third party.
 ECOUTE_MAP_TILE_URL = env_str("ECOUTE_MAP_TILE_URL", "")
 ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contributeurs OpenStreetMap")
+
+# Self-help (ecoute/selfhelp): the partner's free sleep questionnaire is linked, not re-implemented
+# (the sleep scales we could host are licensed); testimonies' author data kept for the legal period.
+ECOUTE_SLEEP_QUESTIONNAIRE_URL = env_str("ECOUTE_SLEEP_QUESTIONNAIRE_URL", "https://reseau-morphee.fr/")
+# The hosts' legal retention of what identifies a content's author (décret 2021-1362: one year).
+ECOUTE_TESTIMONY_SEAL_DAYS = env_int("ECOUTE_TESTIMONY_SEAL_DAYS", 365, minimum=1)
+# A testimony whose author never answered a request for changes is deleted after this many days.
+ECOUTE_TESTIMONY_ABANDONED_DAYS = env_int("ECOUTE_TESTIMONY_ABANDONED_DAYS", 90, minimum=1)
+ECOUTE_TESTIMONIES_PER_SOURCE_HOUR = env_int("ECOUTE_TESTIMONIES_PER_SOURCE_HOUR", 3, minimum=1)
+# Distressing testimonies one moderator decides in a shift before a debrief is asked for.
+ECOUTE_MODERATION_DISTRESSING_CAP = env_int("ECOUTE_MODERATION_DISTRESSING_CAP", 5, minimum=1)
+ECOUTE_MODERATION_SHIFT_HOURS = env_int("ECOUTE_MODERATION_SHIFT_HOURS", 8, minimum=1)
+# Mail (testimony decisions to authors who left an address). Nothing is sent unless configured: the
+# console backend would write the author's address in the logs.
+EMAIL_BACKEND = env_str("ECOUTE_EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
+EMAIL_HOST = env_str("ECOUTE_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ECOUTE_EMAIL_PORT", 25, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("ECOUTE_EMAIL_FROM", "ne-pas-repondre@ecoute.invalid")
 # Leaflet's own files, installed from PyPI by django-leaflet; only the files are used (that package's
 # Django app needs GDAL), served under static/leaflet/.
 STATICFILES_DIRS += [("leaflet", Path(find_spec("leaflet").origin).parent / "static" / "leaflet")]

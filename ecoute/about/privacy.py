@@ -35,6 +35,9 @@ NOT_ABOUT_CALLERS = (
     "directory_entry",
     "directory_region",
     "programme_event",
+    "selfhelp_sheet",
+    "selfhelp_watchedphrase",
+    "studies_study",
     "programme_member",
     "auth_permission",
     "login-failures:account",
@@ -185,6 +188,53 @@ def participant_data() -> list[Kept]:
     ]
 
 
+def self_help_data() -> list[Kept]:
+    """What self-help keeps about the people who take a self-test, write a testimony or answer a study."""
+    return [
+        Kept(
+            what=_(
+                "Les auto-tests : vos réponses et votre score restent dans votre navigateur ; si vous le "
+                "choisissez, ils y sont gardés, et un simple compte (test, résultat, profession, mois) nous "
+                "est envoyé, sans rien qui vous relie à lui."
+            ),
+            why=_("Vous permettre de suivre vos résultats, et savoir à qui les auto-tests servent."),
+            how_long=_("Sur votre appareil : jusqu’à ce que vous les effaciez. Les comptes : gardés."),
+            sources=("selfhelp_selftestcount", "ecoute.selftests"),
+        ),
+        Kept(
+            what=_(
+                "Un témoignage : votre pseudonyme, votre texte (chiffré tant qu’il attend la modération), "
+                "votre e-mail si vous le donnez (chiffré), les décisions des modérateurs ; et, comme la loi "
+                "l’impose à un hébergeur, un dossier scellé et chiffré des données d’auteur, que personne "
+                "ne lit sauf sur réquisition judiciaire."
+            ),
+            why=_(
+                "Publier votre témoignage après relecture, et répondre aux obligations légales d’un hébergeur."
+            ),
+            how_long=_(
+                "Le texte publié : tant qu’il est en ligne ; l’e-mail : jusqu’à la décision ; un témoignage "
+                "refusé : %(refused)s ; le dossier scellé : %(seal)s."
+            )
+            % {
+                "refused": duration(settings.ECOUTE_AUDIT_RETENTION_DAYS),
+                "seal": duration(settings.ECOUTE_TESTIMONY_SEAL_DAYS),
+            },
+            sources=("selfhelp_testimony", "selfhelp_moderationdecision", "selfhelp_authorseal"),
+        ),
+        Kept(
+            what=_(
+                "Vos réponses à une étude : anonymes (le mois seulement, aucun lien avec une invitation), "
+                "le texte libre chiffré et jamais publié."
+            ),
+            why=_(
+                "Connaître la santé des soignants ; seuls des totaux d’au moins quelques personnes sont publiés."
+            ),
+            how_long=_("Avec l’étude ; les invitations : jusqu’à sa clôture."),
+            sources=("studies_invitation", "studies_response"),
+        ),
+    ]
+
+
 def everything_told() -> list[Kept]:
-    """Every item of the notice: what concerns callers, then the programme's participants."""
-    return caller_data() + participant_data()
+    """Every item of the notice: what concerns callers, the programme's participants, self-help's users."""
+    return caller_data() + participant_data() + self_help_data()

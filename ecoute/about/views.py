@@ -23,6 +23,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     context = {
         "kept": privacy_notice.caller_data(),
         "kept_for_participants": privacy_notice.participant_data(),
+        "kept_for_self_help": privacy_notice.self_help_data(),
         "legal": settings.ECOUTE_LEGAL,
         "min_cell": settings.ECOUTE_STATS_MIN_CELL,
     }

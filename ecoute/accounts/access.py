@@ -62,12 +62,30 @@ def runs_programme(user) -> bool:
     return has_role(user, PROGRAMME_ROLES)
 
 
+def edits_resources(user) -> bool:
+    """Writes the resource sheets and creates studies."""
+    return has_role(user, EDITOR_ROLES)
+
+
+def moderates(user) -> bool:
+    return has_role(user, MODERATION_ROLES)
+
+
+def reads_studies(user) -> bool:
+    return has_role(user, STUDY_ROLES)
+
+
 def is_administrator(user) -> bool:
     return user.is_active and (user.is_superuser or has_role(user, ADMINISTRATION_ROLES))
 
 
 # Who runs the prevention programme's events, registrations and certificates (ecoute/programme).
 PROGRAMME_ROLES = (Role.PROGRAMME, Role.ADMINISTRATOR)
+# Who writes the resource sheets, and who moderates testimonies (ecoute/selfhelp).
+EDITOR_ROLES = (Role.EDITOR, Role.ADMINISTRATOR)
+MODERATION_ROLES = (Role.MODERATOR, Role.SUPERVISOR)
+# Who reads the studies' answers and results (ecoute/studies); the editors also create them.
+STUDY_ROLES = tuple(dict.fromkeys(EDITOR_ROLES + STATISTICS_ROLES))
 
 
 def is_verified(user) -> bool:
@@ -128,6 +146,10 @@ def home_for(user) -> str:
         return reverse("stats:dashboard")
     if has_role(user, (Role.PROGRAMME,)):
         return reverse("programme:staff_events")
+    if has_role(user, (Role.EDITOR,)):
+        return reverse("selfhelp:editor")
+    if has_role(user, (Role.MODERATOR,)):
+        return reverse("selfhelp:moderation")
     return reverse("admin:index")
 
 
@@ -159,6 +181,18 @@ class May:
     @cached_property
     def read_statistics(self) -> bool:
         return reads_statistics(self._user)
+
+    @cached_property
+    def edit_resources(self) -> bool:
+        return edits_resources(self._user)
+
+    @cached_property
+    def moderate(self) -> bool:
+        return moderates(self._user)
+
+    @cached_property
+    def read_studies(self) -> bool:
+        return reads_studies(self._user)
 
 
 def template_access(request) -> dict:

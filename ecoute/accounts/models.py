@@ -17,6 +17,10 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrateur")
     # Runs the prevention programme (events, registrations, certificates); sees no call or record.
     PROGRAMME = "programme", _("Chargé·e du programme de prévention")
+    # Writes and updates the resource sheets (ecoute/selfhelp).
+    EDITOR = "editor", _("Rédaction des ressources")
+    # Reads every testimony before publication and decides (ecoute/selfhelp).
+    MODERATOR = "moderator", _("Modération des témoignages")
 
 
 class User(AbstractUser):

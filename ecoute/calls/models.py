@@ -147,6 +147,8 @@ class AlertKind(models.TextChoices):
     LOW_STAFF = "low_staff", _("Trop peu d'écoutants disponibles")
     MISSED_RING = "missed_ring", _("Sonnerie sans réponse")
     DEBRIEF = "debrief", _("Débriefing demandé après un appel à risque")
+    # A testimony being written signals suicidal crisis or danger (ecoute/selfhelp): read it first.
+    TESTIMONY = "testimony", _("Témoignage signalant un danger")
 
 
 class Alert(models.Model):

@@ -29,6 +29,8 @@ class SecurityEventKind(models.TextChoices):
     BLOCK = "block", _("Blocage")
     UNBLOCK = "unblock", _("Levée de blocage")
     REAUTHENTICATION = "reauthentication", _("Second facteur redemandé")
+    # A testimony author's sealed record opened on a legal request (ecoute/selfhelp).
+    LEGAL_READ = "legal_read", _("Ouverture sur réquisition")
 
 
 class SecurityEvent(AppendOnlyModel):

@@ -37,6 +37,8 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
     from ecoute.programme import actions as programme
+    from ecoute.selfhelp import testimonies
+    from ecoute.studies import answering
 
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
@@ -50,6 +52,8 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done["admin_log"] = LogEntry.objects.filter(action_time__lt=audit_cutoff).delete()[0]
     done["sessions"] = clear_expired_sessions()
     done.update({f"programme_{rule}": count for rule, count in programme.purge(now).items()})
+    done.update(testimonies.purge(now))
+    done["study_invitations"] = answering.purge()
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
@@ -61,7 +65,9 @@ def summary(done: dict[str, int]) -> str:
         f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
         f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées, "
         f"{done.get('programme_registrations', 0)} inscriptions et {done.get('programme_attendances', 0)} présences "
-        f"au programme et {done.get('programme_sent_mails', 0)} e-mails envoyés supprimés."
+        f"au programme et {done.get('programme_sent_mails', 0)} e-mails envoyés supprimés, "
+        f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
+        f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées."
     )
 
 

@@ -136,6 +136,7 @@ MAY_NAME_ROLES = {
     "ecoute/accounts/access.py",
     "ecoute/accounts/admin.py",  # journals a role change
     "ecoute/calls/simulator/simulation.py",  # creates its simulated psychologists
+    "ecoute/selfhelp/demo.py",  # creates the demo's editor and moderator accounts
 }
 
 

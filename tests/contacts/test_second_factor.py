@@ -40,7 +40,12 @@ PUBLIC_PREFIXES = (
     "/a-propos/",
     "/mentions-legales/",
     "/confidentialite/",
+    # Self-help: the sheets, the testimonies (reading, writing, following), answering studies.
+    "/ressources/",
+    "/temoignages/",
 )
+# Public pages whose path also starts staff ones (/auto-tests/chiffres/, /etudes/gestion/).
+PUBLIC_ROUTES = {"/auto-tests/", "/etudes/"}
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +64,14 @@ def staff_routes():
                 yield "/" + prefix + str(entry.pattern)
 
     for route in walk(get_resolver()):
-        if "<" in route or "(?" in route or "^" in route or route == "/" or route.startswith(PUBLIC_PREFIXES):
+        if (
+            "<" in route
+            or "(?" in route
+            or "^" in route
+            or route == "/"
+            or route in PUBLIC_ROUTES
+            or route.startswith(PUBLIC_PREFIXES)
+        ):
             continue
         yield route
 

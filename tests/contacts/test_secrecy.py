@@ -97,6 +97,17 @@ def test_rotation_reencrypts_every_note_and_they_read_back_with_the_new_key_alon
     assert all(Fernet(new_key).decrypt(token.encode()) for token in after if token)
 
 
+# What people write in testimonies and studies, and moderators' messages (ecoute/selfhelp, ecoute/studies).
+SELF_HELP_FIELDS = [
+    "selfhelp.Testimony.text",
+    "selfhelp.Testimony.email",
+    "selfhelp.Testimony.author_message",
+    "selfhelp.ModerationDecision.reason",
+    "selfhelp.AuthorSeal.sealed",
+    "studies.Answer.text",
+]
+
+
 def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journalled(settings):
     from django.utils import timezone
 
@@ -113,6 +124,7 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
         "contacts.ContactRecord.note",
         "contacts.NoteRead.reason",
         "programme.Registration.accessibility",
+        *SELF_HELP_FIELDS,
     }
     claire = make_psychologist("Claire")
     record = make_record(claire, note=f"note {CANARY}")
@@ -136,4 +148,5 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
         "contacts.ContactRecord.note": 1,
         "contacts.NoteRead.reason": 1,
         "programme.Registration.accessibility": 1,
+        **dict.fromkeys(SELF_HELP_FIELDS, 0),
     }
