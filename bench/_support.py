@@ -57,7 +57,13 @@ def use_production_settings() -> None:
 
 def server_environment(**extra: str) -> dict:
     """What a benchmark's server processes get: this process's production settings and database, and EXTRA."""
-    names = [*production_environment(), "DATABASE_URL", "REDIS_URL", "ECOUTE_CHANNEL_PREFIX"]
+    names = [
+        *production_environment(),
+        "DATABASE_URL",
+        "REDIS_URL",
+        "ECOUTE_CHANNEL_PREFIX",
+        "ECOUTE_CACHE_PREFIX",
+    ]
     return {name: os.environ[name] for name in names if name in os.environ} | extra
 
 
