@@ -21,12 +21,13 @@ from ecoute.presence.actions import PresenceError
 from ecoute.presence.fanout import board_fanout
 from ecoute.presence.queries import board_snapshot, is_on_duty
 
-from . import actions, alerts, queries, routing
+from . import actions, alerts, queries
 from .actions import CallError
 from .heartbeats import heartbeats
 from .ice import relay_only
 from .models import Call, CallState, EndReason
 from .queue_fanout import queue_fanout
+from .queue_intake import queue_intake
 from .signalling import SignalError, clean_signal
 
 _CALLER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
@@ -109,21 +110,28 @@ class CallerSocket(JsonSocket):
         if not self.calls.take():
             await self.send_event(gate.too_many_calls().event())
             return None
+        try:
+            return await database_sync_to_async(self._gate(call_id, message))()
+        except gate.Refused as refused:
+            await self._refused(refused)
+            return None
 
-        def admit():
-            held_back = gate.admit(
-                actions.hash_caller_key(self.caller_key), self.sources, message.get("proof")
-            )
-            limits.remember_call(self.source, call_id)
+    def _gate(self, call_id: uuid.UUID, message: dict):
+        """The gate's check of a new call, to run on the database thread: held back, or raises Refused."""
+        device, sources, source = actions.hash_caller_key(self.caller_key), self.sources, self.source
+        proof = message.get("proof")
+
+        def admit() -> bool:
+            held_back = gate.admit(device, sources, proof)
+            limits.remember_call(source, call_id)
             return held_back
 
-        try:
-            return await database_sync_to_async(admit)()
-        except gate.Refused as refused:
-            if refused.code == "proof_required":
-                self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
-            await self.send_event(refused.event())
-            return None
+        return admit
+
+    async def _refused(self, refused: gate.Refused) -> None:
+        if refused.code == "proof_required":
+            self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
+        await self.send_event(refused.event())
 
     async def on_hello(self, message):
         key = message.get("caller_key")
@@ -182,22 +190,29 @@ class CallerSocket(JsonSocket):
             if await database_sync_to_async(Call.objects.filter(pk=call_id).exists)():
                 await self.on_call_resume({"call_id": str(call_id)})
                 return
-        held_back = False
-        if not self.call_id:  # a new call (a tapped call nobody answered passed the gate already)
-            held_back = await self._admit(call_id, message)
-            if held_back is None:
+        tapped, attempt = self.call_id is not None, None
+        if not tapped:  # a new call passes the gate (a tapped call nobody answered passed it already)
+            if not self.calls.take():
+                await self.send_event(gate.too_many_calls().event())
                 return
+            attempt = gate.Attempt(
+                actions.hash_caller_key(self.caller_key), self.sources, message.get("proof")
+            )
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await database_sync_to_async(self._enqueue)(call_id, language_id, preferred_id, held_back)
+        join = actions.Join(call_id, self.caller_key, language_id, preferred_id, maybe_tapped=tapped)
+        # Admitted, stored and placed with the other requests this process received meanwhile; the
+        # answer is the caller's place, or nothing when it rings already (its call.ringing follows).
+        try:
+            place = await queue_intake.join(join, self.source, attempt)
+        except gate.Refused as refused:
+            await self.channel_layer.group_discard(caller_group(call_id), self.channel_name)
+            await self._refused(refused)
+            return
         self.call_id, self.queued = call_id, True
         await self.send_event({"type": "queue.joined", "call_id": str(call_id), **queries.queue_settings()})
-        await database_sync_to_async(routing.route_waiting)()
-        await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
-
-    def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
-        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back)
-        if not held_back:
-            limits.hold_back_if_flooding(self.source, call_id)
+        if place is not None:
+            await self.send_position(place)
+        await queue_fanout.watch(self, call_id)  # the place in the queue at each change
 
     async def _language_id(self, code) -> int | None:
         if code in (None, ""):
@@ -240,12 +255,10 @@ class CallerSocket(JsonSocket):
         call_id, source = self.call_id, self.source
         await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
         self.urgent_marked = True
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_queue_anyone(self, message):
         self._require_waiting(message)
         await database_sync_to_async(actions.anyone_now)(self.call_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_heartbeat(self, message):
         if self.call_id:
@@ -423,10 +436,7 @@ class WorkspaceSocket(JsonSocket):
         status = message.get("status")
         if not isinstance(status, str):
             raise MessageError("bad_message", gettext("« status » manquant."))
-        await database_sync_to_async(presence.choose_status)(self.user_id, self.channel_name, status)
-        await database_sync_to_async(
-            routing.route_waiting
-        )()  # a listener free now takes the next waiting call
+        await database_sync_to_async(actions.set_status)(self.user_id, self.channel_name, status)
 
     async def on_heartbeat(self, message):
         heartbeats.workspace(
@@ -452,12 +462,10 @@ class WorkspaceSocket(JsonSocket):
 
     async def on_call_decline(self, message):
         await database_sync_to_async(actions.decline)(require_uuid(message, "call_id"), self.user_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_hangup(self, message):
         call_id = self._require_current_call(message)
         await database_sync_to_async(actions.psychologist_hangs_up)(call_id, self.user_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_escalate(self, message):
         """Ask a supervisor for help, to take the call over, or to call the caller back at once."""

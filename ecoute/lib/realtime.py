@@ -52,6 +52,15 @@ def send_after_commit(group: str, message: dict) -> None:
     transaction.on_commit(_Batch([(group, message)]))
 
 
+def send_once_after_commit(group: str, message: dict) -> None:
+    """As send_after_commit, unless the same MESSAGE is already due to GROUP at this commit: a nudge
+    ("the queue changed") is sent once per transaction however many changes the transaction made."""
+    for hook in transaction.get_connection().run_on_commit:
+        if isinstance(hook[1], _Batch) and (group, message) in hook[1].messages:
+            return
+    send_after_commit(group, message)
+
+
 class _Batch:
     def __init__(self, messages: list):
         self.messages = messages
