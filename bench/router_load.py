@@ -155,11 +155,13 @@ async def _all_at_once(ports: list[int], callers: int, servers=(), profilers=Non
         profilers += [_profile(server, 4) for server in servers]
         await asyncio.sleep(1.0)  # py-spy attached
     answers = [socket.expect(*ANSWERS) for socket in sockets]
+    cpu_before = _cpu_seconds(servers)
     sent_at = []
     for socket in sockets:  # every request within a few milliseconds, as a crowd's would
         sent_at.append(time.perf_counter())
         socket.send_text(json.dumps({"type": "queue.join"}))
     done, pending = await asyncio.wait(answers, timeout=ANSWER_TIMEOUT)
+    cpu_used = _cpu_seconds(servers) - cpu_before
     latencies = [(answer.result() - sent) * 1000 for answer, sent in zip(answers, sent_at) if answer.done()]
     for socket in sockets:
         socket.close()
@@ -171,7 +173,19 @@ async def _all_at_once(ports: list[int], callers: int, servers=(), profilers=Non
         "seconds": round(last - sent_at[0], 3),
         "decisions_per_second": round(len(done) / (last - sent_at[0]), 1) if done else 0,
         "sending_took_ms": round((sent_at[-1] - sent_at[0]) * 1000, 1),
+        # What the machine's load cannot change: the servers' own CPU time for the surge.
+        "server_cpu_ms_per_request": round(cpu_used * 1000 / callers, 2) if servers else None,
     }
+
+
+def _cpu_seconds(servers) -> float:
+    """User and system CPU time of the server processes so far (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for server in servers:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 async def _caller(port: int, n: int):
@@ -297,7 +311,8 @@ def _print(result: dict, targets: Targets, path: Path) -> None:
     print(f"router, {result['callers']} callers at once through websockets: {result['conditions']}")
     print(
         f"  answered {surge['answered']}, request → answer p50 {answer.get('p50_ms')} ms, "
-        f"p99 {answer.get('p99_ms')} ms, {surge['decisions_per_second']} decisions/s"
+        f"p99 {answer.get('p99_ms')} ms, {surge['decisions_per_second']} decisions/s, "
+        f"servers' CPU {surge['server_cpu_ms_per_request']} ms a request"
     )
     print(f"  calls after the surge: {result['surge_assignments']['calls_by_state']}")
     print(
