@@ -128,7 +128,23 @@ async def measure_plain(servers, count: int) -> dict:
     return {"plain_group": quantiles(delays), "expected": count * ROUNDS}
 
 
-def run(sizes: list[int]) -> dict:
+def measure_plain_servers(env: dict, count: int) -> dict:
+    from asgiref.sync import async_to_sync
+
+    from tests.support.live import LiveServer
+
+    servers = [
+        LiveServer(env, name=f"bench-plain-{n}", app="bench.plain_group_asgi:application").start()
+        for n in (1, 2)
+    ]
+    try:
+        return async_to_sync(measure_plain)(servers, count)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def run(sizes: list[int], baseline: bool = True) -> dict:
     from asgiref.sync import async_to_sync
 
     from tests.support.cast import make_psychologist
@@ -147,15 +163,7 @@ def run(sizes: list[int]) -> dict:
         finally:
             for server in servers:
                 server.stop()
-        servers = [
-            LiveServer(env, name=f"bench-plain-{n}", app="bench.plain_group_asgi:application").start()
-            for n in (1, 2)
-        ]
-        try:
-            plain = async_to_sync(measure_plain)(servers, count)
-        finally:
-            for server in servers:
-                server.stop()
+        plain = measure_plain_servers(env, count) if baseline else {}
         results[str(count)] = {**board, **plain}
         print(f"N={count}: {json.dumps(results[str(count)])}", file=sys.stderr)
     return results
@@ -164,6 +172,7 @@ def run(sizes: list[int]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain Channels (the comparison)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers started from here inherit it
@@ -172,7 +181,7 @@ def main() -> None:
     setup_django(fresh_postgres_database("ecoute_bench_board"))
     started = time.monotonic()
     run_conditions = conditions("2 Uvicorn processes, 1 load client, PostgreSQL, Redis")
-    results = run([int(size) for size in args.sizes.split(",")])
+    results = run([int(size) for size in args.sizes.split(",")], baseline=not args.no_baseline)
     targets = Targets()
     for count, row in results.items():
         limit = TARGETS_P99_MS.get(count)
@@ -188,6 +197,8 @@ def main() -> None:
     print(f"{'N':>6} {'measure':14} {'received':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for count, row in results.items():
         for key in ("status_change", "board_fanout", "plain_group"):
+            if key not in row:
+                continue
             figures = row[key]
             print(
                 f"{count:>6} {key:14} {figures['received']:>9} {figures['p50_ms']:>8} {figures['p99_ms']:>8} {figures['max_ms']:>8}"

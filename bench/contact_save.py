@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/contact_save.py [--psychologists 50] [--saves 10]
 
-A real server (uvicorn, the production ASGI app and settings, one worker by default) on a database
+A real server (uvicorn, the production ASGI app and settings, four workers as in production) on a database
 made for the run and analysed before measuring; 50 threads, each a psychologist logged in with the second factor, each
 saving the records of its own ended calls through the same form the workspace posts. Every save
 also updates the statistics' tallies in its transaction, which is what concurrency tests here.
@@ -121,8 +121,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--psychologists", type=int, default=50)
     parser.add_argument("--saves", type=int, default=10)
-    # Server processes; on this 2-core machine the clients and PostgreSQL share the cores with them.
-    parser.add_argument("--workers", type=int, default=1)
+    # Server processes: four, as the production command in README.md (each process does its database
+    # work on one thread, so one process queues every save behind the others). On this 2-core
+    # machine the clients and PostgreSQL share the cores with them.
+    parser.add_argument("--workers", type=int, default=4)
     # Seconds between two saves of one psychologist (uniform 0 to twice this): 50 people saving every few
     # seconds is far above the line's real rate (one record per psychologist per call). 0: back to back, a stress test.
     parser.add_argument("--think", type=float, default=3.0)
@@ -142,6 +144,24 @@ def main() -> int:
     env = {**os.environ, **server_environment(DATABASE_URL=url, ECOUTE_TIMERS="0")}
     server = subprocess.Popen(uvicorn_command("127.0.0.1", port, workers=args.workers), cwd=ROOT, env=env)
     base = f"http://localhost:{port}"
+    if os.environ.get("BENCH_PROFILE"):  # py-spy samples the server; collapsed stacks in artifacts/
+        py_spy = str(Path(sys.executable).with_name("py-spy"))
+        output = ROOT / "artifacts" / "profile-contact-save.txt"
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "-r",
+                "100",
+                "-o",
+                str(output),
+                "-p",
+                str(server.pid),
+            ]
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -189,6 +209,7 @@ def main() -> int:
         "think_s": args.think,
         "post": percentiles(samples),
         "failures": sum(1 for status in statuses if status != 200),
+        "statuses": {str(status): statuses.count(status) for status in sorted(set(statuses))},
         "records_stored": stored,
         "records_counted_in_statistics": counted,
         "saves_per_second": round(len(samples) / wall, 1),
