@@ -79,6 +79,11 @@ _outages: dict[str, _Outage] = {}
 
 # Sentinel-found masters' pools, one per process (Django makes a client per request).
 _sentinel_pools: dict[tuple, object] = {}
+# The servers' pools, one per server and process. Django makes a cache object, and so a client and
+# its own pool, per thread and per async context: every websocket held a Redis connection of its
+# own for its lifetime, and 10,000 watchers of the board reached Redis's 10,000 clients, which took
+# the channel layer down with them (docs/performance.md). A pool is thread-safe: share it.
+_server_pools: dict[tuple, object] = {}
 
 
 class ResilientRedisCacheClient(RedisCacheClient):
@@ -88,9 +93,14 @@ class ResilientRedisCacheClient(RedisCacheClient):
         self._sentinels, self._sentinel_master = [tuple(sentinel) for sentinel in sentinels], sentinel_master
 
     def _get_connection_pool(self, write):
-        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else Django's pools."""
+        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else the
+        process's pool for that server."""
         if not self._sentinels:
-            return super()._get_connection_pool(write)
+            server = self._servers[self._get_connection_pool_index(write)]
+            key = (server, self._pool_class, tuple(sorted(map(repr, self._pool_options.items()))))
+            if key not in _server_pools:
+                _server_pools[key] = self._pool_class.from_url(server, **self._pool_options)
+            return _server_pools[key]
         key = (self._sentinel_master, tuple(self._sentinels))
         if key not in _sentinel_pools:
             from redis.sentinel import Sentinel, SentinelConnectionPool
