@@ -80,9 +80,9 @@ def fresh_postgres_database(prefix: str) -> str:
 
 def _drop_database(name: str) -> None:
     import psycopg
-    from django.db import connections
 
-    connections.close_all()
+    if "django.db" in sys.modules:  # this process used it (a parent that ran children did not)
+        sys.modules["django.db"].connections.close_all()
     with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
