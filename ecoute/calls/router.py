@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from ecoute.lib import clock
+from ecoute.lib.realtime import RECENT_HOOKS
 from ecoute.presence.models import Presence, Status
 from ecoute.presence.queries import available_listeners, languages_of
 
@@ -62,7 +63,9 @@ def route_waiting() -> int:
 
 def route_after_commit() -> None:
     """Place what can be placed once the current transaction commits: one pass however many changes it made."""
-    hooks = transaction.get_connection().run_on_commit
+    # The latest hooks only: a transaction may hold thousands (the simulator's week is one), and a
+    # second pass after the first finds nothing to place, at the cost of two indexed reads.
+    hooks = transaction.get_connection().run_on_commit[-RECENT_HOOKS:]
     if not any(hook[1] is route_waiting for hook in hooks):
         # robust: the change is committed whatever happens to this pass (the timers' pass tries again).
         transaction.on_commit(route_waiting, robust=True)
