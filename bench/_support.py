@@ -109,6 +109,8 @@ def setup_django(database_url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    # Without DEBUG the servers serve only collected static files, as a deployment does.
+    call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def analyse() -> None:
