@@ -24,4 +24,5 @@ class KeepFrameSend:
 
 def frame_send(consumer):
     """The send that writes a data frame to CONSUMER's socket with the fewest wrappers on the way."""
-    return consumer.scope.get(SCOPE_KEY) or consumer.base_send
+    scope = getattr(consumer, "scope", None) or {}  # a consumer outside the server (tests) has none
+    return scope.get(SCOPE_KEY) or consumer.base_send
