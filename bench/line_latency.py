@@ -61,7 +61,7 @@ def last_frame(page, kind: str, way: str) -> float:
 def measure(calls: int, backend: str) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.helpers import CALL_STATS, log_in_and_go_available
+    from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_until
     from tests.support.cast import make_psychologist
     from tests.support.live import CHROMIUM_FLAGS, LiveServer, free_port
     from tools import coturn_loopback
@@ -82,7 +82,11 @@ def measure(calls: int, backend: str) -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
             contexts = [
-                browser.new_context(base_url=server.url, permissions=["microphone"], viewport=size)
+                # In French, as the pages this script reads ("Disponible"): the browser's own language
+                # is English, which the line now speaks too.
+                browser.new_context(
+                    base_url=server.url, permissions=["microphone"], viewport=size, locale="fr-FR"
+                )
                 for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
             ]
             for context in contexts:
@@ -102,8 +106,9 @@ def measure(calls: int, backend: str) -> dict:
                     last_frame(workspace, "call.ringing", "in") - last_frame(caller, "call.request", "out")
                 )
                 workspace.click("[data-action=accept]")
-                caller.wait_for_function("window.__firstAudio !== null", timeout=15_000)
-                workspace.wait_for_function("window.__firstAudio !== null", timeout=15_000)
+                # Not wait_for_function: the pages' CSP refuses the eval() it runs in the page.
+                wait_until(caller, "window.__firstAudio !== null", 15_000)
+                wait_until(workspace, "window.__firstAudio !== null", 15_000)
                 accepted = last_frame(workspace, "call.accept", "out")
                 caller_audio.append(caller.evaluate("window.__firstAudio") - accepted)
                 psychologist_audio.append(workspace.evaluate("window.__firstAudio") - accepted)
