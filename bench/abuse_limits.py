@@ -22,7 +22,15 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._support import ensure_postgres_database, percentiles, save, setup_django  # noqa: E402
+from bench._support import (  # noqa: E402
+    Targets,
+    conditions,
+    fresh_postgres_database,
+    percentiles,
+    save,
+    server_environment,
+    setup_django,
+)
 
 
 def gate_costs(samples: int) -> dict:
@@ -113,14 +121,12 @@ def measure(samples: int, calls: int) -> dict:
     result = gate_costs(samples) if samples else {}
     claire = make_psychologist("Claire")
     cookie = verified_session_cookie(claire)
-    env = {
-        "DATABASE_URL": os.environ["DATABASE_URL"],
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "ECOUTE_WRAP_UP_SECONDS": "0",
-        "ECOUTE_CHANNEL_PREFIX": f"bench-abuse-{secrets.token_hex(3)}",
-        "ECOUTE_LOG_LEVEL": "WARNING",
-        "ECOUTE_TRUSTED_PROXIES": "127.0.0.1",
-    }
+    env = server_environment(
+        ECOUTE_WRAP_UP_SECONDS="0",
+        ECOUTE_CHANNEL_PREFIX=f"bench-abuse-{secrets.token_hex(3)}",
+        ECOUTE_CACHE_PREFIX=f"bench-abuse-{secrets.token_hex(3)}",
+        ECOUTE_TRUSTED_PROXIES="127.0.0.1",
+    )
     server = LiveServer(env, name="bench-abuse").start()
     try:
         rings = asyncio.run(tap_to_ring(server.port, cookie, claire.pk, calls))
@@ -135,14 +141,19 @@ def main() -> None:
     parser.add_argument(
         "--samples", type=int, default=500, help="0: only tap → ring (e.g. on a commit without the limits)"
     )
-    parser.add_argument("--calls", type=int, default=40)
+    parser.add_argument("--calls", type=int, default=60)  # p95 of 60: three samples beyond it
     args = parser.parse_args()
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-    setup_django(ensure_postgres_database(f"ecoute_bench_abuse_{secrets.token_hex(3)}"))
+    setup_django(fresh_postgres_database("ecoute_bench_abuse"))
     started = time.monotonic()
+    run_conditions = conditions("1 Uvicorn process, 1 websocket client, PostgreSQL, Redis")
     result = measure(args.samples, args.calls)
     result["seconds"] = round(time.monotonic() - started, 1)
-    path = save("abuse_limits", result)
+    result["conditions"] = run_conditions
+    targets = Targets()
+    targets.at_most("tap → ring over sockets p95", result["tap_to_ring_sockets"]["p95_ms"], 100)
+    targets.enough_samples("tap → ring over sockets", result["tap_to_ring_sockets"]["n"], 0.95)
+    path = save("abuse_limits", result, targets)
     print(f"{'measure':28} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for key in ("gate_first_call", "gate_with_proof", "tap_to_ring_sockets"):
         row = result.get(key)
@@ -150,6 +161,8 @@ def main() -> None:
             continue
         print(f"{key:28} {row['n']:>5} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8}")
     print(f"message bucket: {result.get('message_bucket_us')} µs a message  ({path})")
+    print(targets.report())
+    sys.exit(1 if targets.missed else 0)
 
 
 if __name__ == "__main__":

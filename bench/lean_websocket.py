@@ -26,7 +26,7 @@ class Watcher(asyncio.Protocol):
         self.buffer = b""
         self.upgraded = False
         self.first_frame = asyncio.get_running_loop().create_future()
-        self.marker: bytes | None = None
+        self.markers: tuple[bytes, ...] = ()
         self.seen: asyncio.Future | None = None
 
     def connection_made(self, transport):
@@ -67,7 +67,7 @@ class Watcher(asyncio.Protocol):
         elif opcode == TEXT:
             if not self.first_frame.done():
                 self.first_frame.set_result(payload)
-            elif self.marker and self.marker in payload and self.seen and not self.seen.done():
+            elif self.seen and not self.seen.done() and any(m in payload for m in self.markers):
                 self.seen.set_result(time.perf_counter())
 
     def _send(self, opcode: int, payload: bytes):
@@ -82,9 +82,9 @@ class Watcher(asyncio.Protocol):
     def send_text(self, text: str):
         self._send(TEXT, text.encode())
 
-    def expect(self, marker: bytes) -> asyncio.Future:
-        """A future set to the perf_counter() moment a text frame containing MARKER arrives."""
-        self.marker, self.seen = marker, asyncio.get_running_loop().create_future()
+    def expect(self, *markers: bytes) -> asyncio.Future:
+        """A future set to the perf_counter() moment a text frame containing one of MARKERS arrives."""
+        self.markers, self.seen = markers, asyncio.get_running_loop().create_future()
         return self.seen
 
     def close(self):

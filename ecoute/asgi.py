@@ -15,6 +15,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from ecoute.calls import timers  # noqa: E402
 from ecoute.lib.anonymity import AccessLog, ForgetClientAddress  # noqa: E402
 from ecoute.lib.env import env_bool  # noqa: E402
+from ecoute.lib.frame_send import KeepFrameSend  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
 from ecoute.lib.source import KeySource  # noqa: E402
 from ecoute.security import retention  # noqa: E402
@@ -28,12 +29,15 @@ if settings.ECOUTE_AUTO_PURGE:
     background_loops.append(retention.run_daily)
 
 # KeySource keeps a keyed, daily-rotating hash of the address for abuse limits only, before
-# ForgetClientAddress removes the address itself (ecoute/lib/source.py).
-application = KeySource(
-    ForgetClientAddress(
-        AccessLog(
-            ProtocolTypeRouter(
-                {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}
+# ForgetClientAddress removes the address itself (ecoute/lib/source.py). KeepFrameSend keeps the
+# server's send for the fan-outs' frames (ecoute/lib/frame_send.py).
+application = KeepFrameSend(
+    KeySource(
+        ForgetClientAddress(
+            AccessLog(
+                ProtocolTypeRouter(
+                    {"http": django_http, "websocket": websockets, "lifespan": Lifespan(*background_loops)}
+                )
             )
         )
     )

@@ -98,6 +98,8 @@ def _database(url: str) -> dict:
         )
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "ecoute.lib.postgresql"  # its health check at most once a second
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers work during a write; IMMEDIATE takes the write lock at BEGIN so two
         # concurrent claims queue up instead of failing with "database is locked".
@@ -149,7 +151,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "ecoute.lib.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "ecoute",
+            # Another prefix keeps a benchmark's counters apart from an earlier run's (bench/router_load.py).
+            "KEY_PREFIX": env_str("ECOUTE_CACHE_PREFIX", "ecoute"),
             "OPTIONS": cache_options(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER),
         }
     }
@@ -243,7 +246,7 @@ ECOUTE_WRAP_UP_SECONDS = env_int("ECOUTE_WRAP_UP_SECONDS", 60, minimum=0)
 # Milliseconds during which board changes are gathered into one frame per watcher.
 ECOUTE_BOARD_COALESCE_MS = env_int("ECOUTE_BOARD_COALESCE_MS", 10, minimum=0)
 
-# The queue and its router (ecoute/calls/routing.py).
+# The queue and its router (ecoute/calls/queue.py, ecoute/calls/router.py).
 # Seconds a call waits for a psychologist speaking its language before anyone may take it.
 ECOUTE_LANGUAGE_FALLBACK_SECONDS = env_int("ECOUTE_LANGUAGE_FALLBACK_SECONDS", 60, minimum=0)
 # Seconds a returning caller waits for their own psychologist before "someone else now" is offered again.

@@ -33,10 +33,21 @@ def _key(scope: str, value: str) -> str:
 
 def blocked(device_hash: str, sources) -> bool:
     """Is this device, or this source under today's or yesterday's hash, blocked?"""
+    return blocked_each([(device_hash, sources)])[0]
+
+
+def blocked_each(attempts: list[tuple[str, tuple]]) -> list[bool]:
+    """blocked() of each (device hash, sources), in one read."""
+    keys = [_keys(device_hash, sources) for device_hash, sources in attempts]
+    found = cache.get_many(list({key for some in keys for key in some}))
+    return [any(key in found for key in some) for some in keys]
+
+
+def _keys(device_hash: str, sources) -> list[str]:
     keys = [_key("source", value) for value in sources if value]
     if device_hash:
         keys.append(_key("device", device_hash))
-    return bool(keys) and bool(cache.get_many(keys))
+    return keys
 
 
 def _target(call_id, scope: str) -> str:

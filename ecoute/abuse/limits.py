@@ -56,7 +56,12 @@ def call_bucket() -> Bucket:
 
 
 def count(key: str, window: int) -> int:
-    """Add one to KEY's count in a fixed window of WINDOW seconds; returns the new count."""
+    """Add one to KEY's count in a fixed window of WINDOW seconds; returns the new count.
+
+    One round trip on Redis (every call passes several of these counts: docs/performance.md);
+    the same with the add-then-increment of any other cache (a run without Redis)."""
+    if hasattr(cache, "count_each_in_window"):
+        return cache.count_each_in_window([key], window)[0]
     if cache.add(key, 1, timeout=window):
         return 1
     try:
@@ -66,19 +71,41 @@ def count(key: str, window: int) -> int:
         return 1
 
 
+def count_each(keys: list[str], window: int) -> list[int]:
+    """count() of each of KEYS (a key may come twice: it is counted twice), in one round trip on Redis."""
+    if not keys:
+        return []
+    if hasattr(cache, "count_each_in_window"):
+        return cache.count_each_in_window(keys, window)
+    return [count(key, window) for key in keys]
+
+
 def device_over(device_hash: str) -> bool:
     """One more call from this device: is it over ECOUTE_ABUSE_CALLS_PER_DEVICE in 10 minutes?"""
-    if not device_hash:
-        return False
-    return count(f"abuse:device-calls:{device_hash}", DEVICE_WINDOW) > settings.ECOUTE_ABUSE_CALLS_PER_DEVICE
+    return devices_over([device_hash])[0]
+
+
+def devices_over(device_hashes: list[str]) -> list[bool]:
+    """device_over() of each (a device may come twice: it is counted twice), in one round trip."""
+    counted = [device for device in device_hashes if device]
+    counts = iter(count_each([f"abuse:device-calls:{device}" for device in counted], DEVICE_WINDOW))
+    return [
+        bool(device) and next(counts) > settings.ECOUTE_ABUSE_CALLS_PER_DEVICE for device in device_hashes
+    ]
 
 
 def source_tried(source: str) -> None:
     """One more call tried from SOURCE; beyond ECOUTE_ABUSE_CALLS_PER_SOURCE a minute it is held back."""
-    if (
-        source
-        and count(f"abuse:source-calls:{source}", SOURCE_WINDOW) > settings.ECOUTE_ABUSE_CALLS_PER_SOURCE
-    ):
+    sources_tried([source])
+
+
+def sources_tried(sources: list[str]) -> None:
+    """source_tried() of each, the counts in one round trip."""
+    counted = [source for source in sources if source]
+    counts = count_each([f"abuse:source-calls:{source}" for source in counted], SOURCE_WINDOW)
+    for source in {
+        source for source, n in zip(counted, counts) if n > settings.ECOUTE_ABUSE_CALLS_PER_SOURCE
+    }:
         hold_back(source)
 
 
@@ -95,12 +122,25 @@ def hold_back_if_flooding(source: str, call_id) -> None:
     being written would otherwise leave it ahead of everyone. Either hold_back's sweep finds the
     stored row, or this check finds the flag it set first.
     """
-    if is_flooding(source):
-        Call.objects.filter(pk=call_id, state=CallState.REQUESTED).update(held_back=True)
+    held_back_if_flooding([(source, call_id)])
+
+
+def held_back_if_flooding(calls: list[tuple[str, object]]) -> None:
+    """hold_back_if_flooding() of each (source, call id): one read, and one UPDATE if any floods."""
+    flooding = are_flooding([source for source, _ in calls])
+    flooded = [call_id for (_, call_id), floods in zip(calls, flooding) if floods]
+    if flooded:
+        Call.objects.filter(pk__in=flooded, state=CallState.REQUESTED).update(held_back=True)
 
 
 def is_flooding(source: str) -> bool:
-    return bool(source) and cache.get(f"abuse:flooding:{source}") is not None
+    return are_flooding([source])[0]
+
+
+def are_flooding(sources: list[str]) -> list[bool]:
+    """is_flooding() of each, in one read."""
+    found = cache.get_many([f"abuse:flooding:{source}" for source in set(sources) if source])
+    return [f"abuse:flooding:{source}" in found for source in sources]
 
 
 def socket_opened(source: str) -> bool:
@@ -130,20 +170,39 @@ def socket_closed(source: str) -> None:
 
 def remember_call(source: str, call_id) -> None:
     """Note CALL_ID as one of SOURCE's calls, for an hour (cache only)."""
-    if not source:
-        return
-    slot = count(f"abuse:call-slots:{source}", CALLS_REMEMBERED)
-    cache.set_many(
-        {f"abuse:call-slot:{source}:{slot}": str(call_id), f"abuse:call-source:{call_id}": source},
-        timeout=CALLS_REMEMBERED,
-    )
+    remember_calls([(source, call_id)])
+
+
+def remember_calls(calls: list[tuple[str, object]]) -> None:
+    """remember_call() of each (source, call id), in two round trips."""
+    calls = [(source, call_id) for source, call_id in calls if source]
+    slots = count_each([f"abuse:call-slots:{source}" for source, _ in calls], CALLS_REMEMBERED)
+    remembered = {}
+    for (source, call_id), slot in zip(calls, slots):
+        remembered[f"abuse:call-slot:{source}:{slot}"] = str(call_id)
+        remembered[f"abuse:call-source:{call_id}"] = source
+    if remembered:
+        cache.set_many(remembered, timeout=CALLS_REMEMBERED)
 
 
 def calls_of(source: str) -> list[str]:
     """The ids of SOURCE's most recent calls (an hour at most)."""
-    last = cache.get(f"abuse:call-slots:{source}") or 0
-    keys = [f"abuse:call-slot:{source}:{slot}" for slot in range(max(1, last - SLOTS_READ + 1), last + 1)]
-    return list(cache.get_many(keys).values()) if keys else []
+    return calls_of_each([source])[source] if source else []
+
+
+def calls_of_each(sources: list[str]) -> dict[str, list[str]]:
+    """calls_of() of each source, in two reads whatever their number."""
+    sources = list({source for source in sources if source})
+    lasts = cache.get_many([f"abuse:call-slots:{source}" for source in sources])
+    keys = {
+        source: [
+            f"abuse:call-slot:{source}:{slot}" for slot in range(max(1, last - SLOTS_READ + 1), last + 1)
+        ]
+        for source in sources
+        if (last := lasts.get(f"abuse:call-slots:{source}") or 0)
+    }
+    found = cache.get_many([key for source_keys in keys.values() for key in source_keys]) if keys else {}
+    return {source: [found[key] for key in keys.get(source, ()) if key in found] for source in sources}
 
 
 def source_of_call(call_id) -> str | None:
@@ -152,10 +211,18 @@ def source_of_call(call_id) -> str | None:
 
 def waiting_from(source: str) -> int:
     """How many calls from SOURCE are waiting or ringing now (read from the calls themselves)."""
-    ids = calls_of(source) if source else []
-    if not ids:
-        return 0
-    return Call.objects.filter(pk__in=ids, state__in=[CallState.REQUESTED, CallState.RINGING]).count()
+    return waiting_from_each([source])[0]
+
+
+def waiting_from_each(sources: list[str]) -> list[int]:
+    """waiting_from() of each source: two reads of the cache and at most one query, whatever their number."""
+    ids = calls_of_each(sources)
+    every_id = {call_id for source_ids in ids.values() for call_id in source_ids}
+    if not every_id:
+        return [0] * len(sources)
+    active = Call.objects.filter(pk__in=every_id, state__in=[CallState.REQUESTED, CallState.RINGING])
+    waiting = {str(call_id) for call_id in active.values_list("pk", flat=True)}
+    return [sum(1 for call_id in ids.get(source, ()) if call_id in waiting) for source in sources]
 
 
 # --- Counted apart from the service figures ----------------------------------------------------

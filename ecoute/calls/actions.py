@@ -6,17 +6,21 @@
 
 A call enters "requested" either by a tap on one psychologist (ring_psychologist rings them at
 once) or by joining the queue (enqueue); queued calls are rung by the router
-(ecoute/calls/routing.py decides, offer() here makes the move). A queued call that is declined or
+(ecoute/calls/router.py decides, offer() here makes the move). A queued call that is declined or
 missed goes back to "requested" with its place in the queue kept, so it is never lost between two
 rings.
 
 Each action runs in one transaction, moves the call with a conditional UPDATE on its expected
 state (so a replayed or concurrent action changes nothing and raises IllegalTransition), moves the
-psychologist's presence the same way, and sends its events only after commit.
+psychologist's presence the same way, and sends its events only after commit. An action that
+changes the queue or frees a listener has the router place what it can once it has committed
+(_queue_changed, _listener_freed): the sockets never need to know that the router exists.
 """
 
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
@@ -27,7 +31,13 @@ from django.utils.translation import (  # an alert's reason is kept in French, r
 )
 
 from ecoute.lib import clock
-from ecoute.lib.realtime import QUEUE_GROUP, caller_group, relay_after_commit, send_after_commit, staff_group
+from ecoute.lib.realtime import (
+    QUEUE_GROUP,
+    caller_group,
+    relay_after_commit,
+    send_once_after_commit,
+    staff_group,
+)
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 from ecoute.protocol import events
@@ -127,7 +137,7 @@ def offer(decisions: list[tuple[Call, int]]) -> None:
     hundred transactions (docs/performance.md). The conditions are those of a single ring: every
     listener still available, every call still waiting in the queue. If one does not hold (a caller
     tapped that listener a moment ago, a caller left), nothing changes and the error tells the
-    router to decide again from the database (ecoute/calls/routing.py decides; this makes the move).
+    router to decide again from the database (ecoute/calls/router.py decides; this makes the move).
     """
     if not presence.move_all(
         [listener_id for _, listener_id in decisions], [Status.AVAILABLE], Status.RINGING
@@ -151,7 +161,7 @@ def offer(decisions: list[tuple[Call, int]]) -> None:
     for call, listener_id in decisions:
         _announce_ring(call, listener_id, returning=(call.caller_key_hash, listener_id) in returning)
         logger.info("call %s is now %s", call.pk, CallState.RINGING)
-    _queue_changed()
+    _nudge_waiting_callers()  # the router's own move: it goes on placing by itself
 
 
 def _returning_callers(decisions: list[tuple[Call, int]]) -> set[tuple[str, int]]:
@@ -174,7 +184,7 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     if call is None:
         raise IllegalTransition(gettext("Cet appel n'est pas dans la file."))
     call = _ring(call, supervisor_id, clock.now(), claim=presence.claim_for_supervisor)
-    _queue_changed()
+    _nudge_waiting_callers()
     return call
 
 
@@ -228,27 +238,86 @@ def enqueue(
     the time it was first requested, which is what the caller has waited. A call HELD_BACK comes
     from a source flooding the line: it waits behind every other (ecoute/abuse).
     """
+    outcome = enqueue_all([Join(call_id, caller_key, language_id, preferred_id, held_back)])[0]
+    if isinstance(outcome, CallError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class Join:
+    """One caller's request to join the queue (the arguments of enqueue)."""
+
+    call_id: uuid.UUID
+    caller_key: str = ""
+    language_id: int | None = None
+    preferred_id: int | None = None
+    held_back: bool = False
+    # False when the socket knows the call is new (no tapped call to look for first).
+    maybe_tapped: bool = True
+
+
+@transaction.atomic
+def enqueue_all(joins: list[Join]) -> list["Call | CallError"]:
+    """The requests of JOINS join the queue in one transaction: for each, its call or why it cannot join.
+
+    A server process stores the requests it received at once together (ecoute/calls/queue_intake.py):
+    one bulk INSERT of the new calls, one commit and one routing pass for all of them, instead of a
+    transaction, a commit and a pass each (docs/performance.md). An id already taken by a call that
+    cannot join (queued, answered, ended) is refused for that request only.
+    """
     now = clock.now()
-    fields = {
-        "queued_at": now,
-        "language_id": language_id,
-        "preferred_psychologist_id": preferred_id,
-        "caller_seen_at": now,
-        "held_back": held_back,
-    }
-    if Call.objects.filter(pk=call_id, state=CallState.REQUESTED, queued_at__isnull=True).update(**fields):
-        call = Call.objects.get(pk=call_id)  # a tapped call nobody answered
-    else:
-        # A new call in one INSERT (a burst of arrivals is mostly these); an id already taken by a
-        # call that cannot join (queued, answered, ended) is refused by the primary key.
-        try:
-            call = Call.objects.create(
-                pk=call_id, requested_at=now, caller_key_hash=device_key.hashed(caller_key), **fields
-            )
-        except IntegrityError:
-            raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None
+    # The queue is first come, first served by queued_at: within a batch, the order the requests
+    # arrived in, a microsecond apart (the same instant would leave their order to their random ids).
+    arrived = [now + timedelta(microseconds=index) for index in range(len(joins))]
+    outcomes: list = [None] * len(joins)
+    for index, join in enumerate(joins):
+        tapped = Call.objects.filter(pk=join.call_id, state=CallState.REQUESTED, queued_at__isnull=True)
+        if join.maybe_tapped and tapped.update(**_queue_fields(join, arrived[index])):
+            outcomes[index] = Call.objects.get(pk=join.call_id)  # a tapped call nobody answered
+    new = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    calls = _insert_calls([(joins[index], arrived[index]) for index in new])
+    for index, outcome in zip(new, calls):
+        outcomes[index] = outcome
     _queue_changed()
-    return call
+    return outcomes
+
+
+def _queue_fields(join: Join, at) -> dict:
+    return {
+        "queued_at": at,
+        "language_id": join.language_id,
+        "preferred_psychologist_id": join.preferred_id,
+        "caller_seen_at": at,
+        "held_back": join.held_back,
+    }
+
+
+def _new_call(join: Join, at) -> Call:
+    return Call(
+        pk=join.call_id,
+        requested_at=at,
+        caller_key_hash=device_key.hashed(join.caller_key),
+        **_queue_fields(join, at),
+    )
+
+
+def _insert_calls(joins: list[tuple[Join, object]]) -> list:
+    """New calls, each (join, time it arrived), in one INSERT, in that order; if an id is taken,
+    each on its own so that only the requests whose id is taken are refused (by the primary key)."""
+    try:
+        with transaction.atomic():
+            return Call.objects.bulk_create([_new_call(join, at) for join, at in joins])
+    except IntegrityError:
+        pass
+    outcomes = []
+    for join, at in joins:
+        try:
+            with transaction.atomic():
+                outcomes.append(Call.objects.bulk_create([_new_call(join, at)])[0])
+        except IntegrityError:
+            outcomes.append(IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")))
+    return outcomes
 
 
 @transaction.atomic
@@ -296,8 +365,22 @@ def callers_present(call_ids) -> int:
 
 
 def _queue_changed() -> None:
-    """Waiting callers recompute their position (a nudge: each reads its own from the database)."""
-    send_after_commit(QUEUE_GROUP, {"type": "queue.changed"})
+    """The queue changed: the router places what it can after commit, and waiting callers hear their place."""
+    _listener_freed()
+    _nudge_waiting_callers()
+
+
+def _listener_freed() -> None:
+    """A listener may be free for a waiting call: the router's pass runs once this action has committed."""
+    from . import router  # the router rings through offer() here: imported when first needed
+
+    router.route_after_commit()
+
+
+def _nudge_waiting_callers() -> None:
+    """Each server process tells its waiting callers their place again (ecoute/calls/queue_fanout.py):
+    one nudge per transaction, whatever the number of changes it made."""
+    send_once_after_commit(QUEUE_GROUP, {"type": "queue.changed"})
 
 
 @transaction.atomic
@@ -317,6 +400,7 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
         _close_ring(call.pk, call.psychologist_id, RingOutcome.CANCELLED, now)
         presence.ringing_stopped(call.psychologist_id)
         relay_after_commit(staff_group(call.psychologist_id), events.call_cancelled(call.pk))
+        _listener_freed()
     end_reason = (
         EndReason.CALLER_LOST if reason == EndReason.CALLER_LOST and call.queued_at else EndReason.CALLER_LEFT
     )
@@ -380,8 +464,7 @@ def _unanswered(call_id, psychologist_id: int, outcome: str, presence_after: str
     _close_ring(call_id, psychologist_id, outcome, now)
     presence.ringing_stopped(psychologist_id, presence_after)
     queued = Call.objects.filter(pk=call_id, queued_at__isnull=False).exists()
-    if queued:
-        _queue_changed()
+    _queue_changed() if queued else _listener_freed()
     relay_after_commit(
         caller_group(call_id), events.call_unanswered(call_id, outcome, psychologist_id, queued)
     )
@@ -408,6 +491,7 @@ def _end(call: Call, reason: str, now) -> None:
         record = call.pk if listener_id == call.psychologist_id else None
         presence.call_finished(listener_id, high_risk=high_risk, record_call_id=record)
         relay_after_commit(staff_group(listener_id), event)
+    _listener_freed()  # available again at once when there is no wrap-up
 
 
 # --- Warm transfer: a supervisor joins, then the psychologist may leave -------------------------
@@ -465,6 +549,13 @@ def psychologist_lost(psychologist_id: int) -> None:
             miss(call.pk, psychologist_id, presence_after=Status.OFFLINE)
         else:
             _end(call, EndReason.PSYCHOLOGIST_LOST, clock.now())
+
+
+@transaction.atomic
+def set_status(psychologist_id: int, session: str, status: str) -> None:
+    """The psychologist chose available, on break or offline in their workspace (ecoute/presence)."""
+    presence.choose_status(psychologist_id, session, status)
+    _listener_freed()  # available now: the next waiting call may ring them
 
 
 @transaction.atomic

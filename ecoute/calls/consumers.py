@@ -22,13 +22,14 @@ from ecoute.presence.queries import board_snapshot, is_on_duty
 from ecoute.protocol import events, messages
 from ecoute.protocol.messages import MessageError
 
-from . import actions, queries, routing
+from . import actions, queries
 from .actions import CallError
 from .caller_session import CallerSession
 from .heartbeats import heartbeats
 from .ice import relay_only
 from .models import Call, CallState, EndReason
 from .queue_fanout import queue_fanout
+from .queue_intake import queue_intake
 from .signalling import SignalError, clean_signal
 from .supervision import alerts
 
@@ -91,19 +92,28 @@ class CallerSocket(JsonSocket):
         if not self.calls.take():
             await self.send_event(gate.too_many_calls().event())
             return None
+        try:
+            return await database_sync_to_async(self._gate(call_id, message))()
+        except gate.Refused as refused:
+            await self._refused(refused)
+            return None
 
-        def admit():
-            held_back = gate.admit(self.caller.device, self.sources, message.get("proof"))
-            limits.remember_call(self.source, call_id)
+    def _gate(self, call_id: uuid.UUID, message: dict):
+        """The gate's check of a new call, to run on the database thread: held back, or raises Refused."""
+        device, sources, source = self.caller.device, self.sources, self.source
+        proof = message.get("proof")
+
+        def admit() -> bool:
+            held_back = gate.admit(device, sources, proof)
+            limits.remember_call(source, call_id)
             return held_back
 
-        try:
-            return await database_sync_to_async(admit)()
-        except gate.Refused as refused:
-            if refused.code == "proof_required":
-                self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
-            await self.send_event(refused.event())
-            return None
+        return admit
+
+    async def _refused(self, refused: gate.Refused) -> None:
+        if refused.code == "proof_required":
+            self.calls.tokens += 1  # not a call yet: the same call comes back with its proof
+        await self.send_event(refused.event())
 
     async def on_hello(self, message):
         self.caller.key = message["caller_key"]
@@ -157,22 +167,27 @@ class CallerSocket(JsonSocket):
             if await database_sync_to_async(Call.objects.filter(pk=call_id).exists)():
                 await self.on_call_resume({"call_id": call_id})
                 return
-        held_back = False
-        if not self.caller.call_id:  # a new call (a tapped call nobody answered passed the gate already)
-            held_back = await self._admit(call_id, message)
-            if held_back is None:
+        tapped, attempt = self.caller.call_id is not None, None
+        if not tapped:  # a new call passes the gate (a tapped call nobody answered passed it already)
+            if not self.calls.take():
+                await self.send_event(gate.too_many_calls().event())
                 return
+            attempt = gate.Attempt(self.caller.device, self.sources, message.get("proof"))
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        await database_sync_to_async(self._enqueue)(call_id, language_id, preferred_id, held_back)
+        join = actions.Join(call_id, self.caller.key, language_id, preferred_id, maybe_tapped=tapped)
+        # Admitted, stored and placed with the other requests this process received meanwhile; the
+        # answer is the caller's place, or nothing when it rings already (its call.ringing follows).
+        try:
+            place = await queue_intake.join(join, self.source, attempt)
+        except gate.Refused as refused:
+            await self.channel_layer.group_discard(caller_group(call_id), self.channel_name)
+            await self._refused(refused)
+            return
         self.caller.call_id, self.caller.queued = call_id, True
         await self.send_event(events.queue_joined(call_id, **queries.queue_settings()))
-        await database_sync_to_async(routing.route_waiting)()
-        await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
-
-    def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
-        actions.enqueue(call_id, self.caller.key, language_id, preferred_id, held_back)
-        if not held_back:
-            limits.hold_back_if_flooding(self.source, call_id)
+        if place is not None:
+            await self.send_position(place)
+        await queue_fanout.watch(self, call_id)  # the place in the queue at each change
 
     async def _language_id(self, code: str | None) -> int | None:
         if code is None:
@@ -210,12 +225,10 @@ class CallerSocket(JsonSocket):
         call_id, source = self.caller.call_id, self.source
         await database_sync_to_async(lambda: actions.mark_urgent(call_id, limits.danger_marked(source)))()
         self.caller.urgent_marked = True
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_queue_anyone(self, message):
         self._require_waiting(message)
         await database_sync_to_async(actions.anyone_now)(self.caller.call_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_heartbeat(self, message):
         if self.caller.call_id:
@@ -351,12 +364,7 @@ class WorkspaceSocket(JsonSocket):
             await self.close(code=4409)
 
     async def on_status_set(self, message):
-        await database_sync_to_async(presence.choose_status)(
-            self.user_id, self.channel_name, message["status"]
-        )
-        await database_sync_to_async(
-            routing.route_waiting
-        )()  # a listener free now takes the next waiting call
+        await database_sync_to_async(actions.set_status)(self.user_id, self.channel_name, message["status"])
 
     async def on_heartbeat(self, message):
         heartbeats.workspace(
@@ -382,12 +390,10 @@ class WorkspaceSocket(JsonSocket):
 
     async def on_call_decline(self, message):
         await database_sync_to_async(actions.decline)(message["call_id"], self.user_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_hangup(self, message):
         call_id = self._require_current_call(message)
         await database_sync_to_async(actions.psychologist_hangs_up)(call_id, self.user_id)
-        await database_sync_to_async(routing.route_waiting)()
 
     async def on_call_escalate(self, message):
         """Ask a supervisor for help, to take the call over, or to call the caller back at once."""

@@ -68,7 +68,7 @@ class Call(models.Model):
     answered_at = models.DateTimeField(_("décroché à"), null=True, blank=True)
     ended_at = models.DateTimeField(_("terminé à"), null=True, blank=True)
     end_reason = models.CharField(max_length=24, choices=EndReason.choices, blank=True)
-    # The queue (ecoute/calls/routing.py). A call with queued_at set is the router's to place; a
+    # The queue (ecoute/calls/queue.py). A call with queued_at set is the router's to place; a
     # call without it was placed by the caller tapping one psychologist.
     queued_at = models.DateTimeField(_("entré dans la file à"), null=True, blank=True)
     priority = models.PositiveSmallIntegerField(

@@ -3,13 +3,12 @@
 from django.conf import settings
 
 from ecoute.accounts.models import Language, ListenerProfile
-from ecoute.lib import clock
 from ecoute.presence.queries import available_listener_ids
 from ecoute.protocol import events
 
-from . import routing
 from .ice import ice_configuration
-from .models import Call, CallState, Priority
+from .models import Call, CallState
+from .place import queue_position, queue_positions  # noqa: F401 (where the sockets ask)
 
 
 def psychologists_of_caller(caller_key_hash: str) -> list[int]:
@@ -55,43 +54,6 @@ def queue_settings() -> dict:
         "switch_again_after": settings.ECOUTE_PREFERRED_SWITCH_SECONDS,
         "phone": settings.ECOUTE_PHONE_NUMBER,
     }
-
-
-def queue_position(call_id) -> dict | None:
-    """Where a waiting call stands, as its caller is told; None once it no longer waits."""
-    return queue_positions([call_id]).get(call_id)
-
-
-def queue_positions(call_ids) -> dict:
-    """Where each of these calls stands in the queue, as its caller is told; calls no longer waiting are left out.
-
-    A few queries whatever the number of calls: every waiting caller of a server process is told
-    at once (ecoute/calls/queue_fanout.py).
-    """
-    calls = list(
-        Call.objects.select_related("language").filter(
-            pk__in=list(call_ids), state=CallState.REQUESTED, queued_at__isnull=False
-        )
-    )
-    if not calls:
-        return {}
-    found, estimate, now = routing.places(), routing.WaitEstimate(), clock.now()
-    return {
-        call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found
-    }
-
-
-def _position_event(call: Call, place: int, estimate, now) -> dict:
-    return events.queue_position(
-        call.pk,
-        position=place,
-        estimated_wait=estimate(call, place),
-        waited=int((now - call.requested_at).total_seconds()),
-        urgent=call.priority == Priority.URGENT,
-        language=str(call.language) if call.language else None,
-        language_fallback=bool(call.language_id) and routing.language_fallen_back(call, now),
-        waiting_for=call.preferred_psychologist_id,
-    )
 
 
 def resumable_call(call_id, caller_key_hash: str) -> Call | None:

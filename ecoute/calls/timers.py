@@ -25,7 +25,7 @@ from ecoute.lib.channel_layer import redis_unreachable
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Status
 
-from . import actions, routing
+from . import actions, router
 from .actions import CallError
 from .models import Call, CallState, EndReason, Ring, RingOutcome
 from .supervision import alerts
@@ -46,7 +46,7 @@ def run_due_timers(now: datetime | None = None) -> None:
     abandon_vanished_callers(now)
     presence.end_due_wrap_ups(now)
     # Whatever happened above, or in a process that died, the waiting calls are placed again.
-    routing.route_waiting()
+    router.route_waiting()
     alerts.raise_due_alerts(now)
 
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.models import Language
+from ecoute.lib.choices import ShortModelChoiceField
 
 from .models import Kind, Network, Profession, Theme
 from .search import (
@@ -76,28 +77,28 @@ class SearchForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("Tous les types"))] + list(Kind.choices)
     )
-    profession = forms.ModelChoiceField(
+    profession = ShortModelChoiceField(
         label=_("Profession"),
         required=False,
         queryset=Profession.objects.all(),
         to_field_name="slug",
         empty_label=_("Toutes"),
     )
-    theme = forms.ModelChoiceField(
+    theme = ShortModelChoiceField(
         label=_("Thème"),
         required=False,
         queryset=Theme.objects.all(),
         to_field_name="slug",
         empty_label=_("Tous"),
     )
-    language = forms.ModelChoiceField(
+    language = ShortModelChoiceField(
         label=_("Langue parlée"),
         required=False,
         queryset=Language.objects.all(),
         to_field_name="code",
         empty_label=_("Toutes"),
     )
-    network = forms.ModelChoiceField(
+    network = ShortModelChoiceField(
         label=_("Réseau partenaire"),
         required=False,
         queryset=Network.objects.all(),

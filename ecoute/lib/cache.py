@@ -53,9 +53,9 @@ class _Outage:
                     logger.warning("the cache's Redis is reachable again")
 
 
-def _guarded(name: str, fallback):
-    """CLIENT.NAME, returning FALLBACK(*args) instead of raising while Redis is unreachable."""
-    original = getattr(RedisCacheClient, name)
+def _guarded(name: str, fallback, original=None):
+    """CLIENT.NAME (or ORIGINAL), returning FALLBACK(*args) instead of raising while Redis is unreachable."""
+    original = original or getattr(RedisCacheClient, name)
 
     def method(self, *args, **kwargs):
         if self.outage.skipping():
@@ -79,6 +79,11 @@ _outages: dict[str, _Outage] = {}
 
 # Sentinel-found masters' pools, one per process (Django makes a client per request).
 _sentinel_pools: dict[tuple, object] = {}
+# The servers' pools, one per server and process. Django makes a cache object, and so a client and
+# its own pool, per thread and per async context: every websocket held a Redis connection of its
+# own for its lifetime, and 10,000 watchers of the board reached Redis's 10,000 clients, which took
+# the channel layer down with them (docs/performance.md). A pool is thread-safe: share it.
+_server_pools: dict[tuple, object] = {}
 
 
 class ResilientRedisCacheClient(RedisCacheClient):
@@ -88,9 +93,14 @@ class ResilientRedisCacheClient(RedisCacheClient):
         self._sentinels, self._sentinel_master = [tuple(sentinel) for sentinel in sentinels], sentinel_master
 
     def _get_connection_pool(self, write):
-        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else Django's pools."""
+        """The master the Sentinels name, when configured (ecoute/lib/redis_config.py), else the
+        process's pool for that server."""
         if not self._sentinels:
-            return super()._get_connection_pool(write)
+            server = self._servers[self._get_connection_pool_index(write)]
+            key = (server, self._pool_class, tuple(sorted(map(repr, self._pool_options.items()))))
+            if key not in _server_pools:
+                _server_pools[key] = self._pool_class.from_url(server, **self._pool_options)
+            return _server_pools[key]
         key = (self._sentinel_master, tuple(self._sentinels))
         if key not in _sentinel_pools:
             from redis.sentinel import Sentinel, SentinelConnectionPool
@@ -103,7 +113,19 @@ class ResilientRedisCacheClient(RedisCacheClient):
             )
         return _sentinel_pools[key]
 
+    def _count_each_in_window(self, keys, window: int) -> list[int]:
+        # SET NX starts the window with the first count, INCR counts: one round trip (MULTI/EXEC)
+        # for all KEYS, where add() then incr() took three for each (incr asks whether it exists).
+        with self.get_client(keys[0], write=True).pipeline() as pipe:
+            for key in keys:
+                pipe.set(key, 0, ex=window, nx=True)
+                pipe.incr(key)
+            return pipe.execute()[1::2]
+
     # What an empty cache that keeps nothing would answer.
+    count_each_in_window = _guarded(
+        "count_each_in_window", lambda keys, window: [1] * len(keys), _count_each_in_window
+    )
     add = _guarded("add", lambda key, value, timeout: False)
     get = _guarded("get", lambda key, default: default)
     set = _guarded("set", lambda key, value, timeout: None)
@@ -121,3 +143,8 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ResilientRedisCacheClient
+
+    def count_each_in_window(self, keys, window: int) -> list[int]:
+        """Add one to each of KEYS' counts in a fixed window of WINDOW seconds (from its first count);
+        the new counts, in one round trip."""
+        return self._cache.count_each_in_window([self.make_and_validate_key(key) for key in keys], window)

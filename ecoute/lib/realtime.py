@@ -10,6 +10,8 @@ RELAY = "relay"
 QUEUE_GROUP = "queue"
 # Every open supervision board listens here for new alerts.
 SUPERVISORS_GROUP = "supervisors"
+# How far back the "once per transaction" sends look for the same message among the commit hooks.
+RECENT_HOOKS = 20
 
 
 def staff_group(user_id: int) -> str:
@@ -55,6 +57,17 @@ def send_after_commit(group: str, message: dict) -> None:
         hooks[-1][1].messages.append((group, message))
         return
     transaction.on_commit(_Batch([(group, message)]))
+
+
+def send_once_after_commit(group: str, message: dict) -> None:
+    """As send_after_commit, unless the same MESSAGE is already due to GROUP at this commit: a nudge
+    ("the queue changed") is sent once per transaction however many changes the transaction made."""
+    # The latest hooks only: a transaction may hold thousands (the simulator's week is one), and a
+    # nudge sent twice costs nothing but a second read.
+    for hook in transaction.get_connection().run_on_commit[-RECENT_HOOKS:]:
+        if isinstance(hook[1], _Batch) and (group, message) in hook[1].messages:
+            return
+    send_after_commit(group, message)
 
 
 class _Batch:

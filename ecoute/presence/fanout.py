@@ -13,6 +13,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from ecoute.lib.frame_send import frame_send
 from ecoute.lib.subscription import ProcessSubscription
 from ecoute.protocol import events
 
@@ -70,8 +71,8 @@ class BoardFanout(ProcessSubscription):
         message = {"type": "websocket.send", "text": json.dumps(events.presence(changes))}
         for watcher in list(self.watchers):
             try:
-                # The socket's own ASGI send: one frame per watcher, nothing else on the hot path.
-                await watcher.base_send(message)
+                # The server's own send: one frame per watcher, nothing else on the hot path.
+                await frame_send(watcher)(message)
             except Exception:  # one broken socket must not keep the others uninformed
                 logger.warning("a board watcher could not be written to; dropping it")
                 self.watchers.discard(watcher)

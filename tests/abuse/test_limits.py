@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ecoute.abuse import blocks, gate, limits, proof_of_work
-from ecoute.calls import actions, device_key, routing
+from ecoute.calls import actions, device_key, queue
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, EndReason
 from ecoute.calls.supervision import alerts
 from ecoute.calls.supervision import board as supervision_board
@@ -86,7 +86,7 @@ def test_a_source_trying_too_many_calls_is_held_back_behind_everyone(settings):
         limits.source_tried(HOSPITAL)
     assert limits.is_flooding(HOSPITAL)
     assert Call.objects.get(pk=flood).held_back
-    assert [call.pk for call in routing.waiting_calls()] == [genuine, flood]  # even urgent, it waits behind
+    assert [call.pk for call in queue.waiting_calls()] == [genuine, flood]  # even urgent, it waits behind
 
 
 def test_a_call_let_in_just_before_its_source_was_found_flooding_is_held_back_once_stored(settings):

@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from ecoute.calls import actions, queries, routing, timers
+from ecoute.calls import actions, queries, router, timers
 from ecoute.calls.heartbeats import WRITE_EVERY_SECONDS
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.lib import clock
@@ -110,7 +110,7 @@ async def test_a_caller_resuming_as_their_call_rings_is_told_it_rings():
         claire = make_psychologist(status=Status.AVAILABLE)
         call = actions.enqueue(uuid.uuid4(), "k" * 43)
         read = Call.objects.get(pk=call.pk)  # the resume read the call waiting...
-        routing.route_waiting()  # ...and the router rang it before its place was read
+        router.route_waiting()  # ...and the router rang it before its place was read
         assert Call.objects.get(pk=call.pk).psychologist_id == claire.pk
         return queries.resume_event(read)
 

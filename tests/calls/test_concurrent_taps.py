@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import connection, connections
 
-from ecoute.calls import actions, routing
+from ecoute.calls import actions, router
 from ecoute.calls.actions import CallError, PsychologistBusy
 from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
@@ -96,7 +96,7 @@ def routers_and_taps_racing_ring_each_listener_once() -> None:
     team = [make_psychologist(status=Status.AVAILABLE) for _ in range(12)]
     waiting = [actions.enqueue(uuid.uuid4()).pk for _ in range(20)]
     taps = [tap(listener.pk) for listener in team[::2]]
-    results = run_together([routing.route_waiting for _ in range(4)] + taps)
+    results = run_together([router.route_waiting for _ in range(4)] + taps)
     assert all(not isinstance(r, Exception) or isinstance(r, PsychologistBusy) for r in results), results
     open_rings = list(
         Ring.objects.filter(outcome=RingOutcome.RINGING).values_list("call_id", "psychologist_id")

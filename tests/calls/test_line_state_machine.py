@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 )
 
 from ecoute.accounts.models import Language
-from ecoute.calls import actions, routing
+from ecoute.calls import actions, place, queue, router
 from ecoute.calls.actions import CallError
 from ecoute.calls.models import Alert, Call, CallState, Ring, RingOutcome
 from ecoute.calls.timers import run_due_timers
@@ -73,7 +73,7 @@ class Line(RuleBasedStateMachine):
                 function(*args)
             except (CallError, PresenceError):
                 pass  # refused: the invariants check that nothing changed wrongly
-            routing.route_waiting()
+            router.route_waiting()
 
     def new_call_id(self) -> uuid.UUID:
         return uuid.UUID(int=next(self.numbers))
@@ -232,16 +232,16 @@ class Line(RuleBasedStateMachine):
 
     @invariant()
     def the_queue_is_ordered_by_priority_then_arrival(self):
-        queue = list(routing.waiting_calls())
-        assert queue == sorted(queue, key=lambda call: (-call.priority, call.queued_at))
-        for index, call in enumerate(queue):
+        waiting = list(queue.waiting_calls())
+        assert waiting == sorted(waiting, key=lambda call: (-call.priority, call.queued_at))
+        for index, call in enumerate(waiting):
             same = [
                 other
-                for other in queue[:index]
+                for other in waiting[:index]
                 if other.preferred_psychologist_id == call.preferred_psychologist_id
             ]
             expected = 1 + (len(same) if call.preferred_psychologist_id else index)
-            assert routing.position(call) == expected
+            assert place.position(call) == expected
 
 
 def test_the_line_keeps_its_promises_whatever_happens(settings):

@@ -86,3 +86,16 @@ async def test_a_watcher_that_left_gets_nothing_more():
     await publish([{"id": 7, "status": "away", "version": 2}])
     await settle()
     assert watcher.frames == []
+
+
+async def test_frames_go_through_the_servers_own_send_when_the_scope_has_it(settings):
+    """Through the server, the fan-out writes with the send kept outermost (ecoute/lib/frame_send.py),
+    past the per-frame wrappers of the session and the access log."""
+    from ecoute.lib.frame_send import SCOPE_KEY
+
+    fanout, wrapped, raw = BoardFanout(), Watcher(), Watcher()
+    wrapped.scope = {SCOPE_KEY: raw.base_send}
+    await fanout.watch(wrapped)
+    await publish([{"id": 1, "status": "available", "version": 1}])
+    await settle()
+    assert len(raw.frames) == 1 and wrapped.frames == []

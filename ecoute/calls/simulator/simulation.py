@@ -4,7 +4,7 @@ Time is simulated (ecoute.lib.clock), so a week runs in seconds. Callers arrive 
 process whose rate follows the hour of the day; each joins the queue (actions.enqueue) with an
 exponential patience and leaves if not answered by then (actions.caller_leaves). Listeners come
 on duty by shifts, answer a ring after a few seconds (or miss it now and then), talk for an
-exponential time, hang up, wrap up. Every decision is the router's (routing.route_waiting); the
+exponential time, hang up, wrap up. Every decision is the router's (router.route_waiting); the
 simulator only plays the people. Everything happens in a database of its own, an empty SQLite one
 in memory made from the migrations (`_a_database_of_its_own`), inside one transaction rolled back at
 the end: the line's real calls, listeners and presences are never read nor locked (a waiting caller
@@ -33,7 +33,7 @@ from ecoute.lib import clock
 from ecoute.presence import actions as presence
 from ecoute.presence.models import Presence, Status
 
-from .. import actions, routing
+from .. import actions, router
 from ..actions import CallError
 from ..models import Call, CallState, Ring
 from ..timers import miss_unanswered_rings
@@ -308,7 +308,7 @@ class Simulation:
 
     def _route(self) -> None:
         """The router decides; the simulated listener whose workspace rings picks up, or misses it."""
-        routing.route_waiting()
+        router.route_waiting()
         for ring_id, call_id, pk in (
             Ring.objects.filter(pk__gt=self.last_ring)
             .order_by("pk")

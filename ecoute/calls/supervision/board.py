@@ -18,8 +18,9 @@ from ecoute.lib.i18n import translated
 from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
 
-from .. import routing, service_level
+from .. import service_level
 from ..models import Alert, AlertKind, Call, CallState, Priority
+from ..queue import waiting_calls
 
 
 def read(now: datetime | None = None) -> dict:
@@ -36,7 +37,7 @@ def read(now: datetime | None = None) -> dict:
 
 
 def _waiting(now: datetime) -> list[dict]:
-    calls = routing.waiting_calls().select_related("language", "preferred_psychologist__listener_profile")
+    calls = waiting_calls().select_related("language", "preferred_psychologist__listener_profile")
     return [
         {
             "id": call.pk,

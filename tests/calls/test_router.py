@@ -1,4 +1,4 @@
-"""The router's rules (ecoute/calls/routing.py), one test per rule, through the real actions."""
+"""The router's rules (ecoute/calls/router.py, the queue's order in ecoute/calls/queue.py), one test per rule, through the real actions."""
 
 import uuid
 from datetime import timedelta
@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ecoute.accounts.models import Language
-from ecoute.calls import actions, queries, routing
+from ecoute.calls import actions, place, queries, queue, router
 from ecoute.calls.actions import IllegalTransition
 from ecoute.calls.models import Alert, AlertKind, Call, CallState, Priority, Ring, RingOutcome
 from ecoute.calls.timers import run_due_timers
@@ -40,7 +40,7 @@ def test_a_waiting_call_rings_the_listener_idle_the_longest():
     idle_since(claire, 10)
     idle_since(karim, 300)
     call = waiting()
-    assert routing.route_waiting() == 1
+    assert router.route_waiting() == 1
     assert state(call) == (CallState.RINGING, karim.pk)
     assert Presence.objects.get(pk=karim.pk).status == Status.RINGING
 
@@ -49,10 +49,10 @@ def test_priority_first_then_first_come_first_served():
     first, second = waiting(), waiting()
     urgent = waiting()
     actions.mark_urgent(urgent.pk)
-    assert [c.pk for c in routing.waiting_calls()] == [urgent.pk, first.pk, second.pk]
-    assert [routing.position(Call.objects.get(pk=c.pk)) for c in (urgent, first, second)] == [1, 2, 3]
+    assert [c.pk for c in queue.waiting_calls()] == [urgent.pk, first.pk, second.pk]
+    assert [place.position(Call.objects.get(pk=c.pk)) for c in (urgent, first, second)] == [1, 2, 3]
     claire = make_psychologist("Claire", Status.AVAILABLE)
-    routing.route_waiting()
+    router.route_waiting()
     assert state(urgent) == (CallState.RINGING, claire.pk)
     assert Call.objects.get(pk=urgent.pk).priority == Priority.URGENT
     assert Alert.objects.filter(kind=AlertKind.DANGER, call=urgent).exists()  # supervisors alerted at once
@@ -64,13 +64,13 @@ def test_a_language_is_honoured_then_anyone_after_the_fallback(settings):
     call = waiting(language=None)
     Language.objects.get_or_create(code="ar", defaults={"name": "arabe"})
     arabic = waiting(language="ar")
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, claire.pk)
     karim = make_psychologist("Karim", Status.AVAILABLE, languages=("fr",))
-    routing.route_waiting()
+    router.route_waiting()
     assert state(arabic) == (CallState.REQUESTED, None)  # nobody speaks Arabic yet
     with clock.using(lambda: timezone.now() + timedelta(seconds=61)):
-        assert routing.route_waiting() == 1
+        assert router.route_waiting() == 1
     assert state(arabic) == (CallState.RINGING, karim.pk)
 
 
@@ -79,7 +79,7 @@ def test_a_speaker_of_the_language_is_preferred_over_a_longer_idle_one():
     nadia = make_psychologist("Nadia", Status.AVAILABLE, languages=("fr", "ar"))
     idle_since(claire, 600)
     call = waiting(language="ar")
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, nadia.pk)
 
 
@@ -87,10 +87,10 @@ def test_a_returning_caller_waits_for_their_own_psychologist_until_they_choose_a
     claire = make_psychologist("Claire", Status.IN_CALL)
     karim = make_psychologist("Karim", Status.AVAILABLE)
     call = waiting(preferred=claire)
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.REQUESTED, None)  # Karim is free, but the caller waits for Claire
     actions.anyone_now(call.pk)
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, karim.pk)
 
 
@@ -101,14 +101,14 @@ def test_a_declined_call_keeps_its_place_and_goes_to_the_next_listener():
     )
     idle_since(claire, 100)
     call, later_call = waiting(), waiting()
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, claire.pk)
     assert state(later_call) == (CallState.RINGING, karim.pk)
     actions.decline(call.pk, claire.pk)
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.REQUESTED, None)  # not offered again to Claire, who said no
     actions.decline(later_call.pk, karim.pk)
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, karim.pk)  # first in the queue still
     assert state(later_call) == (CallState.RINGING, claire.pk)
 
@@ -120,7 +120,7 @@ def test_a_missed_ring_puts_the_listener_on_break_alerts_supervisors_and_rings_t
     )
     idle_since(claire, 100)
     call = waiting()
-    routing.route_waiting()
+    router.route_waiting()
     assert state(call) == (CallState.RINGING, claire.pk)
     Presence.objects.update(last_seen=timezone.now() + timedelta(seconds=60))  # both windows alive
     Call.objects.filter(pk=call.pk).update(caller_seen_at=timezone.now() + timedelta(seconds=60))
@@ -166,10 +166,10 @@ def test_the_estimate_shares_the_calls_ahead_among_the_listeners_on_duty(setting
     make_psychologist("Karim", Status.IN_CALL)
     calls = [waiting() for _ in range(3)]
     third = Call.objects.get(pk=calls[2].pk)
-    assert routing.position(third) == 3
-    assert routing.WaitEstimate()(third, 3) == 900  # 3 calls × 10 min / 2 listeners
+    assert place.position(third) == 3
+    assert place.WaitEstimate()(third, 3) == 900  # 3 calls × 10 min / 2 listeners
     Presence.objects.update(status=Status.OFFLINE)
-    assert routing.WaitEstimate()(third, 3) is None  # nobody on duty: no made-up figure
+    assert place.WaitEstimate()(third, 3) is None  # nobody on duty: no made-up figure
 
 
 def test_a_tapped_call_cannot_be_offered_and_a_queued_call_cannot_be_tapped():
@@ -199,7 +199,7 @@ def test_one_pass_rings_every_free_listener_for_the_calls_in_queue_order():
     for n, listener in enumerate(team):
         idle_since(listener, 100 - n)  # P0 idle the longest
     calls = [waiting() for _ in range(5)]
-    assert routing.route_waiting() == 3
+    assert router.route_waiting() == 3
     assert [state(call) for call in calls] == [
         (CallState.RINGING, team[0].pk),
         (CallState.RINGING, team[1].pk),
@@ -208,7 +208,7 @@ def test_one_pass_rings_every_free_listener_for_the_calls_in_queue_order():
         (CallState.REQUESTED, None),
     ]
     assert Ring.objects.filter(outcome=RingOutcome.RINGING).count() == 3
-    assert routing.position(Call.objects.get(pk=calls[3].pk)) == 1
+    assert place.position(Call.objects.get(pk=calls[3].pk)) == 1
 
 
 def test_an_offer_rings_all_its_pairs_or_none():

@@ -1,10 +1,11 @@
-"""The router: which waiting call rings which listener, and where a caller stands in the queue.
+"""The router: which waiting call rings which listener.
 
-The rules, all here:
+The rules, all here but the first:
 
-1. Queue order: calls held back as abuse last (ecoute/abuse), then priority (a caller who said they are in danger goes before everyone), then
-   first come, first served by the time the call joined the queue. A call that rang somebody who
-   did not answer keeps its place: it is never lost between two rings.
+1. Queue order (ecoute/calls/queue.py): calls held back as abuse last (ecoute/abuse), then priority
+   (a caller who said they are in danger goes before everyone), then first come, first served by
+   the time the call joined the queue. A call that rang somebody who did not answer keeps its
+   place: it is never lost between two rings.
 2. A call rings the available listener (psychologist, or supervisor who chose to be available)
    idle the longest, that is available since the earliest.
 3. A caller who asked for a language is offered only listeners who speak it for
@@ -20,38 +21,34 @@ several server processes at once take disjoint rows (SQLite lets one writer at a
 plan() pairs them by the rules above, in memory, and actions.offer rings every pair of the pass in
 a few set-based statements whose conditions (call still requested, listener still available) make
 a double assignment impossible on any database: all the pairs ring, or none and the pass is made
-again. Every process runs route_waiting() each second (ecoute/calls/timers.py) besides right after
-each change, so a process that dies mid-route leaves nothing stranded: its transaction rolls back
-and another process places the call.
+again.
+
+When it runs: after every action that changes the queue or frees a listener, once that action has
+committed (route_after_commit, called by ecoute/calls/actions.py: one pass per transaction, so the
+requests a server process stores together are placed in one pass), and each second in every
+process (ecoute/calls/timers.py), so that a process that dies mid-route leaves nothing stranded:
+its transaction rolls back and another process places the call.
 """
 
-import math
-from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, F, QuerySet
+from django.db.models import QuerySet
 
 from ecoute.lib import clock
+from ecoute.lib.realtime import RECENT_HOOKS
 from ecoute.presence.models import Presence, Status
-from ecoute.presence.queries import available_listeners, languages_of, listeners_on_duty
+from ecoute.presence.queries import available_listeners, languages_of
 
 from . import actions
-from .actions import CallError
-from .models import Call, CallState, Ring, RingOutcome
+from .models import Call, Ring, RingOutcome
+from .queue import waiting_calls
 
-# A call held back as abuse (ecoute/abuse) waits behind every other, even one marked urgent.
-QUEUE_ORDER = ("held_back", "-priority", "queued_at", "pk")
 # Calls considered per pass: enough for any burst, small enough to keep each transaction short.
 BATCH = 200
 # Passes tried when what was read changed before the rings were made (rare: rows are locked).
 ATTEMPTS = 3
-
-
-def waiting_calls() -> QuerySet:
-    """The queue: calls waiting for the router, in the order they will be placed."""
-    return Call.objects.filter(state=CallState.REQUESTED, queued_at__isnull=False).order_by(*QUEUE_ORDER)
 
 
 def route_waiting() -> int:
@@ -59,14 +56,24 @@ def route_waiting() -> int:
     for _ in range(ATTEMPTS):
         try:
             return _route_once()
-        except CallError:
+        except actions.CallError:
             continue  # a listener or a call changed between reading and ringing: decide again
     return 0
 
 
+def route_after_commit() -> None:
+    """Place what can be placed once the current transaction commits: one pass however many changes it made."""
+    # The latest hooks only: a transaction may hold thousands (the simulator's week is one), and a
+    # second pass after the first finds nothing to place, at the cost of two indexed reads.
+    hooks = transaction.get_connection().run_on_commit[-RECENT_HOOKS:]
+    if not any(hook[1] is route_waiting for hook in hooks):
+        # robust: the change is committed whatever happens to this pass (the timers' pass tries again).
+        transaction.on_commit(route_waiting, robust=True)
+
+
 def _route_once() -> int:
-    if not waiting_calls().exists():
-        return 0  # the usual case on a quiet line: one indexed read (a call joining routes again itself)
+    if not _anything_to_place():
+        return 0
     with transaction.atomic():
         # Listeners before calls: a pass with nobody free to offer holds no waiting call, and the
         # pass that holds the free listeners also takes the head of the queue.
@@ -80,6 +87,13 @@ def _route_once() -> int:
         if decisions:
             actions.offer(decisions)  # all or none, in one savepoint
         return len(decisions)
+
+
+def _anything_to_place() -> bool:
+    """Somebody waits and somebody is free, two indexed reads without a lock: the usual answers are
+    "nobody waits" on a quiet line and "nobody is free" in a surge, where locking the listeners for
+    every request was a third of the time (docs/performance.md)."""
+    return waiting_calls().exists() and Presence.objects.filter(status=Status.AVAILABLE).exists()
 
 
 def plan(
@@ -129,62 +143,3 @@ def _locked(rows: QuerySet, of) -> QuerySet:
     if connection.features.has_select_for_update_skip_locked:
         return rows.select_for_update(skip_locked=True, of=of)
     return rows
-
-
-# --- Where a caller stands ------------------------------------------------------------------------
-
-
-def places() -> dict:
-    """Every waiting call's place: 1 for the next to be placed; among the calls waiting for the same
-    psychologist when the caller asked for their own. One read of the queue, however long it is."""
-    found, waiting_for = {}, Counter()
-    queue = waiting_calls().values_list("pk", "preferred_psychologist_id")
-    for place, (call_id, preferred_id) in enumerate(queue, start=1):
-        if preferred_id:
-            waiting_for[preferred_id] += 1
-            place = waiting_for[preferred_id]
-        found[call_id] = place
-    return found
-
-
-def position(call: Call) -> int | None:
-    return places().get(call.pk)
-
-
-def handle_seconds() -> float:
-    """The average time a listener gives a call, talk and wrap-up, over the last week."""
-    since = clock.now() - timedelta(days=7)
-    recent = Call.objects.filter(state=CallState.ENDED, answered_at__isnull=False, ended_at__gte=since)
-    talk = recent.aggregate(talk=Avg(F("ended_at") - F("answered_at")))["talk"]
-    talk_seconds = talk.total_seconds() if talk else settings.ECOUTE_DEFAULT_HANDLE_SECONDS
-    return talk_seconds + settings.ECOUTE_WRAP_UP_SECONDS
-
-
-class WaitEstimate:
-    """Seconds before a call is likely answered, or None when nobody is on duty to say.
-
-    Honest and simple: the calls ahead share the listeners on duty, each taking the average handle
-    time. A caller waiting for their own psychologist waits for the rest of that psychologist's
-    current call (at least a minute) and for the calls before theirs. What every estimate needs is
-    read once, so that a whole queue is estimated in a few queries.
-    """
-
-    def __init__(self) -> None:
-        self.handle = handle_seconds()
-        self.on_duty = listeners_on_duty()
-
-    def __call__(self, call: Call, place: int) -> int | None:
-        if call.preferred_psychologist_id:
-            return self._wait_for(call.preferred_psychologist_id, place)
-        if self.on_duty == 0:
-            return None
-        return math.ceil(place * self.handle / self.on_duty)
-
-    def _wait_for(self, listener_id: int, place: int) -> int | None:
-        presence = Presence.objects.filter(pk=listener_id).values("status", "changed_at").first()
-        if presence is None or presence["status"] in (Status.OFFLINE, Status.BREAK):
-            return None
-        left = 0.0
-        if presence["status"] == Status.IN_CALL:
-            left = max(60.0, self.handle - (clock.now() - presence["changed_at"]).total_seconds())
-        return math.ceil(left + (place - 1) * self.handle)

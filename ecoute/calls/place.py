@@ -1,0 +1,111 @@
+"""Where a waiting caller stands: their place in the queue and an honest estimate of the wait.
+
+Read for every waiting caller of a server process at once (ecoute/calls/queue_fanout.py) and for
+the callers whose requests were just stored (ecoute/calls/queue_intake.py): a few queries whatever
+the number of callers.
+"""
+
+import math
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Avg, F
+
+from ecoute.lib import clock
+from ecoute.presence.models import Presence, Status
+from ecoute.presence.queries import listeners_on_duty
+from ecoute.protocol import events
+
+from .models import Call, CallState, Priority
+from .queue import waiting_calls
+from .router import language_fallen_back
+
+
+def places() -> dict:
+    """Every waiting call's place: 1 for the next to be placed; among the calls waiting for the same
+    psychologist when the caller asked for their own. One read of the queue, however long it is."""
+    found, waiting_for = {}, Counter()
+    queue = waiting_calls().values_list("pk", "preferred_psychologist_id")
+    for place, (call_id, preferred_id) in enumerate(queue, start=1):
+        if preferred_id:
+            waiting_for[preferred_id] += 1
+            place = waiting_for[preferred_id]
+        found[call_id] = place
+    return found
+
+
+def position(call: Call) -> int | None:
+    return places().get(call.pk)
+
+
+def queue_position(call_id) -> dict | None:
+    """Where a waiting call stands, as its caller is told; None once it no longer waits."""
+    return queue_positions([call_id]).get(call_id)
+
+
+def queue_positions(call_ids) -> dict:
+    """Where each of these calls stands in the queue, as its caller is told; calls no longer waiting are left out."""
+    calls = list(
+        Call.objects.select_related("language").filter(
+            pk__in=list(call_ids), state=CallState.REQUESTED, queued_at__isnull=False
+        )
+    )
+    if not calls:
+        return {}
+    found, estimate, now = places(), WaitEstimate(), clock.now()
+    return {
+        call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found
+    }
+
+
+def _position_event(call: Call, place: int, estimate, now) -> dict:
+    return events.queue_position(
+        call.pk,
+        position=place,
+        estimated_wait=estimate(call, place),
+        waited=int((now - call.requested_at).total_seconds()),
+        urgent=call.priority == Priority.URGENT,
+        language=str(call.language) if call.language else None,
+        language_fallback=bool(call.language_id) and language_fallen_back(call, now),
+        waiting_for=call.preferred_psychologist_id,
+    )
+
+
+def handle_seconds() -> float:
+    """The average time a listener gives a call, talk and wrap-up, over the last week."""
+    since = clock.now() - timedelta(days=7)
+    recent = Call.objects.filter(state=CallState.ENDED, answered_at__isnull=False, ended_at__gte=since)
+    talk = recent.aggregate(talk=Avg(F("ended_at") - F("answered_at")))["talk"]
+    talk_seconds = talk.total_seconds() if talk else settings.ECOUTE_DEFAULT_HANDLE_SECONDS
+    return talk_seconds + settings.ECOUTE_WRAP_UP_SECONDS
+
+
+class WaitEstimate:
+    """Seconds before a call is likely answered, or None when nobody is on duty to say.
+
+    Honest and simple: the calls ahead share the listeners on duty, each taking the average handle
+    time. A caller waiting for their own psychologist waits for the rest of that psychologist's
+    current call (at least a minute) and for the calls before theirs. What every estimate needs is
+    read once, so that a whole queue is estimated in a few queries.
+    """
+
+    def __init__(self) -> None:
+        self.handle = handle_seconds()
+        self.on_duty = listeners_on_duty()
+
+    def __call__(self, call: Call, place: int) -> int | None:
+        if call.preferred_psychologist_id:
+            return self._wait_for(call.preferred_psychologist_id, place)
+        if self.on_duty == 0:
+            return None
+        return math.ceil(place * self.handle / self.on_duty)
+
+    def _wait_for(self, listener_id: int, place: int) -> int | None:
+        presence = Presence.objects.filter(pk=listener_id).values("status", "changed_at").first()
+        if presence is None or presence["status"] in (Status.OFFLINE, Status.BREAK):
+            return None
+        left = 0.0
+        if presence["status"] == Status.IN_CALL:
+            left = max(60.0, self.handle - (clock.now() - presence["changed_at"]).total_seconds())
+        return math.ceil(left + (place - 1) * self.handle)
