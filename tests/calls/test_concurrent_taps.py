@@ -4,11 +4,10 @@ Real threads, each with its own database connection, released together by a barr
 configured database (PostgreSQL in CI); `make test` runs this module once more on SQLite.
 """
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from ecoute.calls import actions, router
 from ecoute.calls.actions import CallError, PsychologistBusy
@@ -16,32 +15,11 @@ from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.presence.models import Presence, Status
 from tests.support.backends import need_postgres
 from tests.support.cast import make_psychologist
+from tests.support.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TAPS = 24
-
-
-def run_together(functions) -> list:
-    """Run each function in its own thread, all released at once; return results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected and inspected by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def tap(psychologist_id: int):

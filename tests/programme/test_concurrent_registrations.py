@@ -4,7 +4,6 @@ Real threads, each with its own PostgreSQL connection, released together by a ba
 """
 
 import asyncio
-import threading
 
 import pytest
 from django.db import connections
@@ -13,31 +12,11 @@ from ecoute.programme import actions
 from ecoute.programme.models import HOLDING_STATES, Registration, State
 from tests.programme.support import make_event, make_jades_day
 from tests.support.backends import need_postgres
+from tests.support.threads import run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 PEOPLE = 40
-
-
-def run_together(functions) -> list:
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected and inspected by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
 
 
 def test_forty_people_at_once_for_ten_places_hold_exactly_ten():
