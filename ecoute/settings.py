@@ -265,6 +265,10 @@ ECOUTE_STUN_URLS = env_list("ECOUTE_STUN_URLS")
 if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
     raise ConfigurationError("ECOUTE_TURN_URLS is set but ECOUTE_TURN_SECRET is empty")
 
+# The phone line (docs/telephony.md): the secret the media agent shows to open its callers' sockets
+# (empty: the phone line is off and that socket refuses everyone).
+ECOUTE_TELEPHONY_SECRET = env_str("ECOUTE_TELEPHONY_SECRET")
+
 # --- Staff login: second factor, throttling ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")
 # Failed logins allowed per account, and per (hashed, cache-only) address, in the window below.

@@ -34,7 +34,7 @@ from ecoute.presence.models import Status
 
 from . import alerts
 from .ice import ice_configuration
-from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
+from .models import AlertKind, Call, CallState, Channel, EndReason, Priority, Ring, RingOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -228,8 +228,12 @@ def enqueue(
     language_id: int | None = None,
     preferred_id: int | None = None,
     held_back: bool = False,
+    channel: str = Channel.APP,
 ) -> Call:
     """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
+
+    CHANNEL says how they called: the app, or the phone (ecoute/telephony: the media agent speaks
+    for the phone caller on the same socket protocol); both wait in the same queue.
 
     A call the caller had placed by tapping someone who did not answer may join it too; it keeps
     the time it was first requested, which is what the caller has waited. A call HELD_BACK comes
@@ -250,7 +254,11 @@ def enqueue(
         # call that cannot join (queued, answered, ended) is refused by the primary key.
         try:
             call = Call.objects.create(
-                pk=call_id, requested_at=now, caller_key_hash=hash_caller_key(caller_key), **fields
+                pk=call_id,
+                requested_at=now,
+                caller_key_hash=hash_caller_key(caller_key),
+                channel=channel,
+                **fields,
             )
         except IntegrityError:
             raise IllegalTransition(gettext("Cet appel ne peut plus entrer dans la file.")) from None

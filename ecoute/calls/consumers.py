@@ -25,7 +25,7 @@ from . import actions, alerts, queries, routing
 from .actions import CallError
 from .heartbeats import heartbeats
 from .ice import relay_only
-from .models import Call, CallState, EndReason
+from .models import Call, CallState, Channel, EndReason
 from .queue_fanout import queue_fanout
 from .signalling import SignalError, clean_signal
 
@@ -49,6 +49,9 @@ class CallerSocket(JsonSocket):
         "heartbeat",
     )
     expected_errors = (CallError, SignalError)
+    channel = Channel.APP
+    # The app shows the board of who is available; the phone's media agent has no use for it.
+    watches_board = True
 
     async def connect(self):
         self.caller_key = ""
@@ -73,8 +76,9 @@ class CallerSocket(JsonSocket):
             )
             await self.close(code=4429)
             return
-        await board_fanout.watch(self)
-        await self.send_event(await database_sync_to_async(board_snapshot)())
+        if self.watches_board:
+            await board_fanout.watch(self)
+            await self.send_event(await database_sync_to_async(board_snapshot)())
 
     async def disconnect(self, code):
         board_fanout.unwatch(self)
@@ -195,7 +199,7 @@ class CallerSocket(JsonSocket):
         await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
 
     def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
-        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back)
+        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back, self.channel)
         if not held_back:
             limits.hold_back_if_flooding(self.source, call_id)
 
