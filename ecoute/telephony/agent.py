@@ -1,0 +1,445 @@
+"""The phone line's media agent: answers the calls the SIP edge passes on, and joins the line for them.
+
+    Kamailio ──SIP/RTP──▶ this agent (pjsua2) ──websocket──▶ Écoute (/ws/telephony/), one per call
+                               │ audio bridge
+                               └──WebRTC (aiortc, through the TURN relay)──▶ the psychologist's browser
+
+For each call: answer, play the welcome, open the call's socket and join the queue as the app does,
+keep the caller company with the waiting prompt, and once a psychologist accepts, offer WebRTC to
+their browser with the existing signalling (the caller's side always offers) and bridge the audio
+both ways (8 kHz mono PCM between the two stacks). Either side hanging up ends the other.
+
+What the agent knows of the caller is what the edge passed on: the call's token and the keyed hash
+of the number; it logs call tokens and states only. Run: `python -m ecoute.telephony.agent`, with
+ECOUTE_TELEPHONY_URL (the server's ws://…/ws/telephony/), ECOUTE_TELEPHONY_SECRET, ECOUTE_SIP_MEDIA_ADDRESS
+and ECOUTE_SIP_MEDIA_PORT (docs/telephony.md). pjsua2 runs on this process's main thread (its events
+are polled by the asyncio loop); only the audio callbacks come from PJSIP's clock thread.
+"""
+
+import asyncio
+import collections
+import fractions
+import json
+import logging
+import os
+import re
+import secrets
+import signal
+import threading
+
+import pjsua2 as pj
+import websockets
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpsender import RTCRtpSender
+from aiortc.sdp import candidate_from_sdp
+from av import AudioFrame, AudioResampler
+
+from . import prompts
+
+logger = logging.getLogger("ecoute.telephony")
+
+RATE = 8000  # the phone network's rate: no resampling between PJSIP and G.711
+FRAME_SAMPLES = 160  # 20 ms
+FRAME_BYTES = FRAME_SAMPLES * 2
+_HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def edge_headers(message: str) -> dict[str, str]:
+    """The edge's X-Ecoute-* headers of an INVITE, lower-cased; nothing else of the message is read."""
+    head = message.split("\r\n\r\n", 1)[0].replace("\r\n", "\n")
+    return {name.lower(): value for name, value in _HEADER.findall(head)}
+
+
+class CallerVoice(MediaStreamTrack):
+    """What the phone caller says, for the psychologist's browser: PJSIP's frames as an aiortc track."""
+
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.frames: asyncio.Queue[bytes] = asyncio.Queue(maxsize=50)
+        self.pts = 0
+
+    def push(self, pcm: bytes) -> None:
+        if self.frames.full():  # the browser side is late: drop the oldest rather than grow
+            self.frames.get_nowait()
+        self.frames.put_nowait(pcm)
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        pcm = await self.frames.get()
+        frame = AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+        frame.planes[0].update(pcm)
+        frame.sample_rate, frame.pts, frame.time_base = RATE, self.pts, fractions.Fraction(1, RATE)
+        self.pts += len(pcm) // 2
+        return frame
+
+
+class AudioBridge(pj.AudioMediaPort):
+    """A port of PJSIP's conference bridge: it hears the phone caller and speaks the browser's audio.
+
+    Called every 20 ms from PJSIP's clock thread: it only moves bytes, through a lock-protected buffer
+    one way and the asyncio loop's thread-safe call the other way.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, caller_voice: CallerVoice):
+        super().__init__()
+        self.loop, self.caller_voice = loop, caller_voice
+        self.to_caller = bytearray()
+        self.lock = threading.Lock()
+        audio_format = pj.MediaFormatAudio()
+        audio_format.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
+        self.createPort("bridge", audio_format)
+
+    def onFrameReceived(self, frame):  # the caller's voice
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            pcm = bytes(frame.buf)
+            self.loop.call_soon_threadsafe(self.caller_voice.push, pcm)
+
+    def onFrameRequested(self, frame):  # what the caller hears
+        with self.lock:
+            pcm = bytes(self.to_caller[:FRAME_BYTES])
+            del self.to_caller[:FRAME_BYTES]
+        pcm = pcm.ljust(FRAME_BYTES, b"\0")  # silence while the browser has sent nothing
+        frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+        frame.buf = pj.ByteVector(pcm)
+        frame.size = FRAME_BYTES
+
+    def speak(self, pcm: bytes) -> None:
+        with self.lock:
+            self.to_caller += pcm
+            if len(self.to_caller) > RATE * 2:  # more than 1 s behind: keep the newest
+                del self.to_caller[: len(self.to_caller) - RATE]
+
+
+class PhoneCall(pj.Call):
+    """One phone call: the SIP leg, its prompts, its socket on the line, its WebRTC bridge."""
+
+    def __init__(self, agent: "Agent", account, call_id: int, token: str, sources: tuple[str, str]):
+        super().__init__(account, call_id)
+        self.agent, self.token, self.sources = agent, token, sources
+        self.player = None
+        self.bridge: AudioBridge | None = None
+        self.peer: RTCPeerConnection | None = None
+        self.socket = None
+        self.line_call_id: str | None = None
+        self.session: asyncio.Task | None = None
+        self.ended = False  # the call is over, for whichever reason
+        self.sip_closed = False  # the SIP leg is gone or being hung up
+
+    # --- SIP (called on the main thread, from libHandleEvents) ----------------------------------
+
+    def onCallState(self, prm):
+        if self.getInfo().state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.sip_closed:
+            logger.info("phone call %s: the caller hung up", self.token)
+            self.ended = self.sip_closed = True
+            self.agent.loop.create_task(self.leave_line())
+
+    def onCallMediaState(self, prm):
+        if self.session is None and self._audio() is not None:
+            self.play("welcome", then="waiting")
+            self.session = self.agent.loop.create_task(self.join_line())
+
+    def _audio(self):
+        info = self.getInfo()
+        for index, media in enumerate(info.media):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                return self.getAudioMedia(index)
+        return None
+
+    def play(self, name: str, then: str | None = None) -> None:
+        """Play prompt NAME to the caller (and then THEN, in a loop), instead of what was playing."""
+        audio = self._audio()
+        if audio is None:
+            return
+        self.stop_prompt()
+        player = pj.AudioMediaPlayer()
+        if then:
+            player.createPlaylist([str(prompts.path(name)), str(prompts.path(then))], "menu", 0)
+        else:
+            player.createPlayer(str(prompts.path(name)), pj.PJMEDIA_FILE_NO_LOOP)
+        player.startTransmit(audio)
+        self.player = player
+
+    def stop_prompt(self) -> None:
+        audio = self._audio()
+        if self.player is not None and audio is not None:
+            self.player.stopTransmit(audio)
+        self.player = None
+
+    def hang_up(self) -> None:
+        self.ended = True
+        if not self.sip_closed:
+            self.sip_closed = True
+            try:
+                self.hangup(pj.CallOpParam(True))
+            except pj.Error:
+                pass  # already gone
+
+    # --- The line (asyncio) ----------------------------------------------------------------------
+
+    async def join_line(self) -> None:
+        headers = {
+            "X-Ecoute-Telephony-Secret": self.agent.secret,
+            "X-Ecoute-Source": self.sources[0],
+            "X-Ecoute-Source-Previous": self.sources[1],
+        }
+        try:
+            async with websockets.connect(
+                self.agent.url, additional_headers=headers, origin=self.agent.origin
+            ) as socket:
+                self.socket = socket
+                await self.send({"type": "hello", "caller_key": secrets.token_urlsafe(32)})
+                await self.send({"type": "queue.join"})
+                async for text in socket:
+                    await self.on_event(json.loads(text))
+                    if self.ended:
+                        break
+        except (OSError, websockets.WebSocketException) as error:
+            logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
+            if not self.ended:
+                self.play("unavailable")
+                await asyncio.sleep(8)
+        finally:
+            self.socket = None
+            await self.close_peer()
+            self.agent.main_thread(self.hang_up)
+
+    async def send(self, event: dict) -> None:
+        await self.socket.send(json.dumps(event))
+
+    async def on_event(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == "queue.joined":
+            self.line_call_id = event["call_id"]
+            logger.info("phone call %s is line call %s", self.token, self.line_call_id)
+        elif kind == "call.accepted":
+            self.agent.main_thread(self.stop_prompt)
+            await self.offer(event["ice"])
+        elif kind == "signal":
+            await self.on_signal(event["signal"])
+        elif kind == "call.ended":
+            logger.info("phone call %s ended by the line (%s)", self.token, event.get("reason"))
+            self.ended = True  # the socket closes, then the SIP leg is hung up (join_line)
+        elif kind == "call.unanswered" and not event.get("queued"):
+            await self.send({"type": "queue.join", "call_id": self.line_call_id})
+        elif kind == "error":
+            logger.warning("phone call %s: the line said %s", self.token, event.get("code"))
+            if event.get("code") in ("blocked", "proof_required", "too_many_calls", "too_many_connections"):
+                self.agent.main_thread(lambda: self.play("unavailable"))
+
+    async def leave_line(self) -> None:
+        if self.socket is not None and self.line_call_id:
+            try:
+                await self.send({"type": "call.hangup", "call_id": self.line_call_id})
+                await self.socket.close()
+            except websockets.WebSocketException:
+                pass
+        await self.close_peer()
+
+    # --- WebRTC towards the psychologist's browser ------------------------------------------------
+
+    async def offer(self, ice: dict) -> None:
+        servers = [
+            RTCIceServer(
+                urls=server["urls"], username=server.get("username"), credential=server.get("credential")
+            )
+            for server in ice.get("iceServers", [])
+        ]
+        self.peer = RTCPeerConnection(
+            RTCConfiguration(iceServers=servers, iceTransportPolicy=ice.get("iceTransportPolicy", "all"))
+        )
+        voice = CallerVoice()
+        transceiver = self.peer.addTransceiver(voice, direction="sendrecv")
+        # G.711 end to end where the browser accepts it: no transcoding of the phone's audio.
+        codecs = RTCRtpSender.getCapabilities("audio").codecs
+        transceiver.setCodecPreferences(
+            [c for c in codecs if c.mimeType == "audio/PCMU"]
+            + [c for c in codecs if c.mimeType != "audio/PCMU"]
+        )
+        bridge = await self.agent.in_main_thread(lambda: self._open_bridge(voice))
+
+        @self.peer.on("track")
+        def on_track(track):
+            self.agent.loop.create_task(self._to_caller(track, bridge))
+
+        await self.peer.setLocalDescription(await self.peer.createOffer())
+        description = self.peer.localDescription
+        await self.send(
+            {
+                "type": "signal",
+                "call_id": self.line_call_id,
+                "signal": {"description": {"type": description.type, "sdp": description.sdp}},
+            }
+        )
+
+    def _open_bridge(self, voice: CallerVoice) -> AudioBridge:
+        self.bridge = AudioBridge(self.agent.loop, voice)
+        audio = self._audio()
+        audio.startTransmit(self.bridge)
+        self.bridge.startTransmit(audio)
+        return self.bridge
+
+    async def _to_caller(self, track, bridge: AudioBridge) -> None:
+        resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
+        while True:
+            try:
+                frame = await track.recv()
+            except MediaStreamError:
+                return
+            for converted in resampler.resample(frame):
+                bridge.speak(bytes(converted.planes[0])[: converted.samples * 2])
+
+    async def on_signal(self, signal: dict) -> None:
+        if self.peer is None:
+            return
+        if "description" in signal:
+            description = signal["description"]
+            await self.peer.setRemoteDescription(
+                RTCSessionDescription(sdp=description["sdp"], type=description["type"])
+            )
+        elif signal.get("candidate"):
+            candidate = signal["candidate"]
+            line = candidate.get("candidate", "")
+            if line:
+                parsed = candidate_from_sdp(line.split(":", 1)[1] if line.startswith("candidate:") else line)
+                parsed.sdpMid, parsed.sdpMLineIndex = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
+                await self.peer.addIceCandidate(parsed)
+
+    async def close_peer(self) -> None:
+        if self.peer is not None:
+            peer, self.peer = self.peer, None
+            await peer.close()
+
+
+class LineAccount(pj.Account):
+    def __init__(self, agent: "Agent"):
+        super().__init__()
+        self.agent = agent
+
+    def onIncomingCall(self, prm):
+        headers = edge_headers(prm.rdata.wholeMsg)
+        token = headers.get("x-ecoute-call", "")
+        sources = (headers.get("x-ecoute-source", ""), headers.get("x-ecoute-source-previous", ""))
+        call = PhoneCall(self.agent, self, prm.callId, token, sources)
+        answer = pj.CallOpParam()
+        if not _TOKEN.match(token) or not sources[0]:
+            answer.statusCode = 403  # not through the edge: nothing to vouch for the call's anonymity
+            call.answer(answer)
+            return
+        answer.statusCode = 200
+        call.answer(answer)
+        self.agent.calls[token] = call
+        logger.info("phone call %s answered", token)
+
+
+class Agent:
+    def __init__(self, url: str, secret: str, address: str, port: int, rtp_port: int = 40000):
+        self.url, self.secret, self.address, self.port, self.rtp_port = url, secret, address, port, rtp_port
+        self.origin = re.sub(r"^ws", "http", url.split("/ws/", 1)[0])
+        self.calls: dict[str, PhoneCall] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._main_thread_work: collections.deque = collections.deque()
+
+    def main_thread(self, work) -> None:
+        """Run WORK on the main thread between two polls of PJSIP (PJSIP objects are not thread-safe here)."""
+        self._main_thread_work.append(work)
+
+    async def in_main_thread(self, work):
+        future = self.loop.create_future()
+
+        def run():
+            try:
+                future.set_result(work())
+            except Exception as error:  # handed to the awaiting coroutine
+                future.set_exception(error)
+
+        self.main_thread(run)
+        return await future
+
+    def start_sip(self) -> None:
+        self.endpoint = pj.Endpoint()
+        self.endpoint.libCreate()
+        config = pj.EpConfig()
+        config.uaConfig.threadCnt = 0
+        config.uaConfig.mainThreadOnly = True
+        config.uaConfig.maxCalls = 4  # what the wheel is built with (docs/telephony.md)
+        config.uaConfig.userAgent = "ecoute"
+        config.logConfig.level = 1
+        config.logConfig.consoleLevel = 1
+        config.logConfig.msgLogging = 0  # SIP messages are never logged
+        config.medConfig.clockRate = RATE
+        config.medConfig.sndClockRate = RATE
+        config.medConfig.noVad = True
+        self.endpoint.libInit(config)
+        transport = pj.TransportConfig()
+        transport.port = self.port
+        transport.boundAddress = self.address
+        self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
+        self.endpoint.libStart()
+        self.endpoint.audDevManager().setNullDev()
+        account_config = pj.AccountConfig()
+        account_config.idUri = f"sip:line@{self.address}:{self.port}"
+        account_config.mediaConfig.transportConfig.boundAddress = self.address
+        account_config.mediaConfig.transportConfig.port = self.rtp_port
+        account_config.mediaConfig.transportConfig.portRange = 400  # 2 ports (RTP, RTCP) a call
+        self.account = LineAccount(self)
+        self.account.create(account_config)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.start_sip()
+        logger.info("the phone line's media agent answers on %s:%s", self.address, self.port)
+        while not stop.is_set():
+            self.endpoint.libHandleEvents(0)
+            while self._main_thread_work:
+                self._main_thread_work.popleft()()
+            self._forget_ended()
+            await asyncio.sleep(0.005)
+        for call in list(self.calls.values()):
+            call.hang_up()
+        for _ in range(50):
+            self.endpoint.libHandleEvents(10)
+        self.calls.clear()
+        self.account = None
+        self.endpoint.libDestroy()
+
+    def _forget_ended(self) -> None:
+        for token, call in list(self.calls.items()):
+            if call.ended and (call.session is None or call.session.done()):
+                del self.calls[token]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    url = os.environ.get("ECOUTE_TELEPHONY_URL", "ws://127.0.0.1:8000/ws/telephony/")
+    secret = os.environ.get("ECOUTE_TELEPHONY_SECRET", "")
+    if not secret:
+        raise SystemExit("ECOUTE_TELEPHONY_SECRET is empty: the server would refuse every phone call")
+    missing = prompts.missing()
+    if missing:
+        raise SystemExit(
+            f"prompts missing in {prompts.folder()}: {', '.join(missing)} (tools/make_prompts.py)"
+        )
+    agent = Agent(
+        url,
+        secret,
+        os.environ.get("ECOUTE_SIP_MEDIA_ADDRESS", "127.0.0.1"),
+        int(os.environ.get("ECOUTE_SIP_MEDIA_PORT", "5080")),
+        int(os.environ.get("ECOUTE_SIP_RTP_PORT", "40000")),
+    )
+
+    async def serve():
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await agent.run(stop)
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Make the phone line's prompts in French with espeak-ng and sox (Debian), into the prompts folder.
+
+Run at set-up (`make demo`, the tests): `.venv/bin/python tools/make_prompts.py [folder]`. Existing
+files are kept, so recorded human voices put there are never overwritten.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ecoute.telephony import prompts  # noqa: E402
+
+
+def make(folder: Path | None = None) -> list[Path]:
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise FileNotFoundError(f"{tool} is not installed (Debian package '{tool}')")
+    if folder is not None:
+        os.environ["ECOUTE_PHONE_PROMPTS"] = str(folder)
+    target = prompts.folder()
+    target.mkdir(parents=True, exist_ok=True)
+    made = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, sentence in prompts.SENTENCES.items():
+            wav = prompts.path(name)
+            if wav.exists():
+                continue
+            spoken = Path(scratch) / f"{name}.wav"
+            subprocess.run(["espeak-ng", "-v", "fr", "-s", "150", "-w", str(spoken), sentence], check=True)
+            # The line's format: 8 kHz mono 16-bit, what the phone network carries (G.711 from there).
+            subprocess.run(["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
+            made.append(wav)
+    return made
+
+
+if __name__ == "__main__":
+    for made in make(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+        print(made)
