@@ -31,6 +31,7 @@ import pjsua2 as pj
 import websockets
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame, AudioResampler
@@ -200,13 +201,20 @@ class PhoneCall(pj.Call):
                         break
         except (OSError, websockets.WebSocketException) as error:
             logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
-            if not self.ended:
-                self.play("unavailable")
-                await asyncio.sleep(8)
+            await self.say_unavailable()
+        except Exception:
+            # A fault of this call's bridge must not take the other calls of the process down.
+            logger.exception("phone call %s failed", self.token)
+            await self.say_unavailable()
         finally:
             self.socket = None
             await self.close_peer()
             self.agent.main_thread(self.hang_up)
+
+    async def say_unavailable(self) -> None:
+        if not self.ended:
+            self.agent.main_thread(lambda: self.play("unavailable"))
+            await asyncio.sleep(8)
 
     async def send(self, event: dict) -> None:
         await self.socket.send(json.dumps(event))
@@ -250,7 +258,10 @@ class PhoneCall(pj.Call):
             for server in ice.get("iceServers", [])
         ]
         self.peer = RTCPeerConnection(
-            RTCConfiguration(iceServers=servers, iceTransportPolicy=ice.get("iceTransportPolicy", "all"))
+            RTCConfiguration(
+                iceServers=servers,
+                iceTransportPolicy=RTCIceTransportPolicy(ice.get("iceTransportPolicy", "all")),
+            )
         )
         voice = CallerVoice()
         transceiver = self.peer.addTransceiver(voice, direction="sendrecv")
@@ -410,11 +421,16 @@ class Agent:
     def _forget_ended(self) -> None:
         for token, call in list(self.calls.items()):
             if call.ended and (call.session is None or call.session.done()):
+                # This build of the bindings asserts in a Call's destructor once the call is over:
+                # the C++ object (a few hundred bytes) is left behind rather than the process aborted.
+                call.thisown = False
                 del self.calls[token]
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # ICE's own lines name addresses (the relay's, the peers'): only its warnings are written.
+    logging.getLogger("aioice").setLevel(logging.WARNING)
     url = os.environ.get("ECOUTE_TELEPHONY_URL", "ws://127.0.0.1:8000/ws/telephony/")
     secret = os.environ.get("ECOUTE_TELEPHONY_SECRET", "")
     if not secret:

@@ -8,6 +8,3 @@ def _stop_sip_peers():
     """No sipp peer outlives its test (a failed test would leave one holding its port)."""
     yield
     stop_peers()
-
-
-from tests.support.phone import phone_prompts  # noqa: E402,F401  (a session fixture)

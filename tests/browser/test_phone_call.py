@@ -1,0 +1,83 @@
+"""A phone call end to end: a PJSIP caller dials the line through Kamailio, the media agent puts it in the
+queue, a psychologist accepts in the workspace (headless Chromium), and they hear each other.
+
+The caller's number is in From, Contact, P-Asserted-Identity, Remote-Party-ID and Diversion; no run of
+its digits reaches the database, the logs (Kamailio, the agent, the server) or anything the
+psychologist's browser received (websocket frames, page).
+"""
+
+import time
+
+import pytest
+from django.core import serializers
+
+from ecoute.calls.models import Call, CallState, Channel, EndReason
+from tests.browser.helpers import log_in_and_go_available, wait_for_audio
+from tests.support.cast import make_psychologist
+from tests.support.live import PageOpener, screenshot
+from tests.support.phone import PhoneLine, summary_of
+from tests.support.sip import CALLER_NUMBER, find_number
+
+pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone_line(live_server_env, coturn, phone_prompts):
+    line = PhoneLine({**live_server_env, **coturn}, phone_prompts).start()
+    yield line
+    line.stop()
+
+
+@pytest.fixture
+def open_page(chromium, phone_line):
+    opener = PageOpener(chromium, phone_line.server)
+    yield opener
+    opener.close()
+
+
+def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_out(phone_line, open_page):
+    claire = make_psychologist("Claire")
+    workspace = open_page("/espace/", viewport={"width": 1280, "height": 800})
+    received = []
+    workspace.on(
+        "websocket", lambda socket: socket.on("framereceived", lambda frame: received.append(str(frame)))
+    )
+    log_in_and_go_available(workspace, claire)
+
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "40")
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=20000)
+    call = Call.objects.get()
+    assert call.channel == Channel.PHONE
+    workspace.click("[data-action=accept]")
+    accepted_at = time.time()
+    stats = wait_for_audio(workspace)  # the phone caller's tone, bridged into the browser
+    assert stats["remoteCandidateType"] == "relay"  # the agent's media through the relay too
+    workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone
+    screenshot(workspace, "workspace-phone-call")
+    workspace.click("[data-action=hangup]")
+    workspace.locator("[data-show=wrap_up]:visible").wait_for()
+
+    summary = summary_of(caller)
+    assert summary["hung_up_by"] == "line"  # the psychologist's hang-up reached the phone
+    after_accept = summary["loudness_every_100ms"][
+        int((accepted_at - summary["recording_started_at"]) * 10) + 10 :
+    ]
+    assert after_accept and max(after_accept) > 300, (
+        summary
+    )  # the browser's fake microphone, heard on the phone
+
+    call.refresh_from_db()
+    assert call.state == CallState.ENDED and call.end_reason == EndReason.PSYCHOLOGIST_HUNG_UP
+    assert call.psychologist == claire
+    # The record of the call says it came by phone.
+    record = workspace.locator(f"#contact-slot [data-record-call='{call.pk}']")
+    record.locator("[data-contact-form]").wait_for()
+    assert "Téléphone" in record.inner_text()
+    screenshot(workspace, "workspace-phone-wrap-up")
+
+    # Anonymity, end to end.
+    dump = serializers.serialize("json", Call.objects.all())
+    assert find_number(dump) == []
+    assert find_number(phone_line.logs()) == []
+    assert find_number("\n".join(received)) == [], "a websocket frame to the psychologist's browser"
+    assert find_number(workspace.content()) == []
