@@ -208,6 +208,8 @@ def _ringing_event(call: Call, returning: bool) -> dict:
         "call_id": str(call.pk),
         "returning": returning,
         "urgent": call.priority == Priority.URGENT,
+        # A phone call (ecoute/telephony): the workspace says so; never anything about the number.
+        "phone": call.channel == Channel.PHONE,
     }
 
 

@@ -8,7 +8,7 @@ from ecoute.presence.queries import available_listener_ids
 
 from . import routing
 from .ice import ice_configuration
-from .models import Call, CallState, Priority
+from .models import Call, CallState, Channel, Priority
 
 
 def psychologists_of_caller(caller_key_hash: str) -> list[int]:
@@ -142,7 +142,13 @@ def workspace_resume_event(psychologist_id: int) -> dict | None:
         return None
     if call.state == CallState.RINGING:
         return {**ringing_event(call, psychologist_id), "resumed": True}
-    return {"type": "call.connected", "call_id": str(call.pk), "ice": ice_configuration(), "resumed": True}
+    return {
+        "type": "call.connected",
+        "call_id": str(call.pk),
+        "ice": ice_configuration(),
+        "resumed": True,
+        "phone": call.channel == Channel.PHONE,
+    }
 
 
 def supervisor_of(call_id) -> int | None:

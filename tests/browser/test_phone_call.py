@@ -46,12 +46,14 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
 
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "40")
     workspace.locator("[data-show=ringing]:visible").wait_for(timeout=20000)
+    assert workspace.locator("[data-show=ringing] [data-phone-call]").is_visible()
     call = Call.objects.get()
     assert call.channel == Channel.PHONE
     workspace.click("[data-action=accept]")
     accepted_at = time.time()
     stats = wait_for_audio(workspace)  # the phone caller's tone, bridged into the browser
     assert stats["remoteCandidateType"] == "relay"  # the agent's media through the relay too
+    assert workspace.locator("[data-show=in_call] [data-phone-call]").is_visible()
     workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone
     screenshot(workspace, "workspace-phone-call")
     workspace.click("[data-action=hangup]")
@@ -81,3 +83,21 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     assert find_number(phone_line.logs()) == []
     assert find_number("\n".join(received)) == [], "a websocket frame to the psychologist's browser"
     assert find_number(workspace.content()) == []
+    assert find_number(redis_contents()) == []
+
+
+def redis_contents() -> str:
+    """Every key and value of the tests' Redis database (the cache, the abuse limits), as text."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return ""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    parts = []
+    for key in client.scan_iter(count=1000):
+        parts.append(repr(key))
+        if client.type(key) == b"string":
+            parts.append(repr(client.get(key)))
+    return "\n".join(parts)

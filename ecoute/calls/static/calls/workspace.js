@@ -46,7 +46,7 @@ socket
   .on("presence.self", (event) => showPresence(event))
   .on("call.ringing", (event) => ring(event))
   .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
-  .on("call.connected", (event) => startAudio(event.ice))
+  .on("call.connected", (event) => { if ("phone" in event) showPhoneCall(event.phone); startAudio(event.ice); })
   // Warm transfer: a supervisor's workspace joins a call going on; the psychologist may then leave.
   .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = gettext("Vous avez rejoint l’appel."); startAudio(event.ice); })
   .on("call.supervisor_joined", () => {
@@ -111,9 +111,15 @@ function showRecordDue(due, remindAt) {
   }, Math.max(0, new Date(remindAt).getTime() - Date.now()));
 }
 
+// A call from the numéro vert (ecoute/telephony): said on the ringing and in-call panels.
+function showPhoneCall(phone) {
+  for (const note of root.querySelectorAll("[data-phone-call]")) note.hidden = !phone;
+}
+
 function ring(event) {
   call.id = event.call_id;
   document.getElementById("returning-caller").hidden = !event.returning;
+  showPhoneCall(Boolean(event.phone));
   show("ringing");
   ringtone.start();
   let remaining = Number(root.dataset.ringTimeout);
