@@ -20,6 +20,7 @@ SCRIPTS = [
     ("stats_dashboard.py", 1800),
     ("contact_save.py", 600),
     ("directory_search.py", 1200),
+    ("phone_line.py", 600),
 ]
 
 

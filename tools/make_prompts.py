@@ -4,7 +4,6 @@ Run at set-up (`make demo`, the tests): `.venv/bin/python tools/make_prompts.py 
 files are kept, so recorded human voices put there are never overwritten.
 """
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,22 +18,24 @@ def make(folder: Path | None = None) -> list[Path]:
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise FileNotFoundError(f"{tool} is not installed (Debian package '{tool}')")
-    if folder is not None:
-        os.environ["ECOUTE_PHONE_PROMPTS"] = str(folder)
-    target = prompts.folder()
-    target.mkdir(parents=True, exist_ok=True)
+    target = folder or prompts.folder()
     made = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, sentence in prompts.SENTENCES.items():
-            wav = prompts.path(name)
-            if wav.exists():
-                continue
-            spoken = Path(scratch) / f"{name}.wav"
-            subprocess.run(["espeak-ng", "-v", "fr", "-s", "150", "-w", str(spoken), sentence], check=True)
-            # The line's format: 8 kHz mono 16-bit, what the phone network carries (G.711 from there).
-            subprocess.run(["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
-            made.append(wav)
+        for language, sentences in prompts.SENTENCES.items():
+            (target / language).mkdir(parents=True, exist_ok=True)
+            for name, sentence in sentences.items():
+                wav = target / language / f"{name}.wav"
+                if not wav.exists():
+                    _speak(sentence, language, wav, Path(scratch))
+                    made.append(wav)
     return made
+
+
+def _speak(sentence: str, language: str, wav: Path, scratch: Path) -> None:
+    spoken = scratch / "spoken.wav"
+    subprocess.run(["espeak-ng", "-v", language, "-s", "150", "-w", str(spoken), sentence], check=True)
+    # The line's format: 8 kHz mono 16-bit, what the phone network carries (G.711 from there).
+    subprocess.run(["sox", str(spoken), "-r", "8000", "-c", "1", "-b", "16", str(wav)], check=True)
 
 
 if __name__ == "__main__":

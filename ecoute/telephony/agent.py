@@ -26,6 +26,8 @@ import re
 import secrets
 import signal
 import threading
+import time
+import wave
 
 import pjsua2 as pj
 import websockets
@@ -45,6 +47,10 @@ FRAME_SAMPLES = 160  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
 _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
+# The menu said on answering; its length, for how long a key is awaited after it.
+MENU = ["welcome", "menu", "en:offer"]
+MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
+PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
 
 
 def edge_headers(message: str) -> dict[str, str]:
@@ -130,6 +136,12 @@ class PhoneCall(pj.Call):
         self.session: asyncio.Task | None = None
         self.ended = False  # the call is over, for whichever reason
         self.sip_closed = False  # the SIP leg is gone or being hung up
+        self.language = "fr"
+        self.digits: asyncio.Queue[str] = asyncio.Queue()
+        self.urgent = False  # the caller pressed 1 (sent to the line once the call is in the queue)
+        self.waiting = False  # in the queue, not yet talking: the prompts keep them company
+        self.place: tuple[int, int | None] | None = None  # last (position, estimate) heard from the line
+        self.place_said_at = 0.0
 
     # --- SIP (called on the main thread, from libHandleEvents) ----------------------------------
 
@@ -141,8 +153,11 @@ class PhoneCall(pj.Call):
 
     def onCallMediaState(self, prm):
         if self.session is None and self._audio() is not None:
-            self.play("welcome", then="waiting")
-            self.session = self.agent.loop.create_task(self.join_line())
+            self.play(MENU, loop=False)
+            self.session = self.agent.loop.create_task(self.run())
+
+    def onDtmfDigit(self, prm):
+        self.digits.put_nowait(prm.digit)
 
     def _audio(self):
         info = self.getInfo()
@@ -151,17 +166,18 @@ class PhoneCall(pj.Call):
                 return self.getAudioMedia(index)
         return None
 
-    def play(self, name: str, then: str | None = None) -> None:
-        """Play prompt NAME to the caller (and then THEN, in a loop), instead of what was playing."""
+    def play(self, names: list[str], loop: bool = True) -> None:
+        """Play these prompts to the caller, in a loop unless told otherwise, instead of what was playing.
+
+        A name is said in the call's language, or in the one it names ("en:offer").
+        """
         audio = self._audio()
         if audio is None:
             return
         self.stop_prompt()
+        files = [str(prompt_file(name, self.language)) for name in names]
         player = pj.AudioMediaPlayer()
-        if then:
-            player.createPlaylist([str(prompts.path(name)), str(prompts.path(then))], "menu", 0)
-        else:
-            player.createPlayer(str(prompts.path(name)), pj.PJMEDIA_FILE_NO_LOOP)
+        player.createPlaylist(files, "prompts", 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
         player.startTransmit(audio)
         self.player = player
 
@@ -180,7 +196,49 @@ class PhoneCall(pj.Call):
             except pj.Error:
                 pass  # already gone
 
-    # --- The line (asyncio) ----------------------------------------------------------------------
+    # --- The menu, then the line (asyncio) --------------------------------------------------------
+
+    async def run(self) -> None:
+        choice = await self.menu()
+        if choice == "2":
+            self.language = "en"
+        self.urgent = choice == "1"
+        await self.join_line()
+
+    async def menu(self) -> str | None:
+        """The caller's choice while the menu is said (1: in danger, 2: English), or None after a short silence."""
+        try:
+            async with asyncio.timeout(MENU_SECONDS + self.agent.menu_pause):
+                while (digit := await self.digits.get()) not in ("1", "2"):
+                    pass
+                return digit
+        except TimeoutError:
+            return None
+
+    async def keys_while_waiting(self) -> None:
+        """1 at any time in the queue: in danger (once); other keys are ignored."""
+        while True:
+            if await self.digits.get() == "1" and not self.urgent and self.waiting:
+                self.urgent = True
+                await self.mark_urgent()
+
+    async def mark_urgent(self) -> None:
+        await self.send({"type": "queue.urgent", "call_id": self.line_call_id})
+        self.agent.main_thread(lambda: self.play(["urgent", *self.waiting_prompts()]))
+
+    def waiting_prompts(self) -> list[str]:
+        """The wait's loop: the place and an honest estimate, then reassurance (about 35 s a round)."""
+        said = prompts.place_and_wait(*self.place) if self.place else []
+        return [*said, "waiting", "waiting", "waiting", "waiting"] if said else ["waiting"]
+
+    def heard_place(self, event: dict) -> None:
+        place = (event["position"], event.get("estimated_wait"))
+        # Said again when it changed, at most every PLACE_SECONDS (the loop says it each round anyway).
+        if place != self.place and time.monotonic() - self.place_said_at >= PLACE_SECONDS:
+            self.place, self.place_said_at = place, time.monotonic()
+            self.agent.main_thread(lambda: self.play(self.waiting_prompts()))
+        elif self.place is None:
+            self.place = place
 
     async def join_line(self) -> None:
         headers = {
@@ -194,11 +252,17 @@ class PhoneCall(pj.Call):
             ) as socket:
                 self.socket = socket
                 await self.send({"type": "hello", "caller_key": secrets.token_urlsafe(32)})
-                await self.send({"type": "queue.join"})
-                async for text in socket:
-                    await self.on_event(json.loads(text))
-                    if self.ended:
-                        break
+                await self.send(
+                    {"type": "queue.join", **({"language": "en"} if self.language == "en" else {})}
+                )
+                keys = self.agent.loop.create_task(self.keys_while_waiting())
+                try:
+                    async for text in socket:
+                        await self.on_event(json.loads(text))
+                        if self.ended:
+                            break
+                finally:
+                    keys.cancel()
         except (OSError, websockets.WebSocketException) as error:
             logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
             await self.say_unavailable()
@@ -213,7 +277,7 @@ class PhoneCall(pj.Call):
 
     async def say_unavailable(self) -> None:
         if not self.ended:
-            self.agent.main_thread(lambda: self.play("unavailable"))
+            self.agent.main_thread(lambda: self.play(["unavailable"], loop=False))
             await asyncio.sleep(8)
 
     async def send(self, event: dict) -> None:
@@ -222,9 +286,16 @@ class PhoneCall(pj.Call):
     async def on_event(self, event: dict) -> None:
         kind = event.get("type")
         if kind == "queue.joined":
-            self.line_call_id = event["call_id"]
+            self.line_call_id, self.waiting = event["call_id"], True
             logger.info("phone call %s is line call %s", self.token, self.line_call_id)
+            if self.urgent:
+                await self.mark_urgent()
+            else:
+                self.agent.main_thread(lambda: self.play(self.waiting_prompts()))
+        elif kind == "queue.position":
+            self.heard_place(event)
         elif kind == "call.accepted":
+            self.waiting = False
             self.agent.main_thread(self.stop_prompt)
             await self.offer(event["ice"])
         elif kind == "signal":
@@ -236,8 +307,10 @@ class PhoneCall(pj.Call):
             await self.send({"type": "queue.join", "call_id": self.line_call_id})
         elif kind == "error":
             logger.warning("phone call %s: the line said %s", self.token, event.get("code"))
-            if event.get("code") in ("blocked", "proof_required", "too_many_calls", "too_many_connections"):
-                self.agent.main_thread(lambda: self.play("unavailable"))
+            if event.get("code") == "unknown_language":  # nobody speaks it now: the same fallback as the app
+                await self.send({"type": "queue.join"})
+            elif event.get("code") in ("blocked", "proof_required", "too_many_calls", "too_many_connections"):
+                self.agent.main_thread(lambda: self.play(["unavailable"], loop=False))
 
     async def leave_line(self) -> None:
         if self.socket is not None and self.line_call_id:
@@ -347,9 +420,23 @@ class LineAccount(pj.Account):
         logger.info("phone call %s answered", token)
 
 
+def prompt_file(name: str, language: str):
+    """A prompt's file: NAME in LANGUAGE, or in the language it names itself ("en:offer")."""
+    named, _, bare = name.rpartition(":")
+    return prompts.path(bare, named or language)
+
+
+def _seconds(wav_path) -> float:
+    with wave.open(str(wav_path)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
 class Agent:
-    def __init__(self, url: str, secret: str, address: str, port: int, rtp_port: int = 40000):
+    def __init__(
+        self, url: str, secret: str, address: str, port: int, rtp_port: int = 40000, menu_pause: float = 4
+    ):
         self.url, self.secret, self.address, self.port, self.rtp_port = url, secret, address, port, rtp_port
+        self.menu_pause = menu_pause  # seconds a key is awaited after the menu was said
         self.origin = re.sub(r"^ws", "http", url.split("/ws/", 1)[0])
         self.calls: dict[str, PhoneCall] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -372,6 +459,11 @@ class Agent:
         return await future
 
     def start_sip(self) -> None:
+        global MENU_SECONDS
+        MENU_SECONDS = sum(
+            _seconds(prompts.path(*reversed(name.split(":"))) if ":" in name else prompts.path(name))
+            for name in MENU
+        )
         self.endpoint = pj.Endpoint()
         self.endpoint.libCreate()
         config = pj.EpConfig()
@@ -379,8 +471,9 @@ class Agent:
         config.uaConfig.mainThreadOnly = True
         config.uaConfig.maxCalls = 4  # what the wheel is built with (docs/telephony.md)
         config.uaConfig.userAgent = "ecoute"
-        config.logConfig.level = 1
-        config.logConfig.consoleLevel = 1
+        # PJSIP's own lines can name addresses (its sockets, the peers'): none unless asked for.
+        config.logConfig.level = int(os.environ.get("ECOUTE_PJSIP_LOG_LEVEL", "0"))
+        config.logConfig.consoleLevel = config.logConfig.level
         config.logConfig.msgLogging = 0  # SIP messages are never logged
         config.medConfig.clockRate = RATE
         config.medConfig.sndClockRate = RATE
@@ -403,7 +496,7 @@ class Agent:
     async def run(self, stop: asyncio.Event) -> None:
         self.loop = asyncio.get_running_loop()
         self.start_sip()
-        logger.info("the phone line's media agent answers on %s:%s", self.address, self.port)
+        logger.info("the phone line's media agent answers on port %s", self.port)
         while not stop.is_set():
             self.endpoint.libHandleEvents(0)
             while self._main_thread_work:
@@ -427,8 +520,21 @@ class Agent:
                 del self.calls[token]
 
 
+class _BlankAddresses(logging.Filter):
+    """A second line of defence: no IPv4 address in any line the agent writes (a library's included)."""
+
+    ADDRESS = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.ADDRESS.sub("0.0.0.0", record.getMessage())
+        record.args = ()
+        return True
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_BlankAddresses())
     # ICE's own lines name addresses (the relay's, the peers'): only its warnings are written.
     logging.getLogger("aioice").setLevel(logging.WARNING)
     url = os.environ.get("ECOUTE_TELEPHONY_URL", "ws://127.0.0.1:8000/ws/telephony/")
@@ -446,6 +552,7 @@ def main() -> None:
         os.environ.get("ECOUTE_SIP_MEDIA_ADDRESS", "127.0.0.1"),
         int(os.environ.get("ECOUTE_SIP_MEDIA_PORT", "5080")),
         int(os.environ.get("ECOUTE_SIP_RTP_PORT", "40000")),
+        float(os.environ.get("ECOUTE_PHONE_MENU_PAUSE", "4")),
     )
 
     async def serve():

@@ -44,8 +44,8 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     )
     log_in_and_go_available(workspace, claire)
 
-    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "40")
-    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=20000)
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60")
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=40000)  # after the menu
     assert workspace.locator("[data-show=ringing] [data-phone-call]").is_visible()
     call = Call.objects.get()
     assert call.channel == Channel.PHONE

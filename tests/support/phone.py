@@ -64,6 +64,7 @@ class PhoneLine:
             "ECOUTE_TELEPHONY_SECRET": self.secret,
             "ECOUTE_SIP_MEDIA_PORT": str(self.edge.settings.media_port),
             "ECOUTE_PHONE_PROMPTS": str(self.prompts),
+            "ECOUTE_PHONE_MENU_PAUSE": "1",
         }
         self._log = open(self.agent_log, "w")
         self.agent = subprocess.Popen(

@@ -4,7 +4,9 @@ import time
 
 import pytest
 
-from ecoute.calls.models import Call, CallState, Channel, EndReason
+from ecoute.calls.models import Alert, AlertKind, Call, CallState, Channel, EndReason, Priority
+from ecoute.presence.models import Status
+from tests.support.cast import make_psychologist
 from tests.support.phone import PhoneLine, summary_of
 from tests.support.sip import CALLER_NUMBER, find_number
 
@@ -18,7 +20,7 @@ def phone_line(live_server_env, phone_prompts):
     line.stop()
 
 
-def wait_for(condition, timeout: float = 20):
+def wait_for(condition, timeout: float = 40):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -28,14 +30,25 @@ def wait_for(condition, timeout: float = 20):
     raise AssertionError("still not true")
 
 
+def never_silent(levels: list[int], longest_ms: int = 2000) -> bool:
+    """No LONGEST_MS in a row below a whisper in these 100 ms levels."""
+    quiet = 0
+    for level in levels:
+        quiet = quiet + 1 if level < 100 else 0
+        if quiet * 100 >= longest_ms:
+            return False
+    return True
+
+
 def test_a_phone_caller_hears_the_welcome_waits_in_the_queue_and_hanging_up_abandons(phone_line):
-    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "6")
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "28")
     call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
-    assert call.state == CallState.REQUESTED and call.queued_at is not None
+    assert call.state == CallState.REQUESTED and call.queued_at is not None and call.language is None
     summary = summary_of(caller)
     assert summary["answered_after"] is not None and summary["answered_after"] < 2
-    # The welcome was spoken (not silence) from the first seconds.
-    assert max(summary["loudness_every_100ms"][:30]) > 300, summary
+    # Spoken from the first second to the hang-up: the welcome, the menu, then the wait's prompts.
+    levels = summary["loudness_every_100ms"]
+    assert len(levels) > 250 and never_silent(levels[5:]), levels
     call = wait_for(lambda: Call.objects.filter(pk=call.pk, state=CallState.ABANDONED).first())
     assert call.end_reason == EndReason.CALLER_LEFT
     assert find_number(phone_line.logs()) == []
@@ -51,7 +64,7 @@ def short_timeout_line(live_server_env, phone_prompts):
 
 
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):
-    caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "25")
+    caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "9")
     call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
     short_timeout_line.agent.kill()  # as a crash would: no goodbye on any socket
     short_timeout_line.agent.wait(5)
@@ -61,3 +74,21 @@ def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_ti
     assert call.end_reason == EndReason.CALLER_LOST
     caller.kill()
     caller.wait(5)
+
+
+def test_pressing_2_asks_for_an_english_speaking_psychologist(phone_line):
+    make_psychologist("Jane", languages=("fr", "en"), status=Status.IN_CALL)  # nobody free: it waits
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "20", "--digits", "2")
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=15)
+    assert call.language.code == "en" and call.priority == Priority.NORMAL
+    summary_of(caller)
+
+
+def test_pressing_1_puts_the_caller_first_and_alerts_supervisors(phone_line):
+    make_psychologist("Claire", status=Status.IN_CALL)
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "20", "--digits", "1")
+    call = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE, priority=Priority.URGENT).first(), timeout=15
+    )
+    assert Alert.objects.filter(call=call, kind=AlertKind.DANGER).exists()
+    summary_of(caller)
