@@ -15,6 +15,7 @@ import array
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -137,6 +138,9 @@ def main() -> int:
         header = pj.SipHeader()
         header.hName, header.hValue = name, value
         operation.txOption.headers.append(header)
+    # SIGTERM hangs up as a caller putting the phone down would (the tests use it at a chosen moment).
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     started = time.time()
     call.makeCall(f"sip:{LINE_NUMBER}@{args.edge}", operation)
     digits_sent = False
@@ -152,7 +156,7 @@ def main() -> int:
         ):
             call.dialDtmf(args.digits)
             digits_sent = True
-        if now - started >= args.seconds:
+        if now - started >= args.seconds or stop:
             hung_up_by = "caller"
             call.hangup(pj.CallOpParam(True))
             for _ in range(100):

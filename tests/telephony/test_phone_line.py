@@ -1,10 +1,21 @@
 """A real phone call (PJSIP caller -> Kamailio -> the media agent -> the server's queue), without a browser."""
 
+import signal
 import time
 
 import pytest
 
-from ecoute.calls.models import Alert, AlertKind, Call, CallState, Channel, EndReason, Priority
+from ecoute.calls.models import (
+    Alert,
+    AlertKind,
+    Call,
+    CallState,
+    Channel,
+    EndReason,
+    Priority,
+    Ring,
+    RingOutcome,
+)
 from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
 from tests.support.phone import PhoneLine, summary_of
@@ -15,7 +26,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def phone_line(live_server_env, phone_prompts):
-    line = PhoneLine({**live_server_env, "ECOUTE_CALLER_TIMEOUT": "30"}, phone_prompts).start()
+    # No workspace socket sends heartbeats here: a psychologist made available stays so.
+    line = PhoneLine(
+        {**live_server_env, "ECOUTE_CALLER_TIMEOUT": "30", "ECOUTE_PRESENCE_TIMEOUT": "600"}, phone_prompts
+    ).start()
     yield line
     line.stop()
 
@@ -92,3 +106,14 @@ def test_pressing_1_puts_the_caller_first_and_alerts_supervisors(phone_line):
     )
     assert Alert.objects.filter(call=call, kind=AlertKind.DANGER).exists()
     summary_of(caller)
+
+
+def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_line):
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60", "--digits", "9")
+    ring = wait_for(lambda: Ring.objects.filter(psychologist=claire, outcome=RingOutcome.RINGING).first())
+    caller.send_signal(signal.SIGTERM)  # the caller puts the phone down while Claire's workspace rings
+    assert summary_of(caller)["hung_up_by"] == "caller"
+    ring = wait_for(lambda: Ring.objects.filter(pk=ring.pk, outcome=RingOutcome.CANCELLED).first())
+    call = Call.objects.get(pk=ring.call_id)
+    assert call.state == CallState.ABANDONED and call.end_reason == EndReason.CALLER_LEFT

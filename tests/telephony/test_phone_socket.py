@@ -110,3 +110,23 @@ async def test_the_phone_callers_danger_key_puts_them_first():
     while not position["urgent"]:
         position = await phone.expect("queue.position", timeout=5)
     assert position["position"] == 1
+
+
+async def test_a_supervisor_blocks_a_phone_source_and_the_same_number_is_refused_until_then():
+    from ecoute.abuse import blocks
+    from tests.support.contacts import make_staff
+
+    supervisor = await database_sync_to_async(make_staff)("supervisor")
+    phone = await phone_caller()
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    ended = await database_sync_to_async(blocks.block_call)(call_id, "source", 2, supervisor)
+    assert ended == 1
+    assert (await phone.expect("call.ended"))["reason"] == "blocked"
+
+    again = await phone_caller()  # the same number calls back: the edge's hash is the same
+    await again.send({"type": "queue.join"})
+    assert (await again.expect("error"))["code"] == "blocked"
+    other = await phone_caller(source="c" * 64, previous="d" * 64)  # another number still gets in
+    await other.send({"type": "queue.join"})
+    await other.expect("queue.joined")
