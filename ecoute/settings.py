@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     # Only for its templates and static files: the API's docs page uses the local Swagger UI, no CDN.
     "ninja",
     "ecoute.abuse",
+    "ecoute.telephony",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,8 @@ if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
 # The phone line (docs/telephony.md): the secret the media agent shows to open its callers' sockets
 # (empty: the phone line is off and that socket refuses everyone).
 ECOUTE_TELEPHONY_SECRET = env_str("ECOUTE_TELEPHONY_SECRET")
+# Days a code de suivi given to a phone caller stays valid (then the purge deletes it).
+ECOUTE_FOLLOW_UP_DAYS = env_int("ECOUTE_FOLLOW_UP_DAYS", 90, minimum=1)
 
 # --- Staff login: second factor, throttling ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")

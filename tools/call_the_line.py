@@ -121,6 +121,11 @@ def main() -> int:
     endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
     endpoint.libStart()
     endpoint.audDevManager().setNullDev()
+    # A phone network's codecs: G.711 only.
+    for codec in endpoint.codecEnum2():
+        endpoint.codecSetPriority(codec.codecId, 0)
+    endpoint.codecSetPriority("PCMU/8000", 255)
+    endpoint.codecSetPriority("PCMA/8000", 254)
     account_config = pj.AccountConfig()
     account_config.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     account_config.mediaConfig.transportConfig.port = args.rtp_port

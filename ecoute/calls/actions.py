@@ -231,11 +231,13 @@ def enqueue(
     preferred_id: int | None = None,
     held_back: bool = False,
     channel: str = Channel.APP,
+    caller_key_hash: str | None = None,
 ) -> Call:
     """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
 
     CHANNEL says how they called: the app, or the phone (ecoute/telephony: the media agent speaks
-    for the phone caller on the same socket protocol); both wait in the same queue.
+    for the phone caller on the same socket protocol); both wait in the same queue. CALLER_KEY_HASH,
+    when given, stands for the caller key's hash (a phone caller's, from a code de suivi).
 
     A call the caller had placed by tapping someone who did not answer may join it too; it keeps
     the time it was first requested, which is what the caller has waited. A call HELD_BACK comes
@@ -258,7 +260,9 @@ def enqueue(
             call = Call.objects.create(
                 pk=call_id,
                 requested_at=now,
-                caller_key_hash=hash_caller_key(caller_key),
+                caller_key_hash=caller_key_hash
+                if caller_key_hash is not None
+                else hash_caller_key(caller_key),
                 channel=channel,
                 **fields,
             )

@@ -115,9 +115,7 @@ class CallerSocket(JsonSocket):
             return None
 
         def admit():
-            held_back = gate.admit(
-                actions.hash_caller_key(self.caller_key), self.sources, message.get("proof")
-            )
+            held_back = gate.admit(self.caller_key_hash(), self.sources, message.get("proof"))
             limits.remember_call(self.source, call_id)
             return held_back
 
@@ -134,8 +132,13 @@ class CallerSocket(JsonSocket):
         if not isinstance(key, str) or not _CALLER_KEY.match(key):
             raise MessageError("bad_message", gettext("Clé d'appelant invalide."))
         self.caller_key = key
-        mine = await database_sync_to_async(queries.psychologists_of_caller)(actions.hash_caller_key(key))
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(self.caller_key_hash())
         await self.send_event({"type": "hello", "my_psychologists": mine})
+
+    def caller_key_hash(self) -> str:
+        """What links this caller's calls: the hash of the app's device key (a phone caller's comes
+        from a code de suivi, ecoute/telephony/socket.py)."""
+        return actions.hash_caller_key(self.caller_key)
 
     async def on_call_request(self, message):
         psychologist_id = require_int(message, "psychologist_id")
@@ -199,7 +202,15 @@ class CallerSocket(JsonSocket):
         await queue_fanout.watch(self, call_id)  # the place in the queue, now and at each change
 
     def _enqueue(self, call_id: uuid.UUID, language_id, preferred_id, held_back: bool) -> None:
-        actions.enqueue(call_id, self.caller_key, language_id, preferred_id, held_back, self.channel)
+        actions.enqueue(
+            call_id,
+            "",
+            language_id,
+            preferred_id,
+            held_back,
+            self.channel,
+            caller_key_hash=self.caller_key_hash(),
+        )
         if not held_back:
             limits.hold_back_if_flooding(self.source, call_id)
 
@@ -219,13 +230,8 @@ class CallerSocket(JsonSocket):
         if value is None:
             return None
         psychologist_id = require_int({"psychologist_id": value}, "psychologist_id")
-        mine = (
-            await database_sync_to_async(queries.psychologists_of_caller)(
-                actions.hash_caller_key(self.caller_key)
-            )
-            if self.caller_key
-            else []
-        )
+        key_hash = self.caller_key_hash()
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(key_hash) if key_hash else []
         if psychologist_id not in mine:
             raise MessageError(
                 "not_your_psychologist",
@@ -262,9 +268,7 @@ class CallerSocket(JsonSocket):
         call_id = require_uuid(message, "call_id")
         if self.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        call = await database_sync_to_async(queries.resumable_call)(
-            call_id, actions.hash_caller_key(self.caller_key)
-        )
+        call = await database_sync_to_async(queries.resumable_call)(call_id, self.caller_key_hash())
         if call is None:
             await self.send_event({"type": "call.ended", "call_id": str(call_id), "reason": "gone"})
             return

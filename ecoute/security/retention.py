@@ -36,6 +36,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.calls import alerts
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
+    from ecoute.telephony import follow_up
 
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
@@ -48,6 +49,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done["security_events"] = forget_security_events(audit_cutoff)
     done["admin_log"] = LogEntry.objects.filter(action_time__lt=audit_cutoff).delete()[0]
     done["sessions"] = clear_expired_sessions()
+    done["follow_up_codes"] = follow_up.purge_expired(now)
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
@@ -57,7 +59,8 @@ def summary(done: dict[str, int]) -> str:
         f"{done['notes']} notes effacées, {done['caller_links']} liens d'appelant oubliés, "
         f"{done['alert_reasons']} motifs d'alerte effacés, {done['note_reads']} lectures de notes et "
         f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
-        f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées."
+        f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées, "
+        f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés."
     )
 
 

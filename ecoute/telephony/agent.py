@@ -51,6 +51,7 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 MENU = ["welcome", "menu", "en:offer"]
 MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
 PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
+CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
 
 
 def edge_headers(message: str) -> dict[str, str]:
@@ -142,6 +143,9 @@ class PhoneCall(pj.Call):
         self.waiting = False  # in the queue, not yet talking: the prompts keep them company
         self.place: tuple[int, int | None] | None = None  # last (position, estimate) heard from the line
         self.place_said_at = 0.0
+        self.code: str | None = None  # a code de suivi keyed after * in the menu
+        self.preferred: int | None = None  # the psychologist that code stands for
+        self.later: asyncio.Task | None = None  # "anyone free" after a while, for a code's caller
 
     # --- SIP (called on the main thread, from libHandleEvents) ----------------------------------
 
@@ -187,6 +191,11 @@ class PhoneCall(pj.Call):
             self.player.stopTransmit(audio)
         self.player = None
 
+    def release_media(self) -> None:
+        """Destroy this call's player and bridge now, while PJSIP is up (not whenever Python frees them)."""
+        self.player = None
+        self.bridge = None
+
     def hang_up(self) -> None:
         self.ended = True
         if not self.sip_closed:
@@ -203,24 +212,53 @@ class PhoneCall(pj.Call):
         if choice == "2":
             self.language = "en"
         self.urgent = choice == "1"
+        if choice == "*":
+            self.code = await self.read_code()
+            logger.info("phone call %s keyed a code de suivi (%d digits)", self.token, len(self.code))
         await self.join_line()
 
     async def menu(self) -> str | None:
-        """The caller's choice while the menu is said (1: in danger, 2: English), or None after a short silence."""
+        """The caller's choice while the menu is said (1: in danger, 2: English, *: a code de suivi
+        follows), or None after a short silence."""
         try:
             async with asyncio.timeout(MENU_SECONDS + self.agent.menu_pause):
-                while (digit := await self.digits.get()) not in ("1", "2"):
+                while (digit := await self.digits.get()) not in ("1", "2", "*"):
                     pass
                 return digit
         except TimeoutError:
             return None
 
+    async def read_code(self) -> str:
+        """The six digits after *, each within a few seconds of the one before (fewer: no code)."""
+        code = ""
+        try:
+            while len(code) < 6:
+                async with asyncio.timeout(CODE_DIGIT_SECONDS):
+                    digit = await self.digits.get()
+                if digit.isdigit():
+                    code += digit
+        except TimeoutError:
+            pass
+        return code
+
+    async def someone_else_later(self) -> None:
+        """A caller waiting for the psychologist of their code talks to anyone free after a while."""
+        await asyncio.sleep(self.agent.preferred_wait)
+        if self.waiting and self.preferred:
+            self.preferred = None
+            await self.send({"type": "queue.anyone", "call_id": self.line_call_id})
+
     async def keys_while_waiting(self) -> None:
-        """1 at any time in the queue: in danger (once); other keys are ignored."""
+        """1 at any time in the queue: in danger (once); 0: anyone free rather than the code's
+        psychologist; other keys are ignored."""
         while True:
-            if await self.digits.get() == "1" and not self.urgent and self.waiting:
+            digit = await self.digits.get()
+            if digit == "1" and not self.urgent and self.waiting:
                 self.urgent = True
                 await self.mark_urgent()
+            elif digit == "0" and self.preferred and self.waiting:
+                self.preferred = None
+                await self.send({"type": "queue.anyone", "call_id": self.line_call_id})
 
     async def mark_urgent(self) -> None:
         await self.send({"type": "queue.urgent", "call_id": self.line_call_id})
@@ -251,10 +289,12 @@ class PhoneCall(pj.Call):
                 self.agent.url, additional_headers=headers, origin=self.agent.origin
             ) as socket:
                 self.socket = socket
-                await self.send({"type": "hello", "caller_key": secrets.token_urlsafe(32)})
-                await self.send(
-                    {"type": "queue.join", **({"language": "en"} if self.language == "en" else {})}
-                )
+                hello = {"type": "hello", "caller_key": secrets.token_urlsafe(32)}
+                if self.code:
+                    await self.send({**hello, "follow_up_code": self.code})  # queue.join follows its answer
+                else:
+                    await self.send(hello)
+                    await self.join_queue()
                 keys = self.agent.loop.create_task(self.keys_while_waiting())
                 try:
                     async for text in socket:
@@ -263,6 +303,8 @@ class PhoneCall(pj.Call):
                             break
                 finally:
                     keys.cancel()
+                    if self.later is not None:
+                        self.later.cancel()
         except (OSError, websockets.WebSocketException) as error:
             logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
             await self.say_unavailable()
@@ -280,18 +322,35 @@ class PhoneCall(pj.Call):
             self.agent.main_thread(lambda: self.play(["unavailable"], loop=False))
             await asyncio.sleep(8)
 
+    async def join_queue(self, psychologist_id: int | None = None) -> None:
+        event = {"type": "queue.join"}
+        if self.language == "en":
+            event["language"] = "en"
+        if psychologist_id:
+            event["psychologist_id"] = psychologist_id
+        await self.send(event)
+
     async def send(self, event: dict) -> None:
         await self.socket.send(json.dumps(event))
 
     async def on_event(self, event: dict) -> None:
         kind = event.get("type")
-        if kind == "queue.joined":
+        if kind == "follow_up":
+            self.preferred = event.get("psychologist_id") if event.get("known") else None
+            logger.info(
+                "phone call %s: the code de suivi is %s", self.token, "known" if self.preferred else "unknown"
+            )
+            await self.join_queue(self.preferred)
+        elif kind == "queue.joined":
             self.line_call_id, self.waiting = event["call_id"], True
             logger.info("phone call %s is line call %s", self.token, self.line_call_id)
             if self.urgent:
                 await self.mark_urgent()
             else:
-                self.agent.main_thread(lambda: self.play(self.waiting_prompts()))
+                said = ["code_known" if self.preferred else "code_unknown"] if self.code else []
+                self.agent.main_thread(lambda: self.play([*said, *self.waiting_prompts()]))
+            if self.preferred:
+                self.later = self.agent.loop.create_task(self.someone_else_later())
         elif kind == "queue.position":
             self.heard_place(event)
         elif kind == "call.accepted":
@@ -308,7 +367,11 @@ class PhoneCall(pj.Call):
         elif kind == "error":
             logger.warning("phone call %s: the line said %s", self.token, event.get("code"))
             if event.get("code") == "unknown_language":  # nobody speaks it now: the same fallback as the app
-                await self.send({"type": "queue.join"})
+                self.language = "fr"
+                await self.join_queue(self.preferred)
+            elif event.get("code") == "not_your_psychologist":  # the code's psychologist left the line
+                self.preferred = None
+                await self.join_queue()
             elif event.get("code") in ("blocked", "proof_required", "too_many_calls", "too_many_connections"):
                 self.agent.main_thread(lambda: self.play(["unavailable"], loop=False))
 
@@ -420,6 +483,14 @@ class LineAccount(pj.Account):
         logger.info("phone call %s answered", token)
 
 
+def use_g711_only(endpoint) -> None:
+    """G.711 (µ-law first, then A-law), what the phone network carries: no transcoding, 8 kHz end to end."""
+    for codec in endpoint.codecEnum2():
+        endpoint.codecSetPriority(codec.codecId, 0)
+    endpoint.codecSetPriority("PCMU/8000", 255)
+    endpoint.codecSetPriority("PCMA/8000", 254)
+
+
 def prompt_file(name: str, language: str):
     """A prompt's file: NAME in LANGUAGE, or in the language it names itself ("en:offer")."""
     named, _, bare = name.rpartition(":")
@@ -433,10 +504,18 @@ def _seconds(wav_path) -> float:
 
 class Agent:
     def __init__(
-        self, url: str, secret: str, address: str, port: int, rtp_port: int = 40000, menu_pause: float = 4
+        self,
+        url: str,
+        secret: str,
+        address: str,
+        port: int,
+        rtp_port: int = 40000,
+        menu_pause: float = 4,
+        preferred_wait: float = 120,
     ):
         self.url, self.secret, self.address, self.port, self.rtp_port = url, secret, address, port, rtp_port
         self.menu_pause = menu_pause  # seconds a key is awaited after the menu was said
+        self.preferred_wait = preferred_wait  # seconds a code's caller waits for that psychologist only
         self.origin = re.sub(r"^ws", "http", url.split("/ws/", 1)[0])
         self.calls: dict[str, PhoneCall] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -485,6 +564,7 @@ class Agent:
         self.endpoint.transportCreate(pj.PJSIP_TRANSPORT_UDP, transport)
         self.endpoint.libStart()
         self.endpoint.audDevManager().setNullDev()
+        use_g711_only(self.endpoint)
         account_config = pj.AccountConfig()
         account_config.idUri = f"sip:line@{self.address}:{self.port}"
         account_config.mediaConfig.transportConfig.boundAddress = self.address
@@ -507,6 +587,9 @@ class Agent:
             call.hang_up()
         for _ in range(50):
             self.endpoint.libHandleEvents(10)
+        for call in list(self.calls.values()):
+            call.thisown = False  # see _forget_ended
+            call.release_media()
         self.calls.clear()
         self.account = None
         self.endpoint.libDestroy()
@@ -517,6 +600,7 @@ class Agent:
                 # This build of the bindings asserts in a Call's destructor once the call is over:
                 # the C++ object (a few hundred bytes) is left behind rather than the process aborted.
                 call.thisown = False
+                call.release_media()
                 del self.calls[token]
 
 
@@ -553,6 +637,7 @@ def main() -> None:
         int(os.environ.get("ECOUTE_SIP_MEDIA_PORT", "5080")),
         int(os.environ.get("ECOUTE_SIP_RTP_PORT", "40000")),
         float(os.environ.get("ECOUTE_PHONE_MENU_PAUSE", "4")),
+        float(os.environ.get("ECOUTE_PHONE_PREFERRED_WAIT", "120")),
     )
 
     async def serve():

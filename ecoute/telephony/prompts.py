@@ -31,7 +31,15 @@ SENTENCES = {
             "Bonjour, vous êtes sur la ligne d'écoute des soignants. L'appel est gratuit et anonyme : "
             "votre numéro n'est pas transmis. Un psychologue va vous répondre."
         ),
-        "menu": "Si vous êtes en danger, ou si vous avez des idées suicidaires, tapez 1.",
+        "menu": (
+            "Si vous êtes en danger, ou si vous avez des idées suicidaires, tapez 1. "
+            "Si un psychologue vous a donné un code de suivi, tapez étoile, puis les six chiffres."
+        ),
+        "code_known": (
+            "Merci. Votre appel est proposé d'abord au psychologue qui vous a donné ce code. "
+            "Pour parler à un autre psychologue, tapez 0."
+        ),
+        "code_unknown": "Ce code de suivi n'est pas reconnu. Nous cherchons un psychologue libre.",
         "urgent": (
             "Votre appel passe en priorité et un cadre de la plateforme est prévenu. Restez en ligne. "
             "En cas de danger immédiat, le 15, le 112, et le 31 14 répondent aussi jour et nuit."
@@ -58,6 +66,11 @@ SENTENCES = {
             "You have reached the listening line for health professionals. The call is free and anonymous: "
             "your number is not passed on. A psychologist will answer you."
         ),
+        "code_known": (
+            "Thank you. Your call is offered first to the psychologist who gave you this code. "
+            "To talk to another psychologist, press 0."
+        ),
+        "code_unknown": "This follow-up code is not known. We are looking for a free psychologist.",
         "urgent": (
             "Your call now comes first and a supervisor has been told. Please stay on the line. "
             "If you are in immediate danger, 15, 112 and 31 14 also answer day and night."

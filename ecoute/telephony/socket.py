@@ -11,11 +11,16 @@ import hmac
 import re
 import secrets
 
+from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext
 
 from ecoute.calls.consumers import CallerSocket
 from ecoute.calls.models import Channel
+from ecoute.lib.sockets import MessageError
 from ecoute.lib.source import PREVIOUS_SCOPE_KEY, SCOPE_KEY
+
+from . import follow_up
 
 SECRET_HEADER = b"x-ecoute-telephony-secret"
 SOURCE_HEADER = b"x-ecoute-source"
@@ -50,10 +55,34 @@ def phone_sources(scope) -> tuple[str, str] | None:
 
 
 class PhoneSocket(CallerSocket):
-    """A phone caller, spoken for by the media agent (ecoute/telephony/agent.py)."""
+    """A phone caller, spoken for by the media agent (ecoute/telephony/agent.py).
+
+    A phone has no device key: the agent draws a random one per call. A caller who keys a code de
+    suivi in the menu is linked to the call the code was given on instead (follow_up.py), and is
+    offered to that psychologist first, as the app's returning callers are.
+    """
 
     channel = Channel.PHONE
     watches_board = False
+    given_code = None  # the code de suivi keyed in the menu, when it is a known one
+
+    async def on_hello(self, message):
+        code = message.get("follow_up_code")
+        if code is not None:
+            if self.caller_key:  # one code per call: the menu is not a way to try codes in a row
+                raise MessageError("bad_message", gettext("Un seul code de suivi par appel."))
+            self.given_code = await database_sync_to_async(follow_up.find)(code)
+        await super().on_hello(message)
+        if code is not None:
+            psychologist_id = self.given_code.psychologist_id if self.given_code else None
+            await self.send_event(
+                {"type": "follow_up", "known": bool(self.given_code), "psychologist_id": psychologist_id}
+            )
+
+    def caller_key_hash(self) -> str:
+        if self.given_code is not None:
+            return self.given_code.caller_key_hash
+        return super().caller_key_hash()
 
     async def connect(self):
         sources = phone_sources(self.scope) if agent_allowed(self.scope) else None

@@ -55,6 +55,14 @@ class PhoneLine:
         self.agent_log = None
 
     def start(self) -> "PhoneLine":
+        try:
+            self._start()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
         self.server.start()
         self.edge.start()
         self.agent_log = ARTIFACTS / f"phone-agent-{self.edge.settings.media_port}.log"
@@ -75,7 +83,6 @@ class PhoneLine:
             stderr=subprocess.STDOUT,
         )
         self._wait_for_agent()
-        return self
 
     def _wait_for_agent(self) -> None:
         import time
@@ -96,7 +103,8 @@ class PhoneLine:
                 self.agent.wait(10)
             except subprocess.TimeoutExpired:
                 self.agent.kill()
-        self.edge.stop()
+        if self.edge.process:
+            self.edge.stop()
         self.server.stop()
 
     def logs(self) -> str:

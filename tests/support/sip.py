@@ -25,8 +25,12 @@ def free_udp_port() -> int:
         return probe.getsockname()[1]
 
 
-def digit_runs_of(number: str, length: int = 4) -> set[str]:
-    """Every run of LENGTH consecutive digits of NUMBER: none may appear where the number must not."""
+def digit_runs_of(number: str, length: int = 6) -> set[str]:
+    """Every run of LENGTH consecutive digits of NUMBER: none may appear where the number must not.
+
+    Six of its nine digits: shorter runs turn up by chance in the clock times and random tokens of
+    the logs (a trace's "20:07:59.245674" holds 4567).
+    """
     return {number[i : i + length] for i in range(len(number) - length + 1)}
 
 

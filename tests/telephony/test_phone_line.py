@@ -117,3 +117,37 @@ def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_
     ring = wait_for(lambda: Ring.objects.filter(pk=ring.pk, outcome=RingOutcome.CANCELLED).first())
     call = Call.objects.get(pk=ring.call_id)
     assert call.state == CallState.ABANDONED and call.end_reason == EndReason.CALLER_LEFT
+
+
+def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(phone_line):
+    from ecoute.lib import clock
+    from ecoute.telephony import follow_up
+
+    claire = make_psychologist("Claire", status=Status.IN_CALL)  # busy: the call waits for her
+    make_psychologist("Amélie", status=Status.IN_CALL)
+    now = clock.now()
+    earlier = Call.objects.create(
+        channel=Channel.PHONE,
+        state=CallState.CONNECTED,
+        psychologist=claire,
+        caller_key_hash="e" * 64,
+        requested_at=now,
+        answered_at=now,
+    )
+    code = follow_up.give(earlier.pk, claire.pk)  # what Claire's workspace showed her at the end
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "25", "--digits", "*" + code)
+    call = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE).exclude(pk=earlier.pk).first(), timeout=20
+    )
+    assert call.preferred_psychologist == claire and call.caller_key_hash == "e" * 64
+    summary_of(caller)
+
+    # A code nobody gave: the call joins as any other, linked to nothing.
+    unknown = "000000" if code != "000000" else "999999"
+    caller = phone_line.dial("--number", "0655443322", "--seconds", "25", "--digits", "*" + unknown)
+    other = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE).exclude(pk__in=[earlier.pk, call.pk]).first(),
+        timeout=25,
+    )
+    assert other.preferred_psychologist is None and other.caller_key_hash not in ("", "e" * 64)
+    summary_of(caller)

@@ -130,3 +130,46 @@ async def test_a_supervisor_blocks_a_phone_source_and_the_same_number_is_refused
     other = await phone_caller(source="c" * 64, previous="d" * 64)  # another number still gets in
     await other.send({"type": "queue.join"})
     await other.expect("queue.joined")
+
+
+async def test_a_known_code_de_suivi_links_the_call_and_offers_its_psychologist_first():
+    from ecoute.lib import clock
+    from ecoute.telephony import follow_up
+
+    claire = await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+
+    def earlier_call_with_code():
+        now = clock.now()
+        call = Call.objects.create(
+            channel=Channel.PHONE,
+            state=CallState.CONNECTED,
+            psychologist=claire,
+            caller_key_hash="e" * 64,
+            requested_at=now,
+            answered_at=now,
+        )
+        return follow_up.give(call.pk, claire.pk)
+
+    code = await database_sync_to_async(earlier_call_with_code)()
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": code})
+    assert await phone.expect("follow_up") == {
+        "type": "follow_up",
+        "known": True,
+        "psychologist_id": claire.pk,
+    }
+    await phone.send({"type": "queue.join", "psychologist_id": claire.pk})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    call = await database_sync_to_async(Call.objects.get)(pk=call_id)
+    assert call.preferred_psychologist_id == claire.pk and call.caller_key_hash == "e" * 64
+    # One code per call: a second hello with another code is refused.
+    await phone.send({"type": "hello", "caller_key": "q" * 43, "follow_up_code": "123456"})
+    assert (await phone.expect("error"))["code"] == "bad_message"
+
+
+async def test_an_unknown_code_links_to_nothing():
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": "000000"})
+    assert (await phone.expect("follow_up"))["known"] is False

@@ -47,7 +47,7 @@ def test_the_line_receives_a_token_and_a_hash_never_the_number(edge, tmp_path):
 
     received = _received(trace)
     # The number was in From, Contact, P-Asserted-Identity, P-Preferred-Identity, Remote-Party-ID,
-    # Diversion and History-Info: no run of 4 of its digits reached the line, in any message.
+    # Diversion and History-Info: no run of 6 of its digits reached the line, in any message.
     assert find_number(received) == []
     invite = _invite(received)
     for header in (
