@@ -12,6 +12,7 @@ import pytest
 from django.core import serializers
 
 from ecoute.calls.models import Call, CallState, Channel, EndReason
+from ecoute.telephony import follow_up
 from tests.browser.helpers import log_in_and_go_available, wait_for_audio
 from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
@@ -46,14 +47,19 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
 
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60")
     workspace.locator("[data-show=ringing]:visible").wait_for(timeout=40000)  # after the menu
-    assert workspace.locator("[data-show=ringing] [data-phone-call]").is_visible()
+    assert workspace.locator("[data-show=ringing] p[data-phone-call]").is_visible()
     call = Call.objects.get()
     assert call.channel == Channel.PHONE
     workspace.click("[data-action=accept]")
     accepted_at = time.time()
     stats = wait_for_audio(workspace)  # the phone caller's tone, bridged into the browser
     assert stats["remoteCandidateType"] == "relay"  # the agent's media through the relay too
-    assert workspace.locator("[data-show=in_call] [data-phone-call]").is_visible()
+    assert workspace.locator("[data-show=in_call] p[data-phone-call]").is_visible()
+    # The code de suivi, to read aloud: six digits shown, the same that find the caller again.
+    workspace.click("#follow-up-form button")
+    workspace.locator("#follow-up-code:has-text('Code de suivi')").wait_for()
+    shown = "".join(ch for ch in workspace.locator("#follow-up-code").inner_text() if ch.isdigit())
+    assert len(shown) == 6 and follow_up.find(shown).caller_key_hash == Call.objects.get().caller_key_hash
     workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone
     screenshot(workspace, "workspace-phone-call")
     workspace.click("[data-action=hangup]")
