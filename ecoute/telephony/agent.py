@@ -16,6 +16,7 @@ and ECOUTE_SIP_MEDIA_PORT (docs/telephony.md). pjsua2 runs on this process's mai
 are polled by the asyncio loop); only the audio callbacks come from PJSIP's clock thread.
 """
 
+import array
 import asyncio
 import collections
 import fractions
@@ -87,16 +88,19 @@ class CallerVoice(MediaStreamTrack):
 
 
 class AudioBridge(pj.AudioMediaPort):
-    """A port of PJSIP's conference bridge: it hears the phone caller and speaks the browser's audio.
+    """A port of PJSIP's conference bridge: it hears the phone caller and speaks the browsers' audio.
 
-    Called every 20 ms from PJSIP's clock thread: it only moves bytes, through a lock-protected buffer
-    one way and the asyncio loop's thread-safe call the other way.
+    The caller's voice goes to every browser in the call (the psychologist, and a supervisor who
+    joined); what the caller hears is their voices mixed. Called every 20 ms from PJSIP's clock
+    thread: it only moves bytes, through lock-protected buffers one way and the asyncio loop's
+    thread-safe call the other way.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, caller_voice: CallerVoice):
+    def __init__(self, loop: asyncio.AbstractEventLoop):
         super().__init__()
-        self.loop, self.caller_voice = loop, caller_voice
-        self.to_caller = bytearray()
+        self.loop = loop
+        self.voices: dict[str, CallerVoice] = {}  # per browser: the caller's voice sent to it
+        self.heard: dict[str, bytearray] = {}  # per browser: its audio waiting for the caller
         self.lock = threading.Lock()
         audio_format = pj.MediaFormatAudio()
         audio_format.init(pj.PJMEDIA_FORMAT_PCM, RATE, 1, 20000, 16)
@@ -105,22 +109,51 @@ class AudioBridge(pj.AudioMediaPort):
     def onFrameReceived(self, frame):  # the caller's voice
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             pcm = bytes(frame.buf)
-            self.loop.call_soon_threadsafe(self.caller_voice.push, pcm)
+            for voice in list(self.voices.values()):
+                self.loop.call_soon_threadsafe(voice.push, pcm)
 
     def onFrameRequested(self, frame):  # what the caller hears
         with self.lock:
-            pcm = bytes(self.to_caller[:FRAME_BYTES])
-            del self.to_caller[:FRAME_BYTES]
-        pcm = pcm.ljust(FRAME_BYTES, b"\0")  # silence while the browser has sent nothing
+            parts = []
+            for buffer in self.heard.values():
+                parts.append(bytes(buffer[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0"))
+                del buffer[:FRAME_BYTES]
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(pcm)
+        frame.buf = pj.ByteVector(mix(parts))  # silence while no browser has sent anything
         frame.size = FRAME_BYTES
 
-    def speak(self, pcm: bytes) -> None:
+    def add(self, who: str, voice: CallerVoice) -> None:
         with self.lock:
-            self.to_caller += pcm
-            if len(self.to_caller) > RATE * 2:  # more than 1 s behind: keep the newest
-                del self.to_caller[: len(self.to_caller) - RATE]
+            self.voices[who], self.heard[who] = voice, bytearray()
+
+    def remove(self, who: str) -> None:
+        with self.lock:
+            self.voices.pop(who, None)
+            self.heard.pop(who, None)
+
+    def rename(self, old: str, new: str) -> None:
+        with self.lock:
+            if old in self.voices:
+                self.voices[new], self.heard[new] = self.voices.pop(old), self.heard.pop(old)
+
+    def speak(self, who: str, pcm: bytes) -> None:
+        with self.lock:
+            buffer = self.heard.get(who)
+            if buffer is None:
+                return
+            buffer += pcm
+            if len(buffer) > RATE * 2:  # more than 1 s behind: keep the newest
+                del buffer[: len(buffer) - RATE]
+
+
+def mix(parts: list[bytes]) -> bytes:
+    """20 ms of 16-bit PCM from each browser, summed and clipped (silence when there is none)."""
+    if not parts:
+        return bytes(FRAME_BYTES)
+    if len(parts) == 1:
+        return parts[0]
+    total = [sum(samples) for samples in zip(*(array.array("h", part) for part in parts))]
+    return array.array("h", (max(-32768, min(32767, sample)) for sample in total)).tobytes()
 
 
 class PhoneCall(pj.Call):
@@ -131,7 +164,8 @@ class PhoneCall(pj.Call):
         self.agent, self.token, self.sources = agent, token, sources
         self.player = None
         self.bridge: AudioBridge | None = None
-        self.peer: RTCPeerConnection | None = None
+        # The browsers in the call: "psychologist", and "supervisor" when one joined (warm transfer).
+        self.peers: dict[str, RTCPeerConnection] = {}
         self.socket = None
         self.line_call_id: str | None = None
         self.session: asyncio.Task | None = None
@@ -215,7 +249,8 @@ class PhoneCall(pj.Call):
         if choice == "*":
             self.code = await self.read_code()
             logger.info("phone call %s keyed a code de suivi (%d digits)", self.token, len(self.code))
-        await self.join_line()
+        if not self.ended:  # not hung up during the menu
+            await self.join_line()
 
     async def menu(self) -> str | None:
         """The caller's choice while the menu is said (1: in danger, 2: English, *: a code de suivi
@@ -301,6 +336,10 @@ class PhoneCall(pj.Call):
                         await self.on_event(json.loads(text))
                         if self.ended:
                             break
+                    # Hung up while the join was on its way: the call leaves the queue now rather
+                    # than when the server stops seeing it (an error answer if it had ended already).
+                    if self.ended and self.line_call_id:
+                        await self.send({"type": "call.hangup", "call_id": self.line_call_id})
                 finally:
                     keys.cancel()
                     if self.later is not None:
@@ -358,7 +397,13 @@ class PhoneCall(pj.Call):
             self.agent.main_thread(self.stop_prompt)
             await self.offer(event["ice"])
         elif kind == "signal":
-            await self.on_signal(event["signal"])
+            await self.on_signal(event["signal"], event.get("from", "psychologist"))
+        elif kind == "call.supervisor_joined":  # warm transfer: the supervisor's browser joins too
+            await self.offer(event["ice"], to="supervisor")
+        elif kind == "call.supervisor_left":
+            await self.close_peer("supervisor")
+        elif kind == "call.handed_over":
+            await self.hand_over()
         elif kind == "call.ended":
             logger.info("phone call %s ended by the line (%s)", self.token, event.get("reason"))
             self.ended = True  # the socket closes, then the SIP leg is hung up (join_line)
@@ -373,7 +418,9 @@ class PhoneCall(pj.Call):
                 self.preferred = None
                 await self.join_queue()
             elif event.get("code") in ("blocked", "proof_required", "too_many_calls", "too_many_connections"):
-                self.agent.main_thread(lambda: self.play(["unavailable"], loop=False))
+                # Refused by the abuse limits: said so (with the emergency numbers), then hung up.
+                await self.say_unavailable()
+                self.ended = True
 
     async def leave_line(self) -> None:
         if self.socket is not None and self.line_call_id:
@@ -386,66 +433,75 @@ class PhoneCall(pj.Call):
 
     # --- WebRTC towards the psychologist's browser ------------------------------------------------
 
-    async def offer(self, ice: dict) -> None:
+    async def offer(self, ice: dict, to: str = "psychologist") -> None:
+        """Offer WebRTC to the browser of TO (the caller's side always offers, as the app does)."""
         servers = [
             RTCIceServer(
                 urls=server["urls"], username=server.get("username"), credential=server.get("credential")
             )
             for server in ice.get("iceServers", [])
         ]
-        self.peer = RTCPeerConnection(
+        peer = RTCPeerConnection(
             RTCConfiguration(
                 iceServers=servers,
                 iceTransportPolicy=RTCIceTransportPolicy(ice.get("iceTransportPolicy", "all")),
             )
         )
+        self.peers[to] = peer
         voice = CallerVoice()
-        transceiver = self.peer.addTransceiver(voice, direction="sendrecv")
+        transceiver = peer.addTransceiver(voice, direction="sendrecv")
         # G.711 end to end where the browser accepts it: no transcoding of the phone's audio.
         codecs = RTCRtpSender.getCapabilities("audio").codecs
         transceiver.setCodecPreferences(
             [c for c in codecs if c.mimeType == "audio/PCMU"]
             + [c for c in codecs if c.mimeType != "audio/PCMU"]
         )
-        bridge = await self.agent.in_main_thread(lambda: self._open_bridge(voice))
+        bridge = await self.agent.in_main_thread(self._open_bridge)
+        bridge.add(to, voice)
 
-        @self.peer.on("track")
+        @peer.on("track")
         def on_track(track):
-            self.agent.loop.create_task(self._to_caller(track, bridge))
+            self.agent.loop.create_task(self._to_caller(track, bridge, peer))
 
-        await self.peer.setLocalDescription(await self.peer.createOffer())
-        description = self.peer.localDescription
+        await peer.setLocalDescription(await peer.createOffer())
+        description = peer.localDescription
         await self.send(
             {
                 "type": "signal",
                 "call_id": self.line_call_id,
+                "to": to,
                 "signal": {"description": {"type": description.type, "sdp": description.sdp}},
             }
         )
 
-    def _open_bridge(self, voice: CallerVoice) -> AudioBridge:
-        self.bridge = AudioBridge(self.agent.loop, voice)
-        audio = self._audio()
-        audio.startTransmit(self.bridge)
-        self.bridge.startTransmit(audio)
+    def _open_bridge(self) -> AudioBridge:
+        if self.bridge is None:
+            self.bridge = AudioBridge(self.agent.loop)
+            audio = self._audio()
+            audio.startTransmit(self.bridge)
+            self.bridge.startTransmit(audio)
         return self.bridge
 
-    async def _to_caller(self, track, bridge: AudioBridge) -> None:
+    async def _to_caller(self, track, bridge: AudioBridge, peer: RTCPeerConnection) -> None:
         resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return
+            who = next((role for role, known in self.peers.items() if known is peer), None)
+            if who is None:
+                return  # that browser left the call
             for converted in resampler.resample(frame):
-                bridge.speak(bytes(converted.planes[0])[: converted.samples * 2])
+                bridge.speak(who, bytes(converted.planes[0])[: converted.samples * 2])
 
-    async def on_signal(self, signal: dict) -> None:
-        if self.peer is None:
+    async def on_signal(self, signal: dict, sender: str = "psychologist") -> None:
+        peer = self.peers.get(sender)
+        if peer is None:
             return
         if "description" in signal:
             description = signal["description"]
-            await self.peer.setRemoteDescription(
+            await peer.setRemoteDescription(
                 RTCSessionDescription(sdp=description["sdp"], type=description["type"])
             )
         elif signal.get("candidate"):
@@ -454,12 +510,24 @@ class PhoneCall(pj.Call):
             if line:
                 parsed = candidate_from_sdp(line.split(":", 1)[1] if line.startswith("candidate:") else line)
                 parsed.sdpMid, parsed.sdpMLineIndex = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
-                await self.peer.addIceCandidate(parsed)
+                await peer.addIceCandidate(parsed)
 
-    async def close_peer(self) -> None:
-        if self.peer is not None:
-            peer, self.peer = self.peer, None
-            await peer.close()
+    async def close_peer(self, who: str | None = None) -> None:
+        """Close the connection with WHO's browser, or with every browser."""
+        for role in [who] if who else list(self.peers):
+            peer = self.peers.pop(role, None)
+            if self.bridge is not None:
+                self.bridge.remove(role)
+            if peer is not None:
+                await peer.close()
+
+    async def hand_over(self) -> None:
+        """The psychologist left a call the supervisor joined: the supervisor's browser carries it on."""
+        await self.close_peer("psychologist")
+        if "supervisor" in self.peers:
+            self.peers["psychologist"] = self.peers.pop("supervisor")
+            if self.bridge is not None:
+                self.bridge.rename("supervisor", "psychologist")
 
 
 class LineAccount(pj.Account):

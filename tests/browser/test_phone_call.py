@@ -13,7 +13,7 @@ from django.core import serializers
 
 from ecoute.calls.models import Call, CallState, Channel, EndReason
 from ecoute.telephony import follow_up
-from tests.browser.helpers import log_in_and_go_available, wait_for_audio
+from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_for_audio
 from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
 from tests.support.phone import PhoneLine, summary_of
@@ -107,3 +107,48 @@ def redis_contents() -> str:
         if client.type(key) == b"string":
             parts.append(repr(client.get(key)))
     return "\n".join(parts)
+
+
+def test_a_supervisor_joins_a_phone_call_with_audio_and_carries_it_on(phone_line, open_page):
+    from ecoute.accounts.models import Role, User
+    from tests.browser.helpers import log_in
+
+    laptop = {"width": 1280, "height": 800}
+    claire = make_psychologist("Claire")
+    helene = make_psychologist("Hélène")
+    User.objects.filter(pk=helene.pk).update(role=Role.SUPERVISOR)
+    workspace = open_page("/espace/", viewport=laptop)
+    log_in_and_go_available(workspace, claire)
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "90")
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=40000)
+    workspace.click("[data-action=accept]")
+    wait_for_audio(workspace)
+
+    board = open_page("/supervision/", viewport=laptop)
+    log_in(board, helene, lands_on="**/supervision/")
+    helene_workspace = board.context.new_page()
+    helene_workspace.on("websocket", open_page._count_socket)
+    helene_workspace.goto(f"{phone_line.server.url}/espace/")
+    helene_workspace.locator("#status-label").wait_for()
+    board.locator("[data-join-call]").click()
+    helene_stats = wait_for_audio(helene_workspace)  # the phone caller's voice reaches her browser too
+    assert helene_stats["remoteCandidateType"] == "relay"
+
+    workspace.locator("#hand-over:visible").wait_for()
+    workspace.click("#hand-over")
+    workspace.locator("[data-show=wrap_up]:visible").wait_for()
+    before = helene_workspace.evaluate(CALL_STATS)["bytesReceived"]
+    helene_workspace.wait_for_timeout(1500)
+    assert helene_workspace.evaluate(CALL_STATS)["bytesReceived"] > before  # she still hears the caller
+    call = Call.objects.get()
+    assert call.state == CallState.CONNECTED and call.psychologist_id == helene.pk
+
+    handed_over_at = time.time()
+    helene_workspace.wait_for_timeout(2500)  # her fake microphone's beeps reach the phone
+    helene_workspace.click("[data-action=hangup]")
+    summary = summary_of(caller)
+    assert summary["hung_up_by"] == "line"
+    after = summary["loudness_every_100ms"][
+        int((handed_over_at - summary["recording_started_at"]) * 10) + 5 :
+    ]
+    assert after and max(after) > 300, summary  # the supervisor's voice, heard on the phone
