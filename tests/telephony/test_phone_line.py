@@ -1,7 +1,9 @@
 """A real phone call (PJSIP caller -> Kamailio -> the media agent -> the server's queue), without a browser."""
 
+import re
 import signal
 import time
+import uuid
 
 import pytest
 
@@ -19,7 +21,7 @@ from ecoute.calls.models import (
 from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
 from tests.support.phone import PhoneLine, summary_of
-from tests.support.sip import CALLER_NUMBER, find_number
+from tests.support.sip import CALLER_NUMBER, find_number, send_udp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,3 +153,32 @@ def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(p
     )
     assert other.preferred_psychologist is None and other.caller_key_hash not in ("", "e" * 64)
     summary_of(caller)
+
+
+def _invite(port: int, body: str = "") -> bytes:
+    branch = uuid.uuid4().hex
+    headers = (
+        f"INVITE sip:0805232336@127.0.0.1:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:9;rport;branch=z9hG4bK{branch}\r\n"
+        f"From: <sip:0{CALLER_NUMBER}@operator.example>;tag={branch[:8]}\r\n"
+        f"To: <sip:0805232336@127.0.0.1>\r\n"
+        f"Call-ID: {branch}\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+        f"Contact: <sip:0{CALLER_NUMBER}@127.0.0.1:9>\r\n"
+    )
+    if body:
+        headers += "Content-Type: application/sdp\r\n"
+    return (headers + f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+
+def test_unknown_codecs_and_an_invite_without_sdp_get_a_clear_answer_and_the_agent_stays_up(phone_line):
+    port = phone_line.edge.settings.edge_port
+    only_g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 47000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+    assert send_udp(port, _invite(port, only_g729), timeout=5).startswith("SIP/2.0 488")
+    # Without SDP (a delayed offer): answered with the agent's offer, or refused clearly, never silence.
+    answer = send_udp(port, _invite(port), timeout=5)
+    assert re.match(r"SIP/2\.0 (200|4\d\d|5\d\d) ", answer), answer
+    assert phone_line.agent.poll() is None
+    # The line still answers a genuine call.
+    caller = phone_line.dial("--number", "0655443322", "--seconds", "3")
+    assert summary_of(caller)["answered_after"] is not None
+    assert find_number(phone_line.logs()) == []
