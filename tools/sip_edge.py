@@ -35,6 +35,8 @@ class EdgeSettings:
     edge_port: int = 5060
     media_address: str = "127.0.0.1"
     media_port: int = 5080
+    # Further media agents (each holds 4 calls), tried in turn after media_port.
+    more_media_ports: list[int] = field(default_factory=list)
     # The operator's addresses (networks); only they may start a call.
     trunk_networks: list[str] = field(default_factory=lambda: ["127.0.0.1/32"])
     invites_per_number: int = 5  # per minute, per hashed calling number
@@ -64,6 +66,11 @@ class EdgeSettings:
             edge_port=number("ECOUTE_SIP_EDGE_PORT", defaults.edge_port),
             media_address=environ.get("ECOUTE_SIP_MEDIA_ADDRESS", defaults.media_address),
             media_port=number("ECOUTE_SIP_MEDIA_PORT", defaults.media_port),
+            more_media_ports=[
+                int(port)
+                for port in environ.get("ECOUTE_SIP_MORE_MEDIA_PORTS", "").split(",")
+                if port.strip()
+            ],
             trunk_networks=trunk or defaults.trunk_networks,
             invites_per_number=number("ECOUTE_SIP_INVITES_PER_NUMBER", defaults.invites_per_number),
             pike_density=number("ECOUTE_SIP_REQUESTS_PER_ADDRESS", defaults.pike_density),
@@ -86,8 +93,17 @@ def _silenced_modules(template: str) -> str:
     return "\n".join(f'modparam("debugger", "mod_level", "{name}=-3")' for name in modules if name != "xlog")
 
 
-def config_text(settings: EdgeSettings) -> str:
+def dispatcher_list(settings: EdgeSettings) -> str:
+    """The media agents, one a line: Kamailio's dispatcher sends each new call to the next."""
+    address = ipaddress.ip_address(settings.media_address)
+    ports = [settings.media_port, *settings.more_media_ports]
+    return "".join(f"1 sip:{address}:{int(port)}\n" for port in ports)
+
+
+def config_text(settings: EdgeSettings, dispatcher_file: Path | None = None) -> str:
     text = TEMPLATE.read_text()
+    dispatcher_file = dispatcher_file or Path(tempfile.mkdtemp(prefix="ecoute-sip-edge-")) / "dispatcher.list"
+    dispatcher_file.write_text(dispatcher_list(settings))
     values = {
         "LOG_LEVEL": settings.log_level,
         "CHILDREN": settings.children,
@@ -101,6 +117,7 @@ def config_text(settings: EdgeSettings) -> str:
         "PIKE_DENSITY": settings.pike_density,
         "KEY_ROTATION_SECONDS": settings.key_rotation_seconds,
         "DIALOG_TIMEOUT": settings.dialog_timeout,
+        "DISPATCHER_LIST": dispatcher_file,
     }
     values["MODULE_LEVELS"] = _silenced_modules(text)
     for name, value in values.items():
@@ -114,7 +131,7 @@ def start(settings: EdgeSettings, output=subprocess.DEVNULL) -> subprocess.Popen
         raise FileNotFoundError("Kamailio is not installed (Debian package 'kamailio')")
     folder = Path(tempfile.mkdtemp(prefix="ecoute-sip-edge-"))
     config = folder / "kamailio.cfg"
-    config.write_text(config_text(settings))
+    config.write_text(config_text(settings, folder / "dispatcher.list"))
     check = subprocess.run([KAMAILIO, "-c", "-f", str(config)], capture_output=True, text=True)
     if check.returncode != 0:
         raise RuntimeError(f"Kamailio refused its configuration:\n{check.stderr[-3000:]}")

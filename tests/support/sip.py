@@ -137,8 +137,8 @@ def stop_peers() -> None:
             peer.wait(5)
 
 
-def sipp_line(port: int, scenario: str, folder: Path) -> tuple[subprocess.Popen, Path]:
-    """A sipp peer standing for the line's side, answering one call; returns it and its message trace."""
+def sipp_line(port: int, scenario: str, folder: Path, calls: int = 1) -> tuple[subprocess.Popen, Path]:
+    """A sipp peer standing for the line's side, answering CALLS calls; returns it and its message trace."""
     need_sipp()
     trace = folder / f"{scenario}-{port}.msg"
     process = subprocess.Popen(
@@ -151,7 +151,7 @@ def sipp_line(port: int, scenario: str, folder: Path) -> tuple[subprocess.Popen,
             "-p",
             str(port),
             "-m",
-            "1",
+            str(calls),
             "-trace_msg",
             "-message_file",
             str(trace),

@@ -146,7 +146,7 @@ def test_a_flood_of_invites_from_one_number_is_refused_and_others_still_get_thro
     refused = [
         answer for answer in finals if answer.startswith("SIP/2.0 503 Too many calls from this number")
     ]
-    assert len(refused) == 7, finals
+    assert len(refused) == 7, [answer.split("\r\n")[0] for answer in finals]
     assert all("Retry-After: 60" in answer for answer in refused)
     unanswered = [answer for answer in finals if answer.startswith("SIP/2.0 503 The line is unavailable")]
     assert len(unanswered) == 5
@@ -177,3 +177,36 @@ def test_a_flood_of_requests_from_one_address_is_slowed_down(tmp_path):
         assert flooded.process.poll() is None
     finally:
         flooded.stop()
+
+
+def test_new_calls_are_spread_over_the_media_agents(tmp_path):
+    from tests.support.sip import free_udp_port
+
+    spread = Edge(more_media_ports=[free_udp_port()]).start()
+    try:
+        ports = [spread.settings.media_port, *spread.settings.more_media_ports]
+        lines = [sipp_line(port, "line", tmp_path) for port in ports]
+        for number in ("611111111", "622222222"):
+            assert sipp_call(spread.settings.edge_port, "caller", tmp_path, number=number).returncode == 0
+        # Each agent answered one call (an agent holds 4: the edge goes round them).
+        assert [line.wait(20) for line, _ in lines] == [0, 0]
+        assert all("X-Ecoute-Call:" in trace.read_text() for _, trace in lines)
+    finally:
+        spread.stop()
+
+
+def test_a_full_media_agent_passes_the_call_to_the_next(tmp_path):
+    from tests.support.sip import free_udp_port
+
+    spread = Edge(more_media_ports=[free_udp_port()]).start()
+    try:
+        _, busy_trace = sipp_line(spread.settings.media_port, "line_busy", tmp_path, calls=2)
+        free, trace = sipp_line(spread.settings.more_media_ports[0], "line", tmp_path, calls=2)
+        # Two calls: the edge goes round the agents, so one of them is offered to the full one first.
+        for number in ("611111111", "622222222"):
+            assert sipp_call(spread.settings.edge_port, "caller", tmp_path, number=number).returncode == 0
+        assert free.wait(20) == 0  # the free agent answered both
+        assert "SIP/2.0 486 Busy Here" in busy_trace.read_text()  # after the first said it was full
+        assert find_number(trace.read_text()) == [] and find_number(busy_trace.read_text()) == []
+    finally:
+        spread.stop()
