@@ -36,6 +36,11 @@ system-test-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v pg_restore >/dev/null || missing="$$missing postgresql-client"; \
 	/sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	command -v kamailio >/dev/null || missing="$$missing kamailio"; \
+	ls /usr/lib/*/kamailio/modules/uuid.so >/dev/null 2>&1 || missing="$$missing kamailio-extra-modules"; \
+	command -v sipp >/dev/null || missing="$$missing sip-tester"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing from Debian…"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -29,6 +29,7 @@ SCRIPTS = [
     ("contact_save.py", "contact_save", 600),
     ("directory_search.py", "directory_search", 1200),
     ("programme_registrations.py", "programme_registrations", 300),
+    ("phone_line.py", "phone_line", 600),
 ]
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ecoute.abuse",
     "ecoute.about",
     "ecoute.programme",
+    "ecoute.telephony",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,12 @@ ECOUTE_TURN_TTL = env_int("ECOUTE_TURN_TTL", 3600, minimum=60)
 ECOUTE_STUN_URLS = env_list("ECOUTE_STUN_URLS")
 if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
     raise ConfigurationError("ECOUTE_TURN_URLS is set but ECOUTE_TURN_SECRET is empty")
+
+# The phone line (docs/telephony.md): the secret the media agent shows to open its callers' sockets
+# (empty: the phone line is off and that socket refuses everyone).
+ECOUTE_TELEPHONY_SECRET = env_str("ECOUTE_TELEPHONY_SECRET")
+# Days a code de suivi given to a phone caller stays valid (then the purge deletes it).
+ECOUTE_FOLLOW_UP_DAYS = env_int("ECOUTE_FOLLOW_UP_DAYS", 90, minimum=1)
 
 # --- Staff login: second factor, throttling ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")

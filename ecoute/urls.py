@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("ecoute.accounts.urls")),
     path("", include("ecoute.calls.urls")),
+    path("", include("ecoute.telephony.urls")),
     path("", include("ecoute.directory.urls")),
     path("api/directory/", include("ecoute.directory.api_urls")),
     path("", include("ecoute.contacts.urls")),

@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tests.support.live"]
+pytest_plugins = ["tests.support.live", "tests.support.phone"]
 
 
 @pytest.hookimpl(trylast=True)

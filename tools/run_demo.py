@@ -1,4 +1,5 @@
-"""Start the whole platform on the embedded defaults: Écoute on :8000 and, if installed, coturn on loopback."""
+"""Start the whole platform on the embedded defaults: Écoute on :8000 and, if installed, coturn on loopback
+and the phone line (Kamailio's SIP edge on :5060, the media agent behind it, prompts made at start)."""
 
 import os
 import secrets
@@ -10,6 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import coturn_loopback  # noqa: E402
+import make_prompts  # noqa: E402
+import sip_edge  # noqa: E402
 from server_command import ROOT, uvicorn_command  # noqa: E402
 
 HOST, PORT, TURN_PORT = (
@@ -18,6 +21,37 @@ HOST, PORT, TURN_PORT = (
     int(os.environ.get("TURN_PORT", "3478")),
 )
 PASSWORD = "ecoute-demo-2026"
+SIP_PORT, MEDIA_PORT = int(os.environ.get("SIP_PORT", "5060")), int(os.environ.get("SIP_MEDIA_PORT", "5080"))
+
+
+def start_phone_line(env: dict) -> tuple[list[subprocess.Popen], str]:
+    """The numéro vert on loopback, when its parts are installed: the edge, then the media agent."""
+    missing = [tool for tool in ("kamailio", "espeak-ng", "sox") if not shutil.which(tool)]
+    try:
+        import pjsua2  # noqa: F401
+    except ImportError:
+        missing.append("pjsua2-python")
+    if missing:
+        return [], f"The phone line is off: {', '.join(missing)} missing (make system-test-deps)."
+    make_prompts.make()
+    secret = secrets.token_hex(20)
+    env["ECOUTE_TELEPHONY_SECRET"] = secret
+    edge = sip_edge.start(sip_edge.EdgeSettings(edge_port=SIP_PORT, media_port=MEDIA_PORT))
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "ecoute.telephony.agent"],
+        cwd=ROOT,
+        env={
+            **env,
+            "ECOUTE_TELEPHONY_URL": f"ws://{HOST}:{PORT}/ws/telephony/",
+            "ECOUTE_SIP_MEDIA_PORT": str(MEDIA_PORT),
+        },
+    )
+    return [edge, agent], (
+        f"Call the line (numéro vert) from this machine: the SIP edge listens on port {SIP_PORT}.\n"
+        f"      .venv/bin/python tools/call_the_line.py --edge localhost:{SIP_PORT} --seconds 120\n"
+        "  (add --digits 2 for English, --digits 1 for « in danger »), or point a SIP softphone at\n"
+        f"  sip:0805232336@localhost:{SIP_PORT}. A psychologist available in the workspace answers it."
+    )
 
 
 def main() -> int:
@@ -34,6 +68,7 @@ def main() -> int:
         relay = (
             "coturn is not installed: media goes directly between the two windows (apt-get install coturn)"
         )
+    phone_parts, phone = start_phone_line(env)
     print(
         f"""
   Écoute is running.
@@ -52,6 +87,7 @@ def main() -> int:
   "Disponible"), and the caller app in another (a private window or another browser). Claire turns
   green on the board; tap her, accept in the workspace, and you are talking.
   {relay}.
+  {phone}
   Stop with Ctrl-C.
 """,
         flush=True,
@@ -74,6 +110,8 @@ def main() -> int:
             mailer.wait(10)
         if coturn:
             coturn.terminate()
+        for part in reversed(phone_parts):
+            part.terminate()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ NOT_ABOUT_CALLERS = (
     "directory_entry",
     "directory_region",
     "programme_event",
+    "prompts folder",
     "selfhelp_sheet",
     "selfhelp_watchedphrase",
     "studies_study",
@@ -142,7 +143,31 @@ def caller_data() -> list[Kept]:
             ),
             why=_("Faire tourner le service et le réparer en cas de panne (sécurité du traitement)."),
             how_long=_("%(days)s au plus.") % {"days": duration(OPERATOR_DAYS)},
-            sources=("server logs", "database backups", "database files", "ECOUTE_CHANNEL_PREFIX"),
+            sources=(
+                "server logs",
+                "database backups",
+                "database files",
+                "ECOUTE_CHANNEL_PREFIX",
+                "media agent log",
+                "SIP edge log",
+            ),
+        ),
+        Kept(
+            what=_(
+                "Si vous appelez le numéro vert : votre numéro s’arrête à l’entrée de notre ligne "
+                "téléphonique, qui ne le garde que le temps de l’appel pour vous le rendre et n’en transmet "
+                "qu’une empreinte qui change chaque jour (contre les appels en masse). Si votre psychologue "
+                "vous donne un code de suivi, nous gardons l’empreinte de ce code pour vous remettre en lien "
+                "avec elle ou lui."
+            ),
+            why=_(
+                "Vous répondre sans jamais connaître votre numéro, et vous permettre de rappeler la même personne."
+            ),
+            how_long=_(
+                "Le numéro : le temps de l’appel ; l’empreinte : 2 jours ; le code de suivi : %(days)s."
+            )
+            % {"days": duration(settings.ECOUTE_FOLLOW_UP_DAYS)},
+            sources=("telephony_followupcode", "SIP edge memory", "media agent memory"),
         ),
         Kept(
             what=_(

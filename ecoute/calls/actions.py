@@ -44,7 +44,7 @@ from ecoute.protocol import events
 
 from . import device_key
 from .ice import ice_configuration
-from .models import AlertKind, Call, CallState, EndReason, Priority, Ring, RingOutcome
+from .models import AlertKind, Call, CallState, Channel, EndReason, Priority, Ring, RingOutcome
 from .supervision import alerts
 
 logger = logging.getLogger(__name__)
@@ -211,7 +211,12 @@ def ringing_event(call: Call, psychologist_id: int) -> dict:
 
 
 def _ringing_event(call: Call, returning: bool) -> dict:
-    return events.listener_ringing(call.pk, returning=returning, urgent=call.priority == Priority.URGENT)
+    return events.listener_ringing(
+        call.pk,
+        returning=returning,
+        urgent=call.priority == Priority.URGENT,
+        phone=call.channel == Channel.PHONE,
+    )
 
 
 def _is_returning(call: Call, psychologist_id: int) -> bool:
@@ -231,14 +236,29 @@ def enqueue(
     language_id: int | None = None,
     preferred_id: int | None = None,
     held_back: bool = False,
+    channel: str = Channel.APP,
+    caller_key_hash: str | None = None,
 ) -> Call:
     """The caller asked to talk to someone now (or to their own psychologist): the call joins the queue.
+
+    CHANNEL says how they called: the app, or the phone (ecoute/telephony: the media agent speaks
+    for the phone caller on the same socket protocol); both wait in the same queue. CALLER_KEY_HASH,
+    when given, stands for the caller key's hash (a phone caller's, from a code de suivi).
 
     A call the caller had placed by tapping someone who did not answer may join it too; it keeps
     the time it was first requested, which is what the caller has waited. A call HELD_BACK comes
     from a source flooding the line: it waits behind every other (ecoute/abuse).
     """
-    outcome = enqueue_all([Join(call_id, caller_key, language_id, preferred_id, held_back)])[0]
+    join = Join(
+        call_id,
+        caller_key,
+        language_id,
+        preferred_id,
+        held_back,
+        channel=channel,
+        caller_key_hash=caller_key_hash,
+    )
+    outcome = enqueue_all([join])[0]
     if isinstance(outcome, CallError):
         raise outcome
     return outcome
@@ -255,6 +275,14 @@ class Join:
     held_back: bool = False
     # False when the socket knows the call is new (no tapped call to look for first).
     maybe_tapped: bool = True
+    channel: str = Channel.APP
+    # Given instead of CALLER_KEY: its hash (a phone caller's comes from a code de suivi).
+    caller_key_hash: str | None = None
+
+    def key_hash(self) -> str:
+        return (
+            self.caller_key_hash if self.caller_key_hash is not None else device_key.hashed(self.caller_key)
+        )
 
 
 @transaction.atomic
@@ -297,7 +325,8 @@ def _new_call(join: Join, at) -> Call:
     return Call(
         pk=join.call_id,
         requested_at=at,
-        caller_key_hash=device_key.hashed(join.caller_key),
+        caller_key_hash=join.key_hash(),
+        channel=join.channel,
         **_queue_fields(join, at),
     )
 
@@ -440,8 +469,12 @@ def accept(call_id: uuid.UUID, psychologist_id: int) -> Call:
     _close_ring(call_id, psychologist_id, RingOutcome.ACCEPTED, now)
     presence.call_started(psychologist_id)
     relay_after_commit(caller_group(call_id), events.call_accepted(call_id, ice_configuration()))
-    relay_after_commit(staff_group(psychologist_id), events.call_connected(call_id, ice_configuration()))
-    return Call.objects.get(pk=call_id)
+    call = Call.objects.get(pk=call_id)
+    phone = call.channel == Channel.PHONE
+    relay_after_commit(
+        staff_group(psychologist_id), events.call_connected(call_id, ice_configuration(), phone)
+    )
+    return call
 
 
 def decline(call_id: uuid.UUID, psychologist_id: int) -> None:

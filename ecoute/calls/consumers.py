@@ -27,7 +27,7 @@ from .actions import CallError
 from .caller_session import CallerSession
 from .heartbeats import heartbeats
 from .ice import relay_only
-from .models import Call, CallState, EndReason
+from .models import Call, CallState, Channel, EndReason
 from .queue_fanout import queue_fanout
 from .queue_intake import queue_intake
 from .signalling import SignalError, clean_signal
@@ -42,6 +42,9 @@ class CallerSocket(JsonSocket):
 
     accepted = messages.CALLER
     expected_errors = (CallError, SignalError)
+    channel = Channel.APP
+    # The app shows the board of who is available; the phone's media agent has no use for it.
+    watches_board = True
 
     async def connect(self):
         self.caller = CallerSession()
@@ -59,8 +62,9 @@ class CallerSocket(JsonSocket):
             )
             await self.close(code=4429)
             return
-        await board_fanout.watch(self)
-        await self.send_event(await database_sync_to_async(board_snapshot)())
+        if self.watches_board:
+            await board_fanout.watch(self)
+            await self.send_event(await database_sync_to_async(board_snapshot)())
 
     async def disconnect(self, code):
         board_fanout.unwatch(self)
@@ -100,7 +104,7 @@ class CallerSocket(JsonSocket):
 
     def _gate(self, call_id: uuid.UUID, message: dict):
         """The gate's check of a new call, to run on the database thread: held back, or raises Refused."""
-        device, sources, source = self.caller.device, self.sources, self.source
+        device, sources, source = self.caller_key_hash(), self.sources, self.source
         proof = message.get("proof")
 
         def admit() -> bool:
@@ -117,8 +121,13 @@ class CallerSocket(JsonSocket):
 
     async def on_hello(self, message):
         self.caller.key = message["caller_key"]
-        mine = await database_sync_to_async(queries.psychologists_of_caller)(self.caller.device)
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(self.caller_key_hash())
         await self.send_event(events.hello(mine))
+
+    def caller_key_hash(self) -> str:
+        """What links this caller's calls: the hash of the app's device key (a phone caller's comes
+        from a code de suivi, ecoute/telephony/socket.py); empty before hello."""
+        return self.caller.device
 
     async def on_call_request(self, message):
         psychologist_id = message["psychologist_id"]
@@ -172,9 +181,16 @@ class CallerSocket(JsonSocket):
             if not self.calls.take():
                 await self.send_event(gate.too_many_calls().event())
                 return
-            attempt = gate.Attempt(self.caller.device, self.sources, message.get("proof"))
+            attempt = gate.Attempt(self.caller_key_hash(), self.sources, message.get("proof"))
         await self.channel_layer.group_add(caller_group(call_id), self.channel_name)
-        join = actions.Join(call_id, self.caller.key, language_id, preferred_id, maybe_tapped=tapped)
+        join = actions.Join(
+            call_id,
+            language_id=language_id,
+            preferred_id=preferred_id,
+            maybe_tapped=tapped,
+            channel=self.channel,
+            caller_key_hash=self.caller_key_hash(),
+        )
         # Admitted, stored and placed with the other requests this process received meanwhile; the
         # answer is the caller's place, or nothing when it rings already (its call.ringing follows).
         try:
@@ -202,11 +218,8 @@ class CallerSocket(JsonSocket):
     async def _own_psychologist(self, psychologist_id: int | None) -> int | None:
         if psychologist_id is None:
             return None
-        mine = (
-            await database_sync_to_async(queries.psychologists_of_caller)(self.caller.device)
-            if self.caller.key
-            else []
-        )
+        key_hash = self.caller_key_hash()
+        mine = await database_sync_to_async(queries.psychologists_of_caller)(key_hash) if key_hash else []
         if psychologist_id not in mine:
             raise MessageError(
                 "not_your_psychologist",
@@ -239,7 +252,7 @@ class CallerSocket(JsonSocket):
         call_id = message["call_id"]
         if self.caller.call_id:
             raise MessageError("already_in_call", gettext("Un appel est déjà en cours."))
-        call = await database_sync_to_async(queries.resumable_call)(call_id, self.caller.device)
+        call = await database_sync_to_async(queries.resumable_call)(call_id, self.caller_key_hash())
         if call is None:
             await self.send_event(events.call_ended(call_id, "gone"))
             return

@@ -7,7 +7,7 @@ from ecoute.presence.queries import available_listener_ids
 from ecoute.protocol import events
 
 from .ice import ice_configuration
-from .models import Call, CallState
+from .models import Call, CallState, Channel
 from .place import queue_position, queue_positions  # noqa: F401 (where the sockets ask)
 
 
@@ -93,7 +93,7 @@ def workspace_resume_event(psychologist_id: int) -> dict | None:
         return None
     if call.state == CallState.RINGING:
         return events.resumed(ringing_event(call, psychologist_id))
-    return events.resumed(events.call_connected(call.pk, ice_configuration()))
+    return events.resumed(events.call_connected(call.pk, ice_configuration(), call.channel == Channel.PHONE))
 
 
 def supervisor_of(call_id) -> int | None:

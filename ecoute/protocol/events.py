@@ -20,6 +20,8 @@ CALLER = "caller"
 WORKSPACE = "workspace"
 SUPERVISION = "supervision"
 SOCKET_PATHS = {CALLER: "/ws/line/", WORKSPACE: "/ws/workspace/", SUPERVISION: "/ws/supervision/"}
+# The phone line's media agent speaks the caller's protocol for each phone caller (docs/protocol.md).
+PHONE_PATH = "/ws/telephony/"
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,13 @@ def queue_supervisors_alerted(call_id) -> dict:
     return {"type": "queue.supervisors_alerted", "call_id": str(call_id)}
 
 
+@event("follow_up", (CALLER,), {"known": bool, "psychologist_id": Nullable(int)})
+def follow_up(known: bool, psychologist_id: int | None) -> dict:
+    """The phone line only (/ws/telephony/): whether the code de suivi keyed in the menu is a known one,
+    and whose it is (that psychologist is offered first)."""
+    return {"type": "follow_up", "known": known, "psychologist_id": psychologist_id}
+
+
 # --- The psychologist's workspace ----------------------------------------------------------------
 
 
@@ -267,14 +276,18 @@ def presence_self(
     }
 
 
-@event("call.ringing", (WORKSPACE,), {"call_id": str, "returning": bool, "urgent": bool}, RESUMED)
-def listener_ringing(call_id, returning: bool, urgent: bool) -> dict:
-    """A call rings in the workspace: whether this caller has talked with this listener before, whether urgent."""
+@event(
+    "call.ringing", (WORKSPACE,), {"call_id": str, "returning": bool, "urgent": bool, "phone": bool}, RESUMED
+)
+def listener_ringing(call_id, returning: bool, urgent: bool, phone: bool) -> dict:
+    """A call rings in the workspace: whether this caller has talked with this listener before, whether
+    urgent, whether it is a phone call (never anything about the number)."""
     return {
         "type": "call.ringing",
         "call_id": str(call_id),
         "returning": returning,
         "urgent": urgent,
+        "phone": phone,
     }
 
 
@@ -283,9 +296,9 @@ def call_cancelled(call_id) -> dict:
     return {"type": "call.cancelled", "call_id": str(call_id)}
 
 
-@event("call.connected", (WORKSPACE,), {"call_id": str, "ice": ICE}, RESUMED)
-def call_connected(call_id, ice: dict) -> dict:
-    return {"type": "call.connected", "call_id": str(call_id), "ice": ice}
+@event("call.connected", (WORKSPACE,), {"call_id": str, "ice": ICE, "phone": bool}, RESUMED)
+def call_connected(call_id, ice: dict, phone: bool) -> dict:
+    return {"type": "call.connected", "call_id": str(call_id), "ice": ice, "phone": phone}
 
 
 @event("call.joined", (WORKSPACE,), {"call_id": str, "ice": ICE})

@@ -73,6 +73,13 @@ def caller_key(value, name: str) -> str:
     return value
 
 
+def follow_up_code(value, name: str) -> str:
+    """The digits keyed in the phone menu, as keyed; whether they are a code is ecoute/telephony's to say."""
+    if not isinstance(value, str) or len(value) > 16:
+        raise MessageError("bad_message", gettext("« follow_up_code » doit être une suite de chiffres."))
+    return value
+
+
 def language_code(value, name: str) -> str | None:
     if value == "":
         return None
@@ -143,6 +150,10 @@ CALLER = {
     "call.resume": {"call_id": Field(call_id)},
     "heartbeat": {},
 }
+
+# The phone line's media agent (/ws/telephony/): the caller's messages, and in hello the code de
+# suivi the caller keyed in the menu, if any.
+PHONE = {**CALLER, "hello": {"caller_key": Field(caller_key), "follow_up_code": optional(follow_up_code)}}
 
 WORKSPACE = {
     "status.set": {"status": Field(status)},

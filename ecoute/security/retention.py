@@ -39,6 +39,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.programme import actions as programme
     from ecoute.selfhelp import testimonies
     from ecoute.studies import answering
+    from ecoute.telephony import follow_up
 
     now = now or timezone.now()
     done = contacts.purge(now=now, days=contact_days)
@@ -54,6 +55,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done.update({f"programme_{rule}": count for rule, count in programme.purge(now).items()})
     done.update(testimonies.purge(now))
     done["study_invitations"] = answering.purge()
+    done["follow_up_codes"] = follow_up.purge_expired(now)
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
@@ -67,7 +69,8 @@ def summary(done: dict[str, int]) -> str:
         f"{done.get('programme_registrations', 0)} inscriptions et {done.get('programme_attendances', 0)} présences "
         f"au programme et {done.get('programme_sent_mails', 0)} e-mails envoyés supprimés, "
         f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
-        f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées."
+        f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées, "
+        f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés."
     )
 
 

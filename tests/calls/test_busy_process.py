@@ -21,6 +21,7 @@ from ecoute.calls.models import Call, CallState, Ring, RingOutcome
 from ecoute.lib import clock
 from ecoute.lib.realtime import staff_group
 from ecoute.presence.models import Presence, Status
+from ecoute.protocol import events
 from tests.support.cast import make_psychologist
 from tests.support.sockets import connect_caller, connect_workspace
 
@@ -75,7 +76,7 @@ async def test_a_ring_reaches_a_workspace_while_its_heartbeat_waits_for_the_data
     workspace = await connect_workspace(claire)
     async with BusyThread():
         await workspace.send({"type": "heartbeat"})
-        ring = {"type": "call.ringing", "call_id": str(uuid.uuid4()), "returning": False, "urgent": False}
+        ring = events.listener_ringing(uuid.uuid4(), returning=False, urgent=False, phone=False)
         await get_channel_layer().group_send(staff_group(claire.pk), {"type": "relay", "event": ring})
         assert (await workspace.expect("call.ringing", timeout=1))["call_id"] == ring["call_id"]
     await workspace.close()

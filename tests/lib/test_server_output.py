@@ -27,6 +27,7 @@ from tests.support.addresses import addresses_in
 from tests.support.backends import need_coturn, need_redis
 from tests.support.cast import make_psychologist
 from tests.support.live import ARTIFACTS, free_port
+from tests.support.sip import free_udp_port
 from tests.support.twofactor import verified_session_cookie
 from tools.server_command import ROOT, uvicorn_command
 
@@ -99,8 +100,10 @@ def test_the_demo_writes_no_address_user_agent_or_query(live_server_env):
     need_coturn()
     port = free_port()
     env = {**_plain_environment(), **live_server_env, "PORT": str(port), "TURN_PORT": str(free_port())}
+    env.update(SIP_PORT=str(free_udp_port()), SIP_MEDIA_PORT=str(free_udp_port()))
     output = _run_and_collect([sys.executable, "tools/run_demo.py"], env, port, "demo")
     assert "coturn relays the media" in output
+    assert "Call the line (numéro vert)" in output  # the phone line runs too (docs/telephony.md)
     assert_nothing_about_callers(output)
 
 

@@ -75,9 +75,22 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
     expired.set_expiry(-10), alive.set_expiry(3600)
     expired.create(), alive.create()
 
+    from ecoute.telephony.models import FollowUpCode
+
+    for n, expires in enumerate((days_ago(1), NOW + timedelta(days=1))):
+        FollowUpCode.objects.create(
+            code_hash=f"{n}" * 64,
+            caller_key_hash="k" * 64,
+            psychologist=line,
+            call=make_call(line),
+            created_at=days_ago(90),
+            expires_at=expires,
+        )
     done = retention.purge(now=NOW)
 
+    assert FollowUpCode.objects.count() == 1  # the expired code went, the other stays
     assert done == {
+        "follow_up_codes": 1,
         "notes": 0,
         "caller_links": 1,
         "noted_referrals": 1,

@@ -33,3 +33,14 @@ def need_chromium() -> None:
 
 def need_coturn() -> None:
     need(shutil.which("turnserver") is not None, "coturn (apt-get install coturn)")
+
+
+def need_kamailio() -> None:
+    need(
+        shutil.which("kamailio") is not None or os.path.exists("/usr/sbin/kamailio"),
+        "Kamailio (apt-get install kamailio)",
+    )
+
+
+def need_sipp() -> None:
+    need(shutil.which("sipp") is not None, "sipp (apt-get install sip-tester)")

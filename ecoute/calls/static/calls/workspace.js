@@ -49,7 +49,7 @@ socket
   .on("presence.self", (event) => showPresence(event))
   .on("call.ringing", (event) => ring(event))
   .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
-  .on("call.connected", (event) => startAudio(event.ice))
+  .on("call.connected", (event) => { if ("phone" in event) showPhoneCall(event.phone); startAudio(event.ice); })
   // Warm transfer: a supervisor's workspace joins a call going on; the psychologist may then leave.
   .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = gettext("Vous avez rejoint l’appel."); startAudio(event.ice); })
   .on("call.supervisor_joined", () => {
@@ -114,9 +114,29 @@ function showRecordDue(due, remindAt) {
   }, Math.max(0, new Date(remindAt).getTime() - Date.now()));
 }
 
+// A call from the numéro vert (ecoute/telephony): said on the ringing and in-call panels.
+function showPhoneCall(phone) {
+  for (const note of root.querySelectorAll("[data-phone-call]")) note.hidden = !phone;
+  document.getElementById("follow-up-code").textContent = "";
+}
+
+// « Donner un code de suivi »: six digits to say aloud; keyed in the phone menu next time, they bring
+// the caller back to this psychologist first.
+document.getElementById("follow-up-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const output = document.getElementById("follow-up-code");
+  const url = root.dataset.followUpUrl.replace("00000000-0000-0000-0000-000000000000", call.id);
+  const response = await fetch(url, { method: "POST", credentials: "same-origin", body: new FormData(event.target) });
+  const answer = await response.json().catch(() => ({ error: gettext("Le code n’a pas pu être créé.") }));
+  output.textContent = answer.code
+    ? interpolate(gettext("Code de suivi : %(code)s — dites-le à l’appelant, chiffre par chiffre."), { code: `${answer.code.slice(0, 3)} ${answer.code.slice(3)}` }, true)
+    : answer.error;
+});
+
 function ring(event) {
   call.id = event.call_id;
   document.getElementById("returning-caller").hidden = !event.returning;
+  showPhoneCall(Boolean(event.phone));
   show("ringing");
   ringtone.start();
   ringingTab.start();

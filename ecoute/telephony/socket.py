@@ -1,0 +1,93 @@
+"""The media agent's socket: one per phone call, a caller like the app's, on the channel "phone".
+
+Only the agent may open it (a shared secret, ECOUTE_TELEPHONY_SECRET). What the agent knows of the
+caller is what the SIP edge passed on: an opaque token and the keyed hash of the calling number
+under the edge's key of the day. That hash takes the place of the app's hashed network address for
+the abuse limits and the supervisors' blocks; a withheld number gets a source of its own for the call,
+linked to nothing.
+"""
+
+import hmac
+import re
+import secrets
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.utils.translation import gettext
+
+from ecoute.calls.consumers import CallerSocket
+from ecoute.calls.models import Channel
+from ecoute.lib.source import PREVIOUS_SCOPE_KEY, SCOPE_KEY
+from ecoute.protocol import events, messages
+from ecoute.protocol.messages import MessageError
+
+from . import follow_up
+
+SECRET_HEADER = b"x-ecoute-telephony-secret"
+SOURCE_HEADER = b"x-ecoute-source"
+PREVIOUS_SOURCE_HEADER = b"x-ecoute-source-previous"
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+WITHHELD = "withheld"
+
+
+def _header(scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def agent_allowed(scope) -> bool:
+    secret = settings.ECOUTE_TELEPHONY_SECRET
+    given = _header(scope, SECRET_HEADER)
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+def phone_sources(scope) -> tuple[str, str] | None:
+    """The call's sources for the abuse limits, from the edge's hashes; None when they are malformed."""
+    current, previous = _header(scope, SOURCE_HEADER), _header(scope, PREVIOUS_SOURCE_HEADER)
+    if current == WITHHELD:
+        own = "phone-withheld:" + secrets.token_hex(16)
+        return own, own
+    if not _HASH.match(current) or not _HASH.match(previous or current):
+        return None
+    # Under their own prefix: a phone number's hash never meets an address's.
+    return "phone:" + current[:32], "phone:" + (previous or current)[:32]
+
+
+class PhoneSocket(CallerSocket):
+    """A phone caller, spoken for by the media agent (ecoute/telephony/agent.py).
+
+    A phone has no device key: the agent draws a random one per call. A caller who keys a code de
+    suivi in the menu is linked to the call the code was given on instead (follow_up.py), and is
+    offered to that psychologist first, as the app's returning callers are.
+    """
+
+    accepted = messages.PHONE
+    channel = Channel.PHONE
+    watches_board = False
+    given_code = None  # the code de suivi keyed in the menu, when it is a known one
+
+    async def on_hello(self, message):
+        code = message["follow_up_code"]
+        if code is not None:
+            if self.caller.key:  # one code per call: the menu is not a way to try codes in a row
+                raise MessageError("bad_message", gettext("Un seul code de suivi par appel."))
+            self.given_code = await database_sync_to_async(follow_up.find)(code)
+        await super().on_hello(message)
+        if code is not None:
+            psychologist_id = self.given_code.psychologist_id if self.given_code else None
+            await self.send_event(events.follow_up(bool(self.given_code), psychologist_id))
+
+    def caller_key_hash(self) -> str:
+        if self.given_code is not None:
+            return self.given_code.caller_key_hash
+        return super().caller_key_hash()
+
+    async def connect(self):
+        sources = phone_sources(self.scope) if agent_allowed(self.scope) else None
+        if sources is None:
+            await self.close(code=4403)
+            return
+        self.scope = {**self.scope, SCOPE_KEY: sources[0], PREVIOUS_SCOPE_KEY: sources[1]}
+        await super().connect()

@@ -1,0 +1,175 @@
+"""The media agent's socket: a phone call joins the same queue as the app's callers, on the channel "phone"."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from ecoute.asgi import application
+from ecoute.calls.models import Call, CallState, Channel
+from ecoute.presence.models import Presence, Status
+from tests.support.cast import make_psychologist
+from tests.support.sockets import ORIGIN, Socket, connect_caller, connect_workspace
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+SECRET = "s" * 40
+HASH, PREVIOUS = "a" * 64, "b" * 64
+
+
+@pytest.fixture(autouse=True)
+def _phone_line_on(settings):
+    settings.ECOUTE_TELEPHONY_SECRET = SECRET
+    settings.ECOUTE_MIN_WRAP_UP_SECONDS = 0
+
+
+async def open_phone_socket(secret=SECRET, source=HASH, previous=PREVIOUS):
+    headers = [ORIGIN, (b"x-ecoute-telephony-secret", secret.encode()), (b"x-ecoute-source", source.encode())]
+    if previous is not None:
+        headers.append((b"x-ecoute-source-previous", previous.encode()))
+    communicator = WebsocketCommunicator(application, "/ws/telephony/", headers=headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def phone_caller(**headers) -> Socket:
+    communicator, connected, _ = await open_phone_socket(**headers)
+    assert connected
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43})
+    await phone.expect("hello")  # no board snapshot first: the agent has no use for it
+    return phone
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"secret": "wrong"},
+        {"secret": ""},
+        {"source": "0612345678"},  # never a number: only the edge's hash
+        {"source": "A" * 64},
+        {"source": HASH, "previous": "nothex"},
+    ],
+)
+async def test_only_the_agent_with_the_edges_hash_may_open_it(headers):
+    communicator, connected, code = await open_phone_socket(**headers)
+    assert not connected and code == 4403
+    assert not await database_sync_to_async(Call.objects.exists)()
+
+
+async def test_closed_when_the_phone_line_is_off(settings):
+    settings.ECOUTE_TELEPHONY_SECRET = ""
+    communicator, connected, code = await open_phone_socket(secret="")
+    assert not connected and code == 4403
+
+
+async def test_a_phone_caller_and_an_app_caller_wait_in_one_queue_in_arrival_order():
+    claire = await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+    phone = await phone_caller()
+    await phone.send({"type": "queue.join"})
+    phone_call = (await phone.expect("queue.joined"))["call_id"]
+    app = await connect_caller("a" * 43)
+    await app.send({"type": "queue.join"})
+    app_call = (await app.expect("queue.joined"))["call_id"]
+    assert (await app.expect("queue.position"))["position"] == 2
+
+    workspace = await connect_workspace(claire)
+    await database_sync_to_async(Presence.objects.filter(pk=claire.pk).update)(status=Status.WRAP_UP)
+    await workspace.send({"type": "status.set", "status": "available"})
+    assert (await workspace.expect("call.ringing"))["call_id"] == phone_call
+    await phone.expect("call.ringing")
+    await workspace.send({"type": "call.accept", "call_id": phone_call})
+    assert "ice" in await phone.expect("call.accepted")
+
+    calls = await database_sync_to_async(lambda: {str(c.pk): c for c in Call.objects.all()})()
+    assert calls[phone_call].channel == Channel.PHONE and calls[phone_call].state == CallState.CONNECTED
+    assert calls[app_call].channel == Channel.APP and calls[app_call].state == CallState.REQUESTED
+
+    # The phone caller hangs up: the call ends as the app's would.
+    await phone.send({"type": "call.hangup", "call_id": phone_call})
+    await workspace.expect("call.ended")
+    assert (await database_sync_to_async(Call.objects.get)(pk=phone_call)).state == CallState.ENDED
+
+
+async def test_a_withheld_number_is_accepted_like_any_other():
+    phone = await phone_caller(source="withheld", previous=None)
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    assert (await database_sync_to_async(Call.objects.get)(pk=call_id)).channel == Channel.PHONE
+
+
+async def test_the_phone_callers_danger_key_puts_them_first():
+    await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+    app = await connect_caller("a" * 43)
+    await app.send({"type": "queue.join"})
+    await app.expect("queue.joined")
+    phone = await phone_caller()
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    await phone.send({"type": "queue.urgent", "call_id": call_id})
+    position = await phone.expect("queue.position", timeout=5)
+    while not position["urgent"]:
+        position = await phone.expect("queue.position", timeout=5)
+    assert position["position"] == 1
+
+
+async def test_a_supervisor_blocks_a_phone_source_and_the_same_number_is_refused_until_then():
+    from ecoute.abuse import blocks
+    from tests.support.contacts import make_staff
+
+    supervisor = await database_sync_to_async(make_staff)("supervisor")
+    phone = await phone_caller()
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    ended = await database_sync_to_async(blocks.block_call)(call_id, "source", 2, supervisor)
+    assert ended == 1
+    assert (await phone.expect("call.ended"))["reason"] == "blocked"
+
+    again = await phone_caller()  # the same number calls back: the edge's hash is the same
+    await again.send({"type": "queue.join"})
+    assert (await again.expect("error"))["code"] == "blocked"
+    other = await phone_caller(source="c" * 64, previous="d" * 64)  # another number still gets in
+    await other.send({"type": "queue.join"})
+    await other.expect("queue.joined")
+
+
+async def test_a_known_code_de_suivi_links_the_call_and_offers_its_psychologist_first():
+    from ecoute.lib import clock
+    from ecoute.telephony import follow_up
+
+    claire = await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+
+    def earlier_call_with_code():
+        now = clock.now()
+        call = Call.objects.create(
+            channel=Channel.PHONE,
+            state=CallState.CONNECTED,
+            psychologist=claire,
+            caller_key_hash="e" * 64,
+            requested_at=now,
+            answered_at=now,
+        )
+        return follow_up.give(call.pk, claire.pk)
+
+    code = await database_sync_to_async(earlier_call_with_code)()
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": code})
+    assert await phone.expect("follow_up") == {
+        "type": "follow_up",
+        "known": True,
+        "psychologist_id": claire.pk,
+    }
+    await phone.send({"type": "queue.join", "psychologist_id": claire.pk})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    call = await database_sync_to_async(Call.objects.get)(pk=call_id)
+    assert call.preferred_psychologist_id == claire.pk and call.caller_key_hash == "e" * 64
+    # One code per call: a second hello with another code is refused.
+    await phone.send({"type": "hello", "caller_key": "q" * 43, "follow_up_code": "123456"})
+    assert (await phone.expect("error"))["code"] == "bad_message"
+
+
+async def test_an_unknown_code_links_to_nothing():
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": "000000"})
+    assert (await phone.expect("follow_up"))["known"] is False
