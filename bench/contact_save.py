@@ -117,6 +117,49 @@ def post(base: str, session: str, call_id: str, form: dict) -> tuple[float, int]
     return (time.perf_counter() - started) * 1000, status
 
 
+def sessions_opened(url: str) -> int:
+    """How many connections the run's database has accepted since it was made (PostgreSQL 14+)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute("SELECT pg_stat_clear_snapshot()")
+        row = connection.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", [name]
+        ).fetchone()
+        return row[0]
+
+
+class PeakConnections:
+    """The most connections to the run's database seen at once, sampled every 0.1 s in a thread, and
+    how many of the samples found a save waiting for another's row lock (the day's tallies)."""
+
+    def __init__(self, url: str):
+        self.url, self.highest, self.done = url, 0, threading.Event()
+        self.samples = self.lock_waits = 0
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self):
+        import psycopg
+
+        name = self.url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+            while not self.done.wait(0.1):
+                count, waiting = connection.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') "
+                    "FROM pg_stat_activity WHERE datname = %s",
+                    [name],
+                ).fetchone()
+                self.highest = max(self.highest, count)
+                self.samples += 1
+                self.lock_waits += bool(waiting)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--psychologists", type=int, default=50)
@@ -128,6 +171,8 @@ def main() -> int:
     # Seconds between two saves of one psychologist (uniform 0 to twice this): 50 people saving every few
     # seconds is far above the line's real rate (one record per psychologist per call). 0: back to back, a stress test.
     parser.add_argument("--think", type=float, default=3.0)
+    # PostgreSQL connections pooled per server process (ECOUTE_DB_POOL_SIZE); 0: one per request's thread.
+    parser.add_argument("--pool-size", type=int, default=int(os.environ.get("ECOUTE_DB_POOL_SIZE", "10")))
     args = parser.parse_args()
     url = fresh_postgres_database("ecoute_bench_contacts")
     setup_django(url)
@@ -141,7 +186,10 @@ def main() -> int:
     from tools.server_command import uvicorn_command
 
     port = free_port()
-    env = {**os.environ, **server_environment(DATABASE_URL=url, ECOUTE_TIMERS="0")}
+    env = {
+        **os.environ,
+        **server_environment(DATABASE_URL=url, ECOUTE_TIMERS="0", ECOUTE_DB_POOL_SIZE=str(args.pool_size)),
+    }
     server = subprocess.Popen(uvicorn_command("127.0.0.1", port, workers=args.workers), cwd=ROOT, env=env)
     base = f"http://localhost:{port}"
     if os.environ.get("BENCH_PROFILE"):  # py-spy samples the server; collapsed stacks in artifacts/
@@ -185,6 +233,8 @@ def main() -> int:
                     samples.append(elapsed)
                     statuses.append(status)
 
+        sessions_before = sessions_opened(url)
+        peak = PeakConnections(url)
         began = time.monotonic()
         threads = [threading.Thread(target=psychologist, args=(person,)) for person in people]
         for thread in threads:
@@ -192,6 +242,8 @@ def main() -> int:
         for thread in threads:
             thread.join(timeout=600)
         wall = time.monotonic() - began
+        peak.stop()
+        sessions = sessions_opened(url) - sessions_before
     finally:
         server.terminate()
         server.wait(10)
@@ -206,6 +258,11 @@ def main() -> int:
         "psychologists": len(people),
         "saves_each": args.saves,
         "server_workers": args.workers,
+        "pool_size_per_process": args.pool_size,
+        # What the load cannot change: PostgreSQL connections opened during the saves, and at most at once.
+        "postgresql_sessions_opened": sessions,
+        "postgresql_connections_peak": peak.highest,
+        "share_of_samples_with_a_lock_wait": round(peak.lock_waits / max(peak.samples, 1), 3),
         "think_s": args.think,
         "post": percentiles(samples),
         "failures": sum(1 for status in statuses if status != 200),
@@ -227,6 +284,10 @@ def main() -> int:
     print(
         f"{len(people):>13} {len(samples):>6} {result['post']['p50_ms']:>8} {result['post']['p95_ms']:>8} "
         f"{result['post']['max_ms']:>8} {result['failures']:>9} {result['saves_per_second']:>8}"
+    )
+    print(
+        f"PostgreSQL: {sessions} connections opened, at most {peak.highest} at once (pool {args.pool_size}); "
+        f"a save waiting for a lock in {peak.lock_waits} of {peak.samples} samples"
     )
     print(f"stored {stored}, counted in the statistics {counted}\n→ {path.relative_to(ROOT)}")
     print(targets.report())

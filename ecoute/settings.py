@@ -88,6 +88,20 @@ TEMPLATES = [
 ]
 
 
+def _pool_connections(config: dict, size: int) -> None:
+    """Lend each request a connection from a pool of SIZE per process (0: no pool, one per thread).
+
+    Django's ASGI handler runs each HTTP request in a thread of its own, so a thread's persistent
+    connection is never reused: without a pool, every request opened one (ecoute/lib/postgresql/pool.py).
+    A pooled connection goes back to the pool at the end of each request (CONN_MAX_AGE 0)."""
+    if not size:
+        return
+    from ecoute.lib.postgresql.pool import pool_options
+
+    config["CONN_MAX_AGE"] = 0
+    config.setdefault("OPTIONS", {})["pool"] = pool_options(size)
+
+
 def _database(url: str) -> dict:
     """PostgreSQL (or any URL) from DATABASE_URL; otherwise an embedded SQLite file."""
     if url:
@@ -101,6 +115,7 @@ def _database(url: str) -> dict:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
     if config["ENGINE"] == "django.db.backends.postgresql":
         config["ENGINE"] = "ecoute.lib.postgresql"  # its health check at most once a second
+        _pool_connections(config, env_int("ECOUTE_DB_POOL_SIZE", 10, minimum=0))
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers work during a write; IMMEDIATE takes the write lock at BEGIN so two
         # concurrent claims queue up instead of failing with "database is locked".

@@ -142,8 +142,18 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     rested = {} if target == Status.AVAILABLE else {"consecutive_calls": 0}  # a break resets the count
     # Choosing a status ends the wrap-up, record saved or not: the record waits in « Fiches à compléter ».
     done = {"wrap_up_until": None, "wrap_up_call_id": None}
+    # The choice comes from the window itself: it is alive now, whenever its last heartbeat was written
+    # (heartbeats are written a second later; a window silent meanwhile was shown away at once).
+    alive = {"last_seen": clock.now()}
     if not move(
-        user_id, SELF_SERVICE[target], target, session=session, where=_wrap_up_done(target), **done, **rested
+        user_id,
+        SELF_SERVICE[target],
+        target,
+        session=session,
+        where=_wrap_up_done(target),
+        **done,
+        **rested,
+        **alive,
     ):
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):

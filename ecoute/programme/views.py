@@ -92,8 +92,11 @@ async def _in_pool(function, *args):
 
     def run():
         close_old_connections()  # one closed by PostgreSQL or past its age is opened anew
-        with translation.override(language):
-            return function(*args)
+        try:
+            with translation.override(language):
+                return function(*args)
+        finally:
+            close_old_connections()  # with the connection pool: given back, not held by an idle thread
 
     return await asyncio.get_running_loop().run_in_executor(_pool, run)
 

@@ -53,6 +53,16 @@ def test_a_silent_workspace_shows_the_psychologist_away_after_15_seconds():
     assert presence(claire).status == Status.OFFLINE and presence(claire).session == ""
 
 
+def test_choosing_a_status_counts_as_a_sign_of_life():
+    """A window quiet for a while (its heartbeat not written yet) that chooses « Disponible » is not
+    shown away by the next pass of the timers (the board benchmark's workspace was, and then closed)."""
+    claire = make_psychologist(status=Status.OFFLINE)
+    Presence.objects.filter(pk=claire.pk).update(last_seen=later(-300))
+    presence_actions.choose_status(claire.pk, "test-session", Status.AVAILABLE)
+    run_due_timers(later(1))
+    assert presence(claire).status == Status.AVAILABLE and presence(claire).session == "test-session"
+
+
 def test_heartbeats_keep_the_psychologist_present():
     from ecoute.presence.actions import heartbeat
 

@@ -26,11 +26,15 @@ def checks(monkeypatch):
         return real(self)
 
     monkeypatch.setattr(wrapper, "is_usable", counted)
+    connection.close()  # given back to the pool, if any, before the pool is turned off
     monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
-    connection.close()
+    # Without the pool (ECOUTE_DB_POOL_SIZE=0): one persistent connection per thread.
+    options = {k: v for k, v in connection.settings_dict["OPTIONS"].items() if k != "pool"}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
     connection.connect()
-    return asked
+    yield asked
+    connection.close()  # this unpooled connection, before the pool comes back
 
 
 def one_request() -> int:
