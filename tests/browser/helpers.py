@@ -26,8 +26,9 @@ CALL_STATS = """async () => {
 }"""
 
 
-def wait_until(page, expression: str, timeout_ms: int = 10000) -> None:
-    """Poll EXPRESSION in the page until it is true.
+def wait_until(page, expression: str, timeout_ms: int = 60_000) -> None:
+    """Poll EXPRESSION in the page until it is true; TIMEOUT_MS only stops a run that no longer moves
+    (it returns as soon as the page gets there, however busy the machine).
 
     Not page.wait_for_function: Playwright evaluates its predicate with eval() inside the page, which
     the pages' Content-Security-Policy rightly refuses; page.evaluate goes through the debugger instead.
@@ -77,14 +78,19 @@ def card(page, user):
     return page.locator(f".card[data-id='{user.pk}']")
 
 
-def wait_for_audio(page, timeout_ms: int = 15000) -> dict:
+def wait_for_audio(page, backstop_ms: int = 120_000) -> dict:
     """Wait until the peer connection is connected and audio has arrived; return the stats.
 
-    Polled from here: wait_for_function would take an async predicate's Promise as already true.
+    It waits on the call's progress, not on a deadline (ICE through the relay is slow on a busy
+    machine): it fails at once if the connection fails or closes; BACKSTOP_MS only stops a run that
+    no longer moves. Polled from here: wait_for_function would take an async predicate's Promise as
+    already true.
     """
     stats = None
-    for _ in range(timeout_ms // 200):
+    for _ in range(backstop_ms // 200):
         stats = page.evaluate(CALL_STATS)
+        if stats and stats["connectionState"] in ("failed", "closed"):
+            raise AssertionError(f"the call's connection {stats['connectionState']}: {stats}")
         if (
             stats
             and stats["connectionState"] == "connected"
@@ -93,4 +99,4 @@ def wait_for_audio(page, timeout_ms: int = 15000) -> dict:
         ):
             return stats
         page.wait_for_timeout(200)
-    raise AssertionError(f"no audio arrived in {timeout_ms} ms: {stats}")
+    raise AssertionError(f"no audio arrived in {backstop_ms} ms: {stats}")

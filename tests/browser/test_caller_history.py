@@ -13,7 +13,11 @@ from tests.support.live import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 
-HISTORY_FETCHES = "performance.getEntriesByType('resource').filter((e) => e.name.includes('/fiches/appel-en-cours/')).length"
+# The history's displays: its answers that held it (an empty or failed answer is asked again).
+HISTORY_FETCHES = (
+    "performance.getEntriesByType('resource')"
+    ".filter((e) => e.name.includes('/fiches/appel-en-cours/') && e.responseStatus === 200).length"
+)
 
 
 def test_one_display_of_the_history_is_one_line_in_the_note_read_journal(new_page):

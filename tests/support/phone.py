@@ -14,6 +14,7 @@ from tools import make_prompts
 from .backends import need
 from .live import ARTIFACTS, LiveServer
 from .sip import Edge, free_udp_port
+from .waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,16 +86,14 @@ class PhoneLine:
         self._wait_for_agent()
 
     def _wait_for_agent(self) -> None:
-        import time
-
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.agent.poll() is not None:
-                raise RuntimeError(f"the media agent stopped:\n{self.agent_log.read_text()}")
-            if "answers on" in self.agent_log.read_text():
-                return
-            time.sleep(0.1)
-        raise RuntimeError("the media agent did not start")
+        try:
+            wait_for(
+                lambda: "answers on" in self.agent_log.read_text(),
+                while_running=self.agent,
+                what="the media agent did not start",
+            )
+        except AssertionError as failed:
+            raise RuntimeError(f"{failed}:\n{self.agent_log.read_text()}") from None
 
     def stop(self) -> None:
         if self.agent and self.agent.poll() is None:

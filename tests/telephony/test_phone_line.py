@@ -2,7 +2,6 @@
 
 import re
 import signal
-import time
 import uuid
 
 import pytest
@@ -22,6 +21,7 @@ from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
 from tests.support.phone import PhoneLine, summary_of
 from tests.support.sip import CALLER_NUMBER, find_number, send_udp
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,16 +36,6 @@ def phone_line(live_server_env, phone_prompts):
     line.stop()
 
 
-def wait_for(condition, timeout: float = 40):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("still not true")
-
-
 def never_silent(levels: list[int], longest_ms: int = 2000) -> bool:
     """No LONGEST_MS in a row below a whisper in these 100 ms levels."""
     quiet = 0
@@ -58,14 +48,18 @@ def never_silent(levels: list[int], longest_ms: int = 2000) -> bool:
 
 def test_a_phone_caller_hears_the_welcome_waits_in_the_queue_and_hanging_up_abandons(phone_line):
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "28")
-    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=caller)
     assert call.state == CallState.REQUESTED and call.queued_at is not None and call.language is None
     summary = summary_of(caller)
     assert summary["answered_after"] is not None and summary["answered_after"] < 2
     # Spoken from the first second to the hang-up: the welcome, the menu, then the wait's prompts.
     levels = summary["loudness_every_100ms"]
     assert len(levels) > 250 and never_silent(levels[5:]), levels
-    call = wait_for(lambda: Call.objects.filter(pk=call.pk, state=CallState.ABANDONED).first())
+    # The caller hangs up after its 28 s: the server, still running, abandons the call.
+    call = wait_for(
+        lambda: Call.objects.filter(pk=call.pk, state=CallState.ABANDONED).first(),
+        while_running=phone_line.server.process,
+    )
     assert call.end_reason == EndReason.CALLER_LEFT
     assert find_number(phone_line.logs()) == []
 
@@ -81,12 +75,15 @@ def short_timeout_line(live_server_env, phone_prompts):
 
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):
     caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "9")
-    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=caller)
     short_timeout_line.agent.kill()  # as a crash would: no goodbye on any socket
     short_timeout_line.agent.wait(5)
     # The call's socket is gone: the server keeps its place a while (as for an app whose network
     # dropped), then abandons it. Its record is never "waiting" for ever.
-    call = wait_for(lambda: Call.objects.filter(pk=call.pk, state=CallState.ABANDONED).first(), timeout=30)
+    call = wait_for(
+        lambda: Call.objects.filter(pk=call.pk, state=CallState.ABANDONED).first(),
+        while_running=short_timeout_line.server.process,
+    )
     assert call.end_reason == EndReason.CALLER_LOST
     caller.kill()
     caller.wait(5)
@@ -95,7 +92,7 @@ def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_ti
 def test_pressing_2_asks_for_an_english_speaking_psychologist(phone_line):
     make_psychologist("Jane", languages=("fr", "en"), status=Status.IN_CALL)  # nobody free: it waits
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "20", "--digits", "2")
-    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=15)
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=caller)
     assert call.language.code == "en" and call.priority == Priority.NORMAL
     summary_of(caller)
 
@@ -104,7 +101,8 @@ def test_pressing_1_puts_the_caller_first_and_alerts_supervisors(phone_line):
     make_psychologist("Claire", status=Status.IN_CALL)
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "20", "--digits", "1")
     call = wait_for(
-        lambda: Call.objects.filter(channel=Channel.PHONE, priority=Priority.URGENT).first(), timeout=15
+        lambda: Call.objects.filter(channel=Channel.PHONE, priority=Priority.URGENT).first(),
+        while_running=caller,
     )
     assert Alert.objects.filter(call=call, kind=AlertKind.DANGER).exists()
     summary_of(caller)
@@ -113,10 +111,16 @@ def test_pressing_1_puts_the_caller_first_and_alerts_supervisors(phone_line):
 def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_line):
     claire = make_psychologist("Claire", status=Status.AVAILABLE)
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60", "--digits", "9")
-    ring = wait_for(lambda: Ring.objects.filter(psychologist=claire, outcome=RingOutcome.RINGING).first())
+    ring = wait_for(
+        lambda: Ring.objects.filter(psychologist=claire, outcome=RingOutcome.RINGING).first(),
+        while_running=caller,
+    )
     caller.send_signal(signal.SIGTERM)  # the caller puts the phone down while Claire's workspace rings
     assert summary_of(caller)["hung_up_by"] == "caller"
-    ring = wait_for(lambda: Ring.objects.filter(pk=ring.pk, outcome=RingOutcome.CANCELLED).first())
+    ring = wait_for(
+        lambda: Ring.objects.filter(pk=ring.pk, outcome=RingOutcome.CANCELLED).first(),
+        while_running=phone_line.server.process,
+    )
     call = Call.objects.get(pk=ring.call_id)
     assert call.state == CallState.ABANDONED and call.end_reason == EndReason.CALLER_LEFT
 
@@ -139,7 +143,8 @@ def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(p
     code = follow_up.give(earlier.pk, claire.pk)  # what Claire's workspace showed her at the end
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "25", "--digits", "*" + code)
     call = wait_for(
-        lambda: Call.objects.filter(channel=Channel.PHONE).exclude(pk=earlier.pk).first(), timeout=20
+        lambda: Call.objects.filter(channel=Channel.PHONE).exclude(pk=earlier.pk).first(),
+        while_running=caller,
     )
     assert call.preferred_psychologist == claire and call.caller_key_hash == "e" * 64
     summary_of(caller)
@@ -149,7 +154,7 @@ def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(p
     caller = phone_line.dial("--number", "0655443322", "--seconds", "25", "--digits", "*" + unknown)
     other = wait_for(
         lambda: Call.objects.filter(channel=Channel.PHONE).exclude(pk__in=[earlier.pk, call.pk]).first(),
-        timeout=25,
+        while_running=caller,
     )
     assert other.preferred_psychologist is None and other.caller_key_hash not in ("", "e" * 64)
     summary_of(caller)
@@ -173,9 +178,9 @@ def _invite(port: int, body: str = "") -> bytes:
 def test_unknown_codecs_and_an_invite_without_sdp_get_a_clear_answer_and_the_agent_stays_up(phone_line):
     port = phone_line.edge.settings.edge_port
     only_g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 47000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
-    assert send_udp(port, _invite(port, only_g729), timeout=5).startswith("SIP/2.0 488")
+    assert send_udp(port, _invite(port, only_g729), timeout=30).startswith("SIP/2.0 488")
     # Without SDP (a delayed offer): answered with the agent's offer, or refused clearly, never silence.
-    answer = send_udp(port, _invite(port), timeout=5)
+    answer = send_udp(port, _invite(port), timeout=30)
     assert re.match(r"SIP/2\.0 (200|4\d\d|5\d\d) ", answer), answer
     assert phone_line.agent.poll() is None
     # The line still answers a genuine call.

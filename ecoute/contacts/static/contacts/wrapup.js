@@ -14,7 +14,8 @@ async function fetchInto(slot, url, options = {}) {
   const response = await fetch(url, { credentials: "same-origin", ...options, headers: { ...PARTIAL, ...(options.headers || {}) } });
   if (response.status === 204) { slot.innerHTML = ""; return response; }
   if (response.redirected && response.url.includes("/connexion/")) { location.reload(); return response; }
-  slot.innerHTML = await response.text();
+  // A form's errors (400) are shown; a server error never replaces what the slot holds.
+  if (response.ok || response.status === 400) slot.innerHTML = await response.text();
   return response;
 }
 
@@ -103,12 +104,21 @@ document.addEventListener("ecoute:orientation", ({ detail }) => {
 
 let shownState = null;
 
+// The history of the call being talked in. Asked again a few times if the answer was not it (an
+// error, a busy server, or no call yet: the page can hear of its call a moment before the server's
+// answer does), while the page is still in that call; each reading is written once to the journal.
+async function showHistory(attempt = 0) {
+  const response = await fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => null);
+  if (response?.status === 200 || attempt >= 5) return;
+  setTimeout(() => { if (shownState === "in_call") showHistory(attempt + 1); }, 500 * (attempt + 1));
+}
+
 function onState(state) {
   // The workspace sets its state again each time it hears of it (the call accepted, then its own
   // presence): only a change shows the history, or each reading would be written twice to the journal.
   if (state === shownState) return;
   shownState = state;
-  if (state === "in_call") fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => {});
+  if (state === "in_call") showHistory();
   else if (state !== "ringing") historySlot.innerHTML = "";
   if (state === "wrap_up") showWrapUpForm().catch(() => {});
   else if (state === "available" || state === "break") refreshList().catch(() => {});
