@@ -206,9 +206,9 @@ def test_every_sheet_ends_with_someone_to_talk_to_and_the_emergency_numbers(clie
     assert "Fiche relue le 12 octobre 2026" in html
 
 
+@pytest.mark.sqlite
 def test_search_on_sqlite_finds_words_anywhere(client):
-    if connection.vendor != "sqlite":
-        pytest.skip("the fallback of SQLite")
+    assert connection.vendor == "sqlite"
     make_sheet()
     make_sheet("stress", title="Le stress au travail", body="Respirer.", theme="stress")
     assert [s.slug for s in search_sheets("réveil", "fr")] == ["fatigue"]
