@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from . import images, markup
 from .models import DecisionKind, Sheet, SheetImage, TestimonyTheme, WatchedPhrase
 
+# Addresses under /ressources/ that are pages of their own (ecoute/selfhelp/urls.py), not sheets.
+RESERVED_SLUGS = {"disponibles-maintenant"}
+
 
 class SheetForm(forms.ModelForm):
     class Meta:
@@ -21,6 +24,12 @@ class SheetForm(forms.ModelForm):
             ),
             "publish_at": _("Vide : brouillon. Une date à venir : publication programmée."),
         }
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("Cette adresse est réservée : choisissez-en une autre."))
+        return slug
 
     def clean_body(self):
         body = self.cleaned_data["body"]

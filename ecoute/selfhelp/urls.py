@@ -6,6 +6,8 @@ app_name = "selfhelp"
 
 urlpatterns = [
     path("ressources/", views.resources, name="resources"),
+    # Before the sheets' slugs: no sheet can be named so.
+    path("ressources/disponibles-maintenant/", views.available_now, name="available_now"),
     path("ressources/<slug:slug>/", views.sheet, name="sheet"),
     path("redaction/", editor.sheets, name="editor"),
     path("redaction/fiche/nouvelle/", editor.edit, name="new"),

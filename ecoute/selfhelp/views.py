@@ -3,11 +3,14 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
+from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_GET
 
 from .help import help_now
 from .models import Sheet, Theme
 from .search import MAX_QUERY, search_sheets
+
+AVAILABLE_NOW_CACHE_SECONDS = 5
 
 
 def _reading_language() -> str:
@@ -46,3 +49,13 @@ def resources(request):
 def sheet(request, slug):
     found = get_object_or_404(Sheet.objects.published(), slug=slug)
     return render(request, "selfhelp/sheet.html", {"sheet": found, **help_now()})
+
+
+@require_GET
+@cache_page(AVAILABLE_NOW_CACHE_SECONDS)
+def available_now(request):
+    """The help block's sentence on who is available now, asked again by the open pages (help_now.js).
+
+    Cached a few seconds for everyone (it names no caller, only first names the board shows): a
+    thousand readers cost the database one query per few seconds."""
+    return render(request, "selfhelp/includes/available_now.html", help_now(), content_type="text/plain")

@@ -49,3 +49,22 @@ def moderator(db):
 @pytest.fixture
 def moderator_client(client, moderator):
     return log_in(client, moderator)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_pages():
+    """The pages cached a few seconds (the help block's live sentence) start fresh in each test."""
+    forget_cached_pages()
+
+
+def forget_cached_pages() -> None:
+    from django.core.cache import cache
+
+    client = getattr(cache, "_cache", None)
+    if hasattr(client, "get_client"):  # Redis, shared with the live servers: only the pages' keys
+        redis = client.get_client(write=True)
+        keys = list(redis.scan_iter(match="*views.decorators.cache*", count=1000))
+        if keys:
+            redis.delete(*keys)
+    else:
+        cache.clear()

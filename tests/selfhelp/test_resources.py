@@ -19,7 +19,7 @@ from tests.support.cast import _user, make_psychologist
 from tests.support.twofactor import log_in
 from tests.test_english_pages import french_in
 
-from .conftest import make_sheet
+from .conftest import forget_cached_pages, make_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +248,31 @@ def test_the_english_pages_show_english_sheets_and_no_french(client, settings):
     assert french_in(listing) == []
     page = client.get("/ressources/noticing-fatigue/").content.decode()
     assert french_in(page) == []
+
+
+def test_the_help_blocks_sentence_is_asked_again_and_says_who_is_free_now(client):
+    make_sheet()
+    page = client.get("/ressources/fatigue/").content.decode()
+    assert 'data-refresh-url="/ressources/disponibles-maintenant/"' in page
+    nobody = client.get("/ressources/disponibles-maintenant/")
+    assert nobody.status_code == 200 and nobody["Content-Type"].startswith("text/plain")
+    assert "Un psychologue vous répond" in nobody.content.decode()
+    make_psychologist("Claire", status=Status.AVAILABLE)
+    # Cached a few seconds for every reader: the same answer, without asking the database again.
+    assert client.get("/ressources/disponibles-maintenant/").content == nobody.content
+    forget_cached_pages()
+    assert (
+        "Claire est disponible en ce moment"
+        in client.get("/ressources/disponibles-maintenant/").content.decode()
+    )
+    assert client.post("/ressources/disponibles-maintenant/").status_code == 405
+
+
+def test_a_sheet_cannot_take_the_address_of_a_page(editor_client):
+    sheet = make_sheet()
+    response = editor_client.post(
+        f"/redaction/fiche/{sheet.pk}/", {**_form(sheet, slug="disponibles-maintenant"), "save": "1"}
+    )
+    assert "Cette adresse est réservée" in response.content.decode()
+    sheet.refresh_from_db()
+    assert sheet.slug == "fatigue"
