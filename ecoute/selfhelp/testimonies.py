@@ -148,6 +148,8 @@ def decide(
         testimony = Testimony.objects.select_for_update().get(pk=testimony_id)
         if testimony.status not in WAITING:
             raise ModerationError(gettext("Ce témoignage a déjà été traité."))
+        if testimony.danger and at_distressing_cap(moderator):
+            raise ModerationError(CAP_REACHED())
         text = opened(testimony.text)
         changes = {"decided_at": now, "author_message": reason.strip()}
         if kind in (DecisionKind.APPROVE, DecisionKind.APPROVE_EDITED):
@@ -199,6 +201,18 @@ def _tell_author(email: str, title: str, kind: str, message: str) -> None:
         + settings.ECOUTE_PHONE_NUMBER
     )
     send_mail("Expressions de soignants", body, None, [email], fail_silently=True)
+
+
+def CAP_REACHED() -> str:  # noqa: N802 - a message, translated when said
+    return gettext(
+        "Vous avez relu assez de textes difficiles pendant ce service : celui-ci sera relu par un ou une "
+        "collègue (les cadres de la ligne ont été prévenus du danger signalé)."
+    )
+
+
+def at_distressing_cap(moderator) -> bool:
+    """Listener protection for moderators: past the cap, no more testimonies signalling danger this shift."""
+    return distressing_this_shift(moderator) >= settings.ECOUTE_MODERATION_DISTRESSING_CAP
 
 
 def distressing_this_shift(moderator) -> int:

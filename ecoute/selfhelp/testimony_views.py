@@ -172,6 +172,7 @@ def _workload(user) -> dict:
         "distressing_done": done,
         "distressing_cap": settings.ECOUTE_MODERATION_DISTRESSING_CAP,
         "debrief": done >= settings.ECOUTE_MODERATION_DISTRESSING_CAP,
+        "cap_reached_message": testimonies.CAP_REACHED(),
     }
 
 
@@ -187,6 +188,12 @@ def moderation(request):
 @role_required(*MODERATION_ROLES)
 def moderate(request, pk):
     testimony = get_object_or_404(Testimony, pk=pk)
+    workload = _workload(request.user)
+    if testimony.danger and workload["debrief"] and testimony.status in testimonies.WAITING:
+        # Past the cap the text is not shown at all: reading it is the load the cap spares.
+        return render(
+            request, "selfhelp/moderation/left_to_a_colleague.html", {"testimony": testimony, **workload}
+        )
     text = opened(testimony.text)
     form = DecisionForm(request.POST or None, initial={"edited_text": text})
     if request.method == "POST" and form.is_valid():
@@ -207,7 +214,7 @@ def moderate(request, pk):
         "found": lexicon.danger_in(f"{testimony.title}\n{text}", testimonies.phrases()),
         "form": form,
         "decisions": testimony.decisions.select_related("moderator"),
-        **_workload(request.user),
+        **workload,
     }
     return render(request, "selfhelp/moderation/testimony.html", context)
 

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import AsyncClient
 from django.utils import timezone
 
+from ecoute.accounts.models import Role
 from ecoute.calls.models import Alert, AlertKind
 from ecoute.lib.crypto import opened
 from ecoute.security.models import SecurityEvent, SecurityEventKind
@@ -20,7 +21,7 @@ from ecoute.security.retention import purge
 from ecoute.selfhelp import testimonies
 from ecoute.selfhelp.models import AuthorSeal, ModerationDecision, Testimony, TestimonyStatus, WatchedPhrase
 from ecoute.selfhelp.testimonies import CHECKLIST, ModerationError, decide, submit
-from tests.support.cast import make_psychologist
+from tests.support.cast import _user, make_psychologist
 from tests.support.twofactor import log_in
 from tests.test_english_pages import french_in
 
@@ -139,6 +140,33 @@ def test_a_moderator_past_the_cap_of_distressing_texts_is_asked_to_debrief(
         decide(testimony.pk, moderator, "refuse", reason="Nous vous avons écrit en privé.")
     assert Alert.objects.filter(kind=AlertKind.DEBRIEF, psychologist=moderator).count() == 1
     assert "prenez un temps de débriefing" in moderator_client.get("/moderation/").content.decode()
+
+
+def test_past_the_cap_a_moderator_is_not_given_the_texts_signalling_danger(
+    moderator_client, moderator, settings
+):
+    settings.ECOUTE_MODERATION_DISTRESSING_CAP = 1
+    first, _, _ = _submit(text=DARK)
+    decide(first.pk, moderator, "refuse", reason="Nous vous avons écrit en privé.")
+    dark, _, _ = _submit(text=DARK)
+    calm, _, _ = _submit()
+    assert "pour un ou une collègue" in moderator_client.get("/moderation/").content.decode()
+    # The text is not even shown: reading it is the load the cap spares.
+    page = moderator_client.get(f"/moderation/{dark.pk}/").content.decode()
+    assert "relu par un ou une collègue" in page and "foutre" not in page
+    response = moderator_client.post(
+        f"/moderation/{dark.pk}/", {"kind": "refuse", "reason": "Nous vous avons écrit en privé."}
+    )
+    assert "relu par un ou une collègue" in response.content.decode()
+    with pytest.raises(ModerationError):
+        decide(dark.pk, moderator, "refuse", reason="Nous vous avons écrit en privé.")
+    dark.refresh_from_db()
+    assert dark.status == TestimonyStatus.PENDING and not dark.decisions.exists()
+    # The texts without danger go on as before, and a colleague takes the one signalling danger.
+    _approve(calm, moderator)
+    colleague = _user("collegue", Role.MODERATOR)
+    decide(dark.pk, colleague, "refuse", reason="Nous vous avons écrit en privé.")
+    assert Testimony.objects.get(pk=dark.pk).status == TestimonyStatus.REFUSED
 
 
 # --- Moderation --------------------------------------------------------------------------------------
