@@ -50,7 +50,9 @@ def question_results(study: Study, k: int | None) -> list[dict]:
         cells = cells_of(question)
         if k is None:
             rows = [{"label": label, "count": count} for label, count in cells.items()]
-            results.append({"question": question, "rows": rows, "hidden_total": None})
+            results.append(
+                {"question": question, "rows": rows, "hidden_total": None, "largest": _largest(rows)}
+            )
             continue
         shown = suppress(cells, k)
         rows = [{"label": label, "count": shown.value(label)} for label in cells]
@@ -60,9 +62,15 @@ def question_results(study: Study, k: int | None) -> list[dict]:
                 "rows": rows,
                 "hidden_total": shown.hidden_total,
                 "any_hidden": bool(shown.hidden),
+                "largest": _largest(rows),
             }
         )
     return results
+
+
+def _largest(rows: list[dict]) -> int:
+    """The scale of a question's bar chart: its largest count shown (a hidden cell draws no bar)."""
+    return max((row["count"] for row in rows if row["count"]), default=0)
 
 
 def suppress_table(cells: dict[tuple[str, str], int], k: int) -> set[tuple[str, str]]:

@@ -107,6 +107,10 @@ def test_published_results_hide_small_groups_and_what_subtraction_would_give(cli
     assert shown == {"IDE": 12, "Médecin": None, "AS": None}
     html = client.get("/etudes/etude/resultats/").content.decode()
     assert "&lt; 5" in html and ">12<" in html and "Je dors" not in html
+    # The chart draws only what is published: a bar for IDE, none for the hidden counts.
+    assert (
+        '<meter min="0" max="12" value="12"' in html and 'value="7"' not in html and 'value="2"' not in html
+    )
     sleep = study.questions.get(position=4)
     cross = client.get(f"/etudes/etude/resultats/?ligne={profession.pk}&colonne={sleep.pk}").content.decode()
     assert "Croiser deux questions" in cross and "&lt; 5" in cross
