@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ecoute.about",
     "ecoute.programme",
     "ecoute.telephony",
+    "ecoute.feedback",
 ]
 
 MIDDLEWARE = [

@@ -98,6 +98,17 @@ def caller_data() -> list[Kept]:
         ),
         Kept(
             what=_(
+                "Si vous répondez à « Cet appel vous a-t-il aidé ? » après un appel : un simple compte des "
+                "réponses par mois, relié à aucun appel, aucun psychologue ni aucun appareil."
+            ),
+            why=_("Savoir si la ligne aide ceux qui l’appellent."),
+            how_long=_(
+                "Les comptes : gardés. Le ticket qui permet de répondre une fois : deux heures au plus."
+            ),
+            sources=("feedback_feedbackcount", "feedback-ticket", "abuse:feedback"),
+        ),
+        Kept(
+            what=_(
                 "La fiche que remplit le psychologue après l’appel : des cases à cocher (profession, motif, "
                 "orientation…) et une note chiffrée. Chaque lecture d’une note est tracée."
             ),

@@ -30,6 +30,7 @@ from django.utils.translation import (  # an alert's reason is kept in French, r
     gettext_noop,
 )
 
+from ecoute.feedback import tickets as feedback_tickets
 from ecoute.lib import clock
 from ecoute.lib.realtime import (
     QUEUE_GROUP,
@@ -518,7 +519,9 @@ def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
     high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
     event = events.call_ended(call.pk, reason)
-    relay_after_commit(caller_group(call.pk), event)
+    # An answered call's app may ask whether it helped; the phone line has no screen to ask on.
+    ticket = feedback_tickets.issue() if call.channel == Channel.APP else None
+    relay_after_commit(caller_group(call.pk), events.call_ended(call.pk, reason, feedback_ticket=ticket))
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
         # The psychologist of the call records it; a supervisor who only joined has no record to write.
         record = call.pk if listener_id == call.psychologist_id else None

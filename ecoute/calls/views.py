@@ -90,6 +90,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         static("ecoute/call_ui.js"),
         static("calls/line.js"),
         static("presence/board.js"),
+        static("feedback/after_call.js"),
         static("ecoute/icons/icon-192.png"),
     ]
     response = render(request, "calls/sw.js", {"shell": shell}, content_type="text/javascript")

@@ -141,9 +141,14 @@ def call_accepted(call_id, ice: dict) -> dict:
     return {"type": "call.accepted", "call_id": str(call_id), "ice": ice}
 
 
-@event("call.ended", (CALLER, WORKSPACE), {"call_id": str, "reason": str}, RESUMED)
-def call_ended(call_id, reason: str) -> dict:
-    return {"type": "call.ended", "call_id": str(call_id), "reason": str(reason)}
+@event(
+    "call.ended", (CALLER, WORKSPACE), {"call_id": str, "reason": str}, {**RESUMED, "feedback_ticket": str}
+)
+def call_ended(call_id, reason: str, feedback_ticket: str | None = None) -> dict:
+    """FEEDBACK_TICKET: to the caller's app of an answered call only, to ask whether it helped
+    (ecoute/feedback: good once, linked to no call)."""
+    event = {"type": "call.ended", "call_id": str(call_id), "reason": str(reason)}
+    return {**event, "feedback_ticket": feedback_ticket} if feedback_ticket else event
 
 
 @event("call.supervisor_joined", (CALLER,), {"call_id": str, "ice": ICE})

@@ -116,7 +116,7 @@ def _labels(source) -> dict[str, str]:
     return labels
 
 
-def _add_months(first: date, months: int) -> date:
+def add_months(first: date, months: int) -> date:
     years, month = divmod(first.month - 1 + months, 12)
     return date(first.year + years, month + 1, 1)
 
@@ -138,10 +138,10 @@ def grid_span(
     months = months or grid_months()
     settled = (today or timezone.localdate()) - timedelta(days=SETTLE_DAYS)
     first = _grid_start(period.start, months)
-    last = min(_grid_start(period.end, months), _add_months(_grid_start(settled, months), -months))
+    last = min(_grid_start(period.end, months), add_months(_grid_start(settled, months), -months))
     if last < first:
         return None
-    return first, _add_months(last, months) - timedelta(days=1)
+    return first, add_months(last, months) - timedelta(days=1)
 
 
 def _unit_sums(span: tuple[date, date] | None, months: int) -> list[dict[str, dict[str, int]]]:

@@ -3,8 +3,9 @@
 import pytest
 
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
+from ecoute.feedback.models import FeedbackCount
 from ecoute.presence.models import Presence, Status
-from tests.browser.helpers import card, log_in_and_go_available, wait_for_audio, wait_until
+from tests.browser.helpers import assert_accessible, card, log_in_and_go_available, wait_for_audio, wait_until
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
 
@@ -55,6 +56,8 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
 
     caller.click("#call-panel [data-show=connected] [data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
+    # After the caller's own hang-up, the server's echo brings the feedback's question.
+    caller.locator("#feedback:visible").wait_for()
     workspace.locator("[data-show=wrap_up]:visible").wait_for()
     screenshot(workspace, "workspace-wrap-up")
     caller.click("#call-panel [data-show=ended] [data-action=back]")
@@ -82,6 +85,19 @@ def test_returning_caller_finds_their_psychologist_first(new_page):
     wait_for_audio(caller)
     workspace.click("[data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
+
+    # One tap says whether the call helped; the two other questions, if wanted, come first.
+    feedback = caller.locator("#feedback")
+    feedback.wait_for()
+    feedback.locator("summary").click()
+    feedback.get_by_role("group", name="Vous êtes-vous senti·e écouté·e ?").get_by_label("Oui").check()
+    assert_accessible(caller)
+    screenshot(caller, "caller-feedback-phone")
+    feedback.get_by_role("button", name="Un peu").click()
+    caller.locator("#feedback-status:has-text('Merci')").wait_for()
+    assert feedback.is_hidden()
+    cell = FeedbackCount.objects.get()
+    assert (cell.helped, cell.listened, cell.would_call_again, cell.count) == ("partly", "yes", "", 1)
     caller.click("#call-panel [data-show=ended] [data-action=back]")
 
     # As the end screen promised: at the top, without reloading the page.

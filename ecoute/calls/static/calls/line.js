@@ -5,6 +5,7 @@ import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 import { CallAudio, Ringback, exposeForTests, primeAudio } from "/static/ecoute/call_ui.js";
 import { Board } from "/static/presence/board.js";
+import { offerFeedback, withdrawFeedback } from "/static/feedback/after_call.js";
 
 const KEY_NAME = "ecoute.callerKey";
 const panel = document.getElementById("call-panel");
@@ -104,13 +105,20 @@ socket
   .on("call.supervisor_joined", (event) => joinSupervisor(event.ice))
   .on("call.supervisor_left", () => { if (call.second) { call.second.close(); call.second = null; } })
   .on("call.handed_over", () => handedOver())
-  // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing.
+  // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing
+  // but the feedback's ticket.
   .on("call.ended", (event) => {
-    if (event.call_id !== call.id) return;
+    // An answered call's end may come with a ticket to ask whether it helped; asked on the end
+    // screen only (after a caller's own hang-up, the server's echo brings it).
+    if (event.call_id !== call.id) {
+      if (event.feedback_ticket && call.state === "ended") offerFeedback(event.feedback_ticket);
+      return;
+    }
     endLocally();
     if (event.reason === "blocked") { showLimited("blocked"); return; }
     if (event.reason === "gone" || event.reason === "abandoned") showUnavailable("lost", null, { alternative: null });
     else showEnded();
+    if (event.feedback_ticket) offerFeedback(event.feedback_ticket);
     call.id = null;
     call.queued = false;
   })
@@ -153,6 +161,7 @@ function showLimited(code) {
 }
 
 function show(state) {
+  if (state !== call.state) withdrawFeedback();
   call.state = state;
   if (state === "ringing") ringback.start();
   else ringback.stop();

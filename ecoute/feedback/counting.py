@@ -1,0 +1,65 @@
+"""Counting one feedback into its cell, and reading the counts back with small-cell suppression."""
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from ecoute.stats.figures import Period, add_months, grid_span
+from ecoute.stats.suppression import grid_months, min_cell, suppress_each
+
+from .models import FeedbackCount, Helped
+
+
+def count_one(channel: str, helped: str, listened: str = "", would_call_again: str = "") -> None:
+    """One more in the month's cell (created by whichever request comes first)."""
+    cell = {
+        "month": timezone.localdate().replace(day=1),
+        "channel": channel,
+        "helped": helped,
+        "listened": listened,
+        "would_call_again": would_call_again,
+    }
+    with transaction.atomic():
+        if FeedbackCount.objects.filter(**cell).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                FeedbackCount.objects.create(**cell, count=1)
+        except IntegrityError:  # created meanwhile by another request
+            FeedbackCount.objects.filter(**cell).update(count=F("count") + 1)
+
+
+def helped_over_the_last_year(today: date | None = None) -> dict:
+    """How many said their call helped, a little, or not, over the ended grid periods of the last
+    year (the statistics' rule: whole periods, each suppressed on its own, then added up)."""
+    today = today or timezone.localdate()
+    span = grid_span(Period(today - timedelta(days=365), today), today=today)
+    shown = suppress_each(_periods(span))
+    total = sum(shown.visible.values()) + (shown.hidden_total or 0)
+    return {
+        "span": span,
+        "total": total if total >= min_cell() else None,
+        "rows": [{"label": choice.label, "count": shown.value(choice.value)} for choice in Helped],
+        "hidden_total": shown.hidden_total,
+        "k": min_cell(),
+    }
+
+
+def _periods(span: tuple[date, date] | None) -> list[dict[str, int]]:
+    """Per grid period of SPAN, answer -> how many gave it."""
+    if span is None:
+        return []
+    months, periods, first = grid_months(), [], span[0]
+    while first <= span[1]:
+        end = add_months(first, months)
+        rows = (
+            FeedbackCount.objects.filter(month__gte=first, month__lt=end)
+            .values_list("helped")
+            .annotate(total=Sum("count"))
+            .order_by()
+        )
+        periods.append({choice.value: 0 for choice in Helped} | dict(rows))
+        first = end
+    return periods
