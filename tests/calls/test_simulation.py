@@ -94,3 +94,22 @@ def test_the_simulator_neither_reads_nor_changes_the_real_calls():
     on_populated = simulate("typical-day", days=1, seed=5)
     assert on_populated == on_empty
     assert _line_as_it_stands() == before
+
+
+def test_phone_callers_hear_the_menu_then_wait_in_the_same_queue_and_are_counted_apart():
+    figures = simulate("numero-vert", days=2, seed=11)
+    app, phone = figures["by_channel"]["app"], figures["by_channel"]["phone"]
+    assert phone["offered"] > app["offered"] > 0  # 60 % dial the free number
+    for name in ("offered", "answered", "abandoned"):
+        assert app[name] + phone[name] == figures[name]
+    assert phone["answer_rate"] is not None and phone["p95_speed"] >= 0
+
+
+def test_without_phone_callers_a_scenario_draws_the_same_calls_as_before():
+    day = SCENARIOS["typical-day"]
+    figures = simulate("typical-day", days=1, seed=5)
+    assert figures["by_channel"]["phone"]["offered"] == 0
+    assert figures["by_channel"]["app"]["offered"] == figures["offered"]
+    with_phone = Scenario(**{**day.__dict__, "phone_share": 0.5})
+    mixed = Simulation(with_phone, days=1, seed=5).run().figures()
+    assert mixed["offered"] == figures["offered"]  # the same arrivals, some of them by phone

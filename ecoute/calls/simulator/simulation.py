@@ -35,13 +35,18 @@ from ecoute.presence.models import Presence, Status
 
 from .. import actions, router
 from ..actions import CallError
-from ..models import Call, CallState, Ring
+from ..models import Call, CallState, Channel, Ring
 from ..timers import miss_unanswered_rings
 from . import erlang
 
 # The share of a day's calls in each hour (SPS's line: evenings heavier, a quieter night).
 DAY_PROFILE = [2, 1.5, 1, 1, 1, 1.5, 3, 4, 5, 5.5, 5.5, 5, 5, 5.5, 5.5, 5.5, 5.5, 6, 6.5, 6.5, 6, 5, 4, 3]
 NIGHT_PROFILE = [6, 6, 5, 4, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6]
+
+
+# From the answer to joining the queue without pressing a key: the welcome, the menu, the pause
+# after it (docs/telephony.md, "The media agent").
+PHONE_MENU_SECONDS = 18.0
 
 
 @dataclass
@@ -56,6 +61,10 @@ class Scenario:
     miss_rate: float = 0.01  # rings nobody answers (the listener stepped away)
     wrap_up_seconds: int = 60
     target_service_level: float = 0.95
+    # The share of callers who dial the numéro vert: they hear the voice menu first, then wait in the
+    # same queue as the app's callers (ecoute/telephony; docs/telephony.md).
+    phone_share: float = 0.0
+    phone_menu_seconds: float = PHONE_MENU_SECONDS
 
     def rate(self, hour: int) -> float:
         """Calls per second in this hour of the day."""
@@ -82,6 +91,16 @@ SCENARIOS = {
     ),
     # During the pandemic: 200 calls a day of about 15 minutes; staffed as Erlang C recommends.
     "crisis-peak": Scenario("crisis-peak", 200, DAY_PROFILE, talk_seconds=15 * 60, patience_seconds=120),
+    # The typical day when most callers dial the free number, as most of the first 4,000 calls did.
+    "numero-vert": Scenario(
+        "numero-vert",
+        20,
+        DAY_PROFILE,
+        talk_seconds=20 * 60,
+        patience_seconds=180,
+        staffing=[1] * 7 + [2] * 16 + [1],
+        phone_share=0.6,
+    ),
     "night": Scenario(
         "night",
         12,
@@ -104,6 +123,7 @@ class Report:
     queue_waits: list[float] = field(default_factory=list)  # until a listener first rang: the models' wait
     occupancy: dict[str, float] = field(default_factory=dict)
     model: dict = field(default_factory=dict)
+    by_channel: dict[str, dict] = field(default_factory=dict)
 
     def figures(self) -> dict:
         waits = sorted(self.waits)
@@ -124,6 +144,7 @@ class Report:
             else None,
             "occupancy": self.occupancy,
             "model": self.model,
+            "by_channel": self.by_channel,
         }
 
 
@@ -155,6 +176,8 @@ class Simulation:
     def __init__(self, scenario: Scenario, days: float = 1, seed: int = 1):
         self.scenario, self.days = scenario, days
         self.random = random.Random(seed)
+        # Its own stream: a scenario without phone callers draws the same calls as before it existed.
+        self.dialling = random.Random(f"{seed}-channel")
         self.start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         self.now = self.start
         self.events: list = []
@@ -262,7 +285,17 @@ class Simulation:
         self.duty_seconds[pk] += (self.now - self.on_duty_since.pop(pk)).total_seconds()
 
     def _on_arrival(self) -> None:
-        call = actions.enqueue(uuid.uuid4())
+        if self.scenario.phone_share and self.dialling.random() < self.scenario.phone_share:
+            self._later(self.scenario.phone_menu_seconds, "menu_over")
+        else:
+            self._join(Channel.APP)
+
+    def _on_menu_over(self) -> None:
+        """A phone caller past the voice menu joins the queue (hanging up in the menu is not simulated)."""
+        self._join(Channel.PHONE)
+
+    def _join(self, channel: str) -> None:
+        call = actions.enqueue(uuid.uuid4(), channel=channel)
         self._later(self.random.expovariate(1 / self.scenario.patience_seconds), "patience_over", call.pk)
 
     def _on_patience_over(self, call_id) -> None:
@@ -343,6 +376,9 @@ class Simulation:
             for n, pk in enumerate(self.listeners)
         }
         report.model = self._model()
+        report.by_channel = {
+            channel: _channel_figures(calls.filter(channel=channel)) for channel in Channel.values
+        }
 
     def _model(self) -> dict:
         """Erlang C and Erlang A for the same load and staffing, hour by hour, weighted by each hour's calls."""
@@ -372,3 +408,23 @@ class Simulation:
 
 def simulate(name: str, days: float = 1, seed: int = 1) -> dict:
     return Simulation(SCENARIOS[name], days, seed).run().figures()
+
+
+def _channel_figures(calls) -> dict:
+    """Offered, answered, abandoned and the answer rate of one channel's calls; its p95 wait to answer."""
+    offered = calls.count()
+    waits = sorted(
+        (answered - requested).total_seconds()
+        for requested, answered in calls.filter(answered_at__isnull=False).values_list(
+            "requested_at", "answered_at"
+        )
+    )
+    return {
+        "offered": offered,
+        "answered": len(waits),
+        "abandoned": calls.filter(state=CallState.ABANDONED).count(),
+        "answer_rate": _percent(len(waits), offered),
+        "p95_speed": round(waits[min(len(waits) - 1, math.ceil(0.95 * len(waits)) - 1)], 1)
+        if waits
+        else None,
+    }

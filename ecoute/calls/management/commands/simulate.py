@@ -58,4 +58,11 @@ def table(f: dict) -> str:
             f"Occupancy per listener (talk / time on duty): min {min(occupancy)} %, max {max(occupancy)} %, "
             f"mean {round(sum(occupancy) / len(occupancy), 1)} %"
         )
+    for channel, figures in f.get("by_channel", {}).items():
+        if figures["offered"]:
+            lines.append(
+                f"By {channel}: {figures['offered']} calls, {figures['answered']} answered, "
+                f"{figures['abandoned']} abandoned, answer rate {figures['answer_rate']} %, "
+                f"p95 speed of answer {figures['p95_speed']} s"
+            )
     return "\n".join(lines)
