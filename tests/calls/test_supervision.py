@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ecoute.accounts.models import Role
 from ecoute.calls import actions
-from ecoute.calls.models import Alert, AlertKind, Call
+from ecoute.calls.models import Alert, AlertKind, Call, Channel
 from ecoute.calls.supervision import board as supervision_board
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
@@ -80,13 +80,22 @@ def test_the_board_page_needs_a_supervisor_with_the_second_factor(client):
     make_psychologist("Claire", Status.AVAILABLE)
     call = actions.enqueue(uuid.uuid4())
     actions.mark_urgent(call.pk)
+    actions.enqueue(uuid.uuid4(), channel=Channel.PHONE)
     page = client.get("/supervision/").content.decode()
     assert "Appelant en danger dans la file" in page and "Urgente" in page and "Claire" in page
+    assert page.count('<span class="small">téléphone</span>') == 1
     assert client.get("/supervision/tableau/").status_code == 200
     for user in (make_psychologist("Karim"), make_outsider(), make_staff(Role.STATISTICIAN)):
         log_in(client, user)
         assert client.get("/supervision/").status_code == 403
         assert client.get("/supervision/tableau/").status_code == 403
+
+
+def test_the_board_says_which_calls_come_from_the_phone_line():
+    actions.enqueue(uuid.uuid4())
+    phone = actions.enqueue(uuid.uuid4(), channel=Channel.PHONE)
+    waiting = {row["id"]: row["phone"] for row in supervision_board.read()["waiting"]}
+    assert waiting[phone.pk] is True and list(waiting.values()).count(False) == 1
 
 
 def test_after_a_high_risk_call_a_debrief_is_prompted_and_the_cap_brings_a_break(settings):

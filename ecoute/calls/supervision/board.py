@@ -19,7 +19,7 @@ from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
 
 from .. import service_level
-from ..models import Alert, AlertKind, Call, CallState, Priority
+from ..models import Alert, AlertKind, Call, CallState, Channel, Priority
 from ..queue import waiting_calls
 
 
@@ -48,6 +48,7 @@ def _waiting(now: datetime) -> list[dict]:
             "waiting_for": _name(call.preferred_psychologist),
             "too_long": (now - call.requested_at).total_seconds() > settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
             "held_back": call.held_back,
+            "phone": call.channel == Channel.PHONE,
         }
         for call in calls[:100]
     ]
@@ -67,6 +68,7 @@ def _in_progress(now: datetime) -> list[dict]:
             "since": _clock(now - (call.answered_at or call.ringing_at or call.requested_at)),
             "urgent": call.priority == Priority.URGENT,
             "high_risk": call.high_risk,
+            "phone": call.channel == Channel.PHONE,
         }
         for call in calls.order_by("requested_at")
     ]
