@@ -2,10 +2,10 @@
 
 from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
+from ecoute.lib.counts import add_one
 from ecoute.stats.figures import Period, add_months, grid_span
 from ecoute.stats.suppression import grid_months, min_cell, suppress_each
 
@@ -13,7 +13,7 @@ from .models import FeedbackCount, Helped
 
 
 def count_one(channel: str, helped: str, listened: str = "", would_call_again: str = "") -> None:
-    """One more in the month's cell (created by whichever request comes first)."""
+    """One more in the month's cell."""
     cell = {
         "month": timezone.localdate().replace(day=1),
         "channel": channel,
@@ -21,14 +21,7 @@ def count_one(channel: str, helped: str, listened: str = "", would_call_again: s
         "listened": listened,
         "would_call_again": would_call_again,
     }
-    with transaction.atomic():
-        if FeedbackCount.objects.filter(**cell).update(count=F("count") + 1):
-            return
-        try:
-            with transaction.atomic():
-                FeedbackCount.objects.create(**cell, count=1)
-        except IntegrityError:  # created meanwhile by another request
-            FeedbackCount.objects.filter(**cell).update(count=F("count") + 1)
+    add_one(FeedbackCount, **cell)
 
 
 def helped_over_the_last_year(today: date | None = None) -> dict:

@@ -4,8 +4,7 @@ anonymous count the person chose to give."""
 import json
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecoute.abuse import limits
 from ecoute.accounts.access import STATISTICS_ROLES, role_required
 from ecoute.contacts.models import Profession
+from ecoute.lib.counts import add_one
 from ecoute.lib.source import source_of
 from ecoute.stats.suppression import min_cell, suppress
 
@@ -103,15 +103,7 @@ def contribute(request, code):
 
 def count_one(instrument: str, band: str, profession: str) -> None:
     month = timezone.localdate().replace(day=1)
-    cell = {"instrument": instrument, "band": band, "profession": profession, "month": month}
-    with transaction.atomic():
-        if SelfTestCount.objects.filter(**cell).update(count=F("count") + 1):
-            return
-        try:
-            with transaction.atomic():
-                SelfTestCount.objects.create(**cell, count=1)
-        except IntegrityError:  # created meanwhile by another request
-            SelfTestCount.objects.filter(**cell).update(count=F("count") + 1)
+    add_one(SelfTestCount, instrument=instrument, band=band, profession=profession, month=month)
 
 
 @require_GET

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ecoute.accounts.models import Role
 from ecoute.selfhelp.models import Sheet, Theme
+from tests.support.abuse import forget_cache_keys
 from tests.support.cast import _user
 from tests.support.twofactor import log_in
 
@@ -58,13 +59,4 @@ def _no_cached_pages():
 
 
 def forget_cached_pages() -> None:
-    from django.core.cache import cache
-
-    client = getattr(cache, "_cache", None)
-    if hasattr(client, "get_client"):  # Redis, shared with the live servers: only the pages' keys
-        redis = client.get_client(write=True)
-        keys = list(redis.scan_iter(match="*views.decorators.cache*", count=1000))
-        if keys:
-            redis.delete(*keys)
-    else:
-        cache.clear()
+    forget_cache_keys("*views.decorators.cache*")

@@ -4,10 +4,16 @@ from django.core.cache import cache
 
 
 def forget_abuse_state() -> None:
+    forget_cache_keys("*:abuse:*")
+
+
+def forget_cache_keys(match: str) -> None:
+    """The cache's keys matching MATCH deleted (Redis is shared with the live servers: only those);
+    another cache is simply cleared."""
     client = getattr(cache, "_cache", None)
-    if hasattr(client, "get_client"):  # Redis, shared with the live servers: only the limits' keys
+    if hasattr(client, "get_client"):
         redis = client.get_client(write=True)
-        keys = list(redis.scan_iter(match="*:abuse:*", count=1000))
+        keys = list(redis.scan_iter(match=match, count=1000))
         if keys:
             redis.delete(*keys)
     else:
