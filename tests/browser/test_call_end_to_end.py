@@ -28,7 +28,7 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
     assert caller.locator("#call-title").inner_text() == "Nous appelons Claire…"
     workspace.locator("[data-show=ringing]:visible").wait_for()
     # The caller hears the French ringback (440 Hz, 1.5 s in every 5 s) coming out of the page.
-    wait_until(caller, "Math.abs((window.ecoute.ringback().loudest || 0) - 440) < 30", timeout_ms=8000)
+    wait_until(caller, "Math.abs((window.ecoute.ringback().loudest || 0) - 440) < 30", timeout_ms=30_000)
     # The psychologist's tab says it rings, in its title and its icon, even behind another tab.
     assert workspace.title().startswith("Un appel sonne — ")
     assert workspace.evaluate("document.querySelector('link[rel=icon]').href").endswith("ringing.svg")

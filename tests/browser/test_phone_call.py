@@ -46,7 +46,7 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     log_in_and_go_available(workspace, claire)
 
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60")
-    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=40000)  # after the menu
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)  # after the menu
     assert workspace.locator("[data-show=ringing] p[data-phone-call]").is_visible()
     call = Call.objects.get()
     assert call.channel == Channel.PHONE
@@ -120,7 +120,7 @@ def test_a_supervisor_joins_a_phone_call_with_audio_and_carries_it_on(phone_line
     workspace = open_page("/espace/", viewport=laptop)
     log_in_and_go_available(workspace, claire)
     caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "90")
-    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=40000)
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)
     workspace.click("[data-action=accept]")
     wait_for_audio(workspace)
 

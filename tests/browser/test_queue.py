@@ -104,7 +104,7 @@ def test_a_lost_network_keeps_the_place_and_closing_the_page_leaves_the_queue(ne
     # socket is cut from the page, which the server sees as any lost connection); the app reconnects.
     first.evaluate("window.openSockets.at(-1).close()")
     first.locator("#connection:visible").wait_for()
-    first.locator("#connection").wait_for(state="hidden", timeout=15000)
+    first.locator("#connection").wait_for(state="hidden", timeout=60_000)
     first.locator("#queue-position:has-text('prochaine personne')").wait_for()
     first_call = Call.objects.order_by("queued_at").first()
     assert (

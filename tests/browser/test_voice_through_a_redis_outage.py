@@ -88,5 +88,5 @@ def test_the_voice_goes_on_while_redis_is_down(openers, own_redis, two_relayed_s
     # Once this process has subscribed again, the caller's hang-up reaches the other process.
     caller.click("#call-panel [data-show=connected] [data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
-    workspace.locator("[data-show=wrap_up]:visible").wait_for(timeout=30000)
+    workspace.locator("[data-show=wrap_up]:visible").wait_for(timeout=90_000)
     assert Call.objects.get().state == CallState.ENDED

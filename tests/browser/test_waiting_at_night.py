@@ -37,8 +37,8 @@ def test_nobody_free_the_caller_is_told_sees_the_time_waited_and_learns_when_sup
     call = Call.objects.get()
     Call.objects.filter(pk=call.pk).update(requested_at=timezone.now() - timedelta(minutes=5))
     supervisors.locator("text=Un cadre de la plateforme est prévenu de votre attente").wait_for(
-        timeout=15_000
+        timeout=60_000
     )
     assert Alert.objects.filter(kind=AlertKind.LONG_WAIT, call=call).exists()
-    wait_until(caller, "document.getElementById('queue-waited').textContent >= '05:00'", timeout_ms=15_000)
+    wait_until(caller, "document.getElementById('queue-waited').textContent >= '05:00'", timeout_ms=60_000)
     screenshot(caller, "caller-waiting-supervisors-alerted")

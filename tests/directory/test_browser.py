@@ -66,7 +66,7 @@ def test_a_wrong_place_is_explained_on_the_page(new_site_page, directory):
 def test_the_map_shows_outlines_and_markers_without_tiles(new_site_page, directory):
     """This machine reaches no tile server: the départements' outlines and the markers must still be drawn."""
     page = new_site_page("/orientation/carte/?q=33000&radius=100")
-    page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=15000)
+    page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=60_000)
     assert int(page.locator("#directory-map").get_attribute("data-outlines-drawn")) >= 5
     assert (
         int(page.locator("#directory-map").get_attribute("data-marker-count")) == 5
@@ -82,7 +82,7 @@ def test_the_map_shows_outlines_and_markers_without_tiles(new_site_page, directo
 
 def test_the_map_of_units_without_a_search(new_site_page, directory):
     page = new_site_page("/orientation/carte/")
-    page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=15000)
+    page.wait_for_selector("#directory-map[data-ready='1'][data-outlines-drawn]", timeout=60_000)
     assert (
         int(page.locator("#directory-map").get_attribute("data-marker-count")) == 3
     )  # the units and the day hospital
