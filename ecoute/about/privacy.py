@@ -40,6 +40,7 @@ NOT_ABOUT_CALLERS = (
     "selfhelp_watchedphrase",
     "studies_study",
     "programme_member",
+    "programme_question",
     "auth_permission",
     "login-failures:account",
     "login-failures:address",
@@ -209,6 +210,20 @@ def participant_data() -> list[Kept]:
                 "mail": duration(days_of(SENT_MAIL_KEPT)),
             },
             sources=("programme_registration", "programme_outboxmessage"),
+        ),
+        Kept(
+            what=_(
+                "Si vous suivez une formation : vos réponses aux questionnaires d’avant et d’après la "
+                "formation et au questionnaire de satisfaction (notes et commentaires, chiffrés). Elles ne "
+                "portent pas votre nom ; le lien à votre inscription sert seulement à ne répondre qu’une "
+                "fois et disparaît avec elle."
+            ),
+            why=_(
+                "Mesurer ce que chaque formation apporte et l’améliorer, comme le demandent le DPC et Qualiopi."
+            ),
+            how_long=_("%(attended)s après la formation.")
+            % {"attended": duration(settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS)},
+            sources=("programme_surveyresponse",),
         ),
     ]
 

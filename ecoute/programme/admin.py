@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ecoute.accounts.access import runs_programme
 
 from . import actions, series
-from .models import HOLDING_STATES, Event, Member, OutboxMessage, Slot, Workshop
+from .models import HOLDING_STATES, Event, Member, OutboxMessage, Question, Slot, Workshop
 
 SERIES_WEEKS = 8
 
@@ -147,3 +147,15 @@ class OutboxAdmin(ProgrammeAccess, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Question)
+class QuestionAdmin(ProgrammeAccess, admin.ModelAdmin):
+    """The questionnaires' questions: a question once answered is made inactive, not deleted."""
+
+    list_display = ["text", "part", "answer_type", "order", "active"]
+    list_filter = ["part", "active"]
+    list_editable = ["order", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request) and (obj is None or not obj.answers.exists())

@@ -18,7 +18,7 @@ from ecoute.lib.tabular import safe_cell
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
-from . import actions, links
+from . import actions, links, survey
 from .forms import MessageForm
 from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
 
@@ -239,3 +239,25 @@ def check_in(request, token):
         {"registration": registration, "event": registration.event, "problem": problem, "State": State},
         status=409 if problem else 200,
     )
+
+
+@require_GET
+@programme_staff
+def survey_results(request, pk):
+    """A training's questionnaires: how many answered before and after, the means, what changed."""
+    event = get_object_or_404(Event, pk=pk)
+    return render(request, "programme/staff/survey.html", {"event": event, "results": survey.results(event)})
+
+
+@require_GET
+@programme_staff
+def survey_export(request, pk):
+    """The questionnaires' results of one training as CSV (scores only; counts and means, no person)."""
+    event = get_object_or_404(Event, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(survey.CSV_COLUMNS)
+    writer.writerows([[safe_cell(cell) for cell in row] for row in survey.csv_rows(event)])
+    response["Content-Disposition"] = f'attachment; filename="questionnaires-{event.pk}.csv"'
+    return response
