@@ -149,7 +149,7 @@ def main() -> int:
     setup_django(url)
     from django.utils import timezone
 
-    from ecoute.programme.models import HOLDING_STATES, Event, Kind, Registration, State
+    from ecoute.programme.models import HOLDING_STATES, Event, Kind, State
 
     start = timezone.now() + timedelta(days=3)
     event = Event.objects.create(

@@ -230,7 +230,15 @@ def _asked_ids() -> set[int]:
     return set(Question.objects.filter(active=True).values_list("pk", flat=True))
 
 
-CSV_COLUMNS = ["partie", "question", "réponses avant", "moyenne avant", "réponses après", "moyenne après", "écart"]
+CSV_COLUMNS = [
+    "partie",
+    "question",
+    "réponses avant",
+    "moyenne avant",
+    "réponses après",
+    "moyenne après",
+    "écart",
+]
 
 
 def csv_rows(event: Event) -> list[list]:
@@ -257,7 +265,9 @@ def purge(now=None) -> int:
     """Questionnaires are kept as long as the proof of attendance (ECOUTE_PROGRAMME_ATTENDANCE_DAYS)."""
     now = now or timezone.now()
     old = now - timedelta(days=settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS)
-    return SurveyResponse.objects.filter(event__ends_at__lt=old).delete()[1].get("programme.SurveyResponse", 0)
+    return (
+        SurveyResponse.objects.filter(event__ends_at__lt=old).delete()[1].get("programme.SurveyResponse", 0)
+    )
 
 
 def error_message() -> str:

@@ -103,7 +103,9 @@ def test_the_questionnaire_before_comes_by_email_and_is_answered_once(client, sm
     assert done.status_code == 200 and 'id="survey-done"' in done.content.decode()
     response = SurveyResponse.objects.get()
     assert response.moment == Moment.BEFORE and response.event == event
-    assert sorted(response.answers.values_list("score", flat=True)) == [2] * len(questions(QuestionPart.KNOWLEDGE))
+    assert sorted(response.answers.values_list("score", flat=True)) == [2] * len(
+        questions(QuestionPart.KNOWLEDGE)
+    )
 
     again = client.post(path, answers_for(Moment.BEFORE, score=5))
     assert again.status_code == 409
@@ -134,9 +136,13 @@ def test_the_end_of_training_email_asks_again_and_for_satisfaction(client, smtp)
     path = link_in(after)
     assert client.get(path).status_code == 404  # not before the training has started
     now = timezone.now()  # the training over an hour ago: the link opens
-    Event.objects.filter(pk=event.pk).update(starts_at=now - timedelta(hours=8), ends_at=now - timedelta(hours=1))
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - timedelta(hours=8), ends_at=now - timedelta(hours=1)
+    )
     page = client.get(path)
-    assert page.status_code == 200 and all(q.text in html.unescape(page.content.decode()) for q in questions())
+    assert page.status_code == 200 and all(
+        q.text in html.unescape(page.content.decode()) for q in questions()
+    )
 
 
 def answer(registration, moment, score, comment=""):
@@ -184,10 +190,14 @@ def test_a_forged_replaced_cancelled_or_out_of_time_link_opens_nothing(client):
         survey.registration_for(good, now=event.starts_at + timedelta(minutes=1))
     # A new link key makes the old link useless; a cancelled registration answers nothing.
     Registration.objects.filter(pk=registration.pk).update(link_key="new")
-    assert client.post(reverse("programme:survey", args=[good]), answers_for(Moment.BEFORE)).status_code == 404
+    assert (
+        client.post(reverse("programme:survey", args=[good]), answers_for(Moment.BEFORE)).status_code == 404
+    )
     other = actions.register(event.pk, email="other@example.org")
     actions.cancel(other.pk)
-    assert client.get(reverse("programme:survey", args=[survey.token(other, Moment.BEFORE)])).status_code == 404
+    assert (
+        client.get(reverse("programme:survey", args=[survey.token(other, Moment.BEFORE)])).status_code == 404
+    )
     assert SurveyResponse.objects.count() == 0
 
 
@@ -256,7 +266,9 @@ def test_answers_outlive_the_registration_and_go_with_the_proof_period(settings)
     Registration.objects.filter(pk=first.pk).update(state=State.CANCELLED)
     Registration.objects.filter(pk=first.pk).delete()
     response = SurveyResponse.objects.get()
-    assert response.registration is None and response.answers.count() == len(questions(QuestionPart.KNOWLEDGE))
+    assert response.registration is None and response.answers.count() == len(
+        questions(QuestionPart.KNOWLEDGE)
+    )
 
     settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS = 1095
     kept = actions.purge(now=event.ends_at + timedelta(days=1094))
