@@ -41,6 +41,7 @@ NOT_ABOUT_CALLERS = (
     "studies_study",
     "programme_member",
     "programme_question",
+    "programme_series",
     "auth_permission",
     "login-failures:account",
     "login-failures:address",

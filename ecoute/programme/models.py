@@ -51,6 +51,17 @@ class Event(models.Model):
     published = models.BooleanField(_("publié"), default=False)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A session of a series (series.py): the start its rule gives it, kept when staff move it (the
+    # calendar's RECURRENCE-ID says which occurrence was moved).
+    series = models.ForeignKey(
+        "Series",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        verbose_name=_("série"),
+    )
+    occurrence = models.DateTimeField(_("date prévue par la série"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("événement")
@@ -59,7 +70,8 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
-            )
+            ),
+            models.UniqueConstraint(fields=["series", "occurrence"], name="one_session_per_occurrence"),
         ]
 
     def __str__(self) -> str:
@@ -82,6 +94,53 @@ class Event(models.Model):
 
     def speaker_list(self) -> list[str]:
         return [line.strip() for line in self.speakers.splitlines() if line.strip()]
+
+
+class Series(models.Model):
+    """Sessions repeated by a rule (eJADES at 12:30 every Tuesday and Thursday for ten weeks).
+
+    The rule is an RFC 5545 RRULE (FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20), in Paris time from FIRST_START:
+    12:30 stays 12:30 across the change to summer time. The sessions are copies of TEMPLATE made by
+    series.generate(); each is an Event that staff may move, edit or cancel on its own.
+    """
+
+    title = models.CharField(_("titre"), max_length=200)
+    template = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("séance modèle"),
+        help_text=_("Ses places, son programme, son type et sa durée sont copiés dans chaque séance."),
+    )
+    first_start = models.DateTimeField(_("première séance"))
+    rule = models.CharField(
+        _("règle de récurrence"),
+        max_length=200,
+        help_text=_(
+            "Au format iCalendar (RRULE), avec un nombre de séances (COUNT) ou une fin (UNTIL). "
+            "Exemple : FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20 (mardi et jeudi, dix semaines)."
+        ),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("série de séances")
+        verbose_name_plural = _("séries de séances")
+        ordering = ["-first_start", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .series import RuleProblem, occurrences
+
+        if self.first_start and self.rule:
+            try:
+                occurrences(self.rule, self.first_start)
+            except RuleProblem as problem:
+                raise ValidationError({"rule": str(problem)}) from None
 
 
 class Slot(models.Model):
