@@ -3,9 +3,9 @@
 from datetime import UTC
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.urls import reverse
 from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as CalendarEvent
 
