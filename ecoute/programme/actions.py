@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -392,6 +393,18 @@ def offer_free_places(event: Event, now=None) -> int:
 def attend(registration_id) -> None:
     """Staff: the person signed the sheet (or checked in)."""
     _move(registration_id, State.ATTENDED)
+
+
+@transaction.atomic
+def record_join(registration_id, now=None) -> None:
+    """An online session's join link was followed: the person attended; the first time and the count are kept."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.state != State.ATTENDED:
+        _move(registration_id, State.ATTENDED)
+    Registration.objects.filter(pk=registration_id).update(
+        joined_at=registration.joined_at or now, joins=F("joins") + 1
+    )
 
 
 @transaction.atomic

@@ -73,8 +73,7 @@ def _where(event) -> str:
 
 def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     """(subject, paragraphs) of MESSAGE, in the active language."""
-    from . import video
-    from .links import manage_url
+    from .links import join_url, manage_url
 
     registration = message.registration
     event = registration.event
@@ -113,8 +112,7 @@ def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     if kind == MailKind.JOIN_LINK:
         return gettext("Votre lien de connexion : %(title)s") % {"title": event.title}, [
             *facts,
-            gettext("Rejoindre l'atelier : %(url)s")
-            % {"url": video.join_url(registration) or gettext("(lien à venir)")},
+            gettext("Rejoindre l'atelier : %(url)s") % {"url": join_url(registration)},
             gettext("Ce lien vous est personnel : merci de ne pas le diffuser."),
         ]
     if kind == MailKind.CONFIRM_ASK:

@@ -228,6 +228,9 @@ class Registration(models.Model):
     certificate_code = models.CharField(
         _("code de l'attestation"), max_length=12, null=True, blank=True, unique=True
     )
+    # Online sessions: the join link goes through Écoute (views.join), which notes the attendance.
+    joined_at = models.DateTimeField(_("première connexion"), null=True, blank=True)
+    joins = models.PositiveIntegerField(_("connexions"), default=0)
 
     class Meta:
         verbose_name = _("inscription")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecoute.abuse.limits import count
 from ecoute.lib.source import source_of
 
-from . import actions, calendar, links, survey
+from . import actions, calendar, links, survey, video
 from .forms import AgendaFilters, RegistrationForm, upcoming
 from .models import Event, Kind, Moment, Registration, State
 
@@ -322,3 +322,32 @@ def survey_page(request, token):
         },
         status=status,
     )
+
+
+@require_GET
+def join(request, token):
+    """An online session's join link: notes that the person came, then sends them to the room.
+
+    Before the room opens (JOIN_OPENS_BEFORE the start) or while staff have not given it yet, a page
+    says when to come back and nothing is noted.
+    """
+    now = timezone.now()
+    try:
+        registration = links.registration_joining(token, now)
+    except links.BadLink:
+        return render(request, "programme/bad_link.html", status=404)
+    event = registration.event
+    opens = event.starts_at - links.JOIN_OPENS_BEFORE
+    room = video.join_url(registration)
+    if now < opens or not room:
+        return render(
+            request,
+            "programme/join_wait.html",
+            {"event": event, "opens": opens, "no_room": bool(now >= opens and not room)},
+            status=409,
+        )
+    actions.record_join(registration.pk, now)
+    response = redirect(room)
+    response["Cache-Control"] = "no-store"  # the room's address carries the person's own token
+    response["Referrer-Policy"] = "no-referrer"
+    return response
