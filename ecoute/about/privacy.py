@@ -194,8 +194,9 @@ def participant_data() -> list[Kept]:
             what=_(
                 "Si vous vous inscrivez à une formation, une journée JADES, une eJADES ou au colloque : "
                 "votre nom, votre e-mail, votre profession, et si vous les donnez votre numéro RPPS/ADELI, "
-                "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; les e-mails que nous "
-                "vous envoyons pour cet événement."
+                "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; pour un atelier en ligne, "
+                "l’heure de votre première connexion par votre lien ; les e-mails que nous vous envoyons "
+                "pour cet événement."
             ),
             why=_(
                 "Organiser l’événement, vous envoyer confirmation et rappels, et pour les formations prouver "

@@ -90,3 +90,40 @@ def test_the_sign_in_sheet_on_a_tablet(new_site_page):
     screenshot(page, "programme-sign-in-sheet-tablet")
     states = dict(Registration.objects.values_list("name", "state"))
     assert states == {"Anne Petit": State.ATTENDED, "Bruno Roy": State.NO_SHOW, "Chloé Blanc": State.ATTENDED}
+
+
+def test_answering_the_questionnaire_after_a_training_on_a_phone(new_site_page):
+    from urllib.parse import urlsplit
+
+    from ecoute.programme import actions, survey
+    from ecoute.programme.models import Answer, Event, Moment, Question, SurveyResponse
+    from tests.programme.support import make_questions
+
+    make_questions()
+    event = make_event(title="Repérage à Lille")
+    registration = actions.register(event.pk, email="camille@example.org")
+    # The training took place this morning: its questionnaire after is open.
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - timedelta(hours=8), ends_at=now - timedelta(hours=1)
+    )
+    page = new_site_page(urlsplit(survey.url(registration, Moment.AFTER)).path)
+    assert_accessible(page)
+    [first, *others] = [q for q in survey.questions_for(Moment.AFTER) if q.answer_type == "scale"]
+    for question in others:
+        page.check(f"input[name=q{question.pk}][value='4']")
+    page.click(".registration-form button[type=submit]")  # a score forgotten
+    page.locator("#survey-problem").wait_for()
+    assert SurveyResponse.objects.count() == 0
+    assert_accessible(page)
+    screenshot(page, "programme-questionnaire-error-phone")
+
+    page.check(f"input[name=q{first.pk}][value='5']")
+    comment = Question.objects.get(answer_type="text")
+    page.fill(f"#id_q{comment.pk}", "Très concret, merci")
+    page.click(".registration-form button[type=submit]")
+    page.locator("#survey-done").wait_for()
+    assert_accessible(page)
+    screenshot(page, "programme-questionnaire-done-phone")
+    assert Answer.objects.get(question=first).score == 5
+    assert Answer.objects.get(question=comment).text.open() == "Très concret, merci"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ecoute.programme import actions
 from ecoute.programme.actions import AlreadyRegistered, EventClosed, IllegalTransition, WorkshopProblem
 from ecoute.programme.models import MailKind, Member, OutboxMessage, Registration, State
-from tests.programme.support import make_event, make_jades_day
+from tests.programme.support import make_event, make_jades_day, make_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -88,13 +88,16 @@ def test_a_closed_event_refuses_registrations(change):
 
 
 def test_a_registration_writes_its_confirmation_and_reminders_to_the_outbox():
+    make_questions()  # a training: its questionnaires (test_questionnaires.py) go too
     event = make_event(starts_at=timezone.now() + timedelta(days=10), price=0)
     registration = register(event, "camille@example.org")
     assert mails(registration) == [
         MailKind.CONFIRMATION,
         MailKind.REMINDER,
+        MailKind.SURVEY_BEFORE,
         MailKind.CONFIRM_ASK,
         MailKind.REMINDER,
+        MailKind.SURVEY_AFTER,
     ]
     due = dict(registration.mails.values_list("kind", "send_after"))
     assert due[MailKind.CONFIRM_ASK] == event.starts_at - timedelta(days=2)
