@@ -302,24 +302,29 @@ def register_many(event_id, applications: list[Application]) -> list[Registratio
     for choice in choices:
         choice.registration_id = choice.registration.pk
     WorkshopChoice.objects.bulk_create(choices)
+    questionnaires = survey.has_questionnaires(event)  # asked once for the batch
     OutboxMessage.objects.bulk_create(
-        message for registration in created for message in _first_mails(registration, now)
+        message for registration in created for message in _first_mails(registration, now, questionnaires)
     )
     return outcomes
 
 
-def _first_mails(registration: Registration, now) -> list[OutboxMessage]:
+def _first_mails(registration: Registration, now, questionnaires: bool) -> list[OutboxMessage]:
     if registration.state == State.WAITING:
         return [mail.message(registration, MailKind.WAITING, now)]
-    return [mail.message(registration, MailKind.CONFIRMATION, now), *_reminders(registration, now)]
+    return [
+        mail.message(registration, MailKind.CONFIRMATION, now),
+        *_reminders(registration, now, questionnaires),
+    ]
 
 
-def _reminders(registration: Registration, now) -> list[OutboxMessage]:
+def _reminders(registration: Registration, now, questionnaires: bool | None = None) -> list[OutboxMessage]:
     """J-7 and J-1 reminders, the join link at H-1 online, the J-2 confirmation request of a free event.
 
     Each is an outbox row due at its time; one whose time has passed is not written (but the join
     link of someone registering in the last hour goes at once). The worker
-    drops any of them whose registration no longer holds a place when it falls due.
+    drops any of them whose registration no longer holds a place when it falls due. QUESTIONNAIRES:
+    whether the event has its trainings' questionnaires, when the caller knows it already.
     """
     start = registration.event.starts_at
     due = [(MailKind.REMINDER, start - before) for before in REMINDERS_BEFORE]
@@ -328,7 +333,9 @@ def _reminders(registration: Registration, now) -> list[OutboxMessage]:
         due.append((MailKind.JOIN_LINK, max(start - JOIN_LINK_BEFORE, now + timedelta(microseconds=1))))
     if registration.event.is_free and registration.state == State.REGISTERED:
         due.append((MailKind.CONFIRM_ASK, start - CONFIRM_ASK_BEFORE))
-    if survey.has_questionnaires(registration.event):
+    if questionnaires is None:
+        questionnaires = survey.has_questionnaires(registration.event)
+    if questionnaires:
         # The questionnaire before at J-7 (at once when registering later), the one after at the end.
         due.append((MailKind.SURVEY_BEFORE, max(start - SURVEY_BEFORE_AT, now + timedelta(microseconds=1))))
         due.append((MailKind.SURVEY_AFTER, registration.event.ends_at))
