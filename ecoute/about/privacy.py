@@ -40,6 +40,8 @@ NOT_ABOUT_CALLERS = (
     "selfhelp_watchedphrase",
     "studies_study",
     "programme_member",
+    "programme_question",
+    "programme_series",
     "auth_permission",
     "login-failures:account",
     "login-failures:address",
@@ -203,8 +205,9 @@ def participant_data() -> list[Kept]:
             what=_(
                 "Si vous vous inscrivez à une formation, une journée JADES, une eJADES ou au colloque : "
                 "votre nom, votre e-mail, votre profession, et si vous les donnez votre numéro RPPS/ADELI, "
-                "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; les e-mails que nous "
-                "vous envoyons pour cet événement."
+                "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; pour un atelier en ligne, "
+                "l’heure de votre première connexion par votre lien ; les e-mails que nous vous envoyons "
+                "pour cet événement."
             ),
             why=_(
                 "Organiser l’événement, vous envoyer confirmation et rappels, et pour les formations prouver "
@@ -220,6 +223,20 @@ def participant_data() -> list[Kept]:
                 "mail": duration(days_of(SENT_MAIL_KEPT)),
             },
             sources=("programme_registration", "programme_outboxmessage"),
+        ),
+        Kept(
+            what=_(
+                "Si vous suivez une formation : vos réponses aux questionnaires d’avant et d’après la "
+                "formation et au questionnaire de satisfaction (notes et commentaires, chiffrés). Elles ne "
+                "portent pas votre nom ; le lien à votre inscription sert seulement à ne répondre qu’une "
+                "fois et disparaît avec elle."
+            ),
+            why=_(
+                "Mesurer ce que chaque formation apporte et l’améliorer, comme le demandent le DPC et Qualiopi."
+            ),
+            how_long=_("%(attended)s après la formation.")
+            % {"attended": duration(settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS)},
+            sources=("programme_surveyresponse",),
         ),
     ]
 

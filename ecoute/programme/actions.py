@@ -24,10 +24,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import mail
+from . import mail, survey
 from .models import (
     ACTIVE_STATES,
     HOLDING_STATES,
@@ -61,6 +63,7 @@ REMINDERS_BEFORE = (timedelta(days=7), timedelta(days=1))
 # How long a sent (or abandoned) e-mail stays in the outbox (docs/retention.md).
 SENT_MAIL_KEPT = timedelta(days=30)
 JOIN_LINK_BEFORE = timedelta(hours=1)
+SURVEY_BEFORE_AT = timedelta(days=7)
 
 
 class RegistrationError(Exception):
@@ -133,25 +136,56 @@ def check_open(event: Event, now=None) -> None:
 
 def price_for(event: Event, email: str, member_code: str = "") -> tuple[bool, object]:
     """(is a member this year, what is due): free events cost nothing, members pay nothing where the event says so."""
+    [price] = prices_for(event, [(email, member_code)])
+    return price
+
+
+def prices_for(event: Event, people: list[tuple[str, str]]) -> list[tuple[bool, object]]:
+    """price_for of each (normalised e-mail, member code), in two queries whatever their number.
+
+    A batch of a thousand registrations once asked the members' table a thousand times, inside the
+    transaction that everyone else registering for the event was waiting on.
+    """
     year = timezone.localtime(event.starts_at).year
     members = Member.objects.filter(year__in=(year, year - 1))
-    is_member = members.filter(email__iexact=email).exists() or (
-        bool(member_code) and members.filter(code__iexact=member_code.strip()).exists()
+    emails = {email for email, _ in people}
+    codes = {code.strip().upper() for _, code in people if code.strip()}
+    member_emails = set(
+        members.annotate(lower_email=Lower("email"))
+        .filter(lower_email__in=emails)
+        .values_list("lower_email", flat=True)
     )
-    if event.is_free or (is_member and event.free_for_members):
-        return is_member, 0
-    return is_member, event.price
+    member_codes = set()
+    if codes:
+        member_codes = set(
+            members.annotate(upper_code=Upper("code"))
+            .filter(upper_code__in=codes)
+            .values_list("upper_code", flat=True)
+        )
+    prices = []
+    for email, code in people:
+        is_member = email in member_emails or code.strip().upper() in member_codes
+        free = event.is_free or (is_member and event.free_for_members)
+        prices.append((is_member, 0 if free else event.price))
+    return prices
 
 
-def _check_workshops(event: Event, workshop_ids: list[int], pending=()) -> list[Workshop]:
+def _slots_with_workshops(event: Event) -> set[int]:
+    return set(event.slots.filter(workshops__isnull=False).values_list("pk", flat=True))
+
+
+def _check_workshops(
+    event: Event, workshop_ids: list[int], pending=(), slots_with_workshops: set[int] | None = None
+) -> list[Workshop]:
     """One workshop in every slot that offers some, each with a place left (waiting registrants count,
-    and the PENDING choices of this batch not yet written)."""
-    if not workshop_ids and not event.slots.filter(workshops__isnull=False).exists():
+    and the PENDING choices of this batch not yet written). SLOTS_WITH_WORKSHOPS: known by the caller."""
+    if slots_with_workshops is None:
+        slots_with_workshops = _slots_with_workshops(event)
+    if not workshop_ids and not slots_with_workshops:
         return []
     chosen = list(Workshop.objects.select_for_update().filter(pk__in=workshop_ids, slot__event=event))
     if len(chosen) != len(set(workshop_ids)):
         raise WorkshopProblem(gettext("Un des ateliers choisis n'existe pas pour cet événement."))
-    slots_with_workshops = set(event.slots.filter(workshops__isnull=False).values_list("pk", flat=True))
     chosen_slots = [workshop.slot_id for workshop in chosen]
     if len(chosen_slots) != len(set(chosen_slots)) or set(chosen_slots) != slots_with_workshops:
         raise WorkshopProblem(gettext("Choisissez un atelier, et un seul, pour chaque créneau."))
@@ -193,7 +227,8 @@ def register(event_id, **fields) -> Registration:
 def register_many(event_id, applications: list[Application]) -> list[Registration | RegistrationError]:
     """Register people in the order given, each on a place or on the waiting list; one outcome each.
 
-    1. Work out each one's price (members) before taking the lock: it does not depend on places.
+    1. Work out everyone's price (members, in two queries) before taking the lock: it does not depend
+       on places.
     2. Lock the event's row: every other registration for it now waits for this transaction.
     3. Refuse them all if the event is closed (unpublished, cancelled, started); refuse anyone
        already registered (or twice in this batch), or whose workshops are wrong or full.
@@ -207,13 +242,14 @@ def register_many(event_id, applications: list[Application]) -> list[Registratio
     """
     now = timezone.now()
     event = Event.objects.get(pk=event_id)
-    prices = [price_for(event, normalise_email(a.email), a.member_code) for a in applications]
+    emails = [normalise_email(a.email) for a in applications]
+    prices = prices_for(event, [(email, a.member_code) for email, a in zip(emails, applications)])
     event = _locked_event(event_id)
     try:
         check_open(event, now)
     except EventClosed as closed:
         return [closed] * len(applications)
-    emails = [normalise_email(a.email) for a in applications]
+    slots_with_workshops = _slots_with_workshops(event)
     taken = set(
         event.registrations.filter(email__in=emails, state__in=ACTIVE_STATES).values_list("email", flat=True)
     )
@@ -231,7 +267,9 @@ def register_many(event_id, applications: list[Application]) -> list[Registratio
             )
             continue
         try:
-            workshops = _check_workshops(event, application.workshop_ids, pending=choices)
+            workshops = _check_workshops(
+                event, application.workshop_ids, pending=choices, slots_with_workshops=slots_with_workshops
+            )
         except WorkshopProblem as problem:
             outcomes.append(problem)
             continue
@@ -264,24 +302,29 @@ def register_many(event_id, applications: list[Application]) -> list[Registratio
     for choice in choices:
         choice.registration_id = choice.registration.pk
     WorkshopChoice.objects.bulk_create(choices)
+    questionnaires = survey.has_questionnaires(event)  # asked once for the batch
     OutboxMessage.objects.bulk_create(
-        message for registration in created for message in _first_mails(registration, now)
+        message for registration in created for message in _first_mails(registration, now, questionnaires)
     )
     return outcomes
 
 
-def _first_mails(registration: Registration, now) -> list[OutboxMessage]:
+def _first_mails(registration: Registration, now, questionnaires: bool) -> list[OutboxMessage]:
     if registration.state == State.WAITING:
         return [mail.message(registration, MailKind.WAITING, now)]
-    return [mail.message(registration, MailKind.CONFIRMATION, now), *_reminders(registration, now)]
+    return [
+        mail.message(registration, MailKind.CONFIRMATION, now),
+        *_reminders(registration, now, questionnaires),
+    ]
 
 
-def _reminders(registration: Registration, now) -> list[OutboxMessage]:
+def _reminders(registration: Registration, now, questionnaires: bool | None = None) -> list[OutboxMessage]:
     """J-7 and J-1 reminders, the join link at H-1 online, the J-2 confirmation request of a free event.
 
     Each is an outbox row due at its time; one whose time has passed is not written (but the join
     link of someone registering in the last hour goes at once). The worker
-    drops any of them whose registration no longer holds a place when it falls due.
+    drops any of them whose registration no longer holds a place when it falls due. QUESTIONNAIRES:
+    whether the event has its trainings' questionnaires, when the caller knows it already.
     """
     start = registration.event.starts_at
     due = [(MailKind.REMINDER, start - before) for before in REMINDERS_BEFORE]
@@ -290,6 +333,12 @@ def _reminders(registration: Registration, now) -> list[OutboxMessage]:
         due.append((MailKind.JOIN_LINK, max(start - JOIN_LINK_BEFORE, now + timedelta(microseconds=1))))
     if registration.event.is_free and registration.state == State.REGISTERED:
         due.append((MailKind.CONFIRM_ASK, start - CONFIRM_ASK_BEFORE))
+    if questionnaires is None:
+        questionnaires = survey.has_questionnaires(registration.event)
+    if questionnaires:
+        # The questionnaire before at J-7 (at once when registering later), the one after at the end.
+        due.append((MailKind.SURVEY_BEFORE, max(start - SURVEY_BEFORE_AT, now + timedelta(microseconds=1))))
+        due.append((MailKind.SURVEY_AFTER, registration.event.ends_at))
     return [mail.message(registration, kind, at) for kind, at in due if at > now]
 
 
@@ -351,6 +400,18 @@ def offer_free_places(event: Event, now=None) -> int:
 def attend(registration_id) -> None:
     """Staff: the person signed the sheet (or checked in)."""
     _move(registration_id, State.ATTENDED)
+
+
+@transaction.atomic
+def record_join(registration_id, now=None) -> None:
+    """An online session's join link was followed: the person attended; the first time and the count are kept."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.state != State.ATTENDED:
+        _move(registration_id, State.ATTENDED)
+    Registration.objects.filter(pk=registration_id).update(
+        joined_at=registration.joined_at or now, joins=F("joins") + 1
+    )
 
 
 @transaction.atomic
@@ -466,6 +527,7 @@ def purge(now=None) -> dict[str, int]:
     Registrations of people who did not attend go ECOUTE_PROGRAMME_RETENTION_DAYS after the event's
     end; those who attended are kept ECOUTE_PROGRAMME_ATTENDANCE_DAYS (the proof of attendance that
     DPC and Qualiopi ask for, and the certificate's verification). Sent e-mails go after 30 days.
+    The trainings' questionnaires are kept as long as the proof of attendance (survey.purge).
     """
     now = now or timezone.now()
     done = {}
@@ -481,4 +543,5 @@ def purge(now=None) -> dict[str, int]:
         Registration.objects.filter(event__ends_at__lt=proof).delete()[1].get("programme.Registration", 0)
     )
     done["sent_mails"] = mail.forget_sent(now - SENT_MAIL_KEPT)
+    done["questionnaires"] = survey.purge(now)
     return done

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ecoute.accounts.access import runs_programme
 
 from . import actions, series
-from .models import HOLDING_STATES, Event, Member, OutboxMessage, Slot, Workshop
+from .models import HOLDING_STATES, Event, Member, OutboxMessage, Question, Series, Slot, Workshop
 
 SERIES_WEEKS = 8
 
@@ -68,7 +68,7 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
     search_fields = ["title", "theme", "city"]
     date_hierarchy = "starts_at"
     inlines = [SlotInline]
-    readonly_fields = ["cancelled_at"]
+    readonly_fields = ["cancelled_at", "series", "occurrence"]
     actions = ["publish", "unpublish", "repeat_weekly", "cancel"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "theme", "description", "speakers"]}),
@@ -80,7 +80,7 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
             _("Places et prix"),
             {"fields": ["capacity", "overbooking_percent", "price", "free_for_members", "dpc_reference"]},
         ),
-        (_("Publication"), {"fields": ["published", "cancelled_at"]}),
+        (_("Publication"), {"fields": ["published", "cancelled_at", "series", "occurrence"]}),
     ]
 
     def get_queryset(self, request):
@@ -147,3 +147,41 @@ class OutboxAdmin(ProgrammeAccess, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Question)
+class QuestionAdmin(ProgrammeAccess, admin.ModelAdmin):
+    """The questionnaires' questions: a question once answered is made inactive, not deleted."""
+
+    list_display = ["text", "part", "answer_type", "order", "active"]
+    list_filter = ["part", "active"]
+    list_editable = ["order", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request) and (obj is None or not obj.answers.exists())
+
+
+@admin.register(Series)
+class SeriesAdmin(ProgrammeAccess, admin.ModelAdmin):
+    """A series: its rule, then "create the sessions"; each session is then edited or cancelled on its own."""
+
+    list_display = ["title", "first_start", "rule", "sessions_count"]
+    actions = ["generate"]
+
+    @admin.display(description=_("séances"))
+    def sessions_count(self, series):
+        return series.sessions.count()
+
+    @admin.action(
+        description=_("Créer les séances manquantes des séries choisies (copies de la séance modèle)")
+    )
+    def generate(self, request, queryset):
+        for one in queryset:
+            try:
+                made = series.generate(one)
+            except series.RuleProblem as problem:
+                messages.error(request, f"{one} : {problem}")
+                continue
+            messages.success(
+                request, _("%(series)s : %(n)s séances créées.") % {"series": one, "n": len(made)}
+            )

@@ -3,9 +3,10 @@
 from datetime import UTC
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from icalendar import Calendar, vCalAddress, vText
+from icalendar import Calendar, vCalAddress, vRecur, vText
 from icalendar import Event as CalendarEvent
 
 PRODID = "-//Écoute//Programme de prévention//FR"
@@ -43,8 +44,6 @@ def _entry(event, sequence: int = 0) -> CalendarEvent:
 
 
 def event_path(event) -> str:
-    from django.urls import reverse
-
     return reverse("programme:event", args=[event.pk])
 
 
@@ -68,9 +67,63 @@ def invitation(registration, cancel: bool = False) -> bytes:
 
 
 def feed(events, name: str) -> bytes:
-    """A subscription feed of published events (no METHOD: a published calendar, not an invitation)."""
+    """A subscription feed of published events (no METHOD: a published calendar, not an invitation).
+
+    The sessions of a series come as one recurring entry (series_entries) rather than one each.
+    """
     calendar = _calendar()
     calendar.add("x-wr-calname", name)
+    series_seen = set()
     for event in events:
-        calendar.add_component(_entry(event))
+        if event.series_id is None:
+            calendar.add_component(_entry(event))
+        elif event.series_id not in series_seen:
+            series_seen.add(event.series_id)
+            for entry in series_entries(event.series):
+                calendar.add_component(entry)
+    if series_seen:
+        calendar.add_missing_timezones()  # the VTIMEZONE of the series' Paris times
     return calendar.to_ical()
+
+
+def series_uid(series) -> str:
+    return f"programme-series-{series.pk}@{settings.ECOUTE_MAIL_DOMAIN}"
+
+
+def series_entries(series) -> list[CalendarEvent]:
+    """A series as RFC 5545 has it: the rule; an EXDATE for each occurrence with no session open
+    (cancelled, withdrawn, deleted); an entry with RECURRENCE-ID for each session moved or retitled."""
+    from .series import occurrences
+
+    sessions = {
+        session.occurrence: session
+        for session in series.sessions.filter(published=True, cancelled_at=None).exclude(occurrence=None)
+    }
+    template = series.template
+    length = template.ends_at - template.starts_at
+    first = timezone.localtime(series.first_start)
+    master = _entry(template)
+    master["uid"] = series_uid(series)
+    for name in ("dtstart", "dtend", "summary", "url"):
+        master.pop(name)
+    master.add("summary", series.title)
+    # In Paris time (TZID), so that the calendar keeps 12:30 across the change to summer time.
+    master.add("dtstart", first)
+    master.add("dtend", first + length)
+    master.add("url", settings.ECOUTE_PUBLIC_URL + reverse("programme:agenda"))
+    master.add("rrule", vRecur.from_ical(series.rule.strip().removeprefix("RRULE:")))
+    entries = [master]
+    for start in occurrences(series.rule, series.first_start):
+        session = sessions.get(start)
+        if session is None:
+            master.add("exdate", timezone.localtime(start))
+        elif (
+            session.starts_at != start
+            or session.ends_at - session.starts_at != length
+            or session.title != series.title
+        ):
+            moved = _entry(session)
+            moved["uid"] = series_uid(series)
+            moved.add("recurrence-id", timezone.localtime(start))
+            entries.append(moved)
+    return entries

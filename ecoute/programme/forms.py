@@ -97,7 +97,9 @@ class RegistrationForm(forms.Form):
                 del self.fields["dpc_enrolled"]
         if event.is_free or not event.free_for_members:
             del self.fields["member_code"]
-        for slot in event.slots.prefetch_related("workshops"):
+        # The view may hand an event whose slots and workshops were read with it (prefetched).
+        slots = event.slots.all() if "slots" in getattr(event, "_prefetched_objects_cache", {}) else None
+        for slot in slots if slots is not None else event.slots.prefetch_related("workshops"):
             workshops = list(slot.workshops.all())
             if workshops:
                 name = f"slot_{slot.pk}"

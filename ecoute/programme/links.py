@@ -17,6 +17,9 @@ from .models import Registration
 
 SALT = "ecoute.programme.manage"
 CHECK_IN_SALT = "ecoute.programme.check-in"
+JOIN_SALT = "ecoute.programme.join"
+# The room opens this long before an online session (as the Jitsi token's nbf, video.py).
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
 
 
 class BadLink(Exception):
@@ -69,3 +72,31 @@ def check_in_qr(registration: Registration) -> str:
     return segno.make(check_in_url(registration), error="m").svg_inline(
         scale=4, dark="#1d2a2b", light="#ffffff"
     )
+
+
+def join_url(registration: Registration) -> str:
+    """The join link of the e-mails: through Écoute, which notes the attendance, then to the room."""
+    token = signing.dumps([registration.pk, registration.link_key], salt=JOIN_SALT, compress=True)
+    return settings.ECOUTE_PUBLIC_URL + reverse("programme:join", args=[token])
+
+
+def registration_joining(token: str, now=None) -> Registration:
+    """The registration a join link is for, or BadLink (forged, replaced, no place held, session over)."""
+    from .models import State
+
+    try:
+        pk, key = signing.loads(
+            token, salt=JOIN_SALT, max_age=timedelta(days=settings.ECOUTE_PROGRAMME_LINK_DAYS)
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadLink from None
+    registration = Registration.objects.select_related("event").filter(pk=pk, link_key=key).first()
+    if (
+        registration is None
+        or not registration.event.online
+        or registration.event.is_cancelled
+        or registration.state not in (State.REGISTERED, State.CONFIRMED, State.ATTENDED, State.NO_SHOW)
+        or registration.event.ends_at <= (now or timezone.now())
+    ):
+        raise BadLink
+    return registration

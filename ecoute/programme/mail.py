@@ -13,10 +13,12 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from .models import HOLDING_STATES, MailKind, OutboxMessage, State
+from .models import HOLDING_STATES, MailKind, Moment, OutboxMessage, State
 
 # Kinds sent only while the registration still holds a place when they fall due.
 ONLY_WHILE_HOLDING = (MailKind.REMINDER, MailKind.JOIN_LINK, MailKind.CONFIRM_ASK, MailKind.MESSAGE)
+# The questionnaires' e-mails, and the questionnaire each one opens (survey.py decides when they go).
+SURVEY_MOMENTS = {MailKind.SURVEY_BEFORE: Moment.BEFORE, MailKind.SURVEY_AFTER: Moment.AFTER}
 
 
 def message(registration, kind: str, at, subject: str = "", body: str = "") -> OutboxMessage:
@@ -40,6 +42,10 @@ def forget_sent(before) -> int:
 def is_stale(message: OutboxMessage) -> bool:
     """A message that has no reason to go any more."""
     registration = message.registration
+    if message.kind in SURVEY_MOMENTS:
+        from . import survey
+
+        return not survey.link_is_open(registration, SURVEY_MOMENTS[message.kind])
     if message.kind in ONLY_WHILE_HOLDING and registration.state not in HOLDING_STATES:
         return True
     if message.kind == MailKind.OFFER and registration.state != State.OFFERED:
@@ -67,8 +73,7 @@ def _where(event) -> str:
 
 def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     """(subject, paragraphs) of MESSAGE, in the active language."""
-    from . import video
-    from .links import manage_url
+    from .links import join_url, manage_url
 
     registration = message.registration
     event = registration.event
@@ -107,8 +112,7 @@ def _content(message: OutboxMessage) -> tuple[str, list[str]]:
     if kind == MailKind.JOIN_LINK:
         return gettext("Votre lien de connexion : %(title)s") % {"title": event.title}, [
             *facts,
-            gettext("Rejoindre l'atelier : %(url)s")
-            % {"url": video.join_url(registration) or gettext("(lien à venir)")},
+            gettext("Rejoindre l'atelier : %(url)s") % {"url": join_url(registration)},
             gettext("Ce lien vous est personnel : merci de ne pas le diffuser."),
         ]
     if kind == MailKind.CONFIRM_ASK:
@@ -134,6 +138,28 @@ def _content(message: OutboxMessage) -> tuple[str, list[str]]:
         return gettext("Votre attestation de présence : %(title)s") % {"title": event.title}, [
             gettext("Votre attestation est jointe à ce message."),
             gettext("Code de vérification : %(code)s") % {"code": registration.certificate_code},
+        ]
+    if kind == MailKind.SURVEY_BEFORE:
+        from . import survey
+
+        return gettext("Avant la formation : %(title)s") % {"title": event.title}, [
+            gettext(
+                "Quelques questions avant la formation (deux minutes) : vos réponses, comparées à celles "
+                "de la fin, mesurent ce que la formation apporte."
+            ),
+            *facts,
+            gettext("Répondre : %(url)s") % {"url": survey.url(registration, Moment.BEFORE)},
+        ]
+    if kind == MailKind.SURVEY_AFTER:
+        from . import survey
+
+        return gettext("Votre avis sur la formation : %(title)s") % {"title": event.title}, [
+            gettext(
+                "Merci d'avoir suivi cette formation. Les mêmes questions qu'avant, et votre avis sur "
+                "la formation : trois minutes, qui nous aident à l'améliorer."
+            ),
+            event.title,
+            gettext("Répondre : %(url)s") % {"url": survey.url(registration, Moment.AFTER)},
         ]
     return message.subject, [message.body, *facts]
 

@@ -51,6 +51,17 @@ class Event(models.Model):
     published = models.BooleanField(_("publié"), default=False)
     cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # A session of a series (series.py): the start its rule gives it, kept when staff move it (the
+    # calendar's RECURRENCE-ID says which occurrence was moved).
+    series = models.ForeignKey(
+        "Series",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        verbose_name=_("série"),
+    )
+    occurrence = models.DateTimeField(_("date prévue par la série"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("événement")
@@ -59,7 +70,8 @@ class Event(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
-            )
+            ),
+            models.UniqueConstraint(fields=["series", "occurrence"], name="one_session_per_occurrence"),
         ]
 
     def __str__(self) -> str:
@@ -82,6 +94,53 @@ class Event(models.Model):
 
     def speaker_list(self) -> list[str]:
         return [line.strip() for line in self.speakers.splitlines() if line.strip()]
+
+
+class Series(models.Model):
+    """Sessions repeated by a rule (eJADES at 12:30 every Tuesday and Thursday for ten weeks).
+
+    The rule is an RFC 5545 RRULE (FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20), in Paris time from FIRST_START:
+    12:30 stays 12:30 across the change to summer time. The sessions are copies of TEMPLATE made by
+    series.generate(); each is an Event that staff may move, edit or cancel on its own.
+    """
+
+    title = models.CharField(_("titre"), max_length=200)
+    template = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("séance modèle"),
+        help_text=_("Ses places, son programme, son type et sa durée sont copiés dans chaque séance."),
+    )
+    first_start = models.DateTimeField(_("première séance"))
+    rule = models.CharField(
+        _("règle de récurrence"),
+        max_length=200,
+        help_text=_(
+            "Au format iCalendar (RRULE), avec un nombre de séances (COUNT) ou une fin (UNTIL). "
+            "Exemple : FREQ=WEEKLY;BYDAY=TU,TH;COUNT=20 (mardi et jeudi, dix semaines)."
+        ),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("série de séances")
+        verbose_name_plural = _("séries de séances")
+        ordering = ["-first_start", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .series import RuleProblem, occurrences
+
+        if self.first_start and self.rule:
+            try:
+                occurrences(self.rule, self.first_start)
+            except RuleProblem as problem:
+                raise ValidationError({"rule": str(problem)}) from None
 
 
 class Slot(models.Model):
@@ -169,6 +228,9 @@ class Registration(models.Model):
     certificate_code = models.CharField(
         _("code de l'attestation"), max_length=12, null=True, blank=True, unique=True
     )
+    # Online sessions: the join link goes through Écoute (views.join), which notes the attendance.
+    joined_at = models.DateTimeField(_("première connexion"), null=True, blank=True)
+    joins = models.PositiveIntegerField(_("connexions"), default=0)
 
     class Meta:
         verbose_name = _("inscription")
@@ -230,6 +292,8 @@ class MailKind(models.TextChoices):
     EVENT_CANCELLED = "event_cancelled", _("Événement annulé")
     CERTIFICATE = "certificate", _("Attestation")
     MESSAGE = "message", _("Message aux participants")
+    SURVEY_BEFORE = "survey_before", _("Questionnaire avant la formation")
+    SURVEY_AFTER = "survey_after", _("Questionnaires de fin de formation")
 
 
 class OutboxMessage(models.Model):
@@ -256,3 +320,88 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("e-mails (boîte d'envoi)")
         ordering = ["send_after", "pk"]
         indexes = [models.Index(fields=["sent_at", "dropped", "send_after"], name="outbox_due")]
+
+
+# --- Questionnaires of the trainings (DPC and Qualiopi: what was learnt, and was it worth it) -----
+
+
+class QuestionPart(models.TextChoices):
+    KNOWLEDGE = "knowledge", _("Connaissances (avant et après la formation)")
+    SATISFACTION = "satisfaction", _("Satisfaction (à la fin de la formation)")
+
+
+class AnswerType(models.TextChoices):
+    SCALE = "scale", _("Note de 1 à 5")
+    TEXT = "text", _("Texte libre (facultatif)")
+
+
+class Question(models.Model):
+    """One question of the trainings' questionnaires: staff write them in the admin, pages ask them.
+
+    The knowledge questions are asked before and after a training (the difference is what was
+    learnt); the satisfaction questions at the end. A question no longer asked is made inactive,
+    not deleted: the answers already given keep it.
+    """
+
+    part = models.CharField(_("partie"), max_length=12, choices=QuestionPart.choices)
+    text = models.CharField(_("question"), max_length=300)
+    answer_type = models.CharField(_("réponse"), max_length=8, choices=AnswerType.choices)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    active = models.BooleanField(_("posée"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions des questionnaires")
+        ordering = ["part", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Moment(models.TextChoices):
+    BEFORE = "before", _("Avant la formation")
+    AFTER = "after", _("Après la formation")
+
+
+class SurveyResponse(models.Model):
+    """One questionnaire filled in for a training: when, and which registration's link it came by.
+
+    The registration is there only so that a link answers once; when the registration is deleted
+    (docs/retention.md) the answers stay, linked to nobody.
+    """
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="survey_responses", verbose_name=_("événement")
+    )
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="survey_responses"
+    )
+    moment = models.CharField(_("moment"), max_length=8, choices=Moment.choices)
+    submitted_at = models.DateTimeField(_("reçu le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("questionnaire rempli")
+        verbose_name_plural = _("questionnaires remplis")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "moment"],
+                condition=Q(registration__isnull=False),
+                name="one_response_per_link",
+            )
+        ]
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A participant's comment may speak of their own health or work: encrypted like the notes.
+    text = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5), name="score_from_1_to_5"
+            ),
+        ]

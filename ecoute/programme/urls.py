@@ -9,6 +9,8 @@ urlpatterns = [
     path("programme/<int:pk>/", views.event_page, name="event"),
     path("programme/inscription/<str:token>/", views.manage, name="manage"),
     path("programme/attestation/", views.verify, name="verify"),
+    path("programme/questionnaire/<str:token>/", views.survey_page, name="survey"),
+    path("programme/rejoindre/<str:token>/", views.join, name="join"),
     path("espace/programme/", views_staff.events, name="staff_events"),
     path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
     path(
@@ -19,6 +21,18 @@ urlpatterns = [
         views_staff.export,
         {"fmt": "xlsx"},
         name="staff_export_xlsx",
+    ),
+    path("espace/programme/<int:pk>/questionnaires/", views_staff.survey_results, name="staff_survey"),
+    path(
+        "espace/programme/<int:pk>/questionnaires.csv", views_staff.survey_export, name="staff_survey_export"
+    ),
+    path(
+        "espace/programme/<int:pk>/connexions/", views_staff.attendance_report, name="staff_attendance_report"
+    ),
+    path(
+        "espace/programme/<int:pk>/connexions.csv",
+        views_staff.attendance_export,
+        name="staff_attendance_export",
     ),
     path("espace/programme/<int:pk>/emargement/", views_staff.sign_in_sheet, name="staff_sign_in"),
     path(

@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecoute.abuse.limits import count
 from ecoute.lib.source import source_of
 
-from . import actions, calendar, links
+from . import actions, calendar, links, survey, video
 from .forms import AgendaFilters, RegistrationForm, upcoming
-from .models import Event, Kind, Registration, State
+from .models import Event, Kind, Moment, Registration, State
 
 REGISTRATION_WINDOW = 600
 
@@ -55,10 +56,29 @@ def feed(request):
     return response
 
 
-def _visible_event(pk):
-    event = get_object_or_404(Event, pk=pk)
+def _visible_event(pk, events=Event.objects):
+    event = get_object_or_404(events, pk=pk)
     if not event.published and not event.is_cancelled:
         raise Http404
+    return event
+
+
+# How long a process reuses what it read of an event (its row, slots and workshops) to check the
+# registration forms posted to it. A popular eJADES announced by e-mail gets a thousand posts in a
+# second: each read the event and its slots anew before queueing for the same batch, which reads the
+# event again under its lock (actions.register_many checks there that it is still open, and the
+# workshops' places), so a snapshot a second or two old decides nothing that matters.
+EVENT_SNAPSHOT_SECONDS = 2.0
+_snapshots: dict[int, tuple[float, Event]] = {}
+
+
+def _event_for_posted_form(pk) -> Event:
+    """The visible event with its slots and workshops, read at most every EVENT_SNAPSHOT_SECONDS here."""
+    now = time.monotonic()
+    read_at, event = _snapshots.get(pk, (0.0, None))
+    if event is None or now - read_at > EVENT_SNAPSHOT_SECONDS:
+        event = _visible_event(pk, Event.objects.prefetch_related("slots__workshops"))
+        _snapshots[pk] = (now, event)
     return event
 
 
@@ -134,7 +154,7 @@ async def event_page(request, pk):
 
 def _read_form(request, pk):
     """(event, form, refusal): refusal is (message, status), or None when the form may be registered."""
-    event = _visible_event(pk)
+    event = _event_for_posted_form(pk) if request.method == "POST" else _visible_event(pk)
     form = RegistrationForm(request.POST or None, event=event)
     if request.method != "POST":
         return event, form, None
@@ -267,3 +287,67 @@ def verify(request):
         {"code": code, "registration": registration, "today": timezone.localdate()},
         status=404 if code and registration is None else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def survey_page(request, token):
+    """A questionnaire of a training, opened by the one-click link of its e-mail; answered once."""
+    try:
+        registration, moment = survey.registration_for(token)
+    except links.BadLink:
+        return render(request, "programme/bad_link.html", status=404)
+    form = survey.SurveyForm(request.POST or None, questions=survey.questions_for(moment))
+    status, problem, done = 200, "", registration.survey_responses.filter(moment=moment).exists()
+    if request.method == "POST" and not done:
+        if form.is_valid():
+            try:
+                survey.record(registration, moment, form)
+            except survey.AlreadyAnswered:
+                pass  # a second tab or a double click: the first answers stand
+            done = True
+        else:
+            status, problem = 400, survey.error_message()
+    elif request.method == "POST":
+        status = 409  # answered already: nothing is changed
+    return render(
+        request,
+        "programme/survey.html",
+        {
+            "event": registration.event,
+            "moment": moment,
+            "Moment": Moment,
+            "form": form,
+            "done": done,
+            "problem": problem,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def join(request, token):
+    """An online session's join link: notes that the person came, then sends them to the room.
+
+    Before the room opens (JOIN_OPENS_BEFORE the start) or while staff have not given it yet, a page
+    says when to come back and nothing is noted.
+    """
+    now = timezone.now()
+    try:
+        registration = links.registration_joining(token, now)
+    except links.BadLink:
+        return render(request, "programme/bad_link.html", status=404)
+    event = registration.event
+    opens = event.starts_at - links.JOIN_OPENS_BEFORE
+    room = video.join_url(registration)
+    if now < opens or not room:
+        return render(
+            request,
+            "programme/join_wait.html",
+            {"event": event, "opens": opens, "no_room": bool(now >= opens and not room)},
+            status=409,
+        )
+    actions.record_join(registration.pk, now)
+    response = redirect(room)
+    response["Cache-Control"] = "no-store"  # the room's address carries the person's own token
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -18,7 +18,7 @@ from ecoute.lib.tabular import safe_cell
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
-from . import actions, links
+from . import actions, links, survey
 from .forms import MessageForm
 from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
 
@@ -239,3 +239,85 @@ def check_in(request, token):
         {"registration": registration, "event": registration.event, "problem": problem, "State": State},
         status=409 if problem else 200,
     )
+
+
+@require_GET
+@programme_staff
+def survey_results(request, pk):
+    """A training's questionnaires: how many answered before and after, the means, what changed."""
+    event = get_object_or_404(Event, pk=pk)
+    return render(request, "programme/staff/survey.html", {"event": event, "results": survey.results(event)})
+
+
+@require_GET
+@programme_staff
+def survey_export(request, pk):
+    """The questionnaires' results of one training as CSV (scores only; counts and means, no person)."""
+    event = get_object_or_404(Event, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(survey.CSV_COLUMNS)
+    writer.writerows([[safe_cell(cell) for cell in row] for row in survey.csv_rows(event)])
+    response["Content-Disposition"] = f'attachment; filename="questionnaires-{event.pk}.csv"'
+    return response
+
+
+def attendance_rows(event) -> list[list]:
+    """Everyone holding a place at EVENT: name or pseudonym, e-mail, state, first connection, connections
+    (raw: the CSV makes its text cells formula-safe)."""
+    registrations = event.registrations.filter(state__in=HOLDING_STATES).order_by(
+        "joined_at", "registered_at", "pk"
+    )
+    return [
+        [
+            r.name,
+            r.email,
+            r.get_state_display(),
+            timezone.localtime(r.joined_at).strftime("%d/%m/%Y %H:%M") if r.joined_at else "",
+            r.joins,
+        ]
+        for r in registrations
+    ]
+
+
+ATTENDANCE_COLUMNS = ["nom", "e-mail", "état", "première connexion", "connexions"]
+
+
+@require_GET
+@programme_staff
+def attendance_report(request, pk):
+    """An online session: who held a place, who joined through their link and when."""
+    event = get_object_or_404(Event, pk=pk)
+    rows = attendance_rows(event)
+    joined = sum(1 for row in rows if row[3])
+    return render(
+        request,
+        "programme/staff/attendance.html",
+        {
+            "event": event,
+            "rows": rows,
+            "held": len(rows),
+            "joined": joined,
+            "rate": round(100 * joined / len(rows)) if rows else None,
+        },
+    )
+
+
+@require_GET
+@programme_staff
+def attendance_export(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(ATTENDANCE_COLUMNS)
+    writer.writerows([[safe_cell(cell) for cell in row] for row in attendance_rows(event)])
+    response["Content-Disposition"] = f'attachment; filename="connexions-{event.pk}.csv"'
+    journal.record(
+        SecurityEventKind.EXPORT,
+        actor=request.user,
+        summary=f"connexions de l'événement {event.pk} (csv)",
+        event=event.pk,
+    )
+    return response

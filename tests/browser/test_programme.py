@@ -90,3 +90,84 @@ def test_the_sign_in_sheet_on_a_tablet(new_site_page):
     screenshot(page, "programme-sign-in-sheet-tablet")
     states = dict(Registration.objects.values_list("name", "state"))
     assert states == {"Anne Petit": State.ATTENDED, "Bruno Roy": State.NO_SHOW, "Chloé Blanc": State.ATTENDED}
+
+
+def test_answering_the_questionnaire_after_a_training_on_a_phone(new_site_page):
+    from urllib.parse import urlsplit
+
+    from ecoute.programme import actions, survey
+    from ecoute.programme.models import Answer, Event, Moment, Question, SurveyResponse
+    from tests.programme.support import make_questions
+
+    make_questions()
+    event = make_event(title="Repérage à Lille")
+    registration = actions.register(event.pk, email="camille@example.org")
+    # The training took place this morning: its questionnaire after is open.
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - timedelta(hours=8), ends_at=now - timedelta(hours=1)
+    )
+    page = new_site_page(urlsplit(survey.url(registration, Moment.AFTER)).path)
+    assert_accessible(page)
+    [first, *others] = [q for q in survey.questions_for(Moment.AFTER) if q.answer_type == "scale"]
+    for question in others:
+        page.check(f"input[name=q{question.pk}][value='4']")
+    page.click(".registration-form button[type=submit]")  # a score forgotten
+    page.locator("#survey-problem").wait_for()
+    assert SurveyResponse.objects.count() == 0
+    assert_accessible(page)
+    screenshot(page, "programme-questionnaire-error-phone")
+
+    page.check(f"input[name=q{first.pk}][value='5']")
+    comment = Question.objects.get(answer_type="text")
+    page.fill(f"#id_q{comment.pk}", "Très concret, merci")
+    page.click(".registration-form button[type=submit]")
+    page.locator("#survey-done").wait_for()
+    assert_accessible(page)
+    screenshot(page, "programme-questionnaire-done-phone")
+    assert Answer.objects.get(question=first).score == 5
+    assert Answer.objects.get(question=comment).text.open() == "Très concret, merci"
+
+
+def test_the_questionnaires_results_and_the_connections_on_a_tablet(new_site_page):
+    from urllib.parse import urlsplit
+
+    from ecoute.programme import actions, links, survey
+    from ecoute.programme.models import Moment
+    from tests.programme.support import make_questions
+
+    make_questions()
+    training = make_event(title="Repérage à Lille")
+    trainee = actions.register(training.pk, email="camille@example.org")
+    form = survey.SurveyForm(
+        {survey.field_name(q): "3" for q in survey.questions_for(Moment.BEFORE)},
+        questions=survey.questions_for(Moment.BEFORE),
+    )
+    assert form.is_valid()
+    survey.record(trainee, Moment.BEFORE, form)
+    start = timezone.now() + timedelta(hours=2)
+    ejades = make_event(
+        kind=Kind.EJADES,
+        title="eJADES : le sommeil",
+        online=True,
+        dpc_reference="",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        join_url="https://visio.example.org/ejades",
+    )
+    early = actions.register(ejades.pk, email="lune@example.org", name="Lune")
+
+    page = new_site_page(urlsplit(links.join_url(early)).path)  # two hours early
+    page.locator("#join-wait[data-reason=early]").wait_for()
+    assert_accessible(page)
+
+    staff = make_staff(Role.PROGRAMME)
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, staff, lands_on="**/espace/programme/")
+    page.goto(f"/espace/programme/{training.pk}/questionnaires/")
+    page.locator("#knowledge").wait_for()
+    assert_accessible(page)
+    screenshot(page, "programme-questionnaires-results-tablet")
+    page.goto(f"/espace/programme/{ejades.pk}/connexions/")
+    page.locator("#attendance-summary[data-joined='0']").wait_for()
+    assert_accessible(page)

@@ -108,6 +108,17 @@ SELF_HELP_FIELDS = [
 ]
 
 
+def _training_comment(registration, text):
+    """A comment left in a training's satisfaction questionnaire (ecoute/programme/survey.py)."""
+    from ecoute.programme.models import Answer, AnswerType, Moment, Question, SurveyResponse
+
+    response = SurveyResponse.objects.create(
+        event=registration.event, registration=registration, moment=Moment.AFTER
+    )
+    question = Question.objects.create(part="satisfaction", text="Vos remarques", answer_type=AnswerType.TEXT)
+    return Answer.objects.create(response=response, question=question, text=text)
+
+
 def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journalled(settings):
     from django.utils import timezone
 
@@ -115,7 +126,7 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     from ecoute.contacts.models import NoteRead
     from ecoute.lib.crypto import encrypted_fields
     from ecoute.programme import actions as programme
-    from ecoute.programme.models import Registration
+    from ecoute.programme.models import Answer, Registration
     from ecoute.security.models import SecurityEvent, SecurityEventKind
     from tests.programme.support import make_event
 
@@ -124,6 +135,7 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
         "contacts.ContactRecord.note",
         "contacts.NoteRead.reason",
         "programme.Registration.accessibility",
+        "programme.Answer.text",
         *SELF_HELP_FIELDS,
     }
     claire = make_psychologist("Claire")
@@ -133,6 +145,7 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     registration = programme.register(
         make_event().pk, email="a@example.org", accessibility=f"fauteuil {CANARY}"
     )
+    comment = _training_comment(registration, f"commentaire {CANARY}")
     old_key, new_key = settings.ECOUTE_NOTE_KEYS[0], Fernet.generate_key().decode()
     settings.ECOUTE_NOTE_KEYS = [new_key, old_key]
     call_command("rotate_note_keys", stdout=io.StringIO())
@@ -142,11 +155,13 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     assert NoteRead.objects.get().reason.open() == f"lecture {CANARY}"
     assert ContactRecord.objects.get().note.open() == f"note {CANARY}"
     assert Registration.objects.get(pk=registration.pk).accessibility.open() == f"fauteuil {CANARY}"
+    assert Answer.objects.get(pk=comment.pk).text.open() == f"commentaire {CANARY}"
     event = SecurityEvent.objects.get(kind=SecurityEventKind.KEY_ROTATION)
     assert event.details == {
         "calls.Alert.reason": 1,
         "contacts.ContactRecord.note": 1,
         "contacts.NoteRead.reason": 1,
         "programme.Registration.accessibility": 1,
+        "programme.Answer.text": 1,
         **dict.fromkeys(SELF_HELP_FIELDS, 0),
     }

@@ -44,3 +44,34 @@ def make_jades_day(workshop_places: int = 5) -> tuple[Event, list[list[Workshop]
             ]
         )
     return event, slots
+
+
+def make_questions() -> None:
+    """The trainings' questionnaires as migration 0003 leaves them (a transactional test empties the
+    tables, data migrations' rows included): three knowledge questions, four scores and a comment."""
+    from ecoute.programme.models import AnswerType, Question, QuestionPart
+
+    if Question.objects.filter(active=True).exists():
+        return
+    Question.objects.bulk_create(
+        [
+            Question(part=QuestionPart.KNOWLEDGE, text=text, answer_type=AnswerType.SCALE, order=n)
+            for n, text in enumerate(
+                [
+                    "Je sais reconnaître les signes d'épuisement professionnel.",
+                    "Je connais les ressources d'aide et comment y orienter.",
+                    "Je me sens capable d'aborder une situation de souffrance avec un·e collègue.",
+                ]
+            )
+        ]
+        + [
+            Question(part=QuestionPart.SATISFACTION, text=text, answer_type=kind, order=n)
+            for n, (kind, text) in enumerate(
+                [
+                    (AnswerType.SCALE, "La formation a répondu à mes attentes."),
+                    (AnswerType.SCALE, "Je recommanderais cette formation à un·e collègue."),
+                    (AnswerType.TEXT, "Vos remarques et suggestions (facultatif)."),
+                ]
+            )
+        ]
+    )

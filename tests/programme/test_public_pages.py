@@ -97,6 +97,20 @@ def test_a_past_event_refuses_with_a_message(client, nurse):
     assert Registration.objects.count() == 0
 
 
+def test_an_event_closed_a_moment_after_a_post_refuses_the_next_one_though_its_page_was_read_before(
+    client, nurse
+):
+    # The posted forms are checked against the event as read up to views.EVENT_SNAPSHOT_SECONDS before;
+    # the batch that registers them reads it again under its lock, and that decides.
+    event = make_event()
+    assert client.post(reverse("programme:event", args=[event.pk]), form(nurse)).status_code == 302
+    actions.cancel_event(event.pk)
+    late = client.post(reverse("programme:event", args=[event.pk]), form(nurse, email="late@example.org"))
+    assert late.status_code == 409
+    assert "n'est pas ouvert aux inscriptions" in html.unescape(late.content.decode())
+    assert not Registration.objects.filter(email="late@example.org").exists()
+
+
 def test_a_full_event_says_so_and_puts_the_next_person_on_the_waiting_list(client, nurse):
     event = make_event(capacity=1, price=30)
     client.post(reverse("programme:event", args=[event.pk]), form(nurse, email="first@example.org"))

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ecoute.programme import actions
 from ecoute.programme.actions import AlreadyRegistered, EventClosed, IllegalTransition, WorkshopProblem
 from ecoute.programme.models import MailKind, Member, OutboxMessage, Registration, State
-from tests.programme.support import make_event, make_jades_day
+from tests.programme.support import make_event, make_jades_day, make_questions
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,27 @@ def test_members_register_free_by_email_or_code_others_pay():
     assert (stranger.member, stranger.price_due) == (False, 180)
 
 
+def test_a_batch_prices_each_person_as_one_at_a_time_would_in_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    event = make_event(price=180, free_for_members=True, capacity=50)
+    year = timezone.localtime(event.starts_at).year
+    Member.objects.create(email="adherente@example.org", name="A", year=year, code="SPS-0042")
+    Member.objects.create(email="ancienne@example.org", name="B", year=year - 5, code="SPS-0001")
+    applications = [
+        actions.Application(email="Adherente@Example.org"),
+        actions.Application(email="autre@example.org", member_code=" sps-0042 "),
+        actions.Application(email="ancienne@example.org", member_code="SPS-0001"),  # a past year's
+        *(actions.Application(email=f"p{n}@example.org") for n in range(30)),
+    ]
+    # The whole batch, whatever its size: event, prices, lock, slots, duplicates, places, writes.
+    with django_assert_max_num_queries(12):
+        outcomes = actions.register_many(event.pk, applications)
+    prices = [(o.member, o.price_due) for o in outcomes[:3]]
+    assert prices == [(True, 0), (True, 0), (False, 180)]
+    assert {(o.member, o.price_due) for o in outcomes[3:]} == {(False, 180)}
+
+
 def test_a_duplicate_registration_is_refused_and_changes_nothing():
     event = make_event()
     first = register(event, "camille@example.org")
@@ -88,13 +109,16 @@ def test_a_closed_event_refuses_registrations(change):
 
 
 def test_a_registration_writes_its_confirmation_and_reminders_to_the_outbox():
+    make_questions()  # a training: its questionnaires (test_questionnaires.py) go too
     event = make_event(starts_at=timezone.now() + timedelta(days=10), price=0)
     registration = register(event, "camille@example.org")
     assert mails(registration) == [
         MailKind.CONFIRMATION,
         MailKind.REMINDER,
+        MailKind.SURVEY_BEFORE,
         MailKind.CONFIRM_ASK,
         MailKind.REMINDER,
+        MailKind.SURVEY_AFTER,
     ]
     due = dict(registration.mails.values_list("kind", "send_after"))
     assert due[MailKind.CONFIRM_ASK] == event.starts_at - timedelta(days=2)
