@@ -425,6 +425,8 @@ ECOUTE_PROGRAMME_LINK_DAYS = env_int("ECOUTE_PROGRAMME_LINK_DAYS", 180, minimum=
 # attendance (the proof DPC and Qualiopi ask for, the certificates' verification) is.
 ECOUTE_PROGRAMME_RETENTION_DAYS = env_int("ECOUTE_PROGRAMME_RETENTION_DAYS", 90, minimum=1)
 ECOUTE_PROGRAMME_ATTENDANCE_DAYS = env_int("ECOUTE_PROGRAMME_ATTENDANCE_DAYS", 3 * 365, minimum=1)
+# A trained sentinel is offered a refresher this long after their last training (ecoute/programme/sentinels.py).
+ECOUTE_SENTINEL_REFRESHER_DAYS = env_int("ECOUTE_SENTINEL_REFRESHER_DAYS", 2 * 365, minimum=30)
 # Registrations one source (hashed, cache only) may send in 10 minutes.
 ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = env_int(
     "ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE", 10, minimum=1

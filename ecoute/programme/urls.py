@@ -12,6 +12,7 @@ urlpatterns = [
     path("programme/questionnaire/<str:token>/", views.survey_page, name="survey"),
     path("programme/rejoindre/<str:token>/", views.join, name="join"),
     path("espace/programme/", views_staff.events, name="staff_events"),
+    path("espace/programme/sentinelles/", views_staff.sentinel_network, name="staff_sentinels"),
     path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
     path(
         "espace/programme/<int:pk>/inscriptions.csv", views_staff.export, {"fmt": "csv"}, name="staff_export"

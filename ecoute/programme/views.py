@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecoute.abuse.limits import count
 from ecoute.lib.source import source_of
 
-from . import actions, calendar, links, survey, video
+from . import actions, calendar, links, sentinels, survey, video
 from .forms import AgendaFilters, RegistrationForm, upcoming
 from .models import Event, Kind, Moment, Registration, State
 
@@ -33,7 +33,12 @@ def agenda(request):
     return render(
         request,
         "programme/agenda.html",
-        {"filters": filters, "events": events, "feed_query": request.GET.urlencode()},
+        {
+            "filters": filters,
+            "events": events,
+            "feed_query": request.GET.urlencode(),
+            "trained_count": sentinels.trained_count(),
+        },
     )
 
 

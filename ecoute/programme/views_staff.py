@@ -18,7 +18,7 @@ from ecoute.lib.tabular import safe_cell
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
-from . import actions, links, survey
+from . import actions, links, sentinels, survey
 from .forms import MessageForm
 from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
 
@@ -321,3 +321,17 @@ def attendance_export(request, pk):
         event=event.pk,
     )
     return response
+
+
+@require_GET
+@programme_staff
+def sentinel_network(request):
+    """The trained people, grown from the trainings' attendance; those whose refresher is due first."""
+    people = sentinels.network()
+    today = timezone.localdate()
+    due = [person for person in people if person.refresher_due <= today]
+    return render(
+        request,
+        "programme/staff/sentinels.html",
+        {"people": people, "due_count": len(due), "today": today},
+    )
