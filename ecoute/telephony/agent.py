@@ -148,8 +148,13 @@ class AudioBridge(pj.AudioMediaPort):
             if buffer is None:
                 return
             buffer += pcm
-            if len(buffer) > MOST_BEHIND_BYTES:  # late: keep the newest, not a growing delay
-                del buffer[: len(buffer) - KEPT_BEHIND_BYTES]
+            keep_up(buffer)
+
+
+def keep_up(waiting: bytearray) -> None:
+    """Audio late for the caller: past MOST_BEHIND_BYTES, only the newest KEPT_BEHIND_BYTES stay."""
+    if len(waiting) > MOST_BEHIND_BYTES:
+        del waiting[: len(waiting) - KEPT_BEHIND_BYTES]
 
 
 def mix(parts: list[bytes]) -> bytes:
