@@ -312,6 +312,19 @@ class Callers:
                 pass
         return found
 
+    def live_calls(self) -> dict[str, dict]:
+        """The calls answered and not ended, by process and slot."""
+        live = {}
+        for _, stats in self.running:
+            try:
+                calls = json.loads(stats.read_text())["calls"]
+            except (FileNotFoundError, json.JSONDecodeError):
+                continue
+            for call in calls:
+                if call["answered_at"] and not call["ended_at"]:
+                    live[f"{stats.stem}/{call['slot']}"] = call
+        return live
+
     def stop(self) -> None:
         for process, _ in self.running:
             if process.poll() is None:
@@ -337,11 +350,21 @@ def start_edge(media_ports: list[int]):
 # --- Measures -------------------------------------------------------------------------------------
 
 
-def rtp_loss(before: list[dict], after: list[dict]) -> tuple[int, int]:
-    """(received, lost) between two readings of the same calls' counters."""
-    received = sum(a["received"] for a in after) - sum(b["received"] for b in before)
-    lost = sum(a["lost"] for a in after) - sum(b["lost"] for b in before)
-    return received, max(0, lost)
+def window_losses(direction: str, before: dict, after: dict, wall: float) -> dict:
+    """RTP packets lost, and frames missing where counted, over the calls live at both readings.
+
+    BEFORE and AFTER map each call to its counters: received, lost (and frames: decoded frames heard).
+    """
+    calls = before.keys() & after.keys()
+    received = sum(after[c]["received"] - before[c]["received"] for c in calls)
+    lost = max(0, sum(after[c]["lost"] - before[c]["lost"] for c in calls))
+    found = {f"{direction}_rtp_loss": share(lost, received + lost), f"{direction}_calls_counted": len(calls)}
+    framed = [c for c in calls if "frames" in after[c]]
+    if framed:
+        ratios = [(after[c]["frames"] - before[c]["frames"]) / (wall * 50) for c in framed]
+        found[f"{direction}_frames_missing"] = round(max(0.0, 1 - sum(ratios) / len(ratios)), 4)
+        found[f"{direction}_calls_with_gaps_over_3_percent"] = sum(1 for r in ratios if r < 0.97)
+    return found
 
 
 def share(part: float, whole: float) -> float:
@@ -371,20 +394,14 @@ async def ramp(name: str, add_calls, connected, readings, cpu_pids: dict, limit:
             for role, pids in cpu_pids.items()
         }
         step = {"calls": connected(), "wanted": target, "load_average": load, "cpu_share_of_one_core": cpu}
-        for direction in after:
-            received, lost = rtp_loss(before[direction], after[direction])
-            step[f"{direction}_rtp_loss"] = share(lost, received + lost)
-            if direction == "at_psychologist":
-                frames = sum(a["frames"] for a in after[direction]) - sum(
-                    b["frames"] for b in before[direction]
-                )
-                expected = step["calls"] * wall * 50
-                step["at_psychologist_frames_missing"] = (
-                    round(max(0.0, 1 - frames / expected), 4) if expected else 0
-                )
+        for direction, now in after.items():
+            step.update(window_losses(direction, before[direction], now, wall))
         step["loss"] = max(value for key, value in step.items() if key.endswith(("_loss", "_missing")))
         per_call = cpu.get("media", 0) / step["calls"] if step["calls"] else None
         step["media_cpu_per_call"] = round(per_call, 4) if per_call else None
+        if steps and step["calls"] > steps[-1]["calls"]:  # what one more call costs, the idle pool aside
+            added = cpu.get("media", 0) - steps[-1]["cpu_share_of_one_core"].get("media", 0)
+            step["media_cpu_per_added_call"] = round(added / (step["calls"] - steps[-1]["calls"]), 4)
         steps.append(step)
         print(f"  {name}: {json.dumps(step)}", flush=True)
         if step["calls"] < target or step["loss"] >= TARGET_LOSS:
@@ -458,10 +475,13 @@ async def direct_calls(processes: Processes, limit: int) -> dict:
         return sum(1 for c in callers.calls() if c["answered_at"] and not c["ended_at"] and c["frames_heard"])
 
     async def readings() -> dict:
-        live = [c for c in callers.calls() if c["answered_at"] and not c["ended_at"]]
+        live = callers.live_calls()
         return {
-            "at_caller": [c["rtp"] for c in live],
-            "at_line": [{"received": c["rtp"]["sent"], "lost": c["rtp"]["lost_by_far_end"]} for c in live],
+            "at_caller": {key: c["rtp"] for key, c in live.items()},
+            "at_line": {
+                key: {"received": c["rtp"]["sent"], "lost": c["rtp"]["lost_by_far_end"]}
+                for key, c in live.items()
+            },
         }
 
     cpu = {
@@ -547,10 +567,11 @@ async def bridged_calls(
         return [p.current for p in psychologists if p.current and p.current.listener.frames]
 
     async def readings() -> dict:
-        live = talking()
-        at_psychologist = [{**(await call.rtp()), "frames": call.listener.frames} for call in live]
-        phone_calls = [c for c in callers.calls() if c["answered_at"] and not c["ended_at"]]
-        return {"at_psychologist": at_psychologist, "at_caller": [c["rtp"] for c in phone_calls]}
+        at_psychologist = {
+            call.call_id: {**(await call.rtp()), "frames": call.listener.frames} for call in talking()
+        }
+        at_caller = {key: c["rtp"] for key, c in callers.live_calls().items()}
+        return {"at_psychologist": at_psychologist, "at_caller": at_caller}
 
     server_pid = [p.pid for p in processes.started if p.args and "uvicorn" in " ".join(map(str, p.args))]
     cpu = {
@@ -715,6 +736,10 @@ def main() -> int:
     result["agent_cpu_per_bridged_call"] = (
         round(sorted(media_per_call)[len(media_per_call) // 2], 4) if media_per_call else None
     )
+    added = sorted(
+        s["media_cpu_per_added_call"] for s in bridged["steps"] if s.get("media_cpu_per_added_call")
+    )
+    result["agent_cpu_per_added_bridged_call"] = added[len(added) // 2] if added else None
     result["seconds"] = round(time.monotonic() - started, 1)
     result["conditions"] = {**run_conditions, "load_average_at_end": load_average(), "folder": str(folder)}
     targets = Targets()
