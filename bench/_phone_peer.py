@@ -51,7 +51,14 @@ class ProbedCall(pj.Call):
         self.slot = slot
         self.probe: Probe | None = None
         self.answered_at = self.ended_at = None
-        self.rtp = {"received": 0, "lost": 0, "sent": 0, "lost_by_far_end": 0}
+        self.rtp = {
+            "received": 0,
+            "lost": 0,
+            "sent": 0,
+            "lost_by_far_end": 0,
+            "concealed": 0,
+            "jitter_buffer_ms": 0,
+        }
 
     def onCallState(self, prm):
         state = self.getInfo().state
@@ -83,14 +90,18 @@ class ProbedCall(pj.Call):
         if self.ended_at is not None or self.probe is None:
             return
         try:
-            rtcp = self.getStreamStat(0).rtcp
+            stat = self.getStreamStat(0)
         except pj.Error:
             return
+        rtcp, jbuf = stat.rtcp, stat.jbuf
         self.rtp = {
             "received": rtcp.rxStat.pkt,
             "lost": rtcp.rxStat.loss,
             "sent": rtcp.txStat.pkt,
             "lost_by_far_end": rtcp.txStat.loss,  # as the far end's RTCP reports tell
+            # Frames the jitter buffer had nothing (in time) to play: gaps the caller hears, concealed.
+            "concealed": jbuf.empty + jbuf.lost,
+            "jitter_buffer_ms": jbuf.avgDelayMsec,
         }
 
     def summary(self) -> dict:

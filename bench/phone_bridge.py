@@ -364,6 +364,13 @@ def window_losses(direction: str, before: dict, after: dict, wall: float) -> dic
         ratios = [(after[c]["frames"] - before[c]["frames"]) / (wall * 50) for c in framed]
         found[f"{direction}_frames_missing"] = round(max(0.0, 1 - sum(ratios) / len(ratios)), 4)
         found[f"{direction}_calls_with_gaps_over_3_percent"] = sum(1 for r in ratios if r < 0.97)
+    concealing = [c for c in calls if "concealed" in after[c]]
+    if concealing:  # PJSIP's jitter buffer: frames it had nothing in time to play
+        concealed = sum(after[c]["concealed"] - before[c]["concealed"] for c in concealing)
+        found[f"{direction}_frames_missing"] = round(concealed / (len(concealing) * wall * 50), 4)
+        found[f"{direction}_jitter_buffer_ms"] = round(
+            sum(after[c]["jitter_buffer_ms"] for c in concealing) / len(concealing), 1
+        )
     return found
 
 
