@@ -334,7 +334,8 @@ class Callers:
         self.running = []
 
 
-def start_edge(media_ports: list[int]):
+def start_edge(processes: Processes, media_ports: list[int]):
+    """Kamailio in front of MEDIA_PORTS (stopped with the benchmark's other processes)."""
     from tools import sip_edge
 
     settings = sip_edge.EdgeSettings(
@@ -344,7 +345,9 @@ def start_edge(media_ports: list[int]):
         invites_per_number=100_000,
         pike_density=100_000,
     )
-    return sip_edge.start(settings), settings
+    edge = sip_edge.start(settings)
+    processes.started.append(edge)
+    return edge, settings
 
 
 # --- Measures -------------------------------------------------------------------------------------
@@ -365,9 +368,9 @@ def window_losses(direction: str, before: dict, after: dict, wall: float) -> dic
         found[f"{direction}_frames_missing"] = round(max(0.0, 1 - sum(ratios) / len(ratios)), 4)
         found[f"{direction}_calls_with_gaps_over_3_percent"] = sum(1 for r in ratios if r < 0.97)
     concealing = [c for c in calls if "concealed" in after[c]]
-    if concealing:  # PJSIP's jitter buffer: frames it had nothing in time to play
+    if concealing:  # PJSIP's jitter buffer: frames it had nothing in time to play, concealed (not lost)
         concealed = sum(after[c]["concealed"] - before[c]["concealed"] for c in concealing)
-        found[f"{direction}_frames_missing"] = round(concealed / (len(concealing) * wall * 50), 4)
+        found[f"{direction}_frames_concealed"] = round(concealed / (len(concealing) * wall * 50), 4)
         found[f"{direction}_jitter_buffer_ms"] = round(
             sum(after[c]["jitter_buffer_ms"] for c in concealing) / len(concealing), 1
         )
@@ -449,7 +452,7 @@ async def direct_calls(processes: Processes, limit: int) -> dict:
         )
         for i, port in enumerate(ports)
     ]
-    edge, settings = start_edge(ports)
+    edge, settings = start_edge(processes, ports)
     await asyncio.sleep(2)
     callers = Callers(processes, settings.edge_port, seconds=60)
 
@@ -553,7 +556,7 @@ async def bridged_calls(
         )
         for i, port in enumerate(ports)
     ]
-    edge, settings = start_edge(ports)
+    edge, settings = start_edge(processes, ports)
     await wait_for_agents(processes.folder, ports)
     url = f"ws://127.0.0.1:{server_port}/ws/workspace/"
     psychologists = [Psychologist(url, cookie, FREQUENCIES[i % 4]) for i, cookie in enumerate(cookies)]
