@@ -10,8 +10,7 @@ media agent -> an Écoute server. Measured:
   the queue with its prompts playing and its socket open;
 * the baseline: INVITE -> 200 OK through the same Kamailio to a plain sipp answering (no media agent).
 
-Bridged calls (a psychologist's browser on the other side) are not measured here yet: the spike's
-figure for an aiortc peer (≈ 2 % of a core per PCMU call) is in docs/telephony.md.
+Bridged calls (a psychologist on the other side) are measured by bench/phone_bridge.py.
 """
 
 import json

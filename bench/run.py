@@ -30,6 +30,7 @@ SCRIPTS = [
     ("directory_search.py", "directory_search", 1200),
     ("programme_registrations.py", "programme_registrations", 300),
     ("phone_line.py", "phone_line", 600),
+    ("phone_bridge.py", "phone_bridge", 1500),
 ]
 
 

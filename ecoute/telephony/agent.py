@@ -46,6 +46,12 @@ logger = logging.getLogger("ecoute.telephony")
 RATE = 8000  # the phone network's rate: no resampling between PJSIP and G.711
 FRAME_SAMPLES = 160  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
+# The browsers' audio waiting for the caller: PJSIP takes 20 ms a tick, as fast as it comes, so
+# whatever piled up after a stall (a late packet, a busy core) would stay as delay for the rest of
+# the call. Past 100 ms behind, the oldest is dropped down to 60 ms (bench/phone_bridge.py measured
+# the psychologist's voice reaching the phone ~0.2 s late, up to 0.6 s, when up to 1 s was kept).
+MOST_BEHIND_BYTES = 5 * FRAME_BYTES
+KEPT_BEHIND_BYTES = 3 * FRAME_BYTES
 _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # The menu said on answering; its length, for how long a key is awaited after it.
@@ -142,8 +148,13 @@ class AudioBridge(pj.AudioMediaPort):
             if buffer is None:
                 return
             buffer += pcm
-            if len(buffer) > RATE * 2:  # more than 1 s behind: keep the newest
-                del buffer[: len(buffer) - RATE]
+            keep_up(buffer)
+
+
+def keep_up(waiting: bytearray) -> None:
+    """Audio late for the caller: past MOST_BEHIND_BYTES, only the newest KEPT_BEHIND_BYTES stay."""
+    if len(waiting) > MOST_BEHIND_BYTES:
+        del waiting[: len(waiting) - KEPT_BEHIND_BYTES]
 
 
 def mix(parts: list[bytes]) -> bytes:

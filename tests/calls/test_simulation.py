@@ -26,6 +26,24 @@ def test_erlang_c_matches_the_textbook_figures():
     assert erlang.erlang_c(10, 10) == 1.0  # cannot keep up
 
 
+def test_erlang_b_matches_the_published_table():
+    # The published Erlang B table (teletraffic handbooks' 1 % column): at 1 % loss, 10 lines carry
+    # 4.461 E and 30 lines 20.337 E; and 5 erlangs on 10 lines lose 1.838 % of calls.
+    assert erlang.erlang_b(5, 10) == pytest.approx(0.01838, abs=1e-5)
+    assert erlang.erlang_b(4.461, 10) == pytest.approx(0.01, abs=1e-5)
+    assert erlang.erlang_b(20.337, 30) == pytest.approx(0.01, abs=1e-5)
+    assert erlang.erlang_b(5, 0) == 1.0  # no line: every call refused
+
+
+def test_the_trunk_is_the_fewest_lines_under_the_blocking_asked():
+    assert erlang.channels_for(20.337, 0.01) == 30
+    assert erlang.channels_for(20.4, 0.01) == 31  # a little more traffic needs one more line
+    assert erlang.traffic_erlangs(48, 25 * 60) == pytest.approx(20.0)
+    assert erlang.channels_for(0, 0.01) == 0
+    with pytest.raises(ValueError):
+        erlang.channels_for(5, 0)
+
+
 def test_erlang_a_becomes_erlang_c_when_nobody_gives_up_and_loses_callers_when_they_do():
     rate, handle = 100 / 1800, 180
     c = erlang.erlang_c_prediction(rate, handle, 12)

@@ -1,4 +1,7 @@
-"""Queueing models of the line, to set the simulator's figures beside: Erlang C and Erlang A.
+"""Queueing models of the line, to set the simulator's figures beside: Erlang B, C and A.
+
+Erlang B (M/M/n/n): Poisson arrivals offering A erlangs to n channels, a call finding them all busy
+is refused: what sizes the phone line's trunk (docs/telephony.md, "Sizing the trunk").
 
 Erlang C (M/M/n): Poisson arrivals at rate λ, exponential handle times of mean h, n listeners,
 callers who never give up. Erlang A (M/M/n+M): the same, but each caller gives up after an
@@ -16,6 +19,23 @@ def erlang_b(traffic: float, agents: int) -> float:
     for k in range(1, agents + 1):
         blocking = traffic * blocking / (k + traffic * blocking)
     return blocking
+
+
+def traffic_erlangs(calls_per_hour: float, mean_seconds: float) -> float:
+    """The traffic calls offer: how many channels they keep busy on average (calls x hold time / hour)."""
+    return calls_per_hour * mean_seconds / 3600
+
+
+def channels_for(traffic: float, blocking: float) -> int:
+    """The fewest channels (trunk lines) for which Erlang B refuses at most BLOCKING of the calls."""
+    if not 0 < blocking < 1:
+        raise ValueError("blocking is a share of calls, strictly between 0 and 1")
+    if traffic <= 0:
+        return 0  # no call offered, none refused
+    channels = 0
+    while erlang_b(traffic, channels) > blocking:
+        channels += 1
+    return channels
 
 
 def erlang_c(traffic: float, agents: int) -> float:

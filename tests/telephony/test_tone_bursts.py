@@ -1,0 +1,48 @@
+"""The tone bursts that time the phone bridge (bench/_tone.py): what one end says, the other times."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from _tone import FRAME_SAMPLES, FREQUENCIES, SILENCE, Listener, Sender, delays_ms  # noqa: E402
+
+
+def said(sender: Sender, frames: int) -> list[bytes]:
+    return [sender.next_frame() for _ in range(frames)]
+
+
+@pytest.mark.parametrize("frequency", FREQUENCIES)
+def test_each_call_is_told_apart_by_the_frequency_it_says(frequency):
+    listener = Listener()
+    for n, frame in enumerate(said(Sender(frequency), 100)):
+        listener.hear(frame, at=n * 0.02)
+    assert [f for _, f in listener.heard] == [frequency, frequency]
+    assert [round(t, 3) for t, _ in listener.heard] == [0.0, 1.0]  # one burst a second
+
+
+def test_a_burst_is_timed_to_the_sample_whatever_the_delay():
+    heard_late = bytes(2 * 40) + Sender(1000).next_frame()[: 2 * (FRAME_SAMPLES - 40)]  # 5 ms late
+    listener = Listener()
+    listener.hear(SILENCE, at=10.0)
+    listener.hear(heard_late, at=10.02)
+    listener.hear(Sender(1000).next_frame(), at=10.04)
+    assert listener.heard == [(pytest.approx(10.025, abs=1 / 8000), 1000)]  # within a sample
+
+
+def test_an_eager_sender_says_five_bursts_in_its_first_second_then_one_a_second():
+    sender = Sender(500, eager=True)
+    frames = said(sender, 150)
+    starts = [
+        n for n, frame in enumerate(frames) if frame != SILENCE and (n == 0 or frames[n - 1] == SILENCE)
+    ]
+    assert starts == [0, 10, 20, 30, 40, 50, 100]  # frames of 20 ms: every 200 ms, then every second
+    assert len(sender.sent) == 7 and sender.steady_from() == pytest.approx(sender.sent[0] + 0.99)
+
+
+def test_each_arrival_is_paired_with_the_last_burst_sent_before_it_and_no_older():
+    sent = [0.0, 1.0, 2.0]
+    assert delays_ms(sent, [0.12, 1.3, 2.99]) == pytest.approx([120, 300, 990])
+    assert delays_ms(sent, [0.5, 1.1], after=1.0) == pytest.approx([100])  # before AFTER: not counted
+    assert delays_ms([0.0], [1.5]) == []  # more than a period late: cannot be told from the next one
