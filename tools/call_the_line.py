@@ -1,7 +1,7 @@
 """Call the phone line as a phone would: through the SIP edge, with a number, saying something, listening.
 
     .venv/bin/python tools/call_the_line.py [--edge 127.0.0.1:5060] [--number 0612345678]
-        [--say sentence.wav] [--digits 2] [--seconds 30] [--record heard.wav]
+        [--say sentence.wav] [--digits 2] [--digits-every 5] [--seconds 30] [--record heard.wav]
 
 A PJSIP user agent (pjsua2) dials the line's number at the edge, with the calling number in From,
 Contact, P-Asserted-Identity, Remote-Party-ID and Diversion as an operator's trunk would present it
@@ -94,6 +94,9 @@ def main() -> int:
     parser.add_argument("--say", type=Path)
     parser.add_argument("--digits", default="")
     parser.add_argument("--digits-after", type=float, default=1.0, help="seconds after the answer")
+    parser.add_argument(
+        "--digits-every", type=float, default=0, help="key the digits again every this many seconds (0: once)"
+    )
     parser.add_argument("--seconds", type=float, default=30, help="hang up after this long")
     parser.add_argument("--record", type=Path)
     parser.add_argument("--port", type=int, default=0, help="SIP port (0: any)")
@@ -148,19 +151,14 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     started = time.time()
     call.makeCall(f"sip:{LINE_NUMBER}@{args.edge}", operation)
-    digits_sent = False
+    next_digits_at = args.digits_after  # seconds after the answer
     hung_up_by = "line"
     while call.disconnected_at is None:
         endpoint.libHandleEvents(10)
         now = time.time()
-        if (
-            call.answered_at
-            and args.digits
-            and not digits_sent
-            and now - call.answered_at >= args.digits_after
-        ):
+        if call.answered_at and args.digits and now - call.answered_at >= next_digits_at:
             call.dialDtmf(args.digits)
-            digits_sent = True
+            next_digits_at += args.digits_every or float("inf")
         if now - started >= args.seconds or stop:
             hung_up_by = "caller"
             call.hangup(pj.CallOpParam(True))

@@ -427,8 +427,9 @@ class PhoneCall(pj.Call):
         if kind == "follow_up":
             self.preferred = event.get("psychologist_id") if event.get("known") else None
             self.code_limited = bool(event.get("limited"))
+            verdict = "not checked (too many wrong codes)" if self.code_limited else "unknown"
             logger.info(
-                "phone call %s: the code de suivi is %s", self.token, "known" if self.preferred else "unknown"
+                "phone call %s: the code de suivi is %s", self.token, "known" if self.preferred else verdict
             )
             await self.join_queue(self.preferred)
         elif kind == "queue.joined":

@@ -79,6 +79,64 @@ def short_timeout_line(live_server_env, phone_prompts):
     line.stop()
 
 
+def test_hanging_up_in_the_menu_leaves_an_abandoned_phone_call_linked_to_nothing(phone_line):
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "4")  # the menu lasts longer
+    assert summary_of(caller)["hung_up_by"] == "caller"
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=20)
+    assert call.state == CallState.ABANDONED and call.end_reason == EndReason.LEFT_IN_MENU
+    assert call.caller_key_hash == "" and call.queued_at is None
+    assert 3 <= (call.ended_at - call.requested_at).total_seconds() <= 10
+    assert not Call.objects.exclude(pk=call.pk).exists()
+    assert find_number(phone_line.logs()) == []
+
+
+@pytest.fixture
+def supervisor_offer_line(live_server_env, phone_prompts):
+    line = PhoneLine(live_server_env, phone_prompts, agent_env={"ECOUTE_PHONE_SUPERVISOR_OFFER": "2"}).start()
+    yield line
+    line.stop()
+
+
+def test_after_a_long_wait_the_caller_presses_9_and_the_supervisors_are_alerted(supervisor_offer_line):
+    make_psychologist("Claire", status=Status.IN_CALL)  # nobody free: the call waits
+    # 9 every 3 s from the first second: ignored in the menu and before the offer, heard after it.
+    caller = supervisor_offer_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "9", "--digits-every", "3"
+    )
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=30)
+    alert = wait_for(lambda: Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).first(), timeout=40)
+    assert alert.psychologist_id is None and Call.objects.get(pk=call.pk).state == CallState.REQUESTED
+    log = supervisor_offer_line.agent_log.read_text()
+    assert log.index("a supervisor is offered") < log.index("asked for a supervisor")
+    time.sleep(4)  # more 9s: still one alert
+    assert Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).count() == 1
+    caller.send_signal(signal.SIGTERM)
+    summary_of(caller)
+    assert find_number(supervisor_offer_line.logs()) == []
+
+
+@pytest.fixture
+def strict_codes_line(live_server_env, phone_prompts):
+    line = PhoneLine({**live_server_env, "ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER": "1"}, phone_prompts).start()
+    yield line
+    line.stop()
+
+
+def test_a_number_that_keyed_a_wrong_code_is_told_its_next_code_is_not_checked(strict_codes_line):
+    make_psychologist("Claire", status=Status.IN_CALL)
+    for calls in (1, 2):
+        caller = strict_codes_line.dial(
+            "--number", "0" + CALLER_NUMBER, "--seconds", "30", "--digits", "*000000"
+        )
+        wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).count() == calls, timeout=30)  # noqa: B023
+        caller.send_signal(signal.SIGTERM)
+        summary_of(caller)
+    log = strict_codes_line.agent_log.read_text()
+    assert log.count("the code de suivi is unknown") == 1
+    assert log.count("the code de suivi is not checked (too many wrong codes)") == 1
+    assert find_number(strict_codes_line.logs()) == []
+
+
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):
     caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "9")
     call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
