@@ -198,10 +198,25 @@ class PhoneCall(pj.Call):
             self.agent.loop.create_task(self.leave_line())
 
     def onCallMediaState(self, prm):
-        if self.session is None and self._audio() is not None:
+        audio = self._audio()
+        if audio is None:
+            return  # on hold by the caller (a re-INVITE sendonly): nothing to send them until unhold
+        if self.session is None:
             self.answered_at = time.monotonic()
             self.play(MENU, loop=False)
             self.session = self.agent.loop.create_task(self.run())
+        else:
+            self.reconnect(audio)
+
+    def reconnect(self, audio) -> None:
+        """After a re-INVITE or UPDATE (unhold, a session refresh, a codec change), the call's audio
+        may be a new port of the conference bridge: what was playing to the caller, the prompts or
+        the browsers' voices, is connected to it again (connecting twice changes nothing)."""
+        if self.player is not None:
+            self.player.startTransmit(audio)
+        if self.bridge is not None:
+            audio.startTransmit(self.bridge)
+            self.bridge.startTransmit(audio)
 
     def onDtmfDigit(self, prm):
         self.digits.put_nowait(prm.digit)
@@ -700,6 +715,12 @@ class Agent:
         account_config.mediaConfig.transportConfig.boundAddress = self.address
         account_config.mediaConfig.transportConfig.port = self.rtp_port
         account_config.mediaConfig.transportConfig.portRange = 400  # 2 ports (RTP, RTCP) a call
+        # SIP session timers (RFC 4028) when the operator asks for them: the agent answers refreshes
+        # (re-INVITE or UPDATE, through the edge) and refreshes itself when it is the refresher; a
+        # call whose refreshes stop (a trunk that lost it) ends after the interval.
+        account_config.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL
+        account_config.callConfig.timerSessExpiresSec = 1800
+        account_config.callConfig.timerMinSESec = 90
         self.account = LineAccount(self)
         self.account.create(account_config)
 

@@ -137,6 +137,32 @@ def test_a_number_that_keyed_a_wrong_code_is_told_its_next_code_is_not_checked(s
     assert find_number(strict_codes_line.logs()) == []
 
 
+def test_hold_unhold_an_update_and_session_refreshes_pass_the_edge_and_the_call_goes_on(phone_line):
+    make_psychologist("Claire", status=Status.IN_CALL)  # the call waits, its prompts playing
+    caller = phone_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--seconds", "66", "--session-expires", "90",
+        "--hold-after", "5", "--update-after", "9",
+    )  # fmt: skip
+    summary = summary_of(caller, timeout=120)
+    assert summary["hung_up_by"] == "caller", summary["answers"]
+    sent = [(a["method"], a["status"]) for a in summary["answers"] if a["request"] == "sent"]
+    # The call, the hold and the unhold (re-INVITEs), the UPDATE: each answered 200 through the edge.
+    assert sent[:4] == [("INVITE", 200), ("INVITE", 200), ("INVITE", 200), ("UPDATE", 200)], sent
+    # Session timers of 90 s: each of those requests refreshed the session; the next refresh (a
+    # re-INVITE or an UPDATE, by either side) comes at half the interval after the UPDATE, answered 200.
+    refreshes = [
+        a for a in summary["answers"]
+        if a["method"] in ("INVITE", "UPDATE") and a["after"] and 9 + 40 <= a["after"] <= 9 + 55
+    ]  # fmt: skip
+    assert refreshes and all(a["status"] == 200 for a in refreshes), summary["answers"]
+    # The prompts went on after the hold, through the UPDATE and the refresh, to the hang-up.
+    levels = summary["loudness_every_100ms"]
+    assert len(levels) > 600 and never_silent(levels[85:]), levels[85:]
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE, state=CallState.ABANDONED).first())
+    assert call.end_reason == EndReason.CALLER_LEFT  # waited to the end: the caller left, nothing dropped
+    assert find_number(phone_line.logs()) == []
+
+
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):
     caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "9")
     call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first())
