@@ -222,7 +222,13 @@ class PhoneCall(pj.Call):
         self.digits.put_nowait(prm.digit)
 
     def _audio(self):
-        info = self.getInfo()
+        """The call's active audio, or None (not yet, on hold, or the call is gone)."""
+        if self.sip_closed:
+            return None
+        try:
+            info = self.getInfo()
+        except pj.Error:  # disconnected meanwhile: PJSIP no longer knows the call
+            return None
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 return self.getAudioMedia(index)
@@ -731,7 +737,7 @@ class Agent:
         while not stop.is_set():
             self.endpoint.libHandleEvents(0)
             while self._main_thread_work:
-                self._main_thread_work.popleft()()
+                self._run_main_thread_work(self._main_thread_work.popleft())
             self._forget_ended()
             await asyncio.sleep(0.005)
         for call in list(self.calls.values()):
@@ -744,6 +750,15 @@ class Agent:
         self.calls.clear()
         self.account = None
         self.endpoint.libDestroy()
+
+    @staticmethod
+    def _run_main_thread_work(work) -> None:
+        """One call's work (a prompt to play, a bridge to open); a call that ended meanwhile must not
+        take the process, and the other calls, down with it."""
+        try:
+            work()
+        except pj.Error:
+            logger.warning("a phone call's media work failed (the call had ended)")
 
     def _forget_ended(self) -> None:
         for token, call in list(self.calls.items()):

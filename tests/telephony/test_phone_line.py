@@ -101,10 +101,10 @@ def test_after_a_long_wait_the_caller_presses_9_and_the_supervisors_are_alerted(
     make_psychologist("Claire", status=Status.IN_CALL)  # nobody free: the call waits
     # 9 every 3 s from the first second: ignored in the menu and before the offer, heard after it.
     caller = supervisor_offer_line.dial(
-        "--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "9", "--digits-every", "3"
+        "--number", "0" + CALLER_NUMBER, "--seconds", "150", "--digits", "9", "--digits-every", "3"
     )
-    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=30)
-    alert = wait_for(lambda: Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).first(), timeout=40)
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), timeout=60)
+    alert = wait_for(lambda: Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).first(), timeout=60)
     assert alert.psychologist_id is None and Call.objects.get(pk=call.pk).state == CallState.REQUESTED
     log = supervisor_offer_line.agent_log.read_text()
     assert log.index("a supervisor is offered") < log.index("asked for a supervisor")
@@ -126,9 +126,9 @@ def test_a_number_that_keyed_a_wrong_code_is_told_its_next_code_is_not_checked(s
     make_psychologist("Claire", status=Status.IN_CALL)
     for calls in (1, 2):
         caller = strict_codes_line.dial(
-            "--number", "0" + CALLER_NUMBER, "--seconds", "30", "--digits", "*000000"
+            "--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "*000000"
         )
-        wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).count() == calls, timeout=30)  # noqa: B023
+        wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).count() == calls, timeout=80)  # noqa: B023
         caller.send_signal(signal.SIGTERM)
         summary_of(caller)
     log = strict_codes_line.agent_log.read_text()
