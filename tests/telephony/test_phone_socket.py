@@ -180,6 +180,8 @@ async def test_an_unknown_code_links_to_nothing():
 
 
 async def test_a_hang_up_in_the_menu_is_an_abandoned_phone_call_linked_to_nothing():
+    from django.template.loader import render_to_string
+
     from ecoute.calls import service_level
     from ecoute.calls.models import EndReason
     from ecoute.calls.supervision import board
@@ -199,7 +201,11 @@ async def test_a_hang_up_in_the_menu_is_an_abandoned_phone_call_linked_to_nothin
     outcome = await database_sync_to_async(lambda: service_level.outcome(Call.objects.all()))()
     assert (outcome.answered, outcome.abandoned) == (0, 1)
     figures = await database_sync_to_async(board.today_figures)(clock.now())
-    assert figures["abandoned"] == 1 and figures["offered"] == 1
+    assert figures["abandoned"] == 1 and figures["offered"] == 1 and figures["abandoned_in_menu"] == 1
+    page = await database_sync_to_async(
+        lambda: render_to_string("calls/supervision_board.html", {"board": board.read(clock.now())})
+    )()
+    assert "dont 1 dans le menu vocal" in page  # the supervisors' board tells the stage apart
     # One per call: a second one on the same socket is refused and stores nothing.
     await phone.send({"type": "menu.left", "seconds": 3})
     assert (await phone.expect("error"))["code"] == "already_in_call"
