@@ -305,6 +305,12 @@ if ECOUTE_TURN_URLS and not ECOUTE_TURN_SECRET:
 ECOUTE_TELEPHONY_SECRET = env_str("ECOUTE_TELEPHONY_SECRET")
 # Days a code de suivi given to a phone caller stays valid (then the purge deletes it).
 ECOUTE_FOLLOW_UP_DAYS = env_int("ECOUTE_FOLLOW_UP_DAYS", 90, minimum=1)
+# Guessing codes de suivi (ecoute/abuse/limits.py): wrong codes one calling number (its keyed hash)
+# may key in a day before its codes are no longer checked; wrong codes line-wide in 10 minutes that
+# make a burst (supervisors alerted, every code checked only after a pause of the seconds below).
+ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER = env_int("ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER", 3, minimum=1)
+ECOUTE_FOLLOW_UP_WRONG_BURST = env_int("ECOUTE_FOLLOW_UP_WRONG_BURST", 20, minimum=1)
+ECOUTE_FOLLOW_UP_BURST_PAUSE = env_int("ECOUTE_FOLLOW_UP_BURST_PAUSE", 10, minimum=0)
 
 # --- Staff login: second factor, throttling ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")

@@ -1,7 +1,7 @@
 """Call the phone line as a phone would: through the SIP edge, with a number, saying something, listening.
 
     .venv/bin/python tools/call_the_line.py [--edge 127.0.0.1:5060] [--number 0612345678]
-        [--say sentence.wav] [--digits 2] [--seconds 30] [--record heard.wav]
+        [--say sentence.wav] [--digits 2] [--digits-every 5] [--seconds 30] [--record heard.wav]
 
 A PJSIP user agent (pjsua2) dials the line's number at the edge, with the calling number in From,
 Contact, P-Asserted-Identity, Remote-Party-ID and Diversion as an operator's trunk would present it
@@ -60,6 +60,10 @@ class Call(pj.Call):
         self.answered_at = None
         self.disconnected_at = None
         self.player = self.recorder = None
+        # The final answers of the call's transactions, in order: to this side's requests (the INVITE,
+        # re-INVITEs, UPDATEs, BYE: "sent") and to the line's ("received", this side answered).
+        self.answers: list[dict] = []
+        self._answered_transactions: set = set()
 
     def onCallState(self, prm):
         info = self.getInfo()
@@ -69,22 +73,50 @@ class Call(pj.Call):
             self.disconnected_at = time.time()
             self.status = info.lastStatusCode
 
+    def onCallTsxState(self, prm):
+        transaction = prm.e.body.tsxState.tsx
+        final = transaction.statusCode >= 200 and transaction.state in (
+            pj.PJSIP_TSX_STATE_COMPLETED,
+            pj.PJSIP_TSX_STATE_TERMINATED,
+        )
+        key = str(transaction.pjTransaction)
+        if final and key not in self._answered_transactions:
+            self._answered_transactions.add(key)
+            self.answers.append(
+                {
+                    "request": "sent" if transaction.role == pj.PJSIP_ROLE_UAC else "received",
+                    "method": transaction.method,
+                    "status": transaction.statusCode,
+                    "at": time.time(),
+                }
+            )
+
     def onCallMediaState(self, prm):
         info = self.getInfo()
         for index, media in enumerate(info.media):
-            if (
-                media.type == pj.PJMEDIA_TYPE_AUDIO
-                and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE
-                and not self.player
-            ):
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 audio = self.getAudioMedia(index)
-                self.player = pj.AudioMediaPlayer()
-                self.player.createPlayer(str(self.say), 0)
+                if not self.player:
+                    self.player = pj.AudioMediaPlayer()
+                    self.player.createPlayer(str(self.say), 0)
+                    self.recorder = pj.AudioMediaRecorder()
+                    self.recorder.createRecorder(str(self.record))
+                    self.recording_started_at = time.time()
+                # Again after a re-INVITE (unhold): its audio may be a new port of the bridge.
                 self.player.startTransmit(audio)
-                self.recorder = pj.AudioMediaRecorder()
-                self.recorder.createRecorder(str(self.record))
                 audio.startTransmit(self.recorder)
-                self.recording_started_at = time.time()
+
+
+def send_in_dialog(call: Call, action: str) -> None:
+    """Hold (a re-INVITE with the audio sendonly), unhold (a re-INVITE sendrecv again), or an UPDATE."""
+    operation = pj.CallOpParam(True)
+    if action == "hold":
+        call.setHold(operation)
+    elif action == "unhold":
+        operation.opt.flag = pj.PJSUA_CALL_UNHOLD
+        call.reinvite(operation)
+    else:
+        call.update(operation)
 
 
 def main() -> int:
@@ -94,8 +126,27 @@ def main() -> int:
     parser.add_argument("--say", type=Path)
     parser.add_argument("--digits", default="")
     parser.add_argument("--digits-after", type=float, default=1.0, help="seconds after the answer")
+    parser.add_argument(
+        "--digits-every", type=float, default=0, help="key the digits again every this many seconds (0: once)"
+    )
     parser.add_argument("--seconds", type=float, default=30, help="hang up after this long")
     parser.add_argument("--record", type=Path)
+    parser.add_argument(
+        "--hold-after",
+        type=float,
+        default=0,
+        help="put the line on hold this long after the answer (re-INVITE), "
+        "and take it off hold 2 s later (0: never)",
+    )
+    parser.add_argument(
+        "--update-after", type=float, default=0, help="send an UPDATE this long after the answer"
+    )
+    parser.add_argument(
+        "--session-expires",
+        type=int,
+        default=0,
+        help="ask for SIP session timers of this many seconds (90 at least)",
+    )
     parser.add_argument("--port", type=int, default=0, help="SIP port (0: any)")
     parser.add_argument("--rtp-port", type=int, default=46000, help="first RTP port tried")
     args = parser.parse_args()
@@ -130,6 +181,10 @@ def main() -> int:
     account_config.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
     account_config.mediaConfig.transportConfig.port = args.rtp_port
     account_config.idUri = f'"Appelant {args.number}" <sip:{args.number}@127.0.0.1>'
+    if args.session_expires:  # RFC 4028: the session is refreshed at half the interval
+        account_config.callConfig.timerUse = pj.PJSUA_SIP_TIMER_ALWAYS
+        account_config.callConfig.timerSessExpiresSec = args.session_expires
+        account_config.callConfig.timerMinSESec = 90
     account = pj.Account()
     account.create(account_config)
 
@@ -148,19 +203,26 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     started = time.time()
     call.makeCall(f"sip:{LINE_NUMBER}@{args.edge}", operation)
-    digits_sent = False
+    next_digits_at = args.digits_after  # seconds after the answer
+    # In-dialog requests of this side, each at its time after the answer.
+    in_dialog = sorted(
+        (at, action)
+        for at, action in (
+            (args.hold_after, "hold"),
+            (args.hold_after + 2, "unhold"),
+            (args.update_after, "update"),
+        )
+        if at and (action != "unhold" or args.hold_after)
+    )
     hung_up_by = "line"
     while call.disconnected_at is None:
         endpoint.libHandleEvents(10)
         now = time.time()
-        if (
-            call.answered_at
-            and args.digits
-            and not digits_sent
-            and now - call.answered_at >= args.digits_after
-        ):
+        if call.answered_at and args.digits and now - call.answered_at >= next_digits_at:
             call.dialDtmf(args.digits)
-            digits_sent = True
+            next_digits_at += args.digits_every or float("inf")
+        if call.answered_at and in_dialog and now - call.answered_at >= in_dialog[0][0]:
+            send_in_dialog(call, in_dialog.pop(0)[1])
         if now - started >= args.seconds or stop:
             hung_up_by = "caller"
             call.hangup(pj.CallOpParam(True))
@@ -176,6 +238,10 @@ def main() -> int:
         "status": getattr(call, "status", None),
         "hung_up_by": hung_up_by,
         "recording_started_at": recording_started,
+        "answers": [
+            {**answer, "after": round(answer["at"] - call.answered_at, 3) if call.answered_at else None}
+            for answer in call.answers
+        ],
         "loudness_every_100ms": loudness(record) if record.exists() and record.stat().st_size > 44 else [],
     }
     print(json.dumps(summary), flush=True)

@@ -45,6 +45,13 @@ class EdgeSettings:
     dialog_timeout: int = 14400  # 4 h: the longest call the edge remembers
     log_level: int = 1  # notices and errors; never the debug levels that print messages
     children: int = 2
+    # Digest registration to the operator's trunk (docs/telephony.md, "The operator's trunk"): its
+    # registrar (host:port), the account's user name, password and domain; none: IP authentication.
+    trunk_registrar: str = ""
+    trunk_username: str = ""
+    trunk_password: str = ""
+    trunk_domain: str = ""
+    trunk_expires: int = 600
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> "EdgeSettings":
@@ -75,7 +82,16 @@ class EdgeSettings:
             invites_per_number=number("ECOUTE_SIP_INVITES_PER_NUMBER", defaults.invites_per_number),
             pike_density=number("ECOUTE_SIP_REQUESTS_PER_ADDRESS", defaults.pike_density),
             key_rotation_seconds=number("ECOUTE_SIP_KEY_ROTATION_SECONDS", defaults.key_rotation_seconds),
+            trunk_registrar=environ.get("ECOUTE_SIP_TRUNK_REGISTRAR", ""),
+            trunk_username=environ.get("ECOUTE_SIP_TRUNK_USERNAME", ""),
+            trunk_password=environ.get("ECOUTE_SIP_TRUNK_PASSWORD", ""),
+            trunk_domain=environ.get("ECOUTE_SIP_TRUNK_DOMAIN", ""),
+            trunk_expires=number("ECOUTE_SIP_TRUNK_EXPIRES", defaults.trunk_expires),
         )
+
+    def registers(self) -> bool:
+        """Whether the edge registers to the trunk (digest), rather than being known by its address."""
+        return bool(self.trunk_registrar)
 
 
 def _trunk_check(networks: list[str]) -> str:
@@ -100,6 +116,90 @@ def dispatcher_list(settings: EdgeSettings) -> str:
     return "".join(f"1 sip:{address}:{int(port)}\n" for port in ports)
 
 
+_REGISTRAR = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+_ACCOUNT = re.compile(r"^[A-Za-z0-9._+-]{1,64}$")
+
+
+def _checked_registration(settings: EdgeSettings) -> None:
+    """The trunk's registration settings, refused with a clear message when they cannot be right."""
+    problems = []
+    if not _REGISTRAR.match(settings.trunk_registrar):
+        problems.append("ECOUTE_SIP_TRUNK_REGISTRAR must be host or host:port")
+    if not _ACCOUNT.match(settings.trunk_username):
+        problems.append(
+            "ECOUTE_SIP_TRUNK_USERNAME must be the account's user name (letters, digits, . _ + -)"
+        )
+    if not settings.trunk_password or any(c in settings.trunk_password for c in "\r\n\\"):
+        problems.append("ECOUTE_SIP_TRUNK_PASSWORD must be set, without '\\' or line breaks")
+    if settings.trunk_domain and not _REGISTRAR.match(settings.trunk_domain):
+        problems.append("ECOUTE_SIP_TRUNK_DOMAIN must be a host name")
+    if not 60 <= settings.trunk_expires <= 86400:
+        problems.append("ECOUTE_SIP_TRUNK_EXPIRES must be between 60 and 86400 seconds")
+    if problems:
+        raise SystemExit("; ".join(problems))
+
+
+def _db_text(value: str) -> str:
+    """A value in a db_text row, whose columns are separated by ':'."""
+    return value.replace("\\", "\\\\").replace(":", "\\:")
+
+
+def registration_table(settings: EdgeSettings, folder: Path) -> None:
+    """The trunk's account as Kamailio's uac module reads it (db_text, in the edge's private folder:
+    the password is never in git nor in the configuration file)."""
+    _checked_registration(settings)
+    shipped = Path("/usr/share/kamailio/dbtext/kamailio")
+    domain = settings.trunk_domain or settings.trunk_registrar.split(":")[0]
+    edge = f"{ipaddress.ip_address(settings.edge_address)}:{settings.edge_port}"
+    row = [
+        "1",
+        "trunk",  # l_uuid: the registration's name here
+        settings.trunk_username,
+        domain,
+        settings.trunk_username,
+        domain,
+        "",  # realm: the one the registrar's challenge names
+        settings.trunk_username,
+        settings.trunk_password,
+        "",  # auth_ha1
+        f"sip:{settings.trunk_registrar}",  # where the REGISTER is sent
+        str(settings.trunk_expires),
+        "0",  # flags
+        "0",  # reg_delay
+        edge,  # the contact the operator sends the calls to
+        f"udp:{edge}",  # the socket the REGISTER leaves from
+    ]
+    # An empty value is a null in db_text: the realm (the challenge's own) and the HA1 may be empty.
+    header = (shipped / "uacreg").read_text().splitlines()[0]
+    for column in ("realm", "auth_ha1"):
+        header = header.replace(f"{column}(string)", f"{column}(string,null)")
+    table = folder / "uacreg"
+    table.touch(mode=0o600)
+    table.write_text(header + "\n" + ":".join(_db_text(value) for value in row) + "\n")
+    versions = (shipped / "version").read_text().splitlines()
+    (folder / "version").write_text(
+        "\n".join([versions[0], *[v for v in versions if ":uacreg:" in v]]) + "\n"
+    )
+
+
+def registration_config(settings: EdgeSettings, folder: Path) -> str:
+    """The lines that make the edge register to the trunk (uac_reg), or none under IP authentication."""
+    if not settings.registers():
+        return ""
+    registration_table(settings, folder)
+    return "\n".join(
+        [
+            'loadmodule "db_text.so"',
+            'modparam("debugger", "mod_level", "db_text=-3")',
+            f'modparam("uac", "reg_db_url", "text://{folder}")',
+            f'modparam("uac", "reg_contact_addr", "{ipaddress.ip_address(settings.edge_address)}:{settings.edge_port}")',
+            'modparam("uac", "reg_timer_interval", 10)',
+            'modparam("uac", "reg_retry_interval", 60)',
+            'modparam("uac", "reg_keep_callid", 1)',
+        ]
+    )
+
+
 def config_text(settings: EdgeSettings, dispatcher_file: Path | None = None) -> str:
     text = TEMPLATE.read_text()
     dispatcher_file = dispatcher_file or Path(tempfile.mkdtemp(prefix="ecoute-sip-edge-")) / "dispatcher.list"
@@ -118,6 +218,7 @@ def config_text(settings: EdgeSettings, dispatcher_file: Path | None = None) -> 
         "KEY_ROTATION_SECONDS": settings.key_rotation_seconds,
         "DIALOG_TIMEOUT": settings.dialog_timeout,
         "DISPATCHER_LIST": dispatcher_file,
+        "TRUNK_REGISTRATION": registration_config(settings, dispatcher_file.parent),
     }
     values["MODULE_LEVELS"] = _silenced_modules(text)
     for name, value in values.items():

@@ -259,3 +259,37 @@ def alert_group(source: str) -> str:
     group = cache.get(key)
     cache.touch(key, window)
     return group or alert_group(source)
+
+
+# --- Codes de suivi (the phone line) ----------------------------------------------------------
+# Six digits keyed in the menu find a caller's psychologist again (ecoute/telephony/follow_up.py).
+# Guessing one is slowed per calling number (its keyed hash, the call's source) and line-wide,
+# counting wrong codes only, in the cache: nothing says which number tried what.
+FOLLOW_UP_NUMBER_WINDOW = 86400  # a day: the edge's hash of a number changes every day anyway
+FOLLOW_UP_BURST_WINDOW = 600
+_FOLLOW_UP_BURST = "abuse:follow-up-burst"
+
+
+def follow_up_allowed(source: str) -> bool:
+    """May SOURCE try a code now? Not once it keyed ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER wrong codes today."""
+    if not source:
+        return True
+    wrong = cache.get(f"abuse:follow-up-wrong:{source}") or 0
+    return wrong < settings.ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER
+
+
+def follow_up_wrong(source: str) -> bool:
+    """SOURCE keyed a wrong code: counted for it and line-wide. True when this wrong code starts a
+    burst (more than ECOUTE_FOLLOW_UP_WRONG_BURST in 10 minutes across every source): the caller
+    raises the supervisors' alert, once per burst."""
+    if source:
+        count(f"abuse:follow-up-wrong:{source}", FOLLOW_UP_NUMBER_WINDOW)
+    line_wide = count("abuse:follow-up-wrong", FOLLOW_UP_BURST_WINDOW)
+    if line_wide <= settings.ECOUTE_FOLLOW_UP_WRONG_BURST:
+        return False
+    return cache.add(_FOLLOW_UP_BURST, 1, timeout=FOLLOW_UP_BURST_WINDOW)
+
+
+def follow_up_slowed() -> bool:
+    """Is a burst of wrong codes going on (every code is then checked only after a pause)?"""
+    return cache.get(_FOLLOW_UP_BURST) is not None

@@ -440,6 +440,44 @@ def caller_leaves(call_id: uuid.UUID, reason: str = EndReason.CALLER_LEFT) -> st
     return CallState.ABANDONED
 
 
+def left_in_menu(call_id: uuid.UUID, seconds_in_menu: float) -> Call:
+    """A phone caller put the phone down in the voice menu, before joining the queue: an abandoned call.
+
+    Stored so that the figures count every caller who reached the line (a caller who gives up in
+    the menu may be the one in distress), with nothing of the caller: no key, no language, its
+    stage in the end reason. It was requested when the line answered, SECONDS_IN_MENU ago.
+    """
+    now = clock.now()
+    return Call.objects.create(
+        pk=call_id,
+        channel=Channel.PHONE,
+        state=CallState.ABANDONED,
+        requested_at=now - timedelta(seconds=seconds_in_menu),
+        ended_at=now,
+        end_reason=EndReason.LEFT_IN_MENU,
+    )
+
+
+@transaction.atomic
+def ask_for_supervisor(call_id: uuid.UUID) -> bool:
+    """A phone caller waiting long pressed the key to reach a supervisor: the supervisors' "transfer
+    to a supervisor" alert, about the waiting call, which any of them may take from the board.
+
+    Once per call: False when the call already has that alert open.
+    """
+    waiting = Call.objects.filter(
+        pk=call_id, state__in=[CallState.REQUESTED, CallState.RINGING], queued_at__isnull=False
+    )
+    if not waiting.exists():
+        raise IllegalTransition(gettext("Cet appel n'attend plus dans la file."))
+    alert = alerts.raise_alert(
+        AlertKind.TRANSFER,
+        call_id=call_id,
+        reason=gettext_noop("L'appelant du numéro vert attend depuis longtemps et demande un cadre."),
+    )
+    return alert is not None
+
+
 @transaction.atomic
 def end_as_abuse(call_id: uuid.UUID) -> None:
     """A supervisor blocked this waiting call's device or source (ecoute/abuse): it ends, counted apart."""

@@ -27,6 +27,9 @@ class EndReason(models.TextChoices):
     CALLER_LOST = "caller_lost", _("Connexion de l'appelant perdue")
     PSYCHOLOGIST_LOST = "psychologist_lost", _("Connexion du psychologue perdue")
     CALLER_LEFT = "caller_left", _("L'appelant est parti avant la réponse")
+    # A phone caller who put the phone down in the voice menu, before joining the queue: an
+    # abandoned call like any other for the figures, its stage told by this reason.
+    LEFT_IN_MENU = "left_in_menu", _("L'appelant a raccroché dans le menu vocal")
     # Ended by a supervisor's block of its device or source (ecoute/abuse): counted apart.
     BLOCKED = "blocked", _("Bloqué comme abus")
 
@@ -149,6 +152,8 @@ class AlertKind(models.TextChoices):
     DEBRIEF = "debrief", _("Débriefing demandé après un appel à risque")
     # A testimony being written signals suicidal crisis or danger (ecoute/selfhelp): read it first.
     TESTIMONY = "testimony", _("Témoignage signalant un danger")
+    # Wrong codes de suivi keyed in a burst on the phone line, whatever their numbers (ecoute/abuse).
+    CODE_GUESSING = "code_guessing", _("Codes de suivi essayés en rafale")
 
 
 class Alert(models.Model):

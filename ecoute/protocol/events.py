@@ -240,11 +240,12 @@ def queue_supervisors_alerted(call_id) -> dict:
     return {"type": "queue.supervisors_alerted", "call_id": str(call_id)}
 
 
-@event("follow_up", (CALLER,), {"known": bool, "psychologist_id": Nullable(int)})
-def follow_up(known: bool, psychologist_id: int | None) -> dict:
+@event("follow_up", (CALLER,), {"known": bool, "psychologist_id": Nullable(int), "limited": bool})
+def follow_up(known: bool, psychologist_id: int | None, limited: bool = False) -> dict:
     """The phone line only (/ws/telephony/): whether the code de suivi keyed in the menu is a known one,
-    and whose it is (that psychologist is offered first)."""
-    return {"type": "follow_up", "known": known, "psychologist_id": psychologist_id}
+    and whose it is (that psychologist is offered first); LIMITED when it was not checked, the
+    caller's number having keyed too many wrong codes (ecoute/abuse/limits.py)."""
+    return {"type": "follow_up", "known": known, "psychologist_id": psychologist_id, "limited": limited}
 
 
 # --- The psychologist's workspace ----------------------------------------------------------------

@@ -80,6 +80,20 @@ def follow_up_code(value, name: str) -> str:
     return value
 
 
+MAX_MENU_SECONDS = 600  # the menu lasts under a minute; anything longer is not a menu
+
+
+def seconds_in_menu(value, name: str) -> float:
+    """How long a phone caller was in the voice menu before hanging up, in seconds."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= MAX_MENU_SECONDS:
+        raise MessageError(
+            "bad_message",
+            gettext("« %(field)s » doit être un nombre de secondes entre 0 et %(most)d.")
+            % {"field": name, "most": MAX_MENU_SECONDS},
+        )
+    return float(value)
+
+
 def language_code(value, name: str) -> str | None:
     if value == "":
         return None
@@ -152,8 +166,14 @@ CALLER = {
 }
 
 # The phone line's media agent (/ws/telephony/): the caller's messages, and in hello the code de
-# suivi the caller keyed in the menu, if any.
-PHONE = {**CALLER, "hello": {"caller_key": Field(caller_key), "follow_up_code": optional(follow_up_code)}}
+# suivi the caller keyed in the menu, if any; a caller who hung up in the menu (menu.left); a
+# waiting caller who pressed the key to reach a supervisor (queue.supervisor).
+PHONE = {
+    **CALLER,
+    "hello": {"caller_key": Field(caller_key), "follow_up_code": optional(follow_up_code)},
+    "menu.left": {"seconds": Field(seconds_in_menu)},
+    "queue.supervisor": {"call_id": Field(call_id)},
+}
 
 WORKSPACE = {
     "status.set": {"status": Field(status)},

@@ -59,6 +59,8 @@ MENU = ["welcome", "menu", "en:offer"]
 MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
 PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
 CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
+HUNG_UP = "hung up"  # put among the caller's keys when they hang up, to end the menu's wait at once
+SUPERVISOR_KEY = "9"  # after a long wait: to reach a supervisor
 
 
 def edge_headers(message: str) -> dict[str, str]:
@@ -191,6 +193,11 @@ class PhoneCall(pj.Call):
         self.code: str | None = None  # a code de suivi keyed after * in the menu
         self.preferred: int | None = None  # the psychologist that code stands for
         self.later: asyncio.Task | None = None  # "anyone free" after a while, for a code's caller
+        self.answered_at = time.monotonic()  # when the line answered: the menu's start
+        self.code_limited = False  # the line did not check the code: too many wrong ones from this number
+        self.supervisor_offered = False  # the wait is long: "to talk to a supervisor, press 9" is said
+        self.supervisor_asked = False
+        self.offer_later: asyncio.Task | None = None
 
     # --- SIP (called on the main thread, from libHandleEvents) ----------------------------------
 
@@ -198,18 +205,41 @@ class PhoneCall(pj.Call):
         if self.getInfo().state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.sip_closed:
             logger.info("phone call %s: the caller hung up", self.token)
             self.ended = self.sip_closed = True
+            self.digits.put_nowait(HUNG_UP)
             self.agent.loop.create_task(self.leave_line())
 
     def onCallMediaState(self, prm):
-        if self.session is None and self._audio() is not None:
+        audio = self._audio()
+        if audio is None:
+            return  # on hold by the caller (a re-INVITE sendonly): nothing to send them until unhold
+        if self.session is None:
+            self.answered_at = time.monotonic()
             self.play(MENU, loop=False)
             self.session = self.agent.loop.create_task(self.run())
+        else:
+            self.reconnect(audio)
+
+    def reconnect(self, audio) -> None:
+        """After a re-INVITE or UPDATE (unhold, a session refresh, a codec change), the call's audio
+        may be a new port of the conference bridge: what was playing to the caller, the prompts or
+        the browsers' voices, is connected to it again (connecting twice changes nothing)."""
+        if self.player is not None:
+            self.player.startTransmit(audio)
+        if self.bridge is not None:
+            audio.startTransmit(self.bridge)
+            self.bridge.startTransmit(audio)
 
     def onDtmfDigit(self, prm):
         self.digits.put_nowait(prm.digit)
 
     def _audio(self):
-        info = self.getInfo()
+        """The call's active audio, or None (not yet, on hold, or the call is gone)."""
+        if self.sip_closed:
+            return None
+        try:
+            info = self.getInfo()
+        except pj.Error:  # disconnected meanwhile: PJSIP no longer knows the call
+            return None
         for index, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 return self.getAudioMedia(index)
@@ -260,7 +290,9 @@ class PhoneCall(pj.Call):
         if choice == "*":
             self.code = await self.read_code()
             logger.info("phone call %s keyed a code de suivi (%d digits)", self.token, len(self.code))
-        if not self.ended:  # not hung up during the menu
+        if self.ended:  # hung up during the menu: an abandoned call all the same
+            await self.record_left_in_menu()
+        else:
             await self.join_line()
 
     async def menu(self) -> str | None:
@@ -268,9 +300,9 @@ class PhoneCall(pj.Call):
         follows), or None after a short silence."""
         try:
             async with asyncio.timeout(MENU_SECONDS + self.agent.menu_pause):
-                while (digit := await self.digits.get()) not in ("1", "2", "*"):
+                while (digit := await self.digits.get()) not in ("1", "2", "*", HUNG_UP):
                     pass
-                return digit
+                return None if digit == HUNG_UP else digit
         except TimeoutError:
             return None
 
@@ -281,6 +313,8 @@ class PhoneCall(pj.Call):
             while len(code) < 6:
                 async with asyncio.timeout(CODE_DIGIT_SECONDS):
                     digit = await self.digits.get()
+                if digit == HUNG_UP:
+                    break
                 if digit.isdigit():
                     code += digit
         except TimeoutError:
@@ -294,9 +328,17 @@ class PhoneCall(pj.Call):
             self.preferred = None
             await self.send({"type": "queue.anyone", "call_id": self.line_call_id})
 
+    async def offer_supervisor_later(self) -> None:
+        """After a long wait, the waiting prompts offer a supervisor (key 9), from the next round on."""
+        await asyncio.sleep(self.agent.supervisor_offer)
+        if self.waiting:
+            self.supervisor_offered = True
+            logger.info("phone call %s: a supervisor is offered", self.token)
+            self.agent.main_thread(lambda: self.play(self.waiting_prompts()))
+
     async def keys_while_waiting(self) -> None:
         """1 at any time in the queue: in danger (once); 0: anyone free rather than the code's
-        psychologist; other keys are ignored."""
+        psychologist; 9 once a supervisor is offered: ask for one; other keys are ignored."""
         while True:
             digit = await self.digits.get()
             if digit == "1" and not self.urgent and self.waiting:
@@ -305,6 +347,16 @@ class PhoneCall(pj.Call):
             elif digit == "0" and self.preferred and self.waiting:
                 self.preferred = None
                 await self.send({"type": "queue.anyone", "call_id": self.line_call_id})
+            elif digit == SUPERVISOR_KEY and self.supervisor_offered and not self.supervisor_asked:
+                await self.ask_for_supervisor()
+
+    async def ask_for_supervisor(self) -> None:
+        if not self.waiting:
+            return
+        self.supervisor_asked = True
+        logger.info("phone call %s asked for a supervisor", self.token)
+        await self.send({"type": "queue.supervisor", "call_id": self.line_call_id})
+        self.agent.main_thread(lambda: self.play(["supervisor_asked", *self.waiting_prompts()]))
 
     async def mark_urgent(self) -> None:
         await self.send({"type": "queue.urgent", "call_id": self.line_call_id})
@@ -313,6 +365,8 @@ class PhoneCall(pj.Call):
     def waiting_prompts(self) -> list[str]:
         """The wait's loop: the place and an honest estimate, then reassurance (about 35 s a round)."""
         said = prompts.place_and_wait(*self.place) if self.place else []
+        if self.supervisor_offered and not self.supervisor_asked:
+            said.append("supervisor_offer")
         return [*said, "waiting", "waiting", "waiting", "waiting"] if said else ["waiting"]
 
     def heard_place(self, event: dict) -> None:
@@ -324,16 +378,32 @@ class PhoneCall(pj.Call):
         elif self.place is None:
             self.place = place
 
-    async def join_line(self) -> None:
+    def connect(self):
+        """The call's socket on the line, opened with the agent's secret and the edge's hashes."""
         headers = {
             "X-Ecoute-Telephony-Secret": self.agent.secret,
             "X-Ecoute-Source": self.sources[0],
             "X-Ecoute-Source-Previous": self.sources[1],
         }
+        return websockets.connect(self.agent.url, additional_headers=headers, origin=self.agent.origin)
+
+    async def record_left_in_menu(self) -> None:
+        """Tell the line this caller hung up in the menu: it keeps an abandoned call, linked to nothing."""
+        seconds = round(min(time.monotonic() - self.answered_at, 600), 1)
         try:
-            async with websockets.connect(
-                self.agent.url, additional_headers=headers, origin=self.agent.origin
-            ) as socket:
+            async with self.connect() as socket:
+                await socket.send(json.dumps({"type": "menu.left", "seconds": seconds}))
+                async with asyncio.timeout(10):
+                    answer = json.loads(await socket.recv())
+            logger.info("phone call %s hung up in the menu: %s", self.token, answer.get("type"))
+        except (OSError, TimeoutError, websockets.WebSocketException) as error:
+            logger.warning(
+                "phone call %s: the menu hang-up was not recorded (%s)", self.token, type(error).__name__
+            )
+
+    async def join_line(self) -> None:
+        try:
+            async with self.connect() as socket:
                 self.socket = socket
                 hello = {"type": "hello", "caller_key": secrets.token_urlsafe(32)}
                 if self.code:
@@ -353,8 +423,9 @@ class PhoneCall(pj.Call):
                         await self.send({"type": "call.hangup", "call_id": self.line_call_id})
                 finally:
                     keys.cancel()
-                    if self.later is not None:
-                        self.later.cancel()
+                    for task in (self.later, self.offer_later):
+                        if task is not None:
+                            task.cancel()
         except (OSError, websockets.WebSocketException) as error:
             logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
             await self.say_unavailable()
@@ -387,8 +458,10 @@ class PhoneCall(pj.Call):
         kind = event.get("type")
         if kind == "follow_up":
             self.preferred = event.get("psychologist_id") if event.get("known") else None
+            self.code_limited = bool(event.get("limited"))
+            verdict = "not checked (too many wrong codes)" if self.code_limited else "unknown"
             logger.info(
-                "phone call %s: the code de suivi is %s", self.token, "known" if self.preferred else "unknown"
+                "phone call %s: the code de suivi is %s", self.token, "known" if self.preferred else verdict
             )
             await self.join_queue(self.preferred)
         elif kind == "queue.joined":
@@ -397,10 +470,10 @@ class PhoneCall(pj.Call):
             if self.urgent:
                 await self.mark_urgent()
             else:
-                said = ["code_known" if self.preferred else "code_unknown"] if self.code else []
-                self.agent.main_thread(lambda: self.play([*said, *self.waiting_prompts()]))
+                self.agent.main_thread(lambda: self.play([*self.code_answer(), *self.waiting_prompts()]))
             if self.preferred:
                 self.later = self.agent.loop.create_task(self.someone_else_later())
+            self.offer_later = self.agent.loop.create_task(self.offer_supervisor_later())
         elif kind == "queue.position":
             self.heard_place(event)
         elif kind == "call.accepted":
@@ -432,6 +505,14 @@ class PhoneCall(pj.Call):
                 # Refused by the abuse limits: said so (with the emergency numbers), then hung up.
                 await self.say_unavailable()
                 self.ended = True
+
+    def code_answer(self) -> list[str]:
+        """What is said of the code de suivi keyed in the menu (nothing when none was)."""
+        if not self.code:
+            return []
+        if self.code_limited:
+            return ["code_limited"]
+        return ["code_known" if self.preferred else "code_unknown"]
 
     async def leave_line(self) -> None:
         if self.socket is not None and self.line_call_id:
@@ -591,10 +672,12 @@ class Agent:
         rtp_port: int = 40000,
         menu_pause: float = 4,
         preferred_wait: float = 120,
+        supervisor_offer: float = 120,
     ):
         self.url, self.secret, self.address, self.port, self.rtp_port = url, secret, address, port, rtp_port
         self.menu_pause = menu_pause  # seconds a key is awaited after the menu was said
         self.preferred_wait = preferred_wait  # seconds a code's caller waits for that psychologist only
+        self.supervisor_offer = supervisor_offer  # seconds of waiting before a supervisor is offered
         self.origin = re.sub(r"^ws", "http", url.split("/ws/", 1)[0])
         self.calls: dict[str, PhoneCall] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -649,6 +732,12 @@ class Agent:
         account_config.mediaConfig.transportConfig.boundAddress = self.address
         account_config.mediaConfig.transportConfig.port = self.rtp_port
         account_config.mediaConfig.transportConfig.portRange = 400  # 2 ports (RTP, RTCP) a call
+        # SIP session timers (RFC 4028) when the operator asks for them: the agent answers refreshes
+        # (re-INVITE or UPDATE, through the edge) and refreshes itself when it is the refresher; a
+        # call whose refreshes stop (a trunk that lost it) ends after the interval.
+        account_config.callConfig.timerUse = pj.PJSUA_SIP_TIMER_OPTIONAL
+        account_config.callConfig.timerSessExpiresSec = 1800
+        account_config.callConfig.timerMinSESec = 90
         self.account = LineAccount(self)
         self.account.create(account_config)
 
@@ -659,7 +748,7 @@ class Agent:
         while not stop.is_set():
             self.endpoint.libHandleEvents(0)
             while self._main_thread_work:
-                self._main_thread_work.popleft()()
+                self._run_main_thread_work(self._main_thread_work.popleft())
             self._forget_ended()
             await asyncio.sleep(0.005)
         for call in list(self.calls.values()):
@@ -672,6 +761,15 @@ class Agent:
         self.calls.clear()
         self.account = None
         self.endpoint.libDestroy()
+
+    @staticmethod
+    def _run_main_thread_work(work) -> None:
+        """One call's work (a prompt to play, a bridge to open); a call that ended meanwhile must not
+        take the process, and the other calls, down with it."""
+        try:
+            work()
+        except pj.Error:
+            logger.warning("a phone call's media work failed (the call had ended)")
 
     def _forget_ended(self) -> None:
         for token, call in list(self.calls.items()):
@@ -717,6 +815,7 @@ def main() -> None:
         int(os.environ.get("ECOUTE_SIP_RTP_PORT", "40000")),
         float(os.environ.get("ECOUTE_PHONE_MENU_PAUSE", "4")),
         float(os.environ.get("ECOUTE_PHONE_PREFERRED_WAIT", "120")),
+        float(os.environ.get("ECOUTE_PHONE_SUPERVISOR_OFFER", "120")),
     )
 
     async def serve():

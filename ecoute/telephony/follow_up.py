@@ -5,12 +5,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-from ecoute.calls.models import Call, CallState, Channel
+from ecoute.abuse import limits
+from ecoute.calls.models import AlertKind, Call, CallState, Channel
+from ecoute.calls.supervision import alerts
 from ecoute.lib import clock
 
 from .models import FollowUpCode
@@ -60,6 +63,34 @@ def find(code: str) -> FollowUpCode | None:
     if not isinstance(code, str) or not CODE.match(code):
         return None
     return FollowUpCode.objects.filter(code_hash=code_hash(code), expires_at__gt=clock.now()).first()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a code keyed in the menu found: its row (None when unknown), or that it was not checked."""
+
+    found: FollowUpCode | None
+    limited: bool = False
+
+
+def attempt(code: str, source: str) -> Attempt:
+    """The code CODE keyed by a phone caller from SOURCE (their number's keyed hash), within the limits.
+
+    A number that keyed too many wrong codes today has its codes no longer checked (a right one
+    would say nothing either); a burst of wrong codes line-wide alerts the supervisors, once.
+    """
+    if not limits.follow_up_allowed(source):
+        return Attempt(None, limited=True)
+    found = find(code)
+    if found is None and limits.follow_up_wrong(source):
+        alerts.raise_alert(
+            AlertKind.CODE_GUESSING,
+            reason=gettext_noop(
+                "Beaucoup de codes de suivi faux ont été tapés sur le numéro vert en quelques minutes : "
+                "quelqu’un essaie peut-être de deviner des codes. Les essais sont ralentis."
+            ),
+        )
+    return Attempt(found)
 
 
 def purge_expired(now=None) -> int:

@@ -40,6 +40,15 @@ SENTENCES = {
             "Pour parler à un autre psychologue, tapez 0."
         ),
         "code_unknown": "Ce code de suivi n'est pas reconnu. Nous cherchons un psychologue libre.",
+        "code_limited": (
+            "Trop de codes de suivi ont été essayés depuis ce numéro aujourd'hui : celui-ci n'a pas été vérifié. "
+            "Nous cherchons un psychologue libre."
+        ),
+        "supervisor_offer": "L'attente est longue. Pour parler à un superviseur, tapez 9.",
+        "supervisor_asked": (
+            "Merci. Un superviseur de la plateforme est prévenu et va prendre votre appel dès que possible. "
+            "Restez en ligne."
+        ),
         "urgent": (
             "Votre appel passe en priorité et un cadre de la plateforme est prévenu. Restez en ligne. "
             "En cas de danger immédiat, le 15, le 112, et le 31 14 répondent aussi jour et nuit."
@@ -71,6 +80,15 @@ SENTENCES = {
             "To talk to another psychologist, press 0."
         ),
         "code_unknown": "This follow-up code is not known. We are looking for a free psychologist.",
+        "code_limited": (
+            "Too many follow-up codes have been tried from this number today: this one was not checked. "
+            "We are looking for a free psychologist."
+        ),
+        "supervisor_offer": "The wait is long. To talk to a supervisor, press 9.",
+        "supervisor_asked": (
+            "Thank you. A supervisor of the line has been told and will take your call as soon as possible. "
+            "Please stay on the line."
+        ),
         "urgent": (
             "Your call now comes first and a supervisor has been told. Please stay on the line. "
             "If you are in immediate danger, 15, 112 and 31 14 also answer day and night."

@@ -7,16 +7,20 @@ the abuse limits and the supervisors' blocks; a withheld number gets a source of
 linked to nothing.
 """
 
+import asyncio
 import hmac
 import re
 import secrets
+import uuid
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext
 
+from ecoute.abuse import limits
+from ecoute.calls import actions
 from ecoute.calls.consumers import CallerSocket
-from ecoute.calls.models import Channel
+from ecoute.calls.models import Channel, EndReason
 from ecoute.lib.source import PREVIOUS_SCOPE_KEY, SCOPE_KEY
 from ecoute.protocol import events, messages
 from ecoute.protocol.messages import MessageError
@@ -67,17 +71,41 @@ class PhoneSocket(CallerSocket):
     channel = Channel.PHONE
     watches_board = False
     given_code = None  # the code de suivi keyed in the menu, when it is a known one
+    left_menu = False  # the caller hung up in the menu: that abandoned call is recorded
 
     async def on_hello(self, message):
         code = message["follow_up_code"]
+        tried = None
         if code is not None:
             if self.caller.key:  # one code per call: the menu is not a way to try codes in a row
                 raise MessageError("bad_message", gettext("Un seul code de suivi par appel."))
-            self.given_code = await database_sync_to_async(follow_up.find)(code)
+            tried = await self._try_code(code)
+            self.given_code = tried.found
         await super().on_hello(message)
-        if code is not None:
+        if tried is not None:
             psychologist_id = self.given_code.psychologist_id if self.given_code else None
-            await self.send_event(events.follow_up(bool(self.given_code), psychologist_id))
+            await self.send_event(events.follow_up(bool(self.given_code), psychologist_id, tried.limited))
+
+    async def _try_code(self, code: str) -> follow_up.Attempt:
+        """The code, checked within the limits; during a burst of wrong codes, only after a pause."""
+        if await database_sync_to_async(limits.follow_up_slowed)():
+            await asyncio.sleep(settings.ECOUTE_FOLLOW_UP_BURST_PAUSE)
+        return await database_sync_to_async(follow_up.attempt)(code, self.source)
+
+    async def on_menu_left(self, message):
+        """The caller put the phone down in the voice menu: an abandoned call, counted, linked to nothing."""
+        if self.caller.call_id or self.left_menu:
+            raise MessageError("already_in_call", gettext("Cet appel est déjà enregistré."))
+        call_id = uuid.uuid4()
+        await database_sync_to_async(actions.left_in_menu)(call_id, message["seconds"])
+        self.left_menu = True
+        await self.send_event(events.call_ended(call_id, EndReason.LEFT_IN_MENU))
+
+    async def on_queue_supervisor(self, message):
+        """The waiting caller pressed the key to reach a supervisor (offered after a long wait)."""
+        self._require_waiting(message)
+        await database_sync_to_async(actions.ask_for_supervisor)(self.caller.call_id)
+        await self.send_event(events.queue_supervisors_alerted(self.caller.call_id))
 
     def caller_key_hash(self) -> str:
         if self.given_code is not None:

@@ -61,6 +61,7 @@ def test_the_boards_figures_match_a_scripted_day(settings):
         "offered": 6,
         "answered": 4,
         "abandoned": 1,
+        "abandoned_in_menu": 0,
         "answer_rate": 80.0,  # 4 of the 5 calls that are over
         "average_speed": 16.2,  # (5 + 30 + 10 + 20) / 4 = 16.25 → 16.2 (banker's rounding)
         "longest_wait": 3300,  # the call still waiting

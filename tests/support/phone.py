@@ -46,8 +46,9 @@ def phone_prompts(tmp_path_factory):
 class PhoneLine:
     """A server with the phone line on, Kamailio in front, the media agent between them."""
 
-    def __init__(self, server_env: dict, prompts: Path):
+    def __init__(self, server_env: dict, prompts: Path, agent_env: dict | None = None):
         need_pjsua2()
+        self.agent_env = agent_env or {}
         self.secret = secrets.token_hex(20)
         self.server = LiveServer({**server_env, "ECOUTE_TELEPHONY_SECRET": self.secret}, name="phone-line")
         self.edge = Edge()
@@ -74,6 +75,7 @@ class PhoneLine:
             "ECOUTE_SIP_MEDIA_PORT": str(self.edge.settings.media_port),
             "ECOUTE_PHONE_PROMPTS": str(self.prompts),
             "ECOUTE_PHONE_MENU_PAUSE": "1",
+            **self.agent_env,
         }
         self._log = open(self.agent_log, "w")
         self.agent = subprocess.Popen(
@@ -128,7 +130,8 @@ class PhoneLine:
         )
 
 
-def summary_of(caller: subprocess.Popen, timeout: float = 60) -> dict:
+def summary_of(caller: subprocess.Popen, timeout: float = 300) -> dict:
+    """The caller's summary once it hung up (its own --seconds bound it; TIMEOUT only stops a stalled run)."""
     out, err = caller.communicate(timeout=timeout)
     assert caller.returncode == 0, err[-3000:]
     return json.loads(out.strip().splitlines()[-1])

@@ -2,6 +2,7 @@
 
 import re
 import signal
+import time
 import uuid
 
 import pytest
@@ -71,6 +72,100 @@ def short_timeout_line(live_server_env, phone_prompts):
     ).start()
     yield line
     line.stop()
+
+
+def test_hanging_up_in_the_menu_leaves_an_abandoned_phone_call_linked_to_nothing(phone_line):
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "4")  # the menu lasts longer
+    assert summary_of(caller)["hung_up_by"] == "caller"
+    call = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=phone_line.server.process
+    )
+    assert call.state == CallState.ABANDONED and call.end_reason == EndReason.LEFT_IN_MENU
+    assert call.caller_key_hash == "" and call.queued_at is None
+    assert 3 <= (call.ended_at - call.requested_at).total_seconds() <= 10
+    assert not Call.objects.exclude(pk=call.pk).exists()
+    assert find_number(phone_line.logs()) == []
+
+
+@pytest.fixture
+def supervisor_offer_line(live_server_env, phone_prompts):
+    line = PhoneLine(live_server_env, phone_prompts, agent_env={"ECOUTE_PHONE_SUPERVISOR_OFFER": "2"}).start()
+    yield line
+    line.stop()
+
+
+def test_after_a_long_wait_the_caller_presses_9_and_the_supervisors_are_alerted(supervisor_offer_line):
+    make_psychologist("Claire", status=Status.IN_CALL)  # nobody free: the call waits
+    # 9 every 3 s from the first second: ignored in the menu and before the offer, heard after it.
+    caller = supervisor_offer_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--seconds", "150", "--digits", "9", "--digits-every", "3"
+    )
+    call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=caller)
+    alert = wait_for(
+        lambda: Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).first(), while_running=caller
+    )
+    assert alert.psychologist_id is None and Call.objects.get(pk=call.pk).state == CallState.REQUESTED
+    log = supervisor_offer_line.agent_log.read_text()
+    assert log.index("a supervisor is offered") < log.index("asked for a supervisor")
+    time.sleep(4)  # more 9s: still one alert
+    assert Alert.objects.filter(call=call, kind=AlertKind.TRANSFER).count() == 1
+    caller.send_signal(signal.SIGTERM)
+    summary_of(caller)
+    assert find_number(supervisor_offer_line.logs()) == []
+
+
+@pytest.fixture
+def strict_codes_line(live_server_env, phone_prompts):
+    line = PhoneLine({**live_server_env, "ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER": "1"}, phone_prompts).start()
+    yield line
+    line.stop()
+
+
+def test_a_number_that_keyed_a_wrong_code_is_told_its_next_code_is_not_checked(strict_codes_line):
+    make_psychologist("Claire", status=Status.IN_CALL)
+    for calls in (1, 2):
+        caller = strict_codes_line.dial(
+            "--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "*000000"
+        )
+        wait_for(
+            lambda: Call.objects.filter(channel=Channel.PHONE).count() == calls,  # noqa: B023
+            while_running=caller,  # noqa: B023
+        )
+        caller.send_signal(signal.SIGTERM)
+        summary_of(caller)
+    log = strict_codes_line.agent_log.read_text()
+    assert log.count("the code de suivi is unknown") == 1
+    assert log.count("the code de suivi is not checked (too many wrong codes)") == 1
+    assert find_number(strict_codes_line.logs()) == []
+
+
+def test_hold_unhold_an_update_and_session_refreshes_pass_the_edge_and_the_call_goes_on(phone_line):
+    make_psychologist("Claire", status=Status.IN_CALL)  # the call waits, its prompts playing
+    caller = phone_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--seconds", "66", "--session-expires", "90",
+        "--hold-after", "5", "--update-after", "9",
+    )  # fmt: skip
+    summary = summary_of(caller)
+    assert summary["hung_up_by"] == "caller", summary["answers"]
+    sent = [(a["method"], a["status"]) for a in summary["answers"] if a["request"] == "sent"]
+    # The call, the hold and the unhold (re-INVITEs), the UPDATE: each answered 200 through the edge.
+    assert sent[:4] == [("INVITE", 200), ("INVITE", 200), ("INVITE", 200), ("UPDATE", 200)], sent
+    # Session timers of 90 s: each of those requests refreshed the session; the next refresh (a
+    # re-INVITE or an UPDATE, by either side) comes at half the interval after the UPDATE, answered 200.
+    refreshes = [
+        a for a in summary["answers"]
+        if a["method"] in ("INVITE", "UPDATE") and a["after"] and 9 + 40 <= a["after"] <= 9 + 55
+    ]  # fmt: skip
+    assert refreshes and all(a["status"] == 200 for a in refreshes), summary["answers"]
+    # The prompts went on after the hold, through the UPDATE and the refresh, to the hang-up.
+    levels = summary["loudness_every_100ms"]
+    assert len(levels) > 600 and never_silent(levels[85:]), levels[85:]
+    call = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE, state=CallState.ABANDONED).first(),
+        while_running=phone_line.server.process,
+    )
+    assert call.end_reason == EndReason.CALLER_LEFT  # waited to the end: the caller left, nothing dropped
+    assert find_number(phone_line.logs()) == []
 
 
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):

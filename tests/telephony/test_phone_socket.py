@@ -158,6 +158,7 @@ async def test_a_known_code_de_suivi_links_the_call_and_offers_its_psychologist_
         "type": "follow_up",
         "known": True,
         "psychologist_id": claire.pk,
+        "limited": False,
     }
     await phone.send({"type": "queue.join", "psychologist_id": claire.pk})
     call_id = (await phone.expect("queue.joined"))["call_id"]
@@ -173,3 +174,148 @@ async def test_an_unknown_code_links_to_nothing():
     phone = Socket(communicator)
     await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": "000000"})
     assert (await phone.expect("follow_up"))["known"] is False
+
+
+# --- A caller who hangs up in the menu ------------------------------------------------------------
+
+
+async def test_a_hang_up_in_the_menu_is_an_abandoned_phone_call_linked_to_nothing():
+    from django.template.loader import render_to_string
+
+    from ecoute.calls import service_level
+    from ecoute.calls.models import EndReason
+    from ecoute.calls.supervision import board
+    from ecoute.lib import clock
+
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "menu.left", "seconds": 7.5})
+    ended = await phone.expect("call.ended")
+    assert ended["reason"] == "left_in_menu"
+    call = await database_sync_to_async(Call.objects.get)(pk=ended["call_id"])
+    assert call.channel == Channel.PHONE and call.state == CallState.ABANDONED
+    assert call.end_reason == EndReason.LEFT_IN_MENU
+    assert call.caller_key_hash == "" and call.queued_at is None and call.language_id is None
+    assert 7 <= (call.ended_at - call.requested_at).total_seconds() <= 9  # requested when the line answered
+    # Counted as the service figures count every abandoned call, however soon the caller left.
+    outcome = await database_sync_to_async(lambda: service_level.outcome(Call.objects.all()))()
+    assert (outcome.answered, outcome.abandoned) == (0, 1)
+    figures = await database_sync_to_async(board.today_figures)(clock.now())
+    assert figures["abandoned"] == 1 and figures["offered"] == 1 and figures["abandoned_in_menu"] == 1
+    page = await database_sync_to_async(
+        lambda: render_to_string("calls/supervision_board.html", {"board": board.read(clock.now())})
+    )()
+    assert "dont 1 dans le menu vocal" in page  # the supervisors' board tells the stage apart
+    # One per call: a second one on the same socket is refused and stores nothing.
+    await phone.send({"type": "menu.left", "seconds": 3})
+    assert (await phone.expect("error"))["code"] == "already_in_call"
+    assert await database_sync_to_async(Call.objects.count)() == 1
+
+
+@pytest.mark.parametrize("seconds", [-1, 601, "7", True, None, float("nan")])
+async def test_a_wrong_menu_duration_is_refused_and_stores_nothing(seconds):
+    communicator, connected, _ = await open_phone_socket()
+    phone = Socket(communicator)
+    await phone.send({"type": "menu.left", "seconds": seconds})
+    assert (await phone.expect("error"))["code"] == "bad_message"
+    assert not await database_sync_to_async(Call.objects.exists)()
+
+
+async def test_an_app_caller_cannot_record_a_menu_hang_up():
+    app = await connect_caller("a" * 43)
+    await app.send({"type": "menu.left", "seconds": 3})
+    assert (await app.expect("error"))["code"] == "unknown_type"
+
+
+# --- A waiting caller asks for a supervisor (key 9) ----------------------------------------------
+
+
+async def test_a_waiting_phone_caller_reaches_the_supervisors_once():
+    from ecoute.calls.models import Alert, AlertKind
+    from ecoute.calls.supervision import board
+    from ecoute.lib import clock
+
+    await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+    phone = await phone_caller()
+    await phone.send({"type": "queue.supervisor", "call_id": "3f2b8c1e-4a6d-4e8f-9b0a-1c2d3e4f5a6b"})
+    assert (await phone.expect("error"))["code"] == "not_your_call"  # before it waits: nothing raised
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    await phone.send({"type": "queue.supervisor", "call_id": call_id})
+    assert (await phone.expect("queue.supervisors_alerted"))["call_id"] == call_id
+    alert = await database_sync_to_async(Alert.objects.get)(call_id=call_id)
+    assert alert.kind == AlertKind.TRANSFER and alert.psychologist_id is None and alert.closed_at is None
+    # On the board, with the waiting call a supervisor may take.
+    seen = await database_sync_to_async(board.read)(clock.now())
+    assert [line["call_id"] for line in seen["alerts"]] == [alert.call_id]
+    assert [str(waiting["id"]) for waiting in seen["waiting"]] == [call_id]
+    # Pressed again: still one alert.
+    await phone.send({"type": "queue.supervisor", "call_id": call_id})
+    await phone.expect("queue.supervisors_alerted")
+    assert await database_sync_to_async(Alert.objects.filter(call_id=call_id).count)() == 1
+    # Once it no longer waits, the key does nothing.
+    await phone.send({"type": "call.hangup", "call_id": call_id})
+    await phone.send({"type": "queue.supervisor", "call_id": call_id})
+    assert (await phone.expect("error"))["code"] in ("not_your_call", "not_waiting")
+
+
+# --- Guessing codes de suivi ----------------------------------------------------------------------
+
+
+async def _try_code(code: str, source: str = HASH) -> dict:
+    communicator, connected, _ = await open_phone_socket(source=source, previous=None)
+    assert connected
+    phone = Socket(communicator)
+    await phone.send({"type": "hello", "caller_key": "p" * 43, "follow_up_code": code})
+    answer = await phone.expect("follow_up", timeout=10)
+    await phone.close()
+    return answer
+
+
+async def test_a_number_that_keyed_too_many_wrong_codes_has_its_codes_no_longer_checked(settings):
+    from ecoute.lib import clock
+    from ecoute.telephony import follow_up
+
+    settings.ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER = 3
+    claire = await database_sync_to_async(make_psychologist)("Claire", status=Status.IN_CALL)
+
+    def a_code():
+        now = clock.now()
+        call = Call.objects.create(
+            channel=Channel.PHONE, state=CallState.CONNECTED, psychologist=claire,
+            caller_key_hash="e" * 64, requested_at=now, answered_at=now,
+        )  # fmt: skip
+        return follow_up.give(call.pk, claire.pk)
+
+    code = await database_sync_to_async(a_code)()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(3):
+        assert await _try_code(wrong) == {
+            "type": "follow_up", "known": False, "psychologist_id": None, "limited": False,
+        }  # fmt: skip
+    # The fourth, even the right one, is not checked: the answer says so and gives nothing away.
+    assert await _try_code(code) == {
+        "type": "follow_up",
+        "known": False,
+        "psychologist_id": None,
+        "limited": True,
+    }
+    # Another number (another hash) keying the right code still finds its psychologist.
+    assert (await _try_code(code, source="c" * 64))["psychologist_id"] == claire.pk
+
+
+async def test_a_burst_of_wrong_codes_from_many_numbers_alerts_the_supervisors_once_and_slows_codes(settings):
+    import time
+
+    from ecoute.calls.models import Alert, AlertKind
+
+    settings.ECOUTE_FOLLOW_UP_WRONG_BURST = 4
+    settings.ECOUTE_FOLLOW_UP_BURST_PAUSE = 1
+    for number in range(5):  # five numbers, one wrong code each: no number is over its own limit
+        assert (await _try_code("000000", source=f"{number:x}" * 64))["limited"] is False
+    alerts = await database_sync_to_async(list)(Alert.objects.filter(kind=AlertKind.CODE_GUESSING))
+    assert len(alerts) == 1 and alerts[0].call_id is None
+    started = time.monotonic()
+    assert (await _try_code("000000", source="a" * 64))["known"] is False
+    assert time.monotonic() - started >= 1  # checked only after the burst's pause
+    assert await database_sync_to_async(Alert.objects.filter(kind=AlertKind.CODE_GUESSING).count)() == 1

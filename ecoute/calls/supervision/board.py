@@ -19,7 +19,7 @@ from ecoute.presence.actions import long_wrap_up
 from ecoute.presence.models import Presence, Status
 
 from .. import service_level
-from ..models import Alert, AlertKind, Call, CallState, Channel, Priority
+from ..models import Alert, AlertKind, Call, CallState, Channel, EndReason, Priority
 from ..queue import waiting_calls
 
 
@@ -196,6 +196,8 @@ def today_figures(now: datetime) -> dict:
         offered=Count("pk"),
         answered=Count("pk", filter=service_level.ANSWERED),
         abandoned=Count("pk", filter=service_level.ABANDONED),
+        # Phone callers who hung up in the voice menu: abandoned too, and told apart.
+        abandoned_in_menu=Count("pk", filter=Q(end_reason=EndReason.LEFT_IN_MENU)),
         in_time=Count("pk", filter=Q(answered_at__isnull=False, answered_at__lte=F("requested_at") + within)),
         speed=Avg(wait, filter=Q(answered_at__isnull=False)),
         longest_answered=Max(wait, filter=Q(answered_at__isnull=False)),
@@ -217,6 +219,7 @@ def today_figures(now: datetime) -> dict:
         "offered": sums["offered"],
         "answered": sums["answered"],
         "abandoned": sums["abandoned"],
+        "abandoned_in_menu": sums["abandoned_in_menu"],
         "answer_rate": service_level.answer_rate(sums["answered"], sums["abandoned"]),
         "average_speed": round(sums["speed"].total_seconds(), 1) if sums["speed"] is not None else None,
         "longest_wait": round(max(longest).total_seconds()) if longest else None,
