@@ -104,10 +104,15 @@ def seen(*pages) -> str:
 
 
 def await_ring(caller, workspace, number: int) -> None:
-    """Until the workspace shows the ringing panel; fails at once if the line refused the tap."""
+    """Until the workspace has received call.ringing and shows it; fails at once if the line refused the tap.
+
+    Not the ringing panel alone: the workspace's presence.self ("ringing") arrives a moment before
+    call.ringing and already shows the panel, whose Accept does nothing until call.ringing brings the
+    call's id (a click in between was lost, and the call never connected).
+    """
     panel = workspace.locator("[data-show=ringing]")
     deadline = time.monotonic() + STEP_SECONDS
-    while not panel.is_visible():
+    while not (frames(workspace, "call.ringing", "in") and panel.is_visible()):
         refused = refusals(caller)
         if refused:
             raise LineFailed(
