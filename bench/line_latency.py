@@ -130,16 +130,19 @@ def await_ring(caller, workspace, number: int) -> None:
         time.sleep(0.1)
 
 
-# One device on one address placing 60 calls a few seconds apart is, to the abuse gate (ecoute/abuse),
-# a script: past 10 calls it refuses the device, past 20 a minute it holds the address back, and
-# every call within 10 s of another owes a proof of work that doubles with each one (a minute of
-# Chromium's time by the 24th call, which is why the workspace "never rang"). A caller calls once;
-# the gate still runs in full for every call here (its counts in Redis are part of tap → ring), its
-# limits are only set beyond what this one caller's 60 calls reach. bench/abuse_limits.py measures them.
+# One device on one address placing 60 calls a second or two apart is, to the abuse gate
+# (ecoute/abuse), a script: past 10 calls it refuses the device, past 20 a minute it holds the address
+# back, every call within 10 s of another owes a proof of work that doubles with each one (a minute of
+# Chromium's time by the 24th call, which is why the workspace "never rang"), and its socket's
+# messages (a call's request, signals, hang-up and hello) go past 5 a second (slow_down). A caller
+# calls once; the gate and the bucket still run in full for every call here (the gate's counts in
+# Redis are part of tap → ring), their limits are only set beyond what this one caller's 60 calls
+# reach. bench/abuse_limits.py measures them.
 ONE_CALLER_MANY_CALLS = {
     "ECOUTE_ABUSE_CALLS_PER_DEVICE": "1000",
     "ECOUTE_ABUSE_CALLS_PER_SOURCE": "1000",
     "ECOUTE_ABUSE_FREE_CALLS_PER_SOURCE": "1000",
+    "ECOUTE_ABUSE_MESSAGES_PER_SECOND": "100",
 }
 
 
