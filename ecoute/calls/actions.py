@@ -108,21 +108,22 @@ def _close_ring(call_id, psychologist_id: int, outcome: str, now) -> None:
 
 
 @transaction.atomic
-def ring_psychologist(call_id: uuid.UUID, psychologist_id: int, caller_key: str = "") -> Call:
+def ring_psychologist(
+    call_id: uuid.UUID, psychologist_id: int, caller_key: str = "", new: bool = False
+) -> Call:
     """The caller tapped a psychologist: open the call if it is new, then ring them.
 
     Claiming the psychologist is a conditional UPDATE on 'available', so of many callers tapping
     the same psychologist at once exactly one rings them; the others get PsychologistBusy.
+    NEW: the caller's socket has just made CALL_ID, so the call is inserted without first being
+    looked for (get_or_create's SELECT and savepoint were three of the tap's round trips).
     """
     now = clock.now()
-    call, created = Call.objects.get_or_create(
-        pk=call_id,
-        defaults={
-            "requested_at": now,
-            "caller_key_hash": device_key.hashed(caller_key),
-            "caller_seen_at": now,
-        },
-    )
+    opened = {"requested_at": now, "caller_key_hash": device_key.hashed(caller_key), "caller_seen_at": now}
+    if new:
+        call = Call.objects.create(pk=call_id, **opened)
+    else:
+        call, _ = Call.objects.get_or_create(pk=call_id, defaults=opened)
     if call.queued_at:
         raise IllegalTransition(
             gettext("Cet appel attend dans la file : il sera proposé au premier psychologue libre.")

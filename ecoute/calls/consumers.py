@@ -145,7 +145,7 @@ class CallerSocket(JsonSocket):
             return
         try:
             await database_sync_to_async(actions.ring_psychologist)(
-                self.caller.call_id, psychologist_id, self.caller.key
+                self.caller.call_id, psychologist_id, self.caller.key, new=new_call
             )
         except actions.PsychologistBusy:
             if new_call:

@@ -57,6 +57,8 @@ class _NotAllMoved(Exception):
 
 def _move_rows(rows, user_ids: list[int], sources, target: str, fields: dict) -> bool:
     now = clock.now()
+    if len(set(user_ids)) == 1:
+        return _move_one(rows, user_ids, sources, target, {"changed_at": now, **fields})
     try:
         with transaction.atomic():
             moved = rows.filter(status__in=list(sources)).update(
@@ -68,6 +70,19 @@ def _move_rows(rows, user_ids: list[int], sources, target: str, fields: dict) ->
     except _NotAllMoved:
         return False
     return True
+
+
+def _move_one(rows, user_ids: list[int], sources, target: str, fields: dict) -> bool:
+    """One psychologist's move: an UPDATE that matched no row changed nothing, so there is nothing to
+    roll back and no savepoint to pay for (two round trips on every ring, answer and hang-up, which
+    a machine whose cores are busy makes slow: docs/performance.md, tap → ring)."""
+    with transaction.atomic(savepoint=False):
+        moved = rows.filter(status__in=list(sources)).update(
+            status=target, version=F("version") + 1, **fields
+        )
+        if moved:
+            _announce(user_ids)
+    return bool(moved)
 
 
 def _announce(user_ids: list[int]) -> None:

@@ -271,3 +271,53 @@ def test_no_event_leaves_when_the_action_is_refused(django_capture_on_commit_cal
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(PsychologistBusy):
         ringing_call(claire)
     assert callbacks == []
+
+
+def _statements_of(action) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_new_call_rings_without_being_looked_for_first():
+    """The tap → ring path: the caller's socket made the call's id, so no SELECT and no savepoint
+    before its INSERT (three of the tap's round trips on a machine whose cores are busy)."""
+    claire = make_psychologist("Claire", status=Status.AVAILABLE)
+    karim = make_psychologist("Karim", status=Status.AVAILABLE)
+    looked_for = _statements_of(lambda: actions.ring_psychologist(uuid.uuid4(), claire.pk, KEY))
+    new_id = uuid.uuid4()
+    new = _statements_of(lambda: actions.ring_psychologist(new_id, karim.pk, KEY, new=True))
+    assert len(new) == len(looked_for) - 3
+    assert sum("SAVEPOINT" in sql for sql in new) == sum("SAVEPOINT" in sql for sql in looked_for) - 2
+    call = Call.objects.get(pk=new_id)
+    assert call.state == CallState.RINGING and call.psychologist == karim
+    assert call.caller_key_hash == device_key.hashed(KEY)
+    assert Ring.objects.filter(call=call, psychologist=karim, outcome=RingOutcome.RINGING).exists()
+
+
+def test_one_psychologists_presence_moves_without_a_savepoint():
+    from ecoute.presence import actions as presence
+
+    claire = make_psychologist(status=Status.AVAILABLE)
+    moved = _statements_of(lambda: presence.move(claire.pk, [Status.AVAILABLE], Status.BREAK))
+    assert not any("SAVEPOINT" in sql for sql in moved)
+    assert status_of(claire) == Status.BREAK
+    # Not from a status it is not in: nothing changes and nothing is announced (the UPDATE alone).
+    refused = []
+    statements = _statements_of(
+        lambda: refused.append(presence.move(claire.pk, [Status.AVAILABLE], Status.RINGING))
+    )
+    assert refused == [False] and len(statements) == 1 and statements[0].startswith("UPDATE")
+    assert status_of(claire) == Status.BREAK
+
+
+def test_a_new_call_to_a_busy_psychologist_leaves_no_call_behind():
+    claire = make_psychologist(status=Status.IN_CALL)
+    new_id = uuid.uuid4()
+    with pytest.raises(PsychologistBusy):
+        actions.ring_psychologist(new_id, claire.pk, KEY, new=True)
+    assert not Call.objects.filter(pk=new_id).exists()
+    assert status_of(claire) == Status.IN_CALL

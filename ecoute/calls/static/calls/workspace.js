@@ -93,7 +93,9 @@ function showPresence({ status, wrap_up_until: wrapUpUntil, record_due: recordDu
     tick();
     call.wrapTimer = setInterval(tick, 1000);
   }
-  if (status === "ringing" && call.id) show("ringing");
+  // The ringing panel waits for call.ringing, which names the call: presence.self comes a moment
+  // before it, and an Accept shown then did nothing (no call to accept yet).
+  if (status === "ringing") { if (call.id) show("ringing"); }
   else if (status === "in_call") show("in_call");
   else show(status);
   // Keep the microphone ready while available: answering must not wait for it.
