@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ecoute.lib.geo import bounding_box, haversine_km
@@ -50,6 +50,8 @@ class Place:
     region_code: str = ""
     # For an area: how far from the seat most of its communes lie (km), to size the ranking's first ring.
     reach_km: float = 0.0
+    # For a commune: the other communes of that name, most populous first, to offer (homonyms()).
+    namesakes: tuple[str, ...] = ()
 
     @property
     def is_area(self) -> bool:
@@ -75,13 +77,24 @@ def _locate(text: str) -> Place:
     key = search_key(text)
     if not key:
         raise PlaceNotFound(_("Indiquez un code postal, une commune, un département ou une région."))
-    region = Region.objects.filter(search_name=key).select_related("seat").first()
-    if region:
-        return _region(region)
-    departement = Departement.objects.filter(search_name=key).select_related("seat").first()
-    if departement:
-        return _departement(departement, text)
+    # Most searches name a commune: the regions' and départements' names are known without a query.
+    kind, code = _area_names().get(key, ("", ""))
+    if kind == "region":
+        return _region(Region.objects.select_related("seat").get(code=code))
+    if kind == "departement":
+        return _departement(Departement.objects.select_related("seat").get(code=code), text)
     return _commune(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _area_names() -> dict[str, tuple[str, str]]:
+    """{search key: ("region" or "departement", code)}: a region first when both bear a name, and the
+    first in each table's order when two do, as the lookups by name did."""
+    names: dict[str, tuple[str, str]] = {}
+    for model, kind in ((Region, "region"), (Departement, "departement")):
+        for key, code in model.objects.values_list("search_name", "code"):
+            names.setdefault(key, (kind, code))
+    return names
 
 
 def locate_coordinates(latitude: float, longitude: float) -> Place:
@@ -101,6 +114,7 @@ def _postal_code(code: str) -> Place:
 def forget_places() -> None:
     """The geography was (re)loaded: look places up again."""
     _locate.cache_clear()
+    _area_names.cache_clear()
 
 
 def _departement(departement: Departement | None, text: str) -> Place:
@@ -138,16 +152,26 @@ def _reach_km(seat: Commune, communes: QuerySet) -> float:
     return distances[int(0.9 * (len(distances) - 1))] if distances else 0.0
 
 
+# How many other communes of the same name a commune search offers.
+MAX_NAMESAKES = 5
+
+
 def _commune(text: str) -> Place:
     match = NAME_WITH_DEPARTEMENT.match(text)
-    communes = Commune.objects.order_by("-population", "code")
-    if match:
-        communes = communes.filter(departement_id=match["code"].upper())
-        text = match["name"]
+    departement = match["code"].upper() if match else ""
+    text = match["name"] if match else text
     key = search_key(text)
-    found = list(communes.filter(search_name=key)[:1])
+    communes = Commune.objects.order_by("-population", "code")
+    # The most populous communes of the name: the place and its namesakes, in one query.
+    named = list(communes.filter(search_name=key)[: 1 + MAX_NAMESAKES])
+    found = next((c for c in named if c.departement_id == departement or not departement), None)
+    if found is None and departement:  # a small commune of a name many bear
+        found = communes.filter(departement_id=departement, search_name=key).first()
     if found:
-        return Place(str(found[0]), found[0].latitude, found[0].longitude, "commune")
+        namesakes = tuple(str(commune) for commune in named if commune.pk != found.pk)[:MAX_NAMESAKES]
+        return Place(str(found), found.latitude, found.longitude, "commune", namesakes=namesakes)
+    if departement:
+        communes = communes.filter(departement_id=departement)
     suggestions = [str(c) for c in communes.filter(search_name__startswith=key)[:5]]
     raise PlaceNotFound(
         _("Aucune commune, aucun département ni aucune région ne s’appelle « %(text)s ».") % {"text": text},
@@ -157,10 +181,7 @@ def _commune(text: str) -> Place:
 
 def homonyms(place: Place) -> list[str]:
     """Other communes with the same name, to offer when a search by name may have meant another one."""
-    if place.how != "commune":
-        return []
-    name = place.label.rsplit(" (", 1)[0]
-    return [str(c) for c in Commune.objects.filter(search_name=search_key(name)).order_by("-population")[1:6]]
+    return list(place.namesakes) if place.how == "commune" else []
 
 
 # --- The search -----------------------------------------------------------------------------------
@@ -231,13 +252,33 @@ def filtered(criteria: Criteria) -> QuerySet:
 def search(criteria: Criteria) -> Results:
     results = Results(criteria)
     entries = filtered(criteria)
+    nearest = []
     if criteria.place:
         results.total, nearest = _nearest(
             entries.filter(latitude__isnull=False, longitude__isnull=False), criteria
         )
-        results.hits = _hits(nearest)
-    results.nationwide = list(with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
+    results.hits, results.nationwide = _cards(entries, nearest)
     return results
+
+
+# Few entries are reachable nationwide (an index keeps them apart): every search lists them all.
+NATIONWIDE_SHOWN = 20
+
+
+def _cards(entries: QuerySet, ranked: list[tuple[float, int]]) -> tuple[list[Hit], list[Entry]]:
+    """The nearest entries' cards and the nationwide lines', read together: one query and one for
+    their languages, instead of two of each (every round trip waits its turn on a busy machine).
+
+    The nationwide lines come in the order the database sorts them (kind, then name, with its
+    collation), as they did when they were read apart; the nearest keep their distance order.
+    """
+    wanted = [pk for _, pk in ranked]
+    rows = list(with_card(entries.filter(Q(pk__in=wanted) | Q(nationwide=True))).order_by("kind", "name"))
+    by_id = {entry.pk: entry for entry in rows}
+    # An entry unpublished between the two queries is left out rather than shown.
+    hits = [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked if pk in by_id]
+    nationwide = [entry for entry in rows if entry.nationwide][:NATIONWIDE_SHOWN]
+    return hits, nationwide
 
 
 def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[float, int]]]:
@@ -287,16 +328,18 @@ def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tu
     return ranked
 
 
-def _hits(ranked: list[tuple[float, int]]) -> list[Hit]:
-    by_id = {entry.pk: entry for entry in with_details(Entry.objects.filter(pk__in=[pk for _, pk in ranked]))}
-    return [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked]
+def with_card(entries: QuerySet) -> QuerySet:
+    """What a result card, a map marker and the side panel show (their languages, not their themes)."""
+    return entries.select_related("profession", "commune__departement").prefetch_related("languages")
 
 
 def with_details(entries: QuerySet) -> QuerySet:
-    """Everything a result card shows, in a fixed number of queries."""
-    return entries.select_related("profession", "commune__departement").prefetch_related(
-        Prefetch("themes", queryset=Theme.objects.order_by("name")), "languages", "networks"
-    )
+    """Everything an entry's JSON shows, in a fixed number of queries."""
+    return with_card(entries).prefetch_related(*DETAILS)
+
+
+# What the JSON of an entry shows beyond its card.
+DETAILS = (Prefetch("themes", queryset=Theme.objects.order_by("name")), "networks")
 
 
 def units_for_map() -> QuerySet:
