@@ -7,10 +7,11 @@ those few rows, which are sorted and cut. The same code runs on SQLite and Postg
 
 import functools
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ecoute.lib.geo import bounding_box, haversine_km
@@ -52,6 +53,8 @@ class Place:
     reach_km: float = 0.0
     # For a commune: the other communes of that name, most populous first, to offer (homonyms()).
     namesakes: tuple[str, ...] = ()
+    # For an area: its départements' codes, when they begin the codes of its communes and only theirs.
+    code_prefixes: tuple[str, ...] = ()
 
     @property
     def is_area(self) -> bool:
@@ -115,6 +118,7 @@ def forget_places() -> None:
     """The geography was (re)loaded: look places up again."""
     _locate.cache_clear()
     _area_names.cache_clear()
+    _codes_begin_with_departement.cache_clear()
 
 
 def _departement(departement: Departement | None, text: str) -> Place:
@@ -129,6 +133,7 @@ def _departement(departement: Departement | None, text: str) -> Place:
         "departement",
         departement_code=departement.code,
         reach_km=reach,
+        code_prefixes=(departement.code,) if _codes_begin_with_departement() else (),
     )
 
 
@@ -137,9 +142,28 @@ def _region(region: Region) -> Place:
         raise PlaceNotFound(_("La région « %(name)s » n’est pas chargée.") % {"name": region.name})
     seat = region.seat
     reach = _reach_km(seat, Commune.objects.filter(departement__region_id=region.code))
+    prefixes = tuple(region.departements.order_by("code").values_list("code", flat=True))
     return Place(
-        region.name, seat.latitude, seat.longitude, "region", region_code=region.code, reach_km=reach
+        region.name,
+        seat.latitude,
+        seat.longitude,
+        "region",
+        region_code=region.code,
+        reach_km=reach,
+        code_prefixes=prefixes if _codes_begin_with_departement() else (),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _codes_begin_with_departement() -> bool:
+    """Whether each commune's INSEE code begins with its département's code (33063 in 33, 2A004 in
+    2A, 97101 in 971) and no département's code begins another's: then an entry's own commune code
+    tells its département, and an area search reads its entries from an index, without joining the
+    communes (docs/performance.md). The official data always follows the rule; checked once anyway."""
+    if Commune.objects.exclude(code__startswith=F("departement_id")).exists():
+        return False
+    codes = list(Departement.objects.values_list("code", flat=True))
+    return not any(a != b and b.startswith(a) for a in codes for b in codes)
 
 
 def _reach_km(seat: Commune, communes: QuerySet) -> float:
@@ -292,10 +316,7 @@ def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[flo
     if not place.is_area:
         ranked = _within(located, place, criteria.radius_km)
         return len(ranked), ranked[:limit]
-    if place.departement_code:
-        in_area = located.filter(commune__departement_id=place.departement_code)
-    else:
-        in_area = located.filter(commune__departement__region_id=place.region_code)
+    in_area = located.filter(_in_area(place))
     total = in_area.count()
     # A first ring that should hold about twice the entries needed if they were spread evenly; the
     # population (and the directory) gathers around the seat, so it usually holds more. When the
@@ -306,6 +327,18 @@ def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[flo
         if radius is None or len(ranked) >= limit or len(ranked) >= total:
             return total, ranked[:limit]
         radius = 2 * radius if 2 * radius < HALF_EARTH_KM else None
+
+
+def _in_area(place: Place) -> Q:
+    """The entries of a département or a region: by the prefix of their commune's code when it tells
+    (an index on it holds what a search filters on: no join, no table read), else through the communes."""
+    if place.code_prefixes:
+        return functools.reduce(
+            operator.or_, (Q(commune__code__startswith=code) for code in place.code_prefixes)
+        )
+    if place.departement_code:
+        return Q(commune__departement_id=place.departement_code)
+    return Q(commune__departement__region_id=place.region_code)
 
 
 def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tuple[float, int]]:
