@@ -362,13 +362,14 @@ def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tu
 
 
 def with_card(entries: QuerySet) -> QuerySet:
-    """What a result card, a map marker and the side panel show (their languages, not their themes)."""
-    return entries.select_related("profession", "commune__departement").prefetch_related("languages")
+    """What a result card, a map marker and the side panel show: the profession, the commune's name
+    and the languages (not the themes, networks or département)."""
+    return entries.select_related("profession", "commune").prefetch_related("languages")
 
 
 def with_details(entries: QuerySet) -> QuerySet:
-    """Everything an entry's JSON shows, in a fixed number of queries."""
-    return with_card(entries).prefetch_related(*DETAILS)
+    """Everything an entry's page, JSON or export shows, in a fixed number of queries."""
+    return with_card(entries).select_related("commune__departement").prefetch_related(*DETAILS)
 
 
 # What the JSON of an entry shows beyond its card.
