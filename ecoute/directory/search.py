@@ -11,7 +11,8 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from ecoute.lib.geo import bounding_box, haversine_km
@@ -297,7 +298,13 @@ def _cards(entries: QuerySet, ranked: list[tuple[float, int]]) -> tuple[list[Hit
     collation), as they did when they were read apart; the nearest keep their distance order.
     """
     wanted = [pk for _, pk in ranked]
-    rows = list(with_card(entries.filter(Q(pk__in=wanted) | Q(nationwide=True))).order_by("kind", "name"))
+    if connection.vendor == "postgresql":
+        rows = list(with_card(entries.filter(Q(pk__in=wanted) | Q(nationwide=True))).order_by("kind", "name"))
+    else:
+        # SQLite scans the whole table for that OR, and has no round trip to save: two queries.
+        rows = list(with_card(entries.filter(nationwide=True), languages=False).order_by("kind", "name"))
+        rows += with_card(Entry.objects.filter(pk__in=wanted), languages=False)
+        prefetch_related_objects(rows, "languages")
     by_id = {entry.pk: entry for entry in rows}
     # An entry unpublished between the two queries is left out rather than shown.
     hits = [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked if pk in by_id]
@@ -333,12 +340,19 @@ def _in_area(place: Place) -> Q:
     """The entries of a département or a region: by the prefix of their commune's code when it tells
     (an index on it holds what a search filters on: no join, no table read), else through the communes."""
     if place.code_prefixes:
-        return functools.reduce(
-            operator.or_, (Q(commune__code__startswith=code) for code in place.code_prefixes)
-        )
+        return functools.reduce(operator.or_, (_code_begins(code) for code in place.code_prefixes))
     if place.departement_code:
         return Q(commune__departement_id=place.departement_code)
     return Q(commune__departement__region_id=place.region_code)
+
+
+def _code_begins(code: str) -> Q:
+    """Entries whose commune's code begins with CODE. PostgreSQL: LIKE 'CODE%' on the area index (its
+    pattern operator class). SQLite uses no index for LIKE (it ignores case) but compares text byte
+    by byte: the codes from CODE up to CODE with its last character's successor are the same set."""
+    if connection.vendor == "postgresql":
+        return Q(commune__code__startswith=code)
+    return Q(commune__code__gte=code, commune__code__lt=code[:-1] + chr(ord(code[-1]) + 1))
 
 
 def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tuple[float, int]]:
@@ -361,10 +375,11 @@ def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tu
     return ranked
 
 
-def with_card(entries: QuerySet) -> QuerySet:
+def with_card(entries: QuerySet, languages: bool = True) -> QuerySet:
     """What a result card, a map marker and the side panel show: the profession, the commune's name
     and the languages (not the themes, networks or département)."""
-    return entries.select_related("profession", "commune").prefetch_related("languages")
+    entries = entries.select_related("profession", "commune")
+    return entries.prefetch_related("languages") if languages else entries
 
 
 def with_details(entries: QuerySet) -> QuerySet:

@@ -80,8 +80,9 @@ def test_a_point_search_takes_the_same_four_queries_for_two_results_or_thirty(cl
     assert 'class="result"' in page
     add_entries(40, start=2)
     many, page = page_queries(client, params)
-    # The four lists; the positions in the box; the cards (nearest and nationwide); their languages.
-    assert few == many == 4
+    # The four lists; the positions in the box; the cards (nearest and nationwide: one query on
+    # PostgreSQL, two on SQLite, which has no round trip to save); their languages.
+    assert few == many == (4 if connection.vendor == "postgresql" else 5)
     assert page.count('<li class="result"') == cards
 
 
@@ -91,7 +92,7 @@ def test_an_area_search_takes_a_few_queries_whatever_it_shows(client, params, dj
     add_entries(42)
     client.get("/orientation/", params)
     # The lists, the area's count, a ring or two around the seat, the cards and their languages.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 8):
         response = client.get("/orientation/", params)
     assert response.content.decode().count('<li class="result"') == 30 + 3
 
