@@ -6,6 +6,7 @@ Plain Django views: the directory is public, read-only and cacheable; errors are
 import json
 
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from .exports import fhir_bundle, hsds_page
 from .models import Departement, Entry, Network
-from .search import with_details
+from .search import DETAILS, with_details
 from .serializers import entry_json
 from .views import run_search
 
@@ -45,6 +46,8 @@ def entries(request: HttpRequest) -> JsonResponse:
             )
         return _json({"errors": form.errors.get_json_data(), "suggestions": form.suggestions}, status=400)
     place = results.criteria.place
+    # The page's cards need no themes or networks; the JSON shows them.
+    prefetch_related_objects([hit.entry for hit in results.hits] + results.nationwide, *DETAILS)
     return _json(
         {
             "place": {

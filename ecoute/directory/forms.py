@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.models import Language
 from ecoute.lib.choices import ShortModelChoiceField
+from ecoute.lib.widgets import PlainSelect
 
 from .models import Kind, Network, Profession, Theme
 from .search import (
@@ -17,6 +18,7 @@ from .search import (
     locate,
     locate_coordinates,
 )
+from .vocabulary import LISTS, read_vocabulary
 
 _TRUE = {"1", "on", "true", "oui", "yes"}
 _FALSE = {"", "0", "off", "false", "non", "no"}
@@ -73,9 +75,13 @@ class SearchForm(forms.Form):
         empty_value=DEFAULT_RADIUS_KM,
         choices=[(r, _("%(km)s km") % {"km": r}) for r in RADII_KM],
         initial=DEFAULT_RADIUS_KM,
+        widget=PlainSelect,
     )
     kind = forms.ChoiceField(
-        label=_("Type"), required=False, choices=[("", _("Tous les types"))] + list(Kind.choices)
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Tous les types"))] + list(Kind.choices),
+        widget=PlainSelect,
     )
     profession = ShortModelChoiceField(
         label=_("Profession"),
@@ -83,6 +89,7 @@ class SearchForm(forms.Form):
         queryset=Profession.objects.all(),
         to_field_name="slug",
         empty_label=_("Toutes"),
+        widget=PlainSelect,
     )
     theme = ShortModelChoiceField(
         label=_("Thème"),
@@ -90,6 +97,7 @@ class SearchForm(forms.Form):
         queryset=Theme.objects.all(),
         to_field_name="slug",
         empty_label=_("Tous"),
+        widget=PlainSelect,
     )
     language = ShortModelChoiceField(
         label=_("Langue parlée"),
@@ -97,6 +105,7 @@ class SearchForm(forms.Form):
         queryset=Language.objects.all(),
         to_field_name="code",
         empty_label=_("Toutes"),
+        widget=PlainSelect,
     )
     network = ShortModelChoiceField(
         label=_("Réseau partenaire"),
@@ -104,6 +113,7 @@ class SearchForm(forms.Form):
         queryset=Network.objects.all(),
         to_field_name="slug",
         empty_label=_("Tous"),
+        widget=PlainSelect,
     )
     teleconsultation = StrictBooleanField(
         label=_("Téléconsultation possible"), required=False, widget=RawCheckbox
@@ -113,8 +123,12 @@ class SearchForm(forms.Form):
     )
     limit = forms.IntegerField(required=False, min_value=1, max_value=100, widget=forms.HiddenInput)
 
-    def __init__(self, *args, require_place: bool = False, **kwargs):
+    def __init__(self, *args, require_place: bool = False, vocabulary: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The four lists in one query, drawn and checked from the rows read (ecoute/directory/vocabulary.py).
+        vocabulary = read_vocabulary() if vocabulary is None else vocabulary
+        for name, _model, _key in LISTS:
+            self.fields[name].items = vocabulary[name]
         if self.is_bound and not self.data.get("radius"):
             # No distance asked: the search uses the default one, and the form must show it. Left
             # empty, the page's list would show its first choice (10 km), and refining would use it.

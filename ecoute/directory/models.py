@@ -275,6 +275,24 @@ class Entry(models.Model):
                 condition=models.Q(nationwide=True),
                 name="directory_entry_nationwide",
             ),
+            # A département or region search: a prefix of the commune's code (search._in_area), and
+            # on PostgreSQL every column its count and its rings filter on or read, so that the
+            # index alone answers them (SQLite has no INCLUDE nor operator class: a plain index).
+            models.Index(
+                fields=["commune"],
+                name="directory_entry_area",
+                opclasses=["varchar_pattern_ops"],
+                include=[
+                    "id",
+                    "published",
+                    "kind",
+                    "profession",
+                    "teleconsultation",
+                    "accepting_new_patients",
+                    "latitude",
+                    "longitude",
+                ],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,10 +7,12 @@ those few rows, which are sorted and cut. The same code runs on SQLite and Postg
 
 import functools
 import math
+import operator
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from ecoute.lib.geo import bounding_box, haversine_km
@@ -50,6 +52,10 @@ class Place:
     region_code: str = ""
     # For an area: how far from the seat most of its communes lie (km), to size the ranking's first ring.
     reach_km: float = 0.0
+    # For a commune: the other communes of that name, most populous first, to offer (homonyms()).
+    namesakes: tuple[str, ...] = ()
+    # For an area: its départements' codes, when they begin the codes of its communes and only theirs.
+    code_prefixes: tuple[str, ...] = ()
 
     @property
     def is_area(self) -> bool:
@@ -75,13 +81,24 @@ def _locate(text: str) -> Place:
     key = search_key(text)
     if not key:
         raise PlaceNotFound(_("Indiquez un code postal, une commune, un département ou une région."))
-    region = Region.objects.filter(search_name=key).select_related("seat").first()
-    if region:
-        return _region(region)
-    departement = Departement.objects.filter(search_name=key).select_related("seat").first()
-    if departement:
-        return _departement(departement, text)
+    # Most searches name a commune: the regions' and départements' names are known without a query.
+    kind, code = _area_names().get(key, ("", ""))
+    if kind == "region":
+        return _region(Region.objects.select_related("seat").get(code=code))
+    if kind == "departement":
+        return _departement(Departement.objects.select_related("seat").get(code=code), text)
     return _commune(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _area_names() -> dict[str, tuple[str, str]]:
+    """{search key: ("region" or "departement", code)}: a region first when both bear a name, and the
+    first in each table's order when two do, as the lookups by name did."""
+    names: dict[str, tuple[str, str]] = {}
+    for model, kind in ((Region, "region"), (Departement, "departement")):
+        for key, code in model.objects.values_list("search_name", "code"):
+            names.setdefault(key, (kind, code))
+    return names
 
 
 def locate_coordinates(latitude: float, longitude: float) -> Place:
@@ -101,6 +118,8 @@ def _postal_code(code: str) -> Place:
 def forget_places() -> None:
     """The geography was (re)loaded: look places up again."""
     _locate.cache_clear()
+    _area_names.cache_clear()
+    _codes_begin_with_departement.cache_clear()
 
 
 def _departement(departement: Departement | None, text: str) -> Place:
@@ -115,6 +134,7 @@ def _departement(departement: Departement | None, text: str) -> Place:
         "departement",
         departement_code=departement.code,
         reach_km=reach,
+        code_prefixes=(departement.code,) if _codes_begin_with_departement() else (),
     )
 
 
@@ -123,9 +143,28 @@ def _region(region: Region) -> Place:
         raise PlaceNotFound(_("La région « %(name)s » n’est pas chargée.") % {"name": region.name})
     seat = region.seat
     reach = _reach_km(seat, Commune.objects.filter(departement__region_id=region.code))
+    prefixes = tuple(region.departements.order_by("code").values_list("code", flat=True))
     return Place(
-        region.name, seat.latitude, seat.longitude, "region", region_code=region.code, reach_km=reach
+        region.name,
+        seat.latitude,
+        seat.longitude,
+        "region",
+        region_code=region.code,
+        reach_km=reach,
+        code_prefixes=prefixes if _codes_begin_with_departement() else (),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _codes_begin_with_departement() -> bool:
+    """Whether each commune's INSEE code begins with its département's code (33063 in 33, 2A004 in
+    2A, 97101 in 971) and no département's code begins another's: then an entry's own commune code
+    tells its département, and an area search reads its entries from an index, without joining the
+    communes (docs/performance.md). The official data always follows the rule; checked once anyway."""
+    if Commune.objects.exclude(code__startswith=F("departement_id")).exists():
+        return False
+    codes = list(Departement.objects.values_list("code", flat=True))
+    return not any(a != b and b.startswith(a) for a in codes for b in codes)
 
 
 def _reach_km(seat: Commune, communes: QuerySet) -> float:
@@ -138,16 +177,26 @@ def _reach_km(seat: Commune, communes: QuerySet) -> float:
     return distances[int(0.9 * (len(distances) - 1))] if distances else 0.0
 
 
+# How many other communes of the same name a commune search offers.
+MAX_NAMESAKES = 5
+
+
 def _commune(text: str) -> Place:
     match = NAME_WITH_DEPARTEMENT.match(text)
-    communes = Commune.objects.order_by("-population", "code")
-    if match:
-        communes = communes.filter(departement_id=match["code"].upper())
-        text = match["name"]
+    departement = match["code"].upper() if match else ""
+    text = match["name"] if match else text
     key = search_key(text)
-    found = list(communes.filter(search_name=key)[:1])
+    communes = Commune.objects.order_by("-population", "code")
+    # The most populous communes of the name: the place and its namesakes, in one query.
+    named = list(communes.filter(search_name=key)[: 1 + MAX_NAMESAKES])
+    found = next((c for c in named if c.departement_id == departement or not departement), None)
+    if found is None and departement:  # a small commune of a name many bear
+        found = communes.filter(departement_id=departement, search_name=key).first()
     if found:
-        return Place(str(found[0]), found[0].latitude, found[0].longitude, "commune")
+        namesakes = tuple(str(commune) for commune in named if commune.pk != found.pk)[:MAX_NAMESAKES]
+        return Place(str(found), found.latitude, found.longitude, "commune", namesakes=namesakes)
+    if departement:
+        communes = communes.filter(departement_id=departement)
     suggestions = [str(c) for c in communes.filter(search_name__startswith=key)[:5]]
     raise PlaceNotFound(
         _("Aucune commune, aucun département ni aucune région ne s’appelle « %(text)s ».") % {"text": text},
@@ -157,10 +206,7 @@ def _commune(text: str) -> Place:
 
 def homonyms(place: Place) -> list[str]:
     """Other communes with the same name, to offer when a search by name may have meant another one."""
-    if place.how != "commune":
-        return []
-    name = place.label.rsplit(" (", 1)[0]
-    return [str(c) for c in Commune.objects.filter(search_name=search_key(name)).order_by("-population")[1:6]]
+    return list(place.namesakes) if place.how == "commune" else []
 
 
 # --- The search -----------------------------------------------------------------------------------
@@ -231,13 +277,39 @@ def filtered(criteria: Criteria) -> QuerySet:
 def search(criteria: Criteria) -> Results:
     results = Results(criteria)
     entries = filtered(criteria)
+    nearest = []
     if criteria.place:
         results.total, nearest = _nearest(
             entries.filter(latitude__isnull=False, longitude__isnull=False), criteria
         )
-        results.hits = _hits(nearest)
-    results.nationwide = list(with_details(entries.filter(nationwide=True)).order_by("kind", "name")[:20])
+    results.hits, results.nationwide = _cards(entries, nearest)
     return results
+
+
+# Few entries are reachable nationwide (an index keeps them apart): every search lists them all.
+NATIONWIDE_SHOWN = 20
+
+
+def _cards(entries: QuerySet, ranked: list[tuple[float, int]]) -> tuple[list[Hit], list[Entry]]:
+    """The nearest entries' cards and the nationwide lines', read together: one query and one for
+    their languages, instead of two of each (every round trip waits its turn on a busy machine).
+
+    The nationwide lines come in the order the database sorts them (kind, then name, with its
+    collation), as they did when they were read apart; the nearest keep their distance order.
+    """
+    wanted = [pk for _, pk in ranked]
+    if connection.vendor == "postgresql":
+        rows = list(with_card(entries.filter(Q(pk__in=wanted) | Q(nationwide=True))).order_by("kind", "name"))
+    else:
+        # SQLite scans the whole table for that OR, and has no round trip to save: two queries.
+        rows = list(with_card(entries.filter(nationwide=True), languages=False).order_by("kind", "name"))
+        rows += with_card(Entry.objects.filter(pk__in=wanted), languages=False)
+        prefetch_related_objects(rows, "languages")
+    by_id = {entry.pk: entry for entry in rows}
+    # An entry unpublished between the two queries is left out rather than shown.
+    hits = [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked if pk in by_id]
+    nationwide = [entry for entry in rows if entry.nationwide][:NATIONWIDE_SHOWN]
+    return hits, nationwide
 
 
 def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[float, int]]]:
@@ -251,10 +323,7 @@ def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[flo
     if not place.is_area:
         ranked = _within(located, place, criteria.radius_km)
         return len(ranked), ranked[:limit]
-    if place.departement_code:
-        in_area = located.filter(commune__departement_id=place.departement_code)
-    else:
-        in_area = located.filter(commune__departement__region_id=place.region_code)
+    in_area = located.filter(_in_area(place))
     total = in_area.count()
     # A first ring that should hold about twice the entries needed if they were spread evenly; the
     # population (and the directory) gathers around the seat, so it usually holds more. When the
@@ -265,6 +334,25 @@ def _nearest(located: QuerySet, criteria: Criteria) -> tuple[int, list[tuple[flo
         if radius is None or len(ranked) >= limit or len(ranked) >= total:
             return total, ranked[:limit]
         radius = 2 * radius if 2 * radius < HALF_EARTH_KM else None
+
+
+def _in_area(place: Place) -> Q:
+    """The entries of a département or a region: by the prefix of their commune's code when it tells
+    (an index on it holds what a search filters on: no join, no table read), else through the communes."""
+    if place.code_prefixes:
+        return functools.reduce(operator.or_, (_code_begins(code) for code in place.code_prefixes))
+    if place.departement_code:
+        return Q(commune__departement_id=place.departement_code)
+    return Q(commune__departement__region_id=place.region_code)
+
+
+def _code_begins(code: str) -> Q:
+    """Entries whose commune's code begins with CODE. PostgreSQL: LIKE 'CODE%' on the area index (its
+    pattern operator class). SQLite uses no index for LIKE (it ignores case) but compares text byte
+    by byte: the codes from CODE up to CODE with its last character's successor are the same set."""
+    if connection.vendor == "postgresql":
+        return Q(commune__code__startswith=code)
+    return Q(commune__code__gte=code, commune__code__lt=code[:-1] + chr(ord(code[-1]) + 1))
 
 
 def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tuple[float, int]]:
@@ -287,16 +375,20 @@ def _within(entries: QuerySet, place: Place, radius_km: float | None) -> list[tu
     return ranked
 
 
-def _hits(ranked: list[tuple[float, int]]) -> list[Hit]:
-    by_id = {entry.pk: entry for entry in with_details(Entry.objects.filter(pk__in=[pk for _, pk in ranked]))}
-    return [Hit(by_id[pk], round(distance, 1)) for distance, pk in ranked]
+def with_card(entries: QuerySet, languages: bool = True) -> QuerySet:
+    """What a result card, a map marker and the side panel show: the profession, the commune's name
+    and the languages (not the themes, networks or département)."""
+    entries = entries.select_related("profession", "commune")
+    return entries.prefetch_related("languages") if languages else entries
 
 
 def with_details(entries: QuerySet) -> QuerySet:
-    """Everything a result card shows, in a fixed number of queries."""
-    return entries.select_related("profession", "commune__departement").prefetch_related(
-        Prefetch("themes", queryset=Theme.objects.order_by("name")), "languages", "networks"
-    )
+    """Everything an entry's page, JSON or export shows, in a fixed number of queries."""
+    return with_card(entries).select_related("commune__departement").prefetch_related(*DETAILS)
+
+
+# What the JSON of an entry shows beyond its card.
+DETAILS = (Prefetch("themes", queryset=Theme.objects.order_by("name")), "networks")
 
 
 def units_for_map() -> QuerySet:

@@ -249,3 +249,33 @@ def test_a_near_miss_gets_suggestions():
     with pytest.raises(PlaceNotFound) as error:
         locate("Marsei")
     assert "Marseille (13)" in error.value.suggestions
+
+
+def test_an_area_search_reads_its_entries_by_their_communes_code_prefix(network):
+    gironde = locate("Gironde")
+    assert gironde.code_prefixes == ("33",)
+    assert set(locate("Bretagne").code_prefixes) >= {"35"}
+    results = search(Criteria(place=gironde))
+    assert results.total == 4 and {hit.entry.commune_id[:2] for hit in results.hits} == {"33"}
+
+
+def test_a_commune_whose_code_breaks_the_rule_sends_area_searches_through_the_communes(network):
+    from ecoute.directory.search import forget_places
+
+    bordeaux = Commune.objects.get(pk=BORDEAUX)
+    Commune.objects.create(
+        code="99999",
+        name="Bordeaux-Neuf",
+        departement_id="33",
+        latitude=bordeaux.latitude,
+        longitude=bordeaux.longitude,
+    )
+    make_entry("pro-odd", "99999", name="Cabinet hors règle")
+    forget_places()
+    try:
+        gironde = locate("Gironde")
+        assert gironde.code_prefixes == ()
+        results = search(Criteria(place=gironde))
+        assert results.total == 5 and "Cabinet hors règle" in names(results)
+    finally:
+        forget_places()  # the next tests find places with the rule again
