@@ -42,7 +42,7 @@ from bench._support import (  # noqa: E402
     server_environment,
     setup_django,
 )
-from bench.lean_websocket import open_watcher  # noqa: E402
+from bench.lean_websocket import open_watcher, use_a_fast_event_loop  # noqa: E402
 
 LISTENERS, SERVERS, ROUTERS = 100, 4, 2
 CONNECT_BATCH = 100
@@ -56,6 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callers", type=int, default=1000)
     args = parser.parse_args()
+    use_a_fast_event_loop()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
