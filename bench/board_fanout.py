@@ -32,7 +32,7 @@ from bench._support import (  # noqa: E402
     server_environment,
     setup_django,
 )
-from bench.lean_websocket import Watcher, open_watcher  # noqa: E402
+from bench.lean_websocket import Watcher, open_watcher, use_a_fast_event_loop  # noqa: E402
 
 ROUNDS = 5
 TARGETS_P99_MS = {"1000": 200, "10000": 500}
@@ -90,7 +90,7 @@ async def measure_board(servers, count: int, psychologist_id: int, cookie: str) 
     # shown away by the timers and its window closed after the first round (docs/performance.md).
     beating = asyncio.ensure_future(heartbeats(workspace))
     watchers = await open_watchers(servers, "/ws/line/", count)
-    real, direct = [], []
+    real, direct, fanout_cpu = [], [], []
     for round_number in range(ROUNDS):
         status = "available" if round_number % 2 == 0 else "break"
         shown = "available" if status == "available" else "away"
@@ -103,6 +103,7 @@ async def measure_board(servers, count: int, psychologist_id: int, cookie: str) 
             watchers, f'"id": {psychologist_id}, "status": "{shown}"'.encode(), change_status
         )
         version = 10**9 + round_number
+        cpu_before = cpu_seconds(servers)
         direct += await one_round(
             watchers,
             f'"version": {version}'.encode(),
@@ -111,11 +112,29 @@ async def measure_board(servers, count: int, psychologist_id: int, cookie: str) 
                 {"type": "board.changes", "changes": [{"id": 10**9, "status": "away", "version": version}]},
             ),
         )
+        fanout_cpu.append(cpu_seconds(servers) - cpu_before)
         await asyncio.sleep(0.5)
     beating.cancel()
     for watcher in [*watchers, workspace]:
         watcher.close()
-    return {"status_change": quantiles(real), "board_fanout": quantiles(direct), "expected": count * ROUNDS}
+    return {
+        "status_change": quantiles(real),
+        "board_fanout": quantiles(direct),
+        "expected": count * ROUNDS,
+        # What the machine's load cannot change: both servers' CPU time for one change to all watchers.
+        "servers_cpu_ms_per_fanout": round(1000 * sum(fanout_cpu) / len(fanout_cpu), 1),
+        "load_average_at_the_end": Path("/proc/loadavg").read_text().split()[:3],
+    }
+
+
+def cpu_seconds(servers) -> float:
+    """User and system CPU time of the server processes so far (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for server in servers:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 async def heartbeats(workspace: Watcher) -> None:
@@ -194,6 +213,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Channels (the comparison)")
     args = parser.parse_args()
+    use_a_fast_event_loop()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the servers started from here inherit it
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -199,6 +199,7 @@ def main() -> int:
             [
                 py_spy,
                 "record",
+                "--subprocesses",  # the four workers do the work, not the parent that started them
                 "--nonblocking",
                 "--format",
                 "raw",

@@ -42,7 +42,7 @@ from bench._support import (  # noqa: E402
     server_environment,
     setup_django,
 )
-from bench.lean_websocket import open_watcher  # noqa: E402
+from bench.lean_websocket import open_watcher, use_a_fast_event_loop  # noqa: E402
 
 LISTENERS, SERVERS, ROUTERS = 100, 4, 2
 CONNECT_BATCH = 100
@@ -56,6 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--callers", type=int, default=1000)
     args = parser.parse_args()
+    use_a_fast_event_loop()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -119,9 +120,10 @@ def _surge(callers: int) -> dict:
         ECOUTE_WRAP_UP_SECONDS="0",
         ECOUTE_MIN_WRAP_UP_SECONDS="0",
     )
-    servers = [LiveServer(env, name=f"bench-router-{n}").start() for n in range(SERVERS)]
-    profilers = []
+    servers, profilers = [], []
     try:
+        for n in range(SERVERS):
+            servers.append(LiveServer(env, name=f"bench-router-{n}").start())
         return asyncio.run(_all_at_once([server.port for server in servers], callers, servers, profilers))
     finally:
         for server in servers:
@@ -202,15 +204,13 @@ async def _caller(port: int, n: int):
 
 
 def _placing_the_queue(context) -> dict:
-    from django.db import connections
-
     from ecoute.calls.models import Call, CallState
 
     routing_seconds, latencies, rings = 0.0, [], 0
     deadline = time.monotonic() + PLACING_TIME_LIMIT
     while Call.objects.filter(state=CallState.REQUESTED).exists() and time.monotonic() < deadline:
         _answer_and_hang_up_everything_ringing()
-        connections.close_all()
+        _close_every_connection()
         freed_at = time.time() + 0.5  # the routers' processes are up and connected by then
         with context.Pool(ROUTERS) as pool:
             shares = pool.map(_route_until_nobody_is_free, [freed_at] * ROUTERS)
@@ -225,6 +225,21 @@ def _placing_the_queue(context) -> dict:
         "ring_decisions_per_second": round(rings / routing_seconds, 1) if routing_seconds else None,
         "ring_latency": percentiles(latencies) if latencies else {},
     }
+
+
+def _close_every_connection() -> None:
+    """Before forking the routers: no connection, and no pool, for a child to inherit.
+
+    A forked child inherits the parent's PostgreSQL pool (its connections' sockets, shared with the
+    parent, and none of its threads): the routers then waited on connections that never came, and
+    the run stopped at `make bench`'s time limit. Each child makes a pool of its own instead.
+    """
+    from django.db import connections
+
+    connections.close_all()
+    for connection in connections.all():
+        if getattr(connection, "pool", None):
+            connection.close_pool()
 
 
 def _answer_and_hang_up_everything_ringing() -> None:
@@ -248,7 +263,7 @@ def _answer_and_hang_up_everything_ringing() -> None:
 
 def _route_until_nobody_is_free(freed_at: float) -> list[tuple[float, int]]:
     """One server process routing from FREED_AT: (commit time, rings made) of each pass that placed calls."""
-    from django.db import connection, connections
+    from django.db import connection
 
     from ecoute.calls import router
 
@@ -257,7 +272,7 @@ def _route_until_nobody_is_free(freed_at: float) -> list[tuple[float, int]]:
     passes = []
     while placed := router.route_waiting():
         passes.append((time.time(), placed))
-    connections.close_all()
+    _close_every_connection()
     return passes
 
 

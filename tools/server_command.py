@@ -20,6 +20,9 @@ OPTIONS = [
     "on",
     "--ws-max-size",
     "1048576",
+    # Frames are small JSON; uncompressed, one serialised frame serves every socket (frame_send.py).
+    "--ws-per-message-deflate",
+    "false",
 ]
 
 

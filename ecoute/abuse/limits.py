@@ -158,11 +158,15 @@ def socket_opened(source: str) -> bool:
 
 
 def socket_closed(source: str) -> None:
-    if source:
-        try:
-            cache.decr(f"abuse:sockets:{source}")
-        except ValueError:
-            pass  # the window started again meanwhile
+    if not source:
+        return
+    if hasattr(cache, "uncount"):  # Redis: one round trip
+        cache.uncount(f"abuse:sockets:{source}")
+        return
+    try:
+        cache.decr(f"abuse:sockets:{source}")
+    except ValueError:
+        pass  # the window started again meanwhile
 
 
 # --- A source's calls ----------------------------------------------------------------------------

@@ -170,10 +170,13 @@ def save_record(author, call: Call | None, data: dict, record: ContactRecord | N
     record.reasons.set(data["reasons"])
     record.orientations.set(data.get("orientations", []))
     record.directory_entries.set(data.get("directory_entries", []))
-    tallies.apply(tallies.difference(before, tallies.record_facts(record)))
+    after = tallies.record_facts(record)
     if call is not None and author is not None:
         directory.forget_referrals(call.pk, author.pk)  # the record now holds the addresses
         presence.record_saved(author.pk, call.pk)  # the wrap-up waiting for this record ends
+    # Last before the commit: every save of the day adds to the same count rows, and holds their locks
+    # from here to its commit; the other saves wait for them (docs/performance.md, contact saves).
+    tallies.apply(tallies.difference(before, after))
     return record
 
 

@@ -122,7 +122,18 @@ class ResilientRedisCacheClient(RedisCacheClient):
                 pipe.incr(key)
             return pipe.execute()[1::2]
 
+    # Decrement only a count still in its window: DECR alone would make a missing key -1, forever.
+    _UNCOUNT = (
+        "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return false"
+    )
+
+    def _uncount(self, key):
+        # One round trip, where decr() took two (it asks whether the key exists first): every closing
+        # socket makes one, and a thousand callers leaving at once queued behind them.
+        return self.get_client(key, write=True).eval(self._UNCOUNT, 1, key)
+
     # What an empty cache that keeps nothing would answer.
+    uncount = _guarded("uncount", lambda key: None, _uncount)
     count_each_in_window = _guarded(
         "count_each_in_window", lambda keys, window: [1] * len(keys), _count_each_in_window
     )
@@ -148,3 +159,7 @@ class ResilientRedisCache(RedisCache):
         """Add one to each of KEYS' counts in a fixed window of WINDOW seconds (from its first count);
         the new counts, in one round trip."""
         return self._cache.count_each_in_window([self.make_and_validate_key(key) for key in keys], window)
+
+    def uncount(self, key) -> int | None:
+        """Take one from KEY's count if its window is still open (the new count), else leave it absent (None)."""
+        return self._cache.uncount(self.make_and_validate_key(key))

@@ -13,7 +13,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from ecoute.lib.frame_send import frame_send
+from ecoute.lib.frame_send import write_to_all
 from ecoute.lib.subscription import ProcessSubscription
 from ecoute.protocol import events
 
@@ -68,14 +68,11 @@ class BoardFanout(ProcessSubscription):
         changes, self._pending = list(self._pending.values()), {}
         if not changes:
             return
-        message = {"type": "websocket.send", "text": json.dumps(events.presence(changes))}
-        for watcher in list(self.watchers):
-            try:
-                # The server's own send: one frame per watcher, nothing else on the hot path.
-                await frame_send(watcher)(message)
-            except Exception:  # one broken socket must not keep the others uninformed
-                logger.warning("a board watcher could not be written to; dropping it")
-                self.watchers.discard(watcher)
+        # One frame, serialised once, written to every watcher's socket (ecoute/lib/frame_send.py).
+        broken = await write_to_all(list(self.watchers), json.dumps(events.presence(changes)))
+        for watcher in broken:
+            logger.warning("a board watcher could not be written to; dropping it")
+            self.watchers.discard(watcher)
 
 
 # One per server process.

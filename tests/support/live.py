@@ -94,7 +94,11 @@ class LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except RuntimeError:
+            self.stop()  # a server too slow to start must not outlive the test or benchmark that gave up
+            raise
         return self
 
     def _wait_until_ready(self, timeout: float = 20) -> None:
