@@ -1,0 +1,75 @@
+"""The rota's pages: each psychologist's availability, the supervisors' coverage and planning."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
+
+from . import coverage, planning
+from .forms import CommitmentForm, ExceptionForm, WeeklyForm
+from .models import AvailabilityException, Commitment, WeeklyAvailability
+
+FORMS = {"weekly": WeeklyForm, "exception": ExceptionForm}
+
+
+@listener_required
+def availability(request):
+    """The psychologist's own week, exceptions and ceiling; each form saves alone, or shows its errors."""
+    commitment, _created = Commitment.objects.get_or_create(user=request.user)
+    bound = {}
+    if request.method == "POST":
+        kind = request.POST.get("form", "")
+        if kind == "commitment":
+            form = CommitmentForm(request.POST, instance=commitment, auto_id="commitment-%s")
+        elif kind in FORMS:
+            form = FORMS[kind](request.POST, user=request.user, auto_id=f"{kind}-%s")
+        else:
+            return render(request, "rota/bad_request.html", status=400)
+        if form.is_valid():
+            saved = form.save(commit=False)
+            if kind != "commitment":
+                saved.user = request.user
+            saved.save()
+            messages.success(request, _("Enregistré."))
+            return redirect("rota:availability")
+        bound[kind] = form
+    context = {
+        "weekly_form": bound.get("weekly") or WeeklyForm(user=request.user, auto_id="weekly-%s"),
+        "exception_form": bound.get("exception") or ExceptionForm(user=request.user, auto_id="exception-%s"),
+        "commitment_form": bound.get("commitment")
+        or CommitmentForm(instance=commitment, auto_id="commitment-%s"),
+        "weekly": WeeklyAvailability.objects.filter(user=request.user),
+        "exceptions": AvailabilityException.objects.filter(user=request.user),
+        "shifts": planning.upcoming_shifts(request.user),
+    }
+    return render(request, "rota/availability.html", context, status=400 if bound else 200)
+
+
+@require_POST
+@listener_required
+def forget_weekly(request, pk: int):
+    get_object_or_404(WeeklyAvailability, pk=pk, user=request.user).delete()
+    return redirect("rota:availability")
+
+
+@require_POST
+@listener_required
+def forget_exception(request, pk: int):
+    get_object_or_404(AvailabilityException, pk=pk, user=request.user).delete()
+    return redirect("rota:availability")
+
+
+@role_required(*ROTA_ROLES)
+def week(request):
+    """A week by half-hour: needed, planned and online, and the button that plans it."""
+    first_day = coverage.week_asked(request.GET.get("semaine", ""))
+    if first_day is None:
+        return render(request, "rota/bad_request.html", status=400)
+    result = None
+    if request.method == "POST":
+        with transaction.atomic():
+            result = planning.plan_week(first_day)
+    return render(request, "rota/week.html", coverage.week_view(first_day, result))
