@@ -1,0 +1,117 @@
+"""The supervisors' week: the planner run from the database, its shifts stored, the coverage shown."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from ecoute.accounts.models import Role
+from ecoute.rota import planning
+from ecoute.rota.models import AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability
+from tests.support.cast import make_psychologist
+from tests.support.twofactor import log_in
+
+pytestmark = pytest.mark.django_db
+PAGE = "/espace/planning/"
+
+
+def monday_ahead(weeks: int = 1) -> date:
+    today = timezone.localdate()
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
+
+
+@pytest.fixture
+def line(settings):
+    """Six psychologists covering the day in two halves, two supervisors, a quiet line (no history)."""
+    settings.ECOUTE_ROTA_MINIMUM, settings.ECOUTE_ROTA_SUPERVISORS_MINIMUM = 2, 1
+    settings.ECOUTE_ROTA_ENGLISH = ["08:00-16:00"]
+    settings.ECOUTE_ROTA_SOLVER_SECONDS = 5
+    team = []
+    for number, (first, last) in enumerate([(8, 16), (8, 16), (16, 0), (16, 0), (8, 16), (16, 0)]):
+        user = make_psychologist(f"Psy{number}", languages=("fr", "en") if number == 0 else ("fr",))
+        for weekday in range(7):
+            WeeklyAvailability.objects.create(user=user, weekday=weekday, start=time(first), end=time(last))
+        Commitment.objects.create(user=user, max_hours_per_week=40)
+        team.append(user)
+    for name in ("Hélène", "Paul"):
+        supervisor = make_psychologist(name)
+        supervisor.role = Role.SUPERVISOR
+        supervisor.save()
+        for weekday in range(7):
+            WeeklyAvailability.objects.create(
+                user=supervisor,
+                weekday=weekday,
+                start=time(8 if name == "Hélène" else 16),
+                end=time(16 if name == "Hélène" else 0),
+            )
+        team.append(supervisor)
+    return team
+
+
+def test_free_half_hours_follow_the_week_then_the_exceptions_away_winning():
+    monday = date(2026, 3, 2)
+    weekly = [WeeklyAvailability(weekday=0, start=time(8), end=time(12))]
+    exceptions = [
+        AvailabilityException(
+            first_day=monday, last_day=monday, available=True, start=time(12), end=time(14)
+        ),
+        AvailabilityException(
+            first_day=monday, last_day=monday, available=False, start=time(9), end=time(10)
+        ),
+    ]
+    free = planning.free_half_hours(weekly, exceptions, [monday, monday + timedelta(days=7)])
+    assert free[monday] == set(range(16, 18)) | set(range(20, 28))
+    assert free[monday + timedelta(days=7)] == set(range(16, 24))
+
+
+def test_planning_a_week_stores_shifts_inside_everyone_s_availability(line):
+    first_day = monday_ahead()
+    result = planning.plan_week(first_day, seconds=10)
+    assert result.plan.status in ("OPTIMAL", "FEASIBLE")
+    shifts = list(Shift.objects.all())
+    assert shifts and result.stored == len(shifts)
+    for shift in shifts:
+        start, end = timezone.localtime(shift.start), timezone.localtime(shift.end)
+        assert start.minute == 0 and (end - start) in (timedelta(hours=h) for h in (4, 6, 8))
+        window = WeeklyAvailability.objects.get(user=shift.user, weekday=start.weekday())
+        assert window.minutes[0] <= start.hour * 60 and (end.hour * 60 or 1440) <= window.minutes[1]
+        assert shift.supervising == (shift.user.role == Role.SUPERVISOR)
+    # Nights are nobody's: the gaps say so rather than the planner failing.
+    night = [gap for gap in result.plan.gaps if result.horizon.moments[gap.index].hour < 8]
+    assert night and all(gap.listeners == 2 and gap.supervisors == 1 for gap in night)
+
+
+def test_planning_again_replaces_the_planned_shifts_and_keeps_the_confirmed(line):
+    first_day = monday_ahead()
+    planning.plan_week(first_day, seconds=5)
+    confirmed = Shift.objects.filter(supervising=False).first()
+    confirmed.status = ShiftStatus.CONFIRMED
+    confirmed.save()
+    planned_before = set(Shift.objects.filter(status=ShiftStatus.PLANNED).values_list("pk", flat=True))
+    planning.plan_week(first_day, seconds=5)
+    assert Shift.objects.filter(pk=confirmed.pk, status=ShiftStatus.CONFIRMED).exists()
+    assert not planned_before & set(Shift.objects.values_list("pk", flat=True))
+    overlapping = Shift.objects.filter(user=confirmed.user, start__lt=confirmed.end, end__gt=confirmed.start)
+    assert list(overlapping) == [confirmed]
+
+
+def test_the_week_page_shows_needs_and_plans_on_request(client, line):
+    log_in(client, line[-1])
+    first_day = monday_ahead()
+    html = client.get(PAGE, {"semaine": first_day.isoformat()}).content.decode()
+    assert "0 / 2 −2 S" in html and "Planifier cette semaine" in html
+    response = client.post(f"{PAGE}?semaine={first_day.isoformat()}")
+    html = response.content.decode()
+    assert response.status_code == 200 and "gardes enregistrées" in html
+    assert "2 / 2" in html and Shift.objects.exists()
+
+
+def test_a_wrong_week_is_explained(client, line):
+    log_in(client, line[-1])
+    assert client.get(PAGE, {"semaine": "lundi"}).status_code == 400
+
+
+def test_psychologists_do_not_open_the_planning(client, line):
+    log_in(client, line[0])
+    assert client.get(PAGE).status_code == 403
+    assert PAGE not in client.get("/espace/disponibilites/").content.decode()
