@@ -104,7 +104,7 @@ class Adjustment(models.Model):
     factor = models.FloatField(
         _("facteur"),
         validators=[MinValueValidator(0.1), MaxValueValidator(5)],
-        help_text=_("1,5 : 50 % d'appels en plus."),
+        help_text=_("1,5 : moitié plus d'appels ; 0,8 : un cinquième de moins."),
     )
     reason = models.CharField(_("raison"), max_length=160)
 

@@ -9,5 +9,8 @@ urlpatterns = [
     path(
         "espace/disponibilites/exception/<int:pk>/supprimer/", views.forget_exception, name="forget_exception"
     ),
+    path("espace/disponibilites/nouveau-lien/", views.new_feed_link, name="new_feed_link"),
     path("espace/planning/", views.week, name="week"),
+    # Public by design: the secret key in the address is the only proof (docs/rota.md).
+    path("gardes/<str:key>.ics", views.feed, name="feed"),
 ]

@@ -2,15 +2,17 @@
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
 
-from . import coverage, planning
+from . import calendar, coverage, planning
 from .forms import CommitmentForm, ExceptionForm, WeeklyForm
-from .models import AvailabilityException, Commitment, WeeklyAvailability
+from .models import AvailabilityException, Commitment, WeeklyAvailability, new_feed_key
 
 FORMS = {"weekly": WeeklyForm, "exception": ExceptionForm}
 
@@ -44,6 +46,7 @@ def availability(request):
         "weekly": WeeklyAvailability.objects.filter(user=request.user),
         "exceptions": AvailabilityException.objects.filter(user=request.user),
         "shifts": planning.upcoming_shifts(request.user),
+        "feed_url": request.build_absolute_uri(reverse("rota:feed", args=[commitment.feed_key])),
     }
     return render(request, "rota/availability.html", context, status=400 if bound else 200)
 
@@ -73,3 +76,24 @@ def week(request):
         with transaction.atomic():
             result = planning.plan_week(first_day)
     return render(request, "rota/week.html", coverage.week_view(first_day, result))
+
+
+@require_POST
+@listener_required
+def new_feed_link(request):
+    """A new secret address for the calendar feed: the old link stops working at once."""
+    Commitment.objects.filter(user=request.user).update(feed_key=new_feed_key())
+    messages.success(request, _("Nouveau lien créé : l'ancien ne fonctionne plus."))
+    return redirect("rota:availability")
+
+
+def feed(request, key: str):
+    """The psychologist's shifts for their calendar app; the key in the address is the only proof."""
+    commitment = Commitment.objects.filter(feed_key=key, user__is_active=True).select_related("user").first()
+    if commitment is None:
+        raise Http404
+    response = HttpResponse(calendar.feed(commitment.user), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="gardes.ics"'
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
