@@ -77,6 +77,7 @@ def people(horizon: planner.Horizon) -> list[planner.Person]:
     ):
         exceptions[exception.user_id].append(exception)
     ceilings = dict(Commitment.objects.filter(user__in=users).values_list("user_id", "max_hours_per_week"))
+    resting = rest_around(horizon, users)
     found = []
     for profile in profiles:
         free = free_half_hours(weekly[profile.user_id], exceptions[profile.user_id], days)
@@ -84,6 +85,7 @@ def people(horizon: planner.Horizon) -> list[planner.Person]:
             index
             for index, moment in enumerate(horizon.moments)
             if moment.hour * 2 + moment.minute // 30 in free[moment.date()]
+            and index not in resting[profile.user_id]
         )
         if available:
             found.append(
@@ -98,6 +100,28 @@ def people(horizon: planner.Horizon) -> list[planner.Person]:
                 )
             )
     return found
+
+
+def rest_around(horizon: planner.Horizon, users) -> dict[int, set[int]]:
+    """Half-hours of the horizon each person must rest in, because of their shifts just before or just
+    after it (another week's): the rest rule holds across the edges of the week planned."""
+    rest = timedelta(hours=settings.ECOUTE_ROTA_REST_HOURS)
+    start = horizon.moments[0]
+    end = horizon.moments[-1].astimezone(UTC) + HALF_HOUR
+    instants = [moment.timestamp() for moment in horizon.moments]
+    resting = defaultdict(set)
+    around = Shift.objects.filter(user__in=[user.pk for user in users]).exclude(status=ShiftStatus.CANCELLED)
+    before = list(around.filter(end__gt=start - rest, end__lte=start))
+    for shift in before + list(around.filter(start__gte=end, start__lt=end + rest)):
+        first, last = (
+            (shift.start - rest, shift.start) if shift.start >= end else (shift.end, shift.end + rest)
+        )
+        resting[shift.user_id].update(
+            index
+            for index, instant in enumerate(instants)
+            if first.timestamp() - 1800 < instant < last.timestamp()
+        )
+    return resting
 
 
 def index_of(horizon: planner.Horizon):

@@ -115,3 +115,31 @@ def test_psychologists_do_not_open_the_planning(client, line):
     log_in(client, line[0])
     assert client.get(PAGE).status_code == 403
     assert PAGE not in client.get("/espace/disponibilites/").content.decode()
+
+
+def test_the_rest_holds_across_the_edges_of_the_week_planned(line):
+    first_day = monday_ahead()
+    night_owl = line[2]  # available 16:00–midnight every day
+    sunday_before = planning.midnight(first_day - timedelta(days=1))
+    Shift.objects.create(
+        user=night_owl, start=sunday_before + timedelta(hours=16), end=sunday_before + timedelta(hours=24)
+    )
+    monday_after = planning.midnight(first_day + timedelta(days=7))
+    Shift.objects.create(
+        user=night_owl, start=monday_after + timedelta(hours=8), end=monday_after + timedelta(hours=12)
+    )
+    horizon = planning.horizon_of(planning.needs(first_day, 7))
+    resting = planning.rest_around(horizon, [night_owl])[night_owl.pk]
+    starts = [horizon.moments[index] for index in sorted(resting)]
+    # Free again at 11:00 on Monday; and done by 21:00 on Sunday, 11 hours before Monday 08:00.
+    assert starts[0] == planning.midnight(first_day) and starts[21] == planning.midnight(
+        first_day
+    ) + timedelta(hours=10, minutes=30)
+    assert len(starts) == 22 + 6  # 00:00–11:00 on Monday, 21:00–midnight on Sunday
+    assert starts[22] == planning.midnight(first_day + timedelta(days=6)) + timedelta(hours=21)
+    planning.plan_week(first_day, seconds=5)
+    for shift in Shift.objects.filter(
+        user=night_owl, start__gte=planning.midnight(first_day), start__lt=monday_after
+    ):
+        assert shift.start >= planning.midnight(first_day) + timedelta(hours=11)
+        assert shift.end <= monday_after - timedelta(hours=3)
