@@ -111,6 +111,15 @@ def grid(first_day: date, cells: list[Cell]) -> list[tuple[str, list[Cell | None
     return [(clock, [at.get((day, clock)) for day in days]) for clock in times]
 
 
+def shifts_by_day(first_day: date) -> list[tuple[date, list[Shift]]]:
+    """The week's shifts, cancelled ones included (so they can be given back), day by day."""
+    days: dict[date, list[Shift]] = {}
+    shifts = Shift.objects.filter(**week_filter(first_day)).select_related("user__listener_profile")
+    for shift in shifts:
+        days.setdefault(timezone.localtime(shift.start).date(), []).append(shift)
+    return sorted(days.items())
+
+
 def week_view(first_day: date, result: Result | None) -> dict:
     cells = week_cells(first_day)
     return {
@@ -121,6 +130,7 @@ def week_view(first_day: date, result: Result | None) -> dict:
         "rows": grid(first_day, cells),
         "short": [cell for cell in cells if cell.short],
         "result": result,
+        "shifts": shifts_by_day(first_day),
         "planned_hours": sum(cell.planned for cell in cells) / 2,
         "needed_hours": sum(cell.needed for cell in cells) / 2,
     }

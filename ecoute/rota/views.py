@@ -5,6 +5,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
 
 from . import calendar, coverage, planning
 from .forms import CommitmentForm, ExceptionForm, WeeklyForm
-from .models import AvailabilityException, Commitment, WeeklyAvailability, new_feed_key
+from .models import AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability, new_feed_key
 
 FORMS = {"weekly": WeeklyForm, "exception": ExceptionForm}
 
@@ -97,3 +98,25 @@ def feed(request, key: str):
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+# What a supervisor may do to one shift from the week's page.
+SHIFT_ACTIONS = {
+    "confirm": ShiftStatus.CONFIRMED,
+    "cancel": ShiftStatus.CANCELLED,
+    "plan": ShiftStatus.PLANNED,
+}
+
+
+@require_POST
+@role_required(*ROTA_ROLES)
+def edit_shift(request, pk: int):
+    """Confirm a shift (planning again keeps it), cancel it, or give it back to the planner."""
+    shift = get_object_or_404(Shift, pk=pk)
+    status = SHIFT_ACTIONS.get(request.POST.get("action", ""))
+    if status is None:
+        return render(request, "rota/bad_request.html", status=400)
+    shift.status = status
+    shift.save(update_fields=["status"])
+    week = timezone.localtime(shift.start).date()
+    return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#shifts-title")

@@ -143,3 +143,33 @@ def test_the_rest_holds_across_the_edges_of_the_week_planned(line):
     ):
         assert shift.start >= planning.midnight(first_day) + timedelta(hours=11)
         assert shift.end <= monday_after - timedelta(hours=3)
+
+
+def test_a_supervisor_confirms_cancels_and_gives_back_a_shift(client, line):
+    log_in(client, line[-1])
+    start = planning.midnight(monday_ahead()) + timedelta(hours=8)
+    shift = Shift.objects.create(user=line[0], start=start, end=start + timedelta(hours=4))
+    page = client.get(PAGE, {"semaine": monday_ahead().isoformat()}).content.decode()
+    assert f"/espace/planning/garde/{shift.pk}/" in page and "Psy0" in page
+    for action, status in (
+        ("confirm", ShiftStatus.CONFIRMED),
+        ("cancel", ShiftStatus.CANCELLED),
+        ("plan", ShiftStatus.PLANNED),
+    ):
+        response = client.post(f"{PAGE}garde/{shift.pk}/", {"action": action})
+        assert response.status_code == 302 and monday_ahead().isoformat() in response["Location"]
+        shift.refresh_from_db()
+        assert shift.status == status
+    assert client.post(f"{PAGE}garde/{shift.pk}/", {"action": "delete"}).status_code == 400
+    assert client.post(f"{PAGE}garde/0/", {"action": "confirm"}).status_code == 404
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.PLANNED
+
+
+def test_a_psychologist_cannot_edit_a_shift(client, line):
+    log_in(client, line[0])
+    start = planning.midnight(monday_ahead()) + timedelta(hours=8)
+    shift = Shift.objects.create(user=line[0], start=start, end=start + timedelta(hours=4))
+    assert client.post(f"{PAGE}garde/{shift.pk}/", {"action": "cancel"}).status_code == 403
+    shift.refresh_from_db()
+    assert shift.status == ShiftStatus.PLANNED
