@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import AvailabilityException, Commitment, WeeklyAvailability, minutes_of
+from .models import Adjustment, AvailabilityException, Commitment, WeeklyAvailability, minutes_of
 
 # An exception covers a week at most: a longer absence is several, each seen and checked on its own.
 LONGEST_EXCEPTION = timedelta(days=7)
@@ -137,3 +137,25 @@ class CommitmentForm(forms.ModelForm):
         widgets = {
             "max_hours_per_week": forms.NumberInput(attrs={"min": 0, "max": 60, "inputmode": "numeric"})
         }
+
+
+class AdjustmentForm(forms.ModelForm):
+    """A known event the forecast cannot see in the history: its days and how much it changes the calls."""
+
+    class Meta:
+        model = Adjustment
+        fields = ["first_day", "last_day", "factor", "reason"]
+        widgets = {
+            "first_day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "last_day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "factor": forms.NumberInput(
+                attrs={"step": "0.05", "min": "0.1", "max": "5", "inputmode": "decimal"}
+            ),
+        }
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and last < first:
+            raise forms.ValidationError(_("Le dernier jour doit venir après le premier."))
+        return data

@@ -12,6 +12,7 @@ urlpatterns = [
     path("espace/disponibilites/nouveau-lien/", views.new_feed_link, name="new_feed_link"),
     path("espace/planning/", views.week, name="week"),
     path("espace/planning/garde/<int:pk>/", views.edit_shift, name="edit_shift"),
+    path("espace/planning/evenement/<int:pk>/supprimer/", views.forget_event, name="forget_event"),
     # Public by design: the secret key in the address is the only proof (docs/rota.md).
     path("gardes/<str:key>.ics", views.feed, name="feed"),
 ]

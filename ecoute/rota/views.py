@@ -12,8 +12,16 @@ from django.views.decorators.http import require_POST
 from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
 
 from . import calendar, coverage, planning
-from .forms import CommitmentForm, ExceptionForm, WeeklyForm
-from .models import AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability, new_feed_key
+from .forms import AdjustmentForm, CommitmentForm, ExceptionForm, WeeklyForm
+from .models import (
+    Adjustment,
+    AvailabilityException,
+    Commitment,
+    Shift,
+    ShiftStatus,
+    WeeklyAvailability,
+    new_feed_key,
+)
 
 FORMS = {"weekly": WeeklyForm, "exception": ExceptionForm}
 
@@ -68,15 +76,30 @@ def forget_exception(request, pk: int):
 
 @role_required(*ROTA_ROLES)
 def week(request):
-    """A week by half-hour: needed, planned and online, and the button that plans it."""
+    """A week by half-hour: needed, planned and online, the button that plans it, the known events."""
     first_day = coverage.week_asked(request.GET.get("semaine", ""))
     if first_day is None:
         return render(request, "rota/bad_request.html", status=400)
-    result = None
-    if request.method == "POST":
+    result, event_form, status = None, AdjustmentForm(auto_id="event-%s"), 200
+    if request.method == "POST" and request.POST.get("form") == "event":
+        event_form = AdjustmentForm(request.POST, auto_id="event-%s")
+        if event_form.is_valid():
+            event_form.save()
+            return redirect(f"{reverse('rota:week')}?semaine={first_day.isoformat()}#events-title")
+        status = 400
+    elif request.method == "POST":
         with transaction.atomic():
             result = planning.plan_week(first_day)
-    return render(request, "rota/week.html", coverage.week_view(first_day, result))
+    context = coverage.week_view(first_day, result)
+    context.update(event_form=event_form, events=Adjustment.objects.filter(last_day__gte=first_day))
+    return render(request, "rota/week.html", context, status=status)
+
+
+@require_POST
+@role_required(*ROTA_ROLES)
+def forget_event(request, pk: int):
+    get_object_or_404(Adjustment, pk=pk).delete()
+    return redirect(f"{reverse('rota:week')}?semaine={request.GET.get('semaine', '')}#events-title")
 
 
 @require_POST

@@ -173,3 +173,67 @@ def test_a_psychologist_cannot_edit_a_shift(client, line):
     assert client.post(f"{PAGE}garde/{shift.pk}/", {"action": "cancel"}).status_code == 403
     shift.refresh_from_db()
     assert shift.status == ShiftStatus.PLANNED
+
+
+def test_a_known_event_is_added_and_raises_the_forecast_of_its_days(client, line):
+    from ecoute.calls.models import Call
+    from ecoute.rota.forecast import forecast
+    from ecoute.rota.models import Adjustment
+
+    log_in(client, line[-1])
+    first_day = monday_ahead()
+    now = timezone.now()
+    Call.objects.bulk_create(
+        [
+            Call(requested_at=now - timedelta(days=day, minutes=minute))
+            for day in range(1, 29)
+            for minute in range(0, 1440, 60)
+        ]
+    )
+    before = sum(slot.calls for slot in forecast(first_day, 1))
+    url = f"{PAGE}?semaine={first_day.isoformat()}"
+    data = {
+        "form": "event",
+        "first_day": first_day,
+        "last_day": first_day,
+        "factor": "1.5",
+        "reason": "Journée de mobilisation",
+    }
+    assert client.post(url, data).status_code == 302
+    assert sum(slot.calls for slot in forecast(first_day, 1)) == pytest.approx(before * 1.5)
+    assert "Journée de mobilisation" in client.get(url).content.decode()
+    event = Adjustment.objects.get()
+    assert (
+        client.post(f"{PAGE}evenement/{event.pk}/supprimer/?semaine={first_day.isoformat()}").status_code
+        == 302
+    )
+    assert not Adjustment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"factor": "12"}, "inférieure ou égale à 5"),
+        ({"factor": "0"}, "supérieure ou égale à 0.1"),
+        ({"factor": "beaucoup"}, "Saisissez un nombre"),
+        ({"reason": ""}, "Ce champ est obligatoire"),
+        ({"last_day": "2026-01-01"}, "Le dernier jour doit venir après le premier"),
+        ({"first_day": "hier"}, "Saisissez une date valide"),
+    ],
+)
+def test_a_wrong_event_is_explained_and_not_stored(client, line, change, error):
+    from ecoute.rota.models import Adjustment
+
+    log_in(client, line[-1])
+    first_day = monday_ahead()
+    data = {
+        "form": "event",
+        "first_day": first_day,
+        "last_day": first_day,
+        "factor": "1.5",
+        "reason": "Noël",
+        **change,
+    }
+    response = client.post(f"{PAGE}?semaine={first_day.isoformat()}", data)
+    assert response.status_code == 400 and error in response.content.decode()
+    assert not Adjustment.objects.exists()
