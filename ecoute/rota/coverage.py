@@ -16,6 +16,7 @@ from .requirement import needs
 
 # Who counts as online: on the line, whether free, ringing, talking or finishing a call.
 ONLINE = (Status.AVAILABLE, Status.RINGING, Status.IN_CALL, Status.WRAP_UP)
+YEARS_SHOWN = (2000, 2100)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def week_asked(text: str) -> date | None:
             day = date.fromisoformat(text)
         except ValueError:
             return None
+    if not YEARS_SHOWN[0] <= day.year <= YEARS_SHOWN[1]:  # the calendar's edges would overflow
+        return None
     return day - timedelta(days=day.weekday())
 
 

@@ -1,5 +1,7 @@
 """The rota's pages: each psychologist's availability, the supervisors' coverage and planning."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -99,7 +101,8 @@ def week(request):
 @role_required(*ROTA_ROLES)
 def forget_event(request, pk: int):
     get_object_or_404(Adjustment, pk=pk).delete()
-    return redirect(f"{reverse('rota:week')}?semaine={request.GET.get('semaine', '')}#events-title")
+    week = urlencode({"semaine": request.GET.get("semaine", "")})
+    return redirect(f"{reverse('rota:week')}?{week}#events-title")
 
 
 @require_POST

@@ -106,9 +106,11 @@ def test_the_week_page_shows_needs_and_plans_on_request(client, line):
     assert "2 / 2" in html and Shift.objects.exists()
 
 
-def test_a_wrong_week_is_explained(client, line):
+@pytest.mark.parametrize("week", ["lundi", "2026-02-30", "9999-12-31", "0001-01-01"])
+def test_a_wrong_week_is_explained(client, line, week):
     log_in(client, line[-1])
-    assert client.get(PAGE, {"semaine": "lundi"}).status_code == 400
+    response = client.get(PAGE, {"semaine": week})
+    assert response.status_code == 400 and "2026-03-02" in response.content.decode()
 
 
 def test_psychologists_do_not_open_the_planning(client, line):
