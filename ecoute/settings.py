@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from ecoute.lib.anonymity import logging_config
-from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_share, env_str
 from ecoute.lib.note_keys import note_keys
 from ecoute.lib.redis_config import cache_options, channel_layer_host, parse_sentinels
 
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ecoute.programme",
     "ecoute.telephony",
     "ecoute.feedback",
+    "ecoute.rota",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,22 @@ ECOUTE_SERVICE_LEVEL_SECONDS = env_int("ECOUTE_SERVICE_LEVEL_SECONDS", 20, minim
 ECOUTE_MIN_WRAP_UP_SECONDS = env_int("ECOUTE_MIN_WRAP_UP_SECONDS", 15, minimum=0)
 ECOUTE_CONSECUTIVE_CALLS_CAP = env_int("ECOUTE_CONSECUTIVE_CALLS_CAP", 0, minimum=0)
 ECOUTE_CAP_BREAK_SECONDS = env_int("ECOUTE_CAP_BREAK_SECONDS", 300, minimum=0)
+
+# The rota (docs/rota.md): the service promised in each half-hour, from which the listeners needed
+# are computed (Erlang A): this share of callers answered within this many seconds, at most this
+# share giving up; never fewer than ECOUTE_ROTA_MINIMUM listeners on duty, plus the supervisors'
+# own minimum (counted apart); an English speaker on duty in the daily windows of
+# ECOUTE_ROTA_ENGLISH ("08:00-20:00", several separated by commas; "00:00-24:00" for always).
+ECOUTE_ROTA_TARGET_ANSWERED = env_share("ECOUTE_ROTA_TARGET_ANSWERED", 0.90)
+ECOUTE_ROTA_TARGET_SECONDS = env_int("ECOUTE_ROTA_TARGET_SECONDS", 20, minimum=1)
+ECOUTE_ROTA_MAX_ABANDONED = env_share("ECOUTE_ROTA_MAX_ABANDONED", 0.01)
+ECOUTE_ROTA_MINIMUM = env_int("ECOUTE_ROTA_MINIMUM", 2, minimum=0)
+ECOUTE_ROTA_SUPERVISORS_MINIMUM = env_int("ECOUTE_ROTA_SUPERVISORS_MINIMUM", 1, minimum=0)
+ECOUTE_ROTA_ENGLISH = env_list("ECOUTE_ROTA_ENGLISH", ["08:00-20:00"])
+# The planner's rules: rest between two shifts, night shifts in a row, and how long it may search.
+ECOUTE_ROTA_REST_HOURS = env_int("ECOUTE_ROTA_REST_HOURS", 11, minimum=0)
+ECOUTE_ROTA_NIGHTS_IN_A_ROW = env_int("ECOUTE_ROTA_NIGHTS_IN_A_ROW", 3, minimum=1)
+ECOUTE_ROTA_SOLVER_SECONDS = env_int("ECOUTE_ROTA_SOLVER_SECONDS", 20, minimum=1)
 
 # TURN relay (coturn, use-auth-secret). When set, both peers relay their media through it,
 # so neither browser ever learns the other's address.

@@ -47,6 +47,10 @@ NOT_ABOUT_CALLERS = (
     "login-failures:address",
     "ECOUTE_MEDIA_ROOT",
     "staff browser cookies",
+    "rota_weeklyavailability",
+    "rota_availabilityexception",
+    "rota_shift",
+    "rota_adjustment",
 )
 # How long the operators keep server logs and database backups at most (docs/retention.md, docs/operations.md).
 OPERATOR_DAYS = 30

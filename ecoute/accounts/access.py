@@ -24,6 +24,8 @@ LISTENING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
 RECORDING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
 # Who watches the line live, takes escalations, reads every record (a note only with a reason).
 SUPERVISION_ROLES = (Role.SUPERVISOR,)
+# Who plans the rota: forecasts, the planner, everyone's shifts (ecoute/rota).
+ROTA_ROLES = (Role.SUPERVISOR,)
 # Who reads the statistics dashboard (aggregates only, never a record).
 STATISTICS_ROLES = (Role.SUPERVISOR, Role.STATISTICIAN, Role.ADMINISTRATOR)
 # Who reads the security journal (superusers too).
@@ -46,6 +48,10 @@ def records_calls(user) -> bool:
 
 def supervises(user) -> bool:
     return has_role(user, SUPERVISION_ROLES)
+
+
+def plans_rota(user) -> bool:
+    return has_role(user, ROTA_ROLES)
 
 
 def reads_every_record(user) -> bool:
@@ -173,6 +179,10 @@ class May:
     @cached_property
     def supervise(self) -> bool:
         return supervises(self._user)
+
+    @cached_property
+    def plan_rota(self) -> bool:
+        return plans_rota(self._user)
 
     @cached_property
     def read_every_record(self) -> bool:

@@ -54,3 +54,17 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_share(name: str, default: float) -> float:
+    """A share between 0 and 1 (0.9 for 90 %)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name}={raw!r} is not a number") from error
+    if not 0 <= value <= 1:
+        raise ConfigurationError(f"{name}={value} must be a share between 0 and 1 (0.9 for 90 %)")
+    return value

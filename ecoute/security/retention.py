@@ -37,6 +37,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
     from ecoute.programme import actions as programme
+    from ecoute.rota import retention as rota
     from ecoute.selfhelp import testimonies
     from ecoute.studies import answering
     from ecoute.telephony import follow_up
@@ -56,6 +57,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done.update(testimonies.purge(now))
     done["study_invitations"] = answering.purge()
     done["follow_up_codes"] = follow_up.purge_expired(now)
+    done.update(rota.purge(now))
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 
@@ -71,7 +73,10 @@ def summary(done: dict[str, int]) -> str:
         f"{done.get('programme_questionnaires', 0)} questionnaires de formation supprimés, "
         f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
         f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées, "
-        f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés."
+        f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés, "
+        f"{done.get('rota_shifts', 0)} gardes passées, {done.get('rota_exceptions', 0)} exceptions de disponibilité "
+        f"et {done.get('rota_adjustments', 0)} événements prévus anciens, {done.get('rota_departed', 0)} disponibilités "
+        f"de psychologues partis supprimés."
     )
 
 

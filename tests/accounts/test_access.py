@@ -49,13 +49,33 @@ def cast() -> dict:
 EXPECTED = {
     "psychologist": {"is_listener", "records_calls"},
     "psychologist without profile": {"records_calls"},
-    "supervisor": {"is_listener", "records_calls", "supervises", "reads_every_record", "reads_statistics"},
-    "supervisor off the line": {"records_calls", "supervises", "reads_every_record", "reads_statistics"},
+    "supervisor": {
+        "is_listener",
+        "records_calls",
+        "supervises",
+        "reads_every_record",
+        "reads_statistics",
+        "plans_rota",
+    },
+    "supervisor off the line": {
+        "records_calls",
+        "supervises",
+        "reads_every_record",
+        "reads_statistics",
+        "plans_rota",
+    },
     "statistician": {"reads_statistics"},
     "administrator": {"reads_statistics", "is_administrator"},
     "superuser": {"records_calls", "is_administrator"},
 }
-PREDICATES = ["is_listener", "records_calls", "supervises", "reads_every_record", "reads_statistics"]
+PREDICATES = [
+    "is_listener",
+    "records_calls",
+    "supervises",
+    "reads_every_record",
+    "reads_statistics",
+    "plans_rota",
+]
 
 
 @pytest.mark.django_db

@@ -42,7 +42,12 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
     workspace = new_site_page("/espace/", viewport=DESKTOP)
     log_in(workspace, claire)
     wait_until(workspace, "document.querySelector('.panel.ringing').hidden")  # the page's script ran
-    assert bar(workspace) == {"bars": 1, "brand": "Écoute · Espace écoutant", "links": [], "logout": True}
+    assert bar(workspace) == {
+        "bars": 1,
+        "brand": "Écoute · Espace écoutant",
+        "links": ["Mes disponibilités"],
+        "logout": True,
+    }
     assert workspace.locator("header.staff-bar .who").inner_text() == "Claire"
     screenshot(workspace, "staff-workspace")
     expectations = {
@@ -69,13 +74,13 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
     assert bar(supervision) == {
         "bars": 1,
         "brand": "Écoute · Supervision",
-        "links": ["Mon espace d’écoute"],
+        "links": ["Mon espace d’écoute", "Planning"],
         "logout": True,
     }
     screenshot(supervision, "staff-supervision")
     supervision.goto("/espace/")
     wait_until(supervision, "document.querySelector('.panel.ringing').hidden")
-    assert bar(supervision)["links"] == ["Supervision"]
+    assert bar(supervision)["links"] == ["Mes disponibilités", "Supervision"]
     supervision.goto("/espace/fiches/")
     assert bar(supervision)["links"] == ["Mon espace", "Fiches", "Statistiques"]
     screenshot(supervision, "staff-records-supervisor")

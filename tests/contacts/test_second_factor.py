@@ -43,6 +43,8 @@ PUBLIC_PREFIXES = (
     # Self-help: the sheets, the testimonies (reading, writing, following), answering studies.
     "/ressources/",
     "/temoignages/",
+    # A psychologist's shifts for their calendar app: the secret key in the address is the only proof.
+    "/gardes/",
 )
 # Public pages whose path also starts staff ones (/auto-tests/chiffres/, /etudes/gestion/).
 PUBLIC_ROUTES = {"/auto-tests/", "/etudes/"}

@@ -108,6 +108,10 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "decision_reasons": 0,
         "refused_testimonies": 0,
         "study_invitations": 0,
+        "rota_shifts": 0,
+        "rota_exceptions": 0,
+        "rota_adjustments": 0,
+        "rota_departed": 0,
     }
     assert (
         list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]
@@ -129,6 +133,54 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
     )  # an answered call: the notes' period
     assert list(Session.objects.values_list("session_key", flat=True)) == [alive.session_key]
     assert SecurityEvent.objects.get(kind=SecurityEventKind.PURGE).details == done
+
+
+def test_the_rota_keeps_shifts_a_year_exceptions_a_month_events_two_years_and_nothing_of_those_gone(line):
+    from datetime import time
+
+    from ecoute.rota.models import Adjustment, AvailabilityException, Commitment, Shift, WeeklyAvailability
+
+    def shift(days):
+        return Shift.objects.create(user=line, start=days_ago(days) - timedelta(hours=4), end=days_ago(days))
+
+    old_shift, new_shift = shift(366), shift(364)
+    today = NOW.date()
+    old_exception, new_exception = (
+        AvailabilityException.objects.create(
+            user=line, first_day=today - timedelta(days=d), last_day=today - timedelta(days=d)
+        )
+        for d in (31, 29)
+    )
+    old_event, new_event = (
+        Adjustment.objects.create(
+            first_day=today - timedelta(days=d), last_day=today - timedelta(days=d), factor=1.2, reason="Noël"
+        )
+        for d in (731, 729)
+    )
+    gone = make_psychologist("Partie")
+    for user in (line, gone):
+        WeeklyAvailability.objects.create(user=user, weekday=0, start=time(8), end=time(12))
+        Commitment.objects.create(user=user)
+    gone.is_active = False
+    gone.save()
+
+    done = retention.purge(now=NOW)
+
+    assert (
+        done["rota_shifts"],
+        done["rota_exceptions"],
+        done["rota_adjustments"],
+        done["rota_departed"],
+    ) == (1, 1, 1, 2)
+    assert list(Shift.objects.values_list("pk", flat=True)) == [new_shift.pk] != [old_shift.pk]
+    assert (
+        list(AvailabilityException.objects.values_list("pk", flat=True))
+        == [new_exception.pk]
+        != [old_exception.pk]
+    )
+    assert list(Adjustment.objects.values_list("pk", flat=True)) == [new_event.pk] != [old_event.pk]
+    assert list(WeeklyAvailability.objects.values_list("user", flat=True)) == [line.pk]
+    assert list(Commitment.objects.values_list("user", flat=True)) == [line.pk]
 
 
 def test_the_purge_command_and_its_former_name_apply_every_rule(line):

@@ -1,0 +1,67 @@
+"""The rota's pages in a browser: a psychologist's availability on a phone, the supervisors' week on a
+laptop, both checked by axe and screenshotted."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from ecoute.accounts.models import Role
+from ecoute.rota.models import Shift, WeeklyAvailability
+from tests.browser.helpers import assert_accessible, log_in
+from tests.support.cast import make_psychologist
+from tests.support.live import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def test_a_psychologist_adds_their_week_on_a_phone_and_reads_a_clear_error(new_site_page):
+    claire = make_psychologist("Claire")
+    page = new_site_page("/espace/")
+    log_in(page, claire)
+    page.click("text=Mes disponibilités")
+    page.wait_for_url("**/espace/disponibilites/")
+    page.select_option("#weekly-weekday", "2")
+    page.fill("#weekly-start", "18:00")
+    page.fill("#weekly-end", "22:00")
+    page.click("#weekly-end >> xpath=ancestor::form//button[@type='submit']")
+    page.wait_for_selector("text=Mercredi 18:00 – 22:00")
+    page.select_option("#weekly-weekday", "2")
+    page.fill("#weekly-start", "21:00")
+    page.fill("#weekly-end", "23:00")
+    page.click("#weekly-end >> xpath=ancestor::form//button[@type='submit']")
+    page.wait_for_selector("[role=alert]:has-text('chevauche celui de 18:00 à 22:00')")
+    assert list(WeeklyAvailability.objects.filter(user=claire).values_list("start", "end")) == [
+        (time(18), time(22))
+    ]
+    assert_accessible(page)
+    screenshot(page, "rota-availability-phone")
+
+
+def test_a_supervisor_plans_the_week_and_reads_its_gaps(new_site_page, settings):
+    helene = make_psychologist("Hélène")
+    helene.role = Role.SUPERVISOR
+    helene.save()
+    for number in range(3):
+        psychologist = make_psychologist(f"Psy{number}", languages=("fr", "en"))
+        for weekday in range(7):
+            WeeklyAvailability.objects.create(user=psychologist, weekday=weekday, start=time(8), end=time(20))
+    page = new_site_page("/supervision/", viewport=DESKTOP)
+    log_in(page, helene, lands_on="**/supervision/")
+    page.click("header >> text=Planning")
+    page.wait_for_url("**/espace/planning/")
+    next_week = timezone.localdate() + timedelta(days=7 - timezone.localdate().weekday())
+    page.goto(f"/espace/planning/?semaine={next_week.isoformat()}")
+    assert "superviseur manquant" in page.inner_text("#main")
+    # The search is bounded by ECOUTE_ROTA_SOLVER_SECONDS on the server: wait for its answer, however
+    # long a busy machine makes it, rather than for a guessed deadline.
+    with page.expect_navigation(timeout=0):
+        page.click("button:has-text('Planifier cette semaine')")
+    page.wait_for_selector("#result-title")
+    assert Shift.objects.filter(supervising=False).exists()
+    assert "gardes enregistrées" in page.inner_text("[role=status]")
+    assert_accessible(page)
+    screenshot(page, "rota-week")
+    page.locator(".rota-week").scroll_into_view_if_needed()
+    screenshot(page, "rota-week-grid")

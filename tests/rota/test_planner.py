@@ -1,0 +1,198 @@
+"""The planner's rota keeps every hard rule, checked here by a checker of its own, and reports every gap."""
+
+import random
+import time
+from collections import defaultdict
+from datetime import date
+
+from ecoute.rota.forecast import half_hours
+from ecoute.rota.planner import Horizon, Person, Rules, Shift, plan
+
+RULES = Rules(rest_hours=11, nights_in_a_row=3)
+MONDAY = date(2026, 3, 2)
+
+
+def needs_of_a_day(moment) -> int:
+    hour = moment.hour
+    return 2 if hour < 7 or hour >= 23 else 4 if hour < 18 else 6
+
+
+def month(days: int = 28, english=(8, 20)) -> Horizon:
+    moments = half_hours(MONDAY, days)
+    return Horizon(
+        moments=moments,
+        listeners=[needs_of_a_day(m) for m in moments],
+        supervisors=[1] * len(moments),
+        english=[english[0] <= m.hour < english[1] for m in moments],
+    )
+
+
+def weekly_windows(chance: random.Random, nights: bool) -> list[tuple[int, int, int]]:
+    """A psychologist's week: four to six windows of 6 to 12 hours (weekday, first hour, hours)."""
+    windows = []
+    for weekday in chance.sample(range(7), chance.randint(4, 6)):
+        first = chance.choice([20, 21, 22]) if nights else chance.randint(7, 14)
+        windows.append((weekday, first, chance.randint(6, 12)))
+    return windows
+
+
+def availability(horizon: Horizon, windows) -> frozenset[int]:
+    start_of_day = {}
+    for index, moment in enumerate(horizon.moments):
+        start_of_day.setdefault(moment.date(), index)
+    free = set()
+    for day, first in start_of_day.items():
+        for weekday, hour, hours in windows:
+            if day.weekday() == weekday:
+                free.update(
+                    i for i in range(first + hour * 2, first + (hour + hours) * 2) if i < len(horizon.moments)
+                )
+    return frozenset(free)
+
+
+def team(horizon: Horizon, listeners: int = 88, supervisors: int = 12, seed: int = 10) -> list[Person]:
+    chance = random.Random(seed)
+    people = []
+    for number in range(listeners + supervisors):
+        supervising = number >= listeners
+        nights = supervising and number % 3 == 0 or not supervising and number % 5 == 0
+        people.append(
+            Person(
+                id=number + 1,
+                max_hours_per_week=chance.choice([12, 16, 20, 24]),
+                available=availability(horizon, weekly_windows(chance, nights)),
+                english=not supervising and number % 5 == 1 or number % 7 == 2,
+                supervising=supervising,
+            )
+        )
+    return people
+
+
+def violations(horizon: Horizon, people: list[Person], shifts: list[Shift], rules: Rules) -> list[str]:
+    """Every hard rule, checked from the shifts alone."""
+    found = []
+    by_id = {p.id: p for p in people}
+    mine = defaultdict(list)
+    for shift in shifts:
+        mine[shift.person].append(shift)
+        if (shift.end - shift.start) / 2 not in rules.shift_hours or horizon.moments[shift.start].minute:
+            found.append(f"{shift}: not a shift of the allowed lengths on the hour")
+        if not all(i in by_id[shift.person].available for i in range(shift.start, shift.end)):
+            found.append(f"{shift}: outside the person's availability")
+    for person_id, own in mine.items():
+        own.sort(key=lambda s: s.start)
+        for before, after in zip(own, own[1:]):
+            if (after.start - before.end) / 2 < rules.rest_hours:
+                found.append(f"{before} then {after}: rest too short")
+        hours = defaultdict(float)
+        for shift in own:
+            hours[horizon.moments[shift.start].isocalendar()[:2]] += (shift.end - shift.start) / 2
+        if max(hours.values()) > by_id[person_id].max_hours_per_week:
+            found.append(f"person {person_id}: {dict(hours)} over {by_id[person_id].max_hours_per_week} h")
+        nights = sorted(
+            {
+                horizon.moments[i].date().toordinal()
+                for s in own
+                for i in range(s.start, s.end)
+                if horizon.moments[i].hour < 6
+            }
+        )
+        run = 1
+        for before, after in zip(nights, nights[1:]):
+            run = run + 1 if after == before + 1 else 1
+            if run > rules.nights_in_a_row:
+                found.append(f"person {person_id}: {run} nights in a row")
+    return found
+
+
+def shortfall(horizon: Horizon, people: list[Person], shifts: list[Shift]) -> dict:
+    by_id = {p.id: p for p in people}
+    on_duty = defaultdict(list)
+    for shift in shifts:
+        for index in range(shift.start, shift.end):
+            on_duty[index].append(by_id[shift.person])
+    missing = {}
+    for index in range(len(horizon.moments)):
+        listeners = [p for p in on_duty[index] if not p.supervising]
+        lacking = (
+            max(horizon.listeners[index] - len(listeners), 0),
+            max(horizon.supervisors[index] - sum(p.supervising for p in on_duty[index]), 0),
+            horizon.english[index] and not any(p.english for p in listeners),
+        )
+        if any(lacking):
+            missing[index] = lacking
+    return missing
+
+
+def idle(horizon: Horizon, people: list[Person], shifts: list[Shift]) -> list[Shift]:
+    """The shifts that could be dropped without adding to the shortfall."""
+    before = shortfall(horizon, people, shifts)
+    return [s for s in shifts if shortfall(horizon, people, [o for o in shifts if o != s]) == before]
+
+
+def test_a_realistic_month_keeps_every_rule_and_reports_every_gap():
+    horizon = month()
+    people = team(horizon)
+    began = time.monotonic()
+    rota = plan(horizon, people, RULES, seconds=35)
+    assert time.monotonic() - began < 60
+    assert rota.status in ("OPTIMAL", "FEASIBLE")
+    assert violations(horizon, people, rota.shifts, RULES) == []
+    reported = {gap.index: (gap.listeners, gap.supervisors, gap.english) for gap in rota.gaps}
+    assert reported == shortfall(horizon, people, rota.shifts)
+    needed = sum(horizon.listeners) + sum(horizon.supervisors)
+    worked = sum(s.end - s.start for s in rota.shifts)
+    missing = sum(gap.listeners + gap.supervisors for gap in rota.gaps)
+    assert missing < 0.05 * needed, f"{missing} half-hours missing of {needed}"
+    # Least hours: no shift could go without opening a gap; blocks of 4 h or more overlap, not much.
+    assert idle(horizon, people, rota.shifts) == []
+    assert worked < 1.5 * needed, f"{worked} half-hours planned for {needed} needed"
+
+
+def test_when_nobody_can_cover_a_half_hour_it_is_a_gap_not_a_failure():
+    horizon = month(days=2, english=(0, 0))
+    person = Person(1, 40, frozenset(range(16, 32)))  # 08:00–16:00 on the first day only
+    rota = plan(horizon, [person], RULES, seconds=5)
+    assert rota.shifts == [Shift(1, 16, 32)]
+    assert len(rota.gaps) == len(horizon.moments)  # supervisors are lacking throughout
+    assert rota.gaps[20].listeners == needs_of_a_day(horizon.moments[20]) - 1
+
+
+def test_the_rest_and_the_weekly_hours_bind_even_when_the_line_needs_more():
+    horizon = month(days=7, english=(0, 0))
+    always = frozenset(range(len(horizon.moments)))
+    rota = plan(horizon, [Person(1, 20, always)], RULES, seconds=10)
+    assert violations(horizon, [Person(1, 20, always)], rota.shifts, RULES) == []
+    assert sum(s.end - s.start for s in rota.shifts) == 40  # every hour allowed is given to the gaps
+
+
+def test_night_shifts_stop_after_the_allowed_run():
+    horizon = Horizon(
+        moments=half_hours(MONDAY, 7), listeners=[0] * 336, supervisors=[0] * 336, english=[False] * 336
+    )
+    horizon.listeners[:] = [1 if m.hour < 4 else 0 for m in horizon.moments]
+    person = Person(1, 60, frozenset(i for i, m in enumerate(horizon.moments) if m.hour < 4))
+    rota = plan(horizon, [person], Rules(rest_hours=11, nights_in_a_row=2), seconds=10)
+    assert violations(horizon, [person], rota.shifts, Rules(11, 2)) == []
+    assert len(rota.shifts) == 5  # seven nights, a break after every two: nights 1, 2, 4, 5, 7
+
+
+def test_a_shift_kept_by_staff_stays_and_the_rest_is_planned_around_it():
+    horizon = month(days=2, english=(0, 0))
+    always = frozenset(range(len(horizon.moments)))
+    kept = Shift(1, 20, 24)  # two hours, shorter than any planned shift: edited by hand
+    rota = plan(horizon, [Person(1, 40, always)], RULES, seconds=5, fixed=[kept])
+    assert kept in rota.shifts
+    others = [s for s in rota.shifts if s != kept]
+    assert all(s.start >= kept.end + 22 or s.end + 22 <= kept.start for s in others)
+
+
+def test_a_search_cut_short_still_answers_in_time_with_a_plan_keeping_the_rules():
+    horizon = month(days=14)
+    people = team(horizon, seed=3)
+    began = time.monotonic()
+    rota = plan(horizon, people, RULES, seconds=1)
+    assert time.monotonic() - began < 1 + 20  # building the model, then the bounded search
+    assert rota.status in ("OPTIMAL", "FEASIBLE", "UNKNOWN")
+    assert violations(horizon, people, rota.shifts, RULES) == []
+    assert {gap.index for gap in rota.gaps} == set(shortfall(horizon, people, rota.shifts))
