@@ -113,19 +113,26 @@ def export(request, pk, fmt):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(rows)
+        response = csv_response(EXPORT_COLUMNS, rows, f"inscriptions-{event.pk}.csv")
     response["Content-Disposition"] = f'attachment; filename="inscriptions-{event.pk}.{fmt}"'
-    journal.record(
-        SecurityEventKind.EXPORT,
-        actor=request.user,
-        summary=f"inscriptions de l'événement {event.pk} ({fmt})",
-        event=event.pk,
-    )
+    journal_export(request, event, f"inscriptions de l'événement {event.pk} ({fmt})")
     return response
+
+
+def csv_response(columns: list[str], rows: list[list], filename: str) -> HttpResponse:
+    """ROWS as a CSV download that a spreadsheet opens in French (BOM, semicolons)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def journal_export(request, event, summary: str) -> None:
+    """Personal data left the platform: who took it, of which event (the security journal)."""
+    journal.record(SecurityEventKind.EXPORT, actor=request.user, summary=summary, event=event.pk)
 
 
 @require_GET
@@ -254,13 +261,8 @@ def survey_results(request, pk):
 def survey_export(request, pk):
     """The questionnaires' results of one training as CSV (scores only; counts and means, no person)."""
     event = get_object_or_404(Event, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(survey.CSV_COLUMNS)
-    writer.writerows([[safe_cell(cell) for cell in row] for row in survey.csv_rows(event)])
-    response["Content-Disposition"] = f'attachment; filename="questionnaires-{event.pk}.csv"'
-    return response
+    rows = [[safe_cell(cell) for cell in row] for row in survey.csv_rows(event)]
+    return csv_response(survey.CSV_COLUMNS, rows, f"questionnaires-{event.pk}.csv")
 
 
 def attendance_rows(event) -> list[list]:
@@ -308,18 +310,9 @@ def attendance_report(request, pk):
 @programme_staff
 def attendance_export(request, pk):
     event = get_object_or_404(Event, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(ATTENDANCE_COLUMNS)
-    writer.writerows([[safe_cell(cell) for cell in row] for row in attendance_rows(event)])
-    response["Content-Disposition"] = f'attachment; filename="connexions-{event.pk}.csv"'
-    journal.record(
-        SecurityEventKind.EXPORT,
-        actor=request.user,
-        summary=f"connexions de l'événement {event.pk} (csv)",
-        event=event.pk,
-    )
+    rows = [[safe_cell(cell) for cell in row] for row in attendance_rows(event)]
+    response = csv_response(ATTENDANCE_COLUMNS, rows, f"connexions-{event.pk}.csv")
+    journal_export(request, event, f"connexions de l'événement {event.pk} (csv)")
     return response
 
 
