@@ -25,6 +25,7 @@ SCRIPTS = [
     ("router_load.py", "router_load", 600),
     ("board_fanout.py", "board_fanout", 1200),
     ("simulator_vs_erlang.py", "simulator_vs_erlang", 600),
+    ("rota_planner.py", "rota_planner", 300),
     ("stats_dashboard.py", "stats_dashboard", 1800),
     ("contact_save.py", "contact_save", 600),
     ("directory_search.py", "directory_search", 1200),

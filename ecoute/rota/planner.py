@@ -157,6 +157,7 @@ def plan(
     chosen = [s for s, var in choices.items() if solver.Value(var)]
     chosen = sorted(without_idle_shifts(horizon, by_person, chosen, fixed), key=lambda s: (s.start, s.person))
     stats["objective"] = solver.ObjectiveValue()
+    stats["bound"] = solver.BestObjectiveBound()  # no plan can do better: how far from the best this one is
     return Plan(chosen, gaps_left(horizon, people, chosen), name, time.monotonic() - began, stats)
 
 
