@@ -80,6 +80,12 @@ def main() -> int:
   Statistics (a demo year):     http://localhost:{PORT}/statistiques/   stats / {PASSWORD}; public: /chiffres/
   Prevention programme:         http://localhost:{PORT}/programme/   staff: /espace/programme/   programme / {PASSWORD}
                                 (its e-mails are printed on this console unless EMAIL_HOST is set)
+                                trained people: /espace/programme/sentinelles/
+  Self-help:                    http://localhost:{PORT}/ressources/  /auto-tests/  /temoignages/  /etudes/
+                                sheets: /redaction/ redaction / {PASSWORD}; testimonies: /moderation/ moderation / {PASSWORD}
+  Rota:                         availability: /espace/disponibilites/ (claire); planning: /espace/planning/ (cadre)
+  Callers' feedback:            asked on the caller's screen after an answered call; read at
+                                /espace/retours-des-appelants/ (claire or cadre)
   Second factor of every demo account: the code printed by
       DJANGO_DEBUG=1 .venv/bin/python manage.py demo_code
 
