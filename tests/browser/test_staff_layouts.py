@@ -51,16 +51,20 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
     assert workspace.locator("header.staff-bar .who").inner_text() == "Claire"
     screenshot(workspace, "staff-workspace")
     expectations = {
-        "/espace/fiches/": ("staff-records", "Écoute · Fiches d’appel", ["Mon espace", "Fiches"]),
+        "/espace/fiches/": (
+            "staff-records",
+            "Écoute · Fiches d’appel",
+            ["Mon espace", "Fiches", "Retours des appelants"],
+        ),
         f"/espace/fiches/{record.pk}/note/": (
             "staff-note",
             "Écoute · Fiches d’appel",
-            ["Mon espace", "Fiches"],
+            ["Mon espace", "Fiches", "Retours des appelants"],
         ),
         f"/espace/fiches/appel/{record.call_id}/": (
             "staff-record-form",
             "Écoute · Fiches d’appel",
-            ["Mon espace", "Fiches"],
+            ["Mon espace", "Fiches", "Retours des appelants"],
         ),
     }
     for path, (name, brand, links) in expectations.items():
@@ -82,7 +86,7 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
     wait_until(supervision, "document.querySelector('.panel.ringing').hidden")
     assert bar(supervision)["links"] == ["Mes disponibilités", "Supervision"]
     supervision.goto("/espace/fiches/")
-    assert bar(supervision)["links"] == ["Mon espace", "Fiches", "Statistiques"]
+    assert bar(supervision)["links"] == ["Mon espace", "Fiches", "Retours des appelants", "Statistiques"]
     screenshot(supervision, "staff-records-supervisor")
 
     statistics = new_site_page("/statistiques/", viewport=DESKTOP)

@@ -30,9 +30,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def phone_line(live_server_env, phone_prompts):
     # No workspace socket sends heartbeats here: a psychologist made available stays so.
-    line = PhoneLine(
-        {**live_server_env, "ECOUTE_CALLER_TIMEOUT": "30", "ECOUTE_PRESENCE_TIMEOUT": "600"}, phone_prompts
-    ).start()
+    env = {"ECOUTE_CALLER_TIMEOUT": "30", "ECOUTE_PRESENCE_TIMEOUT": "600"}
+    line = PhoneLine({**live_server_env, **env}, phone_prompts).start()
     yield line
     line.stop()
 
