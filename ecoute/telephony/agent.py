@@ -56,6 +56,7 @@ _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # The menu said on answering; its length, for how long a key is awaited after it.
 MENU = ["welcome", "menu", "en:offer"]
+SKIP_MENU = "#"  # put through at once, in French, without waiting for the menu's end
 MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
 PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
 CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
@@ -297,12 +298,13 @@ class PhoneCall(pj.Call):
 
     async def menu(self) -> str | None:
         """The caller's choice while the menu is said (1: in danger, 2: English, *: a code de suivi
-        follows), or None after a short silence."""
+        follows), or None after a short silence or at # (a caller who knows the menu need not hear
+        it to the end: they are put through at once)."""
         try:
             async with asyncio.timeout(MENU_SECONDS + self.agent.menu_pause):
-                while (digit := await self.digits.get()) not in ("1", "2", "*", HUNG_UP):
+                while (digit := await self.digits.get()) not in ("1", "2", "*", SKIP_MENU, HUNG_UP):
                     pass
-                return None if digit == HUNG_UP else digit
+                return None if digit in (SKIP_MENU, HUNG_UP) else digit
         except TimeoutError:
             return None
 
