@@ -185,6 +185,7 @@ class PhoneCall(pj.Call):
         self.session: asyncio.Task | None = None
         self.ended = False  # the call is over, for whichever reason
         self.sip_closed = False  # the SIP leg is gone or being hung up
+        self.hang_up_told = False  # the line was told the caller hung up
         self.language = "fr"
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.urgent = False  # the caller pressed 1 (sent to the line once the call is in the queue)
@@ -421,8 +422,8 @@ class PhoneCall(pj.Call):
                             break
                     # Hung up while the join was on its way: the call leaves the queue now rather
                     # than when the server stops seeing it (an error answer if it had ended already).
-                    if self.ended and self.line_call_id:
-                        await self.send({"type": "call.hangup", "call_id": self.line_call_id})
+                    if self.ended and self.line_call_id and not self.hang_up_told:
+                        await self.tell_hang_up()
                 finally:
                     keys.cancel()
                     for task in (self.later, self.offer_later):
@@ -439,6 +440,11 @@ class PhoneCall(pj.Call):
             self.socket = None
             await self.close_peer()
             self.agent.main_thread(self.hang_up)
+
+    async def tell_hang_up(self) -> None:
+        """Tell the line the caller hung up, once (a second time the socket is closed already)."""
+        self.hang_up_told = True
+        await self.send({"type": "call.hangup", "call_id": self.line_call_id})
 
     async def say_unavailable(self) -> None:
         if not self.ended:
@@ -519,7 +525,7 @@ class PhoneCall(pj.Call):
     async def leave_line(self) -> None:
         if self.socket is not None and self.line_call_id:
             try:
-                await self.send({"type": "call.hangup", "call_id": self.line_call_id})
+                await self.tell_hang_up()
                 await self.socket.close()
             except websockets.WebSocketException:
                 pass

@@ -230,6 +230,8 @@ def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_
     )
     call = Call.objects.get(pk=ring.call_id)
     assert call.state == CallState.ABANDONED and call.end_reason == EndReason.CALLER_LEFT
+    # A hang-up is no fault of the line: the agent tells it once and warns of nothing.
+    assert "WARNING" not in phone_line.agent_log.read_text(), phone_line.agent_log.read_text()[-2000:]
 
 
 def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(phone_line):
