@@ -32,6 +32,7 @@ NOT_ABOUT_CALLERS = (
     "accounts_listenerprofile",
     "accounts_language",
     "presence_presence",
+    "presence_onlineminute",
     "directory_entry",
     "directory_region",
     "programme_event",
