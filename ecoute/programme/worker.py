@@ -42,20 +42,27 @@ def _claim(now) -> list[int]:
     return claim(OutboxMessage.objects.filter(sent_at=None, dropped=False, send_after__lte=now), now)
 
 
-def send_due(now=None) -> dict[str, int]:
-    """Send every message due; returns how many were sent, dropped and failed."""
-    now = now or timezone.now()
-    done = {"sent": 0, "dropped": 0, "failed": 0}
-    claimed = _claim(now)
-    if not claimed:
+def send_each(rows, send_one, done: dict[str, int] | None = None) -> dict[str, int]:
+    """SEND_ONE(row, smtp) for each of ROWS over one SMTP connection; counts what it returns."""
+    done = done or {"sent": 0, "dropped": 0, "failed": 0}
+    rows = list(rows)
+    if not rows:
         return done
     smtp = get_connection()
     try:
-        for message in OutboxMessage.objects.filter(pk__in=claimed).select_related("registration__event"):
-            done[_send_one(message, smtp)] += 1
+        for row in rows:
+            done[send_one(row, smtp)] += 1
     finally:
         smtp.close()
     return done
+
+
+def send_due(now=None) -> dict[str, int]:
+    """Send every message due; returns how many were sent, dropped and failed."""
+    claimed = _claim(now or timezone.now())
+    return send_each(
+        OutboxMessage.objects.filter(pk__in=claimed).select_related("registration__event"), _send_one
+    )
 
 
 def _send_one(message: OutboxMessage, smtp) -> str:

@@ -11,7 +11,7 @@ of keys and whether each was used, never to whom it went nor which response it l
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -72,19 +72,14 @@ def render(mail: InvitationMail) -> EmailMessage:
 
 def send_due(now=None) -> dict[str, int]:
     """Send the invitations of open studies; drop those of closed ones. Counts per outcome."""
-    now = now or timezone.now()
-    done = {"sent": 0, "dropped": 0, "failed": 0}
-    done["dropped"] = InvitationMail.objects.filter(study__status=StudyStatus.CLOSED).delete()[0]
-    claimed = worker.claim(InvitationMail.objects.filter(given_up=False, study__status=StudyStatus.OPEN), now)
-    if not claimed:
-        return done
-    smtp = get_connection()
-    try:
-        for mail in InvitationMail.objects.filter(pk__in=claimed).select_related("study"):
-            done[_send_one(mail, smtp)] += 1
-    finally:
-        smtp.close()
-    return done
+    dropped = InvitationMail.objects.filter(study__status=StudyStatus.CLOSED).delete()[0]
+    due = InvitationMail.objects.filter(given_up=False, study__status=StudyStatus.OPEN)
+    claimed = worker.claim(due, now or timezone.now())
+    return worker.send_each(
+        InvitationMail.objects.filter(pk__in=claimed).select_related("study"),
+        _send_one,
+        {"sent": 0, "dropped": dropped, "failed": 0},
+    )
 
 
 def _send_one(mail: InvitationMail, smtp) -> str:

@@ -167,3 +167,12 @@ def test_records_kept_under_the_notes_keys_are_sealed_again_to_the_offline_key(o
     assert seal.key_fingerprint == sealing.fingerprint(
         sealing.public_of(sealing.private_key(offline_key.read_text()))
     )
+
+
+def test_the_private_key_can_come_from_standard_input_so_it_touches_no_disk(
+    offline_key, testimony, monkeypatch
+):
+    administrator = _user("admin-legal", "administrator")
+    monkeypatch.setattr("sys.stdin", StringIO(offline_key.read_text()))
+    assert "aline@example.org" in open_seal(testimony.pk, "-", administrator.username)
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.LEGAL_READ).count() == 1
