@@ -12,18 +12,21 @@ from django.utils import timezone
 from ecoute.accounts.models import Role
 from ecoute.programme import worker
 from ecoute.security import retention
-from ecoute.studies import mailing
+from ecoute.studies import answering, mailing
 from ecoute.studies.models import Answer, Invitation, InvitationMail, Response, Study, StudyStatus
 from tests.programme.smtp import smtp  # noqa: F401 (fixture)
 from tests.security.test_health_data_canary import database_dump
 from tests.support.cast import _user
 from tests.support.twofactor import log_in
+from tests.test_english_pages import french_in
 
 from .test_studies import form, make_study
 
 pytestmark = pytest.mark.django_db
 
 PASTED = "alice@example.org, bruno@example.org\n\ncamille@example.org; Alice@example.org"
+# What staff or the tests typed, French whatever the page's language.
+TYPED = ["Étude", "Profession", "Aides", "Heures", "Sommeil", "Un mot", "IDE", "Médecin", "Collègue"]
 CSV = "Nom;Email;Service\nDupont;dora@example.org;Urgences\nMartin;eli@example.org;Réa\n"
 
 
@@ -174,11 +177,22 @@ def test_the_mail_speaks_english_when_asked_and_the_pages_are_in_english(client,
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(f"/etudes/gestion/{study.pk}/invitations/courriel/").content.decode()
     assert "Invite by e-mail" in page and "Send the invitations" in page
+    wrong = send_invitations(client, study, "alice@example.org\nbruno-at-example.org").content.decode()
+    assert "line 2: “bruno-at-example.org” is not an e-mail address" in wrong
+    assert french_in(page, allowed=TYPED) == french_in(wrong, allowed=TYPED) == []
     send_invitations(client, study, "alice@example.org", language="en")
+    assert french_in(client.get(f"/etudes/gestion/{study.pk}/").content.decode(), allowed=TYPED) == []
     worker.one_pass()
     [message] = smtp.messages
     assert message["Subject"] == "Invitation: Étude"
     assert "This link is yours and works once" in message.get_body(("plain",)).get_content()
+    client.logout()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get(path_of(link_in(message))).status_code == 200  # not used yet: the questions
+    answering.answer(study, {}, link_in(message).rsplit("=", 1)[1])
+    for response in (client.get(path_of(link_in(message))), client.get("/etudes/etude/?invitation=inconnue")):
+        html = response.content.decode()
+        assert "This invitation link" in html and french_in(html, allowed=TYPED) == [], html
 
 
 def test_only_editors_invite_and_only_to_studies_by_invitation(client):
