@@ -1,6 +1,6 @@
 """A realistic month for the planner: the line's needs by half-hour and a team of 100 with their weeks.
 
-Shared by the tests (tests/rota/test_planner.py) and the planner's benchmark (bench/rota_planner.py),
+Shared by the tests (tests/rota/test_planner.py) and the benchmarks (bench/rota_planner.py, bench/rota_proof.py),
 so that both speak of the same month: 88 psychologists and 12 supervisors, four to six windows a
 week each, some of them nights, a fifth speaking English.
 """
