@@ -159,7 +159,8 @@ def current(now: datetime | None = None) -> Risk:
     now = now or clock.now()
     slots, line = _forecast_around(now)
     target = Target.from_settings()
-    handle, patience = round(line.handle_seconds), round(line.patience_seconds)
+    # At least a second each: a young line's only call may have ended the instant it was answered.
+    handle, patience = max(round(line.handle_seconds), 1), max(round(line.patience_seconds), 1)
     online, shifts = online_ids(), _shifts_in(now)
     half_hours, weighted, total = [], 0.0, 0.0
     for slot in slots:

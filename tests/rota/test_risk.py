@@ -5,10 +5,11 @@ from datetime import datetime, time, timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db.models import F
 from django.utils import timezone
 
 from ecoute.accounts.models import Role
-from ecoute.calls.models import Alert, AlertKind
+from ecoute.calls.models import Alert, AlertKind, Call
 from ecoute.calls.supervision.alerts import raise_due_alerts
 from ecoute.lib import clock
 from ecoute.lib.crypto import opened
@@ -160,3 +161,12 @@ async def test_the_boards_hear_at_once_when_listeners_leave_and_the_risk_rises(s
     assert told["percent"] > 20 and told["understaffed"] is False
     assert (await board.expect("alert"))["kind"] == AlertKind.COVERAGE_GAP
     await board.close()
+
+
+def test_a_line_whose_only_call_lasted_no_time_still_reads_its_risk(evening):
+    """Handle time measured as 0 s (answered and ended at once): the timers must not fail every second."""
+    Call.objects.update(ended_at=F("answered_at"))
+    risk.forget()
+    on_duty("Psy0", evening)
+    raise_due_alerts(evening)
+    assert 0 <= risk.current(evening).probability <= 1
