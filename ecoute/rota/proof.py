@@ -49,6 +49,8 @@ def promise(calls: list[float], on_duty: list[int], line: Measures, seconds: flo
         answered += expected * prediction.answer_rate
         within += expected * prediction.service_level
         weight += expected
+    if not weight:
+        raise ValueError("no call expected in the forecast: the rota has no promise to prove")
     return {
         "answer_rate": round(100 * answered / weight, 2),
         "service_level": round(100 * within / weight, 2),

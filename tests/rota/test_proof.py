@@ -39,6 +39,8 @@ def test_a_day_replayed_on_the_listeners_it_needs_keeps_the_promise_and_leaves_n
     assert promise(calls, short, LINE, 20)["service_level"] < promised["service_level"] - 5
 
 
-def test_a_handle_time_that_leaves_no_time_to_talk_is_refused():
+def test_a_handle_time_that_leaves_no_time_to_talk_or_a_week_without_calls_is_refused():
     with pytest.raises(ValueError, match="no time to talk"):
         replay([1.0], [1], replace(LINE, handle_seconds=30), seed=1)
+    with pytest.raises(ValueError, match="no call expected"):
+        promise([0.0, 0.0], [2, 2], LINE, 20)
