@@ -308,6 +308,9 @@ ECOUTE_ROTA_ENGLISH = env_list("ECOUTE_ROTA_ENGLISH", ["08:00-20:00"])
 ECOUTE_ROTA_REST_HOURS = env_int("ECOUTE_ROTA_REST_HOURS", 11, minimum=0)
 ECOUTE_ROTA_NIGHTS_IN_A_ROW = env_int("ECOUTE_ROTA_NIGHTS_IN_A_ROW", 3, minimum=1)
 ECOUTE_ROTA_SOLVER_SECONDS = env_int("ECOUTE_ROTA_SOLVER_SECONDS", 20, minimum=1)
+# The supervisors are alerted when more than this share of the coming hour's callers would wait
+# longer than ECOUTE_ROTA_TARGET_SECONDS (ecoute/rota/risk.py), or when it is planned short.
+ECOUTE_ROTA_RISK_ALERT = env_share("ECOUTE_ROTA_RISK_ALERT", 0.20)
 
 # TURN relay (coturn, use-auth-secret). When set, both peers relay their media through it,
 # so neither browser ever learns the other's address.
