@@ -20,10 +20,13 @@ KEPT = timedelta(days=400)  # a year of weeks to compare, and the same week of t
 _noted_minute: datetime | None = None  # this process's last minute written
 
 
+def online_listeners():
+    """The presences of the listeners on the line now (the one definition of "online")."""
+    return Presence.objects.filter(status__in=ONLINE, user__is_active=True, user__role__in=LISTENING_ROLES)
+
+
 def listeners_online() -> int:
-    return Presence.objects.filter(
-        status__in=ONLINE, user__is_active=True, user__role__in=LISTENING_ROLES
-    ).count()
+    return online_listeners().count()
 
 
 def note_this_minute(now: datetime) -> None:

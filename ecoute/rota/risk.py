@@ -23,9 +23,8 @@ from ecoute.accounts.access import LISTENING_ROLES
 from ecoute.accounts.models import ListenerProfile
 from ecoute.calls.simulator.erlang import erlang_a_prediction
 from ecoute.lib import clock
-from ecoute.presence.models import Presence
+from ecoute.presence import history
 
-from .coverage import ONLINE
 from .forecast import HALF_HOUR, Measures, Slot, forecast, measures
 from .models import AvailabilityException, Shift, ShiftStatus, WeeklyAvailability
 from .planning import free_half_hours
@@ -128,11 +127,7 @@ def _shifts_in(now: datetime) -> list[Shift]:
 
 
 def online_ids() -> set[int]:
-    return set(
-        Presence.objects.filter(
-            status__in=ONLINE, user__is_active=True, user__role__in=LISTENING_ROLES
-        ).values_list("pk", flat=True)
-    )
+    return set(history.online_listeners().values_list("pk", flat=True))
 
 
 def rota_in_use(now: datetime) -> bool:
