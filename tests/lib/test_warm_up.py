@@ -23,4 +23,3 @@ def test_loading_the_application_imports_every_view_before_the_first_request():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "True"
-
