@@ -8,6 +8,9 @@ over a second of processor time on imports while the others queued (bench/progra
 docs/performance.md). A server process pays it at start instead.
 """
 
+from importlib import import_module
+
+from django.conf import settings
 from django.core.validators import validate_email
 from django.urls import get_resolver
 from django.utils import translation
@@ -16,6 +19,7 @@ from django.utils import translation
 def warm_up() -> None:
     """Import and compile what the first requests would."""
     get_resolver().check()  # imports every app's urls and views (and checks them, as at a deployment)
+    import_module(settings.SESSION_ENGINE)  # the session middleware imports it on its first request
     validate_email("warm-up@example.org")  # compiles the e-mail validator's expressions
     for language in ("fr", "en"):
         with translation.override(language):

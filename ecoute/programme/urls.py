@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_staff
+from . import views, views_series, views_staff
 
 app_name = "programme"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("programme/questionnaire/<str:token>/", views.survey_page, name="survey"),
     path("programme/rejoindre/<str:token>/", views.join, name="join"),
     path("espace/programme/", views_staff.events, name="staff_events"),
+    path("espace/programme/series/", views_series.series_list, name="staff_series"),
+    path("espace/programme/series/nouvelle/", views_series.series_edit, name="staff_series_new"),
+    path("espace/programme/series/<int:pk>/", views_series.series_edit, name="staff_series_edit"),
     path("espace/programme/sentinelles/", views_staff.sentinel_network, name="staff_sentinels"),
     path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
     path(
