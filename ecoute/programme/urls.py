@@ -7,6 +7,7 @@ urlpatterns = [
     path("programme/", views.agenda, name="agenda"),
     path("programme/agenda.ics", views.feed, name="feed"),
     path("programme/<int:pk>/", views.event_page, name="event"),
+    path("programme/<int:pk>/lieu.json", views.place_data, name="place"),
     path("programme/inscription/<str:token>/", views.manage, name="manage"),
     path("programme/attestation/", views.verify, name="verify"),
     path("programme/questionnaire/<str:token>/", views.survey_page, name="survey"),

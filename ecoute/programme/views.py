@@ -8,18 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connections
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecoute.abuse.limits import count_each
+from ecoute.directory.views import map_config
 from ecoute.lib.source import source_of
 
 from . import actions, calendar, links, sentinels, survey, video
 from .forms import AgendaFilters, RegistrationForm, upcoming
 from .models import Event, Kind, Moment, Registration, State
+from .place import event_place
 
 REGISTRATION_WINDOW = 600
 
@@ -189,9 +192,34 @@ def _page(request, event, form, refusal):
             "places_left": actions.places_left(event),
             "open": _is_open(event),
             "slots": event.slots.prefetch_related("workshops"),
+            "place": event_place(event),
+            "map_config": map_config(),
         },
         status=status,
     )
+
+
+@require_GET
+def place_data(request, pk):
+    """The event's place as GeoJSON for the directory's map (map.js): one marker, and the map's centre there."""
+    event = _visible_event(pk)
+    place = event_place(event)
+    if place is None:
+        raise Http404
+    marker = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+        "properties": {
+            "kind": "event",
+            "name": event.venue or event.title,
+            "subtitle": event.title,
+            "place": place.label,
+            "url": request.build_absolute_uri(reverse("programme:event", args=[event.pk])),
+            "distance_km": None,
+        },
+    }
+    centre = {"latitude": place.latitude, "longitude": place.longitude, "label": place.label}
+    return JsonResponse({"type": "FeatureCollection", "features": [marker], "centre": centre})
 
 
 # Per event loop (a server process has one), per event: the applications waiting to be written and

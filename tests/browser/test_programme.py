@@ -171,3 +171,20 @@ def test_the_questionnaires_results_and_the_connections_on_a_tablet(new_site_pag
     page.goto(f"/espace/programme/{ejades.pk}/connexions/")
     page.locator("#attendance-summary[data-joined='0']").wait_for()
     assert_accessible(page)
+
+
+def test_a_training_s_place_on_the_directory_s_map_on_a_phone(new_site_page):
+    from tests.directory.conftest import ensure_geography
+
+    ensure_geography()
+    event = make_event(city="Bordeaux", venue="CHU de Bordeaux", region="Nouvelle-Aquitaine")
+    page = new_site_page(f"/programme/{event.pk}/")
+    page.locator("#directory-map[data-ready='1']").wait_for()
+    assert page.locator("#directory-map").get_attribute("data-marker-count") == "1"
+    page.locator("#directory-map .leaflet-interactive").last.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "CHU de Bordeaux" in popup.inner_text() and "Bordeaux" in popup.inner_text()
+    assert_accessible(page)
+    page.locator("#directory-map").scroll_into_view_if_needed()
+    screenshot(page, "programme-event-place-on-map-phone")
