@@ -22,5 +22,5 @@ def warm_up() -> None:
     import_module(settings.SESSION_ENGINE)  # the session middleware imports it on its first request
     validate_email("warm-up@example.org")  # compiles the e-mail validator's expressions
     for language in ("fr", "en"):
-        with translation.override(language):
-            translation.gettext("Inscription")  # loads the catalogue
+        translation.activate(language)  # reads its catalogues
+    translation.deactivate()

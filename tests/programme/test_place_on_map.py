@@ -49,3 +49,13 @@ def test_an_event_that_is_not_a_known_place_has_no_map(client, fields):
 def test_an_unpublished_events_place_is_not_given(client):
     event = make_event(city="Bordeaux", published=False)
     assert client.get(reverse("programme:place", args=[event.pk])).status_code == 404
+
+
+def test_the_event_page_with_its_map_is_english(client):
+    from tests.test_english_pages import english, french_in
+
+    event = make_event(city="Bordeaux", venue="CHU de Bordeaux")
+    html = english(client).get(reverse("programme:event", args=[event.pk])).content.decode()
+    assert 'id="directory-map"' in html
+    allowed = ["Repérage et prise en charge des soignants rendus vulnérables par leur travail", "Repérage"]
+    assert french_in(html, allowed=[*allowed, "CHU de Bordeaux", "Bordeaux", "Hauts-de-France"]) == []

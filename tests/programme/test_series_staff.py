@@ -158,3 +158,20 @@ def test_the_series_list_links_each_series(staff, model_session):
         "eJADES : le sommeil" in page
         and reverse("programme:staff_series_edit", args=[Series.objects.get().pk]) in page
     )
+
+
+def test_the_series_pages_are_english(staff, model_session):
+    from tests.test_english_pages import english, french_in
+
+    data = ["eJADES : le sommeil", "eJADES (modèle)"]
+    client = english(staff)
+    preview = client.post(reverse("programme:staff_series_new"), posted(model_session))
+    refused = client.post(reverse("programme:staff_series_new"), posted(model_session, days=[], count=""))
+    client.post(reverse("programme:staff_series_new"), posted(model_session, action="save"))
+    listed = client.get(reverse("programme:staff_series"))
+    edit = client.get(reverse("programme:staff_series_edit", args=[Series.objects.get().pk]))
+    for response in (preview, refused, listed, edit):
+        html = response.content.decode()
+        assert '<html lang="en">' in html
+        assert french_in(html, allowed=data) == []
+    assert "6 sessions by this rule" in preview.content.decode()
