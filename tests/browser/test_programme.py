@@ -8,7 +8,7 @@ from django.utils import timezone
 from ecoute.accounts.models import Role
 from ecoute.programme.models import Kind, Registration, State
 from tests.browser.helpers import log_in
-from tests.programme.support import make_event, make_jades_day
+from tests.programme.support import make_ejades_model, make_event, make_jades_day
 from tests.support.contacts import ensure_taxonomies, make_staff
 from tests.support.live import screenshot
 
@@ -194,17 +194,7 @@ def test_staff_create_an_ejades_series_on_a_tablet_preview_then_publish(new_site
     from ecoute.programme.models import Series
 
     start = (timezone.localtime() + timedelta(days=14)).replace(hour=12, minute=30, second=0, microsecond=0)
-    model = make_event(
-        kind=Kind.EJADES,
-        title="eJADES (modèle)",
-        online=True,
-        city="",
-        venue="",
-        dpc_reference="",
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        published=False,
-    )
+    model = make_ejades_model(start)
     page = new_site_page("/espace/programme/", viewport=TABLET)
     log_in(page, make_staff(Role.PROGRAMME), lands_on="**/espace/programme/")
     page.click("nav.staff-nav a[href='/espace/programme/series/']")

@@ -1,6 +1,6 @@
 """eJADES series in the staff pages: the form builds the rule, previews the dates, saves and publishes."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from ecoute.accounts.models import Role
 from ecoute.programme.forms_staff import rule_fields
-from ecoute.programme.models import Event, Kind, Series
-from tests.programme.support import make_event
+from ecoute.programme.models import Event, Series
+from tests.programme.support import make_ejades_model
 from tests.support.contacts import make_staff
 from tests.support.twofactor import log_in
 
@@ -27,18 +27,7 @@ def staff(client):
 
 @pytest.fixture
 def model_session():
-    return make_event(
-        kind=Kind.EJADES,
-        title="eJADES (modèle)",
-        online=True,
-        city="",
-        venue="",
-        dpc_reference="",
-        starts_at=FIRST,
-        ends_at=FIRST + timedelta(hours=1),
-        published=False,
-        capacity=30,
-    )
+    return make_ejades_model(FIRST)
 
 
 def posted(model, **fields):
