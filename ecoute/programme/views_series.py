@@ -31,14 +31,15 @@ def series_list(request):
 @programme_staff
 def series_edit(request, pk=None):
     one = get_object_or_404(Series, pk=pk) if pk else Series()
+    saved_rule = one.rule  # the form's checks put the rule typed on the instance before any save
     form = SeriesForm(request.POST or None, instance=one)
     action = request.POST.get("action", "preview")
     if request.method == "GET" or action not in ACTIONS:
-        return _page(request, form, one, status=200 if request.method == "GET" else 400)
+        return _page(request, form, one, saved_rule, status=200 if request.method == "GET" else 400)
     if not form.is_valid():
-        return _page(request, form, one, status=400)
+        return _page(request, form, one, saved_rule, status=400)
     if action == "preview":
-        return _page(request, form, one, dates=form.dates)
+        return _page(request, form, one, saved_rule, dates=form.dates)
     made, published = save_and_generate(form, publish=action == "publish")
     messages.success(
         request,
@@ -61,7 +62,7 @@ def save_and_generate(form: SeriesForm, publish: bool) -> tuple[list[Event], int
     return made, published
 
 
-def _page(request, form, one, dates=None, status=200):
+def _page(request, form, one, saved_rule, dates=None, status=200):
     sessions = list(one.sessions.order_by("starts_at")) if one.pk else []
     existing = {session.occurrence for session in sessions}
     return render(
@@ -70,6 +71,7 @@ def _page(request, form, one, dates=None, status=200):
         {
             "form": form,
             "series": one,
+            "saved_rule": saved_rule,
             "sessions": sessions,
             # The preview: each date the rule gives, and whether its session exists already.
             "dates": [(date, date in existing) for date in dates or []],

@@ -61,6 +61,7 @@ def test_the_preview_lists_the_dates_in_paris_time_and_writes_nothing(staff, mod
         (8, 4, 12, 30),
     ]
     assert "6 séances selon cette règle" in response.content.decode()
+    assert "Règle enregistrée" not in response.content.decode()  # nothing is, yet
     assert nothing_written()
 
 
@@ -77,6 +78,7 @@ def test_saving_makes_unpublished_sessions_then_publishing_publishes_them(staff,
     edit = reverse("programme:staff_series_edit", args=[one.pk])
     page = staff.get(edit)
     assert page.context["form"].initial["days"] == ["TU", "TH"]
+    assert "Règle enregistrée" in page.content.decode() and "COUNT=6" in page.content.decode()
     staff.post(edit, posted(model_session, action="publish", count="10"))
     one.refresh_from_db()
     assert one.rule.endswith("COUNT=10")
