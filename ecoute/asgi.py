@@ -18,9 +18,11 @@ from ecoute.lib.env import env_bool  # noqa: E402
 from ecoute.lib.frame_send import KeepFrameSend  # noqa: E402
 from ecoute.lib.lifespan import Lifespan  # noqa: E402
 from ecoute.lib.source import KeySource  # noqa: E402
+from ecoute.lib.warm_up import warm_up  # noqa: E402
 from ecoute.security import retention  # noqa: E402
 from ecoute.websocket_urls import websocket_urlpatterns  # noqa: E402
 
+warm_up()
 websockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # ECOUTE_TIMERS=0 only for processes that must not act on time (some benchmarks).
 background_loops = [timers.run_forever] if env_bool("ECOUTE_TIMERS", True) else []

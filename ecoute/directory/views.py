@@ -42,7 +42,7 @@ def _page_context(form, results) -> dict:
         "place": place,
         "homonyms": directory_search.homonyms(place) if place else [],
         "wider": _wider_radius(results),
-        "map_config": _map_config(),
+        "map_config": map_config(),
     }
 
 
@@ -53,7 +53,8 @@ def _wider_radius(results) -> int | None:
     return next((radius for radius in directory_search.RADII_KM if radius > results.criteria.radius_km), None)
 
 
-def _map_config() -> dict:
+def map_config() -> dict:
+    """The tile server of the directory's map (none: France's outlines only); the programme's event pages use it too."""
     return {"tiles": settings.ECOUTE_MAP_TILE_URL, "attribution": settings.ECOUTE_MAP_TILE_ATTRIBUTION}
 
 
@@ -82,7 +83,7 @@ def entry_page(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         Entry.objects.published().select_related("profession", "commune__departement"), pk=pk
     )
-    return render(request, "directory/entry.html", {"entry": entry, "map_config": _map_config()})
+    return render(request, "directory/entry.html", {"entry": entry, "map_config": map_config()})
 
 
 @require_GET

@@ -1,17 +1,21 @@
 from django.urls import path
 
-from . import views, views_staff
+from . import views, views_series, views_staff
 
 app_name = "programme"
 urlpatterns = [
     path("programme/", views.agenda, name="agenda"),
     path("programme/agenda.ics", views.feed, name="feed"),
     path("programme/<int:pk>/", views.event_page, name="event"),
+    path("programme/<int:pk>/lieu.json", views.place_data, name="place"),
     path("programme/inscription/<str:token>/", views.manage, name="manage"),
     path("programme/attestation/", views.verify, name="verify"),
     path("programme/questionnaire/<str:token>/", views.survey_page, name="survey"),
     path("programme/rejoindre/<str:token>/", views.join, name="join"),
     path("espace/programme/", views_staff.events, name="staff_events"),
+    path("espace/programme/series/", views_series.series_list, name="staff_series"),
+    path("espace/programme/series/nouvelle/", views_series.series_edit, name="staff_series_new"),
+    path("espace/programme/series/<int:pk>/", views_series.series_edit, name="staff_series_edit"),
     path("espace/programme/sentinelles/", views_staff.sentinel_network, name="staff_sentinels"),
     path("espace/programme/<int:pk>/", views_staff.event, name="staff_event"),
     path(

@@ -8,18 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections, connections
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ecoute.abuse.limits import count
+from ecoute.abuse.limits import count_each
+from ecoute.directory.views import map_config
 from ecoute.lib.source import source_of
 
 from . import actions, calendar, links, sentinels, survey, video
 from .forms import AgendaFilters, RegistrationForm, upcoming
 from .models import Event, Kind, Moment, Registration, State
+from .place import event_place
 
 REGISTRATION_WINDOW = 600
 
@@ -87,15 +90,24 @@ def _event_for_posted_form(pk) -> Event:
     return event
 
 
-def over_registration_limit(request) -> bool:
-    """One more registration from this source (its daily keyed hash, cache only): over the limit?"""
-    source = source_of(getattr(request, "scope", None))
-    if not source:
-        return False
-    return (
-        count(f"abuse:programme-registrations:{source}", REGISTRATION_WINDOW)
-        > settings.ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE
-    )
+class TooManyFromHere(actions.RegistrationError):
+    """The source (its daily keyed hash) sent more registrations than allowed in the window."""
+
+    code = "limited"
+
+
+def refuse_sources_over_the_limit(sources: list[str]) -> list[TooManyFromHere | None]:
+    """Count one registration for each of SOURCES (a source may come several times), in one round trip.
+
+    The refusal of each one over ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE, None for the others and
+    for an unknown source. A batch counts all its sources at once: one Redis transaction per post
+    was an eighth of the server's time in the burst of a popular eJADES (docs/performance.md).
+    """
+    known = [source for source in sources if source]
+    counts = iter(count_each([f"abuse:programme-registrations:{s}" for s in known], REGISTRATION_WINDOW))
+    limit = settings.ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE
+    message = gettext("Trop d'inscriptions envoyées d'ici en peu de temps : réessayez dans quelques minutes.")
+    return [TooManyFromHere(message) if source and next(counts) > limit else None for source in sources]
 
 
 # The database work of the event page runs on a few threads of its own per process, each keeping
@@ -150,10 +162,10 @@ async def event_page(request, pk):
     event, form, refusal = await _in_pool(_read_form, request, pk)
     if request.method == "POST" and refusal is None:
         application = actions.Application(language=get_language(), **form.registration_fields())
-        outcome = await register_together(event.pk, application)
+        outcome = await register_together(event.pk, application, source_of(getattr(request, "scope", None)))
         if not isinstance(outcome, actions.RegistrationError):
             return redirect("programme:manage", links.manage_token(outcome))
-        refusal = (str(outcome), 409)
+        refusal = (str(outcome), 429 if isinstance(outcome, TooManyFromHere) else 409)
     return await _in_pool(_page, request, event, form, refusal)
 
 
@@ -163,11 +175,6 @@ def _read_form(request, pk):
     form = RegistrationForm(request.POST or None, event=event)
     if request.method != "POST":
         return event, form, None
-    if over_registration_limit(request):
-        message = gettext(
-            "Trop d'inscriptions envoyées d'ici en peu de temps : réessayez dans quelques minutes."
-        )
-        return event, form, (message, 429)
     if not form.is_valid():
         return event, form, ("", 400)
     return event, form, None
@@ -185,9 +192,34 @@ def _page(request, event, form, refusal):
             "places_left": actions.places_left(event),
             "open": _is_open(event),
             "slots": event.slots.prefetch_related("workshops"),
+            "place": event_place(event),
+            "map_config": map_config(),
         },
         status=status,
     )
+
+
+@require_GET
+def place_data(request, pk):
+    """The event's place as GeoJSON for the directory's map (map.js): one marker, and the map's centre there."""
+    event = _visible_event(pk)
+    place = event_place(event)
+    if place is None:
+        raise Http404
+    marker = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+        "properties": {
+            "kind": "event",
+            "name": event.venue or event.title,
+            "subtitle": event.title,
+            "place": place.label,
+            "url": request.build_absolute_uri(reverse("programme:event", args=[event.pk])),
+            "distance_km": None,
+        },
+    }
+    centre = {"latitude": place.latitude, "longitude": place.longitude, "label": place.label}
+    return JsonResponse({"type": "FeatureCollection", "features": [marker], "centre": centre})
 
 
 # Per event loop (a server process has one), per event: the applications waiting to be written and
@@ -195,27 +227,26 @@ def _page(request, event, form, refusal):
 _batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-async def register_together(event_id, application):
+async def register_together(event_id, application, source=""):
     """Register APPLICATION with everyone else of this process applying for the same event meanwhile.
 
-    While one request writes a batch (one lock of the event, one commit: actions.register_many), the
-    applications arriving queue up; the next request to take the lock writes all of them, and the
-    others find their outcome ready. One person alone waits for nothing more than before.
+    While one request writes a batch (the sources counted in one round trip, one lock of the event,
+    one commit: register_batch), the applications arriving queue up; the next request to take the
+    lock writes all of them, and the others find their outcome ready. One person alone waits for
+    nothing more than before. SOURCE is the daily keyed hash of where the post came from ('' unknown).
     """
     loop = asyncio.get_running_loop()
     queue, lock = _batches.setdefault(loop, {}).setdefault(event_id, ([], asyncio.Lock()))
     mine = loop.create_future()
-    queue.append((application, mine))
+    queue.append((application, source, mine))
     async with lock:
         if not mine.done():
             batch = queue[:]
             del queue[:]
             try:
-                outcomes = await _in_pool(
-                    actions.register_many, event_id, [application for application, _ in batch]
-                )
+                outcomes = await _in_pool(register_batch, event_id, [entry[:2] for entry in batch])
             except BaseException as error:  # including this request's cancellation: nobody is left waiting
-                for _, future in batch:
+                for *_, future in batch:
                     if not future.done():
                         future.set_exception(
                             error
@@ -225,9 +256,17 @@ async def register_together(event_id, application):
                             )
                         )
                 raise
-            for (_, future), outcome in zip(batch, outcomes):
+            for (*_, future), outcome in zip(batch, outcomes):
                 future.set_result(outcome)
     return mine.result()
+
+
+def register_batch(event_id, applied: list[tuple[actions.Application, str]]):
+    """Each (application, source)'s outcome: refused when its source is over the limit, else registered."""
+    refusals = refuse_sources_over_the_limit([source for _, source in applied])
+    allowed = [application for (application, _), refused in zip(applied, refusals) if refused is None]
+    registered = iter(actions.register_many(event_id, allowed) if allowed else [])
+    return [refused or next(registered) for refused in refusals]
 
 
 def _is_open(event) -> bool:

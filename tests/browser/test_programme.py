@@ -8,7 +8,7 @@ from django.utils import timezone
 from ecoute.accounts.models import Role
 from ecoute.programme.models import Kind, Registration, State
 from tests.browser.helpers import log_in
-from tests.programme.support import make_event, make_jades_day
+from tests.programme.support import make_ejades_model, make_event, make_jades_day
 from tests.support.contacts import ensure_taxonomies, make_staff
 from tests.support.live import screenshot
 
@@ -171,3 +171,53 @@ def test_the_questionnaires_results_and_the_connections_on_a_tablet(new_site_pag
     page.goto(f"/espace/programme/{ejades.pk}/connexions/")
     page.locator("#attendance-summary[data-joined='0']").wait_for()
     assert_accessible(page)
+
+
+def test_a_training_s_place_on_the_directory_s_map_on_a_phone(new_site_page):
+    from tests.directory.conftest import ensure_geography
+
+    ensure_geography()
+    event = make_event(city="Bordeaux", venue="CHU de Bordeaux", region="Nouvelle-Aquitaine")
+    page = new_site_page(f"/programme/{event.pk}/")
+    page.locator("#directory-map[data-ready='1']").wait_for()
+    assert page.locator("#directory-map").get_attribute("data-marker-count") == "1"
+    page.locator("#directory-map .leaflet-interactive").last.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "CHU de Bordeaux" in popup.inner_text() and "Bordeaux" in popup.inner_text()
+    assert_accessible(page)
+    page.locator("#directory-map").scroll_into_view_if_needed()
+    screenshot(page, "programme-event-place-on-map-phone")
+
+
+def test_staff_create_an_ejades_series_on_a_tablet_preview_then_publish(new_site_page):
+    from ecoute.programme.models import Series
+
+    start = (timezone.localtime() + timedelta(days=14)).replace(hour=12, minute=30, second=0, microsecond=0)
+    model = make_ejades_model(start)
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, make_staff(Role.PROGRAMME), lands_on="**/espace/programme/")
+    page.click("nav.staff-nav a[href='/espace/programme/series/']")
+    page.click("a[href='/espace/programme/series/nouvelle/']")
+    page.fill("#id_title", "eJADES : mieux dormir")
+    page.select_option("#id_template", str(model.pk))
+    page.fill("#id_first_start", start.strftime("%Y-%m-%dT%H:%M"))
+    page.check("input[name=days][value=TU]")
+    page.check("input[name=days][value=TH]")
+    page.click("button[value=preview]")  # no end given: refused, nothing written
+    page.locator("#problem").wait_for()
+    assert not Series.objects.exists()
+    assert_accessible(page)
+    page.fill("#id_count", "6")
+    page.click("button[value=preview]")
+    page.locator("#preview").wait_for()
+    assert page.locator(".series-dates li").count() == 6
+    assert not Series.objects.exists()
+    assert_accessible(page)
+    page.locator("#preview").scroll_into_view_if_needed()
+    screenshot(page, "programme-series-preview-tablet")
+    page.click("button[value=publish]")
+    page.locator(".messages").wait_for()
+    one = Series.objects.get()
+    assert one.sessions.filter(published=True).count() == 6
+    screenshot(page, "programme-series-published-tablet")

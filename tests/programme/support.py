@@ -26,6 +26,22 @@ def make_event(**fields) -> Event:
     return Event.objects.create(**values)
 
 
+def make_ejades_model(starts_at) -> Event:
+    """The model session of an eJADES series: one online hour, 30 places, unpublished (a model, not a session)."""
+    return make_event(
+        kind=Kind.EJADES,
+        title="eJADES (modèle)",
+        online=True,
+        city="",
+        venue="",
+        dpc_reference="",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        published=False,
+        capacity=30,
+    )
+
+
 def make_jades_day(workshop_places: int = 5) -> tuple[Event, list[list[Workshop]]]:
     """A JADES day with a morning and an afternoon slot of two workshops each."""
     event = make_event(kind=Kind.JADES, title="Journée JADES au CH de Rouen", city="Rouen", dpc_reference="")

@@ -1,6 +1,7 @@
 """The public pages: the agenda, an event and its registration form, the one-click link, the feed."""
 
 import html
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -195,6 +196,31 @@ def test_registrations_from_one_source_are_limited_without_storing_it(settings, 
 
     assert [post(n).status_code for n in range(3)] == [302, 302, 429]
     assert Registration.objects.count() == 2
+
+
+def test_a_batch_counts_its_sources_together_and_refuses_only_those_over_the_limit(settings):
+    """Posts arriving together are counted in one round trip; a source's extra posts are refused, not lost."""
+    settings.ECOUTE_PROGRAMME_REGISTRATIONS_PER_SOURCE = 2
+    event = make_event(capacity=50)
+    busy, other = f"busy-{secrets.token_hex(4)}", f"other-{secrets.token_hex(4)}"
+    applied = [
+        (actions.Application(email=f"p{n}@example.org"), source)
+        for n, source in enumerate([busy, busy, other, busy, ""])
+    ]
+    outcomes = views.register_batch(event.pk, applied)
+    assert [type(o).__name__ for o in outcomes] == [
+        "Registration",
+        "Registration",
+        "Registration",
+        "TooManyFromHere",
+        "Registration",  # a post whose source is unknown (a test client, a socket without address)
+    ]
+    assert sorted(event.registrations.values_list("email", flat=True)) == [
+        "p0@example.org",
+        "p1@example.org",
+        "p2@example.org",
+        "p4@example.org",
+    ]
 
 
 def test_the_feed_is_valid_icalendar_per_kind_and_region(client):

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from ecoute.programme import actions, series
 from ecoute.programme.models import Event, Kind, Series
-from tests.programme.support import make_event
+from tests.programme.support import make_ejades_model, make_event
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -22,18 +22,7 @@ TUESDAYS_AND_THURSDAYS = "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6"
 
 
 def ejades_series(rule=TUESDAYS_AND_THURSDAYS) -> Series:
-    template = make_event(
-        kind=Kind.EJADES,
-        title="eJADES (modèle)",
-        online=True,
-        city="",
-        venue="",
-        dpc_reference="",
-        starts_at=FIRST,
-        ends_at=FIRST + timedelta(hours=1),
-        published=False,  # a model, not a session
-        capacity=30,
-    )
+    template = make_ejades_model(FIRST)
     return Series.objects.create(title="eJADES : le sommeil", template=template, first_start=FIRST, rule=rule)
 
 
