@@ -190,6 +190,36 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     return call
 
 
+# Alerts about a waiting caller that a supervisor's call-back answers.
+ANSWERED_BY_CALL_BACK = (AlertKind.LONG_WAIT, AlertKind.DANGER, AlertKind.TRANSFER)
+
+
+@transaction.atomic
+def call_back(call_id: uuid.UUID, supervisor_id: int) -> Call:
+    """« Rappel immédiat par un cadre »: a supervisor calls a waiting caller back at once.
+
+    The supervisor chose this caller, so nothing rings on their side: their open workspace is
+    connected straight away, and the caller's app goes through the usual ringing then accepted
+    events (the same audio path as any answered call). The call is recorded as answered by that
+    supervisor (a ring accepted, `called_back`), and its alerts about waiting are taken by them.
+    """
+    call = Call.objects.select_for_update().filter(pk=call_id, state=CallState.REQUESTED).first()
+    if call is None:
+        raise IllegalTransition(gettext("Cet appel n'attend plus : quelqu'un l'a peut-être déjà pris."))
+    if not presence.claim_for_supervisor(supervisor_id):
+        raise PsychologistBusy(gettext("Ce psychologue vient de prendre un autre appel."))
+    now = clock.now()
+    _move(call.pk, CallState.RINGING, psychologist_id=supervisor_id, ringing_at=call.ringing_at or now)
+    Ring.objects.create(call=call, psychologist_id=supervisor_id, started_at=now)
+    Call.objects.filter(pk=call.pk).update(called_back=True)
+    relay_after_commit(caller_group(call.pk), events.caller_ringing(call.pk, supervisor_id))
+    answered = accept(call.pk, supervisor_id)
+    alerts.take_all_of_call(call.pk, supervisor_id, ANSWERED_BY_CALL_BACK)
+    if call.queued_at:
+        _queue_changed()
+    return answered
+
+
 def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
     if not claim(psychologist_id):
         raise PsychologistBusy(gettext("Ce psychologue vient de prendre un autre appel."))

@@ -374,6 +374,11 @@ def call_taken(call_id) -> dict:
     return {"type": "call.taken", "call_id": str(call_id)}
 
 
+@event("call.called_back", (SUPERVISION,), {"call_id": str})
+def call_called_back(call_id) -> dict:
+    return {"type": "call.called_back", "call_id": str(call_id)}
+
+
 @event("call.joining", (SUPERVISION,), {"call_id": str})
 def call_joining(call_id) -> dict:
     return {"type": "call.joining", "call_id": str(call_id)}

@@ -196,6 +196,7 @@ WORKSPACE = {
 SUPERVISION = {
     "alert.take": {"alert_id": Field(positive_int)},
     "call.take": {"call_id": Field(call_id)},
+    "call.call_back": {"call_id": Field(call_id)},
     "call.join": {"call_id": Field(call_id)},
     # The scope and the length of a block are the block's own rules (ecoute/abuse/blocks.py).
     "call.block": {"call_id": Field(call_id), "scope": optional(anything), "hours": optional(anything)},
