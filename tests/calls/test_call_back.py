@@ -42,7 +42,9 @@ async def test_a_supervisor_calls_a_caller_waiting_too_long_back_and_they_talk(s
     await board.send({"type": "call.call_back", "call_id": call_id})
     await board.expect("call.called_back")
     assert (await board.expect("alert.closed"))["alert_id"] == alert_id
-    assert (await workspace.expect("call.connected"))["call_id"] == call_id  # nothing rang: they chose the caller
+    assert (await workspace.expect("call.connected"))[
+        "call_id"
+    ] == call_id  # nothing rang: they chose the caller
     assert (await caller.expect("call.ringing"))["psychologist_id"] == helene.pk
     await caller.expect("call.accepted")
 
