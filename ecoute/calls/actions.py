@@ -588,8 +588,10 @@ def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
     high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
     event = events.call_ended(call.pk, reason)
-    # An answered call's app may ask whether it helped; the phone line has no screen to ask on.
-    ticket = feedback_tickets.issue() if call.channel == Channel.APP else None
+    # An answered call's caller may say whether it helped: the app asks on its end screen, the
+    # phone line with a key press, once the psychologist hung up (a caller who did is gone).
+    asks = call.channel == Channel.APP or reason == EndReason.PSYCHOLOGIST_HUNG_UP
+    ticket = feedback_tickets.issue() if asks else None
     relay_after_commit(caller_group(call.pk), events.call_ended(call.pk, reason, feedback_ticket=ticket))
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
         # The psychologist of the call records it; a supervisor who only joined has no record to write.

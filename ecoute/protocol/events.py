@@ -248,6 +248,12 @@ def follow_up(known: bool, psychologist_id: int | None, limited: bool = False) -
     return {"type": "follow_up", "known": known, "psychologist_id": psychologist_id, "limited": limited}
 
 
+@event("feedback.counted", (CALLER,), {})
+def feedback_counted() -> dict:
+    """The phone line only: the key pressed after the call was counted (the caller hears thanks)."""
+    return {"type": "feedback.counted"}
+
+
 # --- The psychologist's workspace ----------------------------------------------------------------
 
 
