@@ -11,6 +11,7 @@ from ecoute.calls.models import Alert, AlertKind, Call, CallState
 from tests.browser.helpers import assert_accessible, log_in, wait_for_audio
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 LAPTOP = {"width": 1280, "height": 800}
@@ -31,7 +32,7 @@ def test_a_supervisor_calls_a_caller_waiting_too_long_back_and_they_hear_each_ot
     caller.click("#talk-now button[type=submit]")
     caller.locator("#call-panel[data-state=waiting]").wait_for()
     # The wait becomes long (as if it had started a while ago): the server's timers alert the board.
-    call = Call.objects.get()
+    call = wait_for(lambda: Call.objects.first())  # stored with the other joins of its moment
     Call.objects.filter(pk=call.pk).update(requested_at=timezone.now() - timedelta(minutes=5))
     call_back = board.locator(".alert-long_wait [data-call-back]")
     call_back.wait_for(timeout=60_000)
