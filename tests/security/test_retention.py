@@ -112,6 +112,7 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "rota_exceptions": 0,
         "rota_adjustments": 0,
         "rota_departed": 0,
+        "online_minutes": 0,
     }
     assert (
         list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]
@@ -181,6 +182,17 @@ def test_the_rota_keeps_shifts_a_year_exceptions_a_month_events_two_years_and_no
     assert list(Adjustment.objects.values_list("pk", flat=True)) == [new_event.pk] != [old_event.pk]
     assert list(WeeklyAvailability.objects.values_list("user", flat=True)) == [line.pk]
     assert list(Commitment.objects.values_list("user", flat=True)) == [line.pk]
+
+
+def test_the_count_of_listeners_online_is_kept_400_days(line):
+    from ecoute.presence.models import OnlineMinute
+
+    old, new = (
+        OnlineMinute.objects.create(minute=days_ago(days).replace(second=0, microsecond=0), listeners=3)
+        for days in (401, 399)
+    )
+    assert retention.purge(now=NOW)["online_minutes"] == 1
+    assert list(OnlineMinute.objects.values_list("minute", flat=True)) == [new.minute] != [old.minute]
 
 
 def test_the_purge_command_and_its_former_name_apply_every_rule(line):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0007_phone_menu_and_code_guessing'),
+        ('calls', '0008_alert_coverage_gap'),
     ]
 
     operations = [
