@@ -426,7 +426,12 @@ class PhoneCall(pj.Call):
                             break
                     # Hung up while the join was on its way: the call leaves the queue now rather
                     # than when the server stops seeing it (an error answer if it had ended already).
-                    if self.ended and self.line_call_id and not self.hang_up_told and not self.feedback_ticket:
+                    if (
+                        self.ended
+                        and self.line_call_id
+                        and not self.hang_up_told
+                        and not self.feedback_ticket
+                    ):
                         await self.tell_hang_up()
                 finally:
                     keys.cancel()
