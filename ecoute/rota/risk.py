@@ -23,9 +23,9 @@ from ecoute.accounts.access import LISTENING_ROLES
 from ecoute.accounts.models import ListenerProfile
 from ecoute.calls.simulator.erlang import erlang_a_prediction
 from ecoute.lib import clock
+from ecoute.presence.history import ONLINE
 from ecoute.presence.models import Presence
 
-from .coverage import ONLINE
 from .forecast import HALF_HOUR, Measures, Slot, forecast, measures
 from .models import AvailabilityException, Shift, ShiftStatus, WeeklyAvailability
 from .planning import free_half_hours
