@@ -190,6 +190,36 @@ def take_call(call_id: uuid.UUID, supervisor_id: int) -> Call:
     return call
 
 
+# Alerts about a waiting caller that a supervisor's call-back answers.
+ANSWERED_BY_CALL_BACK = (AlertKind.LONG_WAIT, AlertKind.DANGER, AlertKind.TRANSFER)
+
+
+@transaction.atomic
+def call_back(call_id: uuid.UUID, supervisor_id: int) -> Call:
+    """« Rappel immédiat par un cadre »: a supervisor calls a waiting caller back at once.
+
+    The supervisor chose this caller, so nothing rings on their side: their open workspace is
+    connected straight away, and the caller's app goes through the usual ringing then accepted
+    events (the same audio path as any answered call). The call is recorded as answered by that
+    supervisor (a ring accepted, `called_back`), and its alerts about waiting are taken by them.
+    """
+    call = Call.objects.select_for_update().filter(pk=call_id, state=CallState.REQUESTED).first()
+    if call is None:
+        raise IllegalTransition(gettext("Cet appel n'attend plus : quelqu'un l'a peut-être déjà pris."))
+    if not presence.claim_for_supervisor(supervisor_id):
+        raise PsychologistBusy(gettext("Ce psychologue vient de prendre un autre appel."))
+    now = clock.now()
+    _move(call.pk, CallState.RINGING, psychologist_id=supervisor_id, ringing_at=call.ringing_at or now)
+    Ring.objects.create(call=call, psychologist_id=supervisor_id, started_at=now)
+    Call.objects.filter(pk=call.pk).update(called_back=True)
+    relay_after_commit(caller_group(call.pk), events.caller_ringing(call.pk, supervisor_id))
+    answered = accept(call.pk, supervisor_id)
+    alerts.take_all_of_call(call.pk, supervisor_id, ANSWERED_BY_CALL_BACK)
+    if call.queued_at:
+        _queue_changed()
+    return answered
+
+
 def _ring(call: Call, psychologist_id: int, now, claim=presence.claim_for_ringing) -> Call:
     if not claim(psychologist_id):
         raise PsychologistBusy(gettext("Ce psychologue vient de prendre un autre appel."))
@@ -558,8 +588,10 @@ def _end(call: Call, reason: str, now) -> None:
     _move(call.pk, CallState.ENDED, ended_at=now, end_reason=reason)
     high_risk = Call.objects.filter(pk=call.pk, high_risk=True).exists()
     event = events.call_ended(call.pk, reason)
-    # An answered call's app may ask whether it helped; the phone line has no screen to ask on.
-    ticket = feedback_tickets.issue() if call.channel == Channel.APP else None
+    # An answered call's caller may say whether it helped: the app asks on its end screen, the
+    # phone line with a key press, once the psychologist hung up (a caller who did is gone).
+    asks = call.channel == Channel.APP or reason == EndReason.PSYCHOLOGIST_HUNG_UP
+    ticket = feedback_tickets.issue() if asks else None
     relay_after_commit(caller_group(call.pk), events.call_ended(call.pk, reason, feedback_ticket=ticket))
     for listener_id in filter(None, (call.psychologist_id, call.supervisor_id)):
         # The psychologist of the call records it; a supervisor who only joined has no record to write.

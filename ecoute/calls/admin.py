@@ -32,7 +32,7 @@ class CallAdmin(ReadOnlyAdmin):
         "ended_at",
         "end_reason",
     ]
-    list_filter = ["state", "channel", "end_reason"]
+    list_filter = ["state", "channel", "end_reason", "called_back"]
     inlines = [RingInline]
     # The caller key hash stays out of sight: it only serves to recognise a returning caller.
     fields = readonly_fields = [f.name for f in Call._meta.fields if f.name != "caller_key_hash"]

@@ -445,6 +445,8 @@ class WorkspaceSocket(JsonSocket):
             self.call_id, self.joined = None, False
         elif kind == "call.joined":
             self.call_id, self.joined = uuid.UUID(event["call_id"]), True
+        elif kind == "call.connected":  # accepted here, or a supervisor's call-back from the board
+            self.call_id = uuid.UUID(event["call_id"])
         elif kind == "call.handed_over" and mine:
             self.joined = False  # now the one who carries the call
 
@@ -487,16 +489,25 @@ class SupervisorSocket(JsonSocket):
     async def on_alert_take(self, message):
         await database_sync_to_async(alerts.take)(message["alert_id"], self.user_id)
 
+    async def _from_workspace(self, action, call_id, needed: str) -> None:
+        """ACTION on CALL_ID for this supervisor, whose open workspace, without a call, is NEEDED."""
+        try:
+            await database_sync_to_async(action)(call_id, self.user_id)
+        except actions.PsychologistBusy:
+            raise MessageError("workspace_needed", needed) from None
+
     async def on_call_take(self, message):
         call_id = message["call_id"]
-        try:
-            await database_sync_to_async(actions.take_call)(call_id, self.user_id)
-        except actions.PsychologistBusy:
-            raise MessageError(
-                "workspace_needed",
-                gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel."),
-            ) from None
+        needed = gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour prendre cet appel.")
+        await self._from_workspace(actions.take_call, call_id, needed)
         await self.send_event(events.call_taken(call_id))
+
+    async def on_call_call_back(self, message):
+        """« Rappel immédiat par un cadre »: the supervisor's open workspace talks with the waiting caller at once."""
+        call_id = message["call_id"]
+        needed = gettext("Ouvrez votre espace d'écoute, sans appel en cours, pour rappeler cet appelant.")
+        await self._from_workspace(actions.call_back, call_id, needed)
+        await self.send_event(events.call_called_back(call_id))
 
     async def on_call_join(self, message):
         """Warm transfer: join a call going on, from one's open workspace."""

@@ -98,6 +98,9 @@ class Call(models.Model):
     )
     # From a source flooding the line (ecoute/abuse): placed after every other waiting call.
     held_back = models.BooleanField(_("mis en retrait (abus)"), default=False)
+    # « Rappel immédiat par un cadre »: a supervisor called the waiting caller back at once from the
+    # board, and answered them (psychologist then names that supervisor).
+    called_back = models.BooleanField(_("rappel immédiat par un cadre"), default=False)
 
     objects = CallQuerySet.as_manager()
 

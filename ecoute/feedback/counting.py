@@ -9,6 +9,7 @@ from ecoute.lib.counts import add_one
 from ecoute.stats.figures import Period, add_months, grid_span
 from ecoute.stats.suppression import grid_months, min_cell, suppress_each
 
+from . import tickets
 from .models import FeedbackCount, Helped
 
 
@@ -22,6 +23,16 @@ def count_one(channel: str, helped: str, listened: str = "", would_call_again: s
         "would_call_again": would_call_again,
     }
     add_one(FeedbackCount, **cell)
+
+
+def spend_and_count(
+    ticket, channel: str, helped: str, listened: str = "", would_call_again: str = ""
+) -> bool:
+    """Count one feedback if TICKET is one issued and not yet spent (false, and nothing counted, if not)."""
+    if not tickets.spend(ticket):
+        return False
+    count_one(channel, helped, listened, would_call_again)
+    return True
 
 
 def helped_over_the_last_year(today: date | None = None) -> dict:

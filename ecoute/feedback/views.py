@@ -13,7 +13,7 @@ from ecoute.accounts.access import RECORDING_ROLES, role_required
 from ecoute.calls.models import Channel
 from ecoute.lib.source import source_of
 
-from . import counting, tickets
+from . import counting
 from .models import Helped, YesNo
 
 FIELDS = {"ticket", "helped", "listened", "would_call_again"}
@@ -47,9 +47,8 @@ def give(request):
     source = source_of(getattr(request, "scope", None))
     if source and limits.count(f"abuse:feedback:{source}", 3600) > FEEDBACK_PER_SOURCE_HOUR:
         return _bad(gettext("Trop de retours depuis ce réseau : réessayez plus tard."), 429)
-    if not tickets.spend(body.get("ticket")):
+    if not counting.spend_and_count(body.get("ticket"), Channel.APP, helped, **optional):
         return _bad(gettext("Ce retour a déjà été donné, ou l’appel est trop ancien."), 403)
-    counting.count_one(Channel.APP, helped, **optional)
     return JsonResponse({"counted": True})
 
 

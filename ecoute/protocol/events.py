@@ -248,6 +248,12 @@ def follow_up(known: bool, psychologist_id: int | None, limited: bool = False) -
     return {"type": "follow_up", "known": known, "psychologist_id": psychologist_id, "limited": limited}
 
 
+@event("feedback.counted", (CALLER,), {})
+def feedback_counted() -> dict:
+    """The phone line only: the key pressed after the call was counted (the caller hears thanks)."""
+    return {"type": "feedback.counted"}
+
+
 # --- The psychologist's workspace ----------------------------------------------------------------
 
 
@@ -378,6 +384,11 @@ def call_blocked(call_id, scope: str, hours: int, ended: int) -> dict:
 @event("call.taken", (SUPERVISION,), {"call_id": str})
 def call_taken(call_id) -> dict:
     return {"type": "call.taken", "call_id": str(call_id)}
+
+
+@event("call.called_back", (SUPERVISION,), {"call_id": str})
+def call_called_back(call_id) -> dict:
+    return {"type": "call.called_back", "call_id": str(call_id)}
 
 
 @event("call.joining", (SUPERVISION,), {"call_id": str})

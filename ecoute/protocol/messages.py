@@ -128,6 +128,20 @@ def required_reason(value, name: str) -> str:
     return text
 
 
+def feedback_ticket(value, name: str) -> str:
+    if not isinstance(value, str) or not 20 <= len(value) <= 64:
+        raise MessageError("bad_message", gettext("« ticket » doit être le ticket reçu à la fin de l'appel."))
+    return value
+
+
+def helped(value, name: str) -> str:
+    from ecoute.feedback.models import Helped  # a model: imported once the apps are loaded
+
+    if value not in Helped.values:
+        raise MessageError("bad_message", gettext("« helped » doit être yes, partly ou no."))
+    return value
+
+
 def wrong_recipient() -> MessageError:
     """A caller's signal for someone other than the psychologist or the supervisor who joined the call."""
     return MessageError(
@@ -173,6 +187,9 @@ PHONE = {
     "hello": {"caller_key": Field(caller_key), "follow_up_code": optional(follow_up_code)},
     "menu.left": {"seconds": Field(seconds_in_menu)},
     "queue.supervisor": {"call_id": Field(call_id)},
+    # After the psychologist hung up: the key the caller pressed, as the app's answer, with the
+    # ticket of the call's end (ecoute/feedback).
+    "feedback.give": {"ticket": Field(feedback_ticket), "helped": Field(helped)},
 }
 
 WORKSPACE = {
@@ -196,6 +213,7 @@ WORKSPACE = {
 SUPERVISION = {
     "alert.take": {"alert_id": Field(positive_int)},
     "call.take": {"call_id": Field(call_id)},
+    "call.call_back": {"call_id": Field(call_id)},
     "call.join": {"call_id": Field(call_id)},
     # The scope and the length of a block are the block's own rules (ecoute/abuse/blocks.py).
     "call.block": {"call_id": Field(call_id), "scope": optional(anything), "hours": optional(anything)},

@@ -37,6 +37,7 @@ def _rows(report: dict) -> list[list]:
         # The breakdowns below count these days, not the period asked (anonymity: see docs/contacts.md).
         found.append(["repartitions", grid["start"], grid["end"], _count(grid["total"]), ""])
     found += _service_rows(report)
+    found += _feedback_rows(report)
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
         found += [
@@ -79,6 +80,24 @@ def _service_rows(report: dict) -> list[list]:
             "",
         ],
     ]
+
+
+# The answers to « Cet appel vous a-t-il aidé ? » (ecoute/feedback), as stored: oui, un peu, non.
+HELPED_LABELS = {"yes": "oui", "partly": "un peu", "no": "non"}
+
+
+def _feedback_rows(report: dict) -> list[list]:
+    """The callers' anonymous feedback, per grid period and channel, as on the dashboard."""
+    found = []
+    for row in report["feedback"]:
+        code = f"{row['start']} {row['channel']}"
+        what = f"Cet appel vous a-t-il aidé ? Du {row['start']} au {row['end']}, {row['channel_label']}"
+        found += [
+            ["retours", f"{code} {answer}", f"{what} : {HELPED_LABELS[answer]}", _count(count), ""]
+            for answer, count in row["answers"].items()
+        ]
+        found.append(["retours", f"{code} total", f"{what} : réponses", _count(row["total"]), ""])
+    return found
 
 
 def _grid_note(report: dict) -> str:

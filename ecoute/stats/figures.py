@@ -21,6 +21,7 @@ from ecoute.calls.models import Call, Channel
 from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
+from ecoute.feedback.models import FeedbackCount, Helped
 from ecoute.lib.i18n import translated
 from ecoute.lib.tabular import EARLIEST_DATE
 
@@ -302,6 +303,43 @@ def _service_level(period: Period, k: int) -> dict:
     return {"answered": answered, "abandoned": abandoned, "answer_rate": rate}
 
 
+def _feedback(period: Period, k: int) -> list[dict]:
+    """The callers' answers to « Cet appel vous a-t-il aidé ? », per grid period and channel.
+
+    Counted like the breakdowns, over the whole ended grid periods of PERIOD, each row (a period,
+    a channel) suppressed on its own: its total is shown only from k answers, and a hidden answer
+    cannot be worked out from it. A row nobody answered in is left out.
+    """
+    span, months, rows = grid_span(period), grid_months(), []
+    first = span[0] if span else None
+    while span and first <= span[1]:
+        end = add_months(first, months)
+        cells = (
+            FeedbackCount.objects.filter(month__gte=first, month__lt=end)
+            .values_list("channel", "helped")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        for channel, label in Channel.choices:
+            answers = {helped: 0 for helped in Helped.values}
+            answers |= {helped: n for their_channel, helped, n in cells if their_channel == channel}
+            total = sum(answers.values())
+            if total:
+                shown = suppress(answers, k)
+                rows.append(
+                    {
+                        "start": first.isoformat(),
+                        "end": (end - timedelta(days=1)).isoformat(),
+                        "channel": channel,
+                        "channel_label": str(label),
+                        "answers": {helped: shown.value(helped) for helped in Helped.values},
+                        "total": total if total >= k else None,
+                    }
+                )
+        first = end
+    return rows
+
+
 def report(period: Period, k: int | None = None) -> dict:
     """Everything the dashboard shows for PERIOD, suppressed: totals by day, breakdowns on the grid."""
     k = min_cell() if k is None else k
@@ -314,6 +352,7 @@ def report(period: Period, k: int | None = None) -> dict:
         "series": _series(period, daily, k),
         **breakdowns(period, k),
         "service": _service_level(period, k),
+        "feedback": _feedback(period, k),
     }
 
 

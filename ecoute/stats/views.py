@@ -8,6 +8,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from ecoute.accounts.access import STATISTICS_ROLES, role_required
+from ecoute.feedback.models import Helped
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
@@ -50,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "steps": figures.STEPS,
         "grid": _grid(report),
         "grid_months": grid_months(),
+        "helped_labels": Helped.choices,
     }
     return render(request, "stats/dashboard.html", context, status=400 if error else 200)
 

@@ -62,6 +62,8 @@ PLACE_SECONDS = 30  # the place is said again when it changed, at most this ofte
 CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
 HUNG_UP = "hung up"  # put among the caller's keys when they hang up, to end the menu's wait at once
 SUPERVISOR_KEY = "9"  # after a long wait: to reach a supervisor
+# After the psychologist hung up, « Cet appel vous a-t-il aidé ? »: the key -> the answer counted.
+FEEDBACK_KEYS = {"1": "yes", "2": "partly", "3": "no"}
 
 
 def edge_headers(message: str) -> dict[str, str]:
@@ -200,6 +202,8 @@ class PhoneCall(pj.Call):
         self.supervisor_offered = False  # the wait is long: "to talk to a supervisor, press 9" is said
         self.supervisor_asked = False
         self.offer_later: asyncio.Task | None = None
+        # Handed with the call's end when the psychologist hung up: the caller may say whether it helped.
+        self.feedback_ticket: str | None = None
 
     # --- SIP (called on the main thread, from libHandleEvents) ----------------------------------
 
@@ -422,13 +426,19 @@ class PhoneCall(pj.Call):
                             break
                     # Hung up while the join was on its way: the call leaves the queue now rather
                     # than when the server stops seeing it (an error answer if it had ended already).
-                    if self.ended and self.line_call_id and not self.hang_up_told:
+                    if (
+                        self.ended
+                        and self.line_call_id
+                        and not self.hang_up_told
+                        and not self.feedback_ticket
+                    ):
                         await self.tell_hang_up()
                 finally:
                     keys.cancel()
                     for task in (self.later, self.offer_later):
                         if task is not None:
                             task.cancel()
+                await self.ask_feedback()
         except (OSError, websockets.WebSocketException) as error:
             logger.warning("phone call %s: the line is unreachable (%s)", self.token, type(error).__name__)
             await self.say_unavailable()
@@ -498,6 +508,7 @@ class PhoneCall(pj.Call):
             await self.hand_over()
         elif kind == "call.ended":
             logger.info("phone call %s ended by the line (%s)", self.token, event.get("reason"))
+            self.feedback_ticket = event.get("feedback_ticket")  # the psychologist hung up: asked after
             self.ended = True  # the socket closes, then the SIP leg is hung up (join_line)
         elif kind == "call.unanswered" and not event.get("queued"):
             await self.send({"type": "queue.join", "call_id": self.line_call_id})
@@ -513,6 +524,46 @@ class PhoneCall(pj.Call):
                 # Refused by the abuse limits: said so (with the emergency numbers), then hung up.
                 await self.say_unavailable()
                 self.ended = True
+
+    async def ask_feedback(self) -> None:
+        """After the psychologist hung up: « Cet appel vous a-t-il aidé ? 1 oui, 2 un peu, 3 non ».
+
+        The key pressed is sent with the ticket of the call's end and counted by the line on the
+        channel phone, linked to no call; no key in time, or the caller hanging up: nothing is sent.
+        Nothing of it is logged (a line naming this call would tie the answer to it).
+        """
+        ticket, self.feedback_ticket = self.feedback_ticket, None
+        if not ticket or self.sip_closed:
+            return
+        await self.close_peer()  # the psychologist's browser has left the call
+        while not self.digits.empty():  # keys pressed during the call are no answer
+            self.digits.get_nowait()
+        self.agent.main_thread(lambda: self.play(["feedback"], loop=False))
+        helped = await self.feedback_key()
+        if helped is None:
+            return
+        await self.send({"type": "feedback.give", "ticket": ticket, "helped": helped})
+        try:
+            async with asyncio.timeout(10):
+                async for text in self.socket:
+                    if json.loads(text).get("type") in ("feedback.counted", "error"):
+                        break
+        except TimeoutError:
+            pass  # the line is slow: the caller is thanked all the same
+        self.agent.main_thread(lambda: self.play(["feedback_thanks"], loop=False))
+        await asyncio.sleep(_seconds(prompt_file("feedback_thanks", self.language)))
+
+    async def feedback_key(self) -> str | None:
+        """The answer keyed while the question is said or a short pause after it, or None."""
+        try:
+            async with asyncio.timeout(
+                _seconds(prompt_file("feedback", self.language)) + self.agent.menu_pause
+            ):
+                while (digit := await self.digits.get()) not in (*FEEDBACK_KEYS, HUNG_UP):
+                    pass
+                return FEEDBACK_KEYS.get(digit)
+        except TimeoutError:
+            return None
 
     def code_answer(self) -> list[str]:
         """What is said of the code de suivi keyed in the menu (nothing when none was)."""

@@ -62,6 +62,9 @@ SENTENCES = {
             "La ligne ne peut pas prendre votre appel pour le moment. Rappelez dans quelques minutes. "
             "En cas de danger immédiat, appelez le 15, le 112, ou le 31 14."
         ),
+        # After the psychologist hung up: one key, counted anonymously (ecoute/feedback).
+        "feedback": "Cet appel vous a-t-il aidé ? Tapez 1 pour oui, 2 pour un peu, 3 pour non.",
+        "feedback_thanks": "Merci pour votre réponse. Prenez soin de vous.",
         **_numbered(
             "Vous êtes en position %d dans la file.",
             "Plus de %d personnes attendent avant vous.",
@@ -102,6 +105,8 @@ SENTENCES = {
             "The line cannot take your call right now. Please call again in a few minutes. "
             "If you are in immediate danger, call 15, 112, or 31 14."
         ),
+        "feedback": "Did this call help you? Press 1 for yes, 2 for a little, 3 for no.",
+        "feedback_thanks": "Thank you for your answer. Take care of yourself.",
         **_numbered(
             "You are number %d in the queue.",
             "More than %d people are waiting before you.",

@@ -21,6 +21,7 @@ from ecoute.abuse import limits
 from ecoute.calls import actions
 from ecoute.calls.consumers import CallerSocket
 from ecoute.calls.models import Channel, EndReason
+from ecoute.feedback import counting
 from ecoute.lib.source import PREVIOUS_SCOPE_KEY, SCOPE_KEY
 from ecoute.protocol import events, messages
 from ecoute.protocol.messages import MessageError
@@ -106,6 +107,16 @@ class PhoneSocket(CallerSocket):
         self._require_waiting(message)
         await database_sync_to_async(actions.ask_for_supervisor)(self.caller.call_id)
         await self.send_event(events.queue_supervisors_alerted(self.caller.call_id))
+
+    async def on_feedback_give(self, message):
+        """The key the caller pressed after the psychologist hung up: counted on the phone channel,
+        linked to no call (the ticket of the call's end is spent; a second answer is refused)."""
+        ticket, helped = message["ticket"], message["helped"]
+        if not await database_sync_to_async(counting.spend_and_count)(ticket, Channel.PHONE, helped):
+            raise MessageError(
+                "feedback_refused", gettext("Ce retour a déjà été donné, ou l’appel est trop ancien.")
+            )
+        await self.send_event(events.feedback_counted())
 
     def caller_key_hash(self) -> str:
         if self.given_code is not None:

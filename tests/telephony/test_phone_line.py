@@ -1,11 +1,13 @@
 """A real phone call (PJSIP caller -> Kamailio -> the media agent -> the server's queue), without a browser."""
 
+import asyncio
 import re
 import signal
 import time
 import uuid
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from ecoute.calls.models import (
     Alert,
@@ -18,10 +20,13 @@ from ecoute.calls.models import (
     Ring,
     RingOutcome,
 )
+from ecoute.feedback.models import FeedbackCount
 from ecoute.presence.models import Status
 from tests.support.cast import make_psychologist
 from tests.support.phone import PhoneLine, summary_of
+from tests.support.server_sockets import open_socket
 from tests.support.sip import CALLER_NUMBER, find_number, send_udp
+from tests.support.twofactor import verified_session_cookie
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -296,3 +301,46 @@ def test_unknown_codecs_and_an_invite_without_sdp_get_a_clear_answer_and_the_age
     caller = phone_line.dial("--number", "0655443322", "--seconds", "3")
     assert summary_of(caller)["answered_after"] is not None
     assert find_number(phone_line.logs()) == []
+
+
+async def answer_then_hang_up(server, psychologist, talk_seconds: float = 3) -> str:
+    """The psychologist's workspace (a socket on the live server) answers the phone call, then hangs up."""
+    cookie = await sync_to_async(verified_session_cookie)(psychologist)
+    workspace = await open_socket(server, "/ws/workspace/", cookie)
+    await workspace.expect("presence.self")
+    await workspace.send({"type": "status.set", "status": "available"})
+    call_id = (await workspace.expect("call.ringing", timeout=120))["call_id"]  # after the menu
+    await workspace.send({"type": "call.accept", "call_id": call_id})
+    await workspace.expect("call.connected")
+    await asyncio.sleep(talk_seconds)
+    await workspace.send({"type": "call.hangup", "call_id": call_id})
+    await workspace.expect("call.ended")
+    await workspace.connection.close()
+    return call_id
+
+
+def test_after_the_psychologist_hangs_up_the_callers_key_says_whether_it_helped(phone_line):
+    claire = make_psychologist("Claire", status=Status.OFFLINE)
+    # The caller keys 3 every 2 s from the start: no choice in the menu, nothing while waiting or
+    # talking, "non" once the question is asked after the psychologist hung up.
+    caller = phone_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--digits", "3", "--digits-every", "2", "--seconds", "120"
+    )
+    call_id = asyncio.run(answer_then_hang_up(phone_line.server, claire))
+    counted = wait_for(
+        lambda: FeedbackCount.objects.filter(channel=Channel.PHONE).first(), while_running=caller
+    )
+    assert (counted.helped, counted.count, counted.month.day) == ("no", 1, 1)
+    summary = summary_of(caller)
+    assert summary["hung_up_by"] == "line"  # thanked, then the line hangs up
+    assert Call.objects.get(pk=call_id).end_reason == EndReason.PSYCHOLOGIST_HUNG_UP
+    assert FeedbackCount.objects.get().count == 1  # the keys after the answer count nothing more
+    assert find_number(phone_line.logs()) == []
+
+
+def test_a_phone_caller_who_keys_nothing_after_the_call_is_not_counted(phone_line):
+    claire = make_psychologist("Claire", status=Status.OFFLINE)
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "120")
+    asyncio.run(answer_then_hang_up(phone_line.server, claire))
+    assert summary_of(caller)["hung_up_by"] == "line"  # the question, a pause, then the line hangs up
+    assert not FeedbackCount.objects.exists()

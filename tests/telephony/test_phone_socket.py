@@ -6,6 +6,7 @@ from channels.testing import WebsocketCommunicator
 
 from ecoute.asgi import application
 from ecoute.calls.models import Call, CallState, Channel
+from ecoute.feedback.models import FeedbackCount
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist
 from tests.support.sockets import ORIGIN, Socket, connect_caller, connect_workspace
@@ -319,3 +320,45 @@ async def test_a_burst_of_wrong_codes_from_many_numbers_alerts_the_supervisors_o
     assert (await _try_code("000000", source="a" * 64))["known"] is False
     assert time.monotonic() - started >= 1  # checked only after the burst's pause
     assert await database_sync_to_async(Alert.objects.filter(kind=AlertKind.CODE_GUESSING).count)() == 1
+
+
+async def a_phone_call_answered():
+    claire = await database_sync_to_async(make_psychologist)("Claire", status=Status.AVAILABLE)
+    workspace = await connect_workspace(claire)
+    phone = await phone_caller()
+    await phone.send({"type": "queue.join"})
+    call_id = (await phone.expect("queue.joined"))["call_id"]
+    assert (await workspace.expect("call.ringing"))["call_id"] == call_id
+    await workspace.send({"type": "call.accept", "call_id": call_id})
+    await phone.expect("call.accepted")
+    return workspace, phone, call_id
+
+
+async def test_after_the_psychologist_hangs_up_the_phone_callers_key_is_counted_linked_to_no_call():
+    workspace, phone, call_id = await a_phone_call_answered()
+    await workspace.send({"type": "call.hangup", "call_id": call_id})
+    ticket = (await phone.expect("call.ended"))["feedback_ticket"]
+    assert "feedback_ticket" not in await workspace.expect("call.ended")
+
+    for bad in ({"helped": "maybe"}, {"helped": "yes", "ticket": 7}, {"helped": "yes", "ticket": "short"}):
+        await phone.send({"type": "feedback.give", "ticket": ticket, **bad})
+        assert (await phone.expect("error"))["code"] == "bad_message"
+    await phone.send({"type": "feedback.give", "ticket": "x" * 32, "helped": "yes"})  # never issued
+    assert (await phone.expect("error"))["code"] == "feedback_refused"
+    assert not await database_sync_to_async(FeedbackCount.objects.exists)()  # the errors counted nothing
+
+    await phone.send({"type": "feedback.give", "ticket": ticket, "helped": "partly"})
+    await phone.expect("feedback.counted")
+    counted = await database_sync_to_async(lambda: list(FeedbackCount.objects.values()))()
+    assert [(c["channel"], c["helped"], c["count"]) for c in counted] == [("phone", "partly", 1)]
+    assert {c["month"].day for c in counted} == {1}  # the month only: nothing ties it to the call's time
+    await phone.send({"type": "feedback.give", "ticket": ticket, "helped": "yes"})  # the same ticket again
+    assert (await phone.expect("error"))["code"] == "feedback_refused"
+    assert await database_sync_to_async(lambda: FeedbackCount.objects.get().count)() == 1
+
+
+async def test_a_phone_call_cut_by_the_psychologists_lost_connection_asks_nothing():
+    workspace, phone, call_id = await a_phone_call_answered()
+    await workspace.communicator.disconnect()  # the workspace is gone: the call ends without a question
+    ended = await phone.expect("call.ended")
+    assert ended["reason"] == "psychologist_lost" and "feedback_ticket" not in ended

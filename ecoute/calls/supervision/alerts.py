@@ -69,6 +69,16 @@ def take(alert_id: int, supervisor_id: int) -> None:
     relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
 
 
+def take_all_of_call(call_id: uuid.UUID, supervisor_id: int, kinds) -> None:
+    """A supervisor answered the call itself: its open alerts of KINDS are theirs, and leave every board."""
+    open_alerts = Alert.objects.filter(call_id=call_id, kind__in=kinds, closed_at__isnull=True)
+    for alert_id in list(open_alerts.values_list("pk", flat=True)):
+        if Alert.objects.filter(pk=alert_id, closed_at__isnull=True).update(
+            taken_by_id=supervisor_id, closed_at=clock.now()
+        ):
+            relay_after_commit(SUPERVISORS_GROUP, events.alert_closed(alert_id))
+
+
 def raise_due_alerts(now: datetime) -> None:
     """Run every second: calls waiting too long, too few listeners available; close what is over."""
     from ecoute.presence.queries import available_listener_ids

@@ -119,7 +119,7 @@ def _alerts(now: datetime) -> list[dict]:
     """
     alerts = (
         Alert.objects.filter(closed_at__isnull=True)
-        .select_related("psychologist__listener_profile")
+        .select_related("psychologist__listener_profile", "call")
         .order_by("-created_at")
     )
     lines, groups = [], {}
@@ -137,6 +137,12 @@ def _alerts(now: datetime) -> list[dict]:
             "psychologist": _name(a.psychologist),
             "call": str(a.call_id)[:8] if a.call_id else "",
             "call_id": a.call_id,
+            # Still waiting: a supervisor may call the caller back at once (« rappel immédiat »).
+            "call_back": a.call is not None and a.call.state == CallState.REQUESTED,
+            # Asked from a call going on (a call-back, help, a transfer): joined from the alert itself.
+            "joinable": a.call is not None
+            and a.call.state == CallState.CONNECTED
+            and not a.call.supervisor_id,
             "age": _clock(now - a.created_at),
             "count": 1,
             "first": a.created_at,

@@ -43,6 +43,7 @@ socket
     refresh();
   })
   .on("call.taken", () => { announcer.textContent = gettext("L’appel sonne dans votre espace d’écoute."); refresh(); })
+  .on("call.called_back", () => { announcer.textContent = gettext("Vous êtes en communication avec l’appelant dans votre espace d’écoute."); refresh(); })
   .on("call.joining", () => { announcer.textContent = gettext("Vous rejoignez l’appel dans votre espace d’écoute."); refresh(); })
   .on("error", (event) => { connection.textContent = event.message; connection.hidden = false; setTimeout(() => { connection.hidden = true; }, 6000); });
 setInterval(refresh, REFRESH_MS);
@@ -52,6 +53,8 @@ root.addEventListener("click", (event) => {
   if (alert) socket.send({ type: "alert.take", alert_id: Number(alert.dataset.takeAlert) });
   const call = event.target.closest("[data-take-call]");
   if (call) socket.send({ type: "call.take", call_id: call.dataset.takeCall });
+  const callBack = event.target.closest("[data-call-back]");
+  if (callBack) socket.send({ type: "call.call_back", call_id: callBack.dataset.callBack });
   const join = event.target.closest("[data-join-call]");
   if (join) socket.send({ type: "call.join", call_id: join.dataset.joinCall });
   const block = event.target.closest("[data-block-call]");

@@ -49,7 +49,9 @@ socket
   .on("presence.self", (event) => showPresence(event))
   .on("call.ringing", (event) => ring(event))
   .on("call.cancelled", (event) => { if (event.call_id === call.id) { stopRinging(); call.id = null; } })
-  .on("call.connected", (event) => { if ("phone" in event) showPhoneCall(event.phone); startAudio(event.ice); })
+  // Accepted here, resumed after a reload, or a supervisor's call-back from the board (nothing rang
+  // here then): the call is named by this event.
+  .on("call.connected", (event) => { call.id = event.call_id; if ("phone" in event) showPhoneCall(event.phone); startAudio(event.ice); })
   // Warm transfer: a supervisor's workspace joins a call going on; the psychologist may then leave.
   .on("call.joined", (event) => { call.id = event.call_id; escalationStatus.textContent = gettext("Vous avez rejoint l’appel."); startAudio(event.ice); })
   .on("call.supervisor_joined", () => {
