@@ -48,7 +48,9 @@ def send_due(now=None) -> dict[str, int]:
         return done
     smtp = get_connection()
     try:
-        for message in OutboxMessage.objects.filter(pk__in=claimed).select_related("registration__event"):
+        for message in OutboxMessage.objects.filter(pk__in=claimed).select_related(
+            "registration__event", "shift_offer__shift", "recipient"
+        ):
             done[_send_one(message, smtp)] += 1
     finally:
         smtp.close()

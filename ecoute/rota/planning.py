@@ -1,6 +1,7 @@
 """The planner fed from the database: who can work when, what the line needs, what staff kept; and
 its shifts stored. ecoute/rota/planner.py holds the model itself."""
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,7 +12,7 @@ from django.utils import timezone
 from ecoute.accounts.access import LISTENING_ROLES, supervises
 from ecoute.accounts.models import ListenerProfile
 
-from . import planner
+from . import intensity, planner
 from .forecast import HALF_HOUR
 from .models import AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability
 from .requirement import Need, needs
@@ -97,9 +98,20 @@ def people(horizon: planner.Horizon) -> list[planner.Person]:
                     available=available,
                     english=any(language.code == ENGLISH for language in profile.languages.all()),
                     supervising=supervises(profile.user),
+                    recovery=recovery_span(horizon, profile.user_id),
                 )
             )
     return found
+
+
+def recovery_span(horizon: planner.Horizon, user_id: int) -> tuple[int, int] | None:
+    """The person's recovery after high-intensity shifts in a row, as half-hours of the horizon."""
+    span = intensity.recovery(user_id)
+    if span is None:
+        return None
+    instants = [moment.timestamp() for moment in horizon.moments]
+    first, until = (bisect_left(instants, moment.timestamp()) for moment in span)
+    return (first, until) if first < until else None
 
 
 def rest_around(horizon: planner.Horizon, users) -> dict[int, set[int]]:

@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
 
-from . import calendar, coverage, planning
+from . import calendar, coverage, intensity, planning, swaps
 from .forms import AdjustmentForm, CommitmentForm, ExceptionForm, WeeklyForm
 from .models import (
+    LIVE_OFFERS,
     Adjustment,
     AvailabilityException,
     Commitment,
+    OfferStatus,
     Shift,
+    ShiftOffer,
     ShiftStatus,
     WeeklyAvailability,
     new_feed_key,
@@ -57,6 +60,14 @@ def availability(request):
         "weekly": WeeklyAvailability.objects.filter(user=request.user),
         "exceptions": AvailabilityException.objects.filter(user=request.user),
         "shifts": planning.upcoming_shifts(request.user),
+        "offered": set(
+            ShiftOffer.objects.filter(giver=request.user, status__in=LIVE_OFFERS).values_list(
+                "shift_id", flat=True
+            )
+        ),
+        "my_offers": swaps.my_offers(request.user),
+        "offers": swaps.offers_for(request.user),
+        "debrief": intensity.debrief_offer(request.user),
         "feed_url": request.build_absolute_uri(reverse("rota:feed", args=[commitment.feed_key])),
     }
     return render(request, "rota/availability.html", context, status=400 if bound else 200)
@@ -93,6 +104,9 @@ def week(request):
         with transaction.atomic():
             result = planning.plan_week(first_day)
     context = coverage.week_view(first_day, result)
+    context["handovers"] = [
+        (offer, swaps.shortfall(offer.shift, offer.taker)) for offer in swaps.waiting_for_supervisor()
+    ]
     context.update(event_form=event_form, events=Adjustment.objects.filter(last_day__gte=first_day))
     return render(request, "rota/week.html", context, status=status)
 
@@ -146,3 +160,70 @@ def edit_shift(request, pk: int):
     shift.save(update_fields=["status"])
     week = timezone.localtime(shift.start).date()
     return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#shifts-title")
+
+
+def swap_outcome(request, action, success: str, anchor: str = "offers-title"):
+    """Run a swap ACTION; its refusal (taken already, a rule broken) is told in the user's words."""
+    try:
+        done = action()
+    except swaps.SwapError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, success if isinstance(success, str) else success(done))
+    return redirect(f"{reverse('rota:availability')}#{anchor}")
+
+
+@require_POST
+@listener_required
+def offer_shift(request, pk: int):
+    """Offer one's own shift to the colleagues who could take it."""
+    return swap_outcome(
+        request,
+        lambda: swaps.offer(pk, request.user),
+        _("Garde proposée : les collègues disponibles sont prévenus."),
+        "shifts-title",
+    )
+
+
+@require_POST
+@listener_required
+def withdraw_offer(request, pk: int):
+    return swap_outcome(
+        request,
+        lambda: swaps.withdraw(pk, request.user),
+        _("Proposition retirée : la garde reste la vôtre."),
+        "shifts-title",
+    )
+
+
+@require_POST
+@listener_required
+def take_offer(request, pk: int):
+    def told(taken):
+        if taken.status == OfferStatus.PENDING:
+            return _(
+                "Demande enregistrée : un cadre doit valider cet échange, qui laisserait le planning en dessous du minimum."
+            )
+        return _("La garde est à vous : elle est dans vos prochaines gardes et votre agenda.")
+
+    return swap_outcome(request, lambda: swaps.take(pk, request.user), told)
+
+
+@require_POST
+@role_required(*ROTA_ROLES)
+def decide_handover(request, pk: int):
+    """A supervisor approves or refuses a handover that would leave the line short."""
+    action = request.POST.get("action", "")
+    if action not in ("approve", "refuse"):
+        return render(request, "rota/bad_request.html", status=400)
+    try:
+        offer = swaps.decide(pk, request.user, approve=action == "approve")
+    except swaps.SwapError as refusal:
+        messages.error(request, str(refusal))
+        return redirect(f"{reverse('rota:week')}#handovers-title")
+    messages.success(
+        request,
+        _("Échange validé.") if action == "approve" else _("Échange refusé : la garde reste à qui l'avait."),
+    )
+    week = timezone.localtime(offer.shift.start).date()
+    return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#handovers-title")
