@@ -2,21 +2,26 @@
 that would leave the line short waits for a supervisor."""
 
 import html
-from datetime import UTC, datetime, time, timedelta
+import threading
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone
 from icalendar import Calendar
 
 from ecoute.accounts.models import Role
-from ecoute.calls.models import Call, CallState, Priority
+from ecoute.calls.models import Priority
 from ecoute.programme import worker
 from ecoute.programme.models import MailKind, OutboxMessage
 from ecoute.rota import swaps
 from ecoute.rota.models import Commitment, OfferStatus, Shift, ShiftOffer, ShiftStatus, WeeklyAvailability
+from tests.rota.shifts import worked_shift
 from tests.support.cast import make_psychologist
+from tests.support.threads import run_together
 from tests.support.twofactor import log_in
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -211,31 +216,49 @@ def test_only_one_s_own_future_shift_can_be_offered(client):
     assert not ShiftOffer.objects.exists()
 
 
-def intense_shift(user, ended_hours_ago: float, call: dict) -> Shift:
-    end = timezone.now().astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(
-        hours=ended_hours_ago
-    )
-    shift = shift_of(user, end - timedelta(hours=4))
-    answered = shift.start + timedelta(minutes=30)
-    Call.objects.create(
-        psychologist=user,
-        state=CallState.ENDED,
-        requested_at=answered,
-        answered_at=answered,
-        ended_at=answered + timedelta(minutes=call.pop("minutes", 20)),
-        **call,
-    )
-    return shift
-
-
 def test_after_two_high_intensity_shifts_in_a_row_a_colleague_recovers_before_taking_another(settings):
     settings.ECOUTE_ROTA_RECOVERY_HOURS = 72
     claire = colleague("Claire", (timezone.localdate() + timedelta(days=1)).weekday(), time(0), time(0))
     marc = colleague("Marc", (timezone.localdate() + timedelta(days=1)).weekday(), time(0), time(0))
-    intense_shift(marc, 40, {"priority": Priority.URGENT})  # the danger button
-    intense_shift(marc, 20, {"minutes": 75})  # a long call
+    worked_shift(marc, 40, priority=Priority.URGENT)  # the danger button
+    worked_shift(marc, 20, minutes=75)  # a long call
     tomorrow = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), time(12)))
     shift = shift_of(claire, tomorrow)
     assert any("gardes intenses d'affilée" in reason for reason in swaps.reasons_against(marc, shift))
     settings.ECOUTE_ROTA_INTENSE_IN_A_ROW = 3
     assert swaps.reasons_against(marc, shift) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_colleagues_taking_the_same_shift_at_once_one_gets_it_the_other_is_told():
+    start = next_weekday(2, 10)
+    claire, marc, nina = colleague("Claire", 2), colleague("Marc", 2), colleague("Nina", 2)
+    offer = swaps.offer(shift_of(claire, start).pk, claire)
+    outcome = {}
+
+    def race():
+        outcome["results"] = run_together(
+            [lambda: swaps.take(offer.pk, marc), lambda: swaps.take(offer.pk, nina)]
+        )
+
+    racer = threading.Thread(target=race)
+    # Both takers start while the offer is held: each must wait for the other, none reads it stale.
+    with transaction.atomic():
+        ShiftOffer.objects.select_for_update().get(pk=offer.pk)
+        racer.start()
+        wait_for(lambda: waiting_for_a_lock() >= 2, what="both takers waiting for the offer's row")
+    racer.join()
+    won = [r for r in outcome["results"] if isinstance(r, ShiftOffer)]
+    lost = [r for r in outcome["results"] if isinstance(r, swaps.SwapError)]
+    assert len(won) == 1 and len(lost) == 1, outcome["results"]
+    assert "déjà été reprise par un collègue" in str(lost[0])
+    assert Shift.objects.filter(status=ShiftStatus.CONFIRMED).count() == 1
+    assert ShiftOffer.objects.get(pk=offer.pk).taker == won[0].taker
+
+
+def waiting_for_a_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
