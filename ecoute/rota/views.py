@@ -162,15 +162,16 @@ def edit_shift(request, pk: int):
     return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#shifts-title")
 
 
-def swap_outcome(request, action, success: str, anchor: str = "offers-title"):
-    """Run a swap ACTION; its refusal (taken already, a rule broken) is told in the user's words."""
+def swap_outcome(request, action, told):
+    """Run a swap ACTION and say what came of it (TOLD: its result → the words), or why it was refused
+    (taken already, a rule broken), at the top of the page where it is read first."""
     try:
         done = action()
     except swaps.SwapError as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, success if isinstance(success, str) else success(done))
-    return redirect(f"{reverse('rota:availability')}#{anchor}")
+        messages.success(request, told(done))
+    return redirect("rota:availability")
 
 
 @require_POST
@@ -180,8 +181,7 @@ def offer_shift(request, pk: int):
     return swap_outcome(
         request,
         lambda: swaps.offer(pk, request.user),
-        _("Garde proposée : les collègues disponibles sont prévenus."),
-        "shifts-title",
+        lambda _offer: _("Garde proposée : les collègues disponibles sont prévenus."),
     )
 
 
@@ -191,8 +191,7 @@ def withdraw_offer(request, pk: int):
     return swap_outcome(
         request,
         lambda: swaps.withdraw(pk, request.user),
-        _("Proposition retirée : la garde reste la vôtre."),
-        "shifts-title",
+        lambda _none: _("Proposition retirée : la garde reste la vôtre."),
     )
 
 
@@ -220,10 +219,10 @@ def decide_handover(request, pk: int):
         offer = swaps.decide(pk, request.user, approve=action == "approve")
     except swaps.SwapError as refusal:
         messages.error(request, str(refusal))
-        return redirect(f"{reverse('rota:week')}#handovers-title")
+        return redirect("rota:week")
     messages.success(
         request,
         _("Échange validé.") if action == "approve" else _("Échange refusé : la garde reste à qui l'avait."),
     )
     week = timezone.localtime(offer.shift.start).date()
-    return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#handovers-title")
+    return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}")

@@ -194,7 +194,10 @@ def test_an_offered_shift_is_forgotten_three_months_after_the_shift_with_its_e_m
         shift = Shift.objects.create(user=line, start=days_ago(days) - timedelta(hours=4), end=days_ago(days))
         offers.append(ShiftOffer.objects.create(shift=shift, giver=line, taker=colleague, status="taken"))
         OutboxMessage.objects.create(
-            kind=MailKind.SHIFT_OFFER, shift_offer=offers[-1], recipient=colleague, send_after=days_ago(days + 3)
+            kind=MailKind.SHIFT_OFFER,
+            shift_offer=offers[-1],
+            recipient=colleague,
+            send_after=days_ago(days + 3),
         )
     done = retention.purge(now=NOW)
     assert done["rota_offers"] == 1
