@@ -22,10 +22,10 @@ def purge(now: datetime) -> dict[str, int]:
     took: their e-mails with them) three months after the shift's end."""
     today = now.date()
     return {
-        "rota_offers": ShiftOffer.objects.filter(
-            shift__end__lt=now - timedelta(days=OFFERS_KEPT_DAYS)
-        ).delete()[0],
-        "rota_shifts": Shift.objects.filter(end__lt=now - timedelta(days=SHIFTS_KEPT_DAYS)).delete()[0],
+        "rota_offers": deleted(
+            ShiftOffer.objects.filter(shift__end__lt=now - timedelta(days=OFFERS_KEPT_DAYS))
+        ),
+        "rota_shifts": deleted(Shift.objects.filter(end__lt=now - timedelta(days=SHIFTS_KEPT_DAYS))),
         "rota_exceptions": AvailabilityException.objects.filter(
             last_day__lt=today - timedelta(days=EXCEPTIONS_KEPT_DAYS)
         ).delete()[0],
@@ -35,3 +35,8 @@ def purge(now: datetime) -> dict[str, int]:
         "rota_departed": WeeklyAvailability.objects.filter(user__is_active=False).delete()[0]
         + Commitment.objects.filter(user__is_active=False).delete()[0],
     }
+
+
+def deleted(rows) -> int:
+    """Delete ROWS; how many of their own model went (not the rows deleted with them: offers, e-mails)."""
+    return rows.delete()[1].get(rows.model._meta.label, 0)
