@@ -162,50 +162,38 @@ def edit_shift(request, pk: int):
     return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#shifts-title")
 
 
-def swap_outcome(request, action, told):
-    """Run a swap ACTION and say what came of it (TOLD: its result → the words), or why it was refused
-    (taken already, a rule broken), at the top of the page where it is read first."""
-    try:
-        done = action()
-    except swaps.SwapError as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(request, told(done))
-    return redirect("rota:availability")
+def swap_view(action, told):
+    """A listener's POST running a swap ACTION (pk, user) and saying what came of it (TOLD: its result
+    → the words), or why it was refused (taken already, a rule broken), at the top of the page."""
+
+    @require_POST
+    @listener_required
+    def view(request, pk: int):
+        try:
+            done = action(pk, request.user)
+        except swaps.SwapError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, told(done))
+        return redirect("rota:availability")
+
+    return view
 
 
-@require_POST
-@listener_required
-def offer_shift(request, pk: int):
-    """Offer one's own shift to the colleagues who could take it."""
-    return swap_outcome(
-        request,
-        lambda: swaps.offer(pk, request.user),
-        lambda _offer: _("Garde proposée : les collègues disponibles sont prévenus."),
-    )
+def told_taken(taken) -> str:
+    if taken.status == OfferStatus.PENDING:
+        return _(
+            "Demande enregistrée : un cadre doit valider cet échange, qui laisserait le planning en dessous du minimum."
+        )
+    return _("La garde est à vous : elle est dans vos prochaines gardes et votre agenda.")
 
 
-@require_POST
-@listener_required
-def withdraw_offer(request, pk: int):
-    return swap_outcome(
-        request,
-        lambda: swaps.withdraw(pk, request.user),
-        lambda _none: _("Proposition retirée : la garde reste la vôtre."),
-    )
-
-
-@require_POST
-@listener_required
-def take_offer(request, pk: int):
-    def told(taken):
-        if taken.status == OfferStatus.PENDING:
-            return _(
-                "Demande enregistrée : un cadre doit valider cet échange, qui laisserait le planning en dessous du minimum."
-            )
-        return _("La garde est à vous : elle est dans vos prochaines gardes et votre agenda.")
-
-    return swap_outcome(request, lambda: swaps.take(pk, request.user), told)
+# Offer one's own shift to the colleagues who could take it; withdraw it; take a colleague's.
+offer_shift = swap_view(
+    swaps.offer, lambda _offer: _("Garde proposée : les collègues disponibles sont prévenus.")
+)
+withdraw_offer = swap_view(swaps.withdraw, lambda _none: _("Proposition retirée : la garde reste la vôtre."))
+take_offer = swap_view(swaps.take, told_taken)
 
 
 @require_POST
