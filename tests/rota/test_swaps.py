@@ -246,7 +246,7 @@ def test_two_colleagues_taking_the_same_shift_at_once_one_gets_it_the_other_is_t
     with transaction.atomic():
         ShiftOffer.objects.select_for_update().get(pk=offer.pk)
         racer.start()
-        wait_for(lambda: waiting_for_a_lock() >= 2, what="both takers waiting for the offer's row")
+        wait_for(lambda: waiting_for_a_lock() >= 2 or not racer.is_alive(), what="both takers waiting")
     racer.join()
     won = [r for r in outcome["results"] if isinstance(r, ShiftOffer)]
     lost = [r for r in outcome["results"] if isinstance(r, swaps.SwapError)]
@@ -262,3 +262,28 @@ def waiting_for_a_lock() -> int:
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_colleague_taking_two_overlapping_shifts_at_once_gets_one_and_the_rule_for_the_other():
+    start = next_weekday(2, 10)
+    claire, nina, marc = colleague("Claire", 2), colleague("Nina", 2), colleague("Marc", 2)
+    offers = [swaps.offer(shift_of(giver, start).pk, giver) for giver in (claire, nina)]
+    Commitment.objects.get_or_create(user=marc)
+    outcome = {}
+
+    def race():
+        outcome["results"] = run_together(
+            [lambda offer=offer: swaps.take(offer.pk, marc) for offer in offers]
+        )
+
+    racer = threading.Thread(target=race)
+    # Both takings start while Marc's commitment is held: the second must see the first one's shift.
+    with transaction.atomic():
+        Commitment.objects.select_for_update().get(user=marc)
+        racer.start()
+        wait_for(lambda: waiting_for_a_lock() >= 2 or not racer.is_alive(), what="both takings waiting")
+    racer.join()
+    lost = [r for r in outcome["results"] if isinstance(r, swaps.SwapError)]
+    assert len(lost) == 1 and "Moins de 11 h de repos" in str(lost[0]), outcome["results"]
+    assert Shift.objects.filter(user=marc).count() == 1
