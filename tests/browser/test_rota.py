@@ -99,3 +99,33 @@ def test_a_psychologist_offers_a_shift_and_a_colleague_takes_it_on_a_phone(new_s
     assert "Aucune garde proposée que vous puissiez prendre." in taker.inner_text("#main")
     assert_accessible(taker)
     screenshot(taker, "rota-shift-taken-phone")
+
+
+def test_a_supervisor_approves_a_handover_that_would_leave_no_supervisor_on_duty(new_site_page):
+    from ecoute.rota import swaps
+
+    day = timezone.localdate() + timedelta(days=3)
+    helene, paul = make_psychologist("Hélène"), make_psychologist("Paul")
+    for supervisor in (helene, paul):
+        supervisor.role = Role.SUPERVISOR
+        supervisor.save()
+    marc = make_psychologist("Marc")
+    WeeklyAvailability.objects.create(user=marc, weekday=day.weekday(), start=time(8), end=time(20))
+    start = timezone.make_aware(datetime.combine(day, time(9)))
+    supervision = Shift.objects.create(
+        user=helene, start=start, end=start + timedelta(hours=4), supervising=True
+    )
+    offer = swaps.take(swaps.offer(supervision.pk, helene).pk, marc)
+    assert offer.status == "pending"
+    page = new_site_page("/supervision/", viewport=DESKTOP)
+    log_in(page, paul, lands_on="**/supervision/")
+    page.goto(f"/espace/planning/?semaine={day.isoformat()}")
+    handovers = page.locator("#handovers-title >> xpath=..")
+    assert "de Hélène à Marc" in handovers.inner_text()
+    assert "8 demi-heures en dessous du minimum, dès 09:00" in handovers.inner_text()
+    assert_accessible(page)
+    screenshot(page, "rota-handover-to-approve")
+    handovers.locator("button:has-text('Valider')").click()
+    page.wait_for_selector("[role=status]:has-text('Échange validé.')")
+    assert Shift.objects.get(user=marc).start == start
+    assert page.locator("#handovers-title").count() == 0
