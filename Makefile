@@ -51,7 +51,7 @@ system-test-deps:
 # the claims that must hold on both engines run once more on SQLite.
 test: $(STAMP) system-test-deps lint
 	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=1 $(PY) -m pytest
+	DJANGO_DEBUG=1 $(PY) -m pytest --durations=30  # the slowest tests, to keep the suite under 20 minutes
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Again on SQLite: the claims that must hold on both engines"; \
 	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not postgres" tests/calls/test_concurrent_taps.py \

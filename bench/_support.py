@@ -34,10 +34,13 @@ def production_environment() -> dict:
     """
     from cryptography.fernet import Fernet
 
+    from ecoute.lib.sealing import new_key_pair
+
     return {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
+        "ECOUTE_AUTHOR_SEAL_PUBLIC_KEY": new_key_pair()[1],
         "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECURE_COOKIES": "0",

@@ -4,7 +4,7 @@ The month of ecoute/rota/sample_month.py (4 weeks by half-hour, 88 psychologists
 with their weekly windows, English hours) planned by CP-SAT (ecoute/rota/planner.py) with the time
 limit the planning page uses at most. The gap is how far the rota found is from the solver's best
 bound (no rota can do better than the bound). Every hard rule of the rota is checked again here
-from the shifts alone (the tests' checker).
+from the shifts alone (ecoute/rota/checks.py, the tests' checker).
 
     .venv/bin/python bench/rota_planner.py      (JSON in bench/results/rota_planner.json)
 
@@ -27,9 +27,9 @@ def main() -> int:
     os.environ.setdefault("ECOUTE_LOG_LEVEL", "WARNING")
     setup_django(f"sqlite:///{tempfile.gettempdir()}/ecoute-bench-rota.sqlite3")
     run_conditions = conditions("this one process (CP-SAT on 2 workers), no database")
+    from ecoute.rota.checks import violations
     from ecoute.rota.planner import plan
     from ecoute.rota.sample_month import RULES, month, team
-    from tests.rota.test_planner import violations
 
     horizon = month()
     people = team(horizon)

@@ -26,6 +26,7 @@ SCRIPTS = [
     ("board_fanout.py", "board_fanout", 1200),
     ("simulator_vs_erlang.py", "simulator_vs_erlang", 600),
     ("rota_planner.py", "rota_planner", 300),
+    ("rota_proof.py", "rota_proof", 600),
     ("stats_dashboard.py", "stats_dashboard", 1800),
     ("contact_save.py", "contact_save", 600),
     ("directory_search.py", "directory_search", 1200),

@@ -10,6 +10,7 @@ from ecoute.lib.anonymity import logging_config
 from ecoute.lib.env import ConfigurationError, env_bool, env_int, env_list, env_share, env_str
 from ecoute.lib.note_keys import note_keys
 from ecoute.lib.redis_config import cache_options, channel_layer_host, parse_sentinels
+from ecoute.lib.sealing import public_key_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -316,6 +317,9 @@ ECOUTE_ROTA_LONG_CALL_MINUTES = env_int("ECOUTE_ROTA_LONG_CALL_MINUTES", 60, min
 ECOUTE_ROTA_INTENSE_IN_A_ROW = env_int("ECOUTE_ROTA_INTENSE_IN_A_ROW", 2, minimum=1)
 ECOUTE_ROTA_RECOVERY_HOURS = env_int("ECOUTE_ROTA_RECOVERY_HOURS", 48, minimum=0)
 ECOUTE_ROTA_DEBRIEF_WITHIN_HOURS = env_int("ECOUTE_ROTA_DEBRIEF_WITHIN_HOURS", 72, minimum=1)
+# The supervisors are alerted when more than this share of the coming hour's callers would wait
+# longer than ECOUTE_ROTA_TARGET_SECONDS (ecoute/rota/risk.py), or when it is planned short.
+ECOUTE_ROTA_RISK_ALERT = env_share("ECOUTE_ROTA_RISK_ALERT", 0.20)
 
 # TURN relay (coturn, use-auth-secret). When set, both peers relay their media through it,
 # so neither browser ever learns the other's address.
@@ -416,6 +420,9 @@ ECOUTE_MAP_TILE_ATTRIBUTION = env_str("ECOUTE_MAP_TILE_ATTRIBUTION", "© contrib
 ECOUTE_SLEEP_QUESTIONNAIRE_URL = env_str("ECOUTE_SLEEP_QUESTIONNAIRE_URL", "https://reseau-morphee.fr/")
 # The hosts' legal retention of what identifies a content's author (décret 2021-1362: one year).
 ECOUTE_TESTIMONY_SEAL_DAYS = env_int("ECOUTE_TESTIMONY_SEAL_DAYS", 365, minimum=1)
+# The public key the author records are sealed to (X25519, base64); its private half is kept offline
+# and brought only to open a record on a legal request (docs/threat-model.md, ecoute/lib/sealing.py).
+ECOUTE_AUTHOR_SEAL_PUBLIC_KEY = public_key_setting(DEBUG)
 # A testimony whose author never answered a request for changes is deleted after this many days.
 ECOUTE_TESTIMONY_ABANDONED_DAYS = env_int("ECOUTE_TESTIMONY_ABANDONED_DAYS", 90, minimum=1)
 ECOUTE_TESTIMONIES_PER_SOURCE_HOUR = env_int("ECOUTE_TESTIMONIES_PER_SOURCE_HOUR", 3, minimum=1)

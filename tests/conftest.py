@@ -28,3 +28,11 @@ def _fresh_abuse_limits():
     from tests.support.abuse import forget_abuse_state
 
     forget_abuse_state()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_coverage_risk():
+    """Each test reads the coming hour's forecast from its own history (ecoute/rota/risk.py keeps it a minute)."""
+    from ecoute.rota import risk
+
+    risk.forget()

@@ -32,6 +32,7 @@ NOT_ABOUT_CALLERS = (
     "accounts_listenerprofile",
     "accounts_language",
     "presence_presence",
+    "presence_onlineminute",
     "directory_entry",
     "directory_region",
     "programme_event",
@@ -287,8 +288,11 @@ def self_help_data() -> list[Kept]:
             why=_(
                 "Connaître la santé des soignants ; seuls des totaux d’au moins quelques personnes sont publiés."
             ),
-            how_long=_("Avec l’étude ; les invitations : jusqu’à sa clôture."),
-            sources=("studies_invitation", "studies_response"),
+            how_long=_(
+                "Avec l’étude ; les invitations : jusqu’à sa clôture ; l’adresse e-mail d’une personne "
+                "invitée par e-mail : chiffrée jusqu’à l’envoi de son lien, puis effacée."
+            ),
+            sources=("studies_invitation", "studies_invitationmail", "studies_response"),
         ),
     ]
 

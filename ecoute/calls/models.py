@@ -154,6 +154,8 @@ class AlertKind(models.TextChoices):
     TESTIMONY = "testimony", _("Témoignage signalant un danger")
     # Wrong codes de suivi keyed in a burst on the phone line, whatever their numbers (ecoute/abuse).
     CODE_GUESSING = "code_guessing", _("Codes de suivi essayés en rafale")
+    # The coming hour at risk, or planned below the requirement (ecoute/rota/risk.py): ask someone in.
+    COVERAGE_GAP = "coverage_gap", _("Risque d’attente dans l’heure qui vient")
 
 
 class Alert(models.Model):

@@ -23,6 +23,7 @@ from django.conf import settings
 from ecoute.lib import clock
 from ecoute.lib.channel_layer import redis_unreachable
 from ecoute.presence import actions as presence
+from ecoute.presence import history as presence_history
 from ecoute.presence.models import Status
 
 from . import actions, router
@@ -48,6 +49,7 @@ def run_due_timers(now: datetime | None = None) -> None:
     # Whatever happened above, or in a process that died, the waiting calls are placed again.
     router.route_waiting()
     alerts.raise_due_alerts(now)
+    presence_history.note_this_minute(now)  # the rota's coverage compares it with the plan
 
 
 def miss_unanswered_rings(now: datetime) -> None:

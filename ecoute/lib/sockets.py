@@ -105,6 +105,21 @@ class JsonSocket(AsyncWebsocketConsumer):
             raise MessageError("bad_message", gettext("Le message doit être un objet avec un « type »."))
         return messages.clean(self.accepted, message)
 
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        """Channels' send, which drops the frame once the client has gone.
+
+        Uvicorn raises ClientDisconnected (an OSError) on a send to a socket whose client closed
+        while a handler ran: a phone caller who hangs up as the call starts to ring, an app closed
+        during its first second. Raised, it would end the consumer there and then: what the client
+        sent before closing (its hang-up) and disconnect() (which leaves the call and takes the
+        socket off its source's count) would never run, leaving a call ringing on and a network
+        one socket nearer to being held back. Those are next in the receive queue: they run as usual.
+        """
+        try:
+            await super().send(text_data, bytes_data, close)
+        except OSError:
+            logger.debug("a frame for a socket whose client has gone was dropped")
+
     async def send_event(self, event: dict) -> None:
         await self.send(text_data=json.dumps(event))
 

@@ -66,3 +66,17 @@ class Presence(models.Model):
     @property
     def board_status(self) -> str:
         return BOARD_STATUS[self.status]
+
+
+class OnlineMinute(models.Model):
+    """How many listeners were on the line in one minute: the coverage view's "online" for the past.
+
+    A count only, never who: the rota compares it with what was needed and planned, and a count
+    per minute is all that takes (ecoute/presence/history.py).
+    """
+
+    minute = models.DateTimeField(_("minute"), primary_key=True)
+    listeners = models.PositiveIntegerField(_("écoutants en ligne"))
+
+    class Meta:
+        verbose_name = _("écoutants en ligne (par minute)")

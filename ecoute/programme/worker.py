@@ -24,37 +24,48 @@ BATCH = 50
 MAX_ATTEMPTS = len(mail.RETRY_DELAYS) + 1
 
 
-def _claim(now) -> list[int]:
-    """Take up to BATCH due messages: mark them tried and push their next try back, in one transaction."""
+def claim(due, now) -> list[int]:
+    """Take up to BATCH rows of DUE (an outbox queryset with attempts and next_try_at): mark them
+    tried and push their next try back, in one transaction. Used by every outbox (the studies' too)."""
     with transaction.atomic():
-        due = OutboxMessage.objects.filter(sent_at=None, dropped=False, send_after__lte=now).filter(
-            Q(next_try_at=None) | Q(next_try_at__lte=now)
-        )
+        due = due.filter(Q(next_try_at=None) | Q(next_try_at__lte=now))
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True)
-        rows = list(due.order_by("send_after", "pk").values_list("pk", "attempts")[:BATCH])
+        rows = list(due.order_by(*(due.model._meta.ordering or ["pk"])).values_list("pk", "attempts")[:BATCH])
         for pk, attempts in rows:
             delay = mail.RETRY_DELAYS[min(attempts, len(mail.RETRY_DELAYS) - 1)]
-            OutboxMessage.objects.filter(pk=pk).update(attempts=attempts + 1, next_try_at=now + delay)
+            due.model.objects.filter(pk=pk).update(attempts=attempts + 1, next_try_at=now + delay)
     return [pk for pk, _ in rows]
+
+
+def _claim(now) -> list[int]:
+    return claim(OutboxMessage.objects.filter(sent_at=None, dropped=False, send_after__lte=now), now)
+
+
+def send_each(rows, send_one, done: dict[str, int] | None = None) -> dict[str, int]:
+    """SEND_ONE(row, smtp) for each of ROWS over one SMTP connection; counts what it returns."""
+    done = done or {"sent": 0, "dropped": 0, "failed": 0}
+    rows = list(rows)
+    if not rows:
+        return done
+    smtp = get_connection()
+    try:
+        for row in rows:
+            done[send_one(row, smtp)] += 1
+    finally:
+        smtp.close()
+    return done
 
 
 def send_due(now=None) -> dict[str, int]:
     """Send every message due; returns how many were sent, dropped and failed."""
-    now = now or timezone.now()
-    done = {"sent": 0, "dropped": 0, "failed": 0}
-    claimed = _claim(now)
-    if not claimed:
-        return done
-    smtp = get_connection()
-    try:
-        for message in OutboxMessage.objects.filter(pk__in=claimed).select_related(
+    claimed = _claim(now or timezone.now())
+    return send_each(
+        OutboxMessage.objects.filter(pk__in=claimed).select_related(
             "registration__event", "shift_offer__shift", "recipient"
-        ):
-            done[_send_one(message, smtp)] += 1
-    finally:
-        smtp.close()
-    return done
+        ),
+        _send_one,
+    )
 
 
 def _send_one(message: OutboxMessage, smtp) -> str:
@@ -81,9 +92,12 @@ def _send_one(message: OutboxMessage, smtp) -> str:
 
 
 def one_pass(now=None) -> dict[str, int]:
-    """Deadlines first (they write offers to the outbox), then the outbox."""
+    """Deadlines first (they write offers to the outbox), then the outbox, then the studies' invitations."""
+    from ecoute.studies import mailing
+
     done = {"offers_lapsed": actions.expire_offers(now), "released": actions.release_unconfirmed(now)}
     done.update(send_due(now))
+    done.update({f"study_invitations_{outcome}": n for outcome, n in mailing.send_due(now).items()})
     return done
 
 

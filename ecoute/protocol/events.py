@@ -364,6 +364,12 @@ def alert_grouped(alert_id: int) -> dict:
     return {"type": "alert.grouped", "alert_id": alert_id}
 
 
+@event("coverage.risk", (SUPERVISION,), {"percent": int, "understaffed": bool})
+def coverage_risk(percent: int, understaffed: bool) -> dict:
+    """The coming hour's risk of waiting moved (ecoute/rota/risk.py): the boards read it again."""
+    return {"type": "coverage.risk", "percent": percent, "understaffed": understaffed}
+
+
 @event("call.blocked", (SUPERVISION,), {"call_id": str, "scope": str, "hours": int, "ended": int})
 def call_blocked(call_id, scope: str, hours: int, ended: int) -> dict:
     return {"type": "call.blocked", "call_id": str(call_id), "scope": scope, "hours": hours, "ended": ended}

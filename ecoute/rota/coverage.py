@@ -6,16 +6,13 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from ecoute.accounts.access import LISTENING_ROLES
-from ecoute.presence.models import Presence, Status
+from ecoute.presence import history
 
 from .forecast import HALF_HOUR
 from .models import Shift, ShiftStatus
 from .planning import ENGLISH, Result, week_filter
 from .requirement import needs
 
-# Who counts as online: on the line, whether free, ringing, talking or finishing a call.
-ONLINE = (Status.AVAILABLE, Status.RINGING, Status.IN_CALL, Status.WRAP_UP)
 YEARS_SHOWN = (2000, 2100)
 
 
@@ -29,7 +26,10 @@ class Cell:
     supervisors_planned: int
     english: bool
     english_planned: bool
-    online: int | None  # only for the half-hour under way (the line keeps no presence history)
+    # Listeners online: now for the half-hour under way, the fewest in one of its minutes for those
+    # gone by (ecoute/presence/history.py); None for those to come or not counted.
+    online: int | None
+    current: bool = False
 
     @property
     def missing(self) -> int:
@@ -41,7 +41,13 @@ class Cell:
             self.missing
             or self.supervisors_planned < self.supervisors_needed
             or (self.english and not self.english_planned)
+            or self.online_missing
         )
+
+    @property
+    def online_missing(self) -> int:
+        """Listeners needed who were not on the line (planned or not)."""
+        return max(self.needed - self.online, 0) if self.online is not None else 0
 
 
 def week_asked(text: str) -> date | None:
@@ -75,20 +81,17 @@ def planned_counts(first_day: date) -> tuple[Counter, Counter, set]:
     return listeners, supervisors, english
 
 
-def online_now() -> int:
-    return Presence.objects.filter(
-        status__in=ONLINE, user__is_active=True, user__role__in=LISTENING_ROLES
-    ).count()
-
-
 def week_cells(first_day: date) -> list[Cell]:
     listeners, supervisors, english = planned_counts(first_day)
     now = timezone.now()
-    online = online_now()
+    week = needs(first_day, 7)
+    online = history.online_per_half_hour(week[0].start, week[-1].start + HALF_HOUR) if week else {}
     cells = []
-    for need in needs(first_day, 7):
+    for need in week:
         key = need.start.timestamp()
         current = need.start <= now < need.start + HALF_HOUR
+        if current:
+            online[key] = history.listeners_online()
         cells.append(
             Cell(
                 start=need.start,
@@ -99,7 +102,8 @@ def week_cells(first_day: date) -> list[Cell]:
                 supervisors_planned=supervisors[key],
                 english=need.english,
                 english_planned=key in english,
-                online=online if current else None,
+                online=online.get(key),
+                current=current,
             )
         )
     return cells

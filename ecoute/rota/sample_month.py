@@ -1,6 +1,6 @@
 """A realistic month for the planner: the line's needs by half-hour and a team of 100 with their weeks.
 
-Shared by the tests (tests/rota/test_planner.py) and the planner's benchmark (bench/rota_planner.py),
+Shared by the tests (tests/rota/test_planner.py) and the benchmarks (bench/rota_planner.py, bench/rota_proof.py),
 so that both speak of the same month: 88 psychologists and 12 supervisors, four to six windows a
 week each, some of them nights, a fifth speaking English.
 """
@@ -8,11 +8,15 @@ week each, some of them nights, a fifth speaking English.
 import random
 from datetime import date
 
-from .forecast import half_hours
+from ecoute.calls.simulator.simulation import DAY_PROFILE
+
+from .forecast import Measures, Slot, half_hours
 from .planner import Horizon, Person, Rules
 
 RULES = Rules(rest_hours=11, nights_in_a_row=3)
 MONDAY = date(2026, 3, 2)
+# The line as its records would measure it: calls of a quarter of an hour, callers' patience 3 minutes.
+LINE = Measures(handle_seconds=900, patience_seconds=180, calls=0, abandoned=0)
 
 
 def needs_of_a_day(moment) -> int:
@@ -69,3 +73,12 @@ def team(horizon: Horizon, listeners: int = 88, supervisors: int = 12, seed: int
             )
         )
     return people
+
+
+def forecast_week(calls_per_day: float = 150) -> list[Slot]:
+    """A forecast week from MONDAY: the simulator's day (quiet nights, heavy evenings), weekends a fifth busier."""
+    share = [weight / sum(DAY_PROFILE) / 2 for weight in DAY_PROFILE]  # of a day's calls, per half-hour
+    return [
+        Slot(moment, calls_per_day * share[moment.hour] * (1.2 if moment.weekday() >= 5 else 1))
+        for moment in half_hours(MONDAY, 7)
+    ]

@@ -36,6 +36,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.calls.supervision import alerts
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
+    from ecoute.presence import history as presence_history
     from ecoute.programme import actions as programme
     from ecoute.rota import retention as rota
     from ecoute.selfhelp import testimonies
@@ -58,6 +59,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done["study_invitations"] = answering.purge()
     done["follow_up_codes"] = follow_up.purge_expired(now)
     done.update(rota.purge(now))
+    done["online_minutes"] = presence_history.purge(now)
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
     return done
 

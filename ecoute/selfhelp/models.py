@@ -203,14 +203,17 @@ class ModerationDecision(models.Model):
 class AuthorSeal(models.Model):
     """What the law asks a host to keep about who wrote a content (décret 2021-1362), sealed.
 
-    One JSON document encrypted with the notes' keys: the pseudonym, the e-mail if one was given,
-    the content's id, the operation (creation, change), its time, and the SHA-256 of the text. It
-    is shown by no screen (not the moderation, not the admin); `manage.py open_author_seal` opens
-    one on a documented legal request and journals it. Purged after ECOUTE_TESTIMONY_SEAL_DAYS.
-    The author's network address is not in it: the application never receives addresses
-    (docs/architecture.md, Anonymity of callers).
+    One JSON document sealed to ECOUTE_AUTHOR_SEAL_PUBLIC_KEY (HPKE, ecoute/lib/sealing.py): the
+    pseudonym, the e-mail if one was given, the content's id, the operation (creation, change), its
+    time, and the SHA-256 of the text. The server can seal, never open: the private key is kept
+    offline. It is shown by no screen (not the moderation, not the admin); `manage.py
+    open_author_seal`, given the private key, opens one on a documented legal request and journals
+    it. Purged after ECOUTE_TESTIMONY_SEAL_DAYS. The author's network address is not in it: the
+    application never receives addresses (docs/architecture.md, Anonymity of callers).
     """
 
     testimony_ref = models.PositiveBigIntegerField(db_index=True)
-    sealed = EncryptedTextField()
+    sealed = models.TextField()
+    # Which key pair it was sealed to (sealing.fingerprint): after a change of keys, which one opens it.
+    key_fingerprint = models.CharField(max_length=16, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from ecoute.calls.models import AlertKind
 from ecoute.calls.supervision import alerts
+from ecoute.lib import sealing
 from ecoute.lib.crypto import opened
 
 from . import lexicon
@@ -78,7 +79,12 @@ def _seal(testimony: Testimony, operation: str, text: str) -> None:
         "email": opened(testimony.email),
         "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
     }
-    AuthorSeal.objects.create(testimony_ref=testimony.pk, sealed=json.dumps(document, ensure_ascii=False))
+    public = settings.ECOUTE_AUTHOR_SEAL_PUBLIC_KEY
+    AuthorSeal.objects.create(
+        testimony_ref=testimony.pk,
+        sealed=sealing.seal(json.dumps(document, ensure_ascii=False).encode(), public),
+        key_fingerprint=sealing.fingerprint(public),
+    )
 
 
 def _alert_if_danger(testimony: Testimony, found: list[str]) -> None:

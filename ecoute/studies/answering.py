@@ -27,6 +27,14 @@ def invite(study: Study, count: int) -> list[str]:
     return keys
 
 
+def invitation_state(study: Study, key: str) -> str:
+    """ "unused", "used" or "unknown" (never created, for another study, or purged with its closed study)."""
+    used = (
+        Invitation.objects.filter(study=study, key_hash=key_hash(key)).values_list("used", flat=True).first()
+    )
+    return "unknown" if used is None else ("used" if used else "unused")
+
+
 def check(study: Study, data) -> tuple[dict, dict]:
     """The answers of a submitted form (a QueryDict) as values per question id, and the errors per question id."""
     values, errors = {}, {}
@@ -91,7 +99,11 @@ def answer(study: Study, values: dict, invitation_key: str = "") -> Response:
 
 
 def purge() -> int:
-    """Invitations of closed studies serve nothing any more: deleted (docs/retention.md)."""
-    from .models import Invitation
+    """Invitations of closed studies serve nothing any more, nor their e-mails not sent: deleted
+    (docs/retention.md)."""
+    from .models import InvitationMail
 
-    return Invitation.objects.filter(study__status=StudyStatus.CLOSED).delete()[0]
+    closed = {"study__status": StudyStatus.CLOSED}
+    return (
+        Invitation.objects.filter(**closed).delete()[0] + InvitationMail.objects.filter(**closed).delete()[0]
+    )

@@ -8,6 +8,7 @@ encrypted and never published. Results are published with the statistics' small-
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.lib.crypto import EncryptedTextField
@@ -99,3 +100,24 @@ class Answer(models.Model):
     choice = models.CharField(max_length=200, blank=True)
     number = models.IntegerField(null=True)
     text = EncryptedTextField(blank=True)
+
+
+class InvitationMail(models.Model):
+    """An invitation to send by e-mail, waiting for the outbox's worker (ecoute/studies/mailing.py).
+
+    The address and the link's key are encrypted, and the row is deleted as soon as the mail has
+    gone: after sending, nothing says who was invited. It names no Invitation (the key's hash would,
+    but the key itself goes with the row) and nothing names it: it cannot lead to a response.
+    A mail the SMTP server keeps refusing is given up: its address and key are erased at once and
+    only the count of such failures stays until the study closes.
+    """
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="invitation_mails")
+    address = EncryptedTextField(blank=True)
+    key = EncryptedTextField(blank=True)
+    language = models.CharField(max_length=8, default="fr")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    given_up = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecoute.abuse.limits import count
@@ -16,8 +16,8 @@ from ecoute.lib.source import source_of
 from ecoute.lib.tabular import safe_cell
 from ecoute.selfhelp.help import help_now
 
-from . import answering, results
-from .forms import QuestionFormSet, StudyForm
+from . import answering, mailing, results
+from .forms import InvitationMailForm, QuestionFormSet, StudyForm
 from .models import Study, StudyStatus
 
 RESPONSES_PER_SOURCE_DAY = 5
@@ -44,6 +44,13 @@ def respond(request, slug):
         refused = gettext("Cette étude est close : merci de votre intérêt.")
     elif study.by_invitation and not key:
         refused = gettext("Cette étude se fait sur invitation : ouvrez le lien que vous avez reçu.")
+    elif study.by_invitation and (state := answering.invitation_state(study, key)) != "unused":
+        return render(
+            request,
+            "studies/invitation_invalid.html",
+            {"study": study, "used": state == "used", **help_now()},
+            status=410 if state == "used" else 404,
+        )
     if request.method == "POST" and not refused:
         values, errors = answering.check(study, request.POST)
         source = source_of(getattr(request, "scope", None))
@@ -125,7 +132,10 @@ def edit(request, pk=None):
             questions.save()
         messages.success(request, gettext("Étude enregistrée."))
         return redirect("studies:edit", pk=study.pk)
-    return render(request, "studies/edit.html", {"form": form, "questions": questions, "study": study})
+    context = {"form": form, "questions": questions, "study": study}
+    if study and study.by_invitation:
+        context["mails"] = mailing.waiting(study)
+    return render(request, "studies/edit.html", context)
 
 
 @require_POST
@@ -159,6 +169,34 @@ def invitations(request, pk):
     base = request.build_absolute_uri(f"/etudes/{study.slug}/?invitation=")
     links = [base + key for key in answering.invite(study, wanted)]
     return render(request, "studies/invitations.html", {"study": study, "links": links})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*EDITOR_ROLES)
+def invitation_mails(request, pk):
+    """Addresses pasted or uploaded; every one checked before any is queued; none kept once sent."""
+    study = get_object_or_404(Study.objects.exclude(status=StudyStatus.CLOSED), pk=pk, by_invitation=True)
+    form = InvitationMailForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        queued = mailing.queue(study, form.cleaned_data["valid_addresses"], form.cleaned_data["language"])
+        messages.success(request, _queued_message(study, queued))
+        return redirect("studies:edit", pk=pk)
+    status = 400 if form.errors else 200
+    return render(request, "studies/invitation_mails.html", {"study": study, "form": form}, status=status)
+
+
+def _queued_message(study, queued: int) -> str:
+    if study.status == StudyStatus.OPEN:
+        return ngettext(
+            "%(n)s invitation part par e-mail dans les minutes qui viennent ; les adresses seront effacées dès l’envoi.",
+            "%(n)s invitations partent par e-mail dans les minutes qui viennent ; les adresses seront effacées dès l’envoi.",
+            queued,
+        ) % {"n": queued}
+    return ngettext(
+        "%(n)s invitation partira par e-mail à l’ouverture de l’étude ; les adresses seront effacées dès l’envoi.",
+        "%(n)s invitations partiront par e-mail à l’ouverture de l’étude ; les adresses seront effacées dès l’envoi.",
+        queued,
+    ) % {"n": queued}
 
 
 @role_required(*STUDY_ROLES)

@@ -56,6 +56,7 @@ _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # The menu said on answering; its length, for how long a key is awaited after it.
 MENU = ["welcome", "menu", "en:offer"]
+SKIP_MENU = "#"  # put through at once, in French, without waiting for the menu's end
 MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
 PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
 CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
@@ -184,6 +185,7 @@ class PhoneCall(pj.Call):
         self.session: asyncio.Task | None = None
         self.ended = False  # the call is over, for whichever reason
         self.sip_closed = False  # the SIP leg is gone or being hung up
+        self.hang_up_told = False  # the line was told the caller hung up
         self.language = "fr"
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.urgent = False  # the caller pressed 1 (sent to the line once the call is in the queue)
@@ -297,12 +299,13 @@ class PhoneCall(pj.Call):
 
     async def menu(self) -> str | None:
         """The caller's choice while the menu is said (1: in danger, 2: English, *: a code de suivi
-        follows), or None after a short silence."""
+        follows), or None after a short silence or at # (a caller who knows the menu need not hear
+        it to the end: they are put through at once)."""
         try:
             async with asyncio.timeout(MENU_SECONDS + self.agent.menu_pause):
-                while (digit := await self.digits.get()) not in ("1", "2", "*", HUNG_UP):
+                while (digit := await self.digits.get()) not in ("1", "2", "*", SKIP_MENU, HUNG_UP):
                     pass
-                return None if digit == HUNG_UP else digit
+                return None if digit in (SKIP_MENU, HUNG_UP) else digit
         except TimeoutError:
             return None
 
@@ -419,8 +422,8 @@ class PhoneCall(pj.Call):
                             break
                     # Hung up while the join was on its way: the call leaves the queue now rather
                     # than when the server stops seeing it (an error answer if it had ended already).
-                    if self.ended and self.line_call_id:
-                        await self.send({"type": "call.hangup", "call_id": self.line_call_id})
+                    if self.ended and self.line_call_id and not self.hang_up_told:
+                        await self.tell_hang_up()
                 finally:
                     keys.cancel()
                     for task in (self.later, self.offer_later):
@@ -437,6 +440,11 @@ class PhoneCall(pj.Call):
             self.socket = None
             await self.close_peer()
             self.agent.main_thread(self.hang_up)
+
+    async def tell_hang_up(self) -> None:
+        """Tell the line the caller hung up, once (a second time the socket is closed already)."""
+        self.hang_up_told = True
+        await self.send({"type": "call.hangup", "call_id": self.line_call_id})
 
     async def say_unavailable(self) -> None:
         if not self.ended:
@@ -517,7 +525,7 @@ class PhoneCall(pj.Call):
     async def leave_line(self) -> None:
         if self.socket is not None and self.line_call_id:
             try:
-                await self.send({"type": "call.hangup", "call_id": self.line_call_id})
+                await self.tell_hang_up()
                 await self.socket.close()
             except websockets.WebSocketException:
                 pass

@@ -33,7 +33,8 @@ SENTENCES = {
         ),
         "menu": (
             "Si vous êtes en danger, ou si vous avez des idées suicidaires, tapez 1. "
-            "Si un psychologue vous a donné un code de suivi, tapez étoile, puis les six chiffres."
+            "Si un psychologue vous a donné un code de suivi, tapez étoile, puis les six chiffres. "
+            "Pour être mis en relation tout de suite, tapez dièse."
         ),
         "code_known": (
             "Merci. Votre appel est proposé d'abord au psychologue qui vous a donné ce code. "

@@ -45,8 +45,9 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     )
     log_in_and_go_available(workspace, claire)
 
-    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60")
-    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)  # after the menu
+    # Put through at once with # (the menu is tested in tests/telephony/test_phone_line.py).
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60", "--digits", "#")
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)
     assert workspace.locator("[data-show=ringing] p[data-phone-call]").is_visible()
     call = Call.objects.get()
     assert call.channel == Channel.PHONE
@@ -119,7 +120,7 @@ def test_a_supervisor_joins_a_phone_call_with_audio_and_carries_it_on(phone_line
     User.objects.filter(pk=helene.pk).update(role=Role.SUPERVISOR)
     workspace = open_page("/espace/", viewport=laptop)
     log_in_and_go_available(workspace, claire)
-    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "90")
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "#")
     workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)
     workspace.click("[data-action=accept]")
     wait_for_audio(workspace)

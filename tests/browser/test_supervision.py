@@ -54,3 +54,34 @@ def test_the_board_shows_the_line_and_a_danger_alert_at_once(new_page):
 
     board.keyboard.press("a")  # one hand on the keyboard: take the first alert
     wait_until(board, "!document.querySelector('.alert-danger')")
+
+
+def test_the_board_shows_the_coming_hours_risk_and_whom_to_ask(new_page):
+    """A history of calls for this hour, one listener online of the two planned: the risk and the alert."""
+    from datetime import time
+
+    from ecoute.rota.models import Shift, WeeklyAvailability
+    from tests.browser.helpers import assert_accessible
+    from tests.rota.history import make_history
+
+    now = timezone.now()
+    for seed in range(6):  # six lines' worth: whatever the hour, more than two listeners are needed
+        make_history(now, weeks=4, seed=seed)
+    shift = {"start": now - timedelta(hours=1), "end": now + timedelta(hours=3)}
+    Shift.objects.create(user=make_psychologist("Claire", Status.AVAILABLE), **shift)
+    Shift.objects.create(user=make_psychologist("Bruno"), **shift)  # planned, not online
+    chloe = make_psychologist("Chloé")
+    WeeklyAvailability.objects.create(
+        user=chloe, weekday=timezone.localtime(now).weekday(), start=time(0), end=time(0)
+    )
+    supervisor = make_staff(Role.SUPERVISOR, "Hélène")
+    board = new_page("/supervision/", viewport=LAPTOP)
+    log_in(board, supervisor, lands_on="**/supervision/")
+    # Raised by the server's timers, once their forecast (kept a minute per process) has read this history.
+    board.locator(".alert-coverage_gap [data-to-ask]").wait_for(timeout=180_000)
+    # Claire too once the timers find her workspace silent (no page of hers is open here).
+    assert "Bruno" in board.locator(".coming-hour [data-scheduled-offline]").inner_text()
+    assert board.locator(".coming-hour [data-free]").inner_text() == "Chloé"
+    assert board.locator("[data-risk-percent]").inner_text().endswith("%")
+    assert_accessible(board)
+    screenshot(board, "supervision-coming-hour-risk")

@@ -23,6 +23,7 @@ import websockets
 from cryptography.fernet import Fernet
 from django.conf import settings
 
+from ecoute.lib.sealing import new_key_pair
 from tests.support.addresses import addresses_in
 from tests.support.backends import need_coturn, need_redis
 from tests.support.cast import make_psychologist
@@ -84,6 +85,7 @@ def test_the_readme_production_command_writes_no_address_user_agent_or_query(liv
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
+        "ECOUTE_AUTHOR_SEAL_PUBLIC_KEY": new_key_pair()[1],
         "DJANGO_ALLOWED_HOSTS": "localhost",
         "REDIS_URL": settings.REDIS_URL,
         "ECOUTE_CHANNEL_PREFIX": f"readme-{secrets.token_hex(4)}",

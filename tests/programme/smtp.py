@@ -4,6 +4,7 @@ import email
 import email.policy
 import socket
 
+import pytest
 from aiosmtpd.controller import Controller
 
 
@@ -40,3 +41,12 @@ class SmtpServer:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """The inbox of a real SMTP server the application sends to, for the length of a test."""
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
+        yield server.inbox

@@ -10,18 +10,10 @@ from pypdf import PdfReader
 
 from ecoute.programme import actions, worker
 from ecoute.programme.models import Event, Kind, MailKind, OutboxMessage, State
-from tests.programme.smtp import SmtpServer
+from tests.programme.smtp import smtp  # noqa: F401 (fixture)
 from tests.programme.support import make_event
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
-        yield server.inbox
 
 
 def calendar_of(message) -> Calendar:

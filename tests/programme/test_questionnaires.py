@@ -27,7 +27,7 @@ from ecoute.programme.models import (
     State,
     SurveyResponse,
 )
-from tests.programme.smtp import SmtpServer
+from tests.programme.smtp import smtp  # noqa: F401 (fixture)
 from tests.programme.support import make_event, make_questions
 from tests.support.contacts import make_staff
 from tests.support.twofactor import log_in
@@ -38,14 +38,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _questions():
     make_questions()
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", server.port, False
-        yield server.inbox
 
 
 def link_in(message) -> str:

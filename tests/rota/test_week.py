@@ -1,6 +1,6 @@
 """The supervisors' week: the planner run from the database, its shifts stored, the coverage shown."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -254,3 +254,36 @@ def test_a_wrong_event_is_explained_and_not_stored(client, line, change, error):
     response = client.post(f"{PAGE}?semaine={first_day.isoformat()}", data)
     assert response.status_code == 400 and error in response.content.decode()
     assert not Adjustment.objects.exists()
+
+
+def test_the_half_hours_gone_by_show_the_fewest_listeners_who_were_online(line):
+    from ecoute.presence import history
+    from ecoute.presence.models import OnlineMinute, Presence, Status
+    from ecoute.rota import coverage
+
+    last_week = monday_ahead(weeks=-1)
+    slot = timezone.make_aware(datetime.combine(last_week, time(10)))
+    # Three timers passes in one minute (several processes): one count. Then two minutes with
+    # three and one listeners on the line.
+    Presence.objects.filter(user__in=line[:3]).update(status=Status.AVAILABLE)
+    for second in (1, 20, 40):
+        history.note_this_minute(slot + timedelta(seconds=second))
+    Presence.objects.filter(user__in=line[1:3]).update(status=Status.OFFLINE)
+    history.note_this_minute(slot + timedelta(minutes=7))
+    assert list(OnlineMinute.objects.order_by("minute").values_list("listeners", flat=True)) == [3, 1]
+
+    cells = {cell.start: cell for cell in coverage.week_cells(last_week)}
+    gone_by = cells[slot]
+    assert gone_by.online == 1 and not gone_by.current  # one minute with one listener: the fewest
+    assert gone_by.online_missing == gone_by.needed - 1 and gone_by.short
+    assert cells[slot + timedelta(minutes=30)].online is None  # nothing counted then
+
+
+def test_the_half_hour_under_way_shows_who_is_online_now(client, line):
+    from ecoute.presence.models import Presence, Status
+
+    Presence.objects.filter(user__in=line[:2]).update(status=Status.IN_CALL)
+    log_in(client, line[-1])
+    html = client.get(PAGE).content.decode()
+    assert 'class="short now"' in html or 'class="ok now"' in html
+    assert "en ligne : 2" in html

@@ -11,6 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from ecoute.accounts.models import Role
+from ecoute.lib.sealing import new_key_pair
 from tests.support.cast import make_psychologist
 from tests.support.contacts import make_record, make_staff
 from tests.support.twofactor import log_in
@@ -142,6 +143,7 @@ def production_env(**extra) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "ecoute.example.org",
         "ECOUTE_NOTE_KEYS": Fernet.generate_key().decode(),
+        "ECOUTE_AUTHOR_SEAL_PUBLIC_KEY": new_key_pair()[1],
         "ECOUTE_TURN_URLS": "turn:turn.example.org:3478",
         "ECOUTE_TURN_SECRET": secrets.token_hex(16),
         **extra,

@@ -113,6 +113,7 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "rota_exceptions": 0,
         "rota_adjustments": 0,
         "rota_departed": 0,
+        "online_minutes": 0,
     }
     assert (
         list(Referral.objects.values_list("pk", flat=True)) == [new_referral.pk]
@@ -203,6 +204,17 @@ def test_an_offered_shift_is_forgotten_three_months_after_the_shift_with_its_e_m
     assert done["rota_offers"] == 1
     assert list(ShiftOffer.objects.values_list("pk", flat=True)) == [offers[1].pk]
     assert list(OutboxMessage.objects.values_list("shift_offer", flat=True)) == [offers[1].pk]
+
+
+def test_the_count_of_listeners_online_is_kept_400_days(line):
+    from ecoute.presence.models import OnlineMinute
+
+    old, new = (
+        OnlineMinute.objects.create(minute=days_ago(days).replace(second=0, microsecond=0), listeners=3)
+        for days in (401, 399)
+    )
+    assert retention.purge(now=NOW)["online_minutes"] == 1
+    assert list(OnlineMinute.objects.values_list("minute", flat=True)) == [new.minute] != [old.minute]
 
 
 def test_the_purge_command_and_its_former_name_apply_every_rule(line):

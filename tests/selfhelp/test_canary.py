@@ -49,7 +49,7 @@ def test_the_canary_of_a_testimony_and_a_study_is_nowhere_in_plaintext(server): 
     assert answered.status_code == 200 and "Merci pour vos réponses" in answered.text
 
     testimony = Testimony.objects.get()
-    tokens = [testimony.text.token, testimony.email.token, AuthorSeal.objects.get().sealed.token]
+    tokens = [testimony.text.token, testimony.email.token, AuthorSeal.objects.get().sealed]
     assert CANARY in opened(testimony.text) and CANARY.lower() in opened(testimony.email)
     answer_token = Answer.objects.get().text.token
     places = {"database": database_dump(), "server log": server.log(), "redis": redis_contents()}

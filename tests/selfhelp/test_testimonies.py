@@ -4,11 +4,9 @@ legal record is sealed apart and purged; bad input gets a message."""
 
 import datetime
 import json
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import AsyncClient
 from django.utils import timezone
@@ -16,7 +14,6 @@ from django.utils import timezone
 from ecoute.accounts.models import Role
 from ecoute.calls.models import Alert, AlertKind
 from ecoute.lib.crypto import opened
-from ecoute.security.models import SecurityEvent, SecurityEventKind
 from ecoute.security.retention import purge
 from ecoute.selfhelp import testimonies
 from ecoute.selfhelp.models import AuthorSeal, ModerationDecision, Testimony, TestimonyStatus, WatchedPhrase
@@ -314,24 +311,7 @@ def test_bad_input_gets_a_message_and_stores_nothing(client, changes, message):
 # --- The author's sealed legal record ----------------------------------------------------------------
 
 
-def test_the_legal_record_is_sealed_opened_only_on_a_requisition_and_journalled(moderator):
-    testimony, _, _ = _submit(email="aline@example.org")
-    seal = AuthorSeal.objects.get()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sealed FROM selfhelp_authorseal")
-        assert "Aline" not in cursor.fetchone()[0]
-    document = json.loads(opened(seal.sealed))
-    assert document["pseudonym"] == "Aline" and document["email"] == "aline@example.org"
-    assert document["content"] == testimony.pk and len(document["text_sha256"]) == 64
-    with pytest.raises(CommandError, match="réquisition"):
-        call_command("open_author_seal", testimony.pk, requisition="", by=moderator.username)
-    out = StringIO()
-    call_command(
-        "open_author_seal", testimony.pk, requisition="PV 2026/123", by=moderator.username, stdout=out
-    )
-    assert "aline@example.org" in out.getvalue()
-    event = SecurityEvent.objects.get(kind=SecurityEventKind.LEGAL_READ)
-    assert event.actor == moderator and "PV 2026/123" in event.summary and "aline" not in event.summary
+# (Its sealing and opening: test_author_seal.py.)
 
 
 def test_the_purge_removes_seals_after_the_legal_period_and_abandoned_testimonies(moderator, settings):

@@ -86,6 +86,19 @@ def test_hanging_up_in_the_menu_leaves_an_abandoned_phone_call_linked_to_nothing
     assert find_number(phone_line.logs()) == []
 
 
+def test_hash_puts_the_caller_through_without_waiting_for_the_menus_end(phone_line):
+    # Hung up 6 s after the answer, long before the menu's end (about 20 s): without # this is a call
+    # left in the menu; with # it had joined the queue, and leaving abandons it there.
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "6", "--digits", "#")
+    assert summary_of(caller)["hung_up_by"] == "caller"
+    call = wait_for(
+        lambda: Call.objects.filter(channel=Channel.PHONE, state=CallState.ABANDONED).first(),
+        while_running=phone_line.server.process,
+    )
+    assert call.queued_at is not None and call.end_reason == EndReason.CALLER_LEFT
+    assert call.language is None and call.priority == Priority.NORMAL  # an ordinary call, in French
+
+
 @pytest.fixture
 def supervisor_offer_line(live_server_env, phone_prompts):
     line = PhoneLine(live_server_env, phone_prompts, agent_env={"ECOUTE_PHONE_SUPERVISOR_OFFER": "2"}).start()
@@ -168,7 +181,7 @@ def test_hold_unhold_an_update_and_session_refreshes_pass_the_edge_and_the_call_
 
 
 def test_the_agent_killed_during_a_call_leaves_no_call_waiting_for_ever(short_timeout_line):
-    caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "9")
+    caller = short_timeout_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "45", "--digits", "#")
     call = wait_for(lambda: Call.objects.filter(channel=Channel.PHONE).first(), while_running=caller)
     short_timeout_line.agent.kill()  # as a crash would: no goodbye on any socket
     short_timeout_line.agent.wait(5)
@@ -204,7 +217,7 @@ def test_pressing_1_puts_the_caller_first_and_alerts_supervisors(phone_line):
 
 def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_line):
     claire = make_psychologist("Claire", status=Status.AVAILABLE)
-    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60", "--digits", "9")
+    caller = phone_line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "60", "--digits", "#")
     ring = wait_for(
         lambda: Ring.objects.filter(psychologist=claire, outcome=RingOutcome.RINGING).first(),
         while_running=caller,
@@ -217,6 +230,8 @@ def test_hanging_up_while_it_rings_cancels_the_ring_and_abandons_the_call(phone_
     )
     call = Call.objects.get(pk=ring.call_id)
     assert call.state == CallState.ABANDONED and call.end_reason == EndReason.CALLER_LEFT
+    # A hang-up is no fault of the line: the agent tells it once and warns of nothing.
+    assert "WARNING" not in phone_line.agent_log.read_text(), phone_line.agent_log.read_text()[-2000:]
 
 
 def test_a_code_de_suivi_brings_the_phone_caller_back_to_the_same_psychologist(phone_line):

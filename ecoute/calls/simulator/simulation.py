@@ -49,6 +49,16 @@ NIGHT_PROFILE = [6, 6, 5, 4, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 
 PHONE_MENU_SECONDS = 18.0
 
 
+@dataclass(frozen=True)
+class Period:
+    """A stretch of the simulated time with one arrival rate and one number of listeners on duty."""
+
+    offset: float  # seconds from the start
+    seconds: float
+    rate: float  # calls per second
+    on_duty: int
+
+
 @dataclass
 class Scenario:
     name: str
@@ -78,6 +88,35 @@ class Scenario:
         if self.staffing:
             return self.staffing[hour]
         return erlang.staffing_for(self.rate(hour), self.handle_seconds(), self.target_service_level)
+
+    def periods(self, days: float) -> list[Period]:
+        """Hour by hour, the day's profile and staffing over and over."""
+        total = days * 86400
+        return [
+            Period(hour * 3600, min(3600, total - hour * 3600), self.rate(hour % 24), self.on_duty(hour % 24))
+            for hour in range(math.ceil(days * 24))
+        ]
+
+    def staffing_shown(self) -> list[int]:
+        return [self.on_duty(hour) for hour in range(24)]
+
+
+@dataclass
+class Replay(Scenario):
+    """A forecast week on a rota: each half-hour's expected calls and the listeners the rota puts on
+    duty (ecoute/rota/proof.py). The calls are drawn around the forecast, not copied from it."""
+
+    half_hours: list[tuple[float, int]] = field(default_factory=list)  # (expected calls, listeners)
+
+    def periods(self, days: float) -> list[Period]:
+        return [
+            Period(index * 1800, 1800, calls / 1800, on_duty)
+            for index, (calls, on_duty) in enumerate(self.half_hours)
+            if index * 1800 < days * 86400
+        ]
+
+    def staffing_shown(self) -> list[int]:
+        return [on_duty for _calls, on_duty in self.half_hours]
 
 
 SCENARIOS = {
@@ -200,7 +239,7 @@ class Simulation:
                 clock.using(lambda: self.now),
                 self._settings(),
             ):
-                self._hire(max(self.scenario.on_duty(hour) for hour in range(24)))
+                self._hire(max(period.on_duty for period in self.scenario.periods(self.days)))
                 self._schedule_shifts_and_arrivals()
                 while self.events:
                     self.now, _, kind, payload = heapq.heappop(self.events)
@@ -240,17 +279,15 @@ class Simulation:
 
     def _schedule_shifts_and_arrivals(self) -> None:
         end = self.start + timedelta(days=self.days)
-        hour_start = self.start
-        while hour_start < end:
-            self._at(hour_start, "shift", self.scenario.on_duty(hour_start.hour))
-            rate = self.scenario.rate(hour_start.hour)
-            t = hour_start
-            while rate > 0:
-                t += timedelta(seconds=self.random.expovariate(rate))
-                if t >= min(hour_start + timedelta(hours=1), end):
+        for period in self.scenario.periods(self.days):
+            begins = self.start + timedelta(seconds=period.offset)
+            self._at(begins, "shift", period.on_duty)
+            t = begins
+            while period.rate > 0:
+                t += timedelta(seconds=self.random.expovariate(period.rate))
+                if t >= min(begins + timedelta(seconds=period.seconds), end):
                     break
                 self._at(t, "arrival")
-            hour_start += timedelta(hours=1)
         self._at(end, "close")
 
     # --- The people -----------------------------------------------------------------------------
@@ -381,21 +418,21 @@ class Simulation:
         }
 
     def _model(self) -> dict:
-        """Erlang C and Erlang A for the same load and staffing, hour by hour, weighted by each hour's calls."""
+        """Erlang C and Erlang A for the same load and staffing, period by period, weighted by each one's calls."""
         scenario, handle = self.scenario, self.scenario.handle_seconds()
         totals = {"erlang_c": [0.0, 0.0, 0.0], "erlang_a": [0.0, 0.0, 0.0]}
         weight = 0.0
-        for hour in range(24):
-            rate, agents = scenario.rate(hour), scenario.on_duty(hour)
+        for period in scenario.periods(self.days):
+            rate, agents, calls = period.rate, period.on_duty, period.rate * period.seconds
             if rate == 0:
                 continue
             c = erlang.erlang_c_prediction(rate, handle, agents)
             a = erlang.erlang_a_prediction(rate, handle, agents, scenario.patience_seconds)
             for name, p in (("erlang_c", c), ("erlang_a", a)):
-                totals[name][0] += rate * p.answer_rate
-                totals[name][1] += rate * p.service_level
-                totals[name][2] += rate * min(p.average_speed, 3600)
-            weight += rate
+                totals[name][0] += calls * p.answer_rate
+                totals[name][1] += calls * p.service_level
+                totals[name][2] += calls * min(p.average_speed, 3600)
+            weight += calls
         return {
             name: {
                 "answer_rate": round(100 * t[0] / weight, 2),
@@ -403,7 +440,7 @@ class Simulation:
                 "average_speed": round(t[2] / weight, 1),
             }
             for name, t in totals.items()
-        } | {"handle_seconds": round(handle), "staffing": [scenario.on_duty(h) for h in range(24)]}
+        } | {"handle_seconds": round(handle), "staffing": scenario.staffing_shown()}
 
 
 def simulate(name: str, days: float = 1, seed: int = 1) -> dict:

@@ -18,7 +18,7 @@ from ecoute.protocol import events
 from ..models import Alert, AlertKind, Call, CallState
 
 # Alerts about a state of the line that closes by itself when the state is over.
-SELF_CLOSING = (AlertKind.LONG_WAIT, AlertKind.LOW_STAFF)
+SELF_CLOSING = (AlertKind.LONG_WAIT, AlertKind.LOW_STAFF, AlertKind.COVERAGE_GAP)
 
 
 class AlertError(Exception):
@@ -92,6 +92,7 @@ def raise_due_alerts(now: datetime) -> None:
     ).update(closed_at=now)
     _close_danger_not_waiting(now)
     _low_staff(len(available_listener_ids()), now)
+    _coverage_risk(now)
 
 
 def _close_danger_not_waiting(now: datetime) -> None:
@@ -114,6 +115,29 @@ def _low_staff(available: int, now: datetime) -> None:
         raise_alert(
             AlertKind.LOW_STAFF,
             reason=f"{available} écoutant(s) disponible(s) ; seuil : {settings.ECOUTE_MIN_AVAILABLE}.",
+        )
+
+
+def _coverage_risk(now: datetime) -> None:
+    """The coming hour by the rota's model: the boards told when the risk moves; an alert before a gap
+    (risk above ECOUTE_ROTA_RISK_ALERT, or planned below the requirement), closed once it is over."""
+    from ecoute.rota import risk
+
+    reading = risk.current(now)
+    if risk.news(reading):
+        relay_after_commit(SUPERVISORS_GROUP, events.coverage_risk(reading.percent, reading.understaffed))
+    open_alerts = Alert.objects.filter(kind=AlertKind.COVERAGE_GAP, closed_at__isnull=True)
+    if not reading.alarming:
+        open_alerts.update(closed_at=now)
+    elif not open_alerts.exists():
+        # The audit's reason, in the source language like the others; the board shows it live, translated.
+        raise_alert(
+            AlertKind.COVERAGE_GAP,
+            reason=(
+                f"Risque qu’un appelant attende plus de {reading.seconds} s : {reading.percent} %. "
+                f"Prévus hors ligne : {', '.join(risk.scheduled_offline(now)) or '—'}. "
+                f"Disponibles : {', '.join(risk.free_to_ask(now)) or '—'}."
+            ),
         )
 
 

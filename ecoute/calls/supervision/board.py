@@ -33,6 +33,20 @@ def read(now: datetime | None = None) -> dict:
         "alerts": _alerts(now),
         "figures": today_figures(now),
         "long_wait": settings.ECOUTE_LONG_WAIT_ALERT_SECONDS,
+        "risk": coming_hour(now),
+    }
+
+
+def coming_hour(now: datetime) -> dict:
+    """The risk of waiting in the coming hour (ecoute/rota/risk.py), and whom to ask when it alarms."""
+    from ecoute.rota import risk
+
+    reading = risk.current(now)
+    return {
+        "reading": reading,
+        "alarming": reading.alarming,
+        "scheduled_offline": risk.scheduled_offline(now) if reading.alarming else [],
+        "free": risk.free_to_ask(now) if reading.alarming else [],
     }
 
 

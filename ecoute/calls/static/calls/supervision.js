@@ -34,6 +34,8 @@ socket
   .on("alert.closed", () => refresh())
   // One more alert of a group already shown (one source, a few seconds): its count changes, no new alarm.
   .on("alert.grouped", () => refresh())
+  // The coming hour's risk of waiting moved (listeners came or left): read it at once.
+  .on("coverage.risk", () => refresh())
   .on("call.blocked", (event) => {
     announcer.textContent = interpolate(ngettext("Blocage enregistré pour %(hours)s h ; %(count)s appel en attente terminé.",
       "Blocage enregistré pour %(hours)s h ; %(count)s appels en attente terminés.", event.ended), { hours: event.hours, count: event.ended }, true);
