@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ecoute.accounts.access import LISTENING_ROLES, supervises
+from ecoute.accounts.access import LISTENING_ROLES, is_listener, supervises
 from ecoute.accounts.models import ListenerProfile
 
 from . import intensity
@@ -76,7 +76,7 @@ def reasons_against(user, shift: Shift, now: datetime | None = None) -> list[str
     now = now or timezone.now()
     if user.pk == shift.user_id:
         return [_("C'est votre propre garde.")]
-    if not (user.is_active and user.role in LISTENING_ROLES and hasattr(user, "listener_profile")):
+    if not (user.is_active and is_listener(user)):
         return [_("Seuls les écoutants du planning peuvent reprendre une garde.")]
     checks = (
         outside_availability,
