@@ -308,6 +308,15 @@ ECOUTE_ROTA_ENGLISH = env_list("ECOUTE_ROTA_ENGLISH", ["08:00-20:00"])
 ECOUTE_ROTA_REST_HOURS = env_int("ECOUTE_ROTA_REST_HOURS", 11, minimum=0)
 ECOUTE_ROTA_NIGHTS_IN_A_ROW = env_int("ECOUTE_ROTA_NIGHTS_IN_A_ROW", 3, minimum=1)
 ECOUTE_ROTA_SOLVER_SECONDS = env_int("ECOUTE_ROTA_SOLVER_SECONDS", 20, minimum=1)
+# Listener protection across shifts (ecoute/rota/intensity.py): a shift is high-intensity when its
+# listener handled an emergency or a call of ECOUTE_ROTA_LONG_CALL_MINUTES or more; after
+# ECOUTE_ROTA_INTENSE_IN_A_ROW such shifts in a row, the next one waits ECOUTE_ROTA_RECOVERY_HOURS after
+# the last; after a shift with an emergency, a debrief with a supervisor on duty is offered within
+# ECOUTE_ROTA_DEBRIEF_WITHIN_HOURS.
+ECOUTE_ROTA_LONG_CALL_MINUTES = env_int("ECOUTE_ROTA_LONG_CALL_MINUTES", 60, minimum=1)
+ECOUTE_ROTA_INTENSE_IN_A_ROW = env_int("ECOUTE_ROTA_INTENSE_IN_A_ROW", 2, minimum=1)
+ECOUTE_ROTA_RECOVERY_HOURS = env_int("ECOUTE_ROTA_RECOVERY_HOURS", 48, minimum=0)
+ECOUTE_ROTA_DEBRIEF_WITHIN_HOURS = env_int("ECOUTE_ROTA_DEBRIEF_WITHIN_HOURS", 72, minimum=1)
 # The supervisors are alerted when more than this share of the coming hour's callers would wait
 # longer than ECOUTE_ROTA_TARGET_SECONDS (ecoute/rota/risk.py), or when it is planned short.
 ECOUTE_ROTA_RISK_ALERT = env_share("ECOUTE_ROTA_RISK_ALERT", 0.20)

@@ -289,6 +289,42 @@ def test_staff_pages_and_figures_have_no_french_left_in_english(client, records,
         assert "Burn-out" in html  # the taxonomies' default labels are translated
 
 
+def test_the_rota_s_offered_shifts_handovers_and_debrief_have_no_french_left_in_english(client):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from ecoute.calls.models import Priority
+    from ecoute.rota import swaps
+    from ecoute.rota.models import Shift, WeeklyAvailability
+    from tests.rota.shifts import worked_shift
+
+    claire, marc, nina = make_psychologist("Claire"), make_psychologist("Marc"), make_psychologist("Nina")
+    helen = make_staff(Role.SUPERVISOR, "Helen")
+    day = timezone.localdate() + timedelta(days=3)
+    start = timezone.make_aware(datetime.combine(day, time(9)))
+    for user in (claire, marc, nina, helen):
+        WeeklyAvailability.objects.create(user=user, weekday=day.weekday(), start=time(8), end=time(20))
+    swaps.offer(Shift.objects.create(user=claire, start=start, end=start + timedelta(hours=4)).pk, claire)
+    supervision = Shift.objects.create(
+        user=helen, start=start, end=start + timedelta(hours=4), supervising=True
+    )
+    swaps.take(swaps.offer(supervision.pk, helen).pk, nina)  # waits for a supervisor
+    worked_shift(marc, 0, priority=Priority.URGENT)
+    now = timezone.now()
+    Shift.objects.create(
+        user=helen, start=now - timedelta(hours=1), end=now + timedelta(hours=3), supervising=True
+    )
+    log_in(client, marc)
+    for path in ("/espace/disponibilites/", "/espace/"):
+        html = english(client).get(path).content.decode()
+        assert "Shifts offered" in html or "shift offered by a colleague" in html, path
+        assert "included an emergency" in html and french_in(html) == [], path
+    log_in(client, helen)
+    html = english(client).get(f"/espace/planning/?semaine={day.isoformat()}").content.decode()
+    assert "Handovers to approve" in html and french_in(html) == []
+
+
 def test_the_call_record_form_has_no_french_left_in_english(client, records):
     from tests.support.contacts import make_call
 

@@ -51,6 +51,7 @@ NOT_ABOUT_CALLERS = (
     "rota_weeklyavailability",
     "rota_availabilityexception",
     "rota_shift",
+    "rota_shiftoffer",
     "rota_adjustment",
 )
 # How long the operators keep server logs and database backups at most (docs/retention.md, docs/operations.md).

@@ -10,6 +10,7 @@ from django.views.decorators.vary import vary_on_cookie
 from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
+from ecoute.rota import intensity, swaps
 from ecoute.security.headers import allow
 
 from .queries import languages_offered
@@ -41,6 +42,9 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "profile": request.user.listener_profile,
         "wrap_up_seconds": settings.ECOUTE_WRAP_UP_SECONDS,
         "ring_timeout": settings.ECOUTE_RING_TIMEOUT,
+        # Between calls, the rota's news: colleagues' shifts to take, a debrief after an emergency.
+        "rota_offers": len(swaps.offers_for(request.user)),
+        "debrief": intensity.debrief_offer(request.user),
     }
     return render(request, "calls/workspace.html", context)
 

@@ -41,6 +41,10 @@ def forget_sent(before) -> int:
 
 def is_stale(message: OutboxMessage) -> bool:
     """A message that has no reason to go any more."""
+    if message.shift_offer_id:
+        from ecoute.rota import mail as rota_mail
+
+        return rota_mail.is_stale(message)
     registration = message.registration
     if message.kind in SURVEY_MOMENTS:
         from . import survey
@@ -168,6 +172,10 @@ def render(message: OutboxMessage) -> EmailMessage:
     """The e-mail of an outbox row, with its calendar file or certificate attached."""
     from . import calendar, certificates
 
+    if message.shift_offer_id:
+        from ecoute.rota import mail as rota_mail
+
+        return rota_mail.render(message)
     registration = message.registration
     with translation.override(registration.language):
         subject, paragraphs = _content(message)

@@ -6,6 +6,7 @@ move them (capacity, waiting list, offers, overbooking) are in actions.py, nowhe
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -294,6 +295,8 @@ class MailKind(models.TextChoices):
     MESSAGE = "message", _("Message aux participants")
     SURVEY_BEFORE = "survey_before", _("Questionnaire avant la formation")
     SURVEY_AFTER = "survey_after", _("Questionnaires de fin de formation")
+    # The rota's: a colleague's shift offered to a psychologist who could take it (ecoute/rota/mail.py).
+    SHIFT_OFFER = "shift_offer", _("Garde proposée par un collègue")
 
 
 class OutboxMessage(models.Model):
@@ -304,7 +307,16 @@ class OutboxMessage(models.Model):
     """
 
     kind = models.CharField(max_length=16, choices=MailKind.choices)
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="mails")
+    # A message is about a registration, or (the rota's) about a shift offered to one psychologist.
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    shift_offer = models.ForeignKey(
+        "rota.ShiftOffer", null=True, blank=True, on_delete=models.CASCADE, related_name="mails"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     send_after = models.DateTimeField(db_index=True)
     subject = models.CharField(max_length=200, blank=True)  # for a staff message
     body = models.TextField(blank=True)  # for a staff message
@@ -320,6 +332,13 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("e-mails (boîte d'envoi)")
         ordering = ["send_after", "pk"]
         indexes = [models.Index(fields=["sent_at", "dropped", "send_after"], name="outbox_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(registration__isnull=False, shift_offer__isnull=True)
+                | models.Q(registration__isnull=True, shift_offer__isnull=False, recipient__isnull=False),
+                name="outbox_about_a_registration_or_a_shift_offer",
+            )
+        ]
 
 
 # --- Questionnaires of the trainings (DPC and Qualiopi: what was learnt, and was it worth it) -----

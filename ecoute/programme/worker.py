@@ -61,7 +61,10 @@ def send_due(now=None) -> dict[str, int]:
     """Send every message due; returns how many were sent, dropped and failed."""
     claimed = _claim(now or timezone.now())
     return send_each(
-        OutboxMessage.objects.filter(pk__in=claimed).select_related("registration__event"), _send_one
+        OutboxMessage.objects.filter(pk__in=claimed).select_related(
+            "registration__event", "shift_offer__shift", "recipient"
+        ),
+        _send_one,
     )
 
 

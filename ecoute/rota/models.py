@@ -7,12 +7,14 @@ from datetime import time
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # How long the rota keeps what it no longer needs (docs/retention.md, ecoute/rota/retention.py).
 SHIFTS_KEPT_DAYS = 365  # worked shifts: the proof of the hours given, a year
 EXCEPTIONS_KEPT_DAYS = 30  # a past exception serves nobody after a month
 ADJUSTMENTS_KEPT_DAYS = 730  # known events: kept two years, to recognise the next one
+OFFERS_KEPT_DAYS = 90  # a shift offered to colleagues: who gave, who took, kept a season after the shift
 
 
 class Weekday(models.IntegerChoices):
@@ -140,3 +142,43 @@ class Shift(models.Model):
             )
         ]
         verbose_name = _("créneau de garde")
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", _("Proposée")
+    # Taken by a colleague, but the handover would leave a half-hour under the minimum: a supervisor decides.
+    PENDING = "pending", _("En attente d'un cadre")
+    TAKEN = "taken", _("Reprise")
+    WITHDRAWN = "withdrawn", _("Retirée")
+    REFUSED = "refused", _("Refusée par un cadre")
+
+
+# An offer still in play: at most one per shift.
+LIVE_OFFERS = (OfferStatus.OPEN, OfferStatus.PENDING)
+
+
+class ShiftOffer(models.Model):
+    """A psychologist offering one of their shifts to eligible colleagues (ecoute/rota/swaps.py)."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="offers")
+    giver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    taker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("état"), max_length=12, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    # The supervisor who approved or refused a handover that would have left a half-hour short.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shift__start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shift"], condition=models.Q(status__in=LIVE_OFFERS), name="one_live_offer_per_shift"
+            )
+        ]
+        verbose_name = _("garde proposée")

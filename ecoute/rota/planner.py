@@ -4,7 +4,8 @@ Shifts are the horizon's half-hours grouped into SHIFT_HOURS-long runs starting 
 which person takes which candidate shift. A candidate exists only inside the person's availability,
 so availability holds by construction. Hard rules: at most the person's hours per week, ECOUTE_ROTA_REST_HOURS
 between the end of one shift and the start of the next (two shifts never overlap), at most
-ECOUTE_ROTA_NIGHTS_IN_A_ROW night shifts on consecutive nights. Coverage (listeners, supervisors, an
+ECOUTE_ROTA_NIGHTS_IN_A_ROW night shifts on consecutive nights, no shift starting in a person's recovery
+after high-intensity shifts in a row (ecoute/rota/intensity.py). Coverage (listeners, supervisors, an
 English speaker where required) is soft: each missing person-half-hour costs far more than any hours
 saved, so the solver fills all it can and the rest is reported as gaps, never hidden by a failed solve.
 Among plans with the same gaps: the fewest hours, then the lightest heaviest load (fairness).
@@ -41,6 +42,9 @@ class Person:
     available: frozenset[int]  # indexes of the horizon's half-hours they can work
     english: bool = False
     supervising: bool = False  # counts towards the supervisors' minimum, not the listeners'
+    # Half-hours [from, until) in which no shift of theirs may start: the recovery after their last
+    # high-intensity shifts in a row (ecoute/rota/intensity.py).
+    recovery: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def plan(
         add_rest(model, choices, shifts, horizon, rules)
         add_weekly_hours(model, choices, shifts, horizon, by_person[person_id].max_hours_per_week)
         add_nights(model, choices, shifts, horizon, rules)
+        add_recovery(model, choices, shifts, by_person[person_id])
     gaps = add_coverage(model, choices, horizon, by_person)
     add_objective(model, choices, shifts_of, gaps)
     # Nobody on duty but the kept shifts always keeps the hard rules: a start the search improves on,
@@ -204,6 +209,17 @@ def add_nights(model, choices, shifts: list[Shift], horizon: Horizon, rules: Rul
         window = [var for day in dates[offset : offset + run] for var in nights.get(day, [])]
         if len(window) > rules.nights_in_a_row:
             model.Add(sum(window) <= rules.nights_in_a_row)
+
+
+def add_recovery(model, choices, shifts: list[Shift], person: Person) -> None:
+    """After high-intensity shifts in a row, none starts before the recovery is over (a shift already
+    worked, kept as it is, started before the recovery and is not concerned)."""
+    if person.recovery is None:
+        return
+    first, until = person.recovery
+    barred = [choices[s] for s in shifts if first <= s.start < until]
+    if barred:
+        model.Add(sum(barred) == 0)
 
 
 def add_coverage(model, choices, horizon: Horizon, by_person: dict) -> dict:

@@ -1,19 +1,21 @@
 """The planner fed from the database: who can work when, what the line needs, what staff kept; and
 its shifts stored. ecoute/rota/planner.py holds the model itself."""
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from ecoute.accounts.access import LISTENING_ROLES, supervises
 from ecoute.accounts.models import ListenerProfile
 
-from . import planner
+from . import intensity, planner
 from .forecast import HALF_HOUR
-from .models import AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability
+from .models import LIVE_OFFERS, AvailabilityException, Commitment, Shift, ShiftStatus, WeeklyAvailability
 from .requirement import Need, needs
 
 ENGLISH = "en"
@@ -97,9 +99,20 @@ def people(horizon: planner.Horizon) -> list[planner.Person]:
                     available=available,
                     english=any(language.code == ENGLISH for language in profile.languages.all()),
                     supervising=supervises(profile.user),
+                    recovery=recovery_span(horizon, profile.user_id),
                 )
             )
     return found
+
+
+def recovery_span(horizon: planner.Horizon, user_id: int) -> tuple[int, int] | None:
+    """The person's recovery after high-intensity shifts in a row, as half-hours of the horizon."""
+    span = intensity.recovery(user_id)
+    if span is None:
+        return None
+    instants = [moment.timestamp() for moment in horizon.moments]
+    first, until = (bisect_left(instants, moment.timestamp()) for moment in span)
+    return (first, until) if first < until else None
 
 
 def rest_around(horizon: planner.Horizon, users) -> dict[int, set[int]]:
@@ -132,12 +145,18 @@ def index_of(horizon: planner.Horizon):
     return lambda moment: positions.get(moment.timestamp())
 
 
+def kept_by_staff_or_offered() -> Q:
+    """Shifts planning again keeps: confirmed by staff, or offered to colleagues (an offer in play is
+    never swept away with its shift)."""
+    return Q(status=ShiftStatus.CONFIRMED) | Q(status=ShiftStatus.PLANNED, offers__status__in=LIVE_OFFERS)
+
+
 def kept_shifts(horizon: planner.Horizon, first_day: date, team: list[planner.Person]) -> list[planner.Shift]:
-    """The week's confirmed shifts: staff kept them, the planner plans around them."""
+    """The week's confirmed or offered shifts: the planner plans around them."""
     index = index_of(horizon)
     known = {person.id for person in team}
     kept = []
-    for shift in Shift.objects.filter(status=ShiftStatus.CONFIRMED, **week_filter(first_day)):
+    for shift in Shift.objects.filter(kept_by_staff_or_offered(), **week_filter(first_day)).distinct():
         start, end = index(shift.start), index(shift.end)
         if start is not None and end is not None and shift.user_id in known:
             kept.append(planner.Shift(shift.user_id, start, end))
@@ -164,7 +183,9 @@ def plan_week(first_day: date, seconds: float | None = None) -> Result:
     if result.status == "INFEASIBLE":
         return Result(result, horizon, 0)
     by_id = {person.id: person for person in team}
-    Shift.objects.filter(status=ShiftStatus.PLANNED, **week_filter(first_day)).delete()
+    Shift.objects.filter(status=ShiftStatus.PLANNED, **week_filter(first_day)).exclude(
+        offers__status__in=LIVE_OFFERS
+    ).delete()
     new = [
         Shift(
             user_id=shift.person,

@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from ecoute.accounts.access import ROTA_ROLES, listener_required, role_required
 
-from . import calendar, coverage, planning
+from . import calendar, coverage, intensity, planning, swaps
 from .forms import AdjustmentForm, CommitmentForm, ExceptionForm, WeeklyForm
 from .models import (
+    LIVE_OFFERS,
     Adjustment,
     AvailabilityException,
     Commitment,
+    OfferStatus,
     Shift,
+    ShiftOffer,
     ShiftStatus,
     WeeklyAvailability,
     new_feed_key,
@@ -57,6 +60,14 @@ def availability(request):
         "weekly": WeeklyAvailability.objects.filter(user=request.user),
         "exceptions": AvailabilityException.objects.filter(user=request.user),
         "shifts": planning.upcoming_shifts(request.user),
+        "offered": set(
+            ShiftOffer.objects.filter(giver=request.user, status__in=LIVE_OFFERS).values_list(
+                "shift_id", flat=True
+            )
+        ),
+        "my_offers": swaps.my_offers(request.user),
+        "offers": swaps.offers_for(request.user),
+        "debrief": intensity.debrief_offer(request.user),
         "feed_url": request.build_absolute_uri(reverse("rota:feed", args=[commitment.feed_key])),
     }
     return render(request, "rota/availability.html", context, status=400 if bound else 200)
@@ -93,6 +104,9 @@ def week(request):
         with transaction.atomic():
             result = planning.plan_week(first_day)
     context = coverage.week_view(first_day, result)
+    context["handovers"] = [
+        (offer, swaps.shortfall(offer.shift, offer.taker)) for offer in swaps.waiting_for_supervisor()
+    ]
     context.update(event_form=event_form, events=Adjustment.objects.filter(last_day__gte=first_day))
     return render(request, "rota/week.html", context, status=status)
 
@@ -146,3 +160,57 @@ def edit_shift(request, pk: int):
     shift.save(update_fields=["status"])
     week = timezone.localtime(shift.start).date()
     return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}#shifts-title")
+
+
+def swap_view(action, told):
+    """A listener's POST running a swap ACTION (pk, user) and saying what came of it (TOLD: its result
+    → the words), or why it was refused (taken already, a rule broken), at the top of the page."""
+
+    @require_POST
+    @listener_required
+    def view(request, pk: int):
+        try:
+            done = action(pk, request.user)
+        except swaps.SwapError as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, told(done))
+        return redirect("rota:availability")
+
+    return view
+
+
+def told_taken(taken) -> str:
+    if taken.status == OfferStatus.PENDING:
+        return _(
+            "Demande enregistrée : un cadre doit valider cet échange, qui laisserait le planning en dessous du minimum."
+        )
+    return _("La garde est à vous : elle est dans vos prochaines gardes et votre agenda.")
+
+
+# Offer one's own shift to the colleagues who could take it; withdraw it; take a colleague's.
+offer_shift = swap_view(
+    swaps.offer, lambda _offer: _("Garde proposée : les collègues disponibles sont prévenus.")
+)
+withdraw_offer = swap_view(swaps.withdraw, lambda _none: _("Proposition retirée : la garde reste la vôtre."))
+take_offer = swap_view(swaps.take, told_taken)
+
+
+@require_POST
+@role_required(*ROTA_ROLES)
+def decide_handover(request, pk: int):
+    """A supervisor approves or refuses a handover that would leave the line short."""
+    action = request.POST.get("action", "")
+    if action not in ("approve", "refuse"):
+        return render(request, "rota/bad_request.html", status=400)
+    try:
+        offer = swaps.decide(pk, request.user, approve=action == "approve")
+    except swaps.SwapError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("rota:week")
+    messages.success(
+        request,
+        _("Échange validé.") if action == "approve" else _("Échange refusé : la garde reste à qui l'avait."),
+    )
+    week = timezone.localtime(offer.shift.start).date()
+    return redirect(f"{reverse('rota:week')}?semaine={week.isoformat()}")

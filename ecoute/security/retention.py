@@ -76,7 +76,7 @@ def summary(done: dict[str, int]) -> str:
         f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
         f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées, "
         f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés, "
-        f"{done.get('rota_shifts', 0)} gardes passées, {done.get('rota_exceptions', 0)} exceptions de disponibilité "
+        f"{done.get('rota_offers', 0)} gardes proposées, {done.get('rota_shifts', 0)} gardes passées, {done.get('rota_exceptions', 0)} exceptions de disponibilité "
         f"et {done.get('rota_adjustments', 0)} événements prévus anciens, {done.get('rota_departed', 0)} disponibilités "
         f"de psychologues partis supprimés."
     )

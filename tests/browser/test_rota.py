@@ -1,7 +1,7 @@
 """The rota's pages in a browser: a psychologist's availability on a phone, the supervisors' week on a
 laptop, both checked by axe and screenshotted."""
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -65,3 +65,67 @@ def test_a_supervisor_plans_the_week_and_reads_its_gaps(new_site_page, settings)
     screenshot(page, "rota-week")
     page.locator(".rota-week").scroll_into_view_if_needed()
     screenshot(page, "rota-week-grid")
+
+
+def test_a_psychologist_offers_a_shift_and_a_colleague_takes_it_on_a_phone(new_site_page):
+    day = timezone.localdate() + timedelta(days=3)
+    claire, marc = make_psychologist("Claire"), make_psychologist("Marc")
+    for user in (claire, marc):
+        WeeklyAvailability.objects.create(user=user, weekday=day.weekday(), start=time(8), end=time(20))
+    start = timezone.make_aware(datetime.combine(day, time(9)))
+    given = Shift.objects.create(user=claire, start=start, end=start + timedelta(hours=4))
+
+    giver = new_site_page("/espace/")
+    log_in(giver, claire)
+    giver.click("text=Mes disponibilités")
+    giver.wait_for_url("**/espace/disponibilites/")
+    giver.click("#shifts-title >> xpath=.. >> button:has-text('Proposer à un collègue')")
+    giver.wait_for_selector("[role=status]:has-text('les collègues disponibles sont prévenus')")
+    assert giver.locator("#shifts-title >> xpath=..").inner_text().count("Proposée") >= 1
+    assert_accessible(giver)
+    screenshot(giver, "rota-shift-offered-phone")
+
+    taker = new_site_page("/espace/")
+    log_in(taker, marc)
+    taker.wait_for_selector("text=1 garde proposée par un·e collègue que vous pouvez prendre")
+    taker.click("text=1 garde proposée par un·e collègue que vous pouvez prendre")
+    taker.wait_for_url("**/espace/disponibilites/**")
+    assert_accessible(taker)
+    screenshot(taker, "rota-shift-to-take-phone")
+    taker.click("#offers-title >> xpath=.. >> button:has-text('Prendre cette garde')")
+    taker.wait_for_selector("[role=status]:has-text('La garde est à vous')")
+    assert Shift.objects.get(pk=given.pk).status == "cancelled"
+    assert Shift.objects.get(user=marc).start == given.start
+    assert "Aucune garde proposée que vous puissiez prendre." in taker.inner_text("#main")
+    assert_accessible(taker)
+    screenshot(taker, "rota-shift-taken-phone")
+
+
+def test_a_supervisor_approves_a_handover_that_would_leave_no_supervisor_on_duty(new_site_page):
+    from ecoute.rota import swaps
+
+    day = timezone.localdate() + timedelta(days=3)
+    helene, paul = make_psychologist("Hélène"), make_psychologist("Paul")
+    for supervisor in (helene, paul):
+        supervisor.role = Role.SUPERVISOR
+        supervisor.save()
+    marc = make_psychologist("Marc")
+    WeeklyAvailability.objects.create(user=marc, weekday=day.weekday(), start=time(8), end=time(20))
+    start = timezone.make_aware(datetime.combine(day, time(9)))
+    supervision = Shift.objects.create(
+        user=helene, start=start, end=start + timedelta(hours=4), supervising=True
+    )
+    offer = swaps.take(swaps.offer(supervision.pk, helene).pk, marc)
+    assert offer.status == "pending"
+    page = new_site_page("/supervision/", viewport=DESKTOP)
+    log_in(page, paul, lands_on="**/supervision/")
+    page.goto(f"/espace/planning/?semaine={day.isoformat()}")
+    handovers = page.locator("#handovers-title >> xpath=..")
+    assert "de Hélène à Marc" in handovers.inner_text()
+    assert "8 demi-heures en dessous du minimum, dès 09:00" in handovers.inner_text()
+    assert_accessible(page)
+    screenshot(page, "rota-handover-to-approve")
+    handovers.locator("button:has-text('Valider')").click()
+    page.wait_for_selector("[role=status]:has-text('Échange validé.')")
+    assert Shift.objects.get(user=marc).start == start
+    assert page.locator("#handovers-title").count() == 0

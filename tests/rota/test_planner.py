@@ -97,3 +97,27 @@ def test_a_search_cut_short_still_answers_in_time_with_a_plan_keeping_the_rules(
     assert rota.status in ("OPTIMAL", "FEASIBLE", "UNKNOWN")
     assert violations(horizon, people, rota.shifts, RULES) == []
     assert {gap.index for gap in rota.gaps} == set(shortfall(horizon, people, rota.shifts))
+
+
+def test_a_listener_recovering_after_high_intensity_shifts_is_not_planned_until_the_recovery_ends():
+    horizon = month(days=2, english=(0, 0))
+    always = frozenset(range(len(horizon.moments)))
+    recovering = Person(1, 40, always, recovery=(0, 40))  # two intense shifts in a row just before
+    rota = plan(horizon, [recovering, Person(2, 40, always)], RULES, seconds=5)
+    assert rota.status in ("OPTIMAL", "FEASIBLE")
+    theirs = [s for s in rota.shifts if s.person == 1]
+    assert theirs and all(s.start >= 40 for s in theirs)  # planned again once recovered, not before
+    assert any(s.person == 2 and s.start < 40 for s in rota.shifts)  # the line is covered by another
+
+
+def test_a_kept_shift_inside_the_recovery_makes_the_plan_refused_not_a_silent_breach():
+    horizon = month(days=2, english=(0, 0))
+    always = frozenset(range(len(horizon.moments)))
+    rota = plan(
+        horizon, [Person(1, 40, always, recovery=(10, 40))], RULES, seconds=5, fixed=[Shift(1, 20, 28)]
+    )
+    assert rota.status == "INFEASIBLE"
+    worked = plan(
+        horizon, [Person(1, 40, always, recovery=(10, 40))], RULES, seconds=5, fixed=[Shift(1, 0, 8)]
+    )
+    assert Shift(1, 0, 8) in worked.shifts  # a shift started before the recovery (the intense one) stays

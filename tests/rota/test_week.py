@@ -95,6 +95,21 @@ def test_planning_again_replaces_the_planned_shifts_and_keeps_the_confirmed(line
     assert list(overlapping) == [confirmed]
 
 
+def test_planning_again_keeps_a_shift_offered_to_colleagues_and_its_offer(line):
+    from ecoute.rota import swaps
+    from ecoute.rota.models import OfferStatus
+
+    first_day = monday_ahead()
+    planning.plan_week(first_day, seconds=5)
+    offered = Shift.objects.filter(supervising=False, status=ShiftStatus.PLANNED).first()
+    offer = swaps.offer(offered.pk, offered.user)
+    planning.plan_week(first_day, seconds=5)
+    assert Shift.objects.filter(pk=offered.pk, status=ShiftStatus.PLANNED).exists()
+    assert offer.__class__.objects.get(pk=offer.pk).status == OfferStatus.OPEN
+    overlapping = Shift.objects.filter(user=offered.user, start__lt=offered.end, end__gt=offered.start)
+    assert list(overlapping) == [offered]
+
+
 def test_the_week_page_shows_needs_and_plans_on_request(client, line):
     log_in(client, line[-1])
     first_day = monday_ahead()

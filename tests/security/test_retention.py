@@ -108,6 +108,7 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "decision_reasons": 0,
         "refused_testimonies": 0,
         "study_invitations": 0,
+        "rota_offers": 0,
         "rota_shifts": 0,
         "rota_exceptions": 0,
         "rota_adjustments": 0,
@@ -182,6 +183,27 @@ def test_the_rota_keeps_shifts_a_year_exceptions_a_month_events_two_years_and_no
     assert list(Adjustment.objects.values_list("pk", flat=True)) == [new_event.pk] != [old_event.pk]
     assert list(WeeklyAvailability.objects.values_list("user", flat=True)) == [line.pk]
     assert list(Commitment.objects.values_list("user", flat=True)) == [line.pk]
+
+
+def test_an_offered_shift_is_forgotten_three_months_after_the_shift_with_its_e_mails(line):
+    from ecoute.programme.models import MailKind, OutboxMessage
+    from ecoute.rota.models import Shift, ShiftOffer
+
+    colleague = make_psychologist("Marc")
+    offers = []
+    for days in (91, 89):
+        shift = Shift.objects.create(user=line, start=days_ago(days) - timedelta(hours=4), end=days_ago(days))
+        offers.append(ShiftOffer.objects.create(shift=shift, giver=line, taker=colleague, status="taken"))
+        OutboxMessage.objects.create(
+            kind=MailKind.SHIFT_OFFER,
+            shift_offer=offers[-1],
+            recipient=colleague,
+            send_after=days_ago(days + 3),
+        )
+    done = retention.purge(now=NOW)
+    assert done["rota_offers"] == 1
+    assert list(ShiftOffer.objects.values_list("pk", flat=True)) == [offers[1].pk]
+    assert list(OutboxMessage.objects.values_list("shift_offer", flat=True)) == [offers[1].pk]
 
 
 def test_the_count_of_listeners_online_is_kept_400_days(line):
