@@ -462,7 +462,7 @@ class WorkspaceSocket(JsonSocket):
         """Propose the caller a follow-up at a time, during the call or its wrap-up; the caller answers in their app."""
         call_id, at = message["call_id"], message["at"]
         await database_sync_to_async(follow_ups.propose)(call_id, self.user_id, at)
-        await self.send_event(events.follow_up_sent(call_id, at))
+        await self.send_event(events.follow_up_sent(call_id, at.isoformat()))
 
     async def on_call_hand_over(self, message):
         """Warm transfer: the supervisor who joined carries on; this psychologist leaves the call."""

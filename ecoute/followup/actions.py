@@ -84,7 +84,9 @@ def propose(call_id, psychologist_id: int, at: datetime) -> None:
     call = _proposable_call(call_id, psychologist_id)
     _check_time(at)
     proposal = proposals.offer(psychologist_id, at)
-    relay_after_commit(after_call_group(call.pk), events.follow_up_proposed(call.pk, proposal, at))
+    relay_after_commit(
+        after_call_group(call.pk), events.follow_up_proposed(call.pk, proposal, at.isoformat())
+    )
 
 
 def agree(proposal, subscription, link_base: str) -> dict:

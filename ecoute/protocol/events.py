@@ -249,10 +249,10 @@ def follow_up(known: bool, psychologist_id: int | None, limited: bool = False) -
 
 
 @event("follow_up.proposed", (CALLER,), {"call_id": str, "proposal": str, "at": str})
-def follow_up_proposed(call_id, proposal: str, at) -> dict:
+def follow_up_proposed(call_id, proposal: str, at: str) -> dict:
     """The psychologist proposes a follow-up at AT (ISO 8601): the app asks its caller; agreeing
     spends PROPOSAL (POST /appel/suivi/, ecoute/followup)."""
-    return {"type": "follow_up.proposed", "call_id": str(call_id), "proposal": proposal, "at": at.isoformat()}
+    return {"type": "follow_up.proposed", "call_id": str(call_id), "proposal": proposal, "at": at}
 
 
 @event("follow_up.redeemed", (CALLER,), {"psychologist_id": int, "available": bool})
@@ -358,9 +358,9 @@ def debrief_requested() -> dict:
 
 
 @event("follow_up.sent", (WORKSPACE,), {"call_id": str, "at": str})
-def follow_up_sent(call_id, at) -> dict:
+def follow_up_sent(call_id, at: str) -> dict:
     """The follow-up proposal left for the caller's app (their answer is theirs: never told back)."""
-    return {"type": "follow_up.sent", "call_id": str(call_id), "at": at.isoformat()}
+    return {"type": "follow_up.sent", "call_id": str(call_id), "at": at}
 
 
 # --- The supervision board -----------------------------------------------------------------------
