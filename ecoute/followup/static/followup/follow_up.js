@@ -18,6 +18,7 @@ export function offerFollowUp(event, name, reveal) {
     gettext("%(name)s vous propose de reprendre contact le %(when)s. Le voulez-vous ?"),
     { name: name || gettext("Votre psychologue"), when: whenText(event.at) }, true);
   offer.querySelector("[data-follow-up-answer]").hidden = false;
+  offer.querySelector("[data-follow-up-question]").hidden = false;
   offer.querySelector("[data-follow-up-done]").hidden = true;
   offer.querySelector("[data-follow-up-status]").textContent = "";
   offer.hidden = false;
@@ -71,6 +72,7 @@ async function agree() {
 
 function showAgreed(answer) {
   offer.querySelector("[data-follow-up-answer]").hidden = true;
+  offer.querySelector("[data-follow-up-question]").hidden = true;
   const done = offer.querySelector("[data-follow-up-done]");
   done.hidden = false;
   done.querySelector("[data-follow-up-summary]").textContent = interpolate(
