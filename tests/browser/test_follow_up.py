@@ -9,7 +9,7 @@ import pytest
 
 from ecoute.followup import actions
 from ecoute.followup.models import FollowUp, FollowUpCount
-from tests.browser.helpers import assert_accessible, card, log_in_and_go_available, wait_for_audio
+from tests.browser.helpers import app_call, assert_accessible
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
 
@@ -20,12 +20,7 @@ def test_a_follow_up_is_agreed_on_the_phone_kept_in_its_calendar_and_its_link_ri
     new_page,
 ):
     claire = make_psychologist("Claire")
-    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
-    log_in_and_go_available(workspace, claire)
-    caller = new_page("/")
-    card(caller, claire).locator("[data-call]:enabled").click()
-    workspace.click("[data-action=accept]")
-    wait_for_audio(caller)
+    caller, workspace = app_call(new_page, claire)
 
     tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT18:30")
     workspace.fill("#follow-up-at-call", tomorrow)
