@@ -12,6 +12,7 @@ import binascii
 import fnmatch
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -68,9 +69,20 @@ def enabled() -> bool:
     return bool(settings.ECOUTE_VAPID_PRIVATE_KEY)
 
 
+_HOST = re.compile(r"^[a-z0-9.-]+$")
+
+
 def _allowed_service(endpoint: str) -> bool:
-    parts = urlsplit(endpoint)
-    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    """Whether ENDPOINT's origin is one of ECOUTE_PUSH_SERVICES (a user part, as in
+    https://fcm.googleapis.com@elsewhere/, or an odd host is never one)."""
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return False
+    if parts.username is not None or not _HOST.match(host):
+        return False
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
     return any(fnmatch.fnmatchcase(origin, pattern.lower()) for pattern in settings.ECOUTE_PUSH_SERVICES)
 
 

@@ -69,6 +69,9 @@ def wrong_key(browser):
             lambda b: {**b.subscription, "endpoint": "https://fcm.googleapis.com.evil.example/x"},
             "navigateur connu",
         ),
+        (lambda b: {**b.subscription, "endpoint": "https://fcm.googleapis.com@evil.example/x"}, "connu"),
+        (lambda b: {**b.subscription, "endpoint": "https://fcm.googleapis.com:99999/x"}, "connu"),
+        (lambda b: {**b.subscription, "endpoint": "ftp://fcm.googleapis.com/x"}, "connu"),
         (wrong_key, "clés invalides"),
         (lambda b: {**b.subscription, "keys": {**b.subscription["keys"], "auth": "***"}}, "clés invalides"),
         (
