@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "ecoute.programme",
     "ecoute.telephony",
     "ecoute.feedback",
+    "ecoute.followup",
     "ecoute.rota",
 ]
 
@@ -341,6 +342,22 @@ ECOUTE_FOLLOW_UP_DAYS = env_int("ECOUTE_FOLLOW_UP_DAYS", 90, minimum=1)
 ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER = env_int("ECOUTE_FOLLOW_UP_WRONG_PER_NUMBER", 3, minimum=1)
 ECOUTE_FOLLOW_UP_WRONG_BURST = env_int("ECOUTE_FOLLOW_UP_WRONG_BURST", 20, minimum=1)
 ECOUTE_FOLLOW_UP_BURST_PAUSE = env_int("ECOUTE_FOLLOW_UP_BURST_PAUSE", 10, minimum=0)
+# Follow-up for app callers (ecoute/followup): hours the link back keeps working after the agreed time.
+ECOUTE_FOLLOW_UP_LINK_HOURS = env_int("ECOUTE_FOLLOW_UP_LINK_HOURS", 72, minimum=1)
+# Web Push reminders: the VAPID key pair (the private key as base64url of its 32 bytes, or
+# ECOUTE_VAPID_PRIVATE_KEY_FILE; `manage.py vapid_keys` makes one). Empty: no push, the calendar only.
+ECOUTE_VAPID_PRIVATE_KEY = env_str("ECOUTE_VAPID_PRIVATE_KEY")
+ECOUTE_VAPID_SUBJECT = env_str("ECOUTE_VAPID_SUBJECT", "mailto:contact@example.org")
+# The push services a subscription may name (the browsers' own); the server posts to nothing else.
+ECOUTE_PUSH_SERVICES = env_list(
+    "ECOUTE_PUSH_SERVICES",
+    [
+        "https://fcm.googleapis.com",
+        "https://updates.push.services.mozilla.com",
+        "https://web.push.apple.com",
+        "https://*.notify.windows.com",
+    ],
+)
 
 # --- Staff login: second factor, throttling ---------------------------------------------------
 OTP_TOTP_ISSUER = env_str("ECOUTE_TOTP_ISSUER", "Écoute")

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("ecoute.selfhelp.urls")),
     path("", include("ecoute.studies.urls")),
     path("", include("ecoute.feedback.urls")),
+    path("", include("ecoute.followup.urls")),
     path("", include("ecoute.rota.urls")),
     path("api/", api.urls),
     # The texts of the apps' scripts in the visitor's language (gettext, ngettext and interpolate for

@@ -98,10 +98,23 @@ def main() -> int:
 """,
         flush=True,
     )
+    # Follow-up reminders by Web Push: a VAPID key pair of the demo's own, unless one is given.
+    if not env.get("ECOUTE_VAPID_PRIVATE_KEY"):
+        vapid = subprocess.run(
+            [sys.executable, "manage.py", "vapid_keys"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        env["ECOUTE_VAPID_PRIVATE_KEY"] = vapid.stdout.strip()
     server = subprocess.Popen(uvicorn_command(HOST, PORT), cwd=ROOT, env=env)
     # The programme's e-mails (outbox) and waiting-list deadlines; without EMAIL_HOST it prints each
     # e-mail here, on this console.
     mailer = subprocess.Popen([sys.executable, "manage.py", "programme_worker"], cwd=ROOT, env=env)
+    # The follow-up reminders whose time has come (ecoute/followup).
+    reminders = subprocess.Popen([sys.executable, "manage.py", "follow_up_worker"], cwd=ROOT, env=env)
     try:
         return server.wait()
     except KeyboardInterrupt:
@@ -111,9 +124,10 @@ def main() -> int:
         if server.poll() is None:
             server.terminate()
             server.wait(10)
-        if mailer.poll() is None:
-            mailer.terminate()
-            mailer.wait(10)
+        for worker in (mailer, reminders):
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(10)
         if coturn:
             coturn.terminate()
         for part in reversed(phone_parts):

@@ -190,6 +190,22 @@ def caller_data() -> list[Kept]:
         ),
         Kept(
             what=_(
+                "Si vous acceptez un suivi que vous propose votre psychologue : l’empreinte du lien de rappel "
+                "(le lien lui-même n’est que dans le fichier d’agenda, sur votre appareil), l’heure convenue et "
+                "le psychologue. Si vous demandez une notification, l’abonnement de votre navigateur, chiffré, "
+                "jusqu’à son envoi. Jamais votre nom, votre numéro ni votre adresse."
+            ),
+            why=_("Vous rappeler à l’heure convenue et vous proposer d’abord la même personne."),
+            how_long=_(
+                "L’abonnement : jusqu’à la notification. Le reste : jusqu’à ce que vous reveniez par le lien, "
+                "au plus %(hours)s heures après l’heure convenue. Les suivis convenus et honorés sont comptés "
+                "par mois, sans rien qui vous relie à eux."
+            )
+            % {"hours": settings.ECOUTE_FOLLOW_UP_LINK_HOURS},
+            sources=("followup_followup", "followup_followupcount", "follow-up-proposal", "abuse:follow-up"),
+        ),
+        Kept(
+            what=_(
                 "Sur votre téléphone seulement : la clé au hasard, les adresses que votre psychologue vous a "
                 "envoyées, la langue choisie, les fichiers de l’application."
             ),

@@ -11,8 +11,10 @@ from django.utils.translation import gettext
 from ecoute.abuse import blocks, gate, limits
 from ecoute.accounts import access, sessions
 from ecoute.accounts.twofactor import session_is_verified
+from ecoute.followup import actions as follow_ups
+from ecoute.followup.actions import FollowUpError
 from ecoute.lib.i18n import translated
-from ecoute.lib.realtime import SUPERVISORS_GROUP, caller_group, relay_now, staff_group
+from ecoute.lib.realtime import SUPERVISORS_GROUP, after_call_group, caller_group, relay_now, staff_group
 from ecoute.lib.sockets import JsonSocket
 from ecoute.lib.source import source_of, sources_of
 from ecoute.presence import actions as presence
@@ -41,10 +43,12 @@ class CallerSocket(JsonSocket):
     """The public app: watches the board, places one call at a time, relays its signalling."""
 
     accepted = messages.CALLER
-    expected_errors = (CallError, SignalError)
+    expected_errors = (CallError, SignalError, FollowUpError)
     channel = Channel.APP
     # The app shows the board of who is available; the phone's media agent has no use for it.
     watches_board = True
+    # The answered call whose after-call group this socket is in (a follow-up may be proposed in its wrap-up).
+    after_call = None
 
     async def connect(self):
         self.caller = CallerSession()
@@ -69,6 +73,7 @@ class CallerSocket(JsonSocket):
     async def disconnect(self, code):
         board_fanout.unwatch(self)
         queue_fanout.unwatch(self)
+        await self._stay_after(None)
         if getattr(self, "counted", False):
             await database_sync_to_async(limits.socket_closed)(self.source)
         if self.caller.call_id and not self.caller.waiting_in_queue():
@@ -123,6 +128,21 @@ class CallerSocket(JsonSocket):
         self.caller.key = message["caller_key"]
         mine = await database_sync_to_async(queries.psychologists_of_caller)(self.caller_key_hash())
         await self.send_event(events.hello(mine))
+
+    async def on_follow_up_redeem(self, message):
+        """Back with a follow-up link: its psychologist is offered first (the app taps them), or the queue."""
+        found = await database_sync_to_async(follow_ups.redeem)(message["token"])
+        await self.send_event(events.follow_up_redeemed(found["psychologist_id"], found["available"]))
+
+    async def _stay_after(self, call_id) -> None:
+        """Follow CALL_ID's after-call group from now on (None: none), leaving the previous call's."""
+        if self.after_call == call_id:
+            return
+        if self.after_call is not None:
+            await self.channel_layer.group_discard(after_call_group(self.after_call), self.channel_name)
+        self.after_call = call_id
+        if call_id is not None:
+            await self.channel_layer.group_add(after_call_group(call_id), self.channel_name)
 
     def caller_key_hash(self) -> str:
         """What links this caller's calls: the hash of the app's device key (a phone caller's comes
@@ -263,6 +283,8 @@ class CallerSocket(JsonSocket):
         self.caller.psychologist_id = call.psychologist_id
         self.caller.connected = call.state == CallState.CONNECTED
         await self.channel_layer.group_add(caller_group(call.pk), self.channel_name)
+        if self.caller.connected:
+            await self._stay_after(call.pk)
         await database_sync_to_async(actions.callers_present)([call.pk])
         event = await database_sync_to_async(queries.resume_event)(call)
         await self.send_event(event)
@@ -297,7 +319,9 @@ class CallerSocket(JsonSocket):
             # The queue fan-out names the language once for everyone, in French: the caller reads their own.
             event["language"] = translated(event["language"])
         self.caller.follow(event)
-        if kind == "call.supervisor_joined":
+        if kind == "call.accepted":
+            await self._stay_after(self.caller.call_id)
+        elif kind == "call.supervisor_joined":
             self.caller.supervisor_id = await database_sync_to_async(queries.supervisor_of)(
                 self.caller.call_id
             )
@@ -336,7 +360,7 @@ class WorkspaceSocket(JsonSocket):
     """
 
     accepted = messages.WORKSPACE
-    expected_errors = (CallError, PresenceError, SignalError)
+    expected_errors = (CallError, PresenceError, SignalError, FollowUpError)
 
     async def connect(self):
         user = self.scope.get("user")
@@ -433,6 +457,12 @@ class WorkspaceSocket(JsonSocket):
         signal = clean_signal(message["signal"], relay_only())
         sender = "supervisor" if self.joined else "psychologist"
         await relay_now(caller_group(call_id), events.signal_to_caller(call_id, signal, sender))
+
+    async def on_follow_up_propose(self, message):
+        """Propose the caller a follow-up at a time, during the call or its wrap-up; the caller answers in their app."""
+        call_id, at = message["call_id"], message["at"]
+        await database_sync_to_async(follow_ups.propose)(call_id, self.user_id, at)
+        await self.send_event(events.follow_up_sent(call_id, at.isoformat()))
 
     async def on_call_hand_over(self, message):
         """Warm transfer: the supervisor who joined carries on; this psychologist leaves the call."""

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_cookie
 
 from ecoute.accounts.access import SUPERVISION_ROLES, listener_required, role_required
+from ecoute.followup import push
 from ecoute.presence.models import BoardStatus
 from ecoute.presence.queries import board_entries
 from ecoute.rota import intensity, swaps
@@ -25,7 +26,8 @@ def _board_context() -> dict:
 @allow("microphone")
 def line(request: HttpRequest) -> HttpResponse:
     """The caller's app: the board of psychologists and the call itself."""
-    return render(request, "calls/line.html", {**_board_context(), "languages": languages_offered()})
+    context = {**_board_context(), "languages": languages_offered(), "vapid_public_key": push.public_key()}
+    return render(request, "calls/line.html", context)
 
 
 @require_GET
@@ -95,6 +97,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         static("calls/line.js"),
         static("presence/board.js"),
         static("feedback/after_call.js"),
+        static("followup/follow_up.js"),
         static("ecoute/icons/icon-192.png"),
     ]
     response = render(request, "calls/sw.js", {"shell": shell}, content_type="text/javascript")

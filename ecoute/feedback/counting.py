@@ -36,34 +36,39 @@ def spend_and_count(
 
 
 def helped_over_the_last_year(today: date | None = None) -> dict:
-    """How many said their call helped, a little, or not, over the ended grid periods of the last
-    year (the statistics' rule: whole periods, each suppressed on its own, then added up)."""
+    """How many said their call helped, a little, or not, over the ended grid periods of the last year."""
+    return over_the_last_year(FeedbackCount, "helped", Helped, today)
+
+
+def over_the_last_year(model, field: str, choices, today: date | None = None) -> dict:
+    """MODEL's counts by FIELD (one of CHOICES) over the ended grid periods of the last year (the
+    statistics' rule: whole periods, each suppressed on its own, then added up)."""
     today = today or timezone.localdate()
     span = grid_span(Period(today - timedelta(days=365), today), today=today)
-    shown = suppress_each(_periods(span))
+    shown = suppress_each(_periods(model, field, choices, span))
     total = sum(shown.visible.values()) + (shown.hidden_total or 0)
     return {
         "span": span,
         "total": total if total >= min_cell() else None,
-        "rows": [{"label": choice.label, "count": shown.value(choice.value)} for choice in Helped],
+        "rows": [{"label": choice.label, "count": shown.value(choice.value)} for choice in choices],
         "hidden_total": shown.hidden_total,
         "k": min_cell(),
     }
 
 
-def _periods(span: tuple[date, date] | None) -> list[dict[str, int]]:
-    """Per grid period of SPAN, answer -> how many gave it."""
+def _periods(model, field: str, choices, span: tuple[date, date] | None) -> list[dict[str, int]]:
+    """Per grid period of SPAN, value of FIELD -> its count."""
     if span is None:
         return []
     months, periods, first = grid_months(), [], span[0]
     while first <= span[1]:
         end = add_months(first, months)
         rows = (
-            FeedbackCount.objects.filter(month__gte=first, month__lt=end)
-            .values_list("helped")
+            model.objects.filter(month__gte=first, month__lt=end)
+            .values_list(field)
             .annotate(total=Sum("count"))
             .order_by()
         )
-        periods.append({choice.value: 0 for choice in Helped} | dict(rows))
+        periods.append({choice.value: 0 for choice in choices} | dict(rows))
         first = end
     return periods

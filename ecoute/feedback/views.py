@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ecoute.abuse import limits
 from ecoute.accounts.access import RECORDING_ROLES, role_required
 from ecoute.calls.models import Channel
+from ecoute.followup import counting as follow_up_counting
 from ecoute.lib.source import source_of
 
 from . import counting
@@ -55,5 +56,10 @@ def give(request):
 @require_GET
 @role_required(*RECORDING_ROLES)
 def team(request):
-    """What callers said of their calls, for the whole team over a year: never per call or person."""
-    return render(request, "feedback/team.html", {"figures": counting.helped_over_the_last_year()})
+    """What callers said of their calls, and the follow-ups agreed and kept, for the whole team over a year:
+    never per call or person."""
+    context = {
+        "figures": counting.helped_over_the_last_year(),
+        "follow_ups": follow_up_counting.planned_and_kept_over_the_last_year(),
+    }
+    return render(request, "feedback/team.html", context)

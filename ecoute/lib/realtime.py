@@ -24,6 +24,12 @@ def caller_group(call_id) -> str:
     return f"call.{call_id}.caller"
 
 
+def after_call_group(call_id) -> str:
+    """The caller's app of an answered call, during the call and after it ended (a follow-up proposed
+    in the wrap-up still reaches it), until it places another call or closes."""
+    return f"call.{call_id}.after"
+
+
 def send_now(group: str, message: dict) -> None:
     async_to_sync(get_channel_layer().group_send)(group, message)
 

@@ -254,6 +254,19 @@ def feedback_counted() -> dict:
     return {"type": "feedback.counted"}
 
 
+@event("follow_up.proposed", (CALLER,), {"call_id": str, "proposal": str, "at": str})
+def follow_up_proposed(call_id, proposal: str, at: str) -> dict:
+    """The psychologist proposes a follow-up at AT (ISO 8601): the app asks its caller; agreeing
+    spends PROPOSAL (POST /appel/suivi/, ecoute/followup)."""
+    return {"type": "follow_up.proposed", "call_id": str(call_id), "proposal": proposal, "at": at}
+
+
+@event("follow_up.redeemed", (CALLER,), {"psychologist_id": int, "available": bool})
+def follow_up_redeemed(psychologist_id: int, available: bool) -> dict:
+    """The caller came back with their follow-up link: that psychologist is offered first if AVAILABLE."""
+    return {"type": "follow_up.redeemed", "psychologist_id": psychologist_id, "available": available}
+
+
 # --- The psychologist's workspace ----------------------------------------------------------------
 
 
@@ -348,6 +361,12 @@ def emergency_flagged(call_id) -> dict:
 @event("debrief.requested", (WORKSPACE,), {})
 def debrief_requested() -> dict:
     return {"type": "debrief.requested"}
+
+
+@event("follow_up.sent", (WORKSPACE,), {"call_id": str, "at": str})
+def follow_up_sent(call_id, at: str) -> dict:
+    """The follow-up proposal left for the caller's app (their answer is theirs: never told back)."""
+    return {"type": "follow_up.sent", "call_id": str(call_id), "at": at}
 
 
 # --- The supervision board -----------------------------------------------------------------------

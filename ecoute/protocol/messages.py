@@ -12,6 +12,7 @@ content of a WebRTC signal (ecoute/calls/signalling.py) and of a block (ecoute/a
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils.translation import gettext
 
@@ -77,6 +78,28 @@ def follow_up_code(value, name: str) -> str:
     """The digits keyed in the phone menu, as keyed; whether they are a code is ecoute/telephony's to say."""
     if not isinstance(value, str) or len(value) > 16:
         raise MessageError("bad_message", gettext("« follow_up_code » doit être une suite de chiffres."))
+    return value
+
+
+def moment(value, name: str) -> datetime:
+    """A date and time in ISO 8601 with its offset (the browser's toISOString())."""
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise MessageError(
+            "bad_message",
+            gettext("« %(field)s » doit être une date et une heure ISO 8601 avec son fuseau.")
+            % {"field": name},
+        )
+    return parsed
+
+
+def follow_up_token(value, name: str) -> str:
+    """The token of a follow-up link, as the app read it; whether it is a live one is ecoute/followup's to say."""
+    if not isinstance(value, str) or len(value) > 128:
+        raise MessageError("bad_message", gettext("« token » doit être le texte du lien de suivi."))
     return value
 
 
@@ -177,13 +200,15 @@ CALLER = {
     "queue.anyone": {"call_id": Field(call_id)},
     "call.resume": {"call_id": Field(call_id)},
     "heartbeat": {},
+    # Back with a follow-up link (ecoute/followup): its token, spent by this message.
+    "follow_up.redeem": {"token": Field(follow_up_token)},
 }
 
 # The phone line's media agent (/ws/telephony/): the caller's messages, and in hello the code de
 # suivi the caller keyed in the menu, if any; a caller who hung up in the menu (menu.left); a
 # waiting caller who pressed the key to reach a supervisor (queue.supervisor).
 PHONE = {
-    **CALLER,
+    **{name: fields for name, fields in CALLER.items() if name != "follow_up.redeem"},
     "hello": {"caller_key": Field(caller_key), "follow_up_code": optional(follow_up_code)},
     "menu.left": {"seconds": Field(seconds_in_menu)},
     "queue.supervisor": {"call_id": Field(call_id)},
@@ -208,6 +233,7 @@ WORKSPACE = {
     "debrief.request": {},
     "debrief.dismiss": {},
     "call.hand_over": {"call_id": Field(call_id)},
+    "follow_up.propose": {"call_id": Field(call_id), "at": Field(moment)},
 }
 
 SUPERVISION = {

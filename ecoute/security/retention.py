@@ -2,7 +2,7 @@
 
 docs/retention.md lists every table and store with its retention; this module applies the rules
 that live in the database. Each rule belongs to its app (notes and caller links: contacts; alert
-reasons: calls; orientations noted during calls: directory; registrations and e-mails: programme; the two journals: contacts and security; Django's admin history and sessions: here);
+reasons: calls; orientations noted during calls: directory; registrations and e-mails: programme; follow-up links: followup; the two journals: contacts and security; Django's admin history and sessions: here);
 this module runs them in order, then journals a PURGE event with what each one removed.
 
 Every server process checks every PURGE_CHECK_SECONDS whether a purge is due (none in the last
@@ -36,6 +36,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     from ecoute.calls.supervision import alerts
     from ecoute.contacts import actions as contacts
     from ecoute.directory import actions as directory
+    from ecoute.followup import actions as follow_ups
     from ecoute.presence import history as presence_history
     from ecoute.programme import actions as programme
     from ecoute.rota import retention as rota
@@ -58,6 +59,7 @@ def purge(now: datetime | None = None, contact_days: int | None = None, actor=No
     done.update(testimonies.purge(now))
     done["study_invitations"] = answering.purge()
     done["follow_up_codes"] = follow_up.purge_expired(now)
+    done["follow_up_links"] = follow_ups.purge_expired(now)
     done.update(rota.purge(now))
     done["online_minutes"] = presence_history.purge(now)
     journal.record(SecurityEventKind.PURGE, actor=actor, summary=summary(done), at=now, **done)
@@ -76,6 +78,7 @@ def summary(done: dict[str, int]) -> str:
         f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
         f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées, "
         f"{done.get('follow_up_codes', 0)} codes de suivi expirés supprimés, "
+        f"{done.get('follow_up_links', 0)} liens de suivi expirés supprimés, "
         f"{done.get('rota_offers', 0)} gardes proposées, {done.get('rota_shifts', 0)} gardes passées, {done.get('rota_exceptions', 0)} exceptions de disponibilité "
         f"et {done.get('rota_adjustments', 0)} événements prévus anciens, {done.get('rota_departed', 0)} disponibilités "
         f"de psychologues partis supprimés."

@@ -14,6 +14,8 @@ from django.utils.translation import gettext, gettext_noop
 from ecoute.abuse import limits
 from ecoute.calls.models import AlertKind, Call, CallState, Channel
 from ecoute.calls.supervision import alerts
+from ecoute.followup import counting
+from ecoute.followup.models import Outcome
 from ecoute.lib import clock
 
 from .models import FollowUpCode
@@ -38,7 +40,9 @@ def give(call_id, psychologist_id: int) -> str:
         raise FollowUpError(gettext("Vous n’êtes pas en communication sur cet appel."))
     if call.channel != Channel.PHONE or not call.caller_key_hash:
         raise FollowUpError(gettext("Le code de suivi est pour les appels téléphoniques."))
-    FollowUpCode.objects.filter(call=call).delete()
+    replaced, _ = FollowUpCode.objects.filter(call=call).delete()
+    if not replaced:  # a second press replaces the code: still one follow-up agreed
+        counting.count_one(Channel.PHONE, Outcome.PLANNED)
     now = clock.now()
     for _ in range(20):
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -82,6 +86,8 @@ def attempt(code: str, source: str) -> Attempt:
     if not limits.follow_up_allowed(source):
         return Attempt(None, limited=True)
     found = find(code)
+    if found is not None:
+        counting.count_one(Channel.PHONE, Outcome.KEPT)
     if found is None and limits.follow_up_wrong(source):
         alerts.raise_alert(
             AlertKind.CODE_GUESSING,

@@ -100,3 +100,14 @@ def wait_for_audio(page, backstop_ms: int = 120_000) -> dict:
             return stats
         page.wait_for_timeout(200)
     raise AssertionError(f"no audio arrived in {backstop_ms} ms: {stats}")
+
+
+def app_call(new_page, psychologist):
+    """A phone-sized caller and PSYCHOLOGIST's workspace (a laptop) talking: (caller, workspace)."""
+    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, psychologist)
+    caller = new_page("/")
+    card(caller, psychologist).locator("[data-call]:enabled").click()
+    workspace.click("[data-action=accept]")
+    wait_for_audio(caller)
+    return caller, workspace

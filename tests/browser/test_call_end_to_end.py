@@ -5,7 +5,14 @@ import pytest
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.feedback.models import FeedbackCount
 from ecoute.presence.models import Presence, Status
-from tests.browser.helpers import assert_accessible, card, log_in_and_go_available, wait_for_audio, wait_until
+from tests.browser.helpers import (
+    app_call,
+    assert_accessible,
+    card,
+    log_in_and_go_available,
+    wait_for_audio,
+    wait_until,
+)
 from tests.support.cast import make_psychologist
 from tests.support.live import screenshot
 
@@ -77,12 +84,7 @@ def test_caller_talks_to_psychologist_through_the_relay(new_page, line_server):
 def test_returning_caller_finds_their_psychologist_first(new_page):
     claire = make_psychologist("Claire")
     make_psychologist("Amélie")
-    workspace = new_page("/espace/", viewport={"width": 1280, "height": 800})
-    log_in_and_go_available(workspace, claire)
-    caller = new_page("/")
-    card(caller, claire).locator("[data-call]:enabled").click()
-    workspace.click("[data-action=accept]")
-    wait_for_audio(caller)
+    caller, workspace = app_call(new_page, claire)
     workspace.click("[data-action=hangup]")
     caller.locator("#call-panel[data-state=ended]").wait_for()
 

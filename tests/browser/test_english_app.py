@@ -95,7 +95,7 @@ def test_the_installed_app_keeps_its_offline_page_in_the_chosen_language(new_sit
     # The English page told the worker the language changed: it keeps the pages again, in English.
     wait_until(
         page,
-        """caches.open('ecoute-shell-v2').then((cache) => cache.match('/hors-ligne/'))
+        """caches.open('ecoute-shell-v3').then((cache) => cache.match('/hors-ligne/'))
         .then((kept) => kept && kept.headers.get('Content-Language') === 'en')""",
     )
 

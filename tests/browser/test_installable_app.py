@@ -14,7 +14,7 @@ def test_the_service_worker_keeps_the_shell_and_offline_the_phone_number_shows(n
     page.reload()  # the worker now controls the page
     wait_until(page, "navigator.serviceWorker.controller !== null")
     cached = page.evaluate(
-        "caches.open('ecoute-shell-v2').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))"
+        "caches.open('ecoute-shell-v3').then((c) => c.keys()).then((keys) => keys.map((r) => new URL(r.url).pathname))"
     )
     shell = {
         "/",

@@ -45,6 +45,8 @@ PUBLIC_PREFIXES = (
     "/temoignages/",
     # A psychologist's shifts for their calendar app: the secret key in the address is the only proof.
     "/gardes/",
+    # A caller agreeing to a follow-up their psychologist proposed (ecoute/followup).
+    "/appel/suivi/",
 )
 # Public pages whose path also starts staff ones (/auto-tests/chiffres/, /etudes/gestion/).
 PUBLIC_ROUTES = {"/auto-tests/", "/etudes/"}

@@ -140,9 +140,19 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
         "contacts.NoteRead.reason",
         "programme.Registration.accessibility",
         "programme.Answer.text",
+        "followup.FollowUp.reminder",
         *SELF_HELP_FIELDS,
     }
     claire = make_psychologist("Claire")
+    from ecoute.followup.models import FollowUp
+
+    FollowUp.objects.create(
+        token_hash="f" * 64,
+        psychologist=claire,
+        at=timezone.now(),
+        expires_at=timezone.now(),
+        reminder=f'{{"subscription": "{CANARY}"}}',
+    )
     record = make_record(claire, note=f"note {CANARY}")
     actions.read_note(claire, record, f"lecture {CANARY}", ReadPlace.PAGE)
     Alert.objects.create(kind=AlertKind.EMERGENCY, reason=f"urgence {CANARY}", created_at=timezone.now())
@@ -160,6 +170,7 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
     assert ContactRecord.objects.get().note.open() == f"note {CANARY}"
     assert Registration.objects.get(pk=registration.pk).accessibility.open() == f"fauteuil {CANARY}"
     assert Answer.objects.get(pk=comment.pk).text.open() == f"commentaire {CANARY}"
+    assert FollowUp.objects.get().reminder.open() == f'{{"subscription": "{CANARY}"}}'
     event = SecurityEvent.objects.get(kind=SecurityEventKind.KEY_ROTATION)
     assert event.details == {
         "calls.Alert.reason": 1,
@@ -167,5 +178,6 @@ def test_rotation_reencrypts_every_encrypted_field_of_every_model_and_is_journal
         "contacts.NoteRead.reason": 1,
         "programme.Registration.accessibility": 1,
         "programme.Answer.text": 1,
+        "followup.FollowUp.reminder": 1,
         **dict.fromkeys(SELF_HELP_FIELDS, 0),
     }

@@ -86,11 +86,19 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
             created_at=days_ago(90),
             expires_at=expires,
         )
+    from ecoute.followup.models import FollowUp
+
+    for n, expires in enumerate((days_ago(1), NOW + timedelta(days=1))):
+        FollowUp.objects.create(
+            token_hash=f"{n}" * 64, psychologist=line, at=expires - timedelta(hours=72), expires_at=expires
+        )
     done = retention.purge(now=NOW)
 
     assert FollowUpCode.objects.count() == 1  # the expired code went, the other stays
+    assert list(FollowUp.objects.values_list("token_hash", flat=True)) == ["1" * 64]  # so for the app's links
     assert done == {
         "follow_up_codes": 1,
+        "follow_up_links": 1,
         "notes": 0,
         "caller_links": 1,
         "noted_referrals": 1,

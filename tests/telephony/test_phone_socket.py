@@ -149,6 +149,7 @@ async def test_a_known_code_de_suivi_links_the_call_and_offers_its_psychologist_
             requested_at=now,
             answered_at=now,
         )
+        follow_up.give(call.pk, claire.pk)  # pressed twice: the second code replaces the first
         return follow_up.give(call.pk, claire.pk)
 
     code = await database_sync_to_async(earlier_call_with_code)()
@@ -165,9 +166,18 @@ async def test_a_known_code_de_suivi_links_the_call_and_offers_its_psychologist_
     call_id = (await phone.expect("queue.joined"))["call_id"]
     call = await database_sync_to_async(Call.objects.get)(pk=call_id)
     assert call.preferred_psychologist_id == claire.pk and call.caller_key_hash == "e" * 64
+    # Counted for the statistics, as the app's follow-up links are: one agreed, one kept.
+    counts = await database_sync_to_async(follow_up_counts)()
+    assert counts == {("phone", "planned"): 1, ("phone", "kept"): 1}
     # One code per call: a second hello with another code is refused.
     await phone.send({"type": "hello", "caller_key": "q" * 43, "follow_up_code": "123456"})
     assert (await phone.expect("error"))["code"] == "bad_message"
+
+
+def follow_up_counts() -> dict:
+    from ecoute.followup.models import FollowUpCount
+
+    return {(c.channel, c.outcome): c.count for c in FollowUpCount.objects.all()}
 
 
 async def test_an_unknown_code_links_to_nothing():

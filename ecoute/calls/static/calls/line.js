@@ -6,6 +6,7 @@ import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 import { CallAudio, Ringback, exposeForTests, primeAudio } from "/static/ecoute/call_ui.js";
 import { Board } from "/static/presence/board.js";
 import { offerFeedback, withdrawFeedback } from "/static/feedback/after_call.js";
+import { offerFollowUp, redeemPending, showWayBack, takeTokenFromAddress, withdrawFollowUp } from "/static/followup/follow_up.js";
 
 const KEY_NAME = "ecoute.callerKey";
 const panel = document.getElementById("call-panel");
@@ -70,6 +71,7 @@ const socket = new Socket("/ws/line/", {
     document.getElementById("connection").hidden = true;
     // The server answers with every status as it is now, then each change as it happens.
     socket.send({ type: "hello", caller_key: callerKey() });
+    redeemPending(socket);  // back by a follow-up link: its psychologist is offered first
     // Back after a network loss or a server restart: the queued call picks up where it is.
     // The join is sent again with the call's own id: the server resumes it, or makes it if it never arrived.
     if (call.id && call.queued && call.state !== "connected") socket.send({ type: "queue.join", call_id: call.id });
@@ -105,6 +107,11 @@ socket
   .on("call.supervisor_joined", (event) => joinSupervisor(event.ice))
   .on("call.supervisor_left", () => { if (call.second) { call.second.close(); call.second = null; } })
   .on("call.handed_over", () => handedOver())
+  // A follow-up proposed by the psychologist, during the call or its wrap-up: the caller's choice.
+  .on("follow_up.proposed", (event) => offerFollowUp(event, board.nameOf(call.psychologistId), () => { if (panel.hidden) show("ended"); }))
+  .on("follow_up.redeemed", (event) => showWayBack({
+    psychologistId: event.psychologist_id, available: event.available, name: board.nameOf(event.psychologist_id),
+  }, { call: placeCall, queue: () => joinQueue() }))
   // Only for the call on screen: after the caller's own hang-up, the server's echo changes nothing
   // but the feedback's ticket.
   .on("call.ended", (event) => {
@@ -126,6 +133,7 @@ socket
   .on("referral.card", (event) => import("/static/directory/referral_cards.js").then((cards) => cards.keepReferralCard(event.card)))
   .on("error", (event) => {
     if (event.code === "proof_required") proveAndRetry(event.challenge);
+    else if (event.code === "follow_up_unknown") showWayBack({ error: event.message }, {});
     else if (event.code === "already_urgent") document.getElementById("queue-urgent-note").hidden = false;
     else if (LIMITED[event.code] && call.state !== "connected") showLimited(event.code);
     else console.warn("Écoute:", event.code, event.message);
@@ -162,6 +170,7 @@ function showLimited(code) {
 
 function show(state) {
   if (state !== call.state) withdrawFeedback();
+  if (state === "ringing" || state === "waiting") withdrawFollowUp();  // another call: that proposal is past
   call.state = state;
   if (state === "ringing") ringback.start();
   else ringback.stop();
@@ -433,6 +442,8 @@ import("/static/directory/referral_cards.js").catch(() => {});
 
 const serviceWorker = document.querySelector("script[data-service-worker]")?.dataset.serviceWorker;
 if (serviceWorker && "serviceWorker" in navigator) navigator.serviceWorker.register(serviceWorker, { scope: "/" });
+
+takeTokenFromAddress();
 
 // For the browser tests and for support: the live peer connection, the ringback, nothing else.
 exposeForTests({ peer: () => call.peer, state: () => call.state, ringback, callId: () => call.id });

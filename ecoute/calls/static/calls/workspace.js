@@ -3,6 +3,7 @@
 import { Socket, formatDuration, startTimer } from "/static/ecoute/socket.js";
 import { PeerCall, openMicrophone } from "/static/ecoute/peer.js";
 import { CallAudio, RingingTab, Ringtone, exposeForTests } from "/static/ecoute/call_ui.js";
+import { proposeFollowUps } from "/static/followup/propose.js";
 
 const HEARTBEAT_MS = 5000;
 const root = document.getElementById("workspace");
@@ -44,6 +45,8 @@ const socket = new Socket("/ws/workspace/", {
   },
 });
 setInterval(() => { if (socket.isOpen) socket.send({ type: "heartbeat" }); }, HEARTBEAT_MS);
+// The call talked on, or the one just ended during its wrap-up.
+proposeFollowUps(root, socket, () => call.id || call.lastId);
 
 socket
   .on("presence.self", (event) => showPresence(event))
@@ -60,7 +63,7 @@ socket
   })
   .on("call.handed_over", () => { escalationStatus.textContent = gettext("L’appel vous a été passé : vous le poursuivez."); })
   .on("signal", (event) => (call.peer ? call.peer.receive(event.signal) : call.pending.push(event.signal)))
-  .on("call.ended", () => { endAudio(); call.id = null; })
+  .on("call.ended", (event) => { endAudio(); call.lastId = event.call_id; call.id = null; })
   .on("session.replaced", () => show("replaced"))
   .on("escalation.sent", (event) => { escalationStatus.textContent = ESCALATIONS[event.kind]; })
   .on("emergency.flagged", () => { document.getElementById("emergency-guidance").hidden = false; })
@@ -121,6 +124,7 @@ function showRecordDue(due, remindAt) {
 // A call from the numéro vert (ecoute/telephony): said on the ringing and in-call panels.
 function showPhoneCall(phone) {
   for (const note of root.querySelectorAll("[data-phone-call]")) note.hidden = !phone;
+  for (const part of root.querySelectorAll("[data-app-call]")) part.hidden = phone;
   document.getElementById("follow-up-code").textContent = "";
 }
 

@@ -1,6 +1,6 @@
 // Écoute's service worker: keeps the app shell so that it opens at once and, offline, shows the
 // phone number. Calls themselves always need the network; nothing about a call is ever cached.
-const CACHE = "ecoute-shell-v2";
+const CACHE = "ecoute-shell-v3";
 const SHELL = [{% for url in shell %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 // The scripts' texts (gettext) in the caller's language: the app's scripts cannot run without them.
 const CATALOG = "{% url 'javascript-catalog' %}";
@@ -67,3 +67,20 @@ async function followLanguage(response) {
     await cache.addAll([...SHELL.filter((url) => !url.startsWith("/static/")), CATALOG]);
   }
 }
+
+// A follow-up reminder (ecoute/followup): the server's push, encrypted for this browser alone, holds
+// the words to show and the link back. Touching it opens the app on that link.
+self.addEventListener("push", (event) => {
+  let reminder = {};
+  try { reminder = event.data ? event.data.json() : {}; } catch { reminder = {}; }
+  if (!reminder.link || new URL(reminder.link).origin !== location.origin) return;
+  event.waitUntil(self.registration.showNotification(reminder.title || "Écoute", {
+    body: reminder.body || "", data: { link: reminder.link }, tag: "ecoute-follow-up",
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const link = event.notification.data && event.notification.data.link;
+  if (link) event.waitUntil(self.clients.openWindow(link));
+});
