@@ -193,7 +193,10 @@ def site_server(live_server_env):
     Without Redis each server has its own in-memory channel layer: this one must not run the
     line's timers, or it would act on calls whose sockets live in the line server.
     """
-    server = LiveServer({**live_server_env, "ECOUTE_TIMERS": "0"}, name="site").start()
+    # The rota's planning search runs its whole time bound on the pages' small teams: 5 s, as in
+    # tests/rota, finds their shifts (its quality is tests/rota's subject, not the pages').
+    env = {**live_server_env, "ECOUTE_TIMERS": "0", "ECOUTE_ROTA_SOLVER_SECONDS": "5"}
+    server = LiveServer(env, name="site").start()
     yield server
     server.stop()
 
