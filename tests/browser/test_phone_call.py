@@ -16,15 +16,18 @@ from ecoute.telephony import follow_up
 from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_for_audio
 from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
-from tests.support.phone import PhoneLine, summary_of
+from tests.support.phone import ONE_NUMBER_MANY_CALLS, PhoneLine, summary_of
 from tests.support.sip import CALLER_NUMBER, find_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def phone_line(live_server_env, coturn, phone_prompts):
-    line = PhoneLine({**live_server_env, **coturn}, phone_prompts).start()
+    """One line for both calls (a server, Kamailio and the media agent take seconds to start)."""
+    line = PhoneLine(
+        {**live_server_env, **coturn}, phone_prompts, edge_settings=ONE_NUMBER_MANY_CALLS
+    ).start()
     yield line
     line.stop()
 

@@ -9,10 +9,25 @@ from tests.browser.helpers import card, log_in_and_go_available
 from tests.directory.conftest import BORDEAUX, ensure_geography, make_entry
 from tests.support.cast import make_psychologist
 from tests.support.contacts import ensure_taxonomies, make_call
-from tests.support.live import screenshot
+from tests.support.live import LiveServer, PageOpener, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 LAPTOP = {"width": 1280, "height": 900}
+# The usual wrap-up time past which the reminder shows: the test waits it out, so it is shorter than
+# the line's 60 s, yet long enough for the record's first screens to be checked before it.
+USUAL_WRAP_UP_SECONDS = "30"
+
+
+@pytest.fixture
+def new_page(chromium, live_server_env, coturn):
+    """Pages of a line whose usual wrap-up lasts USUAL_WRAP_UP_SECONDS."""
+    server = LiveServer(
+        {**live_server_env, **coturn, "ECOUTE_WRAP_UP_SECONDS": USUAL_WRAP_UP_SECONDS}, name="wrap-up"
+    ).start()
+    opener = PageOpener(chromium, server)
+    yield opener
+    opener.close()
+    server.stop()
 
 
 def test_the_wrap_up_shows_the_record_of_the_call_just_ended(new_page):
@@ -59,7 +74,7 @@ def test_the_wrap_up_shows_the_record_of_the_call_just_ended(new_page):
     workspace.locator("[data-show=wrap_up]").scroll_into_view_if_needed()
     screenshot(workspace, "workspace-wrap-up-record")
 
-    # Past the usual wrap-up time (60 s), a gentle reminder; still no call rings.
+    # Past the usual wrap-up time, a gentle reminder; still no call rings.
     workspace.locator("#wrap-up-reminder:visible").wait_for(timeout=90000)
     assert Presence.objects.get(pk=claire.pk).status == Status.WRAP_UP
     screenshot(workspace, "workspace-wrap-up-reminder")

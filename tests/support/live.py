@@ -193,7 +193,10 @@ def site_server(live_server_env):
     Without Redis each server has its own in-memory channel layer: this one must not run the
     line's timers, or it would act on calls whose sockets live in the line server.
     """
-    server = LiveServer({**live_server_env, "ECOUTE_TIMERS": "0"}, name="site").start()
+    # The rota's planning search runs its whole time bound on the pages' small teams: 5 s, as in
+    # tests/rota, finds their shifts (its quality is tests/rota's subject, not the pages').
+    env = {**live_server_env, "ECOUTE_TIMERS": "0", "ECOUTE_ROTA_SOLVER_SECONDS": "5"}
+    server = LiveServer(env, name="site").start()
     yield server
     server.stop()
 
@@ -217,12 +220,15 @@ class PageOpener:
 
     On close it waits until the server has finished with every websocket those pages opened, so
     that the database is quiet when the test's tables are emptied (on PostgreSQL a TRUNCATE racing a
-    disconnect handler deadlocks).
+    disconnect handler deadlocks). It counts the sockets opened, not those Playwright saw close: it
+    tells no close for a socket whose page went offline or left for another site, and waiting for
+    those cost ten seconds a test.
     """
 
     def __init__(self, browser, server: LiveServer):
         self.browser, self.server, self.contexts = browser, server, []
-        self.open_sockets: set = set()
+        self.finished_before = server.finished_sockets()
+        self.sockets_opened = 0
 
     def __call__(self, path: str = "/", viewport=PHONE):
         context = self.browser.new_context(
@@ -235,11 +241,10 @@ class PageOpener:
         return page
 
     def _count_socket(self, socket) -> None:
-        self.open_sockets.add(socket)
-        socket.on("close", lambda _: self.open_sockets.discard(socket))
+        self.sockets_opened += 1
 
     def close(self) -> None:
-        expected = self.server.finished_sockets() + len(self.open_sockets)
+        expected = self.finished_before + self.sockets_opened
         for context in self.contexts:
             context.close()
         deadline = time.monotonic() + 10

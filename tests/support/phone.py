@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -43,15 +44,26 @@ def phone_prompts(tmp_path_factory):
     return folder
 
 
+# A line shared by the tests of a module takes all their calls from the tests' one number, several a
+# minute: the edge's flood limit per number is the subject of tests/telephony/test_sip_edge.py.
+ONE_NUMBER_MANY_CALLS = {"invites_per_number": 1000}
+
+
 class PhoneLine:
     """A server with the phone line on, Kamailio in front, the media agent between them."""
 
-    def __init__(self, server_env: dict, prompts: Path, agent_env: dict | None = None):
+    def __init__(
+        self,
+        server_env: dict,
+        prompts: Path,
+        agent_env: dict | None = None,
+        edge_settings: dict | None = None,
+    ):
         need_pjsua2()
         self.agent_env = agent_env or {}
         self.secret = secrets.token_hex(20)
         self.server = LiveServer({**server_env, "ECOUTE_TELEPHONY_SECRET": self.secret}, name="phone-line")
-        self.edge = Edge()
+        self.edge = Edge(**(edge_settings or {}))
         self.prompts = prompts
         self.agent = None
         self.agent_log = None
@@ -128,6 +140,12 @@ class PhoneLine:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+
+def hang_up(caller: subprocess.Popen) -> dict:
+    """The caller puts the phone down now (SIGTERM: a BYE, as a hand would); its summary."""
+    caller.send_signal(signal.SIGTERM)
+    return summary_of(caller)
 
 
 def summary_of(caller: subprocess.Popen, timeout: float = 300) -> dict:
