@@ -35,7 +35,8 @@ def test_one_display_of_the_history_is_one_line_in_the_note_read_journal(new_pag
     log_in_and_go_available(workspace, claire)
     card(caller, claire).locator("[data-call]:enabled").click()
     workspace.click("[data-action=accept]")
-    workspace.locator("#caller-history-slot .note-text").wait_for()
+    # The page asks until the server has the call in progress: the wait bounds a stalled run only.
+    workspace.locator("#caller-history-slot .note-text").wait_for(timeout=120_000)
     # The workspace is told twice that it is in a call (the call accepted, then its presence):
     # wait for both, and for every request they started to be answered.
     workspace.locator("#status-label:has-text('En communication')").wait_for()

@@ -104,13 +104,15 @@ document.addEventListener("ecoute:orientation", ({ detail }) => {
 
 let shownState = null;
 
-// The history of the call being talked in. Asked again a few times if the answer was not it (an
-// error, a busy server, or no call yet: the page can hear of its call a moment before the server's
-// answer does), while the page is still in that call; each reading is written once to the journal.
+// The history of the call being talked in. Asked again until the answer is it (an error, a busy
+// server, or no call yet: the page can hear of its call before a server whose database work runs
+// seconds behind has stored it), as long as the page is still in that call, at most every 3 s;
+// each reading is written once to the journal.
 async function showHistory(attempt = 0) {
   const response = await fetchInto(historySlot, historySlot.dataset.historyUrl).catch(() => null);
-  if (response?.status === 200 || attempt >= 5) return;
-  setTimeout(() => { if (shownState === "in_call") showHistory(attempt + 1); }, 500 * (attempt + 1));
+  if (response?.status === 200) return;
+  const pause = Math.min(500 * (attempt + 1), 3000);
+  setTimeout(() => { if (shownState === "in_call") showHistory(attempt + 1); }, pause);
 }
 
 function onState(state) {
