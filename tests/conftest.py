@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.support.live", "tests.support.phone"]
+pytest_plugins = ["tests.support.flush", "tests.support.live", "tests.support.phone"]
 
 
 @pytest.hookimpl(trylast=True)
