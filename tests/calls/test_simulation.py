@@ -1,5 +1,6 @@
 """The simulator drives the real router in simulated time; the queueing models it is compared with."""
 
+import functools
 import math
 import uuid
 from datetime import timedelta
@@ -85,6 +86,12 @@ def test_every_scenario_of_the_issue_is_shipped():
     assert {"typical-day", "crisis-peak", "night"} <= set(SCENARIOS)
 
 
+@functools.cache
+def typical_day_seed_5() -> dict:
+    """One simulated typical day, the same for every test that reads it (a day is seconds of CPU)."""
+    return simulate("typical-day", days=1, seed=5)
+
+
 def _line_as_it_stands() -> dict:
     return {
         model.__name__: sorted(map(repr, model.objects.values_list()))
@@ -94,7 +101,7 @@ def _line_as_it_stands() -> dict:
 
 def test_the_simulator_neither_reads_nor_changes_the_real_calls():
     """A populated line (long-waited calls, a caller waiting, a listener on duty) changes neither the figures nor itself."""
-    on_empty = simulate("typical-day", days=1, seed=5)
+    on_empty = typical_day_seed_5()
     base = timezone.now() - timedelta(hours=1)
     claire = make_psychologist("Claire", Status.AVAILABLE)
     with clock.using(lambda: base):
@@ -125,7 +132,7 @@ def test_phone_callers_hear_the_menu_then_wait_in_the_same_queue_and_are_counted
 
 def test_without_phone_callers_a_scenario_draws_the_same_calls_as_before():
     day = SCENARIOS["typical-day"]
-    figures = simulate("typical-day", days=1, seed=5)
+    figures = typical_day_seed_5()
     assert figures["by_channel"]["phone"]["offered"] == 0
     assert figures["by_channel"]["app"]["offered"] == figures["offered"]
     with_phone = Scenario(**{**day.__dict__, "phone_share": 0.5})
