@@ -18,6 +18,7 @@ from tools import coturn_loopback
 from tools.server_command import uvicorn_command
 
 from .backends import CHROMIUM, need_chromium, need_coturn
+from .waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -101,17 +102,21 @@ class LiveServer:
             raise
         return self
 
-    def _wait_until_ready(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server stopped at start:\n{self.log_path.read_text()}")
+    def _wait_until_ready(self) -> None:
+        """Until the server answers, as long as its process runs (a busy machine took over 20 s to
+        start one); the backstop only stops a server that hangs without ever answering."""
+
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(f"{self.url}/hors-ligne/", timeout=1):
-                    return
+                    return True
             except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("the server did not start in time")
+                return False
+
+        try:
+            wait_for(answers, while_running=self.process, what="the server answering")
+        except AssertionError as error:
+            raise RuntimeError(f"{error}:\n{self.log_path.read_text()}") from None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
