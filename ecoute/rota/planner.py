@@ -144,11 +144,10 @@ def plan(
         add_recovery(model, choices, shifts, by_person[person_id])
     gaps = add_coverage(model, choices, horizon, by_person)
     add_objective(model, choices, shifts_of, gaps)
-    # A greedy rota that keeps every hard rule: a start the search improves on, so even a very short
-    # time limit returns a plan (with its gaps) rather than none, and a long one starts from a good one.
-    start = greedy(horizon, by_person, shifts_of, rules, fixed)
+    # Nobody on duty but the kept shifts always keeps the hard rules: a start the search improves on,
+    # so even a very short time limit returns a plan (with its gaps) rather than none.
     for shift, var in choices.items():
-        model.AddHint(var, shift in start)
+        model.AddHint(var, shift in fixed)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = 2
@@ -169,83 +168,6 @@ def plan(
     stats["objective"] = solver.ObjectiveValue()
     stats["bound"] = solver.BestObjectiveBound()  # no plan can do better: how far from the best this one is
     return Plan(chosen, gaps_left(horizon, people, chosen), name, time.monotonic() - began, stats)
-
-
-def greedy(horizon: Horizon, by_person: dict, shifts_of: dict, rules: Rules, fixed) -> set[Shift]:
-    """A rota made hour by hour: wherever a half-hour of the coming hour lacks a supervisor, an English
-    speaker or listeners, the longest shift starting then of whoever may still take it (the least
-    busy first). Every hard rule holds: FIXED shifts, then each one added, are checked against them."""
-    chosen, taken = set(), _Taken(horizon, rules, by_person)
-    for shift in fixed:
-        chosen.add(shift)
-        taken.add(shift)
-    starting = defaultdict(list)
-    for shifts in shifts_of.values():
-        for shift in shifts:
-            if shift not in chosen:
-                starting[shift.start].append(shift)
-    on_duty = defaultdict(lambda: [0, 0, 0])  # listeners, supervisors, English listeners
-    for shift in chosen:
-        for index in range(shift.start, shift.end):
-            _count(on_duty[index], by_person[shift.person], +1)
-    for start in sorted(starting):
-        for short, fits in (
-            (lambda i: on_duty[i][1] < horizon.supervisors[i], lambda p: p.supervising),
-            (lambda i: horizon.english[i] and not on_duty[i][2], lambda p: p.english and not p.supervising),
-            (lambda i: on_duty[i][0] < horizon.listeners[i], lambda p: not p.supervising),
-        ):
-            while any(short(i) for i in range(start, min(start + 2, len(horizon.moments)))):
-                able = [s for s in starting[start] if fits(by_person[s.person]) and taken.allows(s)]
-                if not able:
-                    break
-                best = max(able, key=lambda s: (s.half_hours, -taken.hours[s.person]))
-                chosen.add(best)
-                taken.add(best)
-                for index in range(best.start, best.end):
-                    _count(on_duty[index], by_person[best.person], +1)
-    return chosen
-
-
-class _Taken:
-    """The shifts each person holds so far in the greedy rota, to check one more against the rules."""
-
-    def __init__(self, horizon: Horizon, rules: Rules, by_person: dict):
-        self.horizon, self.rules, self.by_person = horizon, rules, by_person
-        self.shifts = defaultdict(list)
-        self.hours = defaultdict(int)  # half-hours in all
-        self.weekly = defaultdict(int)  # (person, week) -> half-hours
-        self.nights = defaultdict(set)  # person -> ordinals of their nights
-
-    def add(self, shift: Shift) -> None:
-        self.shifts[shift.person].append(shift)
-        self.hours[shift.person] += shift.half_hours
-        self.weekly[shift.person, self.horizon.week_of(shift.start)] += shift.half_hours
-        night = self.horizon.night_of(shift)
-        if night:
-            self.nights[shift.person].add(night.toordinal())
-
-    def allows(self, shift: Shift) -> bool:
-        person = self.by_person[shift.person]
-        rest = self.rules.rest_hours * 2
-        if any(shift.start < s.end + rest and s.start < shift.end + rest for s in self.shifts[shift.person]):
-            return False
-        if person.recovery and person.recovery[0] <= shift.start < person.recovery[1]:
-            return False
-        week = self.weekly[shift.person, self.horizon.week_of(shift.start)] + shift.half_hours
-        if week > person.max_hours_per_week * 2:
-            return False
-        night = self.horizon.night_of(shift)
-        if night is None:
-            return True
-        nights, run, day = (
-            self.nights[shift.person] | {night.toordinal()},
-            self.rules.nights_in_a_row + 1,
-            night.toordinal(),
-        )
-        return all(
-            sum(first + k in nights for k in range(run)) <= self.rules.nights_in_a_row
-            for first in range(day - run + 1, day + 1)
-        )
 
 
 def add_rest(model, choices, shifts: list[Shift], horizon: Horizon, rules: Rules) -> None:
@@ -320,10 +242,7 @@ def add_coverage(model, choices, horizon: Horizon, by_person: dict) -> dict:
         ):
             if not needed:
                 continue
-            # One person covers a half-hour once at most (their shifts are apart): fewer people able to
-            # be there than needed is a gap no rota avoids, said to the search as a bound it need not find.
-            able = len({person.id for person, _ in here if who(person)})
-            missing = model.NewIntVar(max(needed - able, 0), needed, "")
+            missing = model.NewIntVar(0, needed, "")
             model.Add(sum(var for person, var in here if who(person)) + missing >= needed)
             gaps[index, kind] = missing
     return gaps
