@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from .models import Role
+from .models import Role, User
 
 # Whose members appear on the caller board and can be rung (with a listener profile).
 LISTENING_ROLES = (Role.PSYCHOLOGIST, Role.SUPERVISOR)
@@ -52,6 +52,11 @@ def supervises(user) -> bool:
 
 def plans_rota(user) -> bool:
     return has_role(user, ROTA_ROLES)
+
+
+def rota_planners():
+    """The active accounts that plan the rota (a handover waiting for a decision is theirs to decide)."""
+    return User.objects.filter(role__in=ROTA_ROLES, is_active=True)
 
 
 def reads_every_record(user) -> bool:

@@ -212,7 +212,9 @@ def call_back(call_id: uuid.UUID, supervisor_id: int) -> Call:
     _move(call.pk, CallState.RINGING, psychologist_id=supervisor_id, ringing_at=call.ringing_at or now)
     Ring.objects.create(call=call, psychologist_id=supervisor_id, started_at=now)
     Call.objects.filter(pk=call.pk).update(called_back=True)
-    relay_after_commit(caller_group(call.pk), events.caller_ringing(call.pk, supervisor_id))
+    relay_after_commit(
+        caller_group(call.pk), events.caller_ringing(call.pk, supervisor_id, by_supervisor=True)
+    )
     answered = accept(call.pk, supervisor_id)
     alerts.take_all_of_call(call.pk, supervisor_id, ANSWERED_BY_CALL_BACK)
     if call.queued_at:

@@ -101,6 +101,9 @@ class Call(models.Model):
     # « Rappel immédiat par un cadre »: a supervisor called the waiting caller back at once from the
     # board, and answered them (psychologist then names that supervisor).
     called_back = models.BooleanField(_("rappel immédiat par un cadre"), default=False)
+    # How long the psychologist's wrap-up after this call lasted (record, pause): with the talk, the
+    # time a call holds a listener, which the rota's requirement counts (ecoute/rota/forecast.py).
+    wrap_up_seconds = models.PositiveIntegerField(_("durée de l'après-appel (s)"), null=True, blank=True)
 
     objects = CallQuerySet.as_manager()
 

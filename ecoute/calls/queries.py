@@ -73,7 +73,7 @@ def resume_event(call: Call) -> dict:
     if call.state == CallState.CONNECTED:
         return events.resumed(events.call_accepted(call.pk, ice_configuration()))
     if call.state == CallState.RINGING:
-        return events.resumed(events.caller_ringing(call.pk, call.psychologist_id))
+        return events.resumed(events.caller_ringing(call.pk, call.psychologist_id, call.called_back))
     if call.queued_at:
         position = queue_position(call.pk)
         if position is not None:

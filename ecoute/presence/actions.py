@@ -160,7 +160,8 @@ def choose_status(user_id: int, session: str, target: str) -> None:
     # The choice comes from the window itself: it is alive now, whenever its last heartbeat was written
     # (heartbeats are written a second later; a window silent meanwhile was shown away at once).
     alive = {"last_seen": clock.now()}
-    if not move(
+    started = _wrap_up_started(user_id)
+    if move(
         user_id,
         SELF_SERVICE[target],
         target,
@@ -170,6 +171,8 @@ def choose_status(user_id: int, session: str, target: str) -> None:
         **rested,
         **alive,
     ):
+        _note_wrap_up(user_id, started)
+    else:
         current = Presence.objects.filter(pk=user_id).values_list("status", flat=True).first()
         if current in (Status.RINGING, Status.IN_CALL):
             raise PresenceError(gettext("Terminez d'abord l'appel en cours."))
@@ -284,6 +287,7 @@ def record_saved(user_id: int, call_id) -> bool:
     with transaction.atomic():
         if not Presence.objects.filter(pk=user_id, wrap_up_call_id=call_id).update(wrap_up_call_id=None):
             return False
+        started = _wrap_up_started(user_id)
         if move(
             user_id,
             [Status.WRAP_UP],
@@ -291,9 +295,41 @@ def record_saved(user_id: int, call_id) -> bool:
             where=Q(wrap_up_until__lte=clock.now()),
             wrap_up_until=None,
         ):
+            _note_wrap_up(user_id, started)
             return True
         _tell_workspace(user_id, _presence_values([user_id])[user_id])  # the countdown to the minimum shows
         return False
+
+
+# A wrap-up begins as its call ends (ecoute/calls/actions._end): the call it follows ended this
+# long before it at most, however late the server runs.
+WRAP_UP_FOLLOWS_CALL = timedelta(seconds=10)
+
+
+def _wrap_up_started(user_id: int) -> datetime | None:
+    """When the psychologist's wrap-up began, if they are in one."""
+    return (
+        Presence.objects.filter(pk=user_id, status=Status.WRAP_UP)
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+
+
+def _note_wrap_up(user_id: int, started: datetime | None, now: datetime | None = None) -> None:
+    """A wrap-up begun at STARTED is over (NOW): its length is noted on the call it followed, so that the
+    rota counts the whole time a call holds a listener, talk and wrap-up (ecoute/rota/forecast.py).
+    A wrap-up after a call one only joined as supervisor follows no call of theirs: nothing noted."""
+    if started is None:
+        return
+    from ecoute.calls.models import Call  # the calls build on presence, not the reverse
+
+    seconds = max(round(((now or clock.now()) - started).total_seconds()), 0)
+    Call.objects.filter(
+        psychologist_id=user_id,
+        ended_at__gt=started - WRAP_UP_FOLLOWS_CALL,
+        ended_at__lte=started,
+        wrap_up_seconds__isnull=True,
+    ).update(wrap_up_seconds=seconds)
 
 
 def wrap_up_call_id(user_id: int):
@@ -319,12 +355,21 @@ def mark_away(user_id: int) -> bool:
     """A silent workspace: nobody must tap a ghost."""
     with transaction.atomic():
         Presence.objects.filter(pk=user_id).update(session="")
-        return move(user_id, [s for s in Status.values if s != Status.OFFLINE], Status.OFFLINE)
+        started = _wrap_up_started(user_id)
+        moved = move(user_id, [s for s in Status.values if s != Status.OFFLINE], Status.OFFLINE)
+        if moved:
+            _note_wrap_up(user_id, started)
+        return moved
 
 
 def end_due_wrap_ups(now: datetime) -> int:
     """Wrap-ups past their minimum whose record is saved (or that had none to wait for) end."""
     due = Presence.objects.filter(
         status=Status.WRAP_UP, wrap_up_until__lte=now, wrap_up_call_id__isnull=True
-    ).values_list("pk", flat=True)
-    return sum(move(user_id, [Status.WRAP_UP], Status.AVAILABLE, wrap_up_until=None) for user_id in list(due))
+    ).values_list("pk", "changed_at")
+    ended = 0
+    for user_id, started in list(due):
+        if move(user_id, [Status.WRAP_UP], Status.AVAILABLE, wrap_up_until=None):
+            _note_wrap_up(user_id, started, now)
+            ended += 1
+    return ended

@@ -295,8 +295,12 @@ class MailKind(models.TextChoices):
     MESSAGE = "message", _("Message aux participants")
     SURVEY_BEFORE = "survey_before", _("Questionnaire avant la formation")
     SURVEY_AFTER = "survey_after", _("Questionnaires de fin de formation")
-    # The rota's: a colleague's shift offered to a psychologist who could take it (ecoute/rota/mail.py).
+    # The rota's (ecoute/rota/mail.py): a colleague's shift offered to a psychologist who could take
+    # it; taken (to the giver); a handover waiting for a supervisor; the supervisor's decision.
     SHIFT_OFFER = "shift_offer", _("Garde proposée par un collègue")
+    SHIFT_TAKEN = "shift_taken", _("Garde proposée reprise par un collègue")
+    HANDOVER_ASKED = "handover_asked", _("Échange de garde à valider")
+    HANDOVER_DECIDED = "handover_decided", _("Échange de garde accepté ou refusé")
 
 
 class OutboxMessage(models.Model):

@@ -110,12 +110,15 @@ def call_busy(psychologist_id: int, alternative: dict | None, phone: str) -> dic
     return {"type": "call.busy", "psychologist_id": psychologist_id, **next_steps(alternative, phone)}
 
 
-@event("call.ringing", (CALLER,), {"call_id": str, "psychologist_id": int}, RESUMED)
-def caller_ringing(call_id, psychologist_id: int) -> dict:
+@event("call.ringing", (CALLER,), {"call_id": str, "psychologist_id": int, "by_supervisor": bool}, RESUMED)
+def caller_ringing(call_id, psychologist_id: int, by_supervisor: bool = False) -> dict:
+    """BY_SUPERVISOR: a supervisor calls this waiting caller back (« Rappeler maintenant »): the app
+    says so, rather than showing a psychologist of the line ringing."""
     return {
         "type": "call.ringing",
         "call_id": str(call_id),
         "psychologist_id": psychologist_id,
+        "by_supervisor": by_supervisor,
     }
 
 

@@ -34,10 +34,11 @@ PATIENCE_WITHOUT_ABANDONMENT = 1800.0
 class Measures:
     """What the records say of the calls themselves."""
 
-    handle_seconds: float
+    handle_seconds: float  # the whole time a call holds a listener: talk, then wrap-up
     patience_seconds: float
     calls: int
     abandoned: int
+    wrap_up_seconds: float = 0.0  # the part of the handle time spent in wrap-up
 
 
 @dataclass(frozen=True)
@@ -125,25 +126,37 @@ def forecast(first_day: date, days: int, now: datetime | None = None) -> list[Sl
 
 
 def measures(now: datetime | None = None) -> Measures:
-    """Mean talk time and patience over the history window (defaults while the line has none)."""
+    """Handle time and patience over the history window (defaults while the line has none).
+
+    The handle time is what an answered call holds its listener: the talk (answered → ended) and
+    the wrap-up after it (its length noted on the call when it ends, ecoute/presence/actions.py),
+    each averaged over the calls that measure it; before any wrap-up is measured, the wrap-up the
+    line is set to (ECOUTE_WRAP_UP_SECONDS).
+    """
     now = now or timezone.now()
     calls = Call.objects.filter(requested_at__gte=history_since(now), requested_at__lt=now)
-    talked = waited = 0.0
-    answered = abandoned = 0
-    for requested, answered_at, ended, state in calls.values_list(
-        "requested_at", "answered_at", "ended_at", "state"
+    talked = waited = wrapped = 0.0
+    answered = abandoned = wrap_ups = 0
+    for requested, answered_at, ended, state, wrap_up in calls.values_list(
+        "requested_at", "answered_at", "ended_at", "state", "wrap_up_seconds"
     ):
         if answered_at:
             waited += (answered_at - requested).total_seconds()
             if ended:
                 talked += (ended - answered_at).total_seconds()
                 answered += 1
+            if wrap_up is not None:
+                wrapped += wrap_up
+                wrap_ups += 1
         elif state == CallState.ABANDONED and ended:
             waited += (ended - requested).total_seconds()
             abandoned += 1
+    talk = talked / answered if answered else float(settings.ECOUTE_DEFAULT_HANDLE_SECONDS)
+    wrap_up = wrapped / wrap_ups if wrap_ups else float(settings.ECOUTE_WRAP_UP_SECONDS)
     return Measures(
-        handle_seconds=talked / answered if answered else float(settings.ECOUTE_DEFAULT_HANDLE_SECONDS),
+        handle_seconds=talk + wrap_up,
         patience_seconds=waited / abandoned if abandoned else PATIENCE_WITHOUT_ABANDONMENT,
         calls=calls.count(),
         abandoned=abandoned,
+        wrap_up_seconds=wrap_up,
     )

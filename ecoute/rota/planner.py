@@ -116,12 +116,14 @@ def plan(
     seconds: float,
     fixed: tuple[Shift, ...] = (),
     work: float | None = None,
+    gap_limit: float | None = None,
 ) -> Plan:
     """The best rota found within SECONDS; FIXED shifts (edited by staff) are kept as they are.
 
     WORK bounds the search by CP-SAT's deterministic time instead (work done, not time passed): on a
     busy machine the search takes longer rather than stopping worse (the tests' way; SECONDS then
-    only stops a search gone wrong)."""
+    only stops a search gone wrong). GAP_LIMIT stops it as soon as a rota is within that share of the
+    best bound (0.01: 1 %)."""
     began = time.monotonic()
     model = cp_model.CpModel()
     by_person = {person.id: person for person in people}
@@ -151,6 +153,8 @@ def plan(
     solver.parameters.num_workers = 2
     if work is not None:
         solver.parameters.max_deterministic_time = work
+    if gap_limit is not None:
+        solver.parameters.relative_gap_limit = gap_limit
     status = solver.Solve(model)
     name = solver.StatusName(status)
     stats = {"candidates": len(choices), "people": len(people), "half_hours": len(horizon.moments)}

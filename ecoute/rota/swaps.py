@@ -308,6 +308,12 @@ def take(offer_pk: int, taker) -> ShiftOffer:
         hand_over(shift, taker)
         offered.status = OfferStatus.TAKEN
     offered.save(update_fields=["taker", "taken_at", "status"])
+    from .mail import ask_supervisors, tell_giver_taken
+
+    if offered.status == OfferStatus.PENDING:
+        ask_supervisors(offered)
+    else:
+        tell_giver_taken(offered)
     return offered
 
 
@@ -337,6 +343,9 @@ def decide(offer_pk: int, supervisor, approve: bool) -> ShiftOffer:
     offered.status = OfferStatus.TAKEN if approve else OfferStatus.REFUSED
     offered.decided_by, offered.decided_at = supervisor, timezone.now()
     offered.save(update_fields=["status", "decided_by", "decided_at"])
+    from .mail import tell_decision
+
+    tell_decision(offered)
     return offered
 
 

@@ -38,6 +38,7 @@ def _rows(report: dict) -> list[list]:
         found.append(["repartitions", grid["start"], grid["end"], _count(grid["total"]), ""])
     found += _service_rows(report)
     found += _feedback_rows(report)
+    found += _follow_up_rows(report)
     for dimension in report["dimensions"]:
         section = dimension["dimension"]
         found += [
@@ -94,9 +95,26 @@ def _feedback_rows(report: dict) -> list[list]:
         what = f"Cet appel vous a-t-il aidé ? Du {row['start']} au {row['end']}, {row['channel_label']}"
         found += [
             ["retours", f"{code} {answer}", f"{what} : {HELPED_LABELS[answer]}", _count(count), ""]
-            for answer, count in row["answers"].items()
+            for answer, count in row["counts"].items()
         ]
         found.append(["retours", f"{code} total", f"{what} : réponses", _count(row["total"]), ""])
+    return found
+
+
+# Follow-ups (ecoute/followup), as counted: agreed with the caller, then kept by their coming back.
+FOLLOW_UP_LABELS = {"planned": "convenus", "kept": "honorés"}
+
+
+def _follow_up_rows(report: dict) -> list[list]:
+    """The follow-ups agreed and kept, per grid period and channel, as on the dashboard."""
+    found = []
+    for row in report["follow_ups"]:
+        code = f"{row['start']} {row['channel']}"
+        what = f"Suivis du {row['start']} au {row['end']}, {row['channel_label']}"
+        found += [
+            ["suivis", f"{code} {outcome}", f"{what} : {FOLLOW_UP_LABELS[outcome]}", _count(count), ""]
+            for outcome, count in row["counts"].items()
+        ]
     return found
 
 

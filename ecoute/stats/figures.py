@@ -22,6 +22,7 @@ from ecoute.contacts import models as contacts
 from ecoute.contacts.models import ContactTally, Span
 from ecoute.contacts.tallies import DURATION_BANDS, LONGEST_BAND, UNKNOWN
 from ecoute.feedback.models import FeedbackCount, Helped
+from ecoute.followup.models import FollowUpCount, Outcome
 from ecoute.lib.i18n import translated
 from ecoute.lib.tabular import EARLIEST_DATE
 
@@ -304,35 +305,45 @@ def _service_level(period: Period, k: int) -> dict:
 
 
 def _feedback(period: Period, k: int) -> list[dict]:
-    """The callers' answers to « Cet appel vous a-t-il aidé ? », per grid period and channel.
+    """The callers' answers to « Cet appel vous a-t-il aidé ? », per grid period and channel."""
+    return _counts_by_period_and_channel(FeedbackCount, "helped", Helped.values, period, k)
+
+
+def _follow_ups(period: Period, k: int) -> list[dict]:
+    """The follow-ups agreed with callers and kept by them, per grid period and channel."""
+    return _counts_by_period_and_channel(FollowUpCount, "outcome", Outcome.values, period, k)
+
+
+def _counts_by_period_and_channel(model, field: str, values: list[str], period: Period, k: int) -> list[dict]:
+    """MODEL's monthly counts by FIELD (one of VALUES), per grid period and channel.
 
     Counted like the breakdowns, over the whole ended grid periods of PERIOD, each row (a period,
-    a channel) suppressed on its own: its total is shown only from k answers, and a hidden answer
-    cannot be worked out from it. A row nobody answered in is left out.
+    a channel) suppressed on its own: its total is shown only from k, and a hidden count cannot be
+    worked out from it. A row with nothing counted is left out.
     """
     span, months, rows = grid_span(period), grid_months(), []
     first = span[0] if span else None
     while span and first <= span[1]:
         end = add_months(first, months)
         cells = (
-            FeedbackCount.objects.filter(month__gte=first, month__lt=end)
-            .values_list("channel", "helped")
+            model.objects.filter(month__gte=first, month__lt=end)
+            .values_list("channel", field)
             .annotate(n=Sum("count"))
             .order_by()
         )
         for channel, label in Channel.choices:
-            answers = {helped: 0 for helped in Helped.values}
-            answers |= {helped: n for their_channel, helped, n in cells if their_channel == channel}
-            total = sum(answers.values())
+            counts = {value: 0 for value in values}
+            counts |= {value: n for their_channel, value, n in cells if their_channel == channel}
+            total = sum(counts.values())
             if total:
-                shown = suppress(answers, k)
+                shown = suppress(counts, k)
                 rows.append(
                     {
                         "start": first.isoformat(),
                         "end": (end - timedelta(days=1)).isoformat(),
                         "channel": channel,
                         "channel_label": str(label),
-                        "answers": {helped: shown.value(helped) for helped in Helped.values},
+                        "counts": {value: shown.value(value) for value in values},
                         "total": total if total >= k else None,
                     }
                 )
@@ -353,6 +364,7 @@ def report(period: Period, k: int | None = None) -> dict:
         **breakdowns(period, k),
         "service": _service_level(period, k),
         "feedback": _feedback(period, k),
+        "follow_ups": _follow_ups(period, k),
     }
 
 

@@ -4,17 +4,22 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from ecoute.accounts.access import STATISTICS_ROLES, role_required
 from ecoute.feedback.models import Helped
+from ecoute.followup.models import Outcome
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
 from . import charts, exports, figures
 from .figures import Period, PeriodError
 from .suppression import grid_months
+
+# The dashboard's column titles: short, the section's text says what each counts.
+FOLLOW_UP_COLUMNS = [(Outcome.PLANNED, _("Convenus")), (Outcome.KEPT, _("Honorés"))]
 
 
 def _grid(report: dict) -> dict | None:
@@ -52,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "grid": _grid(report),
         "grid_months": grid_months(),
         "helped_labels": Helped.choices,
+        "follow_up_labels": FOLLOW_UP_COLUMNS,
     }
     return render(request, "stats/dashboard.html", context, status=400 if error else 200)
 

@@ -49,5 +49,9 @@ def test_a_supervisor_calls_a_caller_waiting_too_long_back_and_they_hear_each_ot
     assert (call.state, call.psychologist_id, call.called_back) == (CallState.CONNECTED, helene.pk, True)
     assert Alert.objects.get(kind=AlertKind.LONG_WAIT).taken_by_id == helene.pk
     board.locator(".alert-long_wait").wait_for(state="detached")  # taken: off every board
+    # The caller's screen says who calls: a supervisor of the line, not a psychologist's name.
+    assert caller.locator("#call-title").inner_text() == "Un cadre de la plateforme vous rappelle"
+    assert caller.locator("[data-show=connected] [data-by-supervisor=true]").is_visible()
+    assert_accessible(caller)
     screenshot(caller, "caller-called-back-by-a-supervisor")
     screenshot(helene_workspace, "workspace-call-back")

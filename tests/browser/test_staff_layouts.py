@@ -1,11 +1,15 @@
 """The staff screens share one layout (templates/staff/base.html: the bar, its links, logging out) and
 the login screens another (templates/accounts/base.html), at a laptop's size, each screenshotted."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecoute.accounts.models import Role
-from tests.browser.helpers import log_in, wait_until
+from ecoute.followup.models import FollowUpCount
+from tests.browser.helpers import assert_accessible, log_in, wait_until
 from tests.support.cast import PASSWORD, make_psychologist
 from tests.support.contacts import ensure_taxonomies, make_call, make_record, make_staff
 from tests.support.live import screenshot
@@ -89,6 +93,9 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
     assert bar(supervision)["links"] == ["Mon espace", "Fiches", "Retours des appelants", "Statistiques"]
     screenshot(supervision, "staff-records-supervisor")
 
+    a_past_quarter = (timezone.localdate().replace(day=1) - timedelta(days=200)).replace(day=1)
+    for channel, outcome, n in (("app", "planned", 14), ("app", "kept", 11), ("phone", "planned", 12)):
+        FollowUpCount.objects.create(month=a_past_quarter, channel=channel, outcome=outcome, count=n)
     statistics = new_site_page("/statistiques/", viewport=DESKTOP)
     log_in(statistics, make_staff(Role.STATISTICIAN, "Camille"), lands_on="**/statistiques/")
     assert bar(statistics) == {
@@ -98,6 +105,11 @@ def test_every_staff_screen_has_the_one_staff_bar(new_site_page):
         "logout": True,
     }
     screenshot(statistics, "staff-statistics")
+    follow_ups = statistics.locator("[aria-labelledby=follow-ups-title]")
+    follow_ups.scroll_into_view_if_needed()
+    assert follow_ups.locator("tbody tr").count() == 2
+    assert_accessible(statistics)
+    screenshot(statistics, "staff-statistics-follow-ups")
 
 
 def test_the_login_screens_share_the_login_layout(new_site_page):

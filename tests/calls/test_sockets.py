@@ -41,7 +41,9 @@ async def connected_call(user):
     workspace = await available(user)
     caller = await connect_caller()
     await caller.send({"type": "call.request", "psychologist_id": user.pk})
-    call_id = (await caller.expect("call.ringing"))["call_id"]
+    ringing = await caller.expect("call.ringing")
+    call_id = ringing["call_id"]
+    assert ringing["by_supervisor"] is False  # a psychologist of the line rings
     assert (await workspace.expect("call.ringing"))["call_id"] == call_id
     await workspace.send({"type": "call.accept", "call_id": call_id})
     await caller.expect("call.accepted")

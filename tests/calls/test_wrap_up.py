@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from ecoute.calls import actions
+from ecoute.calls.models import Call
 from ecoute.calls.supervision import board as supervision_board
 from ecoute.calls.timers import run_due_timers
 from ecoute.contacts import actions as contacts
@@ -55,12 +56,13 @@ def test_nobody_rings_a_psychologist_halfway_through_a_record(claire):
 
 def test_saving_the_record_ends_the_wrap_up_not_before_its_minimum(claire):
     call = call_through_the_line(claire)
-    keep_alive(claire, 20)
+    started = presence(claire).changed_at  # timed from the hang-up, however slow the machine since
+    keep_alive(claire, 3600)
     make_record(claire, call)  # within the first seconds
     assert presence(claire).status == Status.WRAP_UP and presence(claire).wrap_up_call_id is None
-    run_due_timers(later(14))
+    run_due_timers(started + timedelta(seconds=14))
     assert presence(claire).status == Status.WRAP_UP
-    run_due_timers(later(16))
+    run_due_timers(started + timedelta(seconds=16))
     assert presence(claire).status == Status.AVAILABLE
 
 
@@ -79,6 +81,30 @@ def test_the_psychologist_may_end_the_wrap_up_and_the_record_waits_apart(claire)
     presence_actions.choose_status(claire.pk, "test-session", Status.AVAILABLE)
     assert presence(claire).status == Status.AVAILABLE and presence(claire).wrap_up_call_id is None
     assert list(contacts.calls_to_record(claire.pk)) == [call] and contacts.pending_call(claire.pk) is None
+
+
+def test_how_long_each_wrap_up_lasted_is_noted_on_its_call_for_the_rota(claire):
+    """Ended by the timers once the record is saved, or by the psychologist: the call holds its length."""
+    call = call_through_the_line(claire)
+    started = presence(claire).changed_at
+    keep_alive(claire, 3600)
+    make_record(claire, call)
+    assert Call.objects.get(pk=call.pk).wrap_up_seconds is None  # still within its minimum
+    ended = started + timedelta(seconds=16.2)
+    run_due_timers(ended)
+    assert Call.objects.get(pk=call.pk).wrap_up_seconds == 16
+
+    second = call_through_the_line(claire)
+    four_minutes_ago = later(-240)  # the call ended then, and she has been on its record since
+    Call.objects.filter(pk=second.pk).update(ended_at=four_minutes_ago)
+    Presence.objects.filter(pk=claire.pk).update(changed_at=four_minutes_ago)
+    before = timezone.now()
+    presence_actions.choose_status(claire.pk, "test-session", Status.BREAK)
+    after = timezone.now()
+    seconds = Call.objects.get(pk=second.pk).wrap_up_seconds
+    assert round((before - four_minutes_ago).total_seconds()) <= seconds
+    assert seconds <= round((after - four_minutes_ago).total_seconds())
+    assert Call.objects.get(pk=call.pk).wrap_up_seconds == 16  # the first call's is kept
 
 
 def test_supervisors_see_who_is_in_a_long_wrap_up(claire):

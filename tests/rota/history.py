@@ -27,11 +27,13 @@ def make_history(
     talk_minutes: float = 15,
     patience_seconds: float = 120,
     wait_seconds: float = 10,
+    wrap_up_seconds: int | None = None,
 ) -> list[Call]:
     """WEEKS of calls before NOW, Poisson per half-hour around expected_rate × growth^week.
 
     Each call waits WAIT_SECONDS if answered; callers give up after an exponential patience of mean
-    PATIENCE_SECONDS, those who would have waited longer than WAIT_SECONDS give up.
+    PATIENCE_SECONDS, those who would have waited longer than WAIT_SECONDS give up. Answered calls
+    are followed by a wrap-up of WRAP_UP_SECONDS (None: not measured, as before wrap-ups were noted).
     """
     chance = random.Random(seed)
     calls = []
@@ -47,13 +49,14 @@ def make_history(
                     talk_minutes,
                     patience_seconds,
                     wait_seconds,
+                    wrap_up_seconds,
                 )
             )
         moment += HALF_HOUR
     return Call.objects.bulk_create(calls)
 
 
-def a_call(chance, requested, talk_minutes, patience_seconds, wait_seconds) -> Call:
+def a_call(chance, requested, talk_minutes, patience_seconds, wait_seconds, wrap_up_seconds=None) -> Call:
     patience = chance.expovariate(1 / patience_seconds)
     if patience < wait_seconds:
         return Call(
@@ -69,6 +72,7 @@ def a_call(chance, requested, talk_minutes, patience_seconds, wait_seconds) -> C
         requested_at=requested,
         answered_at=answered,
         ended_at=answered + timedelta(minutes=talk_minutes),
+        wrap_up_seconds=wrap_up_seconds,
     )
 
 

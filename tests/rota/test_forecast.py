@@ -61,10 +61,11 @@ def test_a_known_event_multiplies_only_its_days():
         assert after.calls == pytest.approx(before.calls * factor)
 
 
-def test_talk_time_and_patience_are_measured_from_the_records():
-    make_history(NOW, weeks=6, talk_minutes=20, patience_seconds=120, wait_seconds=30)
+def test_handle_time_talk_and_wrap_up_and_patience_are_measured_from_the_records():
+    make_history(NOW, weeks=6, talk_minutes=20, patience_seconds=120, wait_seconds=30, wrap_up_seconds=180)
     line = measures(NOW)
-    assert line.handle_seconds == pytest.approx(20 * 60)
+    # What a call holds its listener: 20 minutes of talk, then 3 minutes of wrap-up.
+    assert line.handle_seconds == pytest.approx(23 * 60) and line.wrap_up_seconds == pytest.approx(180)
     assert line.abandoned > 0
     # Erlang A's estimate of an exponential patience of 2 minutes, from callers answered after 30 s.
     assert line.patience_seconds == pytest.approx(120, rel=0.15)
@@ -74,9 +75,16 @@ def test_a_line_without_history_forecasts_no_call_and_assumes_the_defaults(setti
     assert all(slot.calls == 0 for slot in forecast(NEXT_MONDAY, 1, now=NOW))
     line = measures(NOW)
     assert (line.handle_seconds, line.patience_seconds) == (
-        settings.ECOUTE_DEFAULT_HANDLE_SECONDS,
+        settings.ECOUTE_DEFAULT_HANDLE_SECONDS + settings.ECOUTE_WRAP_UP_SECONDS,
         PATIENCE_WITHOUT_ABANDONMENT,
     )
+
+
+def test_before_any_wrap_up_is_measured_the_line_s_own_wrap_up_setting_is_counted(settings):
+    settings.ECOUTE_WRAP_UP_SECONDS = 90
+    make_history(NOW, weeks=2, talk_minutes=10, wait_seconds=5)
+    line = measures(NOW)
+    assert (line.handle_seconds, line.wrap_up_seconds) == (pytest.approx(10 * 60 + 90), 90)
 
 
 def test_the_days_the_clocks_change_have_their_true_number_of_half_hours():

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from ecoute.calls.simulator.erlang import erlang_a_prediction
-from ecoute.rota.forecast import Measures, Slot
+from ecoute.rota.forecast import Measures, Slot, measures
 from ecoute.rota.requirement import Target, listeners_for, needs_for
+from tests.rota.history import make_history
 
 PROMISE = Target(answered=0.90, seconds=20, max_abandoned=0.01)
 
@@ -57,3 +58,19 @@ def test_english_is_required_in_the_windows_of_the_settings_only(settings):
     assert [need.english for need in needs_for(slots, Measures(900, 180, 0, 0), PROMISE)] == list(
         hours.values()
     )
+
+
+@pytest.mark.django_db
+def test_the_listeners_needed_count_the_wrap_up_after_each_call_not_the_talk_alone(settings):
+    """A history of 20-minute talks each followed by a 5-minute wrap-up: a listener is busy 25
+    minutes per call, and the requirement asks for the listeners 25 minutes a call needs."""
+    settings.ECOUTE_ROTA_MINIMUM = 1
+    now = timezone.make_aware(datetime(2026, 3, 2, 0, 0))
+    make_history(now, weeks=4, talk_minutes=20, wait_seconds=10, wrap_up_seconds=300)
+    line = measures(now)
+    assert line.handle_seconds == pytest.approx(25 * 60)
+    evening = timezone.make_aware(datetime(2026, 3, 3, 21, 0))
+    (need,) = needs_for([Slot(evening, 12.0)], line, PROMISE)
+    patience = round(line.patience_seconds)
+    assert need.listeners == listeners_for(12.0, 25 * 60, patience, PROMISE)
+    assert need.listeners > listeners_for(12.0, 20 * 60, patience, PROMISE)  # the talk alone: too few

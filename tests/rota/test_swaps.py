@@ -90,8 +90,9 @@ def test_an_e_mail_for_an_offer_taken_meanwhile_is_dropped_not_sent(settings):
     colleague("Nina", 2)
     offer = swaps.offer(shift_of(claire, start).pk, claire)
     swaps.take(offer.pk, marc)
-    assert worker.send_due() == {"sent": 0, "dropped": 2, "failed": 0}
-    assert mail.outbox == []
+    # The offer's e-mails to Marc and Nina are dropped; Claire is told her shift was taken.
+    assert worker.send_due() == {"sent": 1, "dropped": 2, "failed": 0}
+    assert [message.to for message in mail.outbox] == [[claire.email]]
 
 
 def test_an_ineligible_colleague_is_refused_with_the_reason_and_nothing_changes(client):

@@ -44,9 +44,9 @@ def test_feedback_is_counted_by_ended_grid_period_and_channel_with_small_counts_
         (quarter.isoformat(), "app"),
         (quarter.isoformat(), "phone"),
     ]
-    assert rows[0]["answers"] == {"yes": 24, "partly": 7, "no": 6} and rows[0]["total"] == 37
+    assert rows[0]["counts"] == {"yes": 24, "partly": 7, "no": 6} and rows[0]["total"] == 37
     # "Non" (2) and "un peu" (3) are below 5 and hidden together: 14 - 9 gives back only their sum.
-    assert rows[1]["answers"] == {"yes": 9, "partly": None, "no": None} and rows[1]["total"] == 14
+    assert rows[1]["counts"] == {"yes": 9, "partly": None, "no": None} and rows[1]["total"] == 14
     assert rows[1]["end"] == (add_months(quarter, 3) - timedelta(days=1)).isoformat()
 
 
@@ -56,7 +56,7 @@ def test_a_row_of_fewer_answers_than_k_shows_nothing(a_year_of_feedback):
     count(quarter, "phone", "yes", 3)
     phone = [row for row in figures.report(period)["feedback"] if row["channel"] == "phone"]
     assert phone == [phone[0]] and phone[0]["total"] is None
-    assert set(phone[0]["answers"].values()) == {None, 0}
+    assert set(phone[0]["counts"].values()) == {None, 0}
 
 
 def test_the_dashboard_and_its_export_show_the_feedback(client, a_year_of_feedback):

@@ -51,7 +51,7 @@ function callerKey(renew = false) {
   return key;
 }
 
-const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null, queued: false };
+const call = { id: null, psychologistId: null, state: "idle", peer: null, microphone: null, stopTimer: null, queued: false, bySupervisor: false };
 // The last call.request or queue.join sent: sent again with a proof of work if the line asks for one.
 let lastCallMessage = null;
 // The queue's rules as the server sent them (queue.joined), and what the waiting screen shows.
@@ -89,7 +89,12 @@ const socket = new Socket("/ws/line/", {
 socket
   .on("hello", (event) => board.pin(event.my_psychologists))
   .on("presence", (event) => board.apply(event.changes))
-  .on("call.ringing", (event) => { call.id = event.call_id; if (call.queued) showQueuedRinging(event.psychologist_id); })
+  .on("call.ringing", (event) => {
+    call.id = event.call_id;
+    call.bySupervisor = event.by_supervisor;
+    if (event.by_supervisor) showSupervisorCallingBack(event.psychologist_id);
+    else if (call.queued) showQueuedRinging(event.psychologist_id);
+  })
   .on("queue.joined", (event) => { call.id = event.call_id; queue.rules = event; })
   .on("queue.position", (event) => { if (event.call_id === call.id) showPosition(event); })
   .on("queue.supervisors_alerted", (event) => { if (event.call_id === call.id) showSupervisorsAlerted(true); })
@@ -177,6 +182,7 @@ function show(state) {
   panel.dataset.state = state;
   panel.hidden = state === "idle";
   for (const part of panel.querySelectorAll("[data-show]")) part.hidden = part.dataset.show !== state;
+  for (const part of panel.querySelectorAll("[data-by-supervisor]")) part.hidden = part.dataset.bySupervisor !== String(call.bySupervisor);
   if (!panel.hidden) title.focus();
 }
 
@@ -200,7 +206,7 @@ async function startAudio(ice) {
     show("microphone");
     return;
   }
-  title.textContent = board.nameOf(call.psychologistId);
+  title.textContent = call.bySupervisor ? SUPERVISOR_CALLING_BACK : board.nameOf(call.psychologistId);
   show("connected");
   call.stopTimer = startTimer(document.getElementById("call-timer"));
   call.peer = new PeerCall({
@@ -305,6 +311,17 @@ function keepWaiting() {
   queue.switchTimer = setTimeout(() => { if (call.state === "waiting" && queue.waitingFor) showSwitch(true); }, seconds * 1000);
 }
 
+// « Rappeler maintenant »: a supervisor who saw the wait calls back. Said as it is: not a psychologist
+// of the line ringing, and no name (the supervisors are not on the caller's board).
+const SUPERVISOR_CALLING_BACK = gettext("Un cadre de la plateforme vous rappelle");
+
+function showSupervisorCallingBack(supervisorId) {
+  call.psychologistId = supervisorId;
+  title.textContent = SUPERVISOR_CALLING_BACK;
+  document.getElementById("call-avatar").innerHTML = "";
+  show("ringing");
+}
+
 function showQueuedRinging(psychologistId) {
   call.psychologistId = psychologistId;
   const name = board.nameOf(psychologistId) || gettext("Un psychologue");
@@ -363,7 +380,7 @@ function endLocally() {
   if (call.second) call.second.close();
   if (call.peer) call.peer.close();
   else if (call.microphone) call.microphone.then((stream) => stream && stream.getTracks().forEach((t) => t.stop()));
-  Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null });
+  Object.assign(call, { peer: null, second: null, microphone: null, stopTimer: null, bySupervisor: false });
   clearTimeout(queue.switchTimer);
   clearInterval(queue.waitedTimer);
   ringback.stop();
