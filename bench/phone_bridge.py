@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _tone import FRAME_SAMPLES, FREQUENCIES, RATE, Listener, Sender, delays_ms  # noqa: E402
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription  # noqa: E402
+from aiortc.jitterbuffer import JitterBuffer  # noqa: E402
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack  # noqa: E402
 from aiortc.rtcconfiguration import RTCIceTransportPolicy  # noqa: E402
 from av import AudioFrame, AudioResampler  # noqa: E402
@@ -62,6 +63,12 @@ MAX_CALLS = int(os.environ.get("BENCH_PHONE_MAX_CALLS", "52"))
 ROUNDS = int(os.environ.get("BENCH_PHONE_ROUNDS", "15"))  # 4 calls a round: 60 accept → audio samples
 STEP_SECONDS = 20
 CALLS_PER_PROCESS = 4  # the pjsua2 wheel's limit (docs/telephony.md)
+# A psychologist takes a moment to press "Accept" once the call rings (the agent prepares its offer
+# meanwhile: ecoute/telephony/agent.py, PhoneCall.prepare); accept → audio is timed from the press.
+RING_SECONDS = float(os.environ.get("BENCH_PHONE_RING_SECONDS", "1"))
+# The psychologist's jitter buffer, standing for a browser's NetEq on a clean network (~20-40 ms):
+# aiortc's default waits for 4 frames (80 ms) before the first.
+BROWSER_PREFETCH_FRAMES = int(os.environ.get("BENCH_PHONE_BROWSER_PREFETCH", "2"))
 TARGET_ADDED_MS = 60
 TARGET_ACCEPT_TO_AUDIO_MS = 400
 TARGET_CALLS = 50
@@ -179,10 +186,13 @@ class Psychologist:
     async def on_event(self, event: dict) -> None:
         kind = event.get("type")
         if kind == "call.ringing" and self.current is None:
-            self.current = PhoneCallSeen(event["call_id"], self.frequency)
-            self.calls.append(self.current)
+            call = self.current = PhoneCallSeen(event["call_id"], self.frequency)
+            self.calls.append(call)
+            await asyncio.sleep(
+                RING_SECONDS
+            )  # the socket's next events wait too, as they would be read after
             await self.send({"type": "call.accept", "call_id": event["call_id"]})
-            self.current.accepted_at = time.time()
+            call.accepted_at = time.time()
         elif kind == "call.connected":
             self.ice = event.get("ice", {})
         elif kind == "signal" and self.current is not None:
@@ -212,6 +222,10 @@ class Psychologist:
             asyncio.ensure_future(listen(track, call.listener))
 
         await peer.setRemoteDescription(RTCSessionDescription(sdp=offer["sdp"], type=offer["type"]))
+        for transceiver in peer.getTransceivers():
+            transceiver.receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(
+                capacity=16, prefetch=BROWSER_PREFETCH_FRAMES
+            )
         peer.addTrack(ToneTrack(call.sender))
         await peer.setLocalDescription(await peer.createAnswer())
         local = peer.localDescription

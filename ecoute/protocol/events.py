@@ -110,13 +110,14 @@ def call_busy(psychologist_id: int, alternative: dict | None, phone: str) -> dic
     return {"type": "call.busy", "psychologist_id": psychologist_id, **next_steps(alternative, phone)}
 
 
-@event("call.ringing", (CALLER,), {"call_id": str, "psychologist_id": int}, RESUMED)
-def caller_ringing(call_id, psychologist_id: int) -> dict:
-    return {
-        "type": "call.ringing",
-        "call_id": str(call_id),
-        "psychologist_id": psychologist_id,
-    }
+@event("call.ringing", (CALLER,), {"call_id": str, "psychologist_id": int}, {**RESUMED, "ice": ICE})
+def caller_ringing(call_id, psychologist_id: int, ice: dict | None = None) -> dict:
+    """ICE only for the phone line's media agent: it gathers its relay candidate and prepares its
+    offer while the call rings, so that the accept only sends it (docs/protocol.md)."""
+    event = {"type": "call.ringing", "call_id": str(call_id), "psychologist_id": psychologist_id}
+    if ice is not None:
+        event["ice"] = ice
+    return event
 
 
 @event(

@@ -45,7 +45,9 @@ async def test_a_supervisor_calls_a_caller_waiting_too_long_back_and_they_talk(s
     assert (await workspace.expect("call.connected"))[
         "call_id"
     ] == call_id  # nothing rang: they chose the caller
-    assert (await caller.expect("call.ringing"))["psychologist_id"] == helene.pk
+    ringing = await caller.expect("call.ringing")
+    assert ringing["psychologist_id"] == helene.pk
+    assert "ice" not in ringing  # only the phone line's agent prepares its offer while it rings
     await caller.expect("call.accepted")
 
     # The usual audio path: the caller's offer reaches the supervisor's workspace, the answer comes back.

@@ -1,6 +1,20 @@
 """The bridge keeps the psychologist's voice close behind for the phone caller (bench/phone_bridge.py)."""
 
-from ecoute.telephony.agent import FRAME_BYTES, KEPT_BEHIND_BYTES, MOST_BEHIND_BYTES, keep_up
+import math
+import time
+
+from aiortc import RTCPeerConnection
+from aiortc.rtp import RtpPacket
+
+from ecoute.telephony.agent import (
+    FRAME_BYTES,
+    KEPT_BEHIND_BYTES,
+    MOST_BEHIND_BYTES,
+    NoWaitAudio,
+    keep_up,
+    usable_until,
+    without_receiving_delay,
+)
 
 
 def frames(*numbers: int) -> bytearray:
@@ -9,13 +23,42 @@ def frames(*numbers: int) -> bytearray:
 
 
 def test_a_short_backlog_is_kept_whole():
-    waiting = frames(1, 2, 3, 4, 5)  # 100 ms: within what a busy moment leaves
+    waiting = frames(1, 2, 3, 4)  # 80 ms: within what a busy moment leaves
     keep_up(waiting)
-    assert waiting == frames(1, 2, 3, 4, 5)
+    assert waiting == frames(1, 2, 3, 4)
 
 
 def test_after_a_stall_only_the_newest_audio_stays_so_the_delay_does_not_grow():
     waiting = frames(*range(1, 51))  # a second piled up behind a stall
     keep_up(waiting)
     assert len(waiting) == KEPT_BEHIND_BYTES < MOST_BEHIND_BYTES
-    assert waiting == frames(48, 49, 50)  # the newest 60 ms; the older audio is dropped
+    assert waiting == frames(49, 50)  # the newest 40 ms; the older audio is dropped
+
+
+def packet(number: int) -> RtpPacket:
+    rtp = RtpPacket(payload_type=0, sequence_number=number % 65536, timestamp=160 * number)
+    rtp._data = bytes([number % 256]) * 160
+    return rtp
+
+
+def test_the_browsers_packets_go_on_at_once_and_late_or_repeated_ones_are_dropped():
+    buffer = NoWaitAudio()
+    handed = [buffer.add(packet(n))[1] for n in (65534, 65535, 0, 0, 65535, 2, 1, 3)]
+    # Each packet is handed on as it comes, across the sequence numbers' wrap; a repeat, a packet
+    # older than one already played, and one arriving after a newer one are dropped.
+    assert [frame.data[0] if frame else None for frame in handed] == [254, 255, 0, None, None, 2, None, 3]
+
+
+async def test_the_agents_receiver_holds_no_prefetch():
+    peer = RTCPeerConnection()
+    transceiver = peer.addTransceiver("audio")
+    without_receiving_delay(transceiver)  # fails if aiortc's receiver no longer has the buffer replaced
+    assert isinstance(transceiver.receiver._RTCRtpReceiver__jitter_buffer, NoWaitAudio)
+    await peer.close()
+
+
+def test_a_peer_prepared_while_ringing_is_used_only_while_its_relay_credentials_last():
+    expiry = int(time.time()) + 3600
+    ice = {"iceServers": [{"urls": ["turn:x"], "username": f"{expiry}:ab12", "credential": "c"}]}
+    assert usable_until(ice) == expiry - 60
+    assert usable_until({"iceServers": [{"urls": ["stun:x"]}]}) == math.inf
