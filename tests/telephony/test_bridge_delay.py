@@ -62,3 +62,19 @@ def test_a_peer_prepared_while_ringing_is_used_only_while_its_relay_credentials_
     ice = {"iceServers": [{"urls": ["turn:x"], "username": f"{expiry}:ab12", "credential": "c"}]}
     assert usable_until(ice) == expiry - 60
     assert usable_until({"iceServers": [{"urls": ["stun:x"]}]}) == math.inf
+
+
+def test_the_frames_audio_is_read_and_written_whole_at_c_speed():
+    import pjsua2 as pj
+
+    from ecoute.telephony import agent
+
+    assert agent.VECTORS_READ_DIRECTLY  # the wheel's vectors are laid out as expected (else the slow way)
+    audio = bytes(range(256)) + bytes(64)
+    assert agent.vector_bytes(pj.ByteVector(audio)) == audio
+    frame = pj.MediaFrame()
+    agent.set_frame_audio(frame, audio)
+    assert frame.buf.size() == 320 and bytes(frame.buf) == audio
+    agent.set_frame_audio(frame, audio[:160])  # a shorter one replaces it whole
+    assert bytes(frame.buf) == audio[:160]
+    assert agent.vector_bytes(pj.ByteVector()) == b""
