@@ -19,7 +19,6 @@ are polled by the asyncio loop); only the audio callbacks come from PJSIP's cloc
 import array
 import asyncio
 import collections
-import ctypes
 import fractions
 import json
 import logging
@@ -43,6 +42,7 @@ from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame, AudioResampler
 
 from . import prompts
+from .frames import set_frame_audio, vector_bytes
 
 logger = logging.getLogger("ecoute.telephony")
 
@@ -77,51 +77,6 @@ HUNG_UP = "hung up"  # put among the caller's keys when they hang up, to end the
 SUPERVISOR_KEY = "9"  # after a long wait: to reach a supervisor
 # After the psychologist hung up, « Cet appel vous a-t-il aidé ? »: the key -> the answer counted.
 FEEDBACK_KEYS = {"1": "yes", "2": "partly", "3": "no"}
-
-
-def vector_bytes(vector) -> bytes:
-    """The bytes of a PJSIP ByteVector (a frame's audio), read at C speed.
-
-    The bindings' own conversion goes element by element: 1.7 ms for 20 ms of audio, 50 times a
-    second each way per call, most of a bridged call's CPU (py-spy, docs/performance.md). A C++
-    std::vector starts with its data's begin and end pointers (libstdc++, the wheel's ABI);
-    VECTORS_READ_DIRECTLY checks that once at start, else the slow way is kept.
-    """
-    if not VECTORS_READ_DIRECTLY:
-        return bytes(vector)
-    address = int(vector.this)
-    begin = ctypes.c_void_p.from_address(address).value
-    end = ctypes.c_void_p.from_address(address + ctypes.sizeof(ctypes.c_void_p)).value
-    return ctypes.string_at(begin, end - begin) if begin else b""
-
-
-def set_frame_audio(frame, data: bytes) -> None:
-    """Put DATA in a PJSIP frame's ByteVector in place, at C speed (see vector_bytes)."""
-    if not VECTORS_READ_DIRECTLY:
-        frame.buf = pj.ByteVector(data)
-        return
-    vector = frame.buf
-    vector.resize(len(data))
-    ctypes.memmove(ctypes.c_void_p.from_address(int(vector.this)).value, data, len(data))
-
-
-def _vectors_laid_out_as_expected() -> bool:
-    global VECTORS_READ_DIRECTLY
-    VECTORS_READ_DIRECTLY = True
-    sample = bytes(range(256)) * 2
-    try:
-        ok = vector_bytes(pj.ByteVector(sample)) == sample
-        frame = pj.MediaFrame()
-        set_frame_audio(frame, sample[:320])
-        ok = ok and bytes(frame.buf) == sample[:320]
-    except (TypeError, ValueError, OSError):
-        ok = False
-    VECTORS_READ_DIRECTLY = ok
-    return ok
-
-
-VECTORS_READ_DIRECTLY = False
-_vectors_laid_out_as_expected()
 
 
 def edge_headers(message: str) -> dict[str, str]:

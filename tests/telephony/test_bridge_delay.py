@@ -67,7 +67,7 @@ def test_a_peer_prepared_while_ringing_is_used_only_while_its_relay_credentials_
 def test_the_frames_audio_is_read_and_written_whole_at_c_speed():
     import pjsua2 as pj
 
-    from ecoute.telephony import agent
+    from ecoute.telephony import frames as agent
 
     assert agent.VECTORS_READ_DIRECTLY  # the wheel's vectors are laid out as expected (else the slow way)
     audio = bytes(range(256)) + bytes(64)
