@@ -39,7 +39,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.sdp import candidate_from_sdp
-from av import AudioFrame, AudioResampler
+from av import AudioFrame, AudioResampler, CodecContext, Packet
 
 from . import prompts
 from .frames import set_frame_audio, vector_bytes
@@ -62,6 +62,7 @@ KEPT_BEHIND_BYTES = 2 * FRAME_BYTES
 # operator's trunk is a managed network, and every millisecond here is added to the call.
 JITTER_MAX_PREFETCH_MS = 60
 JITTER_MAX_MS = 200
+G711 = {"audio/PCMU": "pcm_mulaw", "audio/PCMA": "pcm_alaw"}  # what PyAV calls them
 _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # The menu said on answering; its length, for how long a key is awaited after it.
@@ -94,13 +95,15 @@ class CallerVoice(MediaStreamTrack):
         super().__init__()
         self.frames: asyncio.Queue[bytes] = asyncio.Queue(maxsize=50)
         self.pts = 0
+        self.transceiver = None  # set once added: its negotiated codec says how to hand the audio on
+        self.g711: CodecContext | None = None
 
     def push(self, pcm: bytes) -> None:
         if self.frames.full():  # the browser side is late: drop the oldest rather than grow
             self.frames.get_nowait()
         self.frames.put_nowait(pcm)
 
-    async def recv(self) -> AudioFrame:
+    async def recv(self) -> AudioFrame | Packet:
         if self.readyState != "live":
             raise MediaStreamError
         pcm = await self.frames.get()
@@ -108,7 +111,24 @@ class CallerVoice(MediaStreamTrack):
         frame.planes[0].update(pcm)
         frame.sample_rate, frame.pts, frame.time_base = RATE, self.pts, fractions.Fraction(1, RATE)
         self.pts += len(pcm) // 2
-        return frame
+        encoder = self.g711 or self._g711_encoder()
+        if encoder is None:
+            return frame  # another codec (Opus): aiortc encodes it
+        # G.711 encoded here, a few microseconds: aiortc would hand each 20 ms frame to a thread of
+        # its pool and back (a third of an agent's CPU per call in py-spy's profile, and frames
+        # dropped when that pool lagged under load); a packet goes out as it is.
+        (packet,) = encoder.encode(frame)
+        packet.pts, packet.time_base = frame.pts, frame.time_base
+        return packet
+
+    def _g711_encoder(self) -> CodecContext | None:
+        codecs = self.transceiver._codecs if self.transceiver is not None else []
+        name = G711.get(codecs[0].mimeType) if codecs else None
+        if name:
+            self.g711 = CodecContext.create(name, "w")
+            self.g711.format, self.g711.layout, self.g711.sample_rate = "s16", "mono", RATE
+            self.g711.time_base = fractions.Fraction(1, RATE)
+        return self.g711
 
 
 class NoWaitAudio:
@@ -759,6 +779,7 @@ async def new_peer(ice: dict) -> tuple[RTCPeerConnection, CallerVoice]:
     )
     voice = CallerVoice()
     transceiver = peer.addTransceiver(voice, direction="sendrecv")
+    voice.transceiver = transceiver
     without_receiving_delay(transceiver)
     # G.711 end to end where the browser accepts it: no transcoding of the phone's audio.
     codecs = RTCRtpSender.getCapabilities("audio").codecs

@@ -78,3 +78,35 @@ def test_the_frames_audio_is_read_and_written_whole_at_c_speed():
     agent.set_frame_audio(frame, audio[:160])  # a shorter one replaces it whole
     assert bytes(frame.buf) == audio[:160]
     assert agent.vector_bytes(pj.ByteVector()) == b""
+
+
+class Negotiated:
+    def __init__(self, mime_type: str):
+        self._codecs = [type("Codec", (), {"mimeType": mime_type})()]
+
+
+async def test_the_callers_voice_goes_out_as_g711_packets_encoded_as_aiortc_would():
+    import array
+    import fractions
+
+    from aiortc.codecs.g711 import PcmaEncoder, PcmuEncoder
+    from av import AudioFrame, Packet
+
+    from ecoute.telephony.agent import CallerVoice
+
+    pcm = array.array("h", [(n * 397) % 20000 - 10000 for n in range(160)]).tobytes()
+    for mime_type, reference in (("audio/PCMU", PcmuEncoder()), ("audio/PCMA", PcmaEncoder())):
+        voice = CallerVoice()
+        voice.transceiver = Negotiated(mime_type)
+        voice.push(pcm)
+        voice.push(pcm)
+        first, second = await voice.recv(), await voice.recv()
+        assert isinstance(first, Packet) and (first.pts, second.pts) == (0, 160)
+        frame = AudioFrame(format="s16", layout="mono", samples=160)
+        frame.planes[0].update(pcm)
+        frame.sample_rate, frame.pts, frame.time_base = 8000, 0, fractions.Fraction(1, 8000)
+        assert reference.pack(first) == reference.encode(frame)  # the same bytes, the same timestamp
+    voice = CallerVoice()
+    voice.transceiver = Negotiated("audio/opus")  # a browser that took Opus: aiortc encodes it
+    voice.push(pcm)
+    assert isinstance(await voice.recv(), AudioFrame)
