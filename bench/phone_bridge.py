@@ -816,7 +816,9 @@ def main() -> int:
     setup_django(fresh_postgres_database("ecoute_bench_phone"))
     run_conditions = conditions(
         f"1 Uvicorn process, PostgreSQL, Redis, coturn, Kamailio, {ceil_div(MAX_CALLS, 4)} media agents, "
-        f"{ceil_div(MAX_CALLS, 4)} PJSIP caller processes, the psychologists' aiortc peers in this process",
+        f"{ceil_div(MAX_CALLS, 4)} PJSIP caller processes, 4 psychologists' aiortc peers in this process "
+        f"and the others {PEERS_PER_PROCESS} to a process; the psychologist accepts {RING_SECONDS} s after "
+        f"the ring, their jitter buffer holds {BROWSER_PREFETCH_FRAMES} frames",
         max_calls=MAX_CALLS,
         rounds=ROUNDS,
     )
