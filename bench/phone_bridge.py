@@ -449,6 +449,11 @@ def window_losses(direction: str, before: dict, after: dict, wall: float) -> dic
         ]
         found[f"{direction}_frames_missing"] = round(max(0.0, 1 - sum(ratios) / len(ratios)), 4)
         found[f"{direction}_calls_with_gaps_over_3_percent"] = sum(1 for r in ratios if r < 0.97)
+        # Of them, those whose psychologist's peer is in the benchmark's own process (the latency
+        # rounds' four): a gap there may be the benchmark's loop, not the agents.
+        found[f"{direction}_of_them_heard_in_the_benchmarks_process"] = sum(
+            1 for c, r in zip(framed, ratios) if r < 0.97 and after[c].get("here")
+        )
     concealing = [c for c in calls if "concealed" in after[c]]
     if concealing:  # PJSIP's jitter buffer: frames it had nothing in time to play, concealed (not lost)
         concealed = sum(after[c]["concealed"] - before[c]["concealed"] for c in concealing)
@@ -663,7 +668,7 @@ async def bridged_calls(
     async def readings() -> dict:
         at = time.monotonic()
         at_psychologist = {
-            call.call_id: {**(await call.rtp()), "frames": call.listener.frames, "at": at}
+            call.call_id: {**(await call.rtp()), "frames": call.listener.frames, "at": at, "here": True}
             for call in talking()
         }
         at_psychologist.update(sides.talking())
