@@ -22,6 +22,9 @@ import pjsua2 as pj
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _tone import FRAME_SAMPLES, FREQUENCIES, RATE, Listener, Sender  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from ecoute.telephony.frames import set_frame_audio, vector_bytes  # noqa: E402
+
 LINE_NUMBER = "0805232336"
 
 
@@ -37,12 +40,12 @@ class Probe(pj.AudioMediaPort):
 
     def onFrameRequested(self, frame):
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(self.sender.next_frame())
+        set_frame_audio(frame, self.sender.next_frame())
         frame.size = FRAME_SAMPLES * 2
 
     def onFrameReceived(self, frame):
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            self.listener.hear(bytes(frame.buf))
+            self.listener.hear(vector_bytes(frame.buf))
 
 
 class ProbedCall(pj.Call):

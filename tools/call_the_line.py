@@ -8,6 +8,8 @@ Contact, P-Asserted-Identity, Remote-Party-ID and Diversion as an operator's tru
 (the edge must strip them all), plays a WAV file (a 440 Hz tone when none is given), keys DTMF digits
 once the call is answered, records what it hears, and prints a JSON summary at the end: when the
 call was answered, how long it lasted, who hung up, and the loudness of what it heard every 100 ms.
+SIGUSR1 puts the call on hold at once, off hold 2 s later, and sends an UPDATE 2 s after that (a test
+chooses the moment: during a bridged call); --answers-to writes each final answer as it comes.
 """
 
 import argparse
@@ -54,9 +56,9 @@ def loudness(path: Path, window_ms: int = 100, rate: int = 8000) -> list[int]:
 
 
 class Call(pj.Call):
-    def __init__(self, account, say: Path, record: Path):
+    def __init__(self, account, say: Path, record: Path, answers_to: Path | None = None):
         super().__init__(account)
-        self.say, self.record = say, record
+        self.say, self.record, self.answers_to = say, record, answers_to
         self.answered_at = None
         self.disconnected_at = None
         self.player = self.recorder = None
@@ -82,14 +84,16 @@ class Call(pj.Call):
         key = str(transaction.pjTransaction)
         if final and key not in self._answered_transactions:
             self._answered_transactions.add(key)
-            self.answers.append(
-                {
-                    "request": "sent" if transaction.role == pj.PJSIP_ROLE_UAC else "received",
-                    "method": transaction.method,
-                    "status": transaction.statusCode,
-                    "at": time.time(),
-                }
-            )
+            answer = {
+                "request": "sent" if transaction.role == pj.PJSIP_ROLE_UAC else "received",
+                "method": transaction.method,
+                "status": transaction.statusCode,
+                "at": time.time(),
+            }
+            self.answers.append(answer)
+            if self.answers_to:
+                with self.answers_to.open("a") as out:
+                    out.write(json.dumps(answer) + "\n")
 
     def onCallMediaState(self, prm):
         info = self.getInfo()
@@ -147,6 +151,7 @@ def main() -> int:
         default=0,
         help="ask for SIP session timers of this many seconds (90 at least)",
     )
+    parser.add_argument("--answers-to", type=Path, help="append each final answer here, a JSON line each")
     parser.add_argument("--port", type=int, default=0, help="SIP port (0: any)")
     parser.add_argument("--rtp-port", type=int, default=46000, help="first RTP port tried")
     args = parser.parse_args()
@@ -188,7 +193,7 @@ def main() -> int:
     account = pj.Account()
     account.create(account_config)
 
-    call = Call(account, say, record)
+    call = Call(account, say, record, args.answers_to)
     operation = pj.CallOpParam(True)
     for name, value in (
         ("P-Asserted-Identity", f"<sip:+33{args.number.lstrip('0')}@operator.example;user=phone>"),
@@ -201,6 +206,8 @@ def main() -> int:
     # SIGTERM hangs up as a caller putting the phone down would (the tests use it at a chosen moment).
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    asked = []  # SIGUSR1: hold, unhold and UPDATE from now (a re-INVITE during the call the test chose)
+    signal.signal(signal.SIGUSR1, lambda *_: asked.append(time.time()))
     started = time.time()
     call.makeCall(f"sip:{LINE_NUMBER}@{args.edge}", operation)
     next_digits_at = args.digits_after  # seconds after the answer
@@ -218,6 +225,16 @@ def main() -> int:
     while call.disconnected_at is None:
         endpoint.libHandleEvents(10)
         now = time.time()
+        if asked and call.answered_at:
+            since_answer = asked.pop() - call.answered_at
+            in_dialog = sorted(
+                [
+                    *in_dialog,
+                    (since_answer, "hold"),
+                    (since_answer + 2, "unhold"),
+                    (since_answer + 4, "update"),
+                ]
+            )
         if call.answered_at and args.digits and now - call.answered_at >= next_digits_at:
             call.dialDtmf(args.digits)
             next_digits_at += args.digits_every or float("inf")

@@ -110,16 +110,26 @@ def call_busy(psychologist_id: int, alternative: dict | None, phone: str) -> dic
     return {"type": "call.busy", "psychologist_id": psychologist_id, **next_steps(alternative, phone)}
 
 
-@event("call.ringing", (CALLER,), {"call_id": str, "psychologist_id": int, "by_supervisor": bool}, RESUMED)
-def caller_ringing(call_id, psychologist_id: int, by_supervisor: bool = False) -> dict:
+@event(
+    "call.ringing",
+    (CALLER,),
+    {"call_id": str, "psychologist_id": int, "by_supervisor": bool},
+    {**RESUMED, "ice": ICE},
+)
+def caller_ringing(call_id, psychologist_id: int, by_supervisor: bool = False, ice: dict | None = None) -> dict:
     """BY_SUPERVISOR: a supervisor calls this waiting caller back (« Rappeler maintenant »): the app
-    says so, rather than showing a psychologist of the line ringing."""
-    return {
+    says so, rather than showing a psychologist of the line ringing. ICE only for the phone line's
+    media agent: it gathers its relay candidate and prepares its offer while the call rings, so
+    that the accept only sends it (docs/protocol.md)."""
+    event = {
         "type": "call.ringing",
         "call_id": str(call_id),
         "psychologist_id": psychologist_id,
         "by_supervisor": by_supervisor,
     }
+    if ice is not None:
+        event["ice"] = ice
+    return event
 
 
 @event(

@@ -22,6 +22,7 @@ import collections
 import fractions
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -33,13 +34,15 @@ import wave
 import pjsua2 as pj
 import websockets
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.sdp import candidate_from_sdp
-from av import AudioFrame, AudioResampler
+from av import AudioFrame, AudioResampler, CodecContext, Packet
 
 from . import prompts
+from .frames import set_frame_audio, vector_bytes
 
 logger = logging.getLogger("ecoute.telephony")
 
@@ -48,10 +51,18 @@ FRAME_SAMPLES = 160  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
 # The browsers' audio waiting for the caller: PJSIP takes 20 ms a tick, as fast as it comes, so
 # whatever piled up after a stall (a late packet, a busy core) would stay as delay for the rest of
-# the call. Past 100 ms behind, the oldest is dropped down to 60 ms (bench/phone_bridge.py measured
-# the psychologist's voice reaching the phone ~0.2 s late, up to 0.6 s, when up to 1 s was kept).
-MOST_BEHIND_BYTES = 5 * FRAME_BYTES
-KEPT_BEHIND_BYTES = 3 * FRAME_BYTES
+# the call. This buffer is the only one between the browser's packets and the phone's own jitter
+# buffer (aiortc's is bypassed, NoWaitAudio): past 80 ms behind, the oldest is dropped down to 40 ms
+# (bench/phone_bridge.py measured the psychologist's voice reaching the phone ~0.2 s late, up to
+# 0.6 s, when up to 1 s was kept).
+MOST_BEHIND_BYTES = 4 * FRAME_BYTES
+KEPT_BEHIND_BYTES = 2 * FRAME_BYTES
+# PJSIP's jitter buffer for the caller's packets (milliseconds): adaptive, as its default, but
+# holding at most 60 ms before playing (the default lets it grow to hundreds under a burst); an
+# operator's trunk is a managed network, and every millisecond here is added to the call.
+JITTER_MAX_PREFETCH_MS = 60
+JITTER_MAX_MS = 200
+G711 = {"audio/PCMU": "pcm_mulaw", "audio/PCMA": "pcm_alaw"}  # what PyAV calls them
 _HEADER = re.compile(r"^(X-Ecoute-[A-Za-z-]+):[ \t]*(\S+)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # The menu said on answering; its length, for how long a key is awaited after it.
@@ -60,6 +71,9 @@ SKIP_MENU = "#"  # put through at once, in French, without waiting for the menu'
 MENU_SECONDS = 0.0  # set from the prompt files at start (Agent.start_sip)
 PLACE_SECONDS = 30  # the place is said again when it changed, at most this often
 CODE_DIGIT_SECONDS = 6  # the longest pause between two digits of a code de suivi
+# How often PJSIP's SIP events are polled, during calls and without any (the first answer waits at most that).
+POLL_SECONDS = 0.02
+IDLE_POLL_SECONDS = 0.05
 HUNG_UP = "hung up"  # put among the caller's keys when they hang up, to end the menu's wait at once
 SUPERVISOR_KEY = "9"  # after a long wait: to reach a supervisor
 # After the psychologist hung up, « Cet appel vous a-t-il aidé ? »: the key -> the answer counted.
@@ -81,13 +95,15 @@ class CallerVoice(MediaStreamTrack):
         super().__init__()
         self.frames: asyncio.Queue[bytes] = asyncio.Queue(maxsize=50)
         self.pts = 0
+        self.transceiver = None  # set once added: its negotiated codec says how to hand the audio on
+        self.g711: CodecContext | None = None
 
     def push(self, pcm: bytes) -> None:
         if self.frames.full():  # the browser side is late: drop the oldest rather than grow
             self.frames.get_nowait()
         self.frames.put_nowait(pcm)
 
-    async def recv(self) -> AudioFrame:
+    async def recv(self) -> AudioFrame | Packet:
         if self.readyState != "live":
             raise MediaStreamError
         pcm = await self.frames.get()
@@ -95,7 +111,49 @@ class CallerVoice(MediaStreamTrack):
         frame.planes[0].update(pcm)
         frame.sample_rate, frame.pts, frame.time_base = RATE, self.pts, fractions.Fraction(1, RATE)
         self.pts += len(pcm) // 2
-        return frame
+        encoder = self.g711 or self._g711_encoder()
+        if encoder is None:
+            return frame  # another codec (Opus): aiortc encodes it
+        # G.711 encoded here, a few microseconds: aiortc would hand each 20 ms frame to a thread of
+        # its pool and back (a third of an agent's CPU per call in py-spy's profile, and frames
+        # dropped when that pool lagged under load); a packet goes out as it is.
+        (packet,) = encoder.encode(frame)
+        packet.pts, packet.time_base = frame.pts, frame.time_base
+        return packet
+
+    def _g711_encoder(self) -> CodecContext | None:
+        codecs = self.transceiver._codecs if self.transceiver is not None else []
+        name = G711.get(codecs[0].mimeType) if codecs else None
+        if name:
+            self.g711 = CodecContext.create(name, "w")
+            self.g711.format, self.g711.layout, self.g711.sample_rate = "s16", "mono", RATE
+            self.g711.time_base = fractions.Fraction(1, RATE)
+        return self.g711
+
+
+class NoWaitAudio:
+    """What replaces aiortc's jitter buffer for the browser's audio at the agent: each G.711 packet is
+    a whole 20 ms frame, handed to the decoder as it comes (late or repeated ones dropped). aiortc's
+    own waits for 4 frames more before the first (80 ms added to the call); AudioBridge's buffer
+    before the phone's clock, and the phone's jitter buffer, absorb the network's jitter."""
+
+    capacity = 16
+
+    def __init__(self):
+        self.last: int | None = None
+
+    def add(self, packet) -> tuple[bool, JitterFrame | None]:
+        if self.last is not None and not 0 < (packet.sequence_number - self.last) % 65536 < 32768:
+            return False, None
+        self.last = packet.sequence_number
+        return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)
+
+
+def without_receiving_delay(transceiver) -> None:
+    """The audio the browser sends reaches the bridge without aiortc's prefetch (NoWaitAudio)."""
+    receiver = transceiver.receiver
+    assert hasattr(receiver, "_RTCRtpReceiver__jitter_buffer"), "aiortc's receiver changed: see NoWaitAudio"
+    receiver._RTCRtpReceiver__jitter_buffer = NoWaitAudio()
 
 
 class AudioBridge(pj.AudioMediaPort):
@@ -119,7 +177,7 @@ class AudioBridge(pj.AudioMediaPort):
 
     def onFrameReceived(self, frame):  # the caller's voice
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            pcm = bytes(frame.buf)
+            pcm = vector_bytes(frame.buf)
             for voice in list(self.voices.values()):
                 self.loop.call_soon_threadsafe(voice.push, pcm)
 
@@ -130,7 +188,7 @@ class AudioBridge(pj.AudioMediaPort):
                 parts.append(bytes(buffer[:FRAME_BYTES]).ljust(FRAME_BYTES, b"\0"))
                 del buffer[:FRAME_BYTES]
         frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-        frame.buf = pj.ByteVector(mix(parts))  # silence while no browser has sent anything
+        set_frame_audio(frame, mix(parts))  # silence while no browser has sent anything
         frame.size = FRAME_BYTES
 
     def add(self, who: str, voice: CallerVoice) -> None:
@@ -202,6 +260,10 @@ class PhoneCall(pj.Call):
         self.supervisor_offered = False  # the wait is long: "to talk to a supervisor, press 9" is said
         self.supervisor_asked = False
         self.offer_later: asyncio.Task | None = None
+        # A peer connection made while the call rings (relay candidate gathered, offer ready): the
+        # accept only sends it. (peer, the caller's voice), with the time its credentials run out.
+        self.prepared: asyncio.Task | None = None
+        self.prepared_until = 0.0
         # Handed with the call's end when the psychologist hung up: the caller may say whether it helped.
         self.feedback_ticket: str | None = None
 
@@ -494,6 +556,8 @@ class PhoneCall(pj.Call):
             self.offer_later = self.agent.loop.create_task(self.offer_supervisor_later())
         elif kind == "queue.position":
             self.heard_place(event)
+        elif kind == "call.ringing" and event.get("ice"):
+            await self.prepare(event["ice"])
         elif kind == "call.accepted":
             self.waiting = False
             self.agent.main_thread(self.stop_prompt)
@@ -584,29 +648,43 @@ class PhoneCall(pj.Call):
 
     # --- WebRTC towards the psychologist's browser ------------------------------------------------
 
+    async def prepare(self, ice: dict) -> None:
+        """The call rings: make the psychologist's peer connection now (its relay allocation is most
+        of the time an accept would otherwise wait for). Kept if the call rings someone else next,
+        while its credentials last."""
+        if self.prepared is not None and time.time() < self.prepared_until:
+            return
+        await self.drop_prepared()
+        self.prepared, self.prepared_until = self.agent.loop.create_task(new_peer(ice)), usable_until(ice)
+
+    async def drop_prepared(self) -> None:
+        prepared, self.prepared = self.prepared, None
+        if prepared is None:
+            return
+        prepared.cancel()
+        try:
+            peer, _ = await prepared
+        except (asyncio.CancelledError, Exception):
+            return  # never made: nothing to close
+        await peer.close()
+
+    async def ready_peer(self, ice: dict, to: str) -> tuple[RTCPeerConnection, "CallerVoice"]:
+        """The peer connection prepared while the call rang, if it is still good, or a new one."""
+        prepared, self.prepared = self.prepared, None
+        if prepared is not None and to == "psychologist" and time.time() < self.prepared_until:
+            try:
+                return await prepared
+            except Exception:
+                logger.warning("phone call %s: the peer prepared while ringing failed", self.token)
+        elif prepared is not None:
+            self.prepared = prepared
+            await self.drop_prepared()
+        return await new_peer(ice)
+
     async def offer(self, ice: dict, to: str = "psychologist") -> None:
         """Offer WebRTC to the browser of TO (the caller's side always offers, as the app does)."""
-        servers = [
-            RTCIceServer(
-                urls=server["urls"], username=server.get("username"), credential=server.get("credential")
-            )
-            for server in ice.get("iceServers", [])
-        ]
-        peer = RTCPeerConnection(
-            RTCConfiguration(
-                iceServers=servers,
-                iceTransportPolicy=RTCIceTransportPolicy(ice.get("iceTransportPolicy", "all")),
-            )
-        )
+        peer, voice = await self.ready_peer(ice, to)
         self.peers[to] = peer
-        voice = CallerVoice()
-        transceiver = peer.addTransceiver(voice, direction="sendrecv")
-        # G.711 end to end where the browser accepts it: no transcoding of the phone's audio.
-        codecs = RTCRtpSender.getCapabilities("audio").codecs
-        transceiver.setCodecPreferences(
-            [c for c in codecs if c.mimeType == "audio/PCMU"]
-            + [c for c in codecs if c.mimeType != "audio/PCMU"]
-        )
         bridge = await self.agent.in_main_thread(self._open_bridge)
         bridge.add(to, voice)
 
@@ -614,7 +692,6 @@ class PhoneCall(pj.Call):
         def on_track(track):
             self.agent.loop.create_task(self._to_caller(track, bridge, peer))
 
-        await peer.setLocalDescription(await peer.createOffer())
         description = peer.localDescription
         await self.send(
             {
@@ -643,6 +720,9 @@ class PhoneCall(pj.Call):
             who = next((role for role, known in self.peers.items() if known is peer), None)
             if who is None:
                 return  # that browser left the call
+            if frame.sample_rate == RATE and frame.format.name == "s16" and len(frame.layout.channels) == 1:
+                bridge.speak(who, bytes(frame.planes[0])[: frame.samples * 2])  # G.711 decoded: as is
+                continue
             for converted in resampler.resample(frame):
                 bridge.speak(who, bytes(converted.planes[0])[: converted.samples * 2])
 
@@ -664,7 +744,9 @@ class PhoneCall(pj.Call):
                 await peer.addIceCandidate(parsed)
 
     async def close_peer(self, who: str | None = None) -> None:
-        """Close the connection with WHO's browser, or with every browser."""
+        """Close the connection with WHO's browser, or with every browser (and the one prepared)."""
+        if who is None:
+            await self.drop_prepared()
         for party in [who] if who else list(self.peers):
             peer = self.peers.pop(party, None)
             if self.bridge is not None:
@@ -679,6 +761,48 @@ class PhoneCall(pj.Call):
             self.peers["psychologist"] = self.peers.pop("supervisor")
             if self.bridge is not None:
                 self.bridge.rename("supervisor", "psychologist")
+
+
+async def new_peer(ice: dict) -> tuple[RTCPeerConnection, CallerVoice]:
+    """A peer connection with ICE, the caller's voice to send, and its offer made: candidates gathered."""
+    servers = [
+        RTCIceServer(
+            urls=server["urls"], username=server.get("username"), credential=server.get("credential")
+        )
+        for server in ice.get("iceServers", [])
+    ]
+    peer = RTCPeerConnection(
+        RTCConfiguration(
+            iceServers=servers,
+            iceTransportPolicy=RTCIceTransportPolicy(ice.get("iceTransportPolicy", "all")),
+        )
+    )
+    voice = CallerVoice()
+    transceiver = peer.addTransceiver(voice, direction="sendrecv")
+    voice.transceiver = transceiver
+    without_receiving_delay(transceiver)
+    # G.711 end to end where the browser accepts it: no transcoding of the phone's audio.
+    codecs = RTCRtpSender.getCapabilities("audio").codecs
+    transceiver.setCodecPreferences(
+        [c for c in codecs if c.mimeType == "audio/PCMU"] + [c for c in codecs if c.mimeType != "audio/PCMU"]
+    )
+    try:
+        await peer.setLocalDescription(await peer.createOffer())
+    except BaseException:
+        await peer.close()
+        raise
+    return peer, voice
+
+
+def usable_until(ice: dict) -> float:
+    """Until when a peer made with ICE may be used: a minute before its TURN credentials expire (the
+    relay refuses the permissions asked with them afterwards). coturn's usernames start with it."""
+    expiries = [
+        int(server["username"].split(":", 1)[0])
+        for server in ice.get("iceServers", [])
+        if str(server.get("username", "")).split(":", 1)[0].isdigit()
+    ]
+    return min(expiries) - 60 if expiries else math.inf
 
 
 class LineAccount(pj.Account):
@@ -743,8 +867,11 @@ class Agent:
         self._main_thread_work: collections.deque = collections.deque()
 
     def main_thread(self, work) -> None:
-        """Run WORK on the main thread between two polls of PJSIP (PJSIP objects are not thread-safe here)."""
+        """Run WORK on the main thread, soon, outside PJSIP's callbacks (PJSIP objects are not
+        thread-safe here; the asyncio loop runs on the main thread, between two polls of PJSIP)."""
         self._main_thread_work.append(work)
+        if len(self._main_thread_work) == 1:
+            self.loop.call_soon(self._run_main_thread_work)
 
     async def in_main_thread(self, work):
         future = self.loop.create_future()
@@ -778,6 +905,8 @@ class Agent:
         config.medConfig.clockRate = RATE
         config.medConfig.sndClockRate = RATE
         config.medConfig.noVad = True
+        config.medConfig.jbMaxPre = JITTER_MAX_PREFETCH_MS
+        config.medConfig.jbMax = JITTER_MAX_MS
         self.endpoint.libInit(config)
         transport = pj.TransportConfig()
         transport.port = self.port
@@ -806,10 +935,10 @@ class Agent:
         logger.info("the phone line's media agent answers on port %s", self.port)
         while not stop.is_set():
             self.endpoint.libHandleEvents(0)
-            while self._main_thread_work:
-                self._run_main_thread_work(self._main_thread_work.popleft())
             self._forget_ended()
-            await asyncio.sleep(0.005)
+            # The audio runs on PJSIP's clock thread; this loop only hands SIP events on (an INVITE,
+            # a key, a BYE): it need not spin (at 5 ms, an idle agent took 2.3 % of a core).
+            await asyncio.sleep(POLL_SECONDS if self.calls else IDLE_POLL_SECONDS)
         for call in list(self.calls.values()):
             call.hang_up()
         for _ in range(50):
@@ -821,14 +950,15 @@ class Agent:
         self.account = None
         self.endpoint.libDestroy()
 
-    @staticmethod
-    def _run_main_thread_work(work) -> None:
-        """One call's work (a prompt to play, a bridge to open); a call that ended meanwhile must not
+    def _run_main_thread_work(self) -> None:
+        """The calls' work (a prompt to play, a bridge to open); a call that ended meanwhile must not
         take the process, and the other calls, down with it."""
-        try:
-            work()
-        except pj.Error:
-            logger.warning("a phone call's media work failed (the call had ended)")
+        while self._main_thread_work:
+            work = self._main_thread_work.popleft()
+            try:
+                work()
+            except pj.Error:
+                logger.warning("a phone call's media work failed (the call had ended)")
 
     def _forget_ended(self) -> None:
         for token, call in list(self.calls.items()):

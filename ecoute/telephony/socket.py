@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from ecoute.abuse import limits
 from ecoute.calls import actions
 from ecoute.calls.consumers import CallerSocket
+from ecoute.calls.ice import ice_configuration
 from ecoute.calls.models import Channel, EndReason
 from ecoute.feedback import counting
 from ecoute.lib.source import PREVIOUS_SCOPE_KEY, SCOPE_KEY
@@ -117,6 +118,15 @@ class PhoneSocket(CallerSocket):
                 "feedback_refused", gettext("Ce retour a déjà été donné, ou l’appel est trop ancien.")
             )
         await self.send_event(events.feedback_counted())
+
+    async def before_relay(self, event):
+        await super().before_relay(event)
+        if event["type"] == "call.ringing":
+            # The agent's ICE servers with the ring, not only with the accept: it gathers its relay
+            # candidate and prepares its offer meanwhile (bench/phone_bridge.py: accept → audio).
+            event.update(
+                events.caller_ringing(event["call_id"], event["psychologist_id"], ice_configuration())
+            )
 
     def caller_key_hash(self) -> str:
         if self.given_code is not None:

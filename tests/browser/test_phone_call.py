@@ -6,6 +6,8 @@ its digits reaches the database, the logs (Kamailio, the agent, the server) or a
 psychologist's browser received (websocket frames, page).
 """
 
+import json
+import signal
 import time
 
 import pytest
@@ -18,6 +20,7 @@ from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
 from tests.support.phone import ONE_NUMBER_MANY_CALLS, PhoneLine, summary_of
 from tests.support.sip import CALLER_NUMBER, find_number
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.coturn, pytest.mark.django_db(transaction=True)]
 
@@ -94,6 +97,66 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     assert find_number("\n".join(received)) == [], "a websocket frame to the psychologist's browser"
     assert find_number(workspace.content()) == []
     assert find_number(redis_contents()) == []
+
+
+def in_dialog_answers(path) -> list[tuple[str, int]]:
+    """The final answers to the phone's own requests after its INVITE, as they came (--answers-to)."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    sent = [json.loads(line) for line in lines if json.loads(line)["request"] == "sent"]
+    return [(a["method"], a["status"], a["at"]) for a in sent[1:]]
+
+
+def test_a_bridged_phone_call_goes_on_both_ways_through_a_hold_an_unhold_and_an_update(
+    phone_line, open_page, tmp_path
+):
+    claire = make_psychologist("Claire")
+    workspace = open_page("/espace/", viewport={"width": 1280, "height": 800})
+    log_in_and_go_available(workspace, claire)
+    answers = tmp_path / "answers.jsonl"
+    caller = phone_line.dial(
+        "--number", "0" + CALLER_NUMBER, "--seconds", "90", "--digits", "#", "--answers-to", str(answers)
+    )  # fmt: skip
+    workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)
+    workspace.click("[data-action=accept]")
+    wait_for_audio(workspace)
+
+    # The phone, in the bridged call: on hold and off (two re-INVITEs), then an UPDATE (a session
+    # refresh's request), each answered 200 through the edge by the agent.
+    caller.send_signal(signal.SIGUSR1)
+    done = wait_for(
+        lambda: len(in_dialog_answers(answers)) >= 3 and in_dialog_answers(answers),
+        while_running=caller,
+        what="the phone's hold, unhold and UPDATE were not all answered",
+    )
+    assert [(method, status) for method, status, _ in done] == [
+        ("INVITE", 200),
+        ("INVITE", 200),
+        ("UPDATE", 200),
+    ]
+    updated_at = done[-1][2]
+    # The caller's voice still reaches the browser after them, over the same connection.
+    before = workspace.evaluate(CALL_STATS)
+    after = wait_for(
+        lambda: (
+            (stats := workspace.evaluate(CALL_STATS))["totalAudioEnergy"] > before["totalAudioEnergy"]
+            and stats
+        ),
+        what="no more audio reached the browser after the UPDATE",
+    )
+    assert after["connectionState"] == "connected" and after["bytesReceived"] > before["bytesReceived"]
+    workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone, as in the first test
+    workspace.click("[data-action=hangup]")
+    workspace.locator("[data-show=wrap_up]:visible").wait_for()
+
+    summary = summary_of(caller)
+    assert summary["hung_up_by"] == "line"  # the call went on to the psychologist's hang-up
+    # And the browser's voice still reaches the phone after the UPDATE.
+    heard_after = summary["loudness_every_100ms"][
+        int((updated_at - summary["recording_started_at"]) * 10) + 5 :
+    ]
+    assert heard_after and max(heard_after) > 300, summary["loudness_every_100ms"][-80:]
+    call = Call.objects.get()
+    assert call.state == CallState.ENDED and call.end_reason == EndReason.PSYCHOLOGIST_HUNG_UP
 
 
 def redis_contents() -> str:

@@ -48,6 +48,7 @@ async def test_a_supervisor_calls_a_caller_waiting_too_long_back_and_they_talk(s
     ringing = await caller.expect("call.ringing")
     # The caller's app is told a supervisor calls back, not that a psychologist of the line rings.
     assert (ringing["psychologist_id"], ringing["by_supervisor"]) == (helene.pk, True)
+    assert "ice" not in ringing  # only the phone line's agent prepares its offer while it rings
     await caller.expect("call.accepted")
 
     # The usual audio path: the caller's offer reaches the supervisor's workspace, the answer comes back.

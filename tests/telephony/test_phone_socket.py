@@ -77,7 +77,12 @@ async def test_a_phone_caller_and_an_app_caller_wait_in_one_queue_in_arrival_ord
     await database_sync_to_async(Presence.objects.filter(pk=claire.pk).update)(status=Status.WRAP_UP)
     await workspace.send({"type": "status.set", "status": "available"})
     assert (await workspace.expect("call.ringing"))["call_id"] == phone_call
-    await phone.expect("call.ringing")
+    # The agent gets its ICE servers with the ring: it prepares its offer while the call rings.
+    ringing = await phone.expect("call.ringing")
+    assert ringing["ice"]["iceServers"] is not None and ringing["ice"]["iceTransportPolicy"] in (
+        "all",
+        "relay",
+    )
     await workspace.send({"type": "call.accept", "call_id": phone_call})
     assert "ice" in await phone.expect("call.accepted")
 
