@@ -85,7 +85,7 @@ def test_the_sign_in_sheet_on_a_tablet(new_site_page):
     assert_accessible(page)
     page.check(f"input[name=present][value='{people[0].pk}']")
     page.check(f"input[name=present][value='{people[2].pk}']")
-    page.click(".sign-in-sheet form[action$='/enregistrer/'] button[type=submit]")
+    page.get_by_role("button", name="Enregistrer les présences").click()
     page.locator(".messages").wait_for()
     screenshot(page, "programme-sign-in-sheet-tablet")
     states = dict(Registration.objects.values_list("name", "state"))
@@ -239,6 +239,55 @@ def test_a_training_s_place_on_the_directory_s_map_on_a_phone(new_site_page):
     assert_accessible(page)
     page.locator("#directory-map").scroll_into_view_if_needed()
     screenshot(page, "programme-event-place-on-map-phone")
+
+
+def test_staff_place_the_venue_on_the_event_s_map_then_the_public_sees_it_there(new_site_page):
+    from tests.directory.conftest import ensure_geography
+
+    ensure_geography()
+    event = make_event(
+        city="Bordeaux", venue="CHU Pellegrin, place Amélie Raba-Léon", region="Nouvelle-Aquitaine"
+    )
+    staff = make_staff(Role.PROGRAMME)
+    staff.is_staff = True
+    staff.save()
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, staff, lands_on="**/espace/programme/")
+    page.goto(f"/admin/programme/event/{event.pk}/change/")
+    page.locator("#venue-map[data-ready='1']").wait_for()
+    page.locator("#venue-map").click()  # the middle of France's map: somewhere in the Centre
+    page.locator("#venue-map[data-marker]").wait_for()
+    latitude, longitude = (float(page.input_value(f"#id_venue_{axis}")) for axis in ("latitude", "longitude"))
+    assert 44 < latitude < 49 and -1 < longitude < 5
+
+    page.fill("#id_venue_latitude", "40.4168")  # Madrid: a slip
+    page.fill("#id_venue_longitude", "-3.7038")
+    page.click("input[name=_continue]")
+    page.locator(".errorlist").first.wait_for()
+    assert "ni en France" in page.locator(".errorlist").first.inner_text()
+    event.refresh_from_db()
+    assert event.venue_latitude is None
+
+    page.fill("#id_venue_latitude", "44.82698")
+    page.fill("#id_venue_longitude", "-0.60624")
+    page.locator("#id_venue_longitude").dispatch_event("change")
+    page.locator("#venue-map[data-marker='44.82698,-0.60624']").wait_for()  # the marker follows the fields
+    page.locator("#venue-map").scroll_into_view_if_needed()
+    screenshot(page, "programme-event-venue-form-tablet")
+    page.click("input[name=_continue]")
+    page.locator(".messagelist .success").wait_for()
+    event.refresh_from_db()
+    assert (event.venue_latitude, event.venue_longitude) == (44.82698, -0.60624)
+
+    public = new_site_page(f"/programme/{event.pk}/")
+    public.locator("#directory-map[data-ready='1']").wait_for()
+    public.locator("#directory-map .leaflet-interactive").last.click()
+    popup = public.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "CHU Pellegrin, place Amélie Raba-Léon" in popup.inner_text()
+    assert_accessible(public)
+    public.locator("#directory-map").scroll_into_view_if_needed()
+    screenshot(public, "programme-event-venue-on-map-phone")
 
 
 def test_staff_create_an_ejades_series_on_a_tablet_preview_then_publish(new_site_page):
