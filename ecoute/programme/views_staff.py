@@ -198,6 +198,9 @@ def sign_in_sheet_pdf(request, pk):
     if not chosen:
         raise Http404
     slot = chosen[0]
+    journal_export(
+        request, event, f"émargement de l'événement {event.pk} (pdf, créneau {slot.pk if slot else '-'})"
+    )
     response = HttpResponse(sheet.pdf(event, slot), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="emargement-{event.pk}-{slot.pk if slot else 0}.pdf"'
     return response

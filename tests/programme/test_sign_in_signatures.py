@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from ecoute.accounts.models import Role
 from ecoute.programme import actions, signatures
 from ecoute.programme.models import Registration, Signature, State
+from ecoute.security.models import SecurityEvent, SecurityEventKind
 from tests.programme.support import make_event, make_two_day_training
 from tests.support.contacts import make_staff
 from tests.support.twofactor import log_in
@@ -100,6 +101,7 @@ def test_signing_a_half_day_marks_attendance_and_shows_on_the_sheet_and_its_pdf(
     assert drawing.count(b" l\n") >= before.count(b" l\n") + 5  # the signature's lines are drawn
     text = pdf_text_and_drawing(staff, event, half_days[1])[0]
     assert "Jour 1, après-midi" in text and "sans signature" not in text
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).count() == 3  # names left the platform
 
 
 def test_an_event_without_half_days_has_one_signature_each_and_one_pdf(staff):
