@@ -184,7 +184,7 @@ def _cell(event, cell: str):
     if registration_pk.isdigit() and slot_pk.isdigit():
         registration = sheet.people(event).filter(pk=int(registration_pk)).first()
     if registration is None or (int(slot_pk) not in slots if slots else slot_pk != "0"):
-        raise signatures.BadSignature(gettext("Cette case n'est pas sur la feuille : rechargez la page."))
+        raise actions.RegistrationError(gettext("Cette case n'est pas sur la feuille : rechargez la page."))
     return registration, slots.get(int(slot_pk))
 
 
