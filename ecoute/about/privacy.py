@@ -228,7 +228,8 @@ def participant_data() -> list[Kept]:
                 "Si vous vous inscrivez à une formation, une journée JADES, une eJADES ou au colloque : "
                 "votre nom, votre e-mail, votre profession, et si vous les donnez votre numéro RPPS/ADELI, "
                 "votre inscription DPC et vos besoins d’accessibilité (chiffrés) ; pour un atelier en ligne, "
-                "l’heure de votre première connexion par votre lien ; les e-mails que nous vous envoyons "
+                "l’heure de votre première connexion par votre lien ; pour une formation, votre signature "
+                "sur la feuille d’émargement de chaque demi-journée ; les e-mails que nous vous envoyons "
                 "pour cet événement."
             ),
             why=_(
@@ -244,7 +245,7 @@ def participant_data() -> list[Kept]:
                 "attended": duration(settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS),
                 "mail": duration(days_of(SENT_MAIL_KEPT)),
             },
-            sources=("programme_registration", "programme_outboxmessage"),
+            sources=("programme_registration", "programme_signature", "programme_outboxmessage"),
         ),
         Kept(
             what=_(

@@ -39,6 +39,7 @@ from .models import (
     Member,
     OutboxMessage,
     Registration,
+    Signature,
     State,
     Workshop,
     WorkshopChoice,
@@ -86,6 +87,10 @@ class WorkshopProblem(RegistrationError):
 
 class IllegalTransition(RegistrationError):
     code = "illegal"
+
+
+class AlreadySigned(RegistrationError):
+    code = "signed"
 
 
 def normalise_email(email: str) -> str:
@@ -403,6 +408,20 @@ def attend(registration_id) -> None:
 
 
 @transaction.atomic
+def sign(registration_id, slot_id, path: str) -> Signature:
+    """The person signed the sheet of a half-day (PATH empty: staff noted them present, unable to sign)."""
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.signatures.filter(slot_id=slot_id).exists():
+        raise AlreadySigned(
+            gettext("%(name)s a déjà signé pour cette demi-journée.")
+            % {"name": registration.name or registration.email}
+        )
+    if registration.state != State.ATTENDED:
+        _move(registration_id, State.ATTENDED)
+    return Signature.objects.create(registration=registration, slot_id=slot_id, path=path)
+
+
+@transaction.atomic
 def record_join(registration_id, now=None) -> None:
     """An online session's join link was followed: the person attended; the first time and the count are kept."""
     now = now or timezone.now()
@@ -526,22 +545,20 @@ def purge(now=None) -> dict[str, int]:
 
     Registrations of people who did not attend go ECOUTE_PROGRAMME_RETENTION_DAYS after the event's
     end; those who attended are kept ECOUTE_PROGRAMME_ATTENDANCE_DAYS (the proof of attendance that
-    DPC and Qualiopi ask for, and the certificate's verification). Sent e-mails go after 30 days.
+    DPC and Qualiopi ask for, and the certificate's verification), with their sign-in sheet's
+    signatures. Sent e-mails go after 30 days.
     The trainings' questionnaires are kept as long as the proof of attendance (survey.purge).
     """
     now = now or timezone.now()
     done = {}
     old = now - timedelta(days=settings.ECOUTE_PROGRAMME_RETENTION_DAYS)
-    done["registrations"] = (
-        Registration.objects.filter(event__ends_at__lt=old)
-        .exclude(state=State.ATTENDED)
-        .delete()[1]
-        .get("programme.Registration", 0)
-    )
+    absent = Registration.objects.filter(event__ends_at__lt=old).exclude(state=State.ATTENDED).delete()[1]
+    done["registrations"] = absent.get("programme.Registration", 0)
     proof = now - timedelta(days=settings.ECOUTE_PROGRAMME_ATTENDANCE_DAYS)
-    done["attendances"] = (
-        Registration.objects.filter(event__ends_at__lt=proof).delete()[1].get("programme.Registration", 0)
-    )
+    attended = Registration.objects.filter(event__ends_at__lt=proof).delete()[1]
+    done["attendances"] = attended.get("programme.Registration", 0)
+    # The sheet's signatures go with their registrations (a person ticked absent after signing: 90 days).
+    done["signatures"] = absent.get("programme.Signature", 0) + attended.get("programme.Signature", 0)
     done["sent_mails"] = mail.forget_sent(now - SENT_MAIL_KEPT)
     done["questionnaires"] = survey.purge(now)
     return done

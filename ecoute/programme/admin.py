@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ecoute.accounts.access import runs_programme
+from ecoute.directory.views import map_config
 
 from . import actions, series
 from .models import HOLDING_STATES, Event, Member, OutboxMessage, Question, Series, Slot, Workshop
@@ -68,13 +69,26 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
     search_fields = ["title", "theme", "city"]
     date_hierarchy = "starts_at"
     inlines = [SlotInline]
-    readonly_fields = ["cancelled_at", "series", "occurrence"]
+    readonly_fields = ["cancelled_at", "series", "occurrence", "venue_map"]
     actions = ["publish", "unpublish", "repeat_weekly", "cancel"]
     fieldsets = [
         (None, {"fields": ["kind", "title", "theme", "description", "speakers"]}),
         (
             _("Quand et où"),
-            {"fields": ["starts_at", "ends_at", "online", "venue", "city", "region", "join_url"]},
+            {
+                "fields": [
+                    "starts_at",
+                    "ends_at",
+                    "online",
+                    "venue",
+                    "city",
+                    "region",
+                    "venue_map",
+                    "venue_latitude",
+                    "venue_longitude",
+                    "join_url",
+                ]
+            },
         ),
         (
             _("Places et prix"),
@@ -82,6 +96,26 @@ class EventAdmin(ProgrammeAccess, admin.ModelAdmin):
         ),
         (_("Publication"), {"fields": ["published", "cancelled_at", "series", "occurrence"]}),
     ]
+
+    class Media:
+        css = {"all": ["leaflet/leaflet.css", "programme/venue_map.css"]}
+        js = ["leaflet/leaflet.js", "programme/venue_map.js"]
+
+    @admin.display(description=_("position du lieu"))
+    def venue_map(self, event):
+        """The map where staff click (or drag the marker) to set the venue's latitude and longitude."""
+        config = map_config()
+        return format_html(
+            '<div id="venue-map" class="venue-map" data-outlines="{}" data-tiles="{}" data-attribution="{}" '
+            'aria-describedby="venue-map-help"></div><p id="venue-map-help" class="help">{}</p>',
+            reverse("directory_api:outlines"),
+            config["tiles"],
+            config["attribution"],
+            _(
+                "Cliquez sur la carte à l'endroit du lieu, ou faites glisser le repère ; ou saisissez la "
+                "latitude et la longitude ci-dessous. Sans position, la carte de l'événement montre sa ville."
+            ),
+        )
 
     def get_queryset(self, request):
         return (

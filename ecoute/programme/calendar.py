@@ -38,6 +38,8 @@ def _entry(event, sequence: int = 0) -> CalendarEvent:
         entry.add("location", gettext("En ligne (le lien arrive par e-mail une heure avant)"))
     else:
         entry.add("location", ", ".join(part for part in (event.venue, event.city) if part))
+        if event.venue_latitude is not None and event.venue_longitude is not None:
+            entry.add("geo", (event.venue_latitude, event.venue_longitude))  # a phone's map opens there
     entry.add("description", event.theme or event.title)
     entry.add("url", settings.ECOUTE_PUBLIC_URL + event_path(event))
     return entry

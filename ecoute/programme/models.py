@@ -33,6 +33,9 @@ class Event(models.Model):
     city = models.CharField(_("ville"), max_length=100, blank=True)
     region = models.CharField(_("région"), max_length=100, blank=True)
     venue = models.CharField(_("lieu"), max_length=300, blank=True, help_text=_("Établissement et adresse."))
+    # The venue's exact position on the map (place.py); none: the city's town hall stands for it.
+    venue_latitude = models.FloatField(_("latitude du lieu"), null=True, blank=True)
+    venue_longitude = models.FloatField(_("longitude du lieu"), null=True, blank=True)
     starts_at = models.DateTimeField(_("début"))
     ends_at = models.DateTimeField(_("fin"))
     capacity = models.PositiveIntegerField(_("places"))
@@ -81,6 +84,26 @@ class Event(models.Model):
     @property
     def is_free(self) -> bool:
         return self.price == 0
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .place import in_france
+
+        latitude, longitude = self.venue_latitude, self.venue_longitude
+        if (latitude is None) != (longitude is None):
+            raise ValidationError(
+                {"venue_latitude": _("La position du lieu a besoin d'une latitude et d'une longitude.")}
+            )
+        if latitude is not None and not in_france(latitude, longitude):
+            raise ValidationError(
+                {
+                    "venue_latitude": _(
+                        "Cette position n'est ni en France métropolitaine ni dans un département d'outre-mer : "
+                        "vérifiez la latitude (nord-sud, 41 à 51 en métropole) et la longitude (ouest-est)."
+                    )
+                }
+            )
 
     @property
     def place_limit(self) -> int:
@@ -261,6 +284,42 @@ class WorkshopChoice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registration", "slot"], name="one_workshop_per_slot")]
+
+
+class Signature(models.Model):
+    """A participant's signature on the sign-in sheet of one half-day (the slot; none: the whole event).
+
+    The proof of attendance DPC auditors ask for. The drawing is kept as an SVG path in the box of
+    signatures.BOX (signatures.py validates what the tablet sends); an empty path says that staff
+    noted the person present without a signature (someone who could not sign).
+    """
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("inscription")
+    )
+    slot = models.ForeignKey(
+        Slot,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("demi-journée"),
+    )
+    path = models.TextField(_("tracé"), blank=True)
+    signed_at = models.DateTimeField(_("signé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "slot"], nulls_distinct=False, name="one_signature_per_half_day"
+            )
+        ]
+
+    @property
+    def without_drawing(self) -> bool:
+        return not self.path
 
 
 class Member(models.Model):

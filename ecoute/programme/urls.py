@@ -40,6 +40,12 @@ urlpatterns = [
         name="staff_attendance_export",
     ),
     path("espace/programme/<int:pk>/emargement/", views_staff.sign_in_sheet, name="staff_sign_in"),
+    path("espace/programme/<int:pk>/emargement/signer/", views_staff.sign, name="staff_sign"),
+    path(
+        "espace/programme/<int:pk>/emargement/feuille.pdf",
+        views_staff.sign_in_sheet_pdf,
+        name="staff_sign_in_pdf",
+    ),
     path(
         "espace/programme/<int:pk>/emargement/enregistrer/",
         views_staff.record_attendance,

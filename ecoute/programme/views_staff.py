@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,9 +19,9 @@ from ecoute.lib.tabular import safe_cell
 from ecoute.security import journal
 from ecoute.security.models import SecurityEventKind
 
-from . import actions, links, sentinels, survey
+from . import actions, links, sentinels, sheet, signatures, survey
 from .forms import MessageForm
-from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, State
+from .models import ACTIVE_STATES, HOLDING_STATES, Event, Registration, Signature, State
 
 programme_staff = role_required(*PROGRAMME_ROLES)
 
@@ -138,18 +139,71 @@ def journal_export(request, event, summary: str) -> None:
 @require_GET
 @programme_staff
 def sign_in_sheet(request, pk):
-    """A sheet per half-day: tick who is here on a tablet, or print it pre-filled to sign."""
-    event = get_object_or_404(Event, pk=pk)
-    people = (
-        event.registrations.filter(state__in=HOLDING_STATES)
-        .exclude(state=State.OFFERED)
-        .order_by("name", "email")
-    )
+    """A sheet per half-day: people sign on the tablet, or are ticked, or it is printed pre-filled to sign."""
+    return _sheet(request, get_object_or_404(Event, pk=pk))
+
+
+def _sheet(request, event, problem: str = "", status: int = 200):
+    slots = sheet.half_days(event)
     return render(
         request,
         "programme/staff/sign_in_sheet.html",
-        {"event": event, "people": people, "slots": event.slots.all()},
+        {"event": event, "rows": sheet.rows(event, slots), "slots": slots, "problem": problem},
+        status=status,
     )
+
+
+@require_POST
+@programme_staff
+def sign(request, pk):
+    """One cell of the sheet signed on the tablet (strokes), or noted present by staff (without_signature)."""
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        registration, slot = _cell(event, request.POST.get("cell", ""))
+        drawn = (
+            ""
+            if request.POST.get("without_signature")
+            else signatures.svg_path(request.POST.get("strokes", ""))
+        )
+        actions.sign(registration.pk, slot.pk if slot else None, drawn)
+    except (signatures.BadSignature, actions.RegistrationError) as problem:
+        return _sheet(request, event, problem=str(problem), status=400)
+    who = registration.name or registration.email
+    if drawn:
+        messages.success(request, gettext("Signature de %(name)s enregistrée.") % {"name": who})
+    else:
+        messages.success(request, gettext("%(name)s noté·e présent·e sans signature.") % {"name": who})
+    return redirect(reverse("programme:staff_sign_in", args=[event.pk]) + f"#person-{registration.pk}")
+
+
+def _cell(event, cell: str):
+    """The registration and the slot (None for an event without slots) a cell of EVENT's sheet names."""
+    registration_pk, _, slot_pk = cell.partition(":")
+    slots = {slot.pk: slot for slot in event.slots.all()}
+    registration = None
+    if registration_pk.isdigit() and slot_pk.isdigit():
+        registration = sheet.people(event).filter(pk=int(registration_pk)).first()
+    if registration is None or (int(slot_pk) not in slots if slots else slot_pk != "0"):
+        raise actions.RegistrationError(gettext("Cette case n'est pas sur la feuille : rechargez la page."))
+    return registration, slots.get(int(slot_pk))
+
+
+@require_GET
+@programme_staff
+def sign_in_sheet_pdf(request, pk):
+    """The PDF of one half-day's sheet (?demi-journee=<slot>; none for an event without slots)."""
+    event = get_object_or_404(Event, pk=pk)
+    wanted = request.GET.get("demi-journee", "")
+    chosen = [slot for slot in sheet.half_days(event) if (str(slot.pk) if slot else "") == wanted]
+    if not chosen:
+        raise Http404
+    slot = chosen[0]
+    journal_export(
+        request, event, f"émargement de l'événement {event.pk} (pdf, créneau {slot.pk if slot else '-'})"
+    )
+    response = HttpResponse(sheet.pdf(event, slot), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="emargement-{event.pk}-{slot.pk if slot else 0}.pdf"'
+    return response
 
 
 @require_POST
@@ -159,9 +213,13 @@ def record_attendance(request, pk):
     event = get_object_or_404(Event, pk=pk)
     present = {int(value) for value in request.POST.getlist("present") if value.isdigit()}
     listed = {int(value) for value in request.POST.getlist("listed") if value.isdigit()}
+    # A signature is the proof of presence: a box left unticked does not undo it.
+    signed = set(
+        Signature.objects.filter(registration__event=event).values_list("registration_id", flat=True)
+    )
     changed = 0
     for registration in event.registrations.filter(pk__in=listed, state__in=HOLDING_STATES):
-        wanted = State.ATTENDED if registration.pk in present else State.NO_SHOW
+        wanted = State.ATTENDED if registration.pk in present | signed else State.NO_SHOW
         if registration.state != wanted and registration.state != State.OFFERED:
             (actions.attend if wanted == State.ATTENDED else actions.no_show)(registration.pk)
             changed += 1

@@ -73,7 +73,7 @@ def summary(done: dict[str, int]) -> str:
         f"{done['security_events']} événements de sécurité et {done['admin_log']} entrées de l'historique d'administration "
         f"supprimés, {done['sessions']} sessions expirées, {done['noted_referrals']} orientations notées jamais reprises dans une fiche oubliées, "
         f"{done.get('programme_registrations', 0)} inscriptions et {done.get('programme_attendances', 0)} présences "
-        f"au programme, {done.get('programme_sent_mails', 0)} e-mails envoyés et "
+        f"au programme (avec {done.get('programme_signatures', 0)} signatures d'émargement), {done.get('programme_sent_mails', 0)} e-mails envoyés et "
         f"{done.get('programme_questionnaires', 0)} questionnaires de formation supprimés, "
         f"{done['author_seals']} données d'auteurs de témoignages scellées, {done['abandoned_testimonies']} témoignages "
         f"abandonnés et {done['refused_testimonies']} témoignages refusés supprimés, {done['decision_reasons']} motifs de modération effacés, {done['study_invitations']} invitations d'études closes supprimées, "

@@ -85,11 +85,62 @@ def test_the_sign_in_sheet_on_a_tablet(new_site_page):
     assert_accessible(page)
     page.check(f"input[name=present][value='{people[0].pk}']")
     page.check(f"input[name=present][value='{people[2].pk}']")
-    page.click(".sign-in-sheet button[type=submit]")
+    page.get_by_role("button", name="Enregistrer les présences").click()
     page.locator(".messages").wait_for()
     screenshot(page, "programme-sign-in-sheet-tablet")
     states = dict(Registration.objects.values_list("name", "state"))
     assert states == {"Anne Petit": State.ATTENDED, "Bruno Roy": State.NO_SHOW, "Chloé Blanc": State.ATTENDED}
+
+
+def draw(page, canvas, strokes) -> None:
+    """Sign with the mouse: each stroke a pressed move through points given in fractions of the canvas."""
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        (x, y), *rest = stroke
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=8)
+        page.mouse.up()
+
+
+def test_signing_a_training_s_half_day_on_a_tablet(new_site_page):
+    from ecoute.programme import actions
+    from ecoute.programme.models import Signature
+    from tests.programme.support import make_two_day_training
+
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, make_staff(Role.PROGRAMME), lands_on="**/espace/programme/")
+    page.goto(f"/espace/programme/{event.pk}/emargement/")
+    page.click(f"button.sign[data-cell='{anne.pk}:{half_days[0].pk}']")
+    pad = page.locator("#signature-pad")
+    pad.wait_for()
+    assert "Anne Petit — Jour 1, matin" in pad.inner_text()
+    assert pad.locator("button[type=submit]").is_disabled()  # nothing drawn yet
+    draw(
+        page,
+        pad.locator("canvas"),
+        [[(0.1, 0.7), (0.2, 0.2), (0.3, 0.8), (0.45, 0.3)], [(0.5, 0.6), (0.8, 0.5)]],
+    )
+    assert_accessible(page)
+    screenshot(page, "programme-signature-pad-tablet")
+    pad.locator("button[type=submit]").click()
+    page.locator(f"#person-{anne.pk} svg.signature").wait_for()
+
+    # Someone who cannot sign: the keyboard reaches "present without a signature".
+    page.focus(f"button[form=without-signature][value='{bruno.pk}:{half_days[0].pk}']")
+    page.keyboard.press("Enter")
+    page.locator(f"#person-{bruno.pk} .unsigned").wait_for()
+    assert_accessible(page)
+    screenshot(page, "programme-sign-in-sheet-signed-tablet")
+
+    drawn = Signature.objects.get(registration=anne)
+    assert drawn.slot == half_days[0] and drawn.path.count("M") == 2 and drawn.path.count(" ") > 10
+    assert Signature.objects.get(registration=bruno).without_drawing
+    assert set(Registration.objects.values_list("state", flat=True)) == {State.ATTENDED}
 
 
 def test_answering_the_questionnaire_after_a_training_on_a_phone(new_site_page):
@@ -188,6 +239,55 @@ def test_a_training_s_place_on_the_directory_s_map_on_a_phone(new_site_page):
     assert_accessible(page)
     page.locator("#directory-map").scroll_into_view_if_needed()
     screenshot(page, "programme-event-place-on-map-phone")
+
+
+def test_staff_place_the_venue_on_the_event_s_map_then_the_public_sees_it_there(new_site_page):
+    from tests.directory.conftest import ensure_geography
+
+    ensure_geography()
+    event = make_event(
+        city="Bordeaux", venue="CHU Pellegrin, place Amélie Raba-Léon", region="Nouvelle-Aquitaine"
+    )
+    staff = make_staff(Role.PROGRAMME)
+    staff.is_staff = True
+    staff.save()
+    page = new_site_page("/espace/programme/", viewport=TABLET)
+    log_in(page, staff, lands_on="**/espace/programme/")
+    page.goto(f"/admin/programme/event/{event.pk}/change/")
+    page.locator("#venue-map[data-ready='1']").wait_for()
+    page.locator("#venue-map").click()  # the middle of France's map: somewhere in the Centre
+    page.locator("#venue-map[data-marker]").wait_for()
+    latitude, longitude = (float(page.input_value(f"#id_venue_{axis}")) for axis in ("latitude", "longitude"))
+    assert 44 < latitude < 49 and -1 < longitude < 5
+
+    page.fill("#id_venue_latitude", "40.4168")  # Madrid: a slip
+    page.fill("#id_venue_longitude", "-3.7038")
+    page.click("input[name=_continue]")
+    page.locator(".errorlist").first.wait_for()
+    assert "ni en France" in page.locator(".errorlist").first.inner_text()
+    event.refresh_from_db()
+    assert event.venue_latitude is None
+
+    page.fill("#id_venue_latitude", "44.82698")
+    page.fill("#id_venue_longitude", "-0.60624")
+    page.locator("#id_venue_longitude").dispatch_event("change")
+    page.locator("#venue-map[data-marker='44.82698,-0.60624']").wait_for()  # the marker follows the fields
+    page.locator("#venue-map").scroll_into_view_if_needed()
+    screenshot(page, "programme-event-venue-form-tablet")
+    page.click("input[name=_continue]")
+    page.locator(".messagelist .success").wait_for()
+    event.refresh_from_db()
+    assert (event.venue_latitude, event.venue_longitude) == (44.82698, -0.60624)
+
+    public = new_site_page(f"/programme/{event.pk}/")
+    public.locator("#directory-map[data-ready='1']").wait_for()
+    public.locator("#directory-map .leaflet-interactive").last.click()
+    popup = public.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "CHU Pellegrin, place Amélie Raba-Léon" in popup.inner_text()
+    assert_accessible(public)
+    public.locator("#directory-map").scroll_into_view_if_needed()
+    screenshot(public, "programme-event-venue-on-map-phone")
 
 
 def test_staff_create_an_ejades_series_on_a_tablet_preview_then_publish(new_site_page):

@@ -91,3 +91,23 @@ def make_questions() -> None:
             )
         ]
     )
+
+
+def make_two_day_training() -> tuple[Event, list[Slot]]:
+    """A training in four half-days (the sign-in sheet has a column, and a PDF, for each)."""
+    event = make_event()
+    half_days = []
+    for day in (0, 1):
+        for hours, label in ((9, "matin"), (14, "après-midi")):
+            start = event.starts_at + timedelta(days=day, hours=hours - 9)
+            half_days.append(
+                Slot.objects.create(
+                    event=event,
+                    label=f"Jour {day + 1}, {label}",
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=3),
+                )
+            )
+    Event.objects.filter(pk=event.pk).update(ends_at=half_days[-1].ends_at)
+    event.refresh_from_db()
+    return event, half_days

@@ -111,6 +111,7 @@ def test_each_rule_removes_what_is_past_its_retention_and_keeps_the_rest(line):
         "programme_attendances": 0,
         "programme_sent_mails": 0,
         "programme_questionnaires": 0,
+        "programme_signatures": 0,
         "author_seals": 0,
         "abandoned_testimonies": 0,
         "decision_reasons": 0,

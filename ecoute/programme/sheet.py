@@ -1,0 +1,73 @@
+"""The sign-in sheet of a training: one row per participant, one cell per half-day (slot) to sign.
+
+An event without slots has one cell per person (slot None). The same rows make the page staff use
+on a tablet and the PDF of a half-day, the emargement document DPC auditors ask for.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import HOLDING_STATES, Event, Registration, Signature, Slot, State
+
+# Not a static file: only WeasyPrint reads it, as the certificate's.
+STYLE = Path(__file__).parent / "pdf" / "sign_in_sheet.css"
+
+
+@dataclass
+class Cell:
+    person: Registration
+    slot: Slot | None
+    signature: Signature | None
+
+    @property
+    def key(self) -> str:
+        """What the page posts to sign this cell: the registration and the slot (0: no slot)."""
+        return f"{self.person.pk}:{self.slot.pk if self.slot else 0}"
+
+
+def people(event: Event):
+    """Those expected: holding a place (a place only offered is not taken yet)."""
+    return (
+        event.registrations.filter(state__in=HOLDING_STATES)
+        .exclude(state=State.OFFERED)
+        .select_related("profession")
+        .order_by("name", "email")
+    )
+
+
+def rows(event: Event, slots: list[Slot | None]) -> list[tuple[Registration, list[Cell]]]:
+    listed = list(people(event))
+    signed = {
+        (signature.registration_id, signature.slot_id): signature
+        for signature in Signature.objects.filter(registration__in=listed)
+    }
+    return [
+        (
+            person,
+            [Cell(person, slot, signed.get((person.pk, slot.pk if slot else None))) for slot in slots],
+        )
+        for person in listed
+    ]
+
+
+def half_days(event: Event) -> list[Slot | None]:
+    return list(event.slots.all()) or [None]
+
+
+def pdf(event: Event, slot: Slot | None) -> bytes:
+    """The printable sheet of one half-day: names, professions, signatures (or the note of staff)."""
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which only PDFs need
+
+    html = render_to_string(
+        "programme/sign_in_sheet_pdf.html",
+        {
+            "event": event,
+            "slot": slot,
+            "cells": [cells[0] for _, cells in rows(event, [slot])],
+            "printed": timezone.localtime(),
+        },
+    )
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=STYLE)])

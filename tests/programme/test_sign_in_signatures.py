@@ -1,0 +1,181 @@
+"""The sign-in sheet signed on a tablet: what the page sends is checked, kept small, marks attendance,
+and shows on the half-day's PDF that DPC auditors ask for. A bad drawing is refused and stores nothing."""
+
+import html
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from ecoute.accounts.models import Role
+from ecoute.programme import actions, signatures
+from ecoute.programme.models import Registration, Signature, State
+from ecoute.security.models import SecurityEvent, SecurityEventKind
+from tests.programme.support import make_event, make_two_day_training
+from tests.support.contacts import make_staff
+from tests.support.twofactor import log_in
+
+pytestmark = pytest.mark.django_db
+
+# A small signature: two strokes in the box of 600 x 200.
+STROKES = [[40, 150, 80, 60, 120, 140, 160, 50, 200, 150], [260, 100, 420, 110]]
+
+
+@pytest.fixture
+def staff(client):
+    return log_in(client, make_staff(Role.PROGRAMME))
+
+
+def sign(staff, event, registration, slot, strokes=STROKES, **extra):
+    fields = {"cell": f"{registration.pk}:{slot.pk if slot else 0}", "strokes": json.dumps(strokes), **extra}
+    return staff.post(reverse("programme:staff_sign", args=[event.pk]), fields)
+
+
+def pdf_text_and_drawing(staff, event, slot) -> tuple[str, bytes]:
+    response = staff.get(reverse("programme:staff_sign_in_pdf", args=[event.pk]), {"demi-journee": slot.pk})
+    assert response["Content-Type"] == "application/pdf"
+    [page] = PdfReader(io.BytesIO(response.content)).pages
+    return page.extract_text(), page.get_contents().get_data()
+
+
+def test_the_strokes_become_a_small_svg_path():
+    assert (
+        signatures.svg_path(json.dumps(STROKES)) == "M40 150 L80 60 120 140 160 50 200 150 M260 100 L420 110"
+    )
+    assert signatures.svg_path("[[10, 10, 20, 20], [300, 100]]") == "M10 10 L20 20 M300 100 l0 0"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "n'a pas pu être lue"),
+        ("pas du JSON", "n'a pas pu être lue"),
+        ('{"x": 1}', "n'a pas pu être lue"),
+        ("[[1, 2, 3]]", "n'a pas pu être lue"),  # half a point
+        ('[[1, 2, "3", 4]]', "n'a pas pu être lue"),
+        ("[[1.5, 2, 3, 4]]", "n'a pas pu être lue"),
+        ("[[true, 2, 3, 4]]", "n'a pas pu être lue"),
+        ("[[1, 2, 601, 4]]", "n'a pas pu être lue"),  # out of the box
+        ("[[1, -2, 3, 4]]", "n'a pas pu être lue"),
+        ("[[1, 2, 3, 4], 5]", "n'a pas pu être lue"),
+        ("[]", "est vide"),
+        ("[[10, 10], [20, 20]]", "est vide"),  # two taps are not a signature
+        (json.dumps([[1, 2, 3, 4]] * 61), "trop grande"),
+        (json.dumps([[1] * 5200]), "trop grande"),  # 2,600 points: more than a signature ever needs
+        ("[" + " " * 30_000 + "]", "trop grande"),
+    ],
+)
+def test_a_malformed_or_oversized_drawing_is_refused_with_its_reason(raw, reason):
+    with pytest.raises(signatures.BadSignature, match=reason):
+        signatures.svg_path(raw)
+
+
+def test_signing_a_half_day_marks_attendance_and_shows_on_the_sheet_and_its_pdf(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    before = pdf_text_and_drawing(staff, event, half_days[0])[1]
+
+    response = sign(staff, event, anne, half_days[0])
+    assert response.status_code == 302 and response["Location"].endswith(f"#person-{anne.pk}")
+    response = sign(staff, event, bruno, half_days[0], strokes=None, without_signature="1")
+    assert response.status_code == 302
+
+    assert dict(Registration.objects.values_list("name", "state")) == {
+        "Anne Petit": State.ATTENDED,
+        "Bruno Roy": State.ATTENDED,
+    }
+    drawn = Signature.objects.get(registration=anne)
+    assert drawn.slot == half_days[0] and drawn.path.startswith("M40 150 L80 60")
+    assert Signature.objects.get(registration=bruno).without_drawing
+    sheet = staff.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode()
+    assert f'd="{drawn.path}"' in sheet and "sans signature (noté par l’équipe)" in sheet
+    assert sheet.count('class="button sign no-print"') == 2 * 3  # the other half-days still to sign
+
+    text, drawing = pdf_text_and_drawing(staff, event, half_days[0])
+    assert "Jour 1, matin" in text and "12345678901" in text
+    assert "Anne Petit" in text and "Bruno Roy" in text and "sans signature" in text
+    assert drawing.count(b" l\n") >= before.count(b" l\n") + 5  # the signature's lines are drawn
+    text = pdf_text_and_drawing(staff, event, half_days[1])[0]
+    assert "Jour 1, après-midi" in text and "sans signature" not in text
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT).count() == 3  # names left the platform
+
+
+def test_an_event_without_half_days_has_one_signature_each_and_one_pdf(staff):
+    event = make_event()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    assert sign(staff, event, anne, None).status_code == 302
+    assert Signature.objects.get().slot is None
+    response = staff.get(reverse("programme:staff_sign_in_pdf", args=[event.pk]))
+    assert "Anne Petit" in PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert (
+        staff.get(reverse("programme:staff_sign_in_pdf", args=[event.pk]), {"demi-journee": 1}).status_code
+        == 404
+    )
+
+
+def test_a_bad_post_gets_a_clear_error_and_stores_nothing(staff):
+    event, half_days = make_two_day_training()
+    other, other_half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    waiting = actions.register(event.pk, email="w@example.org", name="Wanda")
+    Registration.objects.filter(pk=waiting.pk).update(state=State.CANCELLED)
+    stranger = actions.register(other.pk, email="s@example.org", name="Sam")
+    url = reverse("programme:staff_sign", args=[event.pk])
+    for fields, reason in [
+        ({"cell": f"{anne.pk}:{half_days[0].pk}", "strokes": "[[1, 2"}, "n'a pas pu être lue"),
+        ({"cell": f"{anne.pk}:{half_days[0].pk}", "strokes": "[]"}, "est vide"),
+        ({"cell": f"{anne.pk}:{half_days[0].pk}", "strokes": "[" * 25_000}, "trop grande"),
+        (
+            {"cell": f"{anne.pk}:{other_half_days[0].pk}", "strokes": json.dumps(STROKES)},
+            "pas sur la feuille",
+        ),
+        ({"cell": f"{anne.pk}:0", "strokes": json.dumps(STROKES)}, "pas sur la feuille"),  # it has half-days
+        ({"cell": f"{stranger.pk}:{half_days[0].pk}", "strokes": json.dumps(STROKES)}, "pas sur la feuille"),
+        ({"cell": f"{waiting.pk}:{half_days[0].pk}", "strokes": json.dumps(STROKES)}, "pas sur la feuille"),
+        ({"cell": "x:y", "strokes": json.dumps(STROKES)}, "pas sur la feuille"),
+        ({"strokes": json.dumps(STROKES)}, "pas sur la feuille"),
+    ]:
+        response = staff.post(url, fields)
+        assert response.status_code == 400, fields
+        page = html.unescape(response.content.decode())
+        assert reason in page and 'id="problem"' in page, fields
+    assert Signature.objects.count() == 0
+    anne.refresh_from_db()
+    assert anne.state == State.REGISTERED
+
+
+def test_a_half_day_is_signed_once_and_a_signature_is_not_undone_by_an_unticked_box(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    sign(staff, event, anne, half_days[0])
+    again = sign(staff, event, anne, half_days[0], strokes=[[1, 1, 50, 50]])
+    assert again.status_code == 400
+    assert "Anne Petit a déjà signé pour cette demi-journée" in html.unescape(again.content.decode())
+    assert Signature.objects.get().path.startswith("M40 150")
+    staff.post(reverse("programme:staff_attendance", args=[event.pk]), {"listed": [anne.pk]})
+    anne.refresh_from_db()
+    assert anne.state == State.ATTENDED
+
+
+def test_other_roles_cannot_sign_nor_read_the_signed_sheet(client):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    log_in(client, make_staff(Role.PSYCHOLOGIST))
+    assert sign(client, event, anne, half_days[0]).status_code == 403
+    assert client.get(reverse("programme:staff_sign_in_pdf", args=[event.pk])).status_code == 403
+    assert Signature.objects.count() == 0
+
+
+def test_signatures_go_with_their_registrations_at_the_purge():
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    actions.sign(anne.pk, half_days[1].pk, "")
+    assert actions.purge(event.ends_at + timedelta(days=400))["signatures"] == 0
+    done = actions.purge(event.ends_at + timedelta(days=3 * 365 + 1))
+    assert (done["attendances"], done["signatures"]) == (1, 2)
+    assert Signature.objects.count() == 0
