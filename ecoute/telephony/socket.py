@@ -125,7 +125,12 @@ class PhoneSocket(CallerSocket):
             # The agent's ICE servers with the ring, not only with the accept: it gathers its relay
             # candidate and prepares its offer meanwhile (bench/phone_bridge.py: accept → audio).
             event.update(
-                events.caller_ringing(event["call_id"], event["psychologist_id"], ice_configuration())
+                events.caller_ringing(
+                    event["call_id"],
+                    event["psychologist_id"],
+                    event.get("by_supervisor", False),
+                    ice=ice_configuration(),
+                )
             )
 
     def caller_key_hash(self) -> str:

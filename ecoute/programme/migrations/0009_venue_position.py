@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0007_sign_in_signatures'),
+        ('programme', '0008_sign_in_signatures'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0006_rota_shift_offer_mails'),
+        ('programme', '0007_rota_handover_mails'),
     ]
 
     operations = [
