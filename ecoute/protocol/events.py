@@ -116,7 +116,9 @@ def call_busy(psychologist_id: int, alternative: dict | None, phone: str) -> dic
     {"call_id": str, "psychologist_id": int, "by_supervisor": bool},
     {**RESUMED, "ice": ICE},
 )
-def caller_ringing(call_id, psychologist_id: int, by_supervisor: bool = False, ice: dict | None = None) -> dict:
+def caller_ringing(
+    call_id, psychologist_id: int, by_supervisor: bool = False, ice: dict | None = None
+) -> dict:
     """BY_SUPERVISOR: a supervisor calls this waiting caller back (« Rappeler maintenant »): the app
     says so, rather than showing a psychologist of the line ringing. ICE only for the phone line's
     media agent: it gathers its relay candidate and prepares its offer while the call rings, so
