@@ -304,6 +304,9 @@ def record_saved(user_id: int, call_id) -> bool:
 # A wrap-up begins as its call ends (ecoute/calls/actions._end): the call it follows ended this
 # long before it at most, however late the server runs.
 WRAP_UP_FOLLOWS_CALL = timedelta(seconds=10)
+# A wrap-up is noted as this long at most: past it, a workspace left open on a record, not work on the
+# call; one such evening would otherwise raise the rota's mean handle time for weeks.
+WRAP_UP_NOTED_AT_MOST = 30 * 60
 
 
 def _wrap_up_started(user_id: int) -> datetime | None:
@@ -323,7 +326,7 @@ def _note_wrap_up(user_id: int, started: datetime | None, now: datetime | None =
         return
     from ecoute.calls.models import Call  # the calls build on presence, not the reverse
 
-    seconds = max(round(((now or clock.now()) - started).total_seconds()), 0)
+    seconds = min(max(round(((now or clock.now()) - started).total_seconds()), 0), WRAP_UP_NOTED_AT_MOST)
     Call.objects.filter(
         psychologist_id=user_id,
         ended_at__gt=started - WRAP_UP_FOLLOWS_CALL,

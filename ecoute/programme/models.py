@@ -297,11 +297,13 @@ class Signature(models.Model):
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="signatures", verbose_name=_("inscription")
     )
+    # RESTRICT: a half-day removed from the event's form must not take its signed sheet (the DPC
+    # proof) with it; the admin says so. The purge, taking the registrations, takes their signatures.
     slot = models.ForeignKey(
         Slot,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.RESTRICT,
         related_name="+",
         verbose_name=_("demi-journée"),
     )

@@ -959,6 +959,10 @@ class Agent:
                 work()
             except pj.Error:
                 logger.warning("a phone call's media work failed (the call had ended)")
+            except Exception:
+                # Any other failure is one call's defect: the work queued behind it (other calls'
+                # prompts and bridges) must still run, or the agent would fall silent for them all.
+                logger.exception("a phone call's media work failed")
 
     def _forget_ended(self) -> None:
         for token, call in list(self.calls.items()):

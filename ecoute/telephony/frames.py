@@ -36,7 +36,14 @@ def _vectors_laid_out_as_expected() -> bool:
     VECTORS_READ_DIRECTLY = True
     sample = bytes(range(256)) * 2
     try:
-        ok = vector_bytes(pj.ByteVector(sample)) == sample
+        # The two words are read as pointers only once they prove to span the vector's own size:
+        # read through pointers of another layout, the check would crash the process, not fail.
+        vector = pj.ByteVector(sample)
+        words = (ctypes.c_void_p * 2).from_address(int(vector.this))
+        begin, end = words[0] or 0, words[1] or 0
+        if not begin or end - begin != vector.size():
+            raise ValueError("ByteVector is not laid out as begin and end pointers")
+        ok = vector_bytes(vector) == sample
         frame = pj.MediaFrame()
         set_frame_audio(frame, sample[:320])
         ok = ok and bytes(frame.buf) == sample[:320]

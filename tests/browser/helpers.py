@@ -8,9 +8,10 @@ CALL_STATS = """async () => {
   const pc = window.ecoute.peerConnection();
   if (!pc) return null;
   const stats = await pc.getStats();
-  let inbound = null, pair = null, transport = null;
+  let inbound = null, outbound = null, pair = null, transport = null;
   stats.forEach((s) => {
     if (s.type === "inbound-rtp" && s.kind === "audio") inbound = s;
+    if (s.type === "outbound-rtp" && s.kind === "audio") outbound = s;
     if (s.type === "transport") transport = s;
   });
   if (transport && transport.selectedCandidatePairId) pair = stats.get(transport.selectedCandidatePairId);
@@ -20,6 +21,7 @@ CALL_STATS = """async () => {
     connectionState: pc.connectionState,
     bytesReceived: inbound ? inbound.bytesReceived : 0,
     totalAudioEnergy: inbound ? inbound.totalAudioEnergy || 0 : 0,
+    packetsSent: outbound ? outbound.packetsSent : 0,
     localCandidateType: local ? local.candidateType : null,
     remoteCandidateType: remote ? remote.candidateType : null,
   };
@@ -100,6 +102,20 @@ def wait_for_audio(page, backstop_ms: int = 120_000) -> dict:
             return stats
         page.wait_for_timeout(200)
     raise AssertionError(f"no audio arrived in {backstop_ms} ms: {stats}")
+
+
+def wait_for_audio_sent(page, seconds: float) -> None:
+    """Wait until the page's microphone has sent SECONDS more of audio (20 ms packets), however slowly
+    a busy machine lets it: for the far end to have something to hear before a hang-up."""
+    start = page.evaluate(CALL_STATS)["packetsSent"]
+    wanted = start + int(seconds * 50)
+    for _ in range(1200):  # a backstop of two minutes, for a run that no longer moves
+        if page.evaluate(CALL_STATS)["packetsSent"] >= wanted:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(
+        f"the page sent {seconds} s of audio in no less than two minutes: {page.evaluate(CALL_STATS)}"
+    )
 
 
 def app_call(new_page, psychologist):

@@ -15,7 +15,7 @@ from django.core import serializers
 
 from ecoute.calls.models import Call, CallState, Channel, EndReason
 from ecoute.telephony import follow_up
-from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_for_audio
+from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_for_audio, wait_for_audio_sent
 from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
 from tests.support.phone import ONE_NUMBER_MANY_CALLS, PhoneLine, summary_of
@@ -67,7 +67,7 @@ def test_a_phone_caller_and_a_psychologist_hear_each_other_and_the_number_stays_
     workspace.locator("#follow-up-code:has-text('Code de suivi')").wait_for()
     shown = "".join(ch for ch in workspace.locator("#follow-up-code").inner_text() if ch.isdigit())
     assert len(shown) == 6 and follow_up.find(shown).caller_key_hash == Call.objects.get().caller_key_hash
-    workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone
+    wait_for_audio_sent(workspace, 3)  # the browser's beeps reach the phone
     screenshot(workspace, "workspace-phone-call")
     workspace.click("[data-action=hangup]")
     workspace.locator("[data-show=wrap_up]:visible").wait_for()
@@ -144,7 +144,7 @@ def test_a_bridged_phone_call_goes_on_both_ways_through_a_hold_an_unhold_and_an_
         what="no more audio reached the browser after the UPDATE",
     )
     assert after["connectionState"] == "connected" and after["bytesReceived"] > before["bytesReceived"]
-    workspace.wait_for_timeout(3000)  # the browser's beeps reach the phone, as in the first test
+    wait_for_audio_sent(workspace, 3)  # the browser's beeps reach the phone, as in the first test
     workspace.click("[data-action=hangup]")
     workspace.locator("[data-show=wrap_up]:visible").wait_for()
 

@@ -106,6 +106,14 @@ def test_how_long_each_wrap_up_lasted_is_noted_on_its_call_for_the_rota(claire):
     assert seconds <= round((after - four_minutes_ago).total_seconds())
     assert Call.objects.get(pk=call.pk).wrap_up_seconds == 16  # the first call's is kept
 
+    presence_actions.choose_status(claire.pk, "test-session", Status.AVAILABLE)
+    third = call_through_the_line(claire)
+    evening = later(-3 * 3600)  # a workspace left on the record for the evening
+    Call.objects.filter(pk=third.pk).update(ended_at=evening)
+    Presence.objects.filter(pk=claire.pk).update(changed_at=evening)
+    presence_actions.choose_status(claire.pk, "test-session", Status.BREAK)
+    assert Call.objects.get(pk=third.pk).wrap_up_seconds == presence_actions.WRAP_UP_NOTED_AT_MOST
+
 
 def test_supervisors_see_who_is_in_a_long_wrap_up(claire):
     call_through_the_line(claire)

@@ -7,7 +7,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db.models import RestrictedError
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from ecoute.accounts.models import Role
@@ -69,7 +71,7 @@ def test_the_strokes_become_a_small_svg_path():
     ],
 )
 def test_a_malformed_or_oversized_drawing_is_refused_with_its_reason(raw, reason):
-    with pytest.raises(signatures.BadSignature, match=reason):
+    with translation.override("fr"), pytest.raises(signatures.BadSignature, match=reason):
         signatures.svg_path(raw)
 
 
@@ -178,4 +180,17 @@ def test_signatures_go_with_their_registrations_at_the_purge():
     assert actions.purge(event.ends_at + timedelta(days=400))["signatures"] == 0
     done = actions.purge(event.ends_at + timedelta(days=3 * 365 + 1))
     assert (done["attendances"], done["signatures"]) == (1, 2)
+    assert Signature.objects.count() == 0
+
+
+def test_a_signed_half_day_cannot_be_removed_while_its_signatures_are_kept():
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    with pytest.raises(RestrictedError):
+        half_days[0].delete()  # the event's form says so rather than losing the DPC proof
+    assert Signature.objects.count() == 1
+    half_days[1].delete()  # nobody signed it
+    anne.delete()  # as the purge does: the registration takes its signatures with it
+    half_days[0].delete()
     assert Signature.objects.count() == 0

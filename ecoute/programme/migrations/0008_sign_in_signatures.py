@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('path', models.TextField(blank=True, verbose_name='tracé')),
                 ('signed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='signé le')),
                 ('registration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='programme.registration', verbose_name='inscription')),
-                ('slot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programme.slot', verbose_name='demi-journée')),
+                ('slot', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='programme.slot', verbose_name='demi-journée')),
             ],
             options={
                 'verbose_name': 'signature',
