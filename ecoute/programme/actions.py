@@ -408,8 +408,9 @@ def attend(registration_id) -> None:
 
 
 @transaction.atomic
-def sign(registration_id, slot_id, path: str) -> Signature:
-    """The person signed the sheet of a half-day (PATH empty: staff noted them present, unable to sign)."""
+def sign(registration_id, slot_id, path: str, noted_by=None) -> Signature:
+    """The person signed the sheet of a half-day (PATH empty: NOTED_BY, of the staff, noted them present,
+    unable to sign)."""
     registration = Registration.objects.select_for_update().get(pk=registration_id)
     if registration.signatures.filter(slot_id=slot_id).exists():
         raise AlreadySigned(
@@ -418,7 +419,24 @@ def sign(registration_id, slot_id, path: str) -> Signature:
         )
     if registration.state != State.ATTENDED:
         _move(registration_id, State.ATTENDED)
-    return Signature.objects.create(registration=registration, slot_id=slot_id, path=path)
+    return Signature.objects.create(
+        registration=registration, slot_id=slot_id, path=path, noted_by=None if path else noted_by
+    )
+
+
+@transaction.atomic
+def remove_signature(signature_id) -> Signature:
+    """Staff: a signature made by mistake goes. The person stays present if another half-day is signed
+    or they joined the online session; otherwise they are absent again, as nothing proves they came."""
+    registration_id = Signature.objects.values_list("registration_id", flat=True).get(pk=signature_id)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    # Read again under the lock: a second click removed it meanwhile -> Signature.DoesNotExist.
+    signature = registration.signatures.get(pk=signature_id)
+    signature.delete()
+    still_proved = registration.signatures.exists() or registration.joined_at is not None
+    if registration.state == State.ATTENDED and not still_proved:
+        _move(registration.pk, State.NO_SHOW)
+    return signature
 
 
 @transaction.atomic

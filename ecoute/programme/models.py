@@ -291,7 +291,7 @@ class Signature(models.Model):
 
     The proof of attendance DPC auditors ask for. The drawing is kept as an SVG path in the box of
     signatures.BOX (signatures.py validates what the tablet sends); an empty path says that staff
-    noted the person present without a signature (someone who could not sign).
+    noted the person present without a signature (someone who could not sign), and who noted it.
     """
 
     registration = models.ForeignKey(
@@ -309,6 +309,16 @@ class Signature(models.Model):
     )
     path = models.TextField(_("tracé"), blank=True)
     signed_at = models.DateTimeField(_("signé le"), default=timezone.now)
+    # Who of the staff noted the person present without a signature (none for a drawn signature); the
+    # note stays if their account goes.
+    noted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("noté par"),
+    )
 
     class Meta:
         verbose_name = _("signature")

@@ -42,7 +42,7 @@ def rows(event: Event, slots: list[Slot | None]) -> list[tuple[Registration, lis
     listed = list(people(event))
     signed = {
         (signature.registration_id, signature.slot_id): signature
-        for signature in Signature.objects.filter(registration__in=listed)
+        for signature in Signature.objects.filter(registration__in=listed).select_related("noted_by")
     }
     return [
         (

@@ -42,6 +42,11 @@ urlpatterns = [
     path("espace/programme/<int:pk>/emargement/", views_staff.sign_in_sheet, name="staff_sign_in"),
     path("espace/programme/<int:pk>/emargement/signer/", views_staff.sign, name="staff_sign"),
     path(
+        "espace/programme/<int:pk>/emargement/retirer/",
+        views_staff.remove_signature,
+        name="staff_remove_signature",
+    ),
+    path(
         "espace/programme/<int:pk>/emargement/feuille.pdf",
         views_staff.sign_in_sheet_pdf,
         name="staff_sign_in_pdf",

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -165,7 +166,7 @@ def sign(request, pk):
             if request.POST.get("without_signature")
             else signatures.svg_path(request.POST.get("strokes", ""))
         )
-        actions.sign(registration.pk, slot.pk if slot else None, drawn)
+        actions.sign(registration.pk, slot.pk if slot else None, drawn, noted_by=request.user)
     except (signatures.BadSignature, actions.RegistrationError) as problem:
         return _sheet(request, event, problem=str(problem), status=400)
     who = registration.name or registration.email
@@ -173,6 +174,46 @@ def sign(request, pk):
         messages.success(request, gettext("Signature de %(name)s enregistrée.") % {"name": who})
     else:
         messages.success(request, gettext("%(name)s noté·e présent·e sans signature.") % {"name": who})
+    return redirect(reverse("programme:staff_sign_in", args=[event.pk]) + f"#person-{registration.pk}")
+
+
+@require_POST
+@programme_staff
+def remove_signature(request, pk):
+    """A signature made by mistake removed, once confirmed; journaled (ids only, never the drawing)."""
+    event = get_object_or_404(Event, pk=pk)
+    wanted = request.POST.get("signature", "")
+    if not request.POST.get("confirm"):
+        return _sheet(request, event, gettext("Confirmez le retrait de la signature."), status=400)
+    # 18 digits at most: a bigger number is no signature's id, and would overflow the database's bigint.
+    on_sheet = Signature.objects.filter(
+        registration__event=event, pk=int(wanted) if wanted.isdigit() and len(wanted) <= 18 else None
+    )
+    try:
+        with transaction.atomic():  # removed and journaled, or neither
+            removed = actions.remove_signature(on_sheet.get().pk)
+            journal.record(
+                SecurityEventKind.SIGNATURE_REMOVED,
+                actor=request.user,
+                summary=f"signature retirée de l'émargement de l'événement {event.pk} "
+                f"(inscription {removed.registration_id}, créneau {removed.slot_id or '-'})",
+                event=event.pk,
+                registration=removed.registration_id,
+                slot=removed.slot_id,
+                without_drawing=removed.without_drawing,
+            )
+    except Signature.DoesNotExist:
+        return _sheet(
+            request,
+            event,
+            gettext("Cette signature n'est pas sur la feuille : rechargez la page."),
+            status=400,
+        )
+    registration = removed.registration
+    messages.success(
+        request,
+        gettext("Signature de %(name)s retirée.") % {"name": registration.name or registration.email},
+    )
     return redirect(reverse("programme:staff_sign_in", args=[event.pk]) + f"#person-{registration.pk}")
 
 

@@ -31,6 +31,8 @@ class SecurityEventKind(models.TextChoices):
     REAUTHENTICATION = "reauthentication", _("Second facteur redemandé")
     # A testimony author's sealed record opened on a legal request (ecoute/selfhelp).
     LEGAL_READ = "legal_read", _("Ouverture sur réquisition")
+    # A signature of a training's sign-in sheet removed by programme staff (signed by mistake).
+    SIGNATURE_REMOVED = "signature_removed", _("Signature retirée")
 
 
 class SecurityEvent(AppendOnlyModel):

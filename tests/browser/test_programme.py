@@ -113,7 +113,7 @@ def test_signing_a_training_s_half_day_on_a_tablet(new_site_page):
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
     page = new_site_page("/espace/programme/", viewport=TABLET)
-    log_in(page, make_staff(Role.PROGRAMME), lands_on="**/espace/programme/")
+    log_in(page, make_staff(Role.PROGRAMME, name="Claire"), lands_on="**/espace/programme/")
     page.goto(f"/espace/programme/{event.pk}/emargement/")
     page.click(f"button.sign[data-cell='{anne.pk}:{half_days[0].pk}']")
     pad = page.locator("#signature-pad")
@@ -133,14 +133,20 @@ def test_signing_a_training_s_half_day_on_a_tablet(new_site_page):
     # Someone who cannot sign: the keyboard reaches "present without a signature".
     page.focus(f"button[form=without-signature][value='{bruno.pk}:{half_days[0].pk}']")
     page.keyboard.press("Enter")
-    page.locator(f"#person-{bruno.pk} .unsigned").wait_for()
-    assert_accessible(page)
-    screenshot(page, "programme-sign-in-sheet-signed-tablet")
-
+    assert "noté par Claire" in page.locator(f"#person-{bruno.pk} .unsigned").inner_text()
     drawn = Signature.objects.get(registration=anne)
     assert drawn.slot == half_days[0] and drawn.path.count("M") == 2 and drawn.path.count(" ") > 10
     assert Signature.objects.get(registration=bruno).without_drawing
     assert set(Registration.objects.values_list("state", flat=True)) == {State.ATTENDED}
+
+    # Bruno's note was a mistake: removed, once confirmed; the cell can be signed again.
+    page.locator(f"#person-{bruno.pk} details.remove-signature summary").click()
+    assert_accessible(page)
+    screenshot(page, "programme-sign-in-sheet-signed-tablet")
+    page.locator(f"#person-{bruno.pk} button[form=remove-signature]").click()
+    page.locator(f"button.sign[data-cell='{bruno.pk}:{half_days[0].pk}']").wait_for()
+    assert list(Signature.objects.values_list("registration", flat=True)) == [anne.pk]
+    assert Registration.objects.get(pk=bruno.pk).state == State.NO_SHOW
 
 
 def test_answering_the_questionnaire_after_a_training_on_a_phone(new_site_page):

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db.models import RestrictedError
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
@@ -194,3 +195,112 @@ def test_a_signed_half_day_cannot_be_removed_while_its_signatures_are_kept():
     anne.delete()  # as the purge does: the registration takes its signatures with it
     half_days[0].delete()
     assert Signature.objects.count() == 0
+
+
+def remove(client, event, signature, **fields):
+    fields = {"signature": signature.pk, "confirm": "1", **fields}
+    return client.post(reverse("programme:staff_remove_signature", args=[event.pk]), fields)
+
+
+def test_who_noted_someone_present_without_a_signature_is_kept_and_shown_on_the_sheet_and_pdf(client):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    claire = log_in(client, make_staff(Role.PROGRAMME, name="Claire"))
+    sign(claire, event, anne, half_days[0], strokes=None, without_signature="1")
+    sign(claire, event, bruno, half_days[0])
+
+    noted = Signature.objects.get(registration=anne)
+    assert noted.without_drawing and noted.noted_by.first_name == "Claire"
+    assert Signature.objects.get(registration=bruno).noted_by is None  # Bruno signed himself
+    page = html.unescape(client.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode())
+    assert "Présent·e, sans signature (noté par Claire)" in page
+    text = pdf_text_and_drawing(client, event, half_days[0])[0]
+    assert "noté par Claire" in " ".join(text.split())
+
+
+def test_a_signature_made_by_mistake_is_removed_once_confirmed_and_journaled_without_its_drawing(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    sign(staff, event, anne, half_days[0])
+    sign(staff, event, anne, half_days[1], strokes=None, without_signature="1")
+    first, second = Signature.objects.order_by("slot__starts_at")
+    page = staff.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode()
+    assert f'form="remove-signature" name="signature" value="{first.pk}"' in page
+
+    response = remove(staff, event, first)
+    assert response.status_code == 302 and response["Location"].endswith(f"#person-{anne.pk}")
+    assert list(Signature.objects.all()) == [second]
+    anne.refresh_from_db()
+    assert anne.state == State.ATTENDED  # the other half-day is still signed
+    [entry] = SecurityEvent.objects.filter(kind=SecurityEventKind.SIGNATURE_REMOVED)
+    assert entry.actor.role == Role.PROGRAMME
+    assert entry.details == {
+        "event": event.pk,
+        "registration": anne.pk,
+        "slot": half_days[0].pk,
+        "without_drawing": False,
+    }
+    assert "M40" not in entry.summary + json.dumps(entry.details)  # never the drawing
+
+    assert remove(staff, event, second).status_code == 302
+    anne.refresh_from_db()
+    assert anne.state == State.NO_SHOW  # nothing proves she came any more
+    assert SecurityEvent.objects.filter(kind=SecurityEventKind.SIGNATURE_REMOVED).count() == 2
+    # The cell can be signed again.
+    assert sign(staff, event, anne, half_days[0]).status_code == 302
+    anne.refresh_from_db()
+    assert anne.state == State.ATTENDED
+
+
+def test_removing_the_only_signature_of_someone_who_joined_online_keeps_them_present():
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    actions.record_join(anne.pk)
+    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    actions.remove_signature(signature.pk)
+    anne.refresh_from_db()
+    assert anne.state == State.ATTENDED and not anne.signatures.exists()
+
+
+def test_a_bad_removal_gets_a_clear_error_and_changes_nothing(staff):
+    event, half_days = make_two_day_training()
+    other, other_half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    sam = actions.register(other.pk, email="s@example.org", name="Sam")
+    sign(staff, event, anne, half_days[0])
+    sign(staff, other, sam, other_half_days[0])
+    mine, elsewhere = Signature.objects.get(registration=anne), Signature.objects.get(registration=sam)
+    url = reverse("programme:staff_remove_signature", args=[event.pk])
+    for fields, reason in [
+        ({"signature": mine.pk}, "Confirmez le retrait"),
+        ({"signature": elsewhere.pk, "confirm": "1"}, "pas sur la feuille"),  # another event's
+        ({"signature": 999_999, "confirm": "1"}, "pas sur la feuille"),
+        ({"signature": "x", "confirm": "1"}, "pas sur la feuille"),
+        ({"signature": "9" * 30, "confirm": "1"}, "pas sur la feuille"),
+        ({"confirm": "1"}, "pas sur la feuille"),
+    ]:
+        response = staff.post(url, fields)
+        assert response.status_code == 400, fields
+        page = html.unescape(response.content.decode())
+        assert reason in page and 'id="problem"' in page, fields
+    assert staff.get(url, {"signature": mine.pk, "confirm": "1"}).status_code == 405
+    assert Signature.objects.count() == 2
+    assert not SecurityEvent.objects.filter(kind=SecurityEventKind.SIGNATURE_REMOVED).exists()
+    anne.refresh_from_db()
+    assert anne.state == State.ATTENDED
+
+
+def test_other_roles_cannot_remove_a_signature_and_the_form_needs_its_csrf_token(client):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    log_in(client, make_staff(Role.PSYCHOLOGIST))
+    assert remove(client, event, signature).status_code == 403
+    client.logout()
+    assert remove(client, event, signature).status_code == 302  # signed out: to the log-in page
+
+    checked = Client(enforce_csrf_checks=True)
+    log_in(checked, make_staff(Role.PROGRAMME))
+    assert remove(checked, event, signature).status_code == 403  # no CSRF token
+    assert Signature.objects.filter(pk=signature.pk).exists()
