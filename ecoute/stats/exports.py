@@ -89,16 +89,8 @@ HELPED_LABELS = {"yes": "oui", "partly": "un peu", "no": "non"}
 
 def _feedback_rows(report: dict) -> list[list]:
     """The callers' anonymous feedback, per grid period and channel, as on the dashboard."""
-    found = []
-    for row in report["feedback"]:
-        code = f"{row['start']} {row['channel']}"
-        what = f"Cet appel vous a-t-il aidé ? Du {row['start']} au {row['end']}, {row['channel_label']}"
-        found += [
-            ["retours", f"{code} {answer}", f"{what} : {HELPED_LABELS[answer]}", _count(count), ""]
-            for answer, count in row["counts"].items()
-        ]
-        found.append(["retours", f"{code} total", f"{what} : réponses", _count(row["total"]), ""])
-    return found
+    what = "Cet appel vous a-t-il aidé ? Du {start} au {end}, {channel}"
+    return _counts_per_period(report["feedback"], "retours", what, HELPED_LABELS, total="réponses")
 
 
 # Follow-ups (ecoute/followup), as counted: agreed with the caller, then kept by their coming back.
@@ -107,14 +99,22 @@ FOLLOW_UP_LABELS = {"planned": "convenus", "kept": "honorés"}
 
 def _follow_up_rows(report: dict) -> list[list]:
     """The follow-ups agreed and kept, per grid period and channel, as on the dashboard."""
+    what = "Suivis du {start} au {end}, {channel}"
+    return _counts_per_period(report["follow_ups"], "suivis", what, FOLLOW_UP_LABELS)
+
+
+def _counts_per_period(rows, section: str, what: str, labels: dict, total: str | None = None) -> list[list]:
+    """One line per count of each grid period and channel (WHAT names them), then its TOTAL if asked."""
     found = []
-    for row in report["follow_ups"]:
+    for row in rows:
         code = f"{row['start']} {row['channel']}"
-        what = f"Suivis du {row['start']} au {row['end']}, {row['channel_label']}"
+        named = what.format(start=row["start"], end=row["end"], channel=row["channel_label"])
         found += [
-            ["suivis", f"{code} {outcome}", f"{what} : {FOLLOW_UP_LABELS[outcome]}", _count(count), ""]
-            for outcome, count in row["counts"].items()
+            [section, f"{code} {key}", f"{named} : {labels[key]}", _count(count), ""]
+            for key, count in row["counts"].items()
         ]
+        if total:
+            found.append([section, f"{code} total", f"{named} : {total}", _count(row["total"]), ""])
     return found
 
 
