@@ -1,5 +1,6 @@
 """The named cast of the tests: psychologists, a supervisor, an outsider."""
 
+from importlib import import_module
 from itertools import count
 
 from django.contrib.auth.hashers import make_password
@@ -10,6 +11,7 @@ from ecoute.presence.models import Presence, Status
 
 PASSWORD = "un-mot-de-passe-solide"
 _numbers = count(1)
+SEEDED_LANGUAGES = dict(import_module("ecoute.accounts.migrations.0002_languages").LANGUAGES)
 _password_hash: list[str] = []
 
 
@@ -33,9 +35,13 @@ def make_psychologist(
     listener = ListenerProfile.objects.create(
         user=user, first_name=first_name, presentation=profile.get("presentation", "Psychologue clinicienne.")
     )
-    # Transactional tests empty every table, the seeded languages included: recreate what is needed.
+    # Transactional tests empty every table, the seeded languages included: recreate what is needed,
+    # with the names the migration seeds (the pages show them, translated).
     listener.languages.set(
-        [Language.objects.get_or_create(code=code, defaults={"name": code})[0] for code in languages]
+        [
+            Language.objects.get_or_create(code=code, defaults={"name": SEEDED_LANGUAGES.get(code, code)})[0]
+            for code in languages
+        ]
     )
     Presence.objects.create(user=user, status=status, session="test-session", last_seen=timezone.now())
     return user
