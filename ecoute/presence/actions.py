@@ -234,13 +234,21 @@ def claim_for_supervisor(user_id: int) -> bool:
 
 
 def join_as_supervisor(user_id: int) -> bool:
-    """A supervisor joins a call going on (warm transfer), from their open workspace."""
-    return move(
-        user_id,
-        [Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP],
-        Status.IN_CALL,
-        where=~Q(session=""),
-    )
+    """A supervisor joins a call going on (warm transfer), from their open workspace.
+
+    Joined from a wrap-up, that wrap-up ends here: its length is noted on the call it followed, as
+    when it ends any other way."""
+    with transaction.atomic():
+        started = _wrap_up_started(user_id)
+        joined = move(
+            user_id,
+            [Status.AVAILABLE, Status.BREAK, Status.OFFLINE, Status.WRAP_UP],
+            Status.IN_CALL,
+            where=~Q(session=""),
+        )
+        if joined:
+            _note_wrap_up(user_id, started)
+        return joined
 
 
 def ringing_stopped(user_id: int, target: str = Status.AVAILABLE) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from ecoute.accounts.models import Role, User
 from ecoute.calls import actions
 from ecoute.calls.models import Call
 from ecoute.calls.supervision import board as supervision_board
@@ -146,3 +147,20 @@ async def test_the_workspace_is_told_the_record_is_due_and_when_to_remind(settin
     since = await database_sync_to_async(lambda: presence(claire).changed_at)()
     assert event["record_due"] is True and event["wrap_up_until"] is None  # no countdown to an end
     assert event["remind_at"] == (since + timedelta(seconds=60)).isoformat()
+
+
+def test_a_wrap_up_ended_by_joining_another_call_as_supervisor_is_noted_on_its_call(claire):
+    """A supervisor in the wrap-up of her own call joins a colleague's: her wrap-up ends there, and
+    the rota counts it as it counts a wrap-up ended any other way."""
+    helene = make_psychologist("Hélène", status=Status.AVAILABLE)
+    User.objects.filter(pk=helene.pk).update(role=Role.SUPERVISOR)
+    her_call = call_through_the_line(helene)
+    twenty_seconds_ago = later(-20)
+    Call.objects.filter(pk=her_call.pk).update(ended_at=twenty_seconds_ago)
+    Presence.objects.filter(pk=helene.pk).update(changed_at=twenty_seconds_ago)
+
+    claires_call = call_through_the_line(claire, hang_up=False)
+    actions.join_call(claires_call.pk, helene.pk)
+
+    assert presence(helene).status == Status.IN_CALL
+    assert Call.objects.get(pk=her_call.pk).wrap_up_seconds in (20, 21)
