@@ -51,7 +51,11 @@ system-test-deps:
 # the claims that must hold on both engines run once more on SQLite.
 test: $(STAMP) system-test-deps lint
 	DJANGO_DEBUG=1 $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=1 $(PY) -m pytest --durations=30  # the slowest tests, to keep the suite under 20 minutes
+	@# The tests without a browser on two workers, each with its own databases (tests/support/workers.py);
+	@# then the browser tests in one process, so that two Chromiums and their servers never share the two
+	@# cores with each other. --durations: the slowest tests, to keep the suite under 20 minutes.
+	DJANGO_DEBUG=1 $(PY) -m pytest -n 2 -m "not browser" --durations=20
+	DJANGO_DEBUG=1 $(PY) -m pytest -m browser --durations=10
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then \
 	  echo "Again on SQLite: the claims that must hold on both engines"; \
 	  DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m pytest -m "not postgres" tests/calls/test_concurrent_taps.py \

@@ -67,6 +67,10 @@ class Call(pj.Call):
         self.answers: list[dict] = []
         self._answered_transactions: set = set()
 
+    def answers_sent(self) -> int:
+        """How many of this side's requests have had their final answer."""
+        return sum(1 for answer in self.answers if answer["request"] == "sent")
+
     def onCallState(self, prm):
         info = self.getInfo()
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED and self.answered_at is None:
@@ -222,6 +226,7 @@ def main() -> int:
         if at and (action != "unhold" or args.hold_after)
     )
     hung_up_by = "line"
+    answered_before_last_request = 0  # the call's INVITE is the first request this side sends
     while call.disconnected_at is None:
         endpoint.libHandleEvents(10)
         now = time.time()
@@ -238,7 +243,15 @@ def main() -> int:
         if call.answered_at and args.digits and now - call.answered_at >= next_digits_at:
             call.dialDtmf(args.digits)
             next_digits_at += args.digits_every or float("inf")
-        if call.answered_at and in_dialog and now - call.answered_at >= in_dialog[0][0]:
+        # One in-dialog request at a time: on a busy machine the line may answer the hold after the
+        # unhold's time, and PJSIP refuses a second re-INVITE while the first is unanswered.
+        if (
+            call.answered_at
+            and in_dialog
+            and now - call.answered_at >= in_dialog[0][0]
+            and call.answers_sent() > answered_before_last_request
+        ):
+            answered_before_last_request = call.answers_sent()
             send_in_dialog(call, in_dialog.pop(0)[1])
         if now - started >= args.seconds or stop:
             hung_up_by = "caller"

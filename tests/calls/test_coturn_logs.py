@@ -15,6 +15,7 @@ import pytest
 from tests.support.addresses import addresses_in
 from tests.support.backends import need_coturn
 from tests.support.live import free_port
+from tests.support.workers import worker_number
 from tools import coturn_loopback
 from tools.server_command import ROOT
 
@@ -42,7 +43,12 @@ def relayed_exchange(tmp_path, logging: list[str], linger=lambda: True, seconds:
     output_path = tmp_path / "coturn-output.txt"
     with open(output_path, "w") as output:
         relay = coturn_loopback.start(
-            port, secret, min_port=49420, max_port=49460, logging=logging, output=output
+            port,
+            secret,
+            min_port=49420 + 200 * worker_number(),
+            max_port=49460 + 200 * worker_number(),
+            logging=logging,
+            output=output,
         )
     try:
         command = [

@@ -19,6 +19,7 @@ from tools.server_command import uvicorn_command
 
 from .backends import CHROMIUM, need_chromium, need_coturn
 from .waiting import wait_for
+from .workers import worker_number
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -139,7 +140,8 @@ def coturn():
     """coturn on loopback with a secret of the session; yields the server's TURN settings."""
     need_coturn()
     port, secret = free_port(), secrets.token_hex(16)
-    process = coturn_loopback.start(port, secret, min_port=49300, max_port=49400)
+    first_relay_port = 49300 + 200 * worker_number()  # each worker's coturn relays on its own ports
+    process = coturn_loopback.start(port, secret, min_port=first_relay_port, max_port=first_relay_port + 100)
     time.sleep(0.3)
     if process.poll() is not None:
         pytest.fail("coturn did not start")

@@ -16,6 +16,7 @@ from .backends import need
 from .live import ARTIFACTS, LiveServer
 from .sip import Edge, free_udp_port
 from .waiting import wait_for
+from .workers import worker_number
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,6 +88,7 @@ class PhoneLine:
             "ECOUTE_SIP_MEDIA_PORT": str(self.edge.settings.media_port),
             "ECOUTE_PHONE_PROMPTS": str(self.prompts),
             "ECOUTE_PHONE_MENU_PAUSE": "1",
+            "ECOUTE_SIP_RTP_PORT": str(40000 + 1000 * worker_number()),  # each test worker its own ports
             **self.agent_env,
         }
         self._log = open(self.agent_log, "w")
@@ -133,6 +135,8 @@ class PhoneLine:
                 f"127.0.0.1:{self.edge.settings.edge_port}",
                 "--port",
                 str(free_udp_port()),
+                "--rtp-port",
+                str(46000 + 1000 * worker_number()),
                 *arguments,
             ],
             cwd=ROOT,
