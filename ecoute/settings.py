@@ -66,9 +66,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "ecoute.accounts.sessions.StaffSessionExpiry",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it is synchronous only, and under ASGI Django runs every middleware above the lowest
+    # synchronous one in a single thread; any below it would hop to a thread and back for each of
+    # their hooks (docs/performance.md, "Registrations to a popular event", run 16).
+    "ecoute.accounts.sessions.StaffSessionExpiry",
 ]
 
 ROOT_URLCONF = "ecoute.urls"

@@ -20,7 +20,7 @@ the same transaction, sent by the worker.
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,6 +40,7 @@ from .models import (
     OutboxMessage,
     Registration,
     Signature,
+    Slot,
     State,
     Workshop,
     WorkshopChoice,
@@ -65,6 +66,9 @@ REMINDERS_BEFORE = (timedelta(days=7), timedelta(days=1))
 SENT_MAIL_KEPT = timedelta(days=30)
 JOIN_LINK_BEFORE = timedelta(hours=1)
 SURVEY_BEFORE_AT = timedelta(days=7)
+# A half-day's sign-in sheet opens this long before it starts (people arrive early), and closes at
+# the end of that day, Paris time (signing_window).
+SIGNING_OPENS_BEFORE = timedelta(minutes=30)
 
 
 class RegistrationError(Exception):
@@ -91,6 +95,12 @@ class IllegalTransition(RegistrationError):
 
 class AlreadySigned(RegistrationError):
     code = "signed"
+
+
+class SigningClosed(RegistrationError):
+    """A half-day signed outside its window (signing_window)."""
+
+    code = "signing_closed"
 
 
 def normalise_email(email: str) -> str:
@@ -407,11 +417,60 @@ def attend(registration_id) -> None:
     _move(registration_id, State.ATTENDED)
 
 
+def signing_window(event: Event, slot: Slot | None) -> tuple[datetime, datetime]:
+    """When the sheet of a half-day (SLOT; None: the whole of an event without slots) can be signed.
+
+    From SIGNING_OPENS_BEFORE its start until the end of its day in Paris (the end of the event's last
+    day for an event without slots): a signature says that the person was there that day, so it is
+    made there, not the day before nor a week after.
+    """
+    paris = timezone.get_default_timezone()  # settings.TIME_ZONE, Europe/Paris
+    start = slot.starts_at if slot else event.starts_at
+    last_day = timezone.localdate(slot.starts_at if slot else event.ends_at, paris)
+    closes = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=paris)
+    return start - SIGNING_OPENS_BEFORE, closes
+
+
+def check_signing(event: Event, slot: Slot | None, *, drawn: bool, now=None) -> None:
+    """Raise SigningClosed, saying why and when, if the half-day cannot be signed at NOW.
+
+    A signature (DRAWN) only in the half-day's window. Staff noting someone present without a
+    signature: not before the window either (nobody is present at a half-day to come), but after it,
+    yes: a sheet is corrected after the day.
+    """
+    now = now or timezone.now()
+    opens, closes = signing_window(event, slot)
+    what = (
+        gettext("la demi-journée « %(label)s »") % {"label": slot.label} if slot else gettext("cet événement")
+    )
+    if now < opens:
+        local = timezone.localtime(opens, timezone.get_default_timezone())
+        raise SigningClosed(
+            gettext(
+                "Trop tôt pour émarger %(what)s : la feuille s'ouvre le %(date)s à %(time)s, "
+                "30 minutes avant le début. Rien n'a été enregistré."
+            )
+            % {"what": what, "date": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M")}
+        )
+    if drawn and now >= closes:
+        last = timezone.localtime(closes, timezone.get_default_timezone()) - timedelta(days=1)
+        raise SigningClosed(
+            gettext(
+                "La signature de %(what)s n'est plus possible : la feuille s'est fermée à la fin du "
+                "%(date)s. Rien n'a été enregistré ; l'équipe peut noter la présence sans signature."
+            )
+            % {"what": what, "date": last.strftime("%d/%m/%Y")}
+        )
+
+
 @transaction.atomic
-def sign(registration_id, slot_id, path: str, noted_by=None) -> Signature:
+def sign(registration_id, slot_id, path: str, noted_by=None, now=None) -> Signature:
     """The person signed the sheet of a half-day (PATH empty: NOTED_BY, of the staff, noted them present,
-    unable to sign)."""
-    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    unable to sign), within the half-day's window (check_signing) or SigningClosed with nothing stored."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().select_related("event").get(pk=registration_id)
+    slot = registration.event.slots.get(pk=slot_id) if slot_id else None
+    check_signing(registration.event, slot, drawn=bool(path), now=now)
     if registration.signatures.filter(slot_id=slot_id).exists():
         raise AlreadySigned(
             gettext("%(name)s a déjà signé pour cette demi-journée.")
@@ -420,7 +479,11 @@ def sign(registration_id, slot_id, path: str, noted_by=None) -> Signature:
     if registration.state != State.ATTENDED:
         _move(registration_id, State.ATTENDED)
     return Signature.objects.create(
-        registration=registration, slot_id=slot_id, path=path, noted_by=None if path else noted_by
+        registration=registration,
+        slot_id=slot_id,
+        path=path,
+        noted_by=None if path else noted_by,
+        signed_at=now,
     )
 
 

@@ -5,11 +5,13 @@ on a tablet and the PDF of a half-day, the emargement document DPC auditors ask 
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .actions import signing_window
 from .models import HOLDING_STATES, Event, Registration, Signature, Slot, State
 
 # Not a static file: only WeasyPrint reads it, as the certificate's.
@@ -21,6 +23,20 @@ class Cell:
     person: Registration
     slot: Slot | None
     signature: Signature | None
+    # The half-day's signing window (actions.signing_window) and where the page's clock stands in it.
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    now: datetime | None = None
+
+    @property
+    def too_early(self) -> bool:
+        """Nobody signs, nor is noted present, before the sheet opens (30 minutes before the start)."""
+        return self.opens_at is not None and self.now < self.opens_at
+
+    @property
+    def signable(self) -> bool:
+        """The tablet's pad is offered: the half-day's window is open."""
+        return not self.too_early and (self.closes_at is None or self.now < self.closes_at)
 
     @property
     def key(self) -> str:
@@ -38,16 +54,21 @@ def people(event: Event):
     )
 
 
-def rows(event: Event, slots: list[Slot | None]) -> list[tuple[Registration, list[Cell]]]:
+def rows(event: Event, slots: list[Slot | None], now=None) -> list[tuple[Registration, list[Cell]]]:
     listed = list(people(event))
     signed = {
         (signature.registration_id, signature.slot_id): signature
         for signature in Signature.objects.filter(registration__in=listed).select_related("noted_by")
     }
+    now = now or timezone.now()
+    windows = [signing_window(event, slot) for slot in slots]
     return [
         (
             person,
-            [Cell(person, slot, signed.get((person.pk, slot.pk if slot else None))) for slot in slots],
+            [
+                Cell(person, slot, signed.get((person.pk, slot.pk if slot else None)), *window, now)
+                for slot, window in zip(slots, windows)
+            ],
         )
         for person in listed
     ]

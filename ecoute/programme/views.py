@@ -156,17 +156,51 @@ def stop_pool() -> None:
 
 
 async def event_page(request, pk):
-    """An event and its registration form: read and checked on the programme's threads, registered together."""
+    """An event and its registration form: read on the programme's threads; the forms posted together
+    are checked and registered together, in one hop to those threads for the whole batch."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    event, form, refusal = await _in_pool(_read_form, request, pk)
-    if request.method == "POST" and refusal is None:
-        application = actions.Application(language=get_language(), **form.registration_fields())
-        outcome = await register_together(event.pk, application, source_of(getattr(request, "scope", None)))
-        if not isinstance(outcome, actions.RegistrationError):
-            return redirect("programme:manage", links.manage_token(outcome))
-        refusal = (str(outcome), 429 if isinstance(outcome, TooManyFromHere) else 409)
-    return await _in_pool(_page, request, event, form, refusal)
+    if request.method == "GET":
+        return await _in_pool(_shown, request, pk)
+    posted = (request, get_language(), source_of(getattr(request, "scope", None)))
+    outcome = await _together(check_and_register, pk, posted)
+    if isinstance(outcome, Registration):
+        return redirect("programme:manage", links.manage_token(outcome))
+    return await _in_pool(_page, request, *outcome)
+
+
+def _shown(request, pk):
+    event = _visible_event(pk)
+    return _page(request, event, RegistrationForm(event=event), None)
+
+
+def check_and_register(pk, posted: list[tuple]) -> list:
+    """Each posted (request, language, source) form of event PK checked, then the valid ones registered
+    together (register_batch): a Registration, or the (event, form, refusal) to show again, or the
+    exception (Http404) that post meets."""
+    outcomes: list = [None] * len(posted)
+    valid = []
+    for index, (request, language, source) in enumerate(posted):
+        try:
+            with translation.override(language):
+                event, form, refusal = _read_form(request, pk)
+        except Http404 as error:
+            outcomes[index] = error
+            continue
+        if refusal is not None:
+            outcomes[index] = (event, form, refusal)
+            continue
+        application = actions.Application(language=language, **form.registration_fields())
+        valid.append((index, event, form, application, source))
+    registered = (
+        register_batch(pk, [(application, source) for *_, application, source in valid]) if valid else []
+    )
+    for (index, event, form, *_), outcome in zip(valid, registered):
+        if isinstance(outcome, actions.RegistrationError):
+            refusal = (str(outcome), 429 if isinstance(outcome, TooManyFromHere) else 409)
+            outcome = (event, form, refusal)
+        outcomes[index] = outcome
+    return outcomes
 
 
 def _read_form(request, pk):
@@ -228,25 +262,31 @@ _batches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 async def register_together(event_id, application, source=""):
-    """Register APPLICATION with everyone else of this process applying for the same event meanwhile.
+    """Register APPLICATION with everyone else of this process applying for the same event meanwhile
+    (_together, register_batch). SOURCE is the daily keyed hash of where the post came from ('' unknown)."""
+    return await _together(register_batch, event_id, (application, source))
 
-    While one request writes a batch (the sources counted in one round trip, one lock of the event,
-    one commit: register_batch), the applications arriving queue up; the next request to take the
-    lock writes all of them, and the others find their outcome ready. One person alone waits for
-    nothing more than before. SOURCE is the daily keyed hash of where the post came from ('' unknown).
+
+async def _together(work, event_id, item):
+    """WORK(event_id, items)'s outcome for ITEM, WORK run once for every item of this process meanwhile.
+
+    While one request runs a batch on the programme's threads (for a registration: the sources
+    counted in one round trip, one lock of the event, one commit), the items arriving queue up; the
+    next request to take the lock runs all of them, and the others find their outcome ready. One
+    person alone waits for nothing more than before. An outcome that is an Http404 is raised.
     """
     loop = asyncio.get_running_loop()
-    queue, lock = _batches.setdefault(loop, {}).setdefault(event_id, ([], asyncio.Lock()))
+    queue, lock = _batches.setdefault(loop, {}).setdefault((work, event_id), ([], asyncio.Lock()))
     mine = loop.create_future()
-    queue.append((application, source, mine))
+    queue.append((item, mine))
     async with lock:
         if not mine.done():
             batch = queue[:]
             del queue[:]
             try:
-                outcomes = await _in_pool(register_batch, event_id, [entry[:2] for entry in batch])
+                outcomes = await _in_pool(work, event_id, [entry for entry, _ in batch])
             except BaseException as error:  # including this request's cancellation: nobody is left waiting
-                for *_, future in batch:
+                for _, future in batch:
                     if not future.done():
                         future.set_exception(
                             error
@@ -256,8 +296,11 @@ async def register_together(event_id, application, source=""):
                             )
                         )
                 raise
-            for (*_, future), outcome in zip(batch, outcomes):
-                future.set_result(outcome)
+            for (_, future), outcome in zip(batch, outcomes):
+                if isinstance(outcome, Http404):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
     return mine.result()
 
 

@@ -107,11 +107,12 @@ def draw(page, canvas, strokes) -> None:
 def test_signing_a_training_s_half_day_on_a_tablet(new_site_page):
     from ecoute.programme import actions
     from ecoute.programme.models import Signature
-    from tests.programme.support import make_two_day_training
+    from tests.programme.support import make_two_day_training, move_to_start_in
 
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    half_days = move_to_start_in(event, 10, half_days[0])  # the first morning's sheet is open
     page = new_site_page("/espace/programme/", viewport=TABLET)
     log_in(page, make_staff(Role.PROGRAMME, name="Claire"), lands_on="**/espace/programme/")
     page.goto(f"/espace/programme/{event.pk}/emargement/")

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.db.models import F
 from django.utils import timezone
 
 from ecoute.programme.models import Event, Kind, Slot, Workshop
@@ -111,3 +112,15 @@ def make_two_day_training() -> tuple[Event, list[Slot]]:
     Event.objects.filter(pk=event.pk).update(ends_at=half_days[-1].ends_at)
     event.refresh_from_db()
     return event, half_days
+
+
+def move_to_start_in(event: Event, minutes: float, slot: Slot | None = None) -> list[Slot]:
+    """Move EVENT and its slots together so that SLOT (None: the event) starts MINUTES from now (negative:
+    started that long ago); registrations are made while the event is to come, then its day arrives.
+    Returns the slots, moved."""
+    start = slot.starts_at if slot else event.starts_at
+    shift = timezone.now() + timedelta(minutes=minutes) - start
+    Event.objects.filter(pk=event.pk).update(starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift)
+    Slot.objects.filter(event=event).update(starts_at=F("starts_at") + shift, ends_at=F("ends_at") + shift)
+    event.refresh_from_db()
+    return list(event.slots.all())

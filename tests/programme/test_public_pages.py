@@ -1,11 +1,13 @@
 """The public pages: the agenda, an event and its registration form, the one-click link, the feed."""
 
+import asyncio
 import html
 import secrets
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.http import Http404
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -249,3 +251,43 @@ def test_a_certificate_code_is_verified_publicly(client):
     good = client.get(reverse("programme:verify"), {"code": code.lower()})
     assert good.status_code == 200 and "Camille Martin" in good.content.decode()
     assert client.get(reverse("programme:verify"), {"code": "ABCDEFGHJK"}).status_code == 404
+
+
+def test_posts_arriving_together_are_checked_and_registered_in_one_hop_each_with_its_own_answer(
+    nurse, monkeypatch
+):
+    event = make_event(capacity=3)
+    factory = RequestFactory()
+    hops = []
+    in_pool = views._in_pool
+
+    async def counted(function, *args):
+        hops.append(function.__name__)
+        return await in_pool(function, *args)
+
+    monkeypatch.setattr(views, "_in_pool", counted)
+
+    def post(pk, **fields):
+        request = factory.post(reverse("programme:event", args=[pk]), form(nurse, **fields))
+        request._dont_enforce_csrf_checks = True
+        return views.event_page(request, pk)
+
+    async def together():
+        posts = [post(event.pk, email=f"p{n}@example.org") for n in range(8)]
+        posts += [post(event.pk, email="pas-une-adresse"), post(event.pk, email="p0@example.org")]
+        return await asyncio.gather(*posts)
+
+    responses = async_to_sync(together)()
+    assert [response.status_code for response in responses] == [302] * 8 + [400, 409]
+    assert "déjà inscrite" in html.unescape(responses[9].content.decode())
+    # The first post alone, then the nine that arrived meanwhile: two hops to the programme's threads
+    # check and register ten forms; only the two refused posts take one more, to show their page.
+    assert hops == ["check_and_register", "check_and_register", "_page", "_page"]
+    assert event.registrations.filter(state=State.REGISTERED).count() == 3
+    assert event.registrations.filter(state=State.WAITING).count() == 5
+
+    async def unknown_event():
+        return await post(event.pk + 1000)
+
+    with pytest.raises(Http404):
+        async_to_sync(unknown_event)()

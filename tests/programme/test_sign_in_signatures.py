@@ -4,20 +4,21 @@ and shows on the half-day's PDF that DPC auditors ask for. A bad drawing is refu
 import html
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db.models import RestrictedError
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from ecoute.accounts.models import Role
 from ecoute.programme import actions, signatures
-from ecoute.programme.models import Registration, Signature, State
+from ecoute.programme.models import Event, Registration, Signature, Slot, State
 from ecoute.security.models import SecurityEvent, SecurityEventKind
-from tests.programme.support import make_event, make_two_day_training
+from tests.programme.support import make_event, make_two_day_training, move_to_start_in
 from tests.support.contacts import make_staff
 from tests.support.twofactor import log_in
 
@@ -80,6 +81,7 @@ def test_signing_a_half_day_marks_attendance_and_shows_on_the_sheet_and_its_pdf(
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    half_days = move_to_start_in(event, 10, half_days[0])  # the first morning: its sheet is open
     before = pdf_text_and_drawing(staff, event, half_days[0])[1]
 
     response = sign(staff, event, anne, half_days[0])
@@ -96,7 +98,8 @@ def test_signing_a_half_day_marks_attendance_and_shows_on_the_sheet_and_its_pdf(
     assert Signature.objects.get(registration=bruno).without_drawing
     sheet = staff.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode()
     assert f'd="{drawn.path}"' in sheet and "sans signature (noté par l’équipe)" in sheet
-    assert sheet.count('class="button sign no-print"') == 2 * 3  # the other half-days still to sign
+    assert 'class="button sign no-print"' not in sheet  # the other half-days are still to come:
+    assert sheet.count("Émargement à partir du") == 2 * 3  # their sheets open on their day
 
     text, drawing = pdf_text_and_drawing(staff, event, half_days[0])
     assert "Jour 1, matin" in text and "12345678901" in text
@@ -110,6 +113,7 @@ def test_signing_a_half_day_marks_attendance_and_shows_on_the_sheet_and_its_pdf(
 def test_an_event_without_half_days_has_one_signature_each_and_one_pdf(staff):
     event = make_event()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    move_to_start_in(event, 10)
     assert sign(staff, event, anne, None).status_code == 302
     assert Signature.objects.get().slot is None
     response = staff.get(reverse("programme:staff_sign_in_pdf", args=[event.pk]))
@@ -154,6 +158,7 @@ def test_a_bad_post_gets_a_clear_error_and_stores_nothing(staff):
 def test_a_half_day_is_signed_once_and_a_signature_is_not_undone_by_an_unticked_box(staff):
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    half_days = move_to_start_in(event, 10, half_days[0])
     sign(staff, event, anne, half_days[0])
     again = sign(staff, event, anne, half_days[0], strokes=[[1, 1, 50, 50]])
     assert again.status_code == 400
@@ -176,8 +181,8 @@ def test_other_roles_cannot_sign_nor_read_the_signed_sheet(client):
 def test_signatures_go_with_their_registrations_at_the_purge():
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
-    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
-    actions.sign(anne.pk, half_days[1].pk, "")
+    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2", now=half_days[0].starts_at)
+    actions.sign(anne.pk, half_days[1].pk, "", now=half_days[1].starts_at)
     assert actions.purge(event.ends_at + timedelta(days=400))["signatures"] == 0
     done = actions.purge(event.ends_at + timedelta(days=3 * 365 + 1))
     assert (done["attendances"], done["signatures"]) == (1, 2)
@@ -187,7 +192,7 @@ def test_signatures_go_with_their_registrations_at_the_purge():
 def test_a_signed_half_day_cannot_be_removed_while_its_signatures_are_kept():
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
-    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2", now=half_days[0].starts_at)
     with pytest.raises(RestrictedError):
         half_days[0].delete()  # the event's form says so rather than losing the DPC proof
     assert Signature.objects.count() == 1
@@ -207,6 +212,7 @@ def test_who_noted_someone_present_without_a_signature_is_kept_and_shown_on_the_
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
     claire = log_in(client, make_staff(Role.PROGRAMME, name="Claire"))
+    half_days = move_to_start_in(event, 10, half_days[0])
     sign(claire, event, anne, half_days[0], strokes=None, without_signature="1")
     sign(claire, event, bruno, half_days[0])
 
@@ -222,9 +228,11 @@ def test_who_noted_someone_present_without_a_signature_is_kept_and_shown_on_the_
 def test_a_signature_made_by_mistake_is_removed_once_confirmed_and_journaled_without_its_drawing(staff):
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
-    sign(staff, event, anne, half_days[0])
-    sign(staff, event, anne, half_days[1], strokes=None, without_signature="1")
-    first, second = Signature.objects.order_by("slot__starts_at")
+    # The first afternoon is about to start: it is signed; the morning, over, is noted by staff.
+    half_days = move_to_start_in(event, 10, half_days[1])
+    sign(staff, event, anne, half_days[1])
+    sign(staff, event, anne, half_days[0], strokes=None, without_signature="1")
+    first, second = Signature.objects.get(slot=half_days[1]), Signature.objects.get(slot=half_days[0])
     page = staff.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode()
     assert f'form="remove-signature" name="signature" value="{first.pk}"' in page
 
@@ -238,7 +246,7 @@ def test_a_signature_made_by_mistake_is_removed_once_confirmed_and_journaled_wit
     assert entry.details == {
         "event": event.pk,
         "registration": anne.pk,
-        "slot": half_days[0].pk,
+        "slot": half_days[1].pk,
         "without_drawing": False,
     }
     assert "M40" not in entry.summary + json.dumps(entry.details)  # never the drawing
@@ -248,7 +256,7 @@ def test_a_signature_made_by_mistake_is_removed_once_confirmed_and_journaled_wit
     assert anne.state == State.NO_SHOW  # nothing proves she came any more
     assert SecurityEvent.objects.filter(kind=SecurityEventKind.SIGNATURE_REMOVED).count() == 2
     # The cell can be signed again.
-    assert sign(staff, event, anne, half_days[0]).status_code == 302
+    assert sign(staff, event, anne, half_days[1]).status_code == 302
     anne.refresh_from_db()
     assert anne.state == State.ATTENDED
 
@@ -257,7 +265,7 @@ def test_removing_the_only_signature_of_someone_who_joined_online_keeps_them_pre
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     actions.record_join(anne.pk)
-    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2", now=half_days[0].starts_at)
     actions.remove_signature(signature.pk)
     anne.refresh_from_db()
     assert anne.state == State.ATTENDED and not anne.signatures.exists()
@@ -268,6 +276,8 @@ def test_a_bad_removal_gets_a_clear_error_and_changes_nothing(staff):
     other, other_half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
     sam = actions.register(other.pk, email="s@example.org", name="Sam")
+    half_days = move_to_start_in(event, 10, half_days[0])
+    other_half_days = move_to_start_in(other, 10, other_half_days[0])
     sign(staff, event, anne, half_days[0])
     sign(staff, other, sam, other_half_days[0])
     mine, elsewhere = Signature.objects.get(registration=anne), Signature.objects.get(registration=sam)
@@ -294,7 +304,7 @@ def test_a_bad_removal_gets_a_clear_error_and_changes_nothing(staff):
 def test_other_roles_cannot_remove_a_signature_and_the_form_needs_its_csrf_token(client):
     event, half_days = make_two_day_training()
     anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
-    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2")
+    signature = actions.sign(anne.pk, half_days[0].pk, "M1 1 L2 2", now=half_days[0].starts_at)
     log_in(client, make_staff(Role.PSYCHOLOGIST))
     assert remove(client, event, signature).status_code == 403
     client.logout()
@@ -304,3 +314,99 @@ def test_other_roles_cannot_remove_a_signature_and_the_form_needs_its_csrf_token
     log_in(checked, make_staff(Role.PROGRAMME))
     assert remove(checked, event, signature).status_code == 403  # no CSRF token
     assert Signature.objects.filter(pk=signature.pk).exists()
+
+
+# --- The window of a half-day: from 30 minutes before it starts to the end of its day (Paris) ---
+
+
+def paris(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def test_a_half_day_can_be_signed_from_30_minutes_before_it_starts_until_the_end_of_its_day():
+    # The first afternoon after the change to summer time: Paris is UTC+2.
+    event = Event(starts_at=paris(2027, 3, 30, 9), ends_at=paris(2027, 3, 31, 17))
+    afternoon = Slot(
+        label="Jour 1, après-midi", starts_at=paris(2027, 3, 30, 14), ends_at=paris(2027, 3, 30, 17)
+    )
+    assert actions.signing_window(event, afternoon) == (paris(2027, 3, 30, 13, 30), paris(2027, 3, 31))
+    # An event without half-days: from its start to the end of its last day (summer time over on the 31st).
+    event = Event(starts_at=paris(2027, 10, 30, 9), ends_at=paris(2027, 10, 31, 17))
+    assert actions.signing_window(event, None) == (paris(2027, 10, 30, 8, 30), paris(2027, 11, 1))
+
+    event = Event(starts_at=paris(2027, 3, 30, 9), ends_at=paris(2027, 3, 31, 17))
+    with translation.override("fr"):
+        for drawn in (True, False):  # nobody is present at a half-day to come, with or without a drawing
+            with pytest.raises(actions.SigningClosed, match="Trop tôt .* le 30/03/2027 à 13:30"):
+                actions.check_signing(event, afternoon, drawn=drawn, now=paris(2027, 3, 30, 13, 29, 59))
+        for now in (paris(2027, 3, 30, 13, 30), paris(2027, 3, 30, 17, 30), paris(2027, 3, 30, 23, 59, 59)):
+            actions.check_signing(event, afternoon, drawn=True, now=now)
+        with pytest.raises(actions.SigningClosed, match="n'est plus possible .* fin du 30/03/2027"):
+            actions.check_signing(event, afternoon, drawn=True, now=paris(2027, 3, 31))
+        # Staff may still correct a past half-day: someone noted present without a signature.
+        actions.check_signing(event, afternoon, drawn=False, now=paris(2027, 4, 15))
+
+
+def sheet_page(staff, event) -> str:
+    return html.unescape(staff.get(reverse("programme:staff_sign_in", args=[event.pk])).content.decode())
+
+
+def assert_refused(response, reason) -> None:
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert reason in page and 'id="problem"' in page and "Rien n'a été enregistré" in page
+
+
+def test_before_its_window_a_half_day_says_when_it_opens_and_a_forged_post_stores_nothing(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    half_days = move_to_start_in(event, 45, half_days[0])  # the sheet opens in 15 minutes
+    opens = timezone.localtime(half_days[0].starts_at - timedelta(minutes=30))
+
+    page = sheet_page(staff, event)
+    assert f"Émargement à partir du {opens:%d/%m} à {opens:%H:%M}" in page
+    assert page.count("Émargement à partir du") == 4
+    assert 'class="button sign no-print"' not in page and 'form="without-signature" name="cell"' not in page
+
+    assert_refused(
+        sign(staff, event, anne, half_days[0]), f"la feuille s'ouvre le {opens:%d/%m/%Y} à {opens:%H:%M}"
+    )
+    assert_refused(sign(staff, event, anne, half_days[0], strokes=None, without_signature="1"), "Trop tôt")
+    assert_refused(sign(staff, event, anne, half_days[3], without_signature="1"), "Jour 2, après-midi")
+    assert Signature.objects.count() == 0
+    anne.refresh_from_db()
+    assert anne.state == State.REGISTERED
+
+
+def test_inside_its_window_a_half_day_is_signed_on_the_tablet(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    half_days = move_to_start_in(event, 25, half_days[0])  # the sheet opened 5 minutes ago
+    page = sheet_page(staff, event)
+    assert page.count('class="button sign no-print"') == 1  # the first morning, the others to come
+    assert page.count("Émargement à partir du") == 3
+    assert sign(staff, event, anne, half_days[0]).status_code == 302
+    assert Signature.objects.get().slot == half_days[0]
+
+
+def test_after_its_day_a_half_day_is_no_longer_signed_but_staff_may_still_note_a_presence(staff):
+    event, half_days = make_two_day_training()
+    anne = actions.register(event.pk, email="anne@example.org", name="Anne Petit")
+    bruno = actions.register(event.pk, email="bruno@example.org", name="Bruno Roy")
+    half_days = move_to_start_in(event, -3 * 24 * 60, half_days[0])  # the training ended two days ago
+
+    page = sheet_page(staff, event)
+    assert 'class="button sign no-print"' not in page
+    assert page.count("Signature close (jour passé)") == 2 * 4
+    assert page.count('form="without-signature" name="cell"') == 2 * 4
+    day = timezone.localtime(half_days[0].starts_at)
+    assert_refused(
+        sign(staff, event, anne, half_days[0]), f"la feuille s'est fermée à la fin du {day:%d/%m/%Y}"
+    )
+    assert not Signature.objects.exists()
+    anne.refresh_from_db()
+    assert anne.state == State.REGISTERED
+
+    # The sheet corrected afterwards: Bruno, who could not sign, noted present by staff.
+    assert sign(staff, event, bruno, half_days[0], strokes=None, without_signature="1").status_code == 302
+    assert Signature.objects.get().registration == bruno and Signature.objects.get().without_drawing
