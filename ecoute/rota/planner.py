@@ -141,7 +141,7 @@ def plan(
         add_rest(model, choices, shifts, horizon, rules)
         add_weekly_hours(model, choices, shifts, horizon, by_person[person_id].max_hours_per_week)
         add_nights(model, choices, shifts, horizon, rules)
-        add_recovery(model, choices, shifts, by_person[person_id])
+        add_recovery(model, choices, shifts, by_person[person_id], fixed)
     gaps = add_coverage(model, choices, horizon, by_person)
     add_objective(model, choices, shifts_of, gaps)
     # Nobody on duty but the kept shifts always keeps the hard rules: a start the search improves on,
@@ -215,13 +215,14 @@ def add_nights(model, choices, shifts: list[Shift], horizon: Horizon, rules: Rul
             model.Add(sum(window) <= rules.nights_in_a_row)
 
 
-def add_recovery(model, choices, shifts: list[Shift], person: Person) -> None:
-    """After high-intensity shifts in a row, none starts before the recovery is over (a shift already
-    worked, kept as it is, started before the recovery and is not concerned)."""
+def add_recovery(model, choices, shifts: list[Shift], person: Person, fixed: tuple[Shift, ...]) -> None:
+    """After high-intensity shifts in a row, no shift starts before the recovery is over: none in it (a
+    kept shift there makes the plan refused, not a silent breach), and no new one earlier in the
+    horizon either (it would overlap the shifts that made the recovery due; kept ones, FIXED, stay)."""
     if person.recovery is None:
         return
     first, until = person.recovery
-    barred = [choices[s] for s in shifts if first <= s.start < until]
+    barred = [choices[s] for s in shifts if first <= s.start < until or (s.start < first and s not in fixed)]
     if barred:
         model.Add(sum(barred) == 0)
 

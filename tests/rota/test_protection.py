@@ -60,7 +60,7 @@ def test_two_intense_shifts_in_a_row_give_a_recovery_the_planner_keeps(settings)
     first, until = team[claire.pk].recovery
     assert horizon.moments[until].astimezone(UTC) == last.end + timedelta(hours=48)
     assert team[marc.pk].recovery is None
-    result = planning.planner.plan(horizon, list(team.values()), planning.rules(), seconds=10)
+    result = planning.planner.plan(horizon, list(team.values()), planning.rules(), seconds=600, work=10)
     assert all(s.start >= until for s in result.shifts if s.person == claire.pk)
 
 
