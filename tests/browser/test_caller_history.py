@@ -25,7 +25,10 @@ def test_one_display_of_the_history_is_one_line_in_the_note_read_journal(new_pag
     claire = make_psychologist("Claire")
     caller = new_page("/")
     card(caller, claire).wait_for()
+    # The cards can show before the page's script has made the device's key (at its first hello).
+    wait_until(caller, "localStorage.getItem('ecoute.callerKey') !== null")
     key = caller.evaluate("localStorage.getItem('ecoute.callerKey')")
+    assert key
     earlier = make_call(claire, ago=timedelta(days=3))
     earlier.caller_key_hash = device_key.hashed(key)
     earlier.save()
