@@ -1,7 +1,13 @@
 """What happens when time passes: rings nobody answers, silent workspaces, finished wrap-ups.
 
-Every server process runs run_due_timers() about once a second. Each step is a conditional,
-idempotent action, so several processes doing it at the same time change each thing once.
+Every server process offers to run run_due_timers() about once a second, and one of them does:
+the pass changes the line (the database), not a process's own sockets, so one a second is enough.
+The first process to claim the pass in the cache runs it and the others skip it until PASS_CLAIM_MS
+are over; four processes made four passes a second, each holding its process's database thread
+for tens of milliseconds, in a surge of callers too (docs/performance.md). Any living process
+claims the next pass, so a process that dies takes none with it. Without the claim (Redis
+unreachable, or the demo's in-memory cache in its one process) every process runs it: each step is a
+conditional, idempotent action, so several processes doing it at the same time change each thing once.
 
 A pass judges time as it was when the pass fell due, not when it runs: a process does its database
 work in one thread, in arrival order, and on a busy machine that thread falls seconds behind. An
@@ -19,6 +25,7 @@ from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.cache import cache
 
 from ecoute.lib import clock
 from ecoute.lib.channel_layer import redis_unreachable
@@ -38,6 +45,9 @@ TICK_SECONDS = 1.0
 LATE_WARNING_SECONDS = 2.0
 LATE_WARNING_EVERY = 30.0
 _warned_at = -LATE_WARNING_EVERY
+# Under TICK_SECONDS, so that the process that ran a pass may claim the next one a tick later.
+PASS_CLAIM_MS = 900
+PASS_CLAIM_KEY = "timers:pass"
 
 
 def run_due_timers(now: datetime | None = None) -> None:
@@ -85,8 +95,15 @@ def release_silent_psychologists(now: datetime) -> None:
         actions.release_psychologist(user_id)
 
 
+def claim_the_pass() -> bool:
+    """Whether this process runs this second's pass: the first to claim it (see the module's docstring)."""
+    claim = getattr(cache, "claim", None)  # the Redis cache's (ecoute/lib/cache.py)
+    return claim is None or claim(PASS_CLAIM_KEY, PASS_CLAIM_MS)
+
+
 def _run_when_due(due: datetime, queued_at: float) -> None:
-    """Run the pass that fell due at DUE (queued at QUEUED_AT, monotonic), saying so if it starts late."""
+    """Run the pass that fell due at DUE (queued at QUEUED_AT, monotonic) if this process claims it,
+    saying so if it starts late."""
     global _warned_at
     late = time.monotonic() - queued_at
     if late >= LATE_WARNING_SECONDS and time.monotonic() - _warned_at >= LATE_WARNING_EVERY:
@@ -96,7 +113,8 @@ def _run_when_due(due: datetime, queued_at: float) -> None:
             "(overloaded machine?); rings and heartbeats are judged by when they arrived",
             late,
         )
-    run_due_timers(due)
+    if claim_the_pass():
+        run_due_timers(due)
 
 
 async def run_once() -> None:

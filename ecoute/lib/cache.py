@@ -132,7 +132,11 @@ class ResilientRedisCacheClient(RedisCacheClient):
         # socket makes one, and a thousand callers leaving at once queued behind them.
         return self.get_client(key, write=True).eval(self._UNCOUNT, 1, key)
 
-    # What an empty cache that keeps nothing would answer.
+    def _claim(self, key, milliseconds: int) -> bool:
+        return bool(self.get_client(key, write=True).set(key, 1, px=milliseconds, nx=True))
+
+    # What an empty cache that keeps nothing would answer (a claim: granted, as with no cache at all).
+    claim = _guarded("claim", lambda key, milliseconds: True, _claim)
     uncount = _guarded("uncount", lambda key: None, _uncount)
     count_each_in_window = _guarded(
         "count_each_in_window", lambda keys, window: [1] * len(keys), _count_each_in_window
@@ -159,6 +163,11 @@ class ResilientRedisCache(RedisCache):
         """Add one to each of KEYS' counts in a fixed window of WINDOW seconds (from its first count);
         the new counts, in one round trip."""
         return self._cache.count_each_in_window([self.make_and_validate_key(key) for key in keys], window)
+
+    def claim(self, key, milliseconds: int) -> bool:
+        """Whether KEY was free and is now held for MILLISECONDS by this caller (one SET NX PX): of
+        several processes asking within that time, one gets it. Granted while Redis is unreachable."""
+        return self._cache.claim(self.make_and_validate_key(key), milliseconds)
 
     def uncount(self, key) -> int | None:
         """Take one from KEY's count if its window is still open (the new count), else leave it absent (None)."""

@@ -1,14 +1,17 @@
 """What happens as time passes: unanswered rings, silent workspaces, wrap-ups that end."""
 
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
-from ecoute.calls import actions
+from ecoute.calls import actions, timers
 from ecoute.calls.models import Call, CallState, EndReason, Ring, RingOutcome
 from ecoute.calls.timers import run_due_timers
+from ecoute.lib.cache import _outages
 from ecoute.presence import actions as presence_actions
 from ecoute.presence.models import Presence, Status
 from tests.support.cast import make_psychologist
@@ -111,3 +114,29 @@ def test_timers_run_twice_change_things_once():
     version = presence(claire).version
     run_due_timers(later(21))
     assert presence(claire).version == version
+
+
+def test_of_processes_offering_the_pass_at_once_one_runs_it_then_any_may_run_the_next(monkeypatch):
+    """Four server processes made four passes a second; the first to claim one now runs it."""
+    runs = []
+    monkeypatch.setattr(timers, "run_due_timers", runs.append)
+    cache.delete(timers.PASS_CLAIM_KEY)
+    for _ in range(4):  # four processes' ticks within the same moment
+        timers._run_when_due(timezone.now(), time.monotonic())
+    assert len(runs) == 1
+    time.sleep(timers.PASS_CLAIM_MS / 1000)  # the claim lapses before the next tick (TICK_SECONDS)
+    timers._run_when_due(timezone.now(), time.monotonic())
+    assert len(runs) == 2
+
+
+def test_without_redis_every_process_runs_the_pass(monkeypatch):
+    """An outage of the cache's Redis must not stop the timers: each process runs them, as before."""
+    runs = []
+    monkeypatch.setattr(timers, "run_due_timers", runs.append)
+    for outage in _outages.values():
+        monkeypatch.setattr(outage, "down", True)
+        monkeypatch.setattr(outage, "until", time.monotonic() + 60)
+    assert _outages, "the tests' cache is Redis (REDIS_URL)"
+    for _ in range(3):
+        timers._run_when_due(timezone.now(), time.monotonic())
+    assert len(runs) == 3
