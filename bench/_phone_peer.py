@@ -116,6 +116,7 @@ class ProbedCall(pj.Call):
             "rtp": self.rtp,
             "sent": probe.sender.sent if probe else [],
             "heard": probe.listener.heard if probe else [],
+            "tone_runs": probe.listener.tone_runs if probe else [],
             "frames_heard": probe.listener.frames if probe else 0,
             "first_frame_at": probe.listener.first_frame_at if probe else None,
         }

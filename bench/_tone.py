@@ -73,6 +73,11 @@ class Listener:
         self.frames = 0
         self.first_frame_at: float | None = None
         self.heard: list[tuple[float, int]] = []  # (time.time() of the onset, frequency heard)
+        # Where a steady tone starts: (time.time() of its first frame, frequency) for each run of loud
+        # frames of one frequency, told apart without the quiet a burst needs first, so that a tone
+        # following other sound (a prompt) is timed to the frame. Runs of one frame are not noted.
+        self.tone_runs: list[tuple[float, int]] = []
+        self._run: tuple[float, int, int] | None = None  # (start, frequency, frames) of the current run
         self._quiet = QUIET_FRAMES
         self._pending: float | None = None  # an onset whose frequency is told by the next frame
 
@@ -85,13 +90,23 @@ class Listener:
         loud = next((i for i, sample in enumerate(samples) if abs(sample) > LOUD), None)
         if loud is None:
             self._quiet += 1
+            self._run = None
             return
+        self._follow_run(at, nearest_frequency(samples))
         if self._pending is not None:  # the burst's second frame: a whole frame of it, to count crossings
             self.heard.append((self._pending, nearest_frequency(samples)))
             self._pending = None
         elif self._quiet >= QUIET_FRAMES:
             self._pending = at + loud / RATE
         self._quiet = 0
+
+    def _follow_run(self, at: float, frequency: int) -> None:
+        start, same, frames = self._run if self._run else (at, frequency, 0)
+        if same != frequency:
+            start, frames = at, 0
+        self._run = (start, frequency, frames + 1)
+        if frames + 1 == 2:
+            self.tone_runs.append((start, frequency))
 
 
 def nearest_frequency(samples) -> int:

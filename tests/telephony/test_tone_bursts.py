@@ -46,3 +46,23 @@ def test_each_arrival_is_paired_with_the_last_burst_sent_before_it_and_no_older(
     assert delays_ms(sent, [0.12, 1.3, 2.99]) == pytest.approx([120, 300, 990])
     assert delays_ms(sent, [0.5, 1.1], after=1.0) == pytest.approx([100])  # before AFTER: not counted
     assert delays_ms([0.0], [1.5]) == []  # more than a period late: cannot be told from the next one
+
+
+def test_a_steady_tone_is_timed_to_the_frame_even_right_after_other_sound():
+    """The workspace's microphone (bench/_phone_workspace.py) starts while a prompt may still be heard:
+    its tone is noted where it starts, without the quiet a burst needs first."""
+    listener = Listener()
+    prompt, tone = Sender(500), Sender(1500)
+    for n in range(3):  # a louder other sound just before: the burst onsets would miss what follows
+        listener.hear(prompt.next_frame(), at=n * 0.02)
+    for n in range(3, 8):
+        listener.hear(tone.next_frame() if n < 6 else SILENCE, at=n * 0.02)
+    assert listener.tone_runs == [(0.0, 500), (pytest.approx(0.06), 1500)]
+    assert [f for _, f in listener.heard] == [500]  # the bursts' own timing is unchanged
+
+
+def test_a_single_loud_frame_is_not_a_tone():
+    listener = Listener()
+    listener.hear(Sender(1000).next_frame(), at=0.0)
+    listener.hear(SILENCE, at=0.02)
+    assert listener.tone_runs == []
