@@ -105,7 +105,12 @@ async def workspace_rounds(callers, base_url: str, cookie: str, calls: int, ring
     from tests.support.live import CHROMIUM, CHROMIUM_FLAGS
 
     microphone = write_microphone(callers.processes.folder / "workspace-microphone.wav")
-    at_psychologist, at_caller, not_heard, steps = [], [], 0, {}
+    found = {
+        "at_psychologist": [],
+        "at_caller": [],
+        "calls_not_heard_by_caller": 0,
+        "steps_at_psychologist": {},
+    }
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -118,42 +123,40 @@ async def workspace_rounds(callers, base_url: str, cookie: str, calls: int, ring
         await page.goto("/espace/")
         try:
             for _ in range(calls):
-                await page.click("[data-status=available]")
-                await until(
-                    page,
-                    "document.getElementById('status-label').textContent.includes('Disponible')",
-                    "available",
-                )
-                await page.evaluate("window.__frames = []")
-                process, stats = callers.add(calls=1)
-                await until(page, RINGING, "the ring")
-                await asyncio.sleep(ring_seconds)
-                await page.evaluate(WATCH_AUDIO)
-                await page.click("[data-action=accept]")
-                await until(page, "window.__firstAudio !== null", "audio at the psychologist")
-                accepted = await page.evaluate(ACCEPT_SENT)
-                at_psychologist.append(await page.evaluate("window.__firstAudio") - accepted)
-                for step, at in (await page.evaluate(STEPS)).items():
-                    if at:
-                        steps.setdefault(step, []).append(at - accepted)
-                await asyncio.get_running_loop().run_in_executor(None, process.wait, 60)
-                heard = first_tone_after(stats, accepted / 1000)
-                if heard is None:
-                    not_heard += 1
-                else:
-                    at_caller.append(1000 * (heard - accepted / 1000))
-                await until(page, "!window.ecoute.peerConnection()", "the hang-up")
+                await answer_one_call(page, callers, ring_seconds, found)
             await page.click("[data-status=offline]")
             await asyncio.sleep(0.5)  # the status reaches the server before the page closes
         finally:
             await browser.close()
     callers.running = []
-    return {
-        "at_psychologist": at_psychologist,
-        "at_caller": at_caller,
-        "calls_not_heard_by_caller": not_heard,
-        "steps_at_psychologist": steps,
-    }
+    return found
+
+
+async def answer_one_call(page, callers, ring_seconds: float, found: dict) -> None:
+    """Available, a phone call rings, accepted RING_SECONDS later; its figures added to FOUND."""
+    await page.click("[data-status=available]")
+    await until(
+        page, "document.getElementById('status-label').textContent.includes('Disponible')", "available"
+    )
+    await page.evaluate("window.__frames = []")
+    process, stats = callers.add(calls=1)
+    await until(page, RINGING, "the ring")
+    await asyncio.sleep(ring_seconds)
+    await page.evaluate(WATCH_AUDIO)
+    await page.click("[data-action=accept]")
+    await until(page, "window.__firstAudio !== null", "audio at the psychologist")
+    accepted = await page.evaluate(ACCEPT_SENT)
+    found["at_psychologist"].append(await page.evaluate("window.__firstAudio") - accepted)
+    for step, at in (await page.evaluate(STEPS)).items():
+        if at:
+            found["steps_at_psychologist"].setdefault(step, []).append(at - accepted)
+    await asyncio.get_running_loop().run_in_executor(None, process.wait, 60)  # the caller hangs up
+    heard = first_tone_after(stats, accepted / 1000)
+    if heard is None:
+        found["calls_not_heard_by_caller"] += 1
+    else:
+        found["at_caller"].append(1000 * (heard - accepted / 1000))
+    await until(page, "!window.ecoute.peerConnection()", "the hang-up")
 
 
 def first_tone_after(stats: Path, accepted: float) -> float | None:
