@@ -18,7 +18,10 @@ BURST_FRAMES = 3  # 60 ms
 # One frequency per call of a round: zero crossings in a 20 ms frame are 2 x f x 0.02 (20, 40, 60, 100).
 FREQUENCIES = (500, 1000, 1500, 2500)
 LOUD = 2000  # a sample louder than this is a burst (the bursts peak at 12000; G.711 noise is < 100)
-QUIET_FRAMES = 10  # 200 ms of quiet before a new burst can start
+# 120 ms of quiet before a new burst can start: less than the 140 ms between an eager sender's
+# bursts, so that when its first burst is lost the next one is timed (with 200 ms none was, and the
+# first burst timed was a second later).
+QUIET_FRAMES = 6
 
 
 def burst_frame(frequency: float, frame_index: int) -> bytes:

@@ -733,6 +733,7 @@ async def bridged_calls(
             "at_caller": percentiles(in_the_workspace["at_caller"])
             if in_the_workspace["at_caller"]
             else None,
+            "calls_that_never_rang": in_the_workspace["calls_that_never_rang"],
             "calls_not_heard_by_caller": in_the_workspace["calls_not_heard_by_caller"],
             "steps_at_psychologist_p50_ms": median_steps(in_the_workspace["steps_at_psychologist"]),
         },
@@ -911,6 +912,7 @@ def main() -> int:
     # kept beside it; their ICE waits for aioice's 500 ms retransmission where a browser does not
     # (accept_to_audio_steps_p50_ms, docs/performance.md).
     in_the_workspace = bridged["accept_to_audio_in_the_workspace"]
+    targets.equal("phone calls that never rang the workspace", in_the_workspace["calls_that_never_rang"], 0)
     for side in ("psychologist", "caller"):
         measured = in_the_workspace[f"at_{side}"] or {}
         targets.at_most(

@@ -66,3 +66,12 @@ def test_a_single_loud_frame_is_not_a_tone():
     listener.hear(Sender(1000).next_frame(), at=0.0)
     listener.hear(SILENCE, at=0.02)
     assert listener.tone_runs == []
+
+
+def test_when_an_eager_senders_first_burst_is_masked_the_next_one_is_heard():
+    """Sound just before (a prompt's end) hides the first burst's onset: the second, 200 ms later, is timed."""
+    listener, prompt, sender = Listener(), Sender(500), Sender(1000, eager=True)
+    frames = said(prompt, 3) + [SILENCE] + said(sender, 20)
+    for n, frame in enumerate(frames):
+        listener.hear(frame, at=n * 0.02)
+    assert [(round(t, 3), f) for t, f in listener.heard] == [(0.0, 500), (0.28, 1000)]
