@@ -33,7 +33,6 @@ import wave
 
 import pjsua2 as pj
 import websockets
-from aioice.turn import TurnTransport
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -792,35 +791,7 @@ async def new_peer(ice: dict) -> tuple[RTCPeerConnection, CallerVoice]:
     except BaseException:
         await peer.close()
         raise
-    let_the_relay_hear_the_workspace(peer)
     return peer, voice
-
-
-DISCARD_PORT = 9  # RFC 863: nothing answers, whatever the host
-
-
-def let_the_relay_hear_the_workspace(peer: RTCPeerConnection) -> None:
-    """Ask our relay now for a permission that lets the workspace's first connectivity checks in.
-
-    The workspace answers the offer and starts checking at once, through its own relay allocation on
-    the same TURN server; until the answer reaches this agent, our allocation has no permission for
-    that address, so the relay drops those checks and the browser waits to send them again (about
-    125 ms of accept → audio, docs/performance.md). A TURN permission is per IP address (RFC 8656
-    section 9) and the workspace's relayed address has the relay's own IP: one byte sent through our
-    allocation to that IP installs the permission (aioice binds a channel for it) while the call
-    still rings. To the discard port, not to a relayed address: an allocation's own datagram coming
-    back would reach the DTLS handshake, and another's would disturb its call. aiortc has no API
-    for this; its relay transports are reached through aioice (both pinned), and nothing is done if
-    they are not where expected.
-    """
-    for transceiver in peer.getTransceivers():
-        ice = getattr(transceiver.sender.transport, "transport", None)
-        connection = getattr(getattr(ice, "iceGatherer", None), "_connection", None)
-        for protocol in getattr(connection, "_protocols", []):
-            transport = getattr(protocol, "transport", None)
-            relayed = transport.get_extra_info("sockname") if isinstance(transport, TurnTransport) else None
-            if relayed:
-                transport.sendto(b"\0", (relayed[0], DISCARD_PORT))
 
 
 def usable_until(ice: dict) -> float:
