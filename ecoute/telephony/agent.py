@@ -240,6 +240,9 @@ class PhoneCall(pj.Call):
         self.bridge: AudioBridge | None = None
         # The browsers in the call: "psychologist", and "supervisor" when one joined (warm transfer).
         self.peers: dict[str, RTCPeerConnection] = {}
+        # Per browser's connection: the task passing its audio to the caller (cancelled when the
+        # connection is closed: its wait for a frame would never end if no media ever came).
+        self.hearing: dict[RTCPeerConnection, asyncio.Task] = {}
         self.socket = None
         self.line_call_id: str | None = None
         self.session: asyncio.Task | None = None
@@ -690,7 +693,15 @@ class PhoneCall(pj.Call):
 
         @peer.on("track")
         def on_track(track):
-            self.agent.loop.create_task(self._to_caller(track, bridge, peer))
+            self.hearing[peer] = self.agent.loop.create_task(self._to_caller(track, peer))
+
+        @peer.on("connectionstatechange")
+        async def on_state():
+            if peer.connectionState == "failed" and (who := self.role_of(peer)):
+                # The browser may not know (its side of the handshake can succeed): closing ours
+                # stops our answers to its consent checks, so its call says the audio does not pass.
+                logger.warning("phone call %s: the media with the %s's browser failed", self.token, who)
+                await self.close_peer(who)
 
         description = peer.localDescription
         await self.send(
@@ -710,16 +721,22 @@ class PhoneCall(pj.Call):
             self.bridge.startTransmit(audio)
         return self.bridge
 
-    async def _to_caller(self, track, bridge: AudioBridge, peer: RTCPeerConnection) -> None:
+    def role_of(self, peer: RTCPeerConnection) -> str | None:
+        """Whose browser this connection is with now (a supervisor's becomes the psychologist's)."""
+        return next((role for role, known in self.peers.items() if known is peer), None)
+
+    async def _to_caller(self, track, peer: RTCPeerConnection) -> None:
+        # The bridge is looked up for each frame, never held: only the call owns it, so that it is
+        # destroyed with the call's media (release_media), while PJSIP is up.
         resampler = AudioResampler(format="s16", layout="mono", rate=RATE)
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return
-            who = next((role for role, known in self.peers.items() if known is peer), None)
-            if who is None:
-                return  # that browser left the call
+            who, bridge = self.role_of(peer), self.bridge
+            if who is None or bridge is None:
+                return  # that browser left the call, or the call is over
             if frame.sample_rate == RATE and frame.format.name == "s16" and len(frame.layout.channels) == 1:
                 bridge.speak(who, bytes(frame.planes[0])[: frame.samples * 2])  # G.711 decoded: as is
                 continue
@@ -752,6 +769,8 @@ class PhoneCall(pj.Call):
             if self.bridge is not None:
                 self.bridge.remove(party)
             if peer is not None:
+                if (hearing := self.hearing.pop(peer, None)) is not None:
+                    hearing.cancel()
                 await peer.close()
 
     async def hand_over(self) -> None:

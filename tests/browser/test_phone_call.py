@@ -18,7 +18,7 @@ from ecoute.telephony import follow_up
 from tests.browser.helpers import CALL_STATS, log_in_and_go_available, wait_for_audio, wait_for_audio_sent
 from tests.support.cast import make_psychologist
 from tests.support.live import PageOpener, screenshot
-from tests.support.phone import ONE_NUMBER_MANY_CALLS, PhoneLine, summary_of
+from tests.support.phone import ONE_NUMBER_MANY_CALLS, PhoneLine, hang_up, summary_of
 from tests.support.sip import CALLER_NUMBER, find_number
 from tests.support.waiting import wait_for
 
@@ -219,3 +219,54 @@ def test_a_supervisor_joins_a_phone_call_with_audio_and_carries_it_on(phone_line
         int((handed_over_at - summary["recording_started_at"]) * 10) + 5 :
     ]
     assert after and max(after) > 300, summary  # the supervisor's voice, heard on the phone
+
+
+# The workspace's answer, altered on its way out: its DTLS fingerprint no longer matches its
+# certificate, so the agent's handshake with it fails (as with a broken or hostile network path).
+WRONG_FINGERPRINT_OUT = """
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (data) {
+  if (typeof data === "string" && data.includes("a=fingerprint:sha-256 ")) {
+    data = data.replace(/a=fingerprint:sha-256 ([0-9A-F]{2})/, (_, pair) =>
+      "a=fingerprint:sha-256 " + (pair === "00" ? "11" : "00"));
+  }
+  return send.call(this, data);
+};
+"""
+
+
+def test_a_failed_handshake_with_the_workspace_is_told_and_leaves_the_agent_sound(
+    live_server_env, coturn, phone_prompts, chromium
+):
+    # A line of its own: the agent is stopped at the end, and must stop cleanly.
+    line = PhoneLine({**live_server_env, **coturn}, phone_prompts).start()
+    opener = PageOpener(chromium, line.server)
+    try:
+        claire = make_psychologist("Claire")
+        workspace = opener("/espace/", viewport={"width": 1280, "height": 800})
+        workspace.add_init_script(WRONG_FINGERPRINT_OUT)
+        log_in_and_go_available(workspace, claire)
+        caller = line.dial("--number", "0" + CALLER_NUMBER, "--seconds", "120", "--digits", "#")
+        workspace.locator("[data-show=ringing]:visible").wait_for(timeout=120_000)
+        workspace.click("[data-action=accept]")
+        # The browser's own handshake succeeds; the agent's does not, and it closes its side: the
+        # psychologist is told the audio does not pass instead of hearing a silence called connected.
+        wait_for(
+            lambda: (workspace.evaluate(CALL_STATS) or {}).get("connectionState") == "failed",
+            while_running=caller,
+            what="the workspace was not told the audio does not pass",
+        )
+        assert workspace.evaluate(CALL_STATS)["bytesReceived"] == 0
+        workspace.locator("text=L’audio ne passe pas").wait_for()
+        assert "the media with the psychologist's browser failed" in line.agent_log.read_text()
+        summary = hang_up(caller)
+        assert summary["hung_up_by"] == "caller"
+        wait_for(
+            lambda: Call.objects.get().state == CallState.ENDED,
+            what="the call did not end at the caller's hang-up",
+        )
+    finally:
+        opener.close()
+        line.stop()
+    # Nothing of the failed call was left behind to be freed after PJSIP (it aborted the agent).
+    assert line.agent.returncode == 0, line.agent_log.read_text()[-3000:]
