@@ -24,45 +24,11 @@ import math
 import wave
 from pathlib import Path
 
+from bench._page_timing import FORGET_FRAMES, RANG, STAMP_FRAMES, WATCH_AUDIO
+
 TONE_HZ = 1500  # one of bench/_tone.py's FREQUENCIES, far from the prompts' voices
 TONE_RATE = 48000
 STEP_SECONDS = 30
-
-# Every websocket frame in and out, stamped before the page's own listeners run.
-STAMP_FRAMES = """(() => {
-  window.__frames = [];
-  const stamp = (data, way) => {
-    try { window.__frames.push([JSON.parse(data).type, performance.timeOrigin + performance.now(), way]); }
-    catch (e) {}
-  };
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) { super(...args); this.addEventListener("message", (m) => stamp(m.data, "in")); }
-    send(data) { stamp(data, "out"); return super.send(data); }
-  };
-})();"""
-
-# From the accept: the first moment inbound audio bytes are on the page's peer connection, and on the
-# way, when its ICE and then DTLS were connected (the same 5 ms look), to tell where the time goes.
-WATCH_AUDIO = """() => {
-  window.__firstAudio = null;
-  window.__steps = {};
-  const at = () => performance.timeOrigin + performance.now();
-  const poll = async () => {
-    const pc = window.ecoute.peerConnection();
-    if (pc) {
-      if (pc.iceConnectionState === "connected" || pc.iceConnectionState === "completed") window.__steps.ice_connected ??= at();
-      if (pc.connectionState === "connected") window.__steps.dtls_connected ??= at();
-      (await pc.getStats()).forEach((s) => {
-        if (!window.__firstAudio && s.type === "inbound-rtp" && s.kind === "audio" && s.bytesReceived > 0) {
-          window.__firstAudio = at();
-        }
-      });
-    }
-    if (!window.__firstAudio) setTimeout(poll, 5);
-  };
-  poll();
-}"""
 
 # The steps stamped on the way: the agent's offer in, the page's answer out, then ICE and DTLS.
 STEPS = """(() => {
@@ -70,8 +36,6 @@ STEPS = """(() => {
   return { offer_received: first("signal", "in"), answer_sent: first("signal", "out"), ...window.__steps };
 })()"""
 
-RINGING = """window.__frames.some((f) => f[0] === "call.ringing" && f[2] === "in")
-  && !document.querySelector("#workspace [data-show=ringing]").hidden"""
 ACCEPT_SENT = "(window.__frames.find((f) => f[0] === 'call.accept' && f[2] === 'out') || [])[1] || null"
 
 
@@ -139,10 +103,10 @@ async def answer_one_call(page, callers, ring_seconds: float, found: dict) -> No
     await until(
         page, "document.getElementById('status-label').textContent.includes('Disponible')", "available"
     )
-    await page.evaluate("window.__frames = []")
+    await page.evaluate(FORGET_FRAMES)
     process, stats = callers.add(calls=1)
     try:
-        await until(page, RINGING, "the ring")
+        await until(page, RANG, "the ring")
     except RuntimeError:  # counted, and `make bench` says so; the run goes on with the next call
         found["calls_that_never_rang"] += 1
         await asyncio.get_running_loop().run_in_executor(None, process.wait, 60)

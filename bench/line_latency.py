@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._page_timing import FORGET_FRAMES, RANG, STAMP_FRAMES, WATCH_AUDIO  # noqa: E402
 from bench._support import (  # noqa: E402
     Targets,
     conditions,
@@ -25,50 +26,6 @@ from bench._support import (  # noqa: E402
     server_environment,
     setup_django,
 )
-
-# Timestamps every websocket frame in and out, before the app's own listeners run; an error's code too
-# (a call the line refused is a failed run, never a slow sample).
-STAMP_FRAMES = """(() => {
-  window.__frames = [];
-  const stamp = (data, way) => {
-    try {
-      const event = JSON.parse(data);
-      window.__frames.push([event.type, performance.timeOrigin + performance.now(), way, event.code || null]);
-    } catch (e) {}
-  };
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) { super(...args); this.addEventListener("message", (m) => stamp(m.data, "in")); }
-    send(data) { stamp(data, "out"); return super.send(data); }
-  };
-})();"""
-
-# Before each tap: forget the frames of the calls before, so that each figure reads its own call's.
-FORGET_FRAMES = "window.__frames = []"
-
-# Before the accept: note the first moment inbound audio bytes are seen on the page's peer connection
-# (polled every 5 ms from the accept only: during the ring a 5 ms poll on both pages would take a
-# share of the two cores the ring is measured on). One getStats at a time, never piling up.
-WATCH_AUDIO = """() => {
-  window.__firstAudio = null;
-  const poll = async () => {
-    const pc = window.ecoute.peerConnection();
-    if (pc) {
-      const stats = await pc.getStats();
-      stats.forEach((s) => {
-        if (!window.__firstAudio && s.type === "inbound-rtp" && s.kind === "audio" && s.bytesReceived > 0) {
-          window.__firstAudio = performance.timeOrigin + performance.now();
-        }
-      });
-    }
-    if (!window.__firstAudio) setTimeout(poll, 5);
-  };
-  poll();
-}"""
-
-# The workspace has received call.ringing and shows its panel (read in one evaluation per look).
-RANG = """window.__frames.some((f) => f[0] === "call.ringing" && f[2] === "in")
-  && !document.querySelector("#workspace [data-show=ringing]").hidden"""
 
 # How long a step of one call may take before the run stops and says what each page saw.
 STEP_SECONDS = 30
