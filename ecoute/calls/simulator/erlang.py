@@ -70,15 +70,7 @@ def erlang_a_prediction(
     """Erlang A from its birth-death chain: state k = callers in the system; leaving rate
     min(k, n)/h + max(k - n, 0)/p. Arrivals see the stationary state (PASTA)."""
     mu, theta = 1 / handle, 1 / patience
-    weights = [1.0]
-    k = 0
-    while True:  # until the tail is negligible
-        k += 1
-        weights.append(weights[-1] * rate / (min(k, agents) * mu + max(k - agents, 0) * theta))
-        if k > agents and weights[-1] < 1e-14 * sum(weights):
-            break
-    total = sum(weights)
-    p = [w / total for w in weights]
+    p = arrival_states(rate, handle, agents, patience)
     queue = sum((k - agents) * pk for k, pk in enumerate(p) if k > agents)
     abandon = theta * queue / rate
     waiting = sum(pk for k, pk in enumerate(p) if k >= agents)
@@ -87,37 +79,49 @@ def erlang_a_prediction(
     return Prediction(answered, waiting, _erlang_a_within(p, agents, mu, theta, target), queue / rate)
 
 
+def arrival_states(rate: float, handle: float, agents: int, patience: float) -> list[float]:
+    """Erlang A's stationary chances of K callers in the system, K = 0, 1, … until the tail is negligible."""
+    mu, theta = 1 / handle, 1 / patience
+    weights, total, k = [1.0], 1.0, 0
+    while True:
+        k += 1
+        weights.append(weights[-1] * rate / (min(k, agents) * mu + max(k - agents, 0) * theta))
+        total += weights[-1]
+        if k > agents and weights[-1] < 1e-14 * total:
+            break
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
 def _erlang_a_within(p: list[float], agents: int, mu: float, theta: float, target: float) -> float:
     """Share of all callers answered within TARGET seconds.
 
     A caller arriving with j callers queued ahead (all listeners busy) is answered when j + 1
     service completions happen before they give up; while they wait, completions come at rate
     n·μ and the callers ahead leave by completion or abandonment. Computed by uniformising the
-    small chain of "callers ahead" for this one caller, in steps of 0.1 s.
+    small chain of "callers ahead" in steps of 0.1 s, backwards: the chance of being answered in
+    the steps left, for every number ahead at once (one pass of the chain, not one per arrival
+    state: the rota's risk computes this every second on a busy line, docs/performance.md).
     """
-    answered_in_time = sum(pk for k, pk in enumerate(p) if k < agents)  # a listener is free
+    answered_in_time = sum(p[:agents])  # a listener is free
+    most_ahead = len(p) - 1 - agents
+    if most_ahead < 0:
+        return answered_in_time
     step = 0.1
-    for k, pk in enumerate(p):
-        if k < agents or pk < 1e-12:
-            continue
-        ahead = k - agents
-        state = {ahead: 1.0}  # probability mass over "callers still ahead"; answered mass gathered
-        answered = 0.0
-        for _ in range(int(target / step)):
-            moved: dict[int, float] = {}
-            for j, mass in state.items():
-                served = agents * mu * step
-                left_ahead = j * theta * step
-                gave_up = theta * step
-                if j == 0:
-                    answered += mass * served
-                else:
-                    moved[j - 1] = moved.get(j - 1, 0) + mass * (served + left_ahead)
-                stay = mass * (1 - served - (left_ahead if j else 0) - gave_up)
-                moved[j] = moved.get(j, 0) + stay
-            state = moved
-        answered_in_time += pk * answered
-    return answered_in_time
+    served, gave_up = agents * mu * step, theta * step
+    # within[j]: the chance that a caller with j callers ahead is answered in the steps left.
+    within = [0.0] * (most_ahead + 1)
+    for _ in range(int(target / step)):
+        before = within
+        within = [served + (1 - served - gave_up) * before[0]]
+        for j in range(1, most_ahead + 1):
+            left_ahead = j * theta * step
+            within.append(
+                (served + left_ahead) * before[j - 1] + (1 - served - left_ahead - gave_up) * before[j]
+            )
+    return answered_in_time + sum(
+        pk * within[k - agents] for k, pk in enumerate(p) if k >= agents and pk >= 1e-12
+    )
 
 
 def staffing_for(rate: float, handle: float, service_level: float = 0.95, target: float = 20) -> int:
