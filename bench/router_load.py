@@ -141,6 +141,8 @@ def _profile(server, seconds: int):
     output = ARTIFACTS / f"profile-router-{server.port}.txt"
     py_spy = str(Path(sys.executable).with_name("py-spy"))
     command = [py_spy, "record", "--nonblocking", "--format", "raw", "-r", "100", "-d", str(seconds)]
+    if os.environ.get("BENCH_PROFILE") == "gil":  # only the thread holding the GIL: Python's own CPU
+        command.append("--gil")
     return subprocess.Popen(
         [*command, "-o", str(output), "-p", str(server.process.pid)],
         stdout=subprocess.DEVNULL,

@@ -334,8 +334,10 @@ def enqueue_all(joins: list[Join]) -> list["Call | CallError"]:
     arrived = [now + timedelta(microseconds=index) for index in range(len(joins))]
     outcomes: list = [None] * len(joins)
     for index, join in enumerate(joins):
+        if not join.maybe_tapped:
+            continue  # a new call (a surge's joins): no query built for it
         tapped = Call.objects.filter(pk=join.call_id, state=CallState.REQUESTED, queued_at__isnull=True)
-        if join.maybe_tapped and tapped.update(**_queue_fields(join, arrived[index])):
+        if tapped.update(**_queue_fields(join, arrived[index])):
             outcomes[index] = Call.objects.get(pk=join.call_id)  # a tapped call nobody answered
     new = [index for index, outcome in enumerate(outcomes) if outcome is None]
     calls = _insert_calls([(joins[index], arrived[index]) for index in new])

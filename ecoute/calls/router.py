@@ -83,7 +83,9 @@ def _route_once() -> int:
         calls = list(_locked(waiting_calls(), of=("self",))[:BATCH])
         if not calls:
             return 0
-        decisions = plan(calls, free, languages_of(free), _refused([call.pk for call in calls]), clock.now())
+        # Who speaks what is read only when a call asks for a language (a surge's calls do not).
+        spoken = languages_of(free) if any(call.language_id for call in calls) else {}
+        decisions = plan(calls, free, spoken, _refused([call.pk for call in calls]), clock.now())
         if decisions:
             actions.offer(decisions)  # all or none, in one savepoint
         return len(decisions)
