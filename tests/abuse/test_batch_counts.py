@@ -5,28 +5,9 @@ from django.core.cache import cache
 
 from ecoute.abuse import limits
 from tests.support.backends import need_redis
+from tests.support.redis_commands import commands_sent
 
 SOURCES = [f"source-de-test-lot-{n}" for n in range(300)]
-
-
-def commands_sent(work) -> list[str]:
-    """The Redis commands WORK sends through the cache's client (names only)."""
-    client = cache._cache.get_client(None, write=True)
-    sent = []
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    client.execute_command = counting
-    cache._cache.get_client = lambda key=None, write=False: client
-    try:
-        work()
-    finally:
-        del cache._cache.get_client
-        del client.execute_command
-    return sent
 
 
 def test_each_key_is_counted_in_its_own_window_and_a_key_twice_counts_twice():

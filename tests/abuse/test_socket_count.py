@@ -6,6 +6,7 @@ from django.core.cache import cache
 
 from ecoute.abuse import limits
 from tests.support.backends import need_redis
+from tests.support.redis_commands import commands_sent
 
 SOURCE = "source-de-test-comptage"
 KEY = f"abuse:sockets:{SOURCE}"
@@ -32,18 +33,5 @@ def test_closing_is_one_round_trip_on_redis():
     need_redis()
     cache.delete(KEY)
     limits.socket_opened(SOURCE)
-    client = cache._cache.get_client(KEY, write=True)
-    sent = []
-    original = client.execute_command
-
-    def counting(*args, **options):
-        sent.append(args[0])
-        return original(*args, **options)
-
-    client.execute_command = counting
-    try:
-        cache._cache.get_client = lambda key, write=False: client
-        limits.socket_closed(SOURCE)
-    finally:
-        del cache._cache.get_client
-    assert sent == ["EVAL"] and cache.get(KEY) == 0
+    assert commands_sent(lambda: limits.socket_closed(SOURCE)) == ["EVAL"]
+    assert cache.get(KEY) == 0
