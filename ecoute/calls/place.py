@@ -6,13 +6,15 @@ the number of callers.
 """
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Case, F, When, Window
 from django.db.models.functions import RowNumber
 
+from ecoute.accounts.models import Language
 from ecoute.lib import clock
 from ecoute.presence.models import Presence, Status
 from ecoute.presence.queries import listeners_on_duty
@@ -63,26 +65,44 @@ def queue_position(call_id) -> dict | None:
     return queue_positions([call_id]).get(call_id)
 
 
+class Waiting(NamedTuple):
+    """What a waiting caller is told needs of their call: read as values, not as models (a surge's
+    batch and each process's fan-out tell hundreds of callers at once)."""
+
+    pk: object
+    priority: int
+    requested_at: datetime
+    queued_at: datetime
+    language_id: int | None
+    preferred_psychologist_id: int | None
+
+
 def queue_positions(call_ids) -> dict:
     """Where each of these calls stands in the queue, as its caller is told; calls no longer waiting are left out."""
     found = places(call_ids)
     if not found:
         return {}
-    calls = Call.objects.select_related("language").filter(pk__in=list(found))
+    calls = [
+        Waiting(*row)
+        for row in Call.objects.filter(pk__in=list(found)).values_list(*Waiting._fields)
+        if row[0] in found
+    ]
+    languages = Language.objects.in_bulk({call.language_id for call in calls if call.language_id})
     estimate, now = WaitEstimate(), clock.now()
     return {
-        call.pk: _position_event(call, found[call.pk], estimate, now) for call in calls if call.pk in found
+        call.pk: _position_event(call, found[call.pk], languages.get(call.language_id), estimate, now)
+        for call in calls
     }
 
 
-def _position_event(call: Call, place: int, estimate, now) -> dict:
+def _position_event(call: Waiting, place: int, language: Language | None, estimate, now) -> dict:
     return events.queue_position(
         call.pk,
         position=place,
         estimated_wait=estimate(call, place),
         waited=int((now - call.requested_at).total_seconds()),
         urgent=call.priority == Priority.URGENT,
-        language=str(call.language) if call.language else None,
+        language=str(language) if language else None,
         language_fallback=bool(call.language_id) and language_fallen_back(call, now),
         waiting_for=call.preferred_psychologist_id,
     )
@@ -110,7 +130,7 @@ class WaitEstimate:
         self.handle = handle_seconds()
         self.on_duty = listeners_on_duty()
 
-    def __call__(self, call: Call, place: int) -> int | None:
+    def __call__(self, call: "Call | Waiting", place: int) -> int | None:
         if call.preferred_psychologist_id:
             return self._wait_for(call.preferred_psychologist_id, place)
         if self.on_duty == 0:
