@@ -108,6 +108,8 @@ async def answer_one_call(page, callers, ring_seconds: float, found: dict) -> No
     try:
         await until(page, RANG, "the ring")
     except RuntimeError:  # counted, and `make bench` says so; the run goes on with the next call
+        if failed := callers.processes.failed("agent-"):  # unless an agent died: no call would ring
+            raise RuntimeError(f"a media agent died: {', '.join(failed)}") from None
         found["calls_that_never_rang"] += 1
         await asyncio.get_running_loop().run_in_executor(None, process.wait, 60)
         return

@@ -349,12 +349,22 @@ class Processes:
     def __init__(self, folder: Path):
         self.folder = folder
         self.started: list[subprocess.Popen] = []
+        self.logs: dict[int, str] = {}  # pid → its log's name
 
     def start(self, command: list[str], env: dict | None = None, log: str | None = None) -> subprocess.Popen:
         output = open(self.folder / log, "w") if log else subprocess.DEVNULL
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         self.started.append(process)
+        self.logs[process.pid] = log or " ".join(command[:3])
         return process
+
+    def failed(self, log_prefix: str) -> list[str]:
+        """Those whose log's name starts with LOG_PREFIX that ended in failure (-11: a segmentation fault)."""
+        return [
+            f"{self.logs[process.pid]} (exit {process.returncode})"
+            for process in self.started
+            if self.logs[process.pid].startswith(log_prefix) and process.poll() not in (None, 0)
+        ]
 
     def stop_all(self) -> None:
         for process in self.started:
